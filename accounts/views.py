@@ -1,0 +1,30 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from accounts.forms import ProfileForm
+from accounts.services import user_update_profile
+from marketplace.selectors import creator_get_for_user
+
+
+@login_required
+def profile(request):
+    user = request.user
+    form = ProfileForm(
+        request.POST or None,
+        initial={
+            "display_name": user.display_name,
+            "bio": user.bio,
+            "preferred_language": user.preferred_language,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        user_update_profile(user=user, **form.cleaned_data)
+        messages.success(request, _("Your profile is saved."))
+        return redirect("accounts:profile")
+    return render(
+        request,
+        "accounts/profile.html",
+        {"form": form, "creator": creator_get_for_user(user=user)},
+    )

@@ -1,0 +1,294 @@
+"""Reads of the catalogue: listings, detail pages, and permission-checked fetches.
+
+Every listing here runs a fixed number of queries whatever its length (tests pin
+them): foreign keys are joined, many-to-many and reverse relations prefetched.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import User
+from livestream.models import LiveSession
+from marketplace.models import (
+    Category,
+    Channel,
+    Course,
+    CreatorProfile,
+    PublicationStatus,
+    SubscriptionTier,
+    Tag,
+)
+
+PUBLISHED = PublicationStatus.PUBLISHED
+
+
+@dataclass(frozen=True)
+class CatalogueFilters:
+    """Validated catalogue query; built by marketplace.forms.CatalogueFilterForm."""
+
+    q: str = ""
+    category: Category | None = None
+    tag: Tag | None = None
+    price: str = ""  # "", "free" or "paid"
+    currency: str = ""
+    min_price: int | None = None  # minor units of `currency`
+    max_price: int | None = None
+    language: str = ""
+    ordering: str = "newest"  # newest | price_low | price_high | title
+
+
+def _active_tiers():
+    return SubscriptionTier.objects.filter(channel=OuterRef("pk"), is_active=True)
+
+
+def _with_lowest_tier(qs: QuerySet[Channel]) -> QuerySet[Channel]:
+    """Annotate each channel with its cheapest tier on sale ("from ¥30/month")."""
+    cheapest = _active_tiers().order_by("price_amount", "id")
+    return qs.annotate(
+        lowest_price=Subquery(cheapest.values("price_amount")[:1]),
+        lowest_price_currency=Subquery(cheapest.values("currency")[:1]),
+    )
+
+
+def _tag_match(model, text: str):
+    through = model.tags.through
+    owner = "channel_id" if model is Channel else "course_id"
+    return Exists(through.objects.filter(**{owner: OuterRef("pk"), "tag__name__icontains": text}))
+
+
+def catalogue_channels(*, filters: CatalogueFilters) -> QuerySet[Channel]:
+    qs = Channel.objects.filter(status=PUBLISHED).select_related("creator", "category")
+    if filters.q:
+        qs = qs.filter(
+            Q(title__icontains=filters.q)
+            | Q(tagline__icontains=filters.q)
+            | Q(description__icontains=filters.q)
+            | Q(creator__display_name__icontains=filters.q)
+            | _tag_match(Channel, filters.q)
+        )
+    if filters.category:
+        qs = qs.filter(category=filters.category)
+    if filters.tag:
+        qs = qs.filter(Exists(Channel.tags.through.objects.filter(
+            channel_id=OuterRef("pk"), tag=filters.tag
+        )))
+    if filters.language:
+        qs = qs.filter(language=filters.language)
+    if filters.price == "free":
+        qs = qs.filter(~Exists(_active_tiers()))
+    elif filters.price == "paid":
+        qs = qs.filter(Exists(_active_tiers()))
+    if filters.min_price is not None or filters.max_price is not None:
+        # A channel matches when one of its tiers in that currency is in range.
+        in_range = _active_tiers().filter(currency=filters.currency)
+        if filters.min_price is not None:
+            in_range = in_range.filter(price_amount__gte=filters.min_price)
+        if filters.max_price is not None:
+            in_range = in_range.filter(price_amount__lte=filters.max_price)
+        qs = qs.filter(Exists(in_range))
+    qs = _with_lowest_tier(qs)
+    order = {
+        "newest": ("-published_at", "-id"),
+        "price_low": ("lowest_price", "-published_at", "-id"),
+        "price_high": ("-lowest_price", "-published_at", "-id"),
+        "title": ("title", "id"),
+    }[filters.ordering]
+    return qs.order_by(*order).prefetch_related("tags")
+
+
+def catalogue_courses(*, filters: CatalogueFilters) -> QuerySet[Course]:
+    qs = Course.objects.filter(status=PUBLISHED, channel__status=PUBLISHED).select_related(
+        "channel", "channel__creator", "category"
+    )
+    if filters.q:
+        qs = qs.filter(
+            Q(title__icontains=filters.q)
+            | Q(summary__icontains=filters.q)
+            | Q(description__icontains=filters.q)
+            | Q(channel__creator__display_name__icontains=filters.q)
+            | _tag_match(Course, filters.q)
+        )
+    if filters.category:
+        qs = qs.filter(category=filters.category)
+    if filters.tag:
+        qs = qs.filter(Exists(Course.tags.through.objects.filter(
+            course_id=OuterRef("pk"), tag=filters.tag
+        )))
+    if filters.language:
+        qs = qs.filter(language=filters.language)
+    if filters.price == "free":
+        qs = qs.filter(price_amount=0)
+    elif filters.price == "paid":
+        qs = qs.filter(price_amount__gt=0)
+    if filters.min_price is not None or filters.max_price is not None:
+        qs = qs.filter(currency=filters.currency)
+        if filters.min_price is not None:
+            qs = qs.filter(price_amount__gte=filters.min_price)
+        if filters.max_price is not None:
+            qs = qs.filter(price_amount__lte=filters.max_price)
+    order = {
+        "newest": ("-published_at", "-id"),
+        "price_low": ("price_amount", "-published_at", "-id"),
+        "price_high": ("-price_amount", "-published_at", "-id"),
+        "title": ("title", "id"),
+    }[filters.ordering]
+    return qs.order_by(*order).prefetch_related("tags")
+
+
+def catalogue_facets() -> dict:
+    """Categories and popular tags for the filter sidebar (two queries)."""
+    return {
+        "categories": list(Category.objects.all()),
+        "tags": list(
+            Tag.objects.filter(Q(channels__status=PUBLISHED) | Q(courses__status=PUBLISHED))
+            .distinct()
+            .order_by("name")[:40]
+        ),
+    }
+
+
+def upcoming_sessions(*, channel: Channel | None = None, limit: int = 6) -> list[LiveSession]:
+    qs = LiveSession.objects.filter(
+        status__in=[LiveSession.Status.SCHEDULED, LiveSession.Status.LIVE],
+        scheduled_start__gte=timezone.now() - timedelta(hours=6),
+        channel__status=PUBLISHED,
+    ).select_related("channel", "channel__creator")
+    if channel is not None:
+        qs = qs.filter(channel=channel)
+    return list(qs.order_by("-status", "scheduled_start")[:limit])
+
+
+def home_page_sections() -> dict:
+    everything = CatalogueFilters()
+    return {
+        "channels": list(catalogue_channels(filters=everything)[:8]),
+        "courses": list(catalogue_courses(filters=everything)[:8]),
+        "sessions": upcoming_sessions(limit=6),
+        "categories": list(Category.objects.all()),
+    }
+
+
+# --- detail pages ------------------------------------------------------------------
+
+
+def _is_owner(user: User, creator: CreatorProfile) -> bool:
+    return user.is_authenticated and creator.user_id == user.pk
+
+
+def channel_get_for_user(*, slug: str, user: User) -> Channel:
+    """A published channel, or the owner's own draft; anything else is a 404."""
+    channel = (
+        Channel.objects.select_related("creator", "creator__user", "category")
+        .prefetch_related("tags")
+        .filter(slug=slug)
+        .first()
+    )
+    if channel is None or not (channel.is_published or _is_owner(user, channel.creator)):
+        raise Http404
+    return channel
+
+
+def channel_page(*, channel: Channel, user: User) -> dict:
+    """What the channel page shows beside the channel itself (four queries)."""
+    courses = channel.courses.select_related("category").prefetch_related("tags")
+    if not _is_owner(user, channel.creator):
+        courses = courses.filter(status=PUBLISHED)
+    return {
+        "tiers": list(channel.tiers.filter(is_active=True)),
+        "courses": list(courses.order_by("-published_at", "-id")),
+        "sessions": upcoming_sessions(channel=channel, limit=10),
+        "is_owner": _is_owner(user, channel.creator),
+    }
+
+
+def course_get_for_user(*, slug: str, user: User) -> Course:
+    course = (
+        Course.objects.select_related("channel", "channel__creator", "category")
+        .prefetch_related("tags")
+        .filter(slug=slug)
+        .first()
+    )
+    if course is None:
+        raise Http404
+    visible = course.is_published and course.channel.is_published
+    if not (visible or _is_owner(user, course.channel.creator)):
+        raise Http404
+    return course
+
+
+def creator_get_public(*, slug: str) -> CreatorProfile:
+    creator = (
+        CreatorProfile.objects.select_related("user")
+        .prefetch_related(
+            "topics",
+            Prefetch(
+                "channels",
+                queryset=_with_lowest_tier(
+                    Channel.objects.filter(status=PUBLISHED).select_related("category")
+                ),
+                to_attr="published_channels",
+            ),
+        )
+        .filter(slug=slug)
+        .first()
+    )
+    if creator is None:
+        raise Http404
+    return creator
+
+
+# --- the creator's own studio --------------------------------------------------------
+
+
+def creator_get_for_user(*, user: User) -> CreatorProfile | None:
+    if not user.is_authenticated:
+        return None
+    return CreatorProfile.objects.filter(user=user).prefetch_related("topics").first()
+
+
+def studio_channels(*, creator: CreatorProfile) -> list[Channel]:
+    return list(
+        creator.channels.select_related("category")
+        .prefetch_related("tiers", "courses")
+        .order_by("-created_at")
+    )
+
+
+def channel_get_for_editor(*, user: User, slug: str) -> Channel:
+    """The user's own channel, drafts included; someone else's is a 404."""
+    channel = (
+        Channel.objects.select_related("creator", "category")
+        .prefetch_related("tags")
+        .filter(slug=slug, creator__user_id=user.pk)
+        .first()
+    )
+    if channel is None:
+        raise Http404
+    return channel
+
+
+def tier_get_for_editor(*, user: User, pk: int) -> SubscriptionTier:
+    tier = (
+        SubscriptionTier.objects.select_related("channel", "channel__creator")
+        .filter(pk=pk, channel__creator__user_id=user.pk)
+        .first()
+    )
+    if tier is None:
+        raise Http404
+    return tier
+
+
+def course_get_for_editor(*, user: User, slug: str) -> Course:
+    course = (
+        Course.objects.select_related("channel", "category")
+        .prefetch_related("tags")
+        .filter(slug=slug, channel__creator__user_id=user.pk)
+        .first()
+    )
+    if course is None:
+        raise Http404
+    return course

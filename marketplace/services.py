@@ -1,0 +1,319 @@
+"""Every write to creators, channels, tiers, courses and tags.
+
+Services validate the whole object (`full_clean`) so that the web forms and the API
+enforce the same rules; they raise `django.core.exceptions.ValidationError` with
+field names that match the form and serializer fields.
+"""
+
+import secrets
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Model
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from marketplace.models import (
+    Category,
+    Channel,
+    Course,
+    CreatorProfile,
+    PublicationStatus,
+    SubscriptionTier,
+    Tag,
+)
+
+MAX_TAGS = 10
+
+
+# --- helpers ---------------------------------------------------------------------
+
+
+def _save_validated(obj: Model, *, update_fields: list[str] | None = None) -> None:
+    """full_clean then save; a unique-constraint race becomes a ValidationError too."""
+    obj.full_clean()
+    try:
+        with transaction.atomic():
+            obj.save(update_fields=update_fields)
+    except IntegrityError as exc:
+        # Two requests validated the same slug at once; the loser gets the same
+        # message full_clean would have given it a moment later.
+        if "slug" in str(exc):
+            raise ValidationError({"slug": _("This address is already taken.")}) from exc
+        raise
+
+
+def _unique_slug(model: type[Model], text: str, *, fallback: str, exclude_pk=None) -> str:
+    """A free slug derived from `text`; Chinese-only titles get a random one."""
+    base = slugify(text)[:60].strip("-") or f"{fallback}-{secrets.token_hex(3)}"
+    taken = set(
+        model.objects.filter(slug__startswith=base)
+        .exclude(pk=exclude_pk)
+        .values_list("slug", flat=True)
+    )
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"
+
+
+def _check_slug_free(model: type[Model], slug: str, *, exclude_pk=None) -> None:
+    if model.objects.filter(slug=slug).exclude(pk=exclude_pk).exists():
+        raise ValidationError({"slug": _("This address is already taken.")})
+
+
+def tags_get_or_create(*, names: Iterable[str]) -> list[Tag]:
+    """Tags for the given names, case-insensitively deduplicated, created on first use."""
+    cleaned: dict[str, str] = {}
+    for raw in names:
+        name = " ".join(raw.split())[:40]
+        if name and name.casefold() not in cleaned:
+            cleaned[name.casefold()] = name
+    if len(cleaned) > MAX_TAGS:
+        raise ValidationError({"tags": _("Use at most %(n)d tags.") % {"n": MAX_TAGS}})
+    tags = []
+    for name in cleaned.values():
+        tag = Tag.objects.filter(name__iexact=name).first()
+        if tag is None:
+            slug = slugify(name, allow_unicode=True)[:50] or secrets.token_hex(4)
+            if Tag.objects.filter(slug=slug).exists():
+                slug = f"{slug}-{secrets.token_hex(2)}"
+            tag = Tag.objects.create(name=name, slug=slug)
+        tags.append(tag)
+    return tags
+
+
+def _publication_fields(obj, status: str) -> None:
+    obj.status = status
+    if status == PublicationStatus.PUBLISHED and obj.published_at is None:
+        obj.published_at = timezone.now()
+
+
+# --- creators --------------------------------------------------------------------
+
+
+@transaction.atomic
+def creator_become(
+    *,
+    user: User,
+    display_name: str,
+    headline: str = "",
+    bio: str = "",
+    topics: Iterable[str] = (),
+) -> CreatorProfile:
+    if CreatorProfile.objects.filter(user=user).exists():
+        raise ValidationError(_("You are already a creator."))
+    creator = CreatorProfile(
+        user=user,
+        display_name=display_name.strip(),
+        headline=headline.strip(),
+        bio=bio.strip(),
+        slug=_unique_slug(CreatorProfile, display_name, fallback="creator"),
+    )
+    _save_validated(creator)
+    creator.topics.set(tags_get_or_create(names=topics))
+    return creator
+
+
+@transaction.atomic
+def creator_update(
+    *,
+    creator: CreatorProfile,
+    display_name: str,
+    headline: str = "",
+    bio: str = "",
+    topics: Iterable[str] = (),
+) -> CreatorProfile:
+    creator.display_name = display_name.strip()
+    creator.headline = headline.strip()
+    creator.bio = bio.strip()
+    _save_validated(creator, update_fields=["display_name", "headline", "bio"])
+    creator.topics.set(tags_get_or_create(names=topics))
+    return creator
+
+
+# --- channels --------------------------------------------------------------------
+
+
+@transaction.atomic
+def channel_create(
+    *,
+    creator: CreatorProfile,
+    title: str,
+    category: Category,
+    tagline: str = "",
+    description: str = "",
+    language: str = "en",
+    tags: Iterable[str] = (),
+    status: str = PublicationStatus.DRAFT,
+    slug: str = "",
+) -> Channel:
+    if slug:
+        _check_slug_free(Channel, slug)
+    channel = Channel(
+        creator=creator,
+        title=title.strip(),
+        tagline=tagline.strip(),
+        description=description.strip(),
+        category=category,
+        language=language,
+        slug=slug or _unique_slug(Channel, title, fallback="channel"),
+    )
+    _publication_fields(channel, status)
+    _save_validated(channel)
+    channel.tags.set(tags_get_or_create(names=tags))
+    return channel
+
+
+@transaction.atomic
+def channel_update(
+    *,
+    channel: Channel,
+    title: str,
+    category: Category,
+    tagline: str = "",
+    description: str = "",
+    language: str = "en",
+    tags: Iterable[str] = (),
+    status: str = PublicationStatus.DRAFT,
+    slug: str = "",
+) -> Channel:
+    if slug and slug != channel.slug:
+        _check_slug_free(Channel, slug, exclude_pk=channel.pk)
+        channel.slug = slug
+    channel.title = title.strip()
+    channel.tagline = tagline.strip()
+    channel.description = description.strip()
+    channel.category = category
+    channel.language = language
+    _publication_fields(channel, status)
+    _save_validated(channel)
+    channel.tags.set(tags_get_or_create(names=tags))
+    return channel
+
+
+# --- subscription tiers ------------------------------------------------------------
+
+
+@transaction.atomic
+def tier_create(
+    *,
+    channel: Channel,
+    name: str,
+    price_amount: int,
+    currency: str,
+    benefits: str = "",
+    is_active: bool = True,
+) -> SubscriptionTier:
+    if channel.tiers.filter(name__iexact=name.strip()).exists():
+        raise ValidationError({"name": _("This channel already has a tier with that name.")})
+    tier = SubscriptionTier(
+        channel=channel,
+        name=name.strip(),
+        price_amount=price_amount,
+        currency=currency,
+        benefits=benefits.strip(),
+        is_active=is_active,
+        position=channel.tiers.count(),
+    )
+    _save_validated(tier)
+    return tier
+
+
+@transaction.atomic
+def tier_update(
+    *,
+    tier: SubscriptionTier,
+    name: str,
+    price_amount: int,
+    currency: str,
+    benefits: str = "",
+    is_active: bool = True,
+) -> SubscriptionTier:
+    clash = tier.channel.tiers.filter(name__iexact=name.strip()).exclude(pk=tier.pk)
+    if clash.exists():
+        raise ValidationError({"name": _("This channel already has a tier with that name.")})
+    tier.name = name.strip()
+    tier.price_amount = price_amount
+    tier.currency = currency
+    tier.benefits = benefits.strip()
+    tier.is_active = is_active
+    _save_validated(tier)
+    return tier
+
+
+# --- courses ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def course_create(
+    *,
+    channel: Channel,
+    title: str,
+    category: Category,
+    currency: str,
+    price_amount: int = 0,
+    summary: str = "",
+    description: str = "",
+    level: str = Course.Level.BEGINNER,
+    language: str = "en",
+    tags: Iterable[str] = (),
+    status: str = PublicationStatus.DRAFT,
+    slug: str = "",
+) -> Course:
+    if slug:
+        _check_slug_free(Course, slug)
+    course = Course(
+        channel=channel,
+        title=title.strip(),
+        summary=summary.strip(),
+        description=description.strip(),
+        category=category,
+        level=level,
+        language=language,
+        price_amount=price_amount,
+        currency=currency,
+        slug=slug or _unique_slug(Course, title, fallback="course"),
+    )
+    _publication_fields(course, status)
+    _save_validated(course)
+    course.tags.set(tags_get_or_create(names=tags))
+    return course
+
+
+@transaction.atomic
+def course_update(
+    *,
+    course: Course,
+    title: str,
+    category: Category,
+    currency: str,
+    price_amount: int = 0,
+    summary: str = "",
+    description: str = "",
+    level: str = Course.Level.BEGINNER,
+    language: str = "en",
+    tags: Iterable[str] = (),
+    status: str = PublicationStatus.DRAFT,
+    slug: str = "",
+) -> Course:
+    if slug and slug != course.slug:
+        _check_slug_free(Course, slug, exclude_pk=course.pk)
+        course.slug = slug
+    course.title = title.strip()
+    course.summary = summary.strip()
+    course.description = description.strip()
+    course.category = category
+    course.level = level
+    course.language = language
+    course.price_amount = price_amount
+    course.currency = currency
+    _publication_fields(course, status)
+    _save_validated(course)
+    course.tags.set(tags_get_or_create(names=tags))
+    return course

@@ -1,0 +1,58 @@
+"""Public pages: home, catalogue, channel, course and creator pages."""
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.shortcuts import render
+
+from marketplace import selectors
+from marketplace.forms import CatalogueFilterForm
+
+
+def home(request):
+    context = selectors.home_page_sections()
+    context["creator"] = selectors.creator_get_for_user(user=request.user)
+    return render(request, "marketplace/home.html", context)
+
+
+def catalogue(request):
+    form = CatalogueFilterForm(request.GET or None)
+    form.is_valid()  # invalid fields are shown beside the filters and left out
+    filters = form.to_filters()
+    if form.kind_value == "courses":
+        items = selectors.catalogue_courses(filters=filters)
+    else:
+        items = selectors.catalogue_channels(filters=filters)
+    page = Paginator(items, settings.CATALOGUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "marketplace/catalogue.html",
+        {
+            "form": form,
+            "filters": filters,
+            "kind": form.kind_value,
+            "page": page,
+            "query": query.urlencode(),
+            **selectors.catalogue_facets(),
+        },
+    )
+
+
+def channel_detail(request, slug):
+    channel = selectors.channel_get_for_user(slug=slug, user=request.user)
+    context = selectors.channel_page(channel=channel, user=request.user)
+    return render(request, "marketplace/channel_detail.html", {"channel": channel, **context})
+
+
+def course_detail(request, slug):
+    course = selectors.course_get_for_user(slug=slug, user=request.user)
+    is_owner = request.user.is_authenticated and course.channel.creator.user_id == request.user.pk
+    return render(
+        request, "marketplace/course_detail.html", {"course": course, "is_owner": is_owner}
+    )
+
+
+def creator_detail(request, slug):
+    creator = selectors.creator_get_public(slug=slug)
+    return render(request, "marketplace/creator_detail.html", {"creator": creator})

@@ -1,0 +1,13 @@
+from django import template
+
+from payments.money import format_money
+
+register = template.Library()
+
+
+@register.filter(name="money")
+def money_filter(amount_minor, currency):
+    """`{{ tier.price_amount|money:tier.currency }}` -> `¥9.90`."""
+    if amount_minor is None:
+        return ""
+    return format_money(int(amount_minor), currency)
