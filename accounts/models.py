@@ -38,9 +38,7 @@ class User(AbstractUser):
     email = models.EmailField(_("email address"), unique=True)
     display_name = models.CharField(_("display name"), max_length=60, blank=True)
     bio = models.TextField(_("about you"), max_length=1000, blank=True)
-    preferred_language = models.CharField(
-        _("preferred language"), max_length=10, blank=True
-    )
+    preferred_language = models.CharField(_("preferred language"), max_length=10, blank=True)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []

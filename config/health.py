@@ -56,9 +56,7 @@ class HealthConsumer(AsyncJsonWebsocketConsumer):
 
     async def receive_json(self, content, **kwargs):
         text = str(content.get("echo", ""))[:200]
-        await self.channel_layer.group_send(
-            self.group_name, {"type": "health.echo", "echo": text}
-        )
+        await self.channel_layer.group_send(self.group_name, {"type": "health.echo", "echo": text})
 
     async def health_echo(self, event):
         await self.send_json({"echo": event["echo"]})

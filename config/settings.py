@@ -90,11 +90,7 @@ TEMPLATES = [
 
 # --- Database --------------------------------------------------------------------
 # SQLite file by default; PostgreSQL via DATABASE_URL.
-DATABASES = {
-    "default": env.db(
-        "DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"
-    )
-}
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # DB_POOL=true turns on psycopg's connection pool: the right choice under an ASGI
     # server, where Django otherwise opens a connection per request. Under gunicorn's
@@ -216,9 +212,7 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Zhiliao] "
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Zhiliao <noreply@localhost>")
 
 # --- Email -------------------------------------------------------------------------
-EMAIL_BACKEND = env(
-    "EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
-)
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")

@@ -66,8 +66,17 @@ class ChannelListOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = Channel
         fields = (
-            "slug", "title", "tagline", "category", "tags", "language", "creator",
-            "lowest_price", "lowest_price_currency", "published_at", "url",
+            "slug",
+            "title",
+            "tagline",
+            "category",
+            "tags",
+            "language",
+            "creator",
+            "lowest_price",
+            "lowest_price_currency",
+            "published_at",
+            "url",
         )
 
     def get_tags(self, obj) -> list[str]:
@@ -84,8 +93,19 @@ class CourseListOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = Course
         fields = (
-            "slug", "title", "summary", "channel", "creator", "category", "tags", "level",
-            "language", "price_amount", "currency", "published_at", "url",
+            "slug",
+            "title",
+            "summary",
+            "channel",
+            "creator",
+            "category",
+            "tags",
+            "level",
+            "language",
+            "price_amount",
+            "currency",
+            "published_at",
+            "url",
         )
 
     def get_tags(self, obj) -> list[str]:
@@ -160,8 +180,18 @@ class ChannelDetailApi(APIView):
         class Meta:
             model = Channel
             fields = (
-                "slug", "title", "tagline", "description", "category", "tags", "language",
-                "status", "creator", "tiers", "courses", "published_at",
+                "slug",
+                "title",
+                "tagline",
+                "description",
+                "category",
+                "tags",
+                "language",
+                "status",
+                "creator",
+                "tiers",
+                "courses",
+                "published_at",
             )
 
         def get_tags(self, obj) -> list[str]:
@@ -270,8 +300,17 @@ class StudioChannelOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = Channel
         fields = (
-            "slug", "title", "tagline", "description", "category", "tags", "language",
-            "status", "created_at", "updated_at", "published_at",
+            "slug",
+            "title",
+            "tagline",
+            "description",
+            "category",
+            "tags",
+            "language",
+            "status",
+            "created_at",
+            "updated_at",
+            "published_at",
         )
 
     def get_tags(self, obj) -> list[str]:
@@ -306,9 +345,7 @@ class StudioChannelListApi(APIView):
         serializer = ChannelInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         channel = services.channel_create(creator=request.creator, **serializer.validated_data)
-        return Response(
-            StudioChannelOutputSerializer(channel).data, status=status.HTTP_201_CREATED
-        )
+        return Response(StudioChannelOutputSerializer(channel).data, status=status.HTTP_201_CREATED)
 
 
 class StudioChannelDetailApi(APIView):
@@ -376,7 +413,9 @@ class StudioTierDetailApi(APIView):
 
     @extend_schema(responses=TierOutputSerializer, tags=["studio"])
     def get(self, request, pk):
-        return Response(TierOutputSerializer(selectors.tier_get_for_editor(user=request.user, pk=pk)).data)
+        return Response(
+            TierOutputSerializer(selectors.tier_get_for_editor(user=request.user, pk=pk)).data
+        )
 
     @extend_schema(request=TierInputSerializer, responses=TierOutputSerializer, tags=["studio"])
     def patch(self, request, pk):
@@ -397,8 +436,11 @@ class StudioTierDetailApi(APIView):
 class StudioCourseOutputSerializer(CourseListOutputSerializer):
     class Meta(CourseListOutputSerializer.Meta):
         fields = (
-            *CourseListOutputSerializer.Meta.fields, "description", "status",
-            "created_at", "updated_at",
+            *CourseListOutputSerializer.Meta.fields,
+            "description",
+            "status",
+            "created_at",
+            "updated_at",
         )
 
 
@@ -461,13 +503,9 @@ class StudioCourseListApi(APIView):
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         # Someone else's channel is reported exactly like a missing one.
-        channel = get_object_or_404(
-            request.creator.channels.all(), slug=data.pop("channel")
-        )
+        channel = get_object_or_404(request.creator.channels.all(), slug=data.pop("channel"))
         course = services.course_create(channel=channel, **data)
-        return Response(
-            StudioCourseOutputSerializer(course).data, status=status.HTTP_201_CREATED
-        )
+        return Response(StudioCourseOutputSerializer(course).data, status=status.HTTP_201_CREATED)
 
 
 class StudioCourseDetailApi(APIView):

@@ -83,16 +83,12 @@ class CreatorProfile(models.Model):
 
 
 class Channel(models.Model):
-    creator = models.ForeignKey(
-        CreatorProfile, on_delete=models.CASCADE, related_name="channels"
-    )
+    creator = models.ForeignKey(CreatorProfile, on_delete=models.CASCADE, related_name="channels")
     slug = models.SlugField(unique=True, max_length=80)
     title = models.CharField(_("title"), max_length=120)
     tagline = models.CharField(_("tagline"), max_length=200, blank=True)
     description = models.TextField(_("description"), max_length=5000, blank=True)
-    category = models.ForeignKey(
-        Category, on_delete=models.PROTECT, related_name="channels"
-    )
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="channels")
     tags = models.ManyToManyField(Tag, blank=True, related_name="channels")
     language = models.CharField(
         _("language"), max_length=10, choices=Language.choices, default=Language.ENGLISH

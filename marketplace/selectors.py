@@ -73,9 +73,9 @@ def catalogue_channels(*, filters: CatalogueFilters) -> QuerySet[Channel]:
     if filters.category:
         qs = qs.filter(category=filters.category)
     if filters.tag:
-        qs = qs.filter(Exists(Channel.tags.through.objects.filter(
-            channel_id=OuterRef("pk"), tag=filters.tag
-        )))
+        qs = qs.filter(
+            Exists(Channel.tags.through.objects.filter(channel_id=OuterRef("pk"), tag=filters.tag))
+        )
     if filters.language:
         qs = qs.filter(language=filters.language)
     if filters.price == "free":
@@ -115,9 +115,9 @@ def catalogue_courses(*, filters: CatalogueFilters) -> QuerySet[Course]:
     if filters.category:
         qs = qs.filter(category=filters.category)
     if filters.tag:
-        qs = qs.filter(Exists(Course.tags.through.objects.filter(
-            course_id=OuterRef("pk"), tag=filters.tag
-        )))
+        qs = qs.filter(
+            Exists(Course.tags.through.objects.filter(course_id=OuterRef("pk"), tag=filters.tag))
+        )
     if filters.language:
         qs = qs.filter(language=filters.language)
     if filters.price == "free":

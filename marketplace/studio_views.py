@@ -58,7 +58,9 @@ def become_creator(request):
         request.POST or None, initial={"display_name": request.user.public_name}
     )
     if request.method == "POST" and form.is_valid():
-        creator = _run_service(form, services.creator_become, user=request.user, **form.cleaned_data)
+        creator = _run_service(
+            form, services.creator_become, user=request.user, **form.cleaned_data
+        )
         if creator is not None:
             messages.success(request, _("Welcome, creator! Now create your first channel."))
             return redirect("marketplace:channel_create")
@@ -149,9 +151,7 @@ def tier_create(request, slug):
         if tier is not None:
             messages.success(request, _("Tier “%(name)s” added.") % {"name": tier.name})
             return redirect("marketplace:channel_edit", slug=channel.slug)
-    return render(
-        request, "marketplace/studio/tier_form.html", {"form": form, "channel": channel}
-    )
+    return render(request, "marketplace/studio/tier_form.html", {"form": form, "channel": channel})
 
 
 @creator_required
@@ -191,8 +191,17 @@ def _course_kwargs(data: dict) -> dict:
     return {
         name: data[name]
         for name in (
-            "title", "slug", "summary", "description", "category", "level",
-            "language", "price_amount", "currency", "tags", "status",
+            "title",
+            "slug",
+            "summary",
+            "description",
+            "category",
+            "level",
+            "language",
+            "price_amount",
+            "currency",
+            "tags",
+            "status",
         )
     }
 
@@ -252,9 +261,7 @@ def course_edit(request, slug):
         if saved is not None:
             messages.success(request, _("Course saved."))
             return redirect("marketplace:course_edit", slug=course.slug)
-    return render(
-        request, "marketplace/studio/course_form.html", {"form": form, "course": course}
-    )
+    return render(request, "marketplace/studio/course_form.html", {"form": form, "course": course})
 
 
 def _default_currency(channel) -> str:

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Installs and runs the whole site on one machine with the embedded defaults:
+# SQLite, in-memory channel layer, Celery on a filesystem broker (worker + beat),
+# localstripe, console email. Ctrl-C stops everything it started.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install.sh
+
+export DEBUG="${DEBUG:-1}"
+HOST="${HOST:-127.0.0.1}"
+PORT="${PORT:-8000}"
+mkdir -p var/log var/celery/queue var/celery/processed
+
+echo "==> Migrating the database"
+.venv/bin/python manage.py migrate --noinput -v0
+.venv/bin/python manage.py seed_demo --if-empty
+
+pids=()
+cleanup() {
+  echo
+  echo "==> Stopping"
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  [ -f var/localstripe.pid ] && kill "$(cat var/localstripe.pid)" 2>/dev/null && rm -f var/localstripe.pid
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT INT TERM
+
+scripts/localstripe.sh
+
+echo "==> Starting Celery worker and beat (logs in var/log/)"
+.venv/bin/celery -A config worker --loglevel=INFO --concurrency=2 > var/log/celery-worker.log 2>&1 &
+pids+=($!)
+.venv/bin/celery -A config beat --loglevel=INFO --schedule var/celerybeat-schedule > var/log/celery-beat.log 2>&1 &
+pids+=($!)
+
+cat <<TXT
+
+  Zhiliao is starting on http://$HOST:$PORT/
+
+  Demo logins (password demo-pass-2026):
+    learner    learner@demo.zhiliao
+    creator    li.wei@demo.zhiliao
+    moderator  moderator@demo.zhiliao   (admin: http://$HOST:$PORT/admin/)
+
+  API docs: http://$HOST:$PORT/api/docs/     Emails are printed below (console backend).
+  Video ingest (nginx-rtmp): off until the video work lands.
+
+TXT
+.venv/bin/uvicorn config.asgi:application --host "$HOST" --port "$PORT" --lifespan off &
+pids+=($!)
+wait "${pids[-1]}"
