@@ -1,0 +1,88 @@
+"""Suite-wide fixtures and the guard that keeps CI on the real services.
+
+With REQUIRE_REAL_SERVICES=1 (set by scripts/test.sh and .ci/run) the run stops
+before the first test if the database is not PostgreSQL or Redis does not answer:
+CI fails rather than quietly testing something else.
+"""
+
+import os
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+
+from tests.factories import (
+    CategoryFactory,
+    ChannelFactory,
+    CreatorFactory,
+    UserFactory,
+)
+
+
+def _real_services_required() -> bool:
+    return os.environ.get("REQUIRE_REAL_SERVICES") == "1" or os.environ.get("CI") == "true"
+
+
+def pytest_sessionstart(session):
+    if not _real_services_required():
+        return
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if engine != "django.db.backends.postgresql":
+        pytest.exit(f"Tests must run on PostgreSQL here, not {engine}. Set DATABASE_URL.", 1)
+    if not settings.REDIS_URL:
+        pytest.exit("Tests must run with Redis here. Set REDIS_URL.", 1)
+    import redis
+
+    try:
+        redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=3).ping()
+    except redis.RedisError as exc:
+        pytest.exit(f"Redis at {settings.REDIS_URL} does not answer: {exc}", 1)
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Pages render {% static %} without a collectstatic manifest.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Rate-limit counters live in the cache; no test inherits another's."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+# --- personas: creator alice, subscriber bob, outsider charlie ---------------------------
+
+
+@pytest.fixture
+def technology(db):
+    return CategoryFactory.get("technology")
+
+
+@pytest.fixture
+def alice(db):
+    """A creator with a published channel."""
+    return CreatorFactory(user__email="alice@example.com", display_name="Alice")
+
+
+@pytest.fixture
+def alice_channel(alice, technology):
+    return ChannelFactory(creator=alice, title="Alice's Python Lab", slug="alice-python-lab")
+
+
+@pytest.fixture
+def bob(db):
+    """A learner."""
+    return UserFactory(email="bob@example.com", display_name="Bob")
+
+
+@pytest.fixture
+def charlie(db):
+    """Another creator, who must never touch alice's things."""
+    return CreatorFactory(user__email="charlie@example.com", display_name="Charlie")
