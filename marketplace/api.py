@@ -169,7 +169,7 @@ class CategoryListApi(APIView):
 class ChannelDetailApi(APIView):
     permission_classes: list = []
 
-    class OutputSerializer(serializers.ModelSerializer):
+    class ChannelDetailOutputSerializer(serializers.ModelSerializer):
         creator = CreatorBriefSerializer()
         category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
         tags = serializers.SerializerMethodField()
@@ -197,25 +197,25 @@ class ChannelDetailApi(APIView):
         def get_tags(self, obj) -> list[str]:
             return tag_names(obj)
 
-    @extend_schema(responses=OutputSerializer, tags=["catalogue"])
+    @extend_schema(responses=ChannelDetailOutputSerializer, tags=["catalogue"])
     def get(self, request, slug):
         channel = selectors.channel_get_for_user(slug=slug, user=request.user)
         page = selectors.channel_page(channel=channel, user=request.user)
         channel.visible_tiers, channel.visible_courses = page["tiers"], page["courses"]
-        return Response(self.OutputSerializer(channel).data)
+        return Response(self.ChannelDetailOutputSerializer(channel).data)
 
 
 class CourseDetailApi(APIView):
     permission_classes: list = []
 
-    class OutputSerializer(CourseListOutputSerializer):
+    class CourseDetailOutputSerializer(CourseListOutputSerializer):
         class Meta(CourseListOutputSerializer.Meta):
             fields = (*CourseListOutputSerializer.Meta.fields, "description", "status")
 
-    @extend_schema(responses=OutputSerializer, tags=["catalogue"])
+    @extend_schema(responses=CourseDetailOutputSerializer, tags=["catalogue"])
     def get(self, request, slug):
         course = selectors.course_get_for_user(slug=slug, user=request.user)
-        return Response(self.OutputSerializer(course).data)
+        return Response(self.CourseDetailOutputSerializer(course).data)
 
 
 # --- creator studio (write) -----------------------------------------------------------
@@ -248,13 +248,13 @@ def _merged(instance_values: dict, serializer: serializers.Serializer) -> dict:
 class CreatorApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    class InputSerializer(serializers.Serializer):
+    class CreatorInputSerializer(serializers.Serializer):
         display_name = serializers.CharField(max_length=60)
         headline = serializers.CharField(max_length=120, required=False, allow_blank=True)
         bio = serializers.CharField(max_length=3000, required=False, allow_blank=True)
         topics = TagListField()
 
-    class OutputSerializer(serializers.ModelSerializer):
+    class CreatorOutputSerializer(serializers.ModelSerializer):
         topics = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
 
         class Meta:
@@ -267,21 +267,25 @@ class CreatorApi(APIView):
             raise exceptions.NotFound("You are not a creator yet.")
         return creator
 
-    @extend_schema(responses=OutputSerializer, tags=["studio"])
+    @extend_schema(responses=CreatorOutputSerializer, tags=["studio"])
     def get(self, request):
-        return Response(self.OutputSerializer(self._creator(request)).data)
+        return Response(self.CreatorOutputSerializer(self._creator(request)).data)
 
-    @extend_schema(request=InputSerializer, responses={201: OutputSerializer}, tags=["studio"])
+    @extend_schema(
+        request=CreatorInputSerializer, responses={201: CreatorOutputSerializer}, tags=["studio"]
+    )
     def post(self, request):
-        serializer = self.InputSerializer(data=request.data)
+        serializer = self.CreatorInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         creator = services.creator_become(user=request.user, **serializer.validated_data)
-        return Response(self.OutputSerializer(creator).data, status=status.HTTP_201_CREATED)
+        return Response(self.CreatorOutputSerializer(creator).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=InputSerializer, responses=OutputSerializer, tags=["studio"])
+    @extend_schema(
+        request=CreatorInputSerializer, responses=CreatorOutputSerializer, tags=["studio"]
+    )
     def patch(self, request):
         creator = self._creator(request)
-        serializer = self.InputSerializer(data=request.data, partial=True)
+        serializer = self.CreatorInputSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         current = {
             "display_name": creator.display_name,
@@ -290,7 +294,7 @@ class CreatorApi(APIView):
             "topics": [t.name for t in creator.topics.all()],
         }
         services.creator_update(creator=creator, **_merged(current, serializer))
-        return Response(self.OutputSerializer(creator).data)
+        return Response(self.CreatorOutputSerializer(creator).data)
 
 
 class StudioChannelOutputSerializer(serializers.ModelSerializer):

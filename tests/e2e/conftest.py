@@ -9,6 +9,7 @@ Playwright's own browser download does not work here, so the system Chromium is
 required: the run fails (never skips) when it is missing.
 """
 
+import contextlib
 import os
 import re
 from pathlib import Path
@@ -84,8 +85,7 @@ def page(browser, request):
     failed = getattr(request.node, "rep_call", None)
     if failed is not None and failed.failed:
         # The page as it was when the test failed, next to the journey's screenshots.
-        try:
+        # A page that cannot be captured must not hide the real failure.
+        with contextlib.suppress(Exception):
             save_screenshot(page, f"FAILED-{request.node.name}")
-        except Exception:  # noqa: BLE001 - a broken page must not hide the real failure
-            pass
     context.close()

@@ -84,9 +84,7 @@ def test_tier_rejects_bad_prices_and_currencies(alice_channel, price, currency, 
 def test_tier_names_are_unique_per_channel_ignoring_case(alice_channel):
     TierFactory(channel=alice_channel, name="Gold")
     with pytest.raises(ValidationError) as exc:
-        services.tier_create(
-            channel=alice_channel, name="gold", price_amount=100, currency="CNY"
-        )
+        services.tier_create(channel=alice_channel, name="gold", price_amount=100, currency="CNY")
     assert "name" in exc.value.message_dict
 
 
