@@ -37,9 +37,14 @@ req=requirements.txt
 # Reinstall only when the requirements changed since the last install.
 stamp=".venv/.installed-$(cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)-$dev"
 if [ ! -f "$stamp" ]; then
-  echo "==> Installing Python packages from $req"
-  .venv/bin/pip install -q --disable-pip-version-check --upgrade pip
-  .venv/bin/pip install -q --disable-pip-version-check -r "$req"
+  echo "==> Installing Python packages from $req (log: var/log/pip.log)"
+  mkdir -p var/log
+  if ! { .venv/bin/pip install -q --disable-pip-version-check --upgrade pip &&
+         .venv/bin/pip install -q --disable-pip-version-check -r "$req"; } > var/log/pip.log 2>&1
+  then
+    grep -v "^WARNING: Location" var/log/pip.log >&2
+    exit 1
+  fi
   rm -f .venv/.installed-*
   touch "$stamp"
 fi
