@@ -1,6 +1,8 @@
+from django.core.mail import EmailMessage
 from django.db import transaction
 
 from accounts.models import User
+from accounts.tasks import send_email_task
 
 
 @transaction.atomic
@@ -13,3 +15,23 @@ def user_update_profile(
     user.full_clean(exclude=["password"])
     user.save(update_fields=["display_name", "bio", "preferred_language"])
     return user
+
+
+def email_send_on_commit(*, message: EmailMessage) -> None:
+    """Queue a rendered email for the Celery worker once the transaction commits.
+
+    Rendering happens now (it needs the request's language and site); the SMTP
+    round trip happens in the worker, off the request path. A rolled-back sign-up
+    sends nothing.
+    """
+    payload = {
+        "subject": message.subject,
+        "body": message.body,
+        "from_email": message.from_email,
+        "to": list(message.to),
+        "headers": dict(message.extra_headers),
+        "alternatives": [
+            (alt.content, alt.mimetype) for alt in getattr(message, "alternatives", [])
+        ],
+    }
+    transaction.on_commit(lambda: send_email_task.delay(payload))

@@ -11,6 +11,8 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 
+from config.celery import app as celery_app
+
 from tests.factories import (
     CategoryFactory,
     ChannelFactory,
@@ -21,6 +23,11 @@ from tests.factories import (
 
 def _real_services_required() -> bool:
     return os.environ.get("REQUIRE_REAL_SERVICES") == "1" or os.environ.get("CI") == "true"
+
+
+def pytest_configure(config):
+    # Tasks run inline in tests; tests/test_celery.py also drives a real worker.
+    celery_app.conf.task_always_eager = True
 
 
 def pytest_sessionstart(session):

@@ -13,10 +13,16 @@ LOGIN = "/accounts/login/"
 RESET = "/accounts/password/reset/"
 
 
+# Emails leave on commit (through Celery, eager in tests): tests that read the outbox
+# let requests commit.
+sends_email = pytest.mark.django_db(transaction=True)
+
+
 def sign_up(client, email, password="a-long-unusual-pass-42"):
     return client.post(SIGNUP, {"email": email, "password1": password, "password2": password})
 
 
+@sends_email
 def test_sign_up_sends_a_confirmation_and_confirming_logs_in(client, db):
     response = sign_up(client, "dora@example.com")
     assert response.status_code == 302
@@ -29,6 +35,7 @@ def test_sign_up_sends_a_confirmation_and_confirming_logs_in(client, db):
     assert client.get("/accounts/profile/").status_code == 200
 
 
+@sends_email
 def test_unconfirmed_user_cannot_log_in_yet(client, db):
     sign_up(client, "erin@example.com")
     client.logout()
@@ -40,6 +47,7 @@ def test_unconfirmed_user_cannot_log_in_yet(client, db):
     assert client.get("/accounts/profile/").status_code == 302
 
 
+@sends_email
 def test_signing_up_with_a_taken_email_reveals_nothing(client, bob):
     fresh = sign_up(client, "someone-new@example.com")
     client.logout()
@@ -52,6 +60,7 @@ def test_signing_up_with_a_taken_email_reveals_nothing(client, bob):
     assert "already" in mail.outbox[0].body.lower()
 
 
+@sends_email
 def test_password_reset_answers_the_same_for_unknown_emails(client, bob):
     known = client.post(RESET, {"email": "bob@example.com"})
     unknown = client.post(RESET, {"email": "nobody@example.com"})

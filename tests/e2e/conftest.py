@@ -10,15 +10,10 @@ required: the run fails (never skips) when it is missing.
 """
 
 import contextlib
-import os
 import re
 from pathlib import Path
 
 import pytest
-
-# Playwright's sync API runs an event loop in the test thread; Django would otherwise
-# refuse ORM calls made from it (factories, assertions on the database).
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -43,22 +38,40 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
-@pytest.fixture(scope="session")
-def browser():
+@pytest.fixture
+def browser(live_server, transactional_db, monkeypatch):
+    """Chromium under a Playwright started for this test only.
+
+    Not session-scoped on purpose: while Playwright's sync API runs, the test thread has
+    a running event loop, so asgiref gives Django a separate set of database connections
+    (without the test database's serialized contents, which breaks serialized_rollback)
+    and `async_to_sync` refuses to run. Starting it after the database fixtures and
+    stopping it before they tear down keeps the rest of the suite unaffected; a launch
+    costs well under a second.
+    """
     if not CHROMIUM.exists():
         pytest.fail(
             f"{CHROMIUM} is missing: the browser tests need Debian's Chromium "
             "(apt-get install -y chromium).",
             pytrace=False,
         )
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
+    # ORM calls made in the test (factories, checks) run beside Playwright's event loop.
+    # Set here rather than at import so that the variable does not leak into the rest
+    # of the suite (subprocesses such as `manage.py check --deploy` inherit os.environ).
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
         )
-        yield browser
-        browser.close()
+        try:
+            yield browser
+        finally:
+            browser.close()
+            # Connections opened beside the event loop belong to it: close them here.
+            connections.close_all()
 
 
 def save_screenshot(page, name: str) -> Path:

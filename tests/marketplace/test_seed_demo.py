@@ -1,0 +1,30 @@
+from django.core.management import call_command
+
+from accounts.models import User
+from livestream.models import LiveSession
+from marketplace.models import Channel, CreatorProfile, PublicationStatus
+
+
+def test_seed_demo_fills_an_empty_site_once(db):
+    call_command("seed_demo", "--if-empty")
+    assert CreatorProfile.objects.count() == 12
+    assert Channel.objects.filter(status=PublicationStatus.PUBLISHED).count() == 12
+    assert {c.language for c in Channel.objects.all()} == {"en", "zh-hans"}
+    assert set(Channel.objects.values_list("category__slug", flat=True)) >= {
+        "technology", "finance", "health", "education", "business",
+    }  # fmt: skip
+    assert LiveSession.objects.filter(status=LiveSession.Status.SCHEDULED).exists()
+    assert User.objects.get(email="moderator@demo.zhiliao").is_staff
+
+    call_command("seed_demo", "--if-empty")
+    call_command("seed_demo")
+    assert CreatorProfile.objects.count() == 12
+    assert Channel.objects.count() == 12
+
+
+def test_demo_logins_work(client, db):
+    call_command("seed_demo")
+    response = client.post(
+        "/accounts/login/", {"login": "learner@demo.zhiliao", "password": "demo-pass-2026"}
+    )
+    assert response.status_code == 302
