@@ -12,7 +12,6 @@ from django.conf import settings
 from django.core.cache import cache
 
 from config.celery import app as celery_app
-
 from tests.factories import (
     CategoryFactory,
     ChannelFactory,
