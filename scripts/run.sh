@@ -29,7 +29,10 @@ trap cleanup EXIT INT TERM
 scripts/localstripe.sh
 
 echo "==> Starting Celery worker and beat (logs in var/log/)"
-.venv/bin/celery -A config worker --loglevel=INFO --concurrency=2 > var/log/celery-worker.log 2>&1 &
+# The worker's log goes to its file; its stdout stays here so that the console
+# email backend prints emails (sign-up confirmations, resets) in this terminal.
+.venv/bin/celery -A config worker --loglevel=INFO --concurrency=2 \
+  --logfile var/log/celery-worker.log &
 pids+=($!)
 .venv/bin/celery -A config beat --loglevel=INFO --schedule var/celerybeat-schedule > var/log/celery-beat.log 2>&1 &
 pids+=($!)

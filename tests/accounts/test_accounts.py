@@ -120,3 +120,12 @@ def test_email_uniqueness_ignores_case(db):
     User.objects.create_user(email="Case@Example.com", password="x")
     with pytest.raises(Exception):  # noqa: B017 - IntegrityError, wrapped differently per DB
         User.objects.create_user(email="case@example.com", password="x")
+
+
+def test_preferred_language_is_served_until_the_switcher_overrides_it(client, bob):
+    bob.preferred_language = "zh-hans"
+    bob.save()
+    client.force_login(bob)
+    assert '<html lang="zh-hans">' in client.get("/").content.decode()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert '<html lang="en">' in client.get("/").content.decode()
