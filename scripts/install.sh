@@ -12,7 +12,8 @@ apt_packages=(gettext)
 # nginx with the RTMP module and ffmpeg: video ingest (optional for the default run).
 apt_packages+=(nginx libnginx-mod-rtmp ffmpeg)
 if [ "$dev" = 1 ]; then
-  apt_packages+=(chromium wrk)
+  # fonts-wqy-zenhei: Chinese glyphs in browser screenshots.
+  apt_packages+=(chromium fonts-wqy-zenhei wrk)
 fi
 
 missing=()

@@ -5,6 +5,7 @@ before the first test if the database is not PostgreSQL or Redis does not answer
 CI fails rather than quietly testing something else.
 """
 
+import importlib
 import os
 
 import pytest
@@ -53,6 +54,32 @@ def _test_settings(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+DB_FIXTURES = {"db", "transactional_db", "live_server"}
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Make sure the categories of the data migration exist in every database test.
+
+    Transactional tests (live server, real ASGI servers, emails on commit) end with a
+    flush that empties every table; post_migrate restores only sites and content
+    types. Whatever ran before, a database test starts with the categories in place.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    names = set(request.fixturenames)
+    if marker is None and not DB_FIXTURES & names:
+        return
+    transactional = bool(
+        {"transactional_db", "live_server"} & names
+        or (marker is not None and marker.kwargs.get("transaction"))
+    )
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    from django.apps import apps
+
+    migration = importlib.import_module("marketplace.migrations.0002_categories")
+    migration.create_categories(apps, None)
 
 
 @pytest.fixture(autouse=True)

@@ -209,7 +209,9 @@ SETUPS = {
         "A", "gunicorn sync (WSGI), CONN_MAX_AGE=60", {"CONN_MAX_AGE": "60"}, _gunicorn_argv
     ),
     "B": Setup("B", "uvicorn (ASGI), DB_POOL=true", {"DB_POOL": "true"}, _uvicorn_argv),
-    "C": Setup("C", "uvicorn (ASGI), no pool", {"CONN_MAX_AGE": "0"}, _uvicorn_argv),
+    "C": Setup(
+        "C", "uvicorn (ASGI), no pool, CONN_MAX_AGE=0", {"CONN_MAX_AGE": "0"}, _uvicorn_argv
+    ),
 }
 
 
@@ -544,8 +546,9 @@ def report(cfg: Config, rows: list[Row], infos: dict[str, dict], started: dateti
         f"Run {started:%Y-%m-%d %H:%M} UTC on {cfg.cores} cores (shared machine: compare "
         f"ratios within this run, not absolute figures across runs). "
         f"`wrk -t{cfg.threads} -c{cfg.connections} -d{cfg.duration}s --latency`, "
-        f"{cfg.warmup} s warm-up per endpoint, {cfg.rounds} round(s) (median), "
-        "DEBUG=0, PostgreSQL and Redis on loopback, wrk on the same machine.",
+        f"{cfg.warmup} s warm-up per endpoint, "
+        + (f"median of {cfg.rounds} runs, " if cfg.rounds > 1 else "")
+        + "DEBUG=0, PostgreSQL and Redis on loopback, wrk on the same machine.",
         "",
         "Endpoints: `bare` = `/bench/bare/1/` (one primary-key query, JsonResponse; "
         "benchmark URLconf only), `catalogue page` = `/catalogue/`"
@@ -609,6 +612,8 @@ def prepare_database(cfg: Config, env: dict[str, str]) -> None:
 
 def main(argv=None) -> int:
     cfg = parse_args(argv)
+    # `kill` of the benchmark still runs the finally blocks that stop the servers.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if not WRK:
         sys.exit("wrk is not installed: apt-get install -y wrk (or scripts/install.sh --dev)")
     started = datetime.now(UTC)

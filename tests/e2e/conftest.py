@@ -39,15 +39,14 @@ def pytest_runtest_makereport(item, call):
 
 
 @pytest.fixture
-def browser(live_server, transactional_db, monkeypatch):
+def browser(live_server, monkeypatch):
     """Chromium under a Playwright started for this test only.
 
-    Not session-scoped on purpose: while Playwright's sync API runs, the test thread has
-    a running event loop, so asgiref gives Django a separate set of database connections
-    (without the test database's serialized contents, which breaks serialized_rollback)
-    and `async_to_sync` refuses to run. Starting it after the database fixtures and
-    stopping it before they tear down keeps the rest of the suite unaffected; a launch
-    costs well under a second.
+    Not session-scoped on purpose: while Playwright's sync API runs, the test thread
+    has a running event loop, so asgiref hands Django a separate set of database
+    connections and `async_to_sync` refuses to run. Starting it after the database
+    fixtures and stopping it before they tear down keeps the rest of the suite
+    unaffected; a launch costs well under a second.
     """
     if not CHROMIUM.exists():
         pytest.fail(
@@ -74,10 +73,14 @@ def browser(live_server, transactional_db, monkeypatch):
             connections.close_all()
 
 
+def screenshot_path(name: str) -> Path:
+    return SCREENSHOT_DIR / f"{re.sub(r'[^A-Za-z0-9_.-]+', '-', name)}.png"
+
+
 def save_screenshot(page, name: str) -> Path:
     """Save a full-page PNG of `page` as test-output/screenshots/<name>.png."""
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOT_DIR / f"{re.sub(r'[^A-Za-z0-9_.-]+', '-', name)}.png"
+    path = screenshot_path(name)
     page.wait_for_load_state("load")
     page.screenshot(path=str(path), full_page=True)
     return path
@@ -94,11 +97,13 @@ def page(browser, request):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
     context.set_default_timeout(DEFAULT_TIMEOUT_MS)
     page = context.new_page()
+    failure_shot = f"FAILED-{request.node.name}"
+    screenshot_path(failure_shot).unlink(missing_ok=True)  # left by an earlier run
     yield page
-    failed = getattr(request.node, "rep_call", None)
-    if failed is not None and failed.failed:
+    call = getattr(request.node, "rep_call", None)
+    if call is not None and call.failed:
         # The page as it was when the test failed, next to the journey's screenshots.
         # A page that cannot be captured must not hide the real failure.
         with contextlib.suppress(Exception):
-            save_screenshot(page, f"FAILED-{request.node.name}")
+            save_screenshot(page, failure_shot)
     context.close()

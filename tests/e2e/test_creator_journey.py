@@ -9,12 +9,7 @@ from playwright.sync_api import expect
 
 from tests.factories import ChannelFactory, CreatorFactory, TierFactory
 
-# Categories, the Site and other migration data must survive the flush that ends each
-# live-server (transactional) test, for the tests that run after it.
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = pytest.mark.e2e
 
 EMAIL = "mei@example.com"
 PASSWORD = "Tea-leaves-and-4-moons"
@@ -186,6 +181,7 @@ def test_catalogue_and_home_in_chinese(live_server, page, screenshot):
     expect(page.get_by_role("heading", level=2, name=channels_heading)).to_be_visible()
     expect(page.get_by_test_id("channel-card")).to_have_count(3)
     expect(page.get_by_test_id("channel-card").first).to_contain_text("¥30.00")
+    expect(page.get_by_test_id("channel-card").first.locator(".badge")).to_have_text("科技")
     screenshot(page, "08-home-zh-hans")
 
     # The choice sticks: the catalogue is in Chinese too.
