@@ -111,6 +111,10 @@ class CatalogueFilterForm(forms.Form):
     )
     ordering = forms.ChoiceField(label=_("Sort by"), choices=ORDERING_CHOICES, required=False)
 
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")  # the sidebar's other labels have no colon
+        super().__init__(*args, **kwargs)
+
     def clean_category(self):
         slug = self.cleaned_data["category"]
         if not slug:
