@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -50,6 +51,9 @@ class Tag(models.Model):
 
     class Meta:
         ordering = ("name",)
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="marketplace_tag_name_ci_unique"),
+        ]
         verbose_name = _("tag")
         verbose_name_plural = _("tags")
 

@@ -83,7 +83,12 @@ def tags_get_or_create(*, names: Iterable[str]) -> list[Tag]:
             slug = slugify(name, allow_unicode=True)[:50] or secrets.token_hex(4)
             if Tag.objects.filter(slug=slug).exists():
                 slug = f"{slug}-{secrets.token_hex(2)}"
-            tag = Tag.objects.create(name=name, slug=slug)
+            try:
+                with transaction.atomic():
+                    tag = Tag.objects.create(name=name, slug=slug)
+            except IntegrityError:
+                # Another request created the same tag a moment ago: use theirs.
+                tag = Tag.objects.get(name__iexact=name)
         tags.append(tag)
     return tags
 
