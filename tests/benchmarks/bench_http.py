@@ -40,6 +40,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -179,7 +180,7 @@ class Setup:
     key: str
     label: str
     env: dict[str, str]
-    argv: object  # (cfg, port) -> list[str]
+    argv: Callable[[Config, int], list[str]]  # (config, port) -> command line
 
 
 def _gunicorn_argv(cfg: Config, port: int) -> list[str]:
