@@ -283,6 +283,9 @@ MARKETPLACE_DEFAULT_CURRENCY = env("MARKETPLACE_DEFAULT_CURRENCY", default="CNY"
 # Upper bound on any one price, in minor units: a typo guard, not a business rule.
 MARKETPLACE_MAX_PRICE_MINOR = env.int("MARKETPLACE_MAX_PRICE_MINOR", default=10_000_000)
 CATALOGUE_PAGE_SIZE = 24
+# Rendered catalogue results are cached per query and language; every change to
+# catalogue content moves a version key, so this is only a safety net.
+CATALOGUE_CACHE_SECONDS = env.int("CATALOGUE_CACHE_SECONDS", default=600)
 
 # --- Security ----------------------------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -15,7 +15,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from marketplace import selectors, services
+from marketplace import catalogue_cache, selectors, services
 from marketplace.forms import CatalogueFilterForm
 from marketplace.models import (
     Category,
@@ -133,6 +133,17 @@ class CatalogueListMixin:
     permission_classes: list = []
     filter_backends: list = []
 
+    cache_namespace: str
+
+    def list(self, request, *args, **kwargs):
+        """Cached like the catalogue page; invalid queries raise before caching."""
+        cache_key = catalogue_cache.key(self.cache_namespace, request.query_params)
+        data = catalogue_cache.get(cache_key)
+        if data is None:
+            data = super().list(request, *args, **kwargs).data
+            catalogue_cache.put(cache_key, data)
+        return Response(data)
+
     def catalogue_filters(self):
         form = CatalogueFilterForm(self.request.query_params)
         if not form.is_valid():
@@ -145,6 +156,7 @@ class CatalogueListMixin:
 @extend_schema(parameters=CATALOGUE_PARAMETERS, tags=["catalogue"])
 class CatalogueChannelListApi(CatalogueListMixin, ListAPIView):
     serializer_class = ChannelListOutputSerializer
+    cache_namespace = "api-channels"
 
     def get_queryset(self):
         return selectors.catalogue_channels(filters=self.catalogue_filters())
@@ -153,6 +165,7 @@ class CatalogueChannelListApi(CatalogueListMixin, ListAPIView):
 @extend_schema(parameters=CATALOGUE_PARAMETERS, tags=["catalogue"])
 class CatalogueCourseListApi(CatalogueListMixin, ListAPIView):
     serializer_class = CourseListOutputSerializer
+    cache_namespace = "api-courses"
 
     def get_queryset(self):
         return selectors.catalogue_courses(filters=self.catalogue_filters())

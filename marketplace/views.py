@@ -3,8 +3,10 @@
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 
-from marketplace import selectors
+from marketplace import catalogue_cache, selectors
 from marketplace.forms import CatalogueFilterForm
 
 
@@ -15,6 +17,19 @@ def home(request):
 
 
 def catalogue(request):
+    """The catalogue: the same for everyone with the same query, so it is cached."""
+    kind = "courses" if request.GET.get("kind") == "courses" else "channels"
+    cache_key = catalogue_cache.key("page", request.GET)
+    body = catalogue_cache.get(cache_key)
+    context = {"kind": kind}
+    if body is None:
+        context.update(_catalogue_context(request))
+        body = render_to_string("marketplace/includes/catalogue_body.html", context, request)
+        catalogue_cache.put(cache_key, body)
+    return render(request, "marketplace/catalogue.html", {**context, "body": mark_safe(body)})  # noqa: S308 - our own rendered template
+
+
+def _catalogue_context(request) -> dict:
     form = CatalogueFilterForm(request.GET or None)
     form.is_valid()  # invalid fields are shown beside the filters and left out
     filters = form.to_filters()
@@ -25,18 +40,14 @@ def catalogue(request):
     page = Paginator(items, settings.CATALOGUE_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(
-        request,
-        "marketplace/catalogue.html",
-        {
-            "form": form,
-            "filters": filters,
-            "kind": form.kind_value,
-            "page": page,
-            "query": query.urlencode(),
-            **selectors.catalogue_facets(),
-        },
-    )
+    return {
+        "form": form,
+        "filters": filters,
+        "kind": form.kind_value,
+        "page": page,
+        "query": query.urlencode(),
+        **selectors.catalogue_facets(),
+    }
 
 
 def channel_detail(request, slug):
