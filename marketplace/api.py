@@ -7,6 +7,8 @@ the API and the web pages enforce the same rules and permissions.
 
 from django.conf import settings
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers, status
@@ -120,7 +122,7 @@ CATALOGUE_PARAMETERS = [
     OpenApiParameter("currency", OpenApiTypes.STR, description="Currency of min/max price."),
     OpenApiParameter("min_price", OpenApiTypes.DECIMAL, description="Major units, e.g. 9.90."),
     OpenApiParameter("max_price", OpenApiTypes.DECIMAL, description="Major units, e.g. 99."),
-    OpenApiParameter("language", OpenApiTypes.STR, enum=[c for c, _ in Language.choices]),
+    OpenApiParameter("language", OpenApiTypes.STR, enum=Language.values),
     OpenApiParameter(
         "ordering", OpenApiTypes.STR, enum=["newest", "price_low", "price_high", "title"]
     ),
@@ -235,7 +237,7 @@ class CourseDetailApi(APIView):
 
 
 class IsCreator(IsAuthenticated):
-    message = "Become a creator first (POST /api/v1/studio/creator/)."
+    message = gettext_lazy("Become a creator first (POST /api/v1/studio/creator/).")
 
     def has_permission(self, request, view):
         if not super().has_permission(request, view):
@@ -277,7 +279,7 @@ class CreatorApi(APIView):
     def _creator(self, request):
         creator = selectors.creator_get_for_user(user=request.user)
         if creator is None:
-            raise exceptions.NotFound("You are not a creator yet.")
+            raise exceptions.NotFound(_("You are not a creator yet."))
         return creator
 
     @extend_schema(responses=CreatorOutputSerializer, tags=["studio"])
@@ -543,7 +545,7 @@ class StudioCourseDetailApi(APIView):
         data = _merged(_course_current(course), serializer)
         if data.pop("channel", course.channel.slug) != course.channel.slug:
             raise exceptions.ValidationError(
-                {"channel": ["A course cannot move to another channel."]}
+                {"channel": [_("A course cannot move to another channel.")]}
             )
         course = services.course_update(course=course, **data)
         return Response(StudioCourseOutputSerializer(course).data)

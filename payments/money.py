@@ -27,7 +27,7 @@ def currency_exponent(currency: str) -> int:
     try:
         return settings.MARKETPLACE_CURRENCIES[currency]
     except KeyError:
-        raise MoneyError(f"Unknown currency {currency!r}.") from None
+        raise MoneyError(_("Unknown currency “%(code)s”.") % {"code": currency}) from None
 
 
 def to_minor_units(amount: Decimal | str | int, currency: str) -> int:
@@ -36,12 +36,12 @@ def to_minor_units(amount: Decimal | str | int, currency: str) -> int:
     try:
         value = Decimal(str(amount))
     except InvalidOperation:
-        raise MoneyError("Enter an amount such as 9.90.") from None
+        raise MoneyError(_("Enter an amount such as 9.90.")) from None
     if not value.is_finite():
-        raise MoneyError("Enter an amount such as 9.90.")
+        raise MoneyError(_("Enter an amount such as 9.90."))
     minor = value.scaleb(exponent)
     if minor != minor.to_integral_value(rounding=ROUND_DOWN):
-        raise MoneyError(f"Use at most {exponent} decimal places.")
+        raise MoneyError(_("Use at most %(n)d decimal places.") % {"n": exponent})
     return int(minor)
 
 

@@ -141,7 +141,7 @@ def parse_args(argv=None) -> Config:
 
     cores = _cores()
     quick = args.quick
-    setups = _pick(args.setups, "BENCH_SETUPS", "A,B,C", str)
+    setups = _pick(args.setups, "BENCH_SETUPS", "A,B,C,D", str)
     cfg = Config(
         duration=_pick(args.duration, "BENCH_DURATION", 3 if quick else 8),
         connections=_pick(args.connections, "BENCH_CONNECTIONS", 32),
@@ -213,11 +213,18 @@ SETUPS = {
     "C": Setup(
         "C", "uvicorn (ASGI), no pool, CONN_MAX_AGE=0", {"CONN_MAX_AGE": "0"}, _uvicorn_argv
     ),
+    # A with the catalogue cache off: what every query costs the first time it is asked.
+    "D": Setup(
+        "D",
+        "gunicorn sync (WSGI), catalogue cache off",
+        {"CONN_MAX_AGE": "60", "CATALOGUE_CACHE_SECONDS": "0"},
+        _gunicorn_argv,
+    ),
 }
 
 
 def _label(cfg: Config, setup: Setup) -> str:
-    workers = cfg.gunicorn_workers if setup.key == "A" else cfg.asgi_workers
+    workers = cfg.gunicorn_workers if setup.argv is _gunicorn_argv else cfg.asgi_workers
     return f"{setup.key}: {setup.label}, {workers} workers"
 
 
