@@ -348,7 +348,8 @@ class Server:
     def __init__(self, setup: Setup, cfg: Config, base_env: dict[str, str]):
         self.setup, self.cfg = setup, cfg
         self.port = free_port()
-        self.env = {**base_env, **setup.env}
+        # A cache of its own: a set-up must not be served what another one cached.
+        self.env = {**base_env, "CACHE_KEY_PREFIX": f"zhiliao-bench-{setup.key}", **setup.env}
         self.log_path = OUT_DIR / f"server-{setup.key}.log"
         self.proc: subprocess.Popen | None = None
 
