@@ -287,6 +287,20 @@ CATALOGUE_PAGE_SIZE = 24
 # catalogue content moves a version key, so this is only a safety net.
 CATALOGUE_CACHE_SECONDS = env.int("CATALOGUE_CACHE_SECONDS", default=600)
 
+# --- Payments ----------------------------------------------------------------------
+# Platform fee per kind of income, in basis points (1000 = 10%). The fee is rounded
+# down, in the creator's favour.
+PAYMENTS_FEE_BPS = {
+    "tip": env.int("PAYMENTS_FEE_BPS_TIP", default=1000),
+    "purchase": env.int("PAYMENTS_FEE_BPS_PURCHASE", default=2000),
+    "subscription": env.int("PAYMENTS_FEE_BPS_SUBSCRIPTION", default=1500),
+}
+# Smallest tip and top-up, in minor units of any currency.
+PAYMENTS_MIN_TIP = env.int("PAYMENTS_MIN_TIP", default=100)
+PAYMENTS_MIN_TOP_UP = env.int("PAYMENTS_MIN_TOP_UP", default=500)
+PAYMENTS_MAX_TOP_UP = env.int("PAYMENTS_MAX_TOP_UP", default=500_000)
+PAYMENTS_MIN_PAYOUT = env.int("PAYMENTS_MIN_PAYOUT", default=10_000)
+
 # --- Security ----------------------------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)

@@ -1,1 +1,150 @@
-# Models arrive with the issue that builds this app (see DESIGN.md).
+"""The double-entry ledger: the only record of where money is.
+
+A `LedgerTransaction` moves money between `LedgerAccount`s through two or more
+`LedgerEntry` rows whose amounts sum to zero per currency. Balances are sums of
+entries; nothing stores a balance that could drift. Entries and transactions are
+append-only: on PostgreSQL a trigger refuses UPDATE and DELETE (migration 0002); a
+mistake is corrected by a reversing transaction.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class LedgerAccount(models.Model):
+    class Kind(models.TextChoices):
+        WALLET = "wallet", _("Learner wallet")
+        EARNINGS = "earnings", _("Creator earnings")
+        PLATFORM_REVENUE = "platform_revenue", _("Platform revenue")
+        ESCROW = "escrow", _("Escrow")
+        STRIPE_CLEARING = "stripe_clearing", _("Stripe clearing")
+        PAYOUTS = "payouts", _("Paid out to creators")
+
+    # Accounts whose balance may never go below zero: debits to them lock the row
+    # and check the balance first (payments.ledger.post).
+    NON_NEGATIVE = {Kind.WALLET, Kind.EARNINGS, Kind.ESCROW}
+
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ledger_accounts",
+    )
+    currency = models.CharField(max_length=3)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "owner", "currency"],
+                name="payments_account_unique_per_owner",
+                condition=Q(owner__isnull=False),
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "currency"],
+                name="payments_account_unique_system",
+                condition=Q(owner__isnull=True),
+            ),
+        ]
+        verbose_name = _("ledger account")
+        verbose_name_plural = _("ledger accounts")
+
+    def __str__(self):
+        owner = self.owner.email if self.owner_id else "platform"
+        return f"{self.get_kind_display()} {self.currency} ({owner})"
+
+
+class LedgerTransaction(models.Model):
+    class Kind(models.TextChoices):
+        TOP_UP = "top_up", _("Wallet top-up")
+        TIP = "tip", _("Tip")
+        PURCHASE = "purchase", _("Ticket purchase")
+        SUBSCRIPTION = "subscription", _("Subscription payment")
+        REFUND = "refund", _("Refund")
+        PAYOUT = "payout", _("Payout")
+
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    # Unique: a replayed webhook or a double click finds the first posting instead
+    # of making a second one.
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    # What caused it, e.g. ("tip", "42") or ("stripe.payment_intent", "pi_123").
+    reference_type = models.CharField(max_length=60)
+    reference_id = models.CharField(max_length=100)
+    memo = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["reference_type", "reference_id"])]
+        verbose_name = _("ledger transaction")
+        verbose_name_plural = _("ledger transactions")
+
+    def __str__(self):
+        return f"{self.get_kind_display()} #{self.pk}"
+
+
+class LedgerEntry(models.Model):
+    transaction = models.ForeignKey(
+        LedgerTransaction, on_delete=models.PROTECT, related_name="entries"
+    )
+    account = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="entries")
+    # Signed minor units: positive credits the account, negative debits it.
+    amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+
+    class Meta:
+        indexes = [models.Index(fields=["account", "amount"], name="payments_entry_balance_idx")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount=0), name="payments_entry_nonzero"),
+        ]
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
+
+    def __str__(self):
+        return f"{self.amount:+d} {self.currency} -> {self.account}"
+
+
+class Tip(models.Model):
+    """A learner's tip to a creator, optionally during a live session."""
+
+    tipper = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="tips_sent"
+    )
+    creator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="tips_received"
+    )
+    live_session = models.ForeignKey(
+        "livestream.LiveSession",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tips",
+    )
+    amount = models.PositiveIntegerField()
+    currency = models.CharField(max_length=3)
+    fee = models.PositiveIntegerField()
+    message = models.CharField(max_length=200, blank=True)
+    # Chosen by the client per tip attempt: a double click or a retried request
+    # carries the same key and finds the first tip.
+    client_key = models.CharField(max_length=64)
+    ledger_transaction = models.OneToOneField(
+        LedgerTransaction, on_delete=models.PROTECT, related_name="tip"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tipper", "client_key"], name="payments_tip_unique_client_key"
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payments_tip_positive"),
+        ]
+        ordering = ("-created_at",)
+        verbose_name = _("tip")
+        verbose_name_plural = _("tips")
+
+    def __str__(self):
+        return f"{self.tipper} -> {self.creator}: {self.amount} {self.currency}"

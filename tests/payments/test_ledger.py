@@ -1,0 +1,115 @@
+"""The ledger's own rules: balanced, idempotent, never negative, append-only."""
+
+import pytest
+from django.db import IntegrityError, InternalError, connection, transaction
+from django.db.utils import DatabaseError
+
+from payments import ledger
+from payments.ledger import Leg
+from payments.models import LedgerAccount, LedgerEntry, LedgerTransaction
+
+Kind = LedgerAccount.Kind
+
+
+@pytest.fixture
+def accounts(bob, alice):
+    return {
+        "clearing": ledger.account_get(kind=Kind.STRIPE_CLEARING, currency="CNY"),
+        "bob": ledger.account_get(kind=Kind.WALLET, currency="CNY", owner=bob),
+        "alice": ledger.account_get(kind=Kind.EARNINGS, currency="CNY", owner=alice.user),
+    }
+
+
+def fund(accounts, amount, key="fund"):
+    return ledger.post(
+        kind="top_up",
+        idempotency_key=key,
+        reference_type="test",
+        reference_id=key,
+        legs=[Leg(accounts["clearing"], -amount), Leg(accounts["bob"], amount)],
+    )
+
+
+def test_posting_moves_money_and_balances_follow(accounts):
+    fund(accounts, 1000)
+    assert ledger.balance(accounts["bob"]) == 1000
+    assert ledger.balance(accounts["clearing"]) == -1000
+
+
+def test_same_idempotency_key_posts_once(accounts):
+    first = fund(accounts, 1000, key="pi_1")
+    again = fund(accounts, 1000, key="pi_1")
+    assert again.pk == first.pk
+    assert LedgerEntry.objects.count() == 2
+    assert ledger.balance(accounts["bob"]) == 1000
+
+
+def test_unbalanced_transaction_is_refused(accounts):
+    with pytest.raises(ValueError, match="does not balance"):
+        ledger.post(
+            kind="tip",
+            idempotency_key="x",
+            reference_type="t",
+            reference_id="1",
+            legs=[Leg(accounts["bob"], -500), Leg(accounts["alice"], 400)],
+        )
+    assert not LedgerTransaction.objects.exists()
+
+
+@pytest.mark.parametrize("amount", [0, 1.5, True])
+def test_entries_must_be_nonzero_integers(accounts, amount):
+    with pytest.raises(ValueError):
+        ledger.post(
+            kind="tip",
+            idempotency_key="x",
+            reference_type="t",
+            reference_id="1",
+            legs=[Leg(accounts["bob"], amount), Leg(accounts["alice"], amount)],
+        )
+
+
+def test_wallet_cannot_go_negative(accounts):
+    fund(accounts, 300)
+    with pytest.raises(ledger.InsufficientFunds, match="¥3.00"):
+        ledger.post(
+            kind="tip",
+            idempotency_key="too-much",
+            reference_type="t",
+            reference_id="1",
+            legs=[Leg(accounts["bob"], -500), Leg(accounts["alice"], 500)],
+        )
+    assert ledger.balance(accounts["bob"]) == 300
+    assert not LedgerTransaction.objects.filter(idempotency_key="too-much").exists()
+
+
+def test_clearing_account_may_go_negative(accounts):
+    # Stripe clearing is money owed to us by Stripe: negative by design.
+    fund(accounts, 300)
+    assert ledger.balance(accounts["clearing"]) == -300
+
+
+def test_entries_cannot_be_updated_or_deleted_on_postgresql(accounts):
+    fund(accounts, 1000)
+    entry = LedgerEntry.objects.first()
+    with pytest.raises((InternalError, IntegrityError, DatabaseError), match="append-only"):
+        with transaction.atomic():
+            LedgerEntry.objects.filter(pk=entry.pk).update(amount=999_999)
+    with pytest.raises((InternalError, IntegrityError, DatabaseError), match="append-only"):
+        with transaction.atomic(), connection.cursor() as cursor:
+            # Raw SQL: below Django's PROTECT, the database itself says no.
+            cursor.execute("DELETE FROM payments_ledgerentry")
+    assert ledger.balance(accounts["bob"]) == 1000
+
+
+@pytest.mark.django_db(transaction=True)
+def test_unbalanced_rows_written_around_the_service_fail_at_commit(bob):
+    """The deferred trigger checks every transaction at commit, whoever wrote it."""
+    wallet = ledger.account_get(kind=Kind.WALLET, currency="CNY", owner=bob)
+    with pytest.raises((IntegrityError, InternalError, DatabaseError), match="does not balance"):
+        with transaction.atomic():
+            txn = LedgerTransaction.objects.create(
+                kind="top_up", idempotency_key="sneaky", reference_type="t", reference_id="1"
+            )
+            LedgerEntry.objects.create(transaction=txn, account=wallet, amount=10**6, currency="CNY")
+    assert not LedgerTransaction.objects.filter(idempotency_key="sneaky").exists()
+    assert connection.vendor == "postgresql"
