@@ -110,6 +110,8 @@ def test_unbalanced_rows_written_around_the_service_fail_at_commit(bob):
             txn = LedgerTransaction.objects.create(
                 kind="top_up", idempotency_key="sneaky", reference_type="t", reference_id="1"
             )
-            LedgerEntry.objects.create(transaction=txn, account=wallet, amount=10**6, currency="CNY")
+            LedgerEntry.objects.create(
+                transaction=txn, account=wallet, amount=10**6, currency="CNY"
+            )
     assert not LedgerTransaction.objects.filter(idempotency_key="sneaky").exists()
     assert connection.vendor == "postgresql"

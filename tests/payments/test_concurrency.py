@@ -1,0 +1,91 @@
+"""Concurrent money movements on PostgreSQL, each thread on its own connection."""
+
+import threading
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+
+from payments import services
+from payments.models import LedgerEntry, LedgerTransaction, Tip
+from tests.factories import CreatorFactory, UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def run_together(n, fn):
+    """Start n threads at the same instant; return what each returned or raised."""
+    barrier = threading.Barrier(n)
+    results: list = [None] * n
+
+    def worker(i):
+        try:
+            barrier.wait(timeout=10)
+            results[i] = fn(i)
+        except Exception as exc:  # collected and asserted on by the test
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return results
+
+
+def test_two_spends_that_together_exceed_the_wallet_exactly_one_succeeds():
+    bob, alice = UserFactory(), CreatorFactory().user
+    services.wallet_top_up_credit(user=bob, amount=1000, currency="CNY", payment_intent_id="pi")
+    results = run_together(
+        2,
+        lambda i: services.tip_send(
+            tipper=bob, creator=alice, amount=700, currency="CNY", client_key=f"k{i}"
+        ),
+    )
+    assert sum(isinstance(r, Tip) for r in results) == 1
+    assert sum(isinstance(r, ValidationError) for r in results) == 1
+    assert services.wallet_balance(user=bob, currency="CNY") == 300
+
+
+def test_many_concurrent_spends_never_overdraw():
+    bob, alice = UserFactory(), CreatorFactory().user
+    services.wallet_top_up_credit(user=bob, amount=1000, currency="CNY", payment_intent_id="pi")
+    results = run_together(
+        8,
+        lambda i: services.tip_send(
+            tipper=bob, creator=alice, amount=300, currency="CNY", client_key=f"k{i}"
+        ),
+    )
+    assert sum(isinstance(r, Tip) for r in results) == 3
+    assert services.wallet_balance(user=bob, currency="CNY") == 100
+
+
+def test_the_same_top_up_delivered_five_times_at_once_posts_once():
+    bob = UserFactory()
+    results = run_together(
+        5,
+        lambda i: services.wallet_top_up_credit(
+            user=bob, amount=2500, currency="CNY", payment_intent_id="pi_dup"
+        ),
+    )
+    assert all(isinstance(r, LedgerTransaction) for r in results), results
+    assert len({r.pk for r in results}) == 1
+    assert LedgerTransaction.objects.filter(idempotency_key="top_up:pi_dup").count() == 1
+    assert services.wallet_balance(user=bob, currency="CNY") == 2500
+
+
+def test_the_same_tip_sent_five_times_at_once_is_one_tip():
+    bob, alice = UserFactory(), CreatorFactory().user
+    services.wallet_top_up_credit(user=bob, amount=5000, currency="CNY", payment_intent_id="pi")
+    results = run_together(
+        5,
+        lambda i: services.tip_send(
+            tipper=bob, creator=alice, amount=1000, currency="CNY", client_key="one-click"
+        ),
+    )
+    assert all(isinstance(r, Tip) for r in results), results
+    assert Tip.objects.count() == 1
+    assert services.wallet_balance(user=bob, currency="CNY") == 4000
+    assert LedgerEntry.objects.filter(transaction__kind="tip").count() == 3

@@ -1,0 +1,138 @@
+"""Hypothesis drives random sequences of money movements against the real ledger
+and checks, after every step, what must always hold:
+
+- every transaction sums to zero per currency;
+- each balance equals the sum of its entries and what a simple model predicts;
+- no wallet or earnings account is below zero;
+- money in (card top-ups) equals money held plus money out.
+"""
+
+import itertools
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db.models import Sum
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+
+from payments import ledger, services
+from payments.models import LedgerAccount, LedgerEntry
+from tests.factories import CreatorFactory, UserFactory
+
+Kind = LedgerAccount.Kind
+CURRENCY = "CNY"
+counter = itertools.count()
+
+amounts = st.one_of(
+    st.integers(min_value=-1000, max_value=50_000),
+    st.sampled_from([0, 1, 99, 100, 10**7, 10**7 + 1]),
+)
+
+
+class LedgerMachine(RuleBasedStateMachine):
+    @initialize()
+    def people(self):
+        run = next(counter)
+        self.learners = [UserFactory(email=f"l{run}-{i}@example.com") for i in range(3)]
+        self.creators = [
+            CreatorFactory(user__email=f"c{run}-{i}@example.com").user for i in range(2)
+        ]
+        self.wallet = {u.pk: 0 for u in self.learners}
+        self.earnings = {u.pk: 0 for u in self.creators}
+        self.platform_before = self._platform_balance()
+        self.platform = 0
+        self.topped_up = 0
+        self.tip_keys: dict[tuple[int, str], bool] = {}
+        self.payment_intents = 0
+
+    def _platform_balance(self):
+        account = LedgerAccount.objects.filter(
+            kind=Kind.PLATFORM_REVENUE, currency=CURRENCY
+        ).first()
+        return ledger.balance(account) if account else 0
+
+    @rule(who=st.integers(0, 2), amount=amounts, replays=st.integers(1, 3))
+    def top_up(self, who, amount, replays):
+        user = self.learners[who]
+        self.payment_intents += 1
+        pi = f"pi_{user.pk}_{self.payment_intents}"
+        valid = 1 <= amount <= 10**7
+        for _ in range(replays):  # webhooks and browser returns repeat themselves
+            try:
+                services.wallet_top_up_credit(
+                    user=user, amount=amount, currency=CURRENCY, payment_intent_id=pi
+                )
+            except ValidationError:
+                assert not valid
+        if valid:
+            self.wallet[user.pk] += amount
+            self.topped_up += amount
+
+    @rule(
+        who=st.integers(0, 2), to=st.integers(0, 1), amount=amounts, key=st.sampled_from("abcdef")
+    )
+    def tip(self, who, to, amount, key):
+        tipper, creator = self.learners[who], self.creators[to]
+        try:
+            services.tip_send(
+                tipper=tipper, creator=creator, amount=amount, currency=CURRENCY, client_key=key
+            )
+        except ValidationError:
+            assert (tipper.pk, key) not in self.tip_keys
+            assert not (100 <= amount <= 10**7) or amount > self.wallet[tipper.pk]
+            return
+        if (tipper.pk, key) in self.tip_keys:
+            return  # a repeated click: the first tip stands, nothing moves
+        self.tip_keys[(tipper.pk, key)] = True
+        fee = services.platform_fee(amount=amount, income="tip")
+        self.wallet[tipper.pk] -= amount
+        self.earnings[creator.pk] += amount - fee
+        self.platform += fee
+
+    @invariant()
+    def balances_match_the_model(self):
+        if not hasattr(self, "wallet"):
+            return
+        for user in self.learners:
+            assert services.wallet_balance(user=user, currency=CURRENCY) == self.wallet[user.pk]
+        for user in self.creators:
+            account = ledger.account_get(kind=Kind.EARNINGS, currency=CURRENCY, owner=user)
+            assert ledger.balance(account) == self.earnings[user.pk]
+        assert self._platform_balance() - self.platform_before == self.platform
+        # Money in equals money held: nothing created, nothing lost.
+        held = sum(self.wallet.values()) + sum(self.earnings.values()) + self.platform
+        assert held == self.topped_up
+
+    @invariant()
+    def ledger_rules_hold(self):
+        unbalanced = (
+            LedgerEntry.objects.values("transaction_id", "currency")
+            .annotate(total=Sum("amount"))
+            .exclude(total=0)
+        )
+        assert not unbalanced.exists()
+        assert (LedgerEntry.objects.aggregate(t=Sum("amount"))["t"] or 0) == 0
+        negative = (
+            LedgerEntry.objects.filter(account__kind__in=LedgerAccount.NON_NEGATIVE)
+            .values("account_id")
+            .annotate(total=Sum("amount"))
+            .filter(total__lt=0)
+        )
+        assert not negative.exists()
+
+
+@pytest.mark.django_db
+def test_ledger_invariants_hold_over_random_money_movements():
+    from hypothesis.stateful import run_state_machine_as_test
+
+    run_state_machine_as_test(
+        LedgerMachine,
+        settings=settings(
+            max_examples=40,
+            stateful_step_count=60,  # 40 x 60 = 2,400 steps
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+            derandomize=True,
+        ),
+    )
