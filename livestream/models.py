@@ -29,9 +29,29 @@ class LiveSession(models.Model):
     description = models.TextField(_("description"), max_length=5000, blank=True)
     scheduled_start = models.DateTimeField(_("starts at"))
     duration_minutes = models.PositiveSmallIntegerField(_("planned length (minutes)"), default=60)
+
+    class Access(models.TextChoices):
+        FREE = "free", _("Free for everyone with an account")
+        SUBSCRIBERS = "subscribers", _("Subscribers of a tier")
+        TICKET = "ticket", _("Ticket holders")
+
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.SCHEDULED
     )
+    access = models.CharField(
+        _("who may watch"), max_length=20, choices=Access.choices, default=Access.FREE
+    )
+    # For SUBSCRIBERS: this tier or any dearer tier of the channel.
+    required_tier = models.ForeignKey(
+        "marketplace.SubscriptionTier",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # For TICKET: the price of one ticket.
+    ticket_price_amount = models.PositiveIntegerField(_("ticket price (minor units)"), default=0)
+    ticket_currency = models.CharField(_("ticket currency"), max_length=3, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

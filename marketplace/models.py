@@ -213,3 +213,67 @@ class Course(models.Model):
     @property
     def is_published(self) -> bool:
         return self.status == PublicationStatus.PUBLISHED
+
+
+class Entitlement(models.Model):
+    """A right to watch: a course, a live session, or a channel's subscriber content.
+
+    Granted by payments (a ticket, a subscription period) and by staff; never
+    deleted, only ended or revoked, so the history of who could watch what stays.
+    """
+
+    class Source(models.TextChoices):
+        TICKET = "ticket", _("Ticket")
+        SUBSCRIPTION = "subscription", _("Subscription")
+        GRANT = "grant", _("Granted by staff")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="entitlements"
+    )
+    course = models.ForeignKey(
+        Course, on_delete=models.CASCADE, null=True, blank=True, related_name="entitlements"
+    )
+    live_session = models.ForeignKey(
+        "livestream.LiveSession",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="entitlements",
+    )
+    # Subscription entitlements: the tier bought, which opens that tier and cheaper ones.
+    tier = models.ForeignKey(
+        SubscriptionTier,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="entitlements",
+    )
+    source = models.CharField(max_length=20, choices=Source.choices)
+    # What granted it, e.g. ("payments.purchase", "12") or ("stripe.subscription", "sub_1").
+    source_ref = models.CharField(max_length=120)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField(null=True, blank=True)  # None: no end
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(course__isnull=False, live_session__isnull=True, tier__isnull=True)
+                    | Q(course__isnull=True, live_session__isnull=False, tier__isnull=True)
+                    | Q(course__isnull=True, live_session__isnull=True, tier__isnull=False)
+                ),
+                name="marketplace_entitlement_one_target",
+            ),
+            models.UniqueConstraint(
+                fields=["source", "source_ref"], name="marketplace_entitlement_unique_source"
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "ends_at"])]
+        verbose_name = _("entitlement")
+        verbose_name_plural = _("entitlements")
+
+    def __str__(self):
+        target = self.course or self.live_session or self.tier
+        return f"{self.user} -> {target} ({self.get_source_display()})"

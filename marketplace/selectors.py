@@ -18,6 +18,7 @@ from marketplace.models import (
     Channel,
     Course,
     CreatorProfile,
+    Entitlement,
     PublicationStatus,
     SubscriptionTier,
     Tag,
@@ -292,3 +293,55 @@ def course_get_for_editor(*, user: User, slug: str) -> Course:
     if course is None:
         raise Http404
     return course
+
+
+# --- entitlements: "may this user watch this?" ----------------------------------------
+
+
+def _active_entitlements(user: User):
+    now = timezone.now()
+    return Entitlement.objects.filter(
+        Q(ends_at__isnull=True) | Q(ends_at__gt=now),
+        user=user,
+        revoked_at__isnull=True,
+        starts_at__lte=now,
+    )
+
+
+def entitlement_check(*, user: User, course: Course | None = None, live_session=None) -> bool:
+    """The one answer to "may this user watch this course or live session?".
+
+    Everyone: free courses. Logged-in users: free sessions. The channel's creator
+    and staff: everything. Others: a ticket for it (or for the session's course),
+    or, for subscriber sessions, an active subscription to the required tier or a
+    dearer tier of the same channel.
+    """
+    if (course is None) == (live_session is None):
+        raise ValueError("Ask about exactly one course or one live session.")
+    channel = course.channel if course is not None else live_session.channel
+    if course is not None and course.is_free:
+        return True
+    if not user.is_authenticated:
+        return False
+    if user.is_staff or channel.creator.user_id == user.pk:
+        return True
+    active = _active_entitlements(user)
+    if course is not None:
+        return active.filter(course=course).exists()
+
+    Access = LiveSession.Access
+    if live_session.access == Access.FREE:
+        return True
+    if live_session.course_id and active.filter(course_id=live_session.course_id).exists():
+        return True
+    if live_session.access == Access.TICKET:
+        return active.filter(live_session=live_session).exists()
+    # Subscribers: the required tier or any tier of this channel that costs as much.
+    tiers = active.filter(tier__channel_id=live_session.channel_id)
+    required = live_session.required_tier
+    if required is not None:
+        tiers = tiers.filter(
+            Q(tier=required)
+            | Q(tier__currency=required.currency, tier__price_amount__gte=required.price_amount)
+        )
+    return tiers.exists()

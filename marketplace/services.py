@@ -21,6 +21,7 @@ from marketplace.models import (
     Channel,
     Course,
     CreatorProfile,
+    Entitlement,
     PublicationStatus,
     SubscriptionTier,
     Tag,
@@ -322,3 +323,68 @@ def course_update(
     _save_validated(course)
     course.tags.set(tags_get_or_create(names=tags))
     return course
+
+
+# --- entitlements (called by payments and by staff tools) ---------------------------
+
+
+@transaction.atomic
+def entitlement_grant(
+    *,
+    user: User,
+    source: str,
+    source_ref: str,
+    course: Course | None = None,
+    live_session=None,
+    tier: SubscriptionTier | None = None,
+    ends_at=None,
+) -> Entitlement:
+    """Grant access once per (source, source_ref): a replay returns the first grant."""
+    entitlement, _created = Entitlement.objects.get_or_create(
+        source=source,
+        source_ref=source_ref,
+        defaults={
+            "user": user,
+            "course": course,
+            "live_session": live_session,
+            "tier": tier,
+            "starts_at": timezone.now(),
+            "ends_at": ends_at,
+        },
+    )
+    return entitlement
+
+
+@transaction.atomic
+def entitlement_extend(
+    *, user: User, tier: SubscriptionTier, source_ref: str, ends_at
+) -> Entitlement:
+    """A paid subscription period: access runs at least until `ends_at`.
+
+    Periods can arrive out of order (webhooks do): the end only ever moves later.
+    """
+    entitlement = (
+        Entitlement.objects.select_for_update()
+        .filter(source=Entitlement.Source.SUBSCRIPTION, source_ref=source_ref)
+        .first()
+    )
+    if entitlement is None:
+        return entitlement_grant(
+            user=user,
+            source=Entitlement.Source.SUBSCRIPTION,
+            source_ref=source_ref,
+            tier=tier,
+            ends_at=ends_at,
+        )
+    if entitlement.ends_at is None or ends_at > entitlement.ends_at:
+        entitlement.ends_at = ends_at
+        entitlement.tier = tier
+        entitlement.save(update_fields=["ends_at", "tier"])
+    return entitlement
+
+
+@transaction.atomic
+def entitlement_revoke(*, source: str, source_ref: str) -> None:
+    Entitlement.objects.filter(
+        source=source, source_ref=source_ref, revoked_at__isnull=True
+    ).update(revoked_at=timezone.now())

@@ -148,3 +148,108 @@ class Tip(models.Model):
 
     def __str__(self):
         return f"{self.tipper} -> {self.creator}: {self.amount} {self.currency}"
+
+
+class Purchase(models.Model):
+    """A ticket: one-off payment for a course or a live session."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for the card payment")
+        PAID = "paid", _("Paid")
+        FAILED = "failed", _("Payment failed")
+        REFUNDED = "refunded", _("Refunded")
+        PARTIALLY_REFUNDED = "partially_refunded", _("Partly refunded")
+
+    class Method(models.TextChoices):
+        WALLET = "wallet", _("Wallet")
+        CARD = "card", _("Card")
+
+    buyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="purchases"
+    )
+    seller = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="sales"
+    )
+    course = models.ForeignKey(
+        "marketplace.Course", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    live_session = models.ForeignKey(
+        "livestream.LiveSession",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    title = models.CharField(max_length=200)  # what was bought, as the receipt shows it
+    amount = models.PositiveIntegerField()
+    currency = models.CharField(max_length=3)
+    fee = models.PositiveIntegerField()
+    method = models.CharField(max_length=10, choices=Method.choices)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    refunded_amount = models.PositiveIntegerField(default=0)
+    payment_intent_id = models.CharField(max_length=100, blank=True, db_index=True)
+    failure_message = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at",)
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(course__isnull=False, live_session__isnull=True)
+                | Q(course__isnull=True, live_session__isnull=False),
+                name="payments_purchase_one_target",
+            ),
+            models.CheckConstraint(
+                condition=Q(refunded_amount__lte=models.F("amount")),
+                name="payments_purchase_refund_within_amount",
+            ),
+            # One live ticket per buyer and thing: a double click cannot buy twice.
+            models.UniqueConstraint(
+                fields=["buyer", "course"],
+                condition=Q(status__in=["pending", "paid", "partially_refunded"]),
+                name="payments_purchase_one_live_per_course",
+            ),
+            models.UniqueConstraint(
+                fields=["buyer", "live_session"],
+                condition=Q(status__in=["pending", "paid", "partially_refunded"]),
+                name="payments_purchase_one_live_per_session",
+            ),
+        ]
+        verbose_name = _("purchase")
+        verbose_name_plural = _("purchases")
+
+    def __str__(self):
+        return f"{self.title} ({self.buyer})"
+
+    @property
+    def refundable_amount(self) -> int:
+        return self.amount - self.refunded_amount
+
+
+class TopUp(models.Model):
+    """A card payment into a wallet, tracked from PaymentIntent to ledger posting."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for the card payment")
+        SUCCEEDED = "succeeded", _("Paid")
+        FAILED = "failed", _("Payment failed")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="top_ups"
+    )
+    amount = models.PositiveIntegerField()
+    currency = models.CharField(max_length=3)
+    payment_intent_id = models.CharField(max_length=100, unique=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    refunded_amount = models.PositiveIntegerField(default=0)
+    failure_message = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("-created_at",)
+        verbose_name = _("top-up")
+        verbose_name_plural = _("top-ups")
+
+    def __str__(self):
+        return f"{self.user} +{self.amount} {self.currency}"

@@ -8,12 +8,13 @@ act on.
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from payments import ledger
 from payments.ledger import Leg
-from payments.models import LedgerAccount, LedgerTransaction, Tip
+from payments.models import LedgerAccount, LedgerTransaction, Purchase, Tip
 from payments.money import format_money, validate_currency
 
 Kind = LedgerAccount.Kind
@@ -143,3 +144,180 @@ def tip_send(
     except IntegrityError:
         # The same tip was recorded by a concurrent twin request.
         return Tip.objects.get(tipper=tipper, client_key=client_key)
+
+
+# --- tickets -----------------------------------------------------------------------
+
+
+def _ticket_terms(*, course=None, live_session=None) -> tuple[str, int, str, User]:
+    """(title, price, currency, seller) of a course or a ticketed live session."""
+    if course is not None:
+        if not course.is_published or course.is_free:
+            raise ValidationError(_("This course is not for sale."))
+        return course.title, course.price_amount, course.currency, course.channel.creator.user
+    from livestream.models import LiveSession
+
+    if live_session.access != LiveSession.Access.TICKET or not live_session.ticket_price_amount:
+        raise ValidationError(_("This session does not sell tickets."))
+    if live_session.status in (LiveSession.Status.ENDED, LiveSession.Status.CANCELLED):
+        raise ValidationError(_("This session is over; tickets are no longer sold."))
+    return (
+        live_session.title,
+        live_session.ticket_price_amount,
+        live_session.ticket_currency,
+        live_session.channel.creator.user,
+    )
+
+
+def _sale_legs(*, source: LedgerAccount, amount: int, currency: str, seller: User, fee: int):
+    legs = [
+        Leg(source, -amount),
+        Leg(ledger.account_get(kind=Kind.EARNINGS, currency=currency, owner=seller), amount - fee),
+    ]
+    if fee:
+        legs.append(Leg(ledger.account_get(kind=Kind.PLATFORM_REVENUE, currency=currency), fee))
+    return legs
+
+
+def _purchase_open(*, buyer: User, method: str, course=None, live_session=None) -> Purchase:
+    from marketplace.selectors import entitlement_check
+
+    if entitlement_check(user=buyer, course=course, live_session=live_session):
+        raise ValidationError(_("You already have access; there is nothing to buy."))
+    title, amount, currency, seller = _ticket_terms(course=course, live_session=live_session)
+    validate_amount(amount=amount, currency=currency)
+    try:
+        with transaction.atomic():
+            return Purchase.objects.create(
+                buyer=buyer,
+                seller=seller,
+                course=course,
+                live_session=live_session,
+                title=title,
+                amount=amount,
+                currency=currency,
+                fee=platform_fee(amount=amount, income="purchase"),
+                method=method,
+            )
+    except IntegrityError:
+        raise ValidationError(
+            _("A purchase of this is already under way; reload the page to see it.")
+        ) from None
+
+
+def _purchase_complete(purchase: Purchase, *, source: LedgerAccount) -> Purchase:
+    """Caller holds the purchase row lock. Posts the sale and grants access, once."""
+    from marketplace import services as marketplace_services
+    from marketplace.models import Entitlement
+
+    if purchase.status != Purchase.Status.PENDING:
+        return purchase
+    ledger.post(
+        kind=LedgerTransaction.Kind.PURCHASE,
+        idempotency_key=f"purchase:{purchase.pk}",
+        reference_type="payments.purchase",
+        reference_id=str(purchase.pk),
+        legs=_sale_legs(
+            source=source,
+            amount=purchase.amount,
+            currency=purchase.currency,
+            seller=purchase.seller,
+            fee=purchase.fee,
+        ),
+        memo=f"Ticket: {purchase.title}",
+    )
+    purchase.status = Purchase.Status.PAID
+    purchase.paid_at = timezone.now()
+    purchase.save(update_fields=["status", "paid_at"])
+    marketplace_services.entitlement_grant(
+        user=purchase.buyer,
+        source=Entitlement.Source.TICKET,
+        source_ref=f"purchase:{purchase.pk}",
+        course=purchase.course,
+        live_session=purchase.live_session,
+    )
+    return purchase
+
+
+@transaction.atomic
+def purchase_with_wallet(*, buyer: User, course=None, live_session=None) -> Purchase:
+    """Buy a ticket from the wallet: paid, posted and granted in one transaction."""
+    purchase = _purchase_open(
+        buyer=buyer, method=Purchase.Method.WALLET, course=course, live_session=live_session
+    )
+    wallet = ledger.account_get(kind=Kind.WALLET, currency=purchase.currency, owner=buyer)
+    try:
+        return _purchase_complete(purchase, source=wallet)
+    except ledger.InsufficientFunds as exc:
+        raise ValidationError(
+            _("Your wallet does not hold enough for this ticket. %(detail)s Top up first.")
+            % {"detail": exc.messages[0]},
+            code="insufficient_funds",
+        ) from exc
+
+
+@transaction.atomic
+def purchase_refund(
+    *, purchase: Purchase, amount: int, refunded_by: User, expected_refunded: int
+) -> Purchase:
+    """Give back part or all of a ticket's price to the buyer's wallet (staff only).
+
+    The creator's earnings and the platform's fee give back their shares in
+    proportion. A full refund ends the buyer's access. `expected_refunded` is what
+    the staff member saw as already refunded: if it changed meanwhile (a second tab,
+    a double submit) nothing is refunded twice.
+    """
+    from marketplace import services as marketplace_services
+    from marketplace.models import Entitlement
+
+    purchase = Purchase.objects.select_for_update().get(pk=purchase.pk)
+    if purchase.status not in (Purchase.Status.PAID, Purchase.Status.PARTIALLY_REFUNDED):
+        raise ValidationError(_("Only a paid ticket can be refunded."))
+    if purchase.refunded_amount != expected_refunded:
+        raise ValidationError(
+            _("This purchase was refunded meanwhile; reload it and check before refunding again.")
+        )
+    validate_amount(amount=amount, currency=purchase.currency, maximum=purchase.refundable_amount)
+    fee_part = purchase.fee * amount // purchase.amount
+    legs = [
+        Leg(
+            ledger.account_get(
+                kind=Kind.EARNINGS, currency=purchase.currency, owner=purchase.seller
+            ),
+            -(amount - fee_part),
+        ),
+        Leg(
+            ledger.account_get(kind=Kind.WALLET, currency=purchase.currency, owner=purchase.buyer),
+            amount,
+        ),
+    ]
+    if fee_part:
+        legs.append(
+            Leg(
+                ledger.account_get(kind=Kind.PLATFORM_REVENUE, currency=purchase.currency),
+                -fee_part,
+            )
+        )
+    try:
+        ledger.post(
+            kind=LedgerTransaction.Kind.REFUND,
+            idempotency_key=f"refund:purchase:{purchase.pk}:{purchase.refunded_amount}:{amount}",
+            reference_type="payments.purchase",
+            reference_id=str(purchase.pk),
+            legs=legs,
+            memo=f"Refund of {purchase.title} by {refunded_by.email}",
+        )
+    except ledger.InsufficientFunds as exc:
+        raise ValidationError(
+            _("The creator's earnings no longer cover this refund. %(detail)s")
+            % {"detail": exc.messages[0]}
+        ) from exc
+    purchase.refunded_amount += amount
+    full = purchase.refunded_amount == purchase.amount
+    purchase.status = Purchase.Status.REFUNDED if full else Purchase.Status.PARTIALLY_REFUNDED
+    purchase.save(update_fields=["refunded_amount", "status"])
+    if full:
+        marketplace_services.entitlement_revoke(
+            source=Entitlement.Source.TICKET, source_ref=f"purchase:{purchase.pk}"
+        )
+    return purchase
