@@ -300,6 +300,9 @@ PAYMENTS_MIN_TIP = env.int("PAYMENTS_MIN_TIP", default=100)
 PAYMENTS_MIN_TOP_UP = env.int("PAYMENTS_MIN_TOP_UP", default=500)
 PAYMENTS_MAX_TOP_UP = env.int("PAYMENTS_MAX_TOP_UP", default=500_000)
 PAYMENTS_MIN_PAYOUT = env.int("PAYMENTS_MIN_PAYOUT", default=10_000)
+# "manual": staff pay outside the site and record it (development, small teams);
+# "stripe_connect": approval makes a Stripe Connect transfer to the creator's account.
+PAYMENTS_PAYOUT_METHOD = env("PAYMENTS_PAYOUT_METHOD", default="manual")
 
 # --- Security ----------------------------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

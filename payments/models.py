@@ -20,11 +20,12 @@ class LedgerAccount(models.Model):
         PLATFORM_REVENUE = "platform_revenue", _("Platform revenue")
         ESCROW = "escrow", _("Escrow")
         STRIPE_CLEARING = "stripe_clearing", _("Stripe clearing")
+        PAYOUT_HOLD = "payout_hold", _("Requested payouts")
         PAYOUTS = "payouts", _("Paid out to creators")
 
     # Accounts whose balance may never go below zero: debits to them lock the row
     # and check the balance first (payments.ledger.post).
-    NON_NEGATIVE = {Kind.WALLET, Kind.EARNINGS, Kind.ESCROW}
+    NON_NEGATIVE = {Kind.WALLET, Kind.EARNINGS, Kind.ESCROW, Kind.PAYOUT_HOLD}
 
     kind = models.CharField(max_length=32, choices=Kind.choices)
     owner = models.ForeignKey(
@@ -65,7 +66,9 @@ class LedgerTransaction(models.Model):
         PURCHASE = "purchase", _("Ticket purchase")
         SUBSCRIPTION = "subscription", _("Subscription payment")
         REFUND = "refund", _("Refund")
+        PAYOUT_REQUEST = "payout_request", _("Payout requested")
         PAYOUT = "payout", _("Payout")
+        PAYOUT_REJECTED = "payout_rejected", _("Payout rejected")
 
     kind = models.CharField(max_length=32, choices=Kind.choices)
     # Unique: a replayed webhook or a double click finds the first posting instead
@@ -253,3 +256,42 @@ class TopUp(models.Model):
 
     def __str__(self):
         return f"{self.user} +{self.amount} {self.currency}"
+
+
+class Payout(models.Model):
+    """A creator's request to be paid their earnings, decided by staff."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("Requested")
+        PAID = "paid", _("Paid")
+        REJECTED = "rejected", _("Rejected")
+
+    creator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payouts"
+    )
+    amount = models.PositiveIntegerField()
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.REQUESTED)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reason = models.CharField(max_length=300, blank=True)
+    # How the money left: "manual" (recorded by staff) or a Stripe Connect transfer id.
+    transfer_reference = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ("-requested_at",)
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payments_payout_positive"),
+        ]
+        verbose_name = _("payout")
+        verbose_name_plural = _("payouts")
+
+    def __str__(self):
+        return f"{self.creator} {self.amount} {self.currency} ({self.get_status_display()})"

@@ -12,9 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from payments import ledger
+from payments import gateway, ledger
 from payments.ledger import Leg
-from payments.models import LedgerAccount, LedgerTransaction, Purchase, Tip
+from payments.models import LedgerAccount, LedgerTransaction, Payout, Purchase, Tip
 from payments.money import format_money, validate_currency
 
 Kind = LedgerAccount.Kind
@@ -321,3 +321,116 @@ def purchase_refund(
             source=Entitlement.Source.TICKET, source_ref=f"purchase:{purchase.pk}"
         )
     return purchase
+
+
+# --- payouts -----------------------------------------------------------------------
+
+
+def earnings_balance(*, user: User, currency: str) -> int:
+    account = LedgerAccount.objects.filter(
+        kind=Kind.EARNINGS, owner=user, currency=currency
+    ).first()
+    return ledger.balance(account) if account else 0
+
+
+@transaction.atomic
+def payout_request(*, creator: User, amount: int, currency: str) -> Payout:
+    """Set earnings aside for a payout; staff approve or reject it."""
+    validate_amount(amount=amount, currency=currency, minimum=settings.PAYMENTS_MIN_PAYOUT)
+    payout = Payout.objects.create(creator=creator, amount=amount, currency=currency)
+    try:
+        ledger.post(
+            kind=LedgerTransaction.Kind.PAYOUT_REQUEST,
+            idempotency_key=f"payout:{payout.pk}:request",
+            reference_type="payments.payout",
+            reference_id=str(payout.pk),
+            legs=[
+                Leg(
+                    ledger.account_get(kind=Kind.EARNINGS, currency=currency, owner=creator),
+                    -amount,
+                ),
+                Leg(
+                    ledger.account_get(kind=Kind.PAYOUT_HOLD, currency=currency, owner=creator),
+                    amount,
+                ),
+            ],
+            memo=f"Payout requested by {creator.email}",
+        )
+    except ledger.InsufficientFunds as exc:
+        raise ValidationError(
+            {
+                "amount": _("You can request at most your available earnings. %(detail)s")
+                % {"detail": exc.messages[0]}
+            }
+        ) from exc
+    return payout
+
+
+def _payout_decide(payout: Payout) -> Payout:
+    payout = Payout.objects.select_for_update().get(pk=payout.pk)
+    if payout.status != Payout.Status.REQUESTED:
+        raise ValidationError(_("This payout was already decided."))
+    return payout
+
+
+@transaction.atomic
+def payout_approve(*, payout: Payout, approved_by: User) -> Payout:
+    """Pay the creator: the held amount leaves the platform, once."""
+    payout = _payout_decide(payout)
+    payout.transfer_reference = gateway.payout_transfer(payout=payout)
+    ledger.post(
+        kind=LedgerTransaction.Kind.PAYOUT,
+        idempotency_key=f"payout:{payout.pk}:paid",
+        reference_type="payments.payout",
+        reference_id=str(payout.pk),
+        legs=[
+            Leg(
+                ledger.account_get(
+                    kind=Kind.PAYOUT_HOLD, currency=payout.currency, owner=payout.creator
+                ),
+                -payout.amount,
+            ),
+            Leg(ledger.account_get(kind=Kind.PAYOUTS, currency=payout.currency), payout.amount),
+        ],
+        memo=f"Payout approved by {approved_by.email}",
+    )
+    payout.status = Payout.Status.PAID
+    payout.decided_at = timezone.now()
+    payout.decided_by = approved_by
+    payout.save(update_fields=["status", "decided_at", "decided_by", "transfer_reference"])
+    return payout
+
+
+@transaction.atomic
+def payout_reject(*, payout: Payout, rejected_by: User, reason: str) -> Payout:
+    """Return the held amount to the creator's earnings, with a reason they see."""
+    if not reason.strip():
+        raise ValidationError({"reason": _("Tell the creator why.")})
+    payout = _payout_decide(payout)
+    ledger.post(
+        kind=LedgerTransaction.Kind.PAYOUT_REJECTED,
+        idempotency_key=f"payout:{payout.pk}:rejected",
+        reference_type="payments.payout",
+        reference_id=str(payout.pk),
+        legs=[
+            Leg(
+                ledger.account_get(
+                    kind=Kind.PAYOUT_HOLD, currency=payout.currency, owner=payout.creator
+                ),
+                -payout.amount,
+            ),
+            Leg(
+                ledger.account_get(
+                    kind=Kind.EARNINGS, currency=payout.currency, owner=payout.creator
+                ),
+                payout.amount,
+            ),
+        ],
+        memo=f"Payout rejected by {rejected_by.email}: {reason[:200]}",
+    )
+    payout.status = Payout.Status.REJECTED
+    payout.decided_at = timezone.now()
+    payout.decided_by = rejected_by
+    payout.reason = reason.strip()[:300]
+    payout.save(update_fields=["status", "decided_at", "decided_by", "reason"])
+    return payout

@@ -1,0 +1,106 @@
+"""The only code that talks to Stripe.
+
+One `StripeClient` configured from settings: in development and tests it points at
+localstripe (STRIPE_API_BASE, started by the run and test commands); in production
+at the real API with real keys. Callers get plain values back, never SDK objects,
+so nothing else in the project depends on the SDK.
+
+localstripe workarounds are marked `localstripe:` where they live.
+"""
+
+from dataclasses import dataclass
+from functools import cache
+
+import stripe
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.utils.translation import gettext as _
+
+
+@cache
+def client() -> stripe.StripeClient:
+    return stripe.StripeClient(
+        settings.STRIPE_SECRET_KEY,
+        base_addresses={"api": settings.STRIPE_API_BASE},
+        max_network_retries=2,
+    )
+
+
+@dataclass(frozen=True)
+class PaymentIntentInfo:
+    id: str
+    client_secret: str
+    status: str  # requires_payment_method | requires_confirmation | succeeded | canceled ...
+    amount: int
+    currency: str  # upper-case ISO code, as the ledger uses
+    metadata: dict
+    failure_message: str
+
+
+def _info(intent) -> PaymentIntentInfo:
+    error = getattr(intent, "last_payment_error", None)
+    return PaymentIntentInfo(
+        id=intent.id,
+        client_secret=intent.client_secret or "",
+        status=intent.status,
+        amount=int(intent.amount),
+        currency=str(intent.currency).upper(),
+        metadata=dict(intent.metadata or {}),
+        failure_message=(getattr(error, "message", "") or "") if error else "",
+    )
+
+
+def payment_intent_create(
+    *, amount: int, currency: str, metadata: dict[str, str], idempotency_key: str
+) -> PaymentIntentInfo:
+    intent = client().v1.payment_intents.create(
+        params={
+            "amount": amount,
+            "currency": currency.lower(),
+            "metadata": metadata,
+            "payment_method_types": ["card"],
+        },
+        options={"idempotency_key": idempotency_key},
+    )
+    return _info(intent)
+
+
+def payment_intent_retrieve(payment_intent_id: str) -> PaymentIntentInfo:
+    return _info(client().v1.payment_intents.retrieve(payment_intent_id))
+
+
+def refund_create(*, payment_intent_id: str, amount: int, idempotency_key: str) -> str:
+    refund = client().v1.refunds.create(
+        params={"payment_intent": payment_intent_id, "amount": amount},
+        options={"idempotency_key": idempotency_key},
+    )
+    return refund.id
+
+
+def payout_transfer(*, payout) -> str:
+    """Send an approved payout. Returns a reference for the records.
+
+    "manual" (the default, and the only choice in development: localstripe has no
+    Connect) records that staff paid outside the site. "stripe_connect" transfers to
+    the creator's connected account.
+    """
+    method = settings.PAYMENTS_PAYOUT_METHOD
+    if method == "manual":
+        return "manual"
+    if method == "stripe_connect":
+        account = getattr(payout.creator, "stripe_connect_account_id", "")
+        if not account:
+            raise ValidationError(
+                _("This creator has not connected a Stripe account to be paid into yet.")
+            )
+        transfer = client().v1.transfers.create(
+            params={
+                "amount": payout.amount,
+                "currency": payout.currency.lower(),
+                "destination": account,
+                "metadata": {"payout": str(payout.pk)},
+            },
+            options={"idempotency_key": f"payout-{payout.pk}"},
+        )
+        return transfer.id
+    raise ImproperlyConfigured(f"Unknown PAYMENTS_PAYOUT_METHOD {method!r}.")
