@@ -1,6 +1,24 @@
-from django.contrib import admin
+from decimal import Decimal
 
-from payments.models import LedgerAccount, LedgerEntry, LedgerTransaction
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+
+from payments import services
+from payments.models import (
+    LedgerAccount,
+    LedgerEntry,
+    LedgerTransaction,
+    Payout,
+    Purchase,
+    Tip,
+    TopUp,
+)
+from payments.money import MoneyError, format_money, to_major_units, to_minor_units
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -40,3 +58,156 @@ class LedgerAccountAdmin(ReadOnlyAdmin):
     list_filter = ("kind", "currency")
     search_fields = ("owner__email",)
     list_select_related = ("owner",)
+
+
+class RefundForm(forms.Form):
+    amount = forms.DecimalField(
+        label=_("Amount to refund"), max_digits=12, decimal_places=2, min_value=Decimal("0.01")
+    )
+    expected_refunded = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+
+@admin.register(Purchase)
+class PurchaseAdmin(admin.ModelAdmin):
+    list_display = ("id", "title", "buyer", "amount_display", "method", "status", "created_at")
+    list_filter = ("status", "method", "currency")
+    search_fields = ("title", "buyer__email", "seller__email", "payment_intent_id")
+    list_select_related = ("buyer",)
+    readonly_fields = [f.name for f in Purchase._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("amount"))
+    def amount_display(self, obj):
+        return format_money(obj.amount, obj.currency)
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/refund/",
+                self.admin_site.admin_view(self.refund_view),
+                name="payments_purchase_refund",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "refund_url": reverse("admin:payments_purchase_refund", args=[object_id]),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def refund_view(self, request, pk):
+        purchase = get_object_or_404(Purchase, pk=pk)
+        if not request.user.has_perm("payments.change_purchase"):
+            raise PermissionDenied
+        form = RefundForm(
+            request.POST or None,
+            initial={
+                "amount": to_major_units(purchase.refundable_amount, purchase.currency),
+                "expected_refunded": purchase.refunded_amount,
+            },
+        )
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.purchase_refund(
+                    purchase=purchase,
+                    amount=to_minor_units(form.cleaned_data["amount"], purchase.currency),
+                    refunded_by=request.user,
+                    expected_refunded=form.cleaned_data["expected_refunded"],
+                )
+            except ValidationError as exc:
+                form.add_error("amount", exc.messages)
+            except MoneyError as exc:
+                form.add_error("amount", str(exc))
+            else:
+                messages.success(request, _("Refunded to the buyer's wallet."))
+                return redirect("admin:payments_purchase_change", pk)
+        return render(
+            request,
+            "admin/payments/refund.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Refund %(title)s") % {"title": purchase.title},
+                "purchase": purchase,
+                "form": form,
+                "opts": self.model._meta,
+            },
+        )
+
+
+@admin.register(Payout)
+class PayoutAdmin(admin.ModelAdmin):
+    list_display = ("id", "creator", "amount_display", "status", "requested_at", "decided_by")
+    list_filter = ("status", "currency")
+    search_fields = ("creator__email",)
+    list_select_related = ("creator", "decided_by")
+    readonly_fields = [f.name for f in Payout._meta.fields]
+    actions = ["approve", "reject"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("amount"))
+    def amount_display(self, obj):
+        return format_money(obj.amount, obj.currency)
+
+    @admin.action(description=_("Approve and pay the selected payouts"))
+    def approve(self, request, queryset):
+        done = 0
+        for payout in queryset.order_by("pk"):
+            try:
+                services.payout_approve(payout=payout, approved_by=request.user)
+                done += 1
+            except ValidationError as exc:
+                self.message_user(request, f"#{payout.pk}: {exc.messages[0]}", messages.ERROR)
+        if done:
+            self.message_user(request, _("%(n)d payouts paid.") % {"n": done}, messages.SUCCESS)
+
+    @admin.action(description=_("Reject the selected payouts"))
+    def reject(self, request, queryset):
+        reason = request.POST.get("reason", "").strip()
+        if not reason:
+            return render(
+                request,
+                "admin/payments/payout_reject.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": _("Reject payouts"),
+                    "payouts": queryset,
+                    "opts": self.model._meta,
+                    "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                },
+            )
+        done = 0
+        for payout in queryset.order_by("pk"):
+            try:
+                services.payout_reject(payout=payout, rejected_by=request.user, reason=reason)
+                done += 1
+            except ValidationError as exc:
+                self.message_user(request, f"#{payout.pk}: {exc.messages[0]}", messages.ERROR)
+        if done:
+            self.message_user(request, _("%(n)d payouts rejected.") % {"n": done}, messages.SUCCESS)
+
+
+@admin.register(Tip)
+class TipAdmin(ReadOnlyAdmin):
+    list_display = ("id", "tipper", "creator", "amount", "currency", "message", "created_at")
+    search_fields = ("tipper__email", "creator__email", "message")
+    list_select_related = ("tipper", "creator")
+
+
+@admin.register(TopUp)
+class TopUpAdmin(ReadOnlyAdmin):
+    list_display = ("id", "user", "amount", "currency", "status", "created_at")
+    list_filter = ("status",)
+    search_fields = ("user__email", "payment_intent_id")
+    list_select_related = ("user",)
