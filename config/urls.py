@@ -16,6 +16,7 @@ admin.site.site_title = "Zhiliao admin"
 urlpatterns = [
     path("", home, name="home"),
     path("", include("marketplace.urls")),
+    path("", include("payments.urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

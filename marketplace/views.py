@@ -8,6 +8,7 @@ from django.utils.safestring import mark_safe
 
 from marketplace import catalogue_cache, selectors
 from marketplace.forms import CatalogueFilterForm
+from payments.forms import tip_form
 
 
 def home(request):
@@ -53,6 +54,8 @@ def _catalogue_context(request) -> dict:
 def channel_detail(request, slug):
     channel = selectors.channel_get_for_user(slug=slug, user=request.user)
     context = selectors.channel_page(channel=channel, user=request.user)
+    currency = context["tiers"][0].currency if context["tiers"] else None
+    context["tip_form"] = tip_form(currency=currency or settings.MARKETPLACE_DEFAULT_CURRENCY)
     return render(request, "marketplace/channel_detail.html", {"channel": channel, **context})
 
 
@@ -60,7 +63,13 @@ def course_detail(request, slug):
     course = selectors.course_get_for_user(slug=slug, user=request.user)
     is_owner = request.user.is_authenticated and course.channel.creator.user_id == request.user.pk
     return render(
-        request, "marketplace/course_detail.html", {"course": course, "is_owner": is_owner}
+        request,
+        "marketplace/course_detail.html",
+        {
+            "course": course,
+            "is_owner": is_owner,
+            "has_access": selectors.entitlement_check(user=request.user, course=course),
+        },
     )
 
 

@@ -243,7 +243,8 @@ class TopUp(models.Model):
     )
     amount = models.PositiveIntegerField()
     currency = models.CharField(max_length=3)
-    payment_intent_id = models.CharField(max_length=100, unique=True)
+    # Set when the card is charged; empty while the learner is still typing it.
+    payment_intent_id = models.CharField(max_length=100, unique=True, null=True, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     refunded_amount = models.PositiveIntegerField(default=0)
     failure_message = models.CharField(max_length=300, blank=True)

@@ -5,6 +5,7 @@ before anything is written, and raises ValidationError with a message a person c
 act on.
 """
 
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -14,7 +15,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from payments import gateway, ledger
 from payments.ledger import Leg
-from payments.models import LedgerAccount, LedgerTransaction, Payout, Purchase, Tip
+from payments.models import LedgerAccount, LedgerTransaction, Payout, Purchase, Tip, TopUp
 from payments.money import format_money, validate_currency
 
 Kind = LedgerAccount.Kind
@@ -434,3 +435,98 @@ def payout_reject(*, payout: Payout, rejected_by: User, reason: str) -> Payout:
     payout.reason = reason.strip()[:300]
     payout.save(update_fields=["status", "decided_at", "decided_by", "reason"])
     return payout
+
+
+# --- card payments: wallet top-ups ------------------------------------------------------
+
+
+def top_up_start(*, user: User, amount: int, currency: str) -> TopUp:
+    """Record a top-up the learner is about to pay by card."""
+    validate_amount(
+        amount=amount,
+        currency=currency,
+        minimum=settings.PAYMENTS_MIN_TOP_UP,
+        maximum=settings.PAYMENTS_MAX_TOP_UP,
+    )
+    return TopUp.objects.create(user=user, amount=amount, currency=currency)
+
+
+def top_up_pay(*, top_up: TopUp, card_token: str) -> TopUp:
+    """Charge the card for a pending top-up and settle it at once.
+
+    A declined card marks the top-up failed with the bank's reason and moves no
+    money. Stripe's webhook settles the same payment again later; that is a no-op.
+    """
+    if top_up.status != TopUp.Status.PENDING or top_up.payment_intent_id:
+        return top_up
+    try:
+        intent = gateway.card_charge(
+            amount=top_up.amount,
+            currency=top_up.currency,
+            card_token=card_token,
+            metadata={"purpose": "top_up", "top_up": str(top_up.pk), "user": str(top_up.user_id)},
+            idempotency_key=f"top-up-{top_up.pk}",
+        )
+    except gateway.CardDeclined as exc:
+        return _top_up_fail(top_up, str(exc))
+    TopUp.objects.filter(pk=top_up.pk, payment_intent_id__isnull=True).update(
+        payment_intent_id=intent.id
+    )
+    return payment_intent_settle(payment_intent_id=intent.id)
+
+
+def _top_up_fail(top_up: TopUp, message: str) -> TopUp:
+    with transaction.atomic():
+        top_up = TopUp.objects.select_for_update().get(pk=top_up.pk)
+        if top_up.status == TopUp.Status.PENDING:
+            top_up.status = TopUp.Status.FAILED
+            top_up.failure_message = message[:300]
+            top_up.save(update_fields=["status", "failure_message"])
+    return top_up
+
+
+@transaction.atomic
+def payment_intent_settle(*, payment_intent_id: str):
+    """Bring our records in line with a PaymentIntent's state at Stripe.
+
+    Called from the browser's return and from webhooks, in any order and any number
+    of times: it asks Stripe for the current state rather than trusting the event,
+    and each ledger posting is keyed on the PaymentIntent, so money moves once.
+    Returns the TopUp or Purchase it settled, or None for an unknown intent.
+    """
+    top_up = TopUp.objects.select_for_update().filter(payment_intent_id=payment_intent_id).first()
+    purchase = (
+        Purchase.objects.select_for_update().filter(payment_intent_id=payment_intent_id).first()
+    )
+    if top_up is None and purchase is None:
+        return None
+    intent = gateway.payment_intent_retrieve(payment_intent_id)
+    record = top_up or purchase
+    if intent.status == "succeeded":
+        if (intent.amount, intent.currency) != (record.amount, record.currency):
+            raise ValidationError(
+                f"PaymentIntent {payment_intent_id} paid {intent.amount} {intent.currency}, "
+                f"expected {record.amount} {record.currency}."
+            )
+        if top_up is not None:
+            wallet_top_up_credit(
+                user=top_up.user,
+                amount=top_up.amount,
+                currency=top_up.currency,
+                payment_intent_id=payment_intent_id,
+            )
+            if top_up.status != TopUp.Status.SUCCEEDED:
+                top_up.status = TopUp.Status.SUCCEEDED
+                top_up.failure_message = ""
+                top_up.save(update_fields=["status", "failure_message"])
+            return top_up
+        clearing = ledger.account_get(kind=Kind.STRIPE_CLEARING, currency=purchase.currency)
+        if purchase.status == Purchase.Status.FAILED:
+            purchase.status = Purchase.Status.PENDING  # paid after all (a retried card)
+        return _purchase_complete(purchase, source=clearing)
+    if intent.status == "canceled" or intent.failure_message:
+        if record.status == record.Status.PENDING:
+            record.status = record.Status.FAILED
+            record.failure_message = (intent.failure_message or intent.status)[:300]
+            record.save(update_fields=["status", "failure_message"])
+    return record

@@ -1,11 +1,52 @@
 #!/usr/bin/env bash
-# Serving benchmark: installs the dev tools (wrk among them), then runs
-# tests/benchmarks/bench_http.py against PostgreSQL and Redis on 127.0.0.1.
-# It drops and re-creates the database zhiliao_bench; results go to var/bench/http.md.
-# Extra arguments go to the script, e.g. scripts/bench.sh --quick, --duration 15 -c 64.
+# Benchmarks: installs the dev tools (wrk among them), then runs, against PostgreSQL and
+# Redis on 127.0.0.1:
+#   http    tests/benchmarks/bench_http.py: serving benchmark (drops and re-creates the
+#           database zhiliao_bench; results in var/bench/http.md)
+#   ledger  tests/benchmarks/bench_ledger.py: tips/s through the ledger against a bare
+#           INSERT loop (drops and re-creates zhiliao_ledger_bench; var/bench/ledger.md)
+#
+#   scripts/bench.sh [options]                       http, then ledger
+#   scripts/bench.sh --only http|ledger [options]    one of them
+#
+# With --only, any option goes to that script (see its --help), e.g.
+#   scripts/bench.sh --only http --duration 15 -c 64
+#   scripts/bench.sh --only ledger --mode threads --rounds 3
+# Without --only, only the options both scripts take are accepted, and go to both:
+#   --quick, --duration N (whole seconds), --rounds N, --reuse-db
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+only=""
+if [ "${1:-}" = "--only" ]; then
+  only="${2:-}"
+  shift 2 || true
+  case "$only" in
+    http | ledger) ;;
+    *) echo "usage: scripts/bench.sh [--only http|ledger] [options]" >&2; exit 2 ;;
+  esac
+else
+  args=("$@")
+  for ((i = 0; i < ${#args[@]}; i++)); do
+    case "${args[i]}" in
+      --quick | --reuse-db) ;;
+      --duration | --rounds)
+        i=$((i + 1))
+        [[ "${args[i]:-}" =~ ^[0-9]+$ ]] || { echo "${args[i-1]} needs a whole number" >&2; exit 2; }
+        ;;
+      *)
+        echo "scripts/bench.sh: ${args[i]} is not taken by both benchmarks;" \
+          "use --only http|ledger to pass it to one of them" >&2
+        exit 2
+        ;;
+    esac
+  done
+fi
+
 scripts/install.sh --dev
 
-exec .venv/bin/python -m tests.benchmarks.bench_http "$@"
+if [ -n "$only" ]; then
+  exec .venv/bin/python -m "tests.benchmarks.bench_$only" "$@"
+fi
+.venv/bin/python -m tests.benchmarks.bench_http "$@"
+exec .venv/bin/python -m tests.benchmarks.bench_ledger "$@"

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from payments import views
+
+app_name = "payments"
+
+urlpatterns = [
+    path("wallet/", views.wallet, name="wallet"),
+    path("earnings/", views.earnings, name="earnings"),
+    path("c/<slug:slug>/tip/", views.tip, name="tip"),
+    path("courses/<slug:slug>/buy/", views.buy_course, name="buy_course"),
+]

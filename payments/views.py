@@ -1,0 +1,127 @@
+"""Wallet, earnings, tips and ticket purchases: pages for learners and creators."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from marketplace import selectors as marketplace_selectors
+from marketplace.forms import apply_service_errors
+from payments import selectors, services
+from payments.forms import AmountForm, HistoryFilterForm, TipForm
+from payments.models import LedgerAccount
+
+Kind = LedgerAccount.Kind
+
+
+@login_required
+def wallet(request):
+    page = Paginator(selectors.account_history(user=request.user, kind=Kind.WALLET), 25).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "payments/wallet.html",
+        {
+            "balances": selectors.balances(user=request.user, kind=Kind.WALLET),
+            "page": page,
+            "top_up_form": AmountForm(),
+            **selectors.receipts(user=request.user),
+        },
+    )
+
+
+def _chart(points) -> dict:
+    """Bar geometry for an inline SVG, 10 units per day and 100 high."""
+    top = max((amount for _, amount in points), default=0) or 1
+    bars = []
+    for i, (day, amount) in enumerate(points):
+        height = round(100 * amount / top, 1)
+        bars.append({"day": day, "amount": amount, "x": i * 10, "y": 100 - height, "h": height})
+    return {"bars": bars, "width": len(points) * 10}
+
+
+@login_required
+def earnings(request):
+    currency = request.GET.get("currency") or settings.MARKETPLACE_DEFAULT_CURRENCY
+    if currency not in settings.MARKETPLACE_CURRENCIES:
+        currency = settings.MARKETPLACE_DEFAULT_CURRENCY
+    filters = HistoryFilterForm(request.GET or None)
+    filters.is_valid()
+    data = getattr(filters, "cleaned_data", {})
+    history = selectors.account_history(
+        user=request.user,
+        kind=Kind.EARNINGS,
+        tx_kind="" if "kind" in filters.errors else data.get("kind", ""),
+        since=None if "since" in filters.errors else data.get("since"),
+    )
+    payout_form = AmountForm(request.POST or None, initial={"currency": currency})
+    if request.method == "POST" and payout_form.is_valid():
+        try:
+            services.payout_request(
+                creator=request.user,
+                amount=payout_form.cleaned_data["price_amount"],
+                currency=payout_form.cleaned_data["currency"],
+            )
+        except ValidationError as exc:
+            apply_service_errors(payout_form, exc)
+        else:
+            messages.success(request, _("Payout requested. Staff will review it shortly."))
+            return redirect("payments:earnings")
+    return render(
+        request,
+        "payments/earnings.html",
+        {
+            "currency": currency,
+            "balance": services.earnings_balance(user=request.user, currency=currency),
+            "pending": selectors.pending_payouts_total(user=request.user, currency=currency),
+            "chart": _chart(selectors.earnings_by_day(user=request.user, currency=currency)),
+            "filters": filters,
+            "page": Paginator(history, 25).get_page(request.GET.get("page")),
+            "payouts": selectors.payouts_for(user=request.user),
+            "payout_form": payout_form,
+            "min_payout": settings.PAYMENTS_MIN_PAYOUT,
+        },
+    )
+
+
+@login_required
+@require_POST
+def tip(request, slug):
+    channel = marketplace_selectors.channel_get_for_user(slug=slug, user=request.user)
+    form = TipForm(request.POST)
+    if form.is_valid():
+        try:
+            services.tip_send(
+                tipper=request.user,
+                creator=channel.creator.user,
+                amount=form.cleaned_data["price_amount"],
+                currency=form.cleaned_data["currency"],
+                message=form.cleaned_data["message"],
+                client_key=form.cleaned_data["client_key"],
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+    if form.errors:
+        for error in form.errors.values():
+            messages.error(request, " ".join(error))
+    else:
+        messages.success(request, _("Thank you! Your tip is on its way to the creator."))
+    return redirect(channel.get_absolute_url())
+
+
+@login_required
+@require_POST
+def buy_course(request, slug):
+    course = marketplace_selectors.course_get_for_user(slug=slug, user=request.user)
+    try:
+        services.purchase_with_wallet(buyer=request.user, course=course)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("You bought “%(title)s”. Enjoy!") % {"title": course.title})
+    return redirect(course.get_absolute_url())
