@@ -172,6 +172,9 @@ STRIPE_API_BASE = env("STRIPE_API_BASE", default="http://127.0.0.1:8420")
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="sk_test_localstripe")
 STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="pk_test_localstripe")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="whsec_localstripe")
+# Stripe.js: localstripe serves a stand-in at the same base; production sets
+# STRIPE_JS_URL=https://js.stripe.com/v3/ (Stripe requires loading it from there).
+STRIPE_JS_URL = env("STRIPE_JS_URL", default=f"{STRIPE_API_BASE}/js.stripe.com/v3/")
 
 # --- Auth and accounts ---------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

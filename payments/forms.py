@@ -24,6 +24,10 @@ class AmountForm(PricedForm):
         super().__init__(*args, **kwargs)
 
 
+class CardPaymentForm(forms.Form):
+    card_token = forms.CharField(widget=forms.HiddenInput, max_length=100)
+
+
 class TipForm(AmountForm):
     message = forms.CharField(label=_("Message (optional)"), max_length=200, required=False)
     client_key = forms.CharField(widget=forms.HiddenInput, max_length=64)

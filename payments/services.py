@@ -5,7 +5,6 @@ before anything is written, and raises ValidationError with a message a person c
 act on.
 """
 
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction

@@ -5,15 +5,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from marketplace import selectors as marketplace_selectors
 from marketplace.forms import apply_service_errors
 from payments import selectors, services
-from payments.forms import AmountForm, HistoryFilterForm, TipForm
-from payments.models import LedgerAccount
+from payments.forms import AmountForm, CardPaymentForm, HistoryFilterForm, TipForm
+from payments.models import LedgerAccount, TopUp
+from payments.money import format_money
 
 Kind = LedgerAccount.Kind
 
@@ -31,6 +32,60 @@ def wallet(request):
             "page": page,
             "top_up_form": AmountForm(),
             **selectors.receipts(user=request.user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def top_up(request):
+    form = AmountForm(request.POST)
+    if form.is_valid():
+        try:
+            top_up = services.top_up_start(
+                user=request.user,
+                amount=form.cleaned_data["price_amount"],
+                currency=form.cleaned_data["currency"],
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            return redirect("payments:top_up_pay", pk=top_up.pk)
+    for errors in form.errors.values():
+        messages.error(request, " ".join(errors))
+    return redirect("payments:wallet")
+
+
+@login_required
+def top_up_pay(request, pk):
+    """The card form (Stripe.js) for one pending top-up; the POST charges the card."""
+    top_up = get_object_or_404(TopUp, pk=pk, user=request.user)
+    if top_up.status != TopUp.Status.PENDING:
+        return redirect("payments:wallet")
+    form = CardPaymentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        top_up = services.top_up_pay(top_up=top_up, card_token=form.cleaned_data["card_token"])
+        if top_up.status == TopUp.Status.SUCCEEDED:
+            messages.success(
+                request,
+                _("Your wallet was topped up with %(amount)s.")
+                % {"amount": format_money(top_up.amount, top_up.currency)},
+            )
+        else:
+            messages.error(
+                request,
+                _("The payment did not go through: %(reason)s Nothing was charged.")
+                % {"reason": top_up.failure_message or _("the bank refused it.")},
+            )
+        return redirect("payments:wallet")
+    return render(
+        request,
+        "payments/card_payment.html",
+        {
+            "top_up": top_up,
+            "form": form,
+            "stripe_js_url": settings.STRIPE_JS_URL,
+            "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
         },
     )
 
