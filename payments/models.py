@@ -296,3 +296,23 @@ class Payout(models.Model):
 
     def __str__(self):
         return f"{self.creator} {self.amount} {self.currency} ({self.get_status_display()})"
+
+
+class StripeEvent(models.Model):
+    """A verified Stripe webhook event, stored before it is acted on.
+
+    The unique event id makes a redelivery (or five at once) a no-op: only the first
+    insert wins, and it commits together with what the event caused.
+    """
+
+    event_id = models.CharField(max_length=100, unique=True)
+    type = models.CharField(max_length=100)
+    payload = models.JSONField()
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Stripe event")
+        verbose_name_plural = _("Stripe events")
+
+    def __str__(self):
+        return f"{self.type} {self.event_id}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from payments import views
+from payments import views, webhooks
 
 app_name = "payments"
 
@@ -10,5 +10,6 @@ urlpatterns = [
     path("wallet/top-up/<int:pk>/", views.top_up_pay, name="top_up_pay"),
     path("earnings/", views.earnings, name="earnings"),
     path("c/<slug:slug>/tip/", views.tip, name="tip"),
+    path("stripe/webhook/", webhooks.stripe_webhook, name="stripe_webhook"),
     path("courses/<slug:slug>/buy/", views.buy_course, name="buy_course"),
 ]

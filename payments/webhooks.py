@@ -1,0 +1,73 @@
+"""Stripe webhooks: verify, store once, then let the services catch up with Stripe.
+
+Refused with 400 and nothing written: a missing or wrong signature, a timestamp
+older than 300 s, a body that is not a Stripe event. Accepted events are stored by
+id in the same transaction as their effects, so a redelivery finds the row and does
+nothing. Handlers ask Stripe for the object's current state instead of trusting
+the event's copy, so events arriving out of order end in the same balances.
+"""
+
+import json
+import logging
+
+import stripe
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from payments import services
+from payments.models import StripeEvent
+
+logger = logging.getLogger(__name__)
+
+SIGNATURE_TOLERANCE_SECONDS = 300
+
+
+def _payment_intent_event(event: dict) -> None:
+    services.payment_intent_settle(payment_intent_id=event["data"]["object"]["id"])
+
+
+HANDLERS = {
+    "payment_intent.succeeded": _payment_intent_event,
+    "payment_intent.payment_failed": _payment_intent_event,
+    "payment_intent.canceled": _payment_intent_event,
+}
+
+
+@csrf_exempt  # Stripe cannot send a CSRF token; the signature authenticates it
+@require_POST
+def stripe_webhook(request):
+    payload = request.body
+    try:
+        stripe.WebhookSignature.verify_header(
+            payload.decode("utf-8"),
+            request.headers.get("Stripe-Signature", ""),
+            settings.STRIPE_WEBHOOK_SECRET,
+            tolerance=SIGNATURE_TOLERANCE_SECONDS,
+        )
+        event = json.loads(payload)
+        event_id, event_type = event["id"], event["type"]
+        event["data"]["object"]["id"]  # noqa: B018 - every event we handle names its object
+    except (stripe.SignatureVerificationError, UnicodeDecodeError, ValueError, KeyError, TypeError):
+        return HttpResponseBadRequest("Invalid Stripe webhook.")
+
+    try:
+        with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    StripeEvent.objects.create(event_id=event_id, type=event_type, payload=event)
+            except IntegrityError:
+                # Stored before (a redelivery), or by a twin delivery that held the
+                # row until it committed: either way its effects are in place.
+                return HttpResponse("Already processed.")
+            handler = HANDLERS.get(event_type)
+            if handler is not None:
+                handler(event)
+    except stripe.StripeError:
+        # Stripe was unreachable while we checked the object: nothing was stored,
+        # so Stripe's retry will try again.
+        logger.exception("Stripe webhook %s could not be processed", event_id)
+        return HttpResponse("Try again later.", status=503)
+    return HttpResponse("OK")
