@@ -17,6 +17,7 @@ urlpatterns = [
     path("", home, name="home"),
     path("", include("marketplace.urls")),
     path("", include("payments.urls")),
+    path("", include("livestream.urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
