@@ -14,6 +14,7 @@ def test_seed_demo_fills_an_empty_site_once(db):
         "technology", "finance", "health", "education", "business",
     }  # fmt: skip
     assert LiveSession.objects.filter(status=LiveSession.Status.SCHEDULED).exists()
+    assert LiveSession.objects.filter(access=LiveSession.Access.TICKET).count() == 12
     assert User.objects.get(email="moderator@demo.zhiliao").is_staff
 
     call_command("seed_demo", "--if-empty")

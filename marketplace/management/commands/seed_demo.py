@@ -482,13 +482,25 @@ class Command(BaseCommand):
                     tags=c_tags,
                     status=PublicationStatus.PUBLISHED,
                 )
-            for s_title, days, hour in sessions:
+            first_tier = channel.tiers.order_by("price_amount").first()
+            for n, (s_title, days, hour) in enumerate(sessions):
                 # Written directly: session scheduling services arrive with the
-                # live-room work.
+                # live-room work. The first session of each channel sells tickets,
+                # the second is for subscribers: the demo shows both ways in.
+                access = {"access": LiveSession.Access.FREE}
+                if n == 0:
+                    access = {
+                        "access": LiveSession.Access.TICKET,
+                        "ticket_price_amount": 990,
+                        "ticket_currency": first_tier.currency,
+                    }
+                elif n == 1:
+                    access = {"access": LiveSession.Access.SUBSCRIBERS, "required_tier": first_tier}
                 LiveSession.objects.create(
                     channel=channel,
                     title=s_title,
                     scheduled_start=now.replace(hour=hour) + timedelta(days=days),
+                    **access,
                 )
             created += 1
 
