@@ -148,3 +148,109 @@ def card_charge(
     if info.status != "succeeded" and info.failure_message:
         raise CardDeclined(info.failure_message)
     return info
+
+
+# --- subscriptions -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SubscriptionInfo:
+    id: str
+    status: str
+    cancel_at_period_end: bool
+    latest_invoice_id: str
+
+
+@dataclass(frozen=True)
+class InvoiceInfo:
+    id: str
+    status: str  # draft | open | paid | uncollectible | void
+    amount_paid: int
+    currency: str
+    subscription_id: str
+    period_end: int  # unix time the paid period ends
+
+
+def customer_with_card(*, customer_id: str, email: str, card_token: str) -> str:
+    """Create the customer (or give an existing one this card) and return its id."""
+    if customer_id:
+        client().v1.customers.update(customer_id, params={"source": card_token})
+        return customer_id
+    return client().v1.customers.create(params={"email": email, "source": card_token}).id
+
+
+def plan_create(*, name: str, amount: int, currency: str, metadata: dict[str, str]) -> tuple:
+    """A product and a monthly plan for it. Returns (product_id, plan_id).
+
+    localstripe: it has Plans but no Prices, so plans it is; real Stripe still
+    accepts plans (a plan is a price with `recurring`), so one path serves both.
+    """
+    product = client().v1.products.create(params={"name": name[:250], "metadata": metadata})
+    plan = client().v1.plans.create(
+        params={
+            "amount": amount,
+            "currency": currency.lower(),
+            "interval": "month",
+            "product": product.id,
+            "metadata": metadata,
+        }
+    )
+    return product.id, plan.id
+
+
+def _subscription_info(sub) -> SubscriptionInfo:
+    invoice = sub.latest_invoice
+    return SubscriptionInfo(
+        id=sub.id,
+        status=sub.status,
+        cancel_at_period_end=bool(sub.cancel_at_period_end),
+        latest_invoice_id=invoice if isinstance(invoice, str) else getattr(invoice, "id", ""),
+    )
+
+
+def subscription_create(
+    *, customer_id: str, plan_id: str, metadata: dict[str, str], idempotency_key: str
+) -> SubscriptionInfo:
+    try:
+        sub = client().v1.subscriptions.create(
+            params={"customer": customer_id, "items": [{"plan": plan_id}], "metadata": metadata},
+            options={"idempotency_key": idempotency_key},
+        )
+    except stripe.CardError as exc:
+        raise CardDeclined(exc.user_message or str(exc)) from exc
+    info = _subscription_info(sub)
+    if info.status not in ("active", "trialing"):
+        # The first payment failed (status "incomplete"): end it now rather than
+        # leave an unpaid subscription that Stripe would keep retrying.
+        client().v1.subscriptions.cancel(info.id)
+        raise CardDeclined(_("Your card was declined."))
+    return info
+
+
+def subscription_retrieve(subscription_id: str) -> SubscriptionInfo:
+    return _subscription_info(client().v1.subscriptions.retrieve(subscription_id))
+
+
+def subscription_cancel_at_period_end(subscription_id: str) -> SubscriptionInfo:
+    sub = client().v1.subscriptions.update(subscription_id, params={"cancel_at_period_end": True})
+    return _subscription_info(sub)
+
+
+def invoice_retrieve(invoice_id: str) -> InvoiceInfo:
+    invoice = client().v1.invoices.retrieve(invoice_id)
+    data = invoice.to_dict()
+    # Stripe moved the subscription under `parent` in 2025; localstripe keeps the
+    # old top-level field. Read whichever is there.
+    subscription = data.get("subscription") or (
+        (data.get("parent") or {}).get("subscription_details") or {}
+    ).get("subscription", "")
+    lines = (data.get("lines") or {}).get("data") or []
+    period_end = max((line["period"]["end"] for line in lines), default=0)
+    return InvoiceInfo(
+        id=data["id"],
+        status=data.get("status") or "",
+        amount_paid=int(data.get("amount_paid") or 0),
+        currency=str(data.get("currency") or "").upper(),
+        subscription_id=subscription if isinstance(subscription, str) else subscription["id"],
+        period_end=int(period_end or data.get("period_end") or 0),
+    )

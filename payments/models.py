@@ -316,3 +316,65 @@ class StripeEvent(models.Model):
 
     def __str__(self):
         return f"{self.type} {self.event_id}"
+
+
+class StripeCustomer(models.Model):
+    """The Stripe customer that stands for a user (created on first subscription)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="stripe_customer"
+    )
+    customer_id = models.CharField(max_length=100, unique=True)
+
+    def __str__(self):
+        return self.customer_id
+
+
+class TierPlan(models.Model):
+    """The Stripe product and recurring price (a plan) that bill one tier at one price.
+
+    A tier whose price changes gets a new plan for new subscribers; existing ones
+    keep paying what they signed up for, as on Patreon.
+    """
+
+    tier = models.ForeignKey(
+        "marketplace.SubscriptionTier", on_delete=models.PROTECT, related_name="stripe_plans"
+    )
+    amount = models.PositiveIntegerField()
+    currency = models.CharField(max_length=3)
+    product_id = models.CharField(max_length=100)
+    plan_id = models.CharField(max_length=100, unique=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tier", "amount", "currency"], name="payments_tierplan_unique_price"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.tier} {self.amount} {self.currency}"
+
+
+class Subscription(models.Model):
+    """A learner's membership of a channel tier, mirrored from Stripe."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="subscriptions"
+    )
+    tier = models.ForeignKey(
+        "marketplace.SubscriptionTier", on_delete=models.PROTECT, related_name="subscriptions"
+    )
+    stripe_subscription_id = models.CharField(max_length=100, unique=True)
+    status = models.CharField(max_length=30)  # Stripe's: active, past_due, canceled, ...
+    cancel_at_period_end = models.BooleanField(default=False)
+    paid_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("-created_at",)
+        verbose_name = _("subscription")
+        verbose_name_plural = _("subscriptions")
+
+    def __str__(self):
+        return f"{self.user} -> {self.tier} ({self.status})"

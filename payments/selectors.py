@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from payments import ledger
-from payments.models import LedgerAccount, LedgerEntry, Payout, Purchase, TopUp
+from payments.models import LedgerAccount, LedgerEntry, Payout, Purchase, Subscription, TopUp
 
 Kind = LedgerAccount.Kind
 
@@ -74,4 +74,12 @@ def pending_payouts_total(*, user: User, currency: str) -> int:
             creator=user, currency=currency, status=Payout.Status.REQUESTED
         ).aggregate(total=Sum("amount"))["total"]
         or 0
+    )
+
+
+def subscriptions_for(*, user: User) -> list[Subscription]:
+    return list(
+        Subscription.objects.filter(user=user)
+        .select_related("tier", "tier__channel")
+        .order_by("-created_at")
     )

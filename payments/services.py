@@ -5,6 +5,10 @@ before anything is written, and raises ValidationError with a message a person c
 act on.
 """
 
+import uuid
+from datetime import UTC, datetime
+
+import stripe
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -14,7 +18,17 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from payments import gateway, ledger
 from payments.ledger import Leg
-from payments.models import LedgerAccount, LedgerTransaction, Payout, Purchase, Tip, TopUp
+from payments.models import (
+    LedgerAccount,
+    LedgerTransaction,
+    Payout,
+    Purchase,
+    StripeCustomer,
+    Subscription,
+    TierPlan,
+    Tip,
+    TopUp,
+)
 from payments.money import format_money, validate_currency
 
 Kind = LedgerAccount.Kind
@@ -529,3 +543,150 @@ def payment_intent_settle(*, payment_intent_id: str):
             record.failure_message = (intent.failure_message or intent.status)[:300]
             record.save(update_fields=["status", "failure_message"])
     return record
+
+
+# --- subscriptions -----------------------------------------------------------------
+
+
+def _tier_plan(tier) -> TierPlan:
+    plan = TierPlan.objects.filter(
+        tier=tier, amount=tier.price_amount, currency=tier.currency
+    ).first()
+    if plan is not None:
+        return plan
+    product_id, plan_id = gateway.plan_create(
+        name=f"{tier.channel.title}: {tier.name}",
+        amount=tier.price_amount,
+        currency=tier.currency,
+        metadata={"tier": str(tier.pk)},
+    )
+    try:
+        with transaction.atomic():
+            return TierPlan.objects.create(
+                tier=tier,
+                amount=tier.price_amount,
+                currency=tier.currency,
+                product_id=product_id,
+                plan_id=plan_id,
+            )
+    except IntegrityError:  # made by a concurrent first subscriber; theirs is as good
+        return TierPlan.objects.get(tier=tier, amount=tier.price_amount, currency=tier.currency)
+
+
+def subscription_start(*, user: User, tier, card_token: str) -> Subscription:
+    """Subscribe to a channel tier with a card: Stripe bills monthly from now on.
+
+    The first invoice is settled at once (access and the creator's earnings);
+    later ones arrive as `invoice.paid` webhooks and settle the same way.
+    """
+    if not tier.is_active or not tier.channel.is_published:
+        raise ValidationError(_("This tier is not on sale."))
+    if tier.channel.creator.user_id == user.pk:
+        raise ValidationError(_("You cannot subscribe to your own channel."))
+    if Subscription.objects.filter(
+        user=user, tier__channel=tier.channel, status__in=["active", "trialing", "past_due"]
+    ).exists():
+        raise ValidationError(_("You already subscribe to this channel."))
+    validate_amount(amount=tier.price_amount, currency=tier.currency)
+
+    plan = _tier_plan(tier)
+    customer = StripeCustomer.objects.filter(user=user).first()
+    try:
+        customer_id = gateway.customer_with_card(
+            customer_id=customer.customer_id if customer else "",
+            email=user.email,
+            card_token=card_token,
+        )
+        if customer is None:
+            StripeCustomer.objects.get_or_create(user=user, defaults={"customer_id": customer_id})
+        info = gateway.subscription_create(
+            customer_id=customer_id,
+            plan_id=plan.plan_id,
+            metadata={"tier": str(tier.pk), "user": str(user.pk)},
+            idempotency_key=f"subscribe-{user.pk}-{tier.pk}-{uuid.uuid4().hex}",
+        )
+    except (gateway.CardDeclined, stripe.CardError) as exc:
+        raise ValidationError(
+            _("The card was declined: %(reason)s Nothing was charged.") % {"reason": str(exc)}
+        ) from exc
+    subscription, _created = Subscription.objects.get_or_create(
+        stripe_subscription_id=info.id,
+        defaults={"user": user, "tier": tier, "status": info.status},
+    )
+    if info.latest_invoice_id:
+        invoice_settle(invoice_id=info.latest_invoice_id)
+    subscription.refresh_from_db()
+    return subscription
+
+
+@transaction.atomic
+def invoice_settle(*, invoice_id: str) -> Subscription | None:
+    """Credit a paid subscription invoice and extend access to the end of its period.
+
+    Safe in any order and any number of times: the posting is keyed on the invoice,
+    and access only ever extends to the latest period paid.
+    """
+    from marketplace import services as marketplace_services
+
+    invoice = gateway.invoice_retrieve(invoice_id)
+    subscription = (
+        Subscription.objects.select_for_update()
+        .select_related("tier", "tier__channel__creator__user", "user")
+        .filter(stripe_subscription_id=invoice.subscription_id)
+        .first()
+    )
+    if subscription is None or invoice.status != "paid" or invoice.amount_paid <= 0:
+        return subscription
+    creator = subscription.tier.channel.creator.user
+    fee = platform_fee(amount=invoice.amount_paid, income="subscription")
+    ledger.post(
+        kind=LedgerTransaction.Kind.SUBSCRIPTION,
+        idempotency_key=f"invoice:{invoice.id}",
+        reference_type="stripe.invoice",
+        reference_id=invoice.id,
+        legs=_sale_legs(
+            source=ledger.account_get(kind=Kind.STRIPE_CLEARING, currency=invoice.currency),
+            amount=invoice.amount_paid,
+            currency=invoice.currency,
+            seller=creator,
+            fee=fee,
+        ),
+        memo=f"Subscription {subscription.tier} by {subscription.user.email}",
+    )
+    paid_until = datetime.fromtimestamp(invoice.period_end, tz=UTC)
+    marketplace_services.entitlement_extend(
+        user=subscription.user,
+        tier=subscription.tier,
+        source_ref=subscription.stripe_subscription_id,
+        ends_at=paid_until,
+    )
+    if subscription.paid_until is None or paid_until > subscription.paid_until:
+        subscription.paid_until = paid_until
+    subscription.status = "active"
+    subscription.save(update_fields=["paid_until", "status"])
+    return subscription
+
+
+@transaction.atomic
+def subscription_sync(*, subscription_id: str) -> Subscription | None:
+    """Mirror Stripe's status and cancellation flag (webhook: subscription updated)."""
+    subscription = (
+        Subscription.objects.select_for_update()
+        .filter(stripe_subscription_id=subscription_id)
+        .first()
+    )
+    if subscription is None:
+        return None
+    info = gateway.subscription_retrieve(subscription_id)
+    subscription.status = info.status
+    subscription.cancel_at_period_end = info.cancel_at_period_end
+    subscription.save(update_fields=["status", "cancel_at_period_end"])
+    return subscription
+
+
+def subscription_cancel(*, subscription: Subscription, user: User) -> Subscription:
+    """Stop renewing; access lasts until the end of the period already paid."""
+    if subscription.user_id != user.pk:
+        raise ValidationError(_("This is not your subscription."))
+    gateway.subscription_cancel_at_period_end(subscription.stripe_subscription_id)
+    return subscription_sync(subscription_id=subscription.stripe_subscription_id)

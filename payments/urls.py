@@ -10,6 +10,8 @@ urlpatterns = [
     path("wallet/top-up/<int:pk>/", views.top_up_pay, name="top_up_pay"),
     path("earnings/", views.earnings, name="earnings"),
     path("c/<slug:slug>/tip/", views.tip, name="tip"),
+    path("c/<slug:slug>/subscribe/<int:tier_pk>/", views.subscribe, name="subscribe"),
+    path("subscriptions/<int:pk>/cancel/", views.subscription_cancel, name="subscription_cancel"),
     path("stripe/webhook/", webhooks.stripe_webhook, name="stripe_webhook"),
     path("courses/<slug:slug>/buy/", views.buy_course, name="buy_course"),
 ]

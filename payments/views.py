@@ -13,7 +13,7 @@ from marketplace import selectors as marketplace_selectors
 from marketplace.forms import apply_service_errors
 from payments import selectors, services
 from payments.forms import AmountForm, CardPaymentForm, HistoryFilterForm, TipForm
-from payments.models import LedgerAccount, TopUp
+from payments.models import LedgerAccount, Subscription, TopUp
 from payments.money import format_money
 
 Kind = LedgerAccount.Kind
@@ -31,6 +31,7 @@ def wallet(request):
             "balances": selectors.balances(user=request.user, kind=Kind.WALLET),
             "page": page,
             "top_up_form": AmountForm(),
+            "subscriptions": selectors.subscriptions_for(user=request.user),
             **selectors.receipts(user=request.user),
         },
     )
@@ -78,16 +79,77 @@ def top_up_pay(request, pk):
                 % {"reason": top_up.failure_message or _("the bank refused it.")},
             )
         return redirect("payments:wallet")
+    amount = format_money(top_up.amount, top_up.currency)
+    return _card_page(
+        request,
+        form,
+        heading=_("Top up %(amount)s") % {"amount": amount},
+        pay_label=_("Pay %(amount)s") % {"amount": amount},
+    )
+
+
+def _card_page(request, form, *, heading, pay_label, explanation=""):
     return render(
         request,
         "payments/card_payment.html",
         {
-            "top_up": top_up,
             "form": form,
+            "heading": heading,
+            "pay_label": pay_label,
+            "explanation": explanation,
             "stripe_js_url": settings.STRIPE_JS_URL,
             "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
         },
     )
+
+
+@login_required
+def subscribe(request, slug, tier_pk):
+    channel = marketplace_selectors.channel_get_for_user(slug=slug, user=request.user)
+    tier = get_object_or_404(channel.tiers.filter(is_active=True), pk=tier_pk)
+    form = CardPaymentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.subscription_start(
+                user=request.user, tier=tier, card_token=form.cleaned_data["card_token"]
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(
+                request,
+                _("Welcome to %(tier)s! You are subscribed to %(channel)s.")
+                % {"tier": tier.name, "channel": channel.title},
+            )
+        return redirect(channel.get_absolute_url())
+    price = format_money(tier.price_amount, tier.currency)
+    return _card_page(
+        request,
+        form,
+        heading=_("Subscribe to %(channel)s: %(tier)s")
+        % {"channel": channel.title, "tier": tier.name},
+        explanation=_(
+            "%(price)s a month, billed to your card. Cancel any time; access lasts "
+            "until the end of the month you paid for."
+        )
+        % {"price": price},
+        pay_label=_("Subscribe for %(price)s a month") % {"price": price},
+    )
+
+
+@login_required
+@require_POST
+def subscription_cancel(request, pk):
+    subscription = get_object_or_404(Subscription, pk=pk, user=request.user)
+    try:
+        services.subscription_cancel(subscription=subscription, user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request, _("Your subscription will not renew. Access lasts until the paid period ends.")
+        )
+    return redirect("payments:wallet")
 
 
 def _chart(points) -> dict:

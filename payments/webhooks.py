@@ -29,7 +29,19 @@ def _payment_intent_event(event: dict) -> None:
     services.payment_intent_settle(payment_intent_id=event["data"]["object"]["id"])
 
 
+def _invoice_event(event: dict) -> None:
+    services.invoice_settle(invoice_id=event["data"]["object"]["id"])
+
+
+def _subscription_event(event: dict) -> None:
+    services.subscription_sync(subscription_id=event["data"]["object"]["id"])
+
+
 HANDLERS = {
+    "invoice.paid": _invoice_event,
+    "invoice.payment_succeeded": _invoice_event,
+    "customer.subscription.updated": _subscription_event,
+    "customer.subscription.deleted": _subscription_event,
     "payment_intent.succeeded": _payment_intent_event,
     "payment_intent.payment_failed": _payment_intent_event,
     "payment_intent.canceled": _payment_intent_event,
