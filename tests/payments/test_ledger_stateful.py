@@ -4,12 +4,15 @@ and checks, after every step, what must always hold:
 - every transaction sums to zero per currency;
 - each balance equals the sum of its entries and what a simple model predicts;
 - no wallet or earnings account is below zero;
-- money in (card top-ups) equals money held plus money out.
+- money in (card top-ups) equals money held plus money paid out,
+over top-ups (with replays), tips (with repeated clicks), ticket purchases, partial
+and full refunds, payout requests, approvals and rejections.
 """
 
 import itertools
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
 from django.db.models import Sum
 from hypothesis import HealthCheck, settings
@@ -17,8 +20,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from payments import ledger, services
-from payments.models import LedgerAccount, LedgerEntry
-from tests.factories import CreatorFactory, UserFactory
+from payments.models import LedgerAccount, LedgerEntry, Purchase
+from tests.factories import ChannelFactory, CourseFactory, CreatorFactory, UserFactory
 
 Kind = LedgerAccount.Kind
 CURRENCY = "CNY"
@@ -45,6 +48,16 @@ class LedgerMachine(RuleBasedStateMachine):
         self.topped_up = 0
         self.tip_keys: dict[tuple[int, str], bool] = {}
         self.payment_intents = 0
+        channel = ChannelFactory(creator=self.creators[0].creator_profile)
+        self.courses = [
+            CourseFactory(channel=channel, price_amount=price, currency=CURRENCY)
+            for price in (900, 2500, 7000)
+        ]
+        self.purchases: dict[int, dict] = {}  # purchase pk -> {buyer, amount, fee, refunded}
+        self.held = 0  # earnings set aside for requested payouts
+        self.paid_out = 0
+        self.payouts: list = []
+        self.staff = UserFactory(email=f"staff{run}@example.com", is_staff=True)
 
     def _platform_balance(self):
         account = LedgerAccount.objects.filter(
@@ -90,6 +103,78 @@ class LedgerMachine(RuleBasedStateMachine):
         self.earnings[creator.pk] += amount - fee
         self.platform += fee
 
+    @rule(who=st.integers(0, 2), which=st.integers(0, 2))
+    def buy(self, who, which):
+        buyer, course = self.learners[who], self.courses[which]
+        owned = any(
+            p["buyer"] == buyer.pk and p["course"] == course.pk and p["refunded"] < p["amount"]
+            for p in self.purchases.values()
+        )
+        try:
+            purchase = services.purchase_with_wallet(buyer=buyer, course=course)
+        except ValidationError:
+            assert owned or self.wallet[buyer.pk] < course.price_amount
+            return
+        assert not owned and self.wallet[buyer.pk] >= course.price_amount
+        self.purchases[purchase.pk] = {
+            "buyer": buyer.pk, "course": course.pk, "amount": purchase.amount,
+            "fee": purchase.fee, "refunded": 0,
+        }  # fmt: skip
+        self.wallet[buyer.pk] -= purchase.amount
+        self.earnings[self.creators[0].pk] += purchase.amount - purchase.fee
+        self.platform += purchase.fee
+
+    @rule(pick=st.integers(0, 50), amount=amounts)
+    def refund(self, pick, amount):
+        if not self.purchases:
+            return
+        pk = sorted(self.purchases)[pick % len(self.purchases)]
+        state = self.purchases[pk]
+        purchase = Purchase.objects.get(pk=pk)
+        fee_part = state["fee"] * amount // state["amount"] if amount > 0 else 0
+        creator = self.creators[0].pk
+        try:
+            services.purchase_refund(
+                purchase=purchase, amount=amount, refunded_by=self.staff,
+                expected_refunded=state["refunded"],
+            )  # fmt: skip
+        except ValidationError:
+            assert (
+                not (1 <= amount <= state["amount"] - state["refunded"])
+                or self.earnings[creator] < amount - fee_part
+            )
+            return
+        state["refunded"] += amount
+        self.wallet[state["buyer"]] += amount
+        self.earnings[creator] -= amount - fee_part
+        self.platform -= fee_part
+
+    @rule(to=st.integers(0, 1), amount=amounts)
+    def request_payout(self, to, amount):
+        creator = self.creators[to]
+        try:
+            payout = services.payout_request(creator=creator, amount=amount, currency=CURRENCY)
+        except ValidationError:
+            minimum = django_settings.PAYMENTS_MIN_PAYOUT
+            assert amount < minimum or amount > 10**7 or amount > self.earnings[creator.pk]
+            return
+        self.earnings[creator.pk] -= amount
+        self.held += amount
+        self.payouts.append(payout)
+
+    @rule(approve=st.booleans())
+    def decide_payout(self, approve):
+        if not self.payouts:
+            return
+        payout = self.payouts.pop(0)
+        if approve:
+            services.payout_approve(payout=payout, approved_by=self.staff)
+            self.paid_out += payout.amount
+        else:
+            services.payout_reject(payout=payout, rejected_by=self.staff, reason="no")
+            self.earnings[payout.creator_id] += payout.amount
+        self.held -= payout.amount
+
     @invariant()
     def balances_match_the_model(self):
         if not hasattr(self, "wallet"):
@@ -100,9 +185,9 @@ class LedgerMachine(RuleBasedStateMachine):
             account = ledger.account_get(kind=Kind.EARNINGS, currency=CURRENCY, owner=user)
             assert ledger.balance(account) == self.earnings[user.pk]
         assert self._platform_balance() - self.platform_before == self.platform
-        # Money in equals money held: nothing created, nothing lost.
-        held = sum(self.wallet.values()) + sum(self.earnings.values()) + self.platform
-        assert held == self.topped_up
+        # Money in equals money held plus money paid out: nothing created, nothing lost.
+        held = sum(self.wallet.values()) + sum(self.earnings.values()) + self.platform + self.held
+        assert held + self.paid_out == self.topped_up
 
     @invariant()
     def ledger_rules_hold(self):
@@ -130,7 +215,7 @@ def test_ledger_invariants_hold_over_random_money_movements():
         LedgerMachine,
         settings=settings(
             max_examples=40,
-            stateful_step_count=60,  # 40 x 60 = 2,400 steps
+            stateful_step_count=50,  # 40 x 50 = 2,000 steps
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
             derandomize=True,
