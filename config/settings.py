@@ -277,6 +277,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "status" field with their own choices: name each set.
+    "ENUM_NAME_OVERRIDES": {
+        "PublicationStatusEnum": "marketplace.models.PublicationStatus",
+        "PurchaseStatusEnum": "payments.models.Purchase.Status",
+        "TopUpStatusEnum": "payments.models.TopUp.Status",
+        "PayoutStatusEnum": "payments.models.Payout.Status",
+    },
 }
 
 # --- Marketplace ---------------------------------------------------------------------
