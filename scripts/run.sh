@@ -27,6 +27,7 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 scripts/localstripe.sh
+.venv/bin/python manage.py localstripe_webhooks "http://$HOST:$PORT/stripe/webhook/"
 
 echo "==> Starting Celery worker and beat (logs in var/log/)"
 # The worker's log goes to its file; its stdout stays here so that the console

@@ -1,0 +1,65 @@
+"""localstripe itself delivers signed webhooks to the running site, and they alone
+settle payments: nothing here calls the settlement services directly."""
+
+import time
+
+import pytest
+
+from livestream.models import LiveSession
+from marketplace.selectors import entitlement_check
+from payments import gateway, services
+from payments.localstripe import register_localstripe_webhook
+from payments.models import StripeEvent, Subscription, TopUp
+from tests.factories import ChannelFactory, LiveSessionFactory, TierFactory, UserFactory
+from tests.payments.test_card_payments import card_token
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def webhooks_to_live_server(live_server):
+    register_localstripe_webhook(f"{live_server.url}/stripe/webhook/")
+    return live_server
+
+
+def wait_for(condition, seconds=15):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_payment_intent_webhook_credits_the_wallet(webhooks_to_live_server):
+    bob = UserFactory()
+    top_up = services.top_up_start(user=bob, amount=3000, currency="CNY")
+    intent = gateway.card_charge(
+        amount=3000, currency="CNY", card_token=card_token("4242424242424242"),
+        metadata={"purpose": "top_up"}, idempotency_key=f"wh-{top_up.pk}",
+    )  # fmt: skip
+    TopUp.objects.filter(pk=top_up.pk).update(payment_intent_id=intent.id)
+    assert wait_for(lambda: services.wallet_balance(user=bob, currency="CNY") == 3000)
+    assert StripeEvent.objects.filter(type="payment_intent.succeeded").exists()
+
+
+def test_invoice_webhook_opens_the_subscriber_session(webhooks_to_live_server):
+    fan = UserFactory()
+    channel = ChannelFactory()
+    tier = TierFactory(channel=channel, price_amount=2000, currency="CNY")
+    session = LiveSessionFactory(
+        channel=channel, access=LiveSession.Access.SUBSCRIBERS, required_tier=tier
+    )
+    plan = services._tier_plan(tier)
+    customer_id = gateway.customer_with_card(
+        customer_id="", email=fan.email, card_token=card_token("4242424242424242")
+    )
+    # Subscribe at Stripe and record it, but settle nothing ourselves: the webhook must.
+    info = gateway.subscription_create(
+        customer_id=customer_id, plan_id=plan.plan_id, metadata={}, idempotency_key="wh-sub"
+    )
+    Subscription.objects.create(
+        user=fan, tier=tier, stripe_subscription_id=info.id, status=info.status
+    )
+    assert wait_for(lambda: entitlement_check(user=fan, live_session=session))
+    assert StripeEvent.objects.filter(type="invoice.payment_succeeded").exists()
