@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class LedgerAccount(models.Model):
@@ -158,7 +159,7 @@ class Purchase(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting for the card payment")
-        PAID = "paid", _("Paid")
+        PAID = "paid", pgettext_lazy("payment status", "Paid")
         FAILED = "failed", _("Payment failed")
         REFUNDED = "refunded", _("Refunded")
         PARTIALLY_REFUNDED = "partially_refunded", _("Partly refunded")
@@ -235,7 +236,7 @@ class TopUp(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting for the card payment")
-        SUCCEEDED = "succeeded", _("Paid")
+        SUCCEEDED = "succeeded", pgettext_lazy("payment status", "Paid")
         FAILED = "failed", _("Payment failed")
 
     user = models.ForeignKey(
@@ -264,7 +265,7 @@ class Payout(models.Model):
 
     class Status(models.TextChoices):
         REQUESTED = "requested", _("Requested")
-        PAID = "paid", _("Paid")
+        PAID = "paid", pgettext_lazy("payout status", "Paid")
         REJECTED = "rejected", _("Rejected")
 
     creator = models.ForeignKey(
