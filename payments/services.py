@@ -387,14 +387,11 @@ def _payout_decide(payout: Payout) -> Payout:
     return payout
 
 
-@transaction.atomic
-def payout_approve(*, payout: Payout, approved_by: User) -> Payout:
-    """Pay the creator: the held amount leaves the platform, once."""
-    payout = _payout_decide(payout)
-    payout.transfer_reference = gateway.payout_transfer(payout=payout)
+def _payout_release(payout: Payout, *, kind: str, to: LedgerAccount, memo: str) -> None:
+    """Move the held amount out of the creator's payout hold, once per decision."""
     ledger.post(
-        kind=LedgerTransaction.Kind.PAYOUT,
-        idempotency_key=f"payout:{payout.pk}:paid",
+        kind=kind,
+        idempotency_key=f"payout:{payout.pk}:{kind}",
         reference_type="payments.payout",
         reference_id=str(payout.pk),
         legs=[
@@ -404,8 +401,21 @@ def payout_approve(*, payout: Payout, approved_by: User) -> Payout:
                 ),
                 -payout.amount,
             ),
-            Leg(ledger.account_get(kind=Kind.PAYOUTS, currency=payout.currency), payout.amount),
+            Leg(to, payout.amount),
         ],
+        memo=memo,
+    )
+
+
+@transaction.atomic
+def payout_approve(*, payout: Payout, approved_by: User) -> Payout:
+    """Pay the creator: the held amount leaves the platform, once."""
+    payout = _payout_decide(payout)
+    payout.transfer_reference = gateway.payout_transfer(payout=payout)
+    _payout_release(
+        payout,
+        kind=LedgerTransaction.Kind.PAYOUT,
+        to=ledger.account_get(kind=Kind.PAYOUTS, currency=payout.currency),
         memo=f"Payout approved by {approved_by.email}",
     )
     payout.status = Payout.Status.PAID
@@ -421,25 +431,10 @@ def payout_reject(*, payout: Payout, rejected_by: User, reason: str) -> Payout:
     if not reason.strip():
         raise ValidationError({"reason": _("Tell the creator why.")})
     payout = _payout_decide(payout)
-    ledger.post(
+    _payout_release(
+        payout,
         kind=LedgerTransaction.Kind.PAYOUT_REJECTED,
-        idempotency_key=f"payout:{payout.pk}:rejected",
-        reference_type="payments.payout",
-        reference_id=str(payout.pk),
-        legs=[
-            Leg(
-                ledger.account_get(
-                    kind=Kind.PAYOUT_HOLD, currency=payout.currency, owner=payout.creator
-                ),
-                -payout.amount,
-            ),
-            Leg(
-                ledger.account_get(
-                    kind=Kind.EARNINGS, currency=payout.currency, owner=payout.creator
-                ),
-                payout.amount,
-            ),
-        ],
+        to=ledger.account_get(kind=Kind.EARNINGS, currency=payout.currency, owner=payout.creator),
         memo=f"Payout rejected by {rejected_by.email}: {reason[:200]}",
     )
     payout.status = Payout.Status.REJECTED

@@ -44,7 +44,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
+
+from tests.benchmarks.common import _admin_url, _cores, _pick, log
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT_DIR = ROOT / "var" / "bench"
@@ -100,21 +102,6 @@ class Config:
     redis_url: str
     reuse_db: bool
     cores: int
-
-
-def _cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
-
-
-def _pick(cli, env_name: str, default, cast=int):
-    if cli is not None:
-        return cli
-    if os.environ.get(env_name):
-        return cast(os.environ[env_name])
-    return default
 
 
 def parse_args(argv=None) -> Config:
@@ -231,10 +218,6 @@ def _label(cfg: Config, setup: Setup) -> str:
 # --- helpers ---------------------------------------------------------------------------
 
 
-def log(msg: str) -> None:
-    print(f"==> {msg}", flush=True)
-
-
 def run(argv: list[str], env: dict[str, str], timeout: int = 900) -> None:
     subprocess.run(argv, cwd=ROOT, env=env, check=True, timeout=timeout)
 
@@ -243,11 +226,6 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind((HOST, 0))
         return s.getsockname()[1]
-
-
-def _admin_url(database_url: str) -> tuple[str, str]:
-    parts = urlsplit(database_url)
-    return urlunsplit(parts._replace(path="/postgres")), parts.path.strip("/")
 
 
 def recreate_database(database_url: str) -> None:

@@ -64,7 +64,9 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
+
+from tests.benchmarks.common import _admin_url, _cores, _pick, log
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT_DIR = ROOT / "var" / "bench"
@@ -116,21 +118,6 @@ class Config:
     cores: int
 
 
-def _cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
-
-
-def _pick(cli, env_name: str, default, cast=float):
-    if cli is not None:
-        return cli
-    if os.environ.get(env_name):
-        return cast(os.environ[env_name])
-    return default
-
-
 def parse_args(argv=None) -> Config:
     parser = argparse.ArgumentParser(
         prog="python -m tests.benchmarks.bench_ledger",
@@ -160,8 +147,8 @@ def parse_args(argv=None) -> Config:
     quick = args.quick
     scenarios = _pick(args.scenarios, "BENCH_SCENARIOS", ",".join(SCENARIOS), str)
     cfg = Config(
-        duration=_pick(args.duration, "BENCH_DURATION", 2.0 if quick else 5.0),
-        warmup=_pick(args.warmup, "BENCH_WARMUP", 0.5 if quick else 1.0),
+        duration=_pick(args.duration, "BENCH_DURATION", 2.0 if quick else 5.0, float),
+        warmup=_pick(args.warmup, "BENCH_WARMUP", 0.5 if quick else 1.0, float),
         mode=_pick(args.mode, "BENCH_MODE", "processes", str),
         rounds=args.rounds,
         scenarios=[s.strip().lower() for s in scenarios.split(",") if s.strip()],
@@ -192,11 +179,6 @@ def parse_args(argv=None) -> Config:
 # --- environment and database ------------------------------------------------------------
 
 
-def log(msg: str) -> None:
-    print(f"==> {msg}", flush=True)
-
-
-# Settings a caller's environment must not leak into the run.
 SCRUB_ENV_KEYS = ("DB_POOL", "DB_POOL_MIN", "DB_POOL_MAX", "CONN_MAX_AGE", "DJANGO_SETTINGS_MODULE")
 
 
@@ -219,11 +201,6 @@ def environment(cfg: Config) -> dict[str, str]:
         }
     )
     return env
-
-
-def _admin_url(database_url: str) -> tuple[str, str]:
-    parts = urlsplit(database_url)
-    return urlunsplit(parts._replace(path="/postgres")), parts.path.strip("/")
 
 
 def prepare_database(cfg: Config, env: dict[str, str]) -> None:
