@@ -15,7 +15,7 @@ from marketplace.selectors import entitlement_check
 from payments import services as payment_services
 
 
-def _session_or_404(pk: int, user) -> LiveSession:
+def session_get_or_404(pk: int, user) -> LiveSession:
     session = (
         LiveSession.objects.select_related("channel", "channel__creator", "required_tier", "course")
         .filter(pk=pk)
@@ -30,7 +30,7 @@ def _session_or_404(pk: int, user) -> LiveSession:
 
 
 def session_detail(request, pk):
-    session = _session_or_404(pk, request.user)
+    session = session_get_or_404(pk, request.user)
     return render(
         request,
         "livestream/session_detail.html",
@@ -44,7 +44,7 @@ def session_detail(request, pk):
 @login_required
 @require_POST
 def buy_ticket(request, pk):
-    session = _session_or_404(pk, request.user)
+    session = session_get_or_404(pk, request.user)
     try:
         payment_services.purchase_with_wallet(buyer=request.user, live_session=session)
     except ValidationError as exc:

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from payments import services
 from payments.models import (
@@ -67,13 +68,87 @@ class RefundForm(forms.Form):
     expected_refunded = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
 
+class RefundAdminMixin:
+    """A "Refund" button on the change page, leading to a form with the amount.
+
+    Subclasses name the service; the hidden `expected_refunded` makes a double
+    submit refund once.
+    """
+
+    refund_service = None  # services.purchase_refund or services.top_up_refund
+    refund_done_message = ""
+
+    def get_urls(self):
+        name = f"{self.opts.app_label}_{self.opts.model_name}_refund"
+        return [
+            path("<int:pk>/refund/", self.admin_site.admin_view(self.refund_view), name=name),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        name = f"admin:{self.opts.app_label}_{self.opts.model_name}_refund"
+        extra_context = {**(extra_context or {}), "refund_url": reverse(name, args=[object_id])}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def refund_view(self, request, pk):
+        obj = get_object_or_404(self.model, pk=pk)
+        if not request.user.has_perm(f"{self.opts.app_label}.change_{self.opts.model_name}"):
+            raise PermissionDenied
+        form = RefundForm(
+            request.POST or None,
+            initial={
+                "amount": to_major_units(obj.amount - obj.refunded_amount, obj.currency),
+                "expected_refunded": obj.refunded_amount,
+            },
+        )
+        if request.method == "POST" and form.is_valid():
+            try:
+                type(self).refund_service(
+                    obj,
+                    amount=to_minor_units(form.cleaned_data["amount"], obj.currency),
+                    refunded_by=request.user,
+                    expected_refunded=form.cleaned_data["expected_refunded"],
+                )
+            except ValidationError as exc:
+                form.add_error("amount", exc.messages)
+            except MoneyError as exc:
+                form.add_error("amount", str(exc))
+            else:
+                messages.success(request, self.refund_done_message)
+                return redirect(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", pk)
+        return render(
+            request,
+            "admin/payments/refund.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Refund %(what)s") % {"what": obj},
+                "object": obj,
+                "form": form,
+                "opts": self.opts,
+                "change_url": reverse(
+                    f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[pk]
+                ),
+            },
+        )
+
+
+def _refund_purchase(purchase, **kwargs):
+    return services.purchase_refund(purchase=purchase, **kwargs)
+
+
+def _refund_top_up(top_up, **kwargs):
+    return services.top_up_refund(top_up=top_up, **kwargs)
+
+
 @admin.register(Purchase)
-class PurchaseAdmin(admin.ModelAdmin):
+class PurchaseAdmin(RefundAdminMixin, admin.ModelAdmin):
     list_display = ("id", "title", "buyer", "amount_display", "method", "status", "created_at")
     list_filter = ("status", "method", "currency")
     search_fields = ("title", "buyer__email", "seller__email", "payment_intent_id")
     list_select_related = ("buyer",)
     readonly_fields = [f.name for f in Purchase._meta.fields]
+    refund_service = staticmethod(_refund_purchase)
+    refund_done_message = gettext_lazy("Refunded to the buyer's wallet.")
 
     def has_add_permission(self, request):
         return False
@@ -84,61 +159,6 @@ class PurchaseAdmin(admin.ModelAdmin):
     @admin.display(description=_("amount"))
     def amount_display(self, obj):
         return format_money(obj.amount, obj.currency)
-
-    def get_urls(self):
-        return [
-            path(
-                "<int:pk>/refund/",
-                self.admin_site.admin_view(self.refund_view),
-                name="payments_purchase_refund",
-            ),
-            *super().get_urls(),
-        ]
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra_context = {
-            **(extra_context or {}),
-            "refund_url": reverse("admin:payments_purchase_refund", args=[object_id]),
-        }
-        return super().change_view(request, object_id, form_url, extra_context)
-
-    def refund_view(self, request, pk):
-        purchase = get_object_or_404(Purchase, pk=pk)
-        if not request.user.has_perm("payments.change_purchase"):
-            raise PermissionDenied
-        form = RefundForm(
-            request.POST or None,
-            initial={
-                "amount": to_major_units(purchase.refundable_amount, purchase.currency),
-                "expected_refunded": purchase.refunded_amount,
-            },
-        )
-        if request.method == "POST" and form.is_valid():
-            try:
-                services.purchase_refund(
-                    purchase=purchase,
-                    amount=to_minor_units(form.cleaned_data["amount"], purchase.currency),
-                    refunded_by=request.user,
-                    expected_refunded=form.cleaned_data["expected_refunded"],
-                )
-            except ValidationError as exc:
-                form.add_error("amount", exc.messages)
-            except MoneyError as exc:
-                form.add_error("amount", str(exc))
-            else:
-                messages.success(request, _("Refunded to the buyer's wallet."))
-                return redirect("admin:payments_purchase_change", pk)
-        return render(
-            request,
-            "admin/payments/refund.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": _("Refund %(title)s") % {"title": purchase.title},
-                "purchase": purchase,
-                "form": form,
-                "opts": self.model._meta,
-            },
-        )
 
 
 @admin.register(Payout)
@@ -206,8 +226,17 @@ class TipAdmin(ReadOnlyAdmin):
 
 
 @admin.register(TopUp)
-class TopUpAdmin(ReadOnlyAdmin):
-    list_display = ("id", "user", "amount", "currency", "status", "created_at")
+class TopUpAdmin(RefundAdminMixin, admin.ModelAdmin):
+    list_display = ("id", "user", "amount", "currency", "status", "refunded_amount", "created_at")
     list_filter = ("status",)
     search_fields = ("user__email", "payment_intent_id")
     list_select_related = ("user",)
+    readonly_fields = [f.name for f in TopUp._meta.fields]
+    refund_service = staticmethod(_refund_top_up)
+    refund_done_message = gettext_lazy("Refunded to the card.")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

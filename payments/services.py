@@ -270,6 +270,34 @@ def purchase_with_wallet(*, buyer: User, course=None, live_session=None) -> Purc
         ) from exc
 
 
+def purchase_with_card(*, buyer: User, card_token: str, course=None, live_session=None) -> Purchase:
+    """Buy a ticket with a card: charged, settled and granted, or failed with a reason.
+
+    A declined card leaves a failed purchase (the receipt says why), no ledger
+    entry and no access; the learner may try again.
+    """
+    with transaction.atomic():
+        purchase = _purchase_open(
+            buyer=buyer, method=Purchase.Method.CARD, course=course, live_session=live_session
+        )
+    try:
+        intent = gateway.card_charge(
+            amount=purchase.amount,
+            currency=purchase.currency,
+            card_token=card_token,
+            metadata={"purpose": "purchase", "purchase": str(purchase.pk)},
+            idempotency_key=f"purchase-{purchase.pk}",
+        )
+    except gateway.CardDeclined as exc:
+        Purchase.objects.filter(pk=purchase.pk, status=Purchase.Status.PENDING).update(
+            status=Purchase.Status.FAILED, failure_message=str(exc)[:300]
+        )
+        purchase.refresh_from_db()
+        return purchase
+    Purchase.objects.filter(pk=purchase.pk).update(payment_intent_id=intent.id)
+    return payment_intent_settle(payment_intent_id=intent.id)
+
+
 @transaction.atomic
 def purchase_refund(
     *, purchase: Purchase, amount: int, refunded_by: User, expected_refunded: int
@@ -685,3 +713,62 @@ def subscription_cancel(*, subscription: Subscription, user: User) -> Subscripti
         raise ValidationError(_("This is not your subscription."))
     gateway.subscription_cancel_at_period_end(subscription.stripe_subscription_id)
     return subscription_sync(subscription_id=subscription.stripe_subscription_id)
+
+
+@transaction.atomic
+def top_up_refund(
+    *, top_up: TopUp, amount: int, refunded_by: User, expected_refunded: int
+) -> TopUp:
+    """Give card money back (staff only): out of the wallet, back to the card.
+
+    Only what is still in the wallet can go back; money already spent on tickets or
+    tips is refunded through those instead. `expected_refunded` guards against a
+    double submit, as for tickets.
+    """
+    top_up = TopUp.objects.select_for_update().get(pk=top_up.pk)
+    if top_up.status != TopUp.Status.SUCCEEDED:
+        raise ValidationError(_("Only a paid top-up can be refunded."))
+    if top_up.refunded_amount != expected_refunded:
+        raise ValidationError(
+            _("This top-up was refunded meanwhile; reload it and check before refunding again.")
+        )
+    validate_amount(
+        amount=amount, currency=top_up.currency, maximum=top_up.amount - top_up.refunded_amount
+    )
+    key = f"refund:top_up:{top_up.pk}:{top_up.refunded_amount}:{amount}"
+    try:
+        ledger.post(
+            kind=LedgerTransaction.Kind.REFUND,
+            idempotency_key=key,
+            reference_type="payments.top_up",
+            reference_id=str(top_up.pk),
+            legs=[
+                Leg(
+                    ledger.account_get(
+                        kind=Kind.WALLET, currency=top_up.currency, owner=top_up.user
+                    ),
+                    -amount,
+                ),
+                Leg(
+                    ledger.account_get(kind=Kind.STRIPE_CLEARING, currency=top_up.currency), amount
+                ),
+            ],
+            memo=f"Top-up refund by {refunded_by.email}",
+        )
+    except ledger.InsufficientFunds as exc:
+        raise ValidationError(
+            _("The wallet no longer holds that much. %(detail)s") % {"detail": exc.messages[0]}
+        ) from exc
+    # The card refund happens last: if Stripe refuses, the ledger posting above rolls
+    # back with this transaction. Stripe's idempotency key makes a retry safe.
+    try:
+        gateway.refund_create(
+            payment_intent_id=top_up.payment_intent_id, amount=amount, idempotency_key=key
+        )
+    except stripe.StripeError as exc:
+        raise ValidationError(
+            _("Stripe refused the refund: %(reason)s") % {"reason": exc.user_message or str(exc)}
+        ) from exc
+    top_up.refunded_amount += amount
+    top_up.save(update_fields=["refunded_amount"])
+    return top_up

@@ -242,3 +242,54 @@ def buy_course(request, slug):
     else:
         messages.success(request, _("You bought “%(title)s”. Enjoy!") % {"title": course.title})
     return redirect(course.get_absolute_url())
+
+
+def _card_checkout(request, *, course=None, live_session=None, back):
+    """Card form for one ticket; the POST charges the card and grants access."""
+    thing = course or live_session
+    price = (
+        format_money(course.price_amount, course.currency)
+        if course
+        else format_money(live_session.ticket_price_amount, live_session.ticket_currency)
+    )
+    form = CardPaymentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            purchase = services.purchase_with_card(
+                buyer=request.user,
+                card_token=form.cleaned_data["card_token"],
+                course=course,
+                live_session=live_session,
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            if purchase.status == purchase.Status.PAID:
+                messages.success(request, _("Paid. Enjoy “%(title)s”!") % {"title": thing.title})
+            else:
+                messages.error(
+                    request,
+                    _("The payment did not go through: %(reason)s Nothing was charged.")
+                    % {"reason": purchase.failure_message},
+                )
+        return redirect(back)
+    return _card_page(
+        request,
+        form,
+        heading=_("Buy “%(title)s”") % {"title": thing.title},
+        pay_label=_("Pay %(amount)s") % {"amount": price},
+    )
+
+
+@login_required
+def course_card_checkout(request, slug):
+    course = marketplace_selectors.course_get_for_user(slug=slug, user=request.user)
+    return _card_checkout(request, course=course, back=course.get_absolute_url())
+
+
+@login_required
+def session_card_checkout(request, pk):
+    from livestream.views import session_get_or_404
+
+    session = session_get_or_404(pk, request.user)
+    return _card_checkout(request, live_session=session, back=session.get_absolute_url())

@@ -88,3 +88,20 @@ def test_rejecting_asks_for_a_reason_first(admin_client, requested_payout):
 def test_ledger_is_read_only_in_the_admin(admin_client, paid_purchase):
     assert admin_client.get("/admin/payments/ledgertransaction/").status_code == 200
     assert admin_client.get("/admin/payments/ledgertransaction/add/").status_code == 403
+
+
+def test_staff_refund_a_top_up_from_the_admin(admin_client, bob):
+    from payments.models import TopUp
+    from tests.payments.test_card_payments import card_token
+
+    top_up = services.top_up_start(user=bob, amount=5000, currency="CNY")
+    top_up = services.top_up_pay(top_up=top_up, card_token=card_token("4242424242424242"))
+    page = admin_client.get(f"/admin/payments/topup/{top_up.pk}/change/")
+    assert b"/refund/" in page.content
+    url = f"/admin/payments/topup/{top_up.pk}/refund/"
+    response = admin_client.post(url, {"amount": "50.00", "expected_refunded": 0})
+    assert response.status_code == 302
+    top_up.refresh_from_db()
+    assert top_up.refunded_amount == 5000
+    assert top_up.status == TopUp.Status.SUCCEEDED
+    assert services.wallet_balance(user=bob, currency="CNY") == 0

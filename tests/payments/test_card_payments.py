@@ -43,3 +43,72 @@ def test_top_up_amount_limits(bob, amount):
     with pytest.raises(ValidationError):
         services.top_up_start(user=bob, amount=amount, currency="CNY")
     assert not TopUp.objects.exists()
+
+
+def test_ticket_paid_by_card_grants_access_and_credits_the_creator(bob, alice, alice_channel):
+    from marketplace.selectors import entitlement_check
+    from payments import ledger
+    from payments.models import LedgerAccount, Purchase
+    from tests.factories import CourseFactory
+
+    course = CourseFactory(channel=alice_channel, price_amount=4900)
+    purchase = services.purchase_with_card(
+        buyer=bob, course=course, card_token=card_token("4242424242424242")
+    )
+    assert purchase.status == Purchase.Status.PAID
+    assert entitlement_check(user=bob, course=course)
+    earnings = ledger.account_get(
+        kind=LedgerAccount.Kind.EARNINGS, currency="CNY", owner=alice.user
+    )
+    assert ledger.balance(earnings) == 4900 - purchase.fee
+    assert services.wallet_balance(user=bob, currency="CNY") == 0  # the card paid, not the wallet
+
+
+def test_ticket_with_declined_card_leaves_no_access_and_can_be_retried(bob, alice_channel):
+    from marketplace.selectors import entitlement_check
+    from payments.models import Purchase
+    from tests.factories import CourseFactory
+
+    course = CourseFactory(channel=alice_channel, price_amount=4900)
+    failed = services.purchase_with_card(
+        buyer=bob, course=course, card_token=card_token("4000000000000341")
+    )
+    assert failed.status == Purchase.Status.FAILED and "declined" in failed.failure_message.lower()
+    assert not entitlement_check(user=bob, course=course)
+    assert not LedgerTransaction.objects.exists()
+    retried = services.purchase_with_card(
+        buyer=bob, course=course, card_token=card_token("4242424242424242")
+    )
+    assert retried.status == Purchase.Status.PAID
+
+
+def test_staff_refund_a_top_up_back_to_the_card(bob, admin_user):
+    from django.core.exceptions import ValidationError
+
+    top_up = services.top_up_start(user=bob, amount=5000, currency="CNY")
+    top_up = services.top_up_pay(top_up=top_up, card_token=card_token("4242424242424242"))
+    services.top_up_refund(top_up=top_up, amount=2000, refunded_by=admin_user, expected_refunded=0)
+    assert services.wallet_balance(user=bob, currency="CNY") == 3000
+    with pytest.raises(ValidationError, match="refunded meanwhile"):
+        services.top_up_refund(
+            top_up=top_up, amount=2000, refunded_by=admin_user, expected_refunded=0
+        )
+    with pytest.raises(ValidationError):
+        services.top_up_refund(
+            top_up=top_up, amount=3001, refunded_by=admin_user, expected_refunded=2000
+        )
+    refund = gateway.client().v1.refunds.list(params={"payment_intent": top_up.payment_intent_id})
+    assert [r.amount for r in refund.data] == [2000]
+
+
+def test_top_up_already_spent_cannot_be_refunded_to_the_card(bob, alice, admin_user):
+    from django.core.exceptions import ValidationError
+
+    top_up = services.top_up_start(user=bob, amount=5000, currency="CNY")
+    top_up = services.top_up_pay(top_up=top_up, card_token=card_token("4242424242424242"))
+    services.tip_send(tipper=bob, creator=alice.user, amount=4000, currency="CNY", client_key="t")
+    with pytest.raises(ValidationError, match="no longer holds"):
+        services.top_up_refund(
+            top_up=top_up, amount=5000, refunded_by=admin_user, expected_refunded=0
+        )
+    assert services.wallet_balance(user=bob, currency="CNY") == 1000

@@ -102,3 +102,26 @@ def test_earnings_page_with_chart_and_payout_request(client, alice, bob, setting
 def test_money_pages_need_login(client, db):
     for url in ["/wallet/", "/earnings/"]:
         assert client.get(url).status_code == 302
+
+
+def test_pay_for_a_ticketed_session_by_card(client, bob, alice_channel):
+    from livestream.models import LiveSession
+    from tests.factories import LiveSessionFactory
+
+    session = LiveSessionFactory(
+        channel=alice_channel,
+        access=LiveSession.Access.TICKET,
+        ticket_price_amount=990,
+        ticket_currency="CNY",
+    )
+    client.force_login(bob)
+    assert f"/live/{session.pk}/ticket/card/" in client.get(f"/live/{session.pk}/").content.decode()
+    form = client.get(f"/live/{session.pk}/ticket/card/").content.decode()
+    assert "Pay ¥9.90" in form
+    done = client.post(
+        f"/live/{session.pk}/ticket/card/",
+        {"card_token": card_token("4242424242424242")},
+        follow=True,
+    ).content.decode()
+    assert "You can watch this session." in done
+    assert Purchase.objects.get().method == Purchase.Method.CARD
