@@ -103,14 +103,16 @@ class TopUpPayApi(APIView):
     permission_classes = [IsAuthenticated]
 
     class TopUpPayInputSerializer(serializers.Serializer):
-        card_token = serializers.CharField(max_length=100)
+        payment_method = serializers.CharField(max_length=100)
 
     @extend_schema(request=TopUpPayInputSerializer, responses=TopUpOutputSerializer, tags=["money"])
     def post(self, request, pk):
         top_up = get_object_or_404(TopUp, pk=pk, user=request.user)
         data = self.TopUpPayInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        top_up = services.top_up_pay(top_up=top_up, card_token=data.validated_data["card_token"])
+        top_up = services.top_up_pay(
+            top_up=top_up, payment_method=data.validated_data["payment_method"]
+        )
         code = status.HTTP_200_OK if top_up.status == TopUp.Status.SUCCEEDED else 402
         return Response(TopUpOutputSerializer(top_up).data, status=code)
 

@@ -25,7 +25,7 @@ class AmountForm(PricedForm):
 
 
 class CardPaymentForm(forms.Form):
-    card_token = forms.CharField(widget=forms.HiddenInput, max_length=100)
+    payment_method = forms.CharField(widget=forms.HiddenInput, max_length=100)
 
 
 class TipForm(AmountForm):

@@ -110,33 +110,34 @@ class CardDeclined(Exception):
     """The card network said no; the message is Stripe's, fit to show the payer."""
 
 
-def _uses_localstripe() -> bool:
-    return "api.stripe.com" not in settings.STRIPE_API_BASE
+def setup_intent_create() -> tuple[str, str]:
+    """A SetupIntent for the card form: Stripe.js turns the card into a
+    PaymentMethod with it (`confirmCardSetup`). Returns (id, client_secret)."""
+    intent = client().v1.setup_intents.create(params={"usage": "on_session"})
+    return intent.id, intent.client_secret
 
 
 def card_charge(
-    *, amount: int, currency: str, card_token: str, metadata: dict[str, str], idempotency_key: str
+    *,
+    amount: int,
+    currency: str,
+    payment_method: str,
+    metadata: dict[str, str],
+    idempotency_key: str,
 ) -> PaymentIntentInfo:
-    """Charge a card token made by Stripe.js in the browser, as one confirmed
-    PaymentIntent. Raises CardDeclined with the bank's reason.
+    """Charge a card PaymentMethod made by Stripe.js, as one confirmed PaymentIntent.
 
-    localstripe: its stand-in Stripe.js makes tokens (`stripe.createToken(card)`) but
-    no PaymentMethods, and its PaymentIntents take a card id, not
-    `payment_method_data`. So against localstripe we pass the token's card id; against
-    real Stripe the documented `payment_method_data[card][token]`.
+    Raises CardDeclined with the bank's reason.
     """
     params: dict = {
         "amount": amount,
         "currency": currency.lower(),
         "metadata": metadata,
         "confirm": True,
+        "payment_method": payment_method,
         "payment_method_types": ["card"],
     }
     try:
-        if _uses_localstripe():
-            params["payment_method"] = client().v1.tokens.retrieve(card_token).card.id
-        else:
-            params["payment_method_data"] = {"type": "card", "card": {"token": card_token}}
         intent = client().v1.payment_intents.create(
             params=params, options={"idempotency_key": idempotency_key}
         )
@@ -171,12 +172,23 @@ class InvoiceInfo:
     period_end: int  # unix time the paid period ends
 
 
-def customer_with_card(*, customer_id: str, email: str, card_token: str) -> str:
-    """Create the customer (or give an existing one this card) and return its id."""
-    if customer_id:
-        client().v1.customers.update(customer_id, params={"source": card_token})
-        return customer_id
-    return client().v1.customers.create(params={"email": email, "source": card_token}).id
+def customer_with_card(*, customer_id: str, email: str, payment_method: str) -> str:
+    """Create the customer if needed, attach the card and make it the default for
+    invoices. Returns the customer id. Raises CardDeclined if the card is refused.
+
+    localstripe: it does not take `default_payment_method` on a subscription, so
+    the default is set on the customer, which real Stripe accepts as well.
+    """
+    try:
+        if not customer_id:
+            customer_id = client().v1.customers.create(params={"email": email}).id
+        client().v1.payment_methods.attach(payment_method, params={"customer": customer_id})
+        client().v1.customers.update(
+            customer_id, params={"invoice_settings": {"default_payment_method": payment_method}}
+        )
+    except stripe.CardError as exc:
+        raise CardDeclined(exc.user_message or str(exc)) from exc
+    return customer_id
 
 
 def plan_create(*, name: str, amount: int, currency: str, metadata: dict[str, str]) -> tuple:

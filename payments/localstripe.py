@@ -12,7 +12,7 @@ def register_localstripe_webhook(url: str, *, name: str = "zhiliao") -> None:
     localstripe: real Stripe is configured in its dashboard; localstripe takes this
     private `/_config/webhooks/<name>` call instead.
     """
-    if "api.stripe.com" in settings.STRIPE_API_BASE:
+    if not settings.STRIPE_USES_LOCALSTRIPE:
         raise RuntimeError("Refusing to configure webhooks on real Stripe this way.")
     body = urllib.parse.urlencode({"url": url, "secret": settings.STRIPE_WEBHOOK_SECRET})
     request = urllib.request.Request(  # noqa: S310 - a loopback URL from settings

@@ -270,7 +270,9 @@ def purchase_with_wallet(*, buyer: User, course=None, live_session=None) -> Purc
         ) from exc
 
 
-def purchase_with_card(*, buyer: User, card_token: str, course=None, live_session=None) -> Purchase:
+def purchase_with_card(
+    *, buyer: User, payment_method: str, course=None, live_session=None
+) -> Purchase:
     """Buy a ticket with a card: charged, settled and granted, or failed with a reason.
 
     A declined card leaves a failed purchase (the receipt says why), no ledger
@@ -284,7 +286,7 @@ def purchase_with_card(*, buyer: User, card_token: str, course=None, live_sessio
         intent = gateway.card_charge(
             amount=purchase.amount,
             currency=purchase.currency,
-            card_token=card_token,
+            payment_method=payment_method,
             metadata={"purpose": "purchase", "purchase": str(purchase.pk)},
             idempotency_key=f"purchase-{purchase.pk}",
         )
@@ -487,7 +489,7 @@ def top_up_start(*, user: User, amount: int, currency: str) -> TopUp:
     return TopUp.objects.create(user=user, amount=amount, currency=currency)
 
 
-def top_up_pay(*, top_up: TopUp, card_token: str) -> TopUp:
+def top_up_pay(*, top_up: TopUp, payment_method: str) -> TopUp:
     """Charge the card for a pending top-up and settle it at once.
 
     A declined card marks the top-up failed with the bank's reason and moves no
@@ -499,7 +501,7 @@ def top_up_pay(*, top_up: TopUp, card_token: str) -> TopUp:
         intent = gateway.card_charge(
             amount=top_up.amount,
             currency=top_up.currency,
-            card_token=card_token,
+            payment_method=payment_method,
             metadata={"purpose": "top_up", "top_up": str(top_up.pk), "user": str(top_up.user_id)},
             idempotency_key=f"top-up-{top_up.pk}",
         )
@@ -596,7 +598,7 @@ def _tier_plan(tier) -> TierPlan:
         return TierPlan.objects.get(tier=tier, amount=tier.price_amount, currency=tier.currency)
 
 
-def subscription_start(*, user: User, tier, card_token: str) -> Subscription:
+def subscription_start(*, user: User, tier, payment_method: str) -> Subscription:
     """Subscribe to a channel tier with a card: Stripe bills monthly from now on.
 
     The first invoice is settled at once (access and the creator's earnings);
@@ -618,7 +620,7 @@ def subscription_start(*, user: User, tier, card_token: str) -> Subscription:
         customer_id = gateway.customer_with_card(
             customer_id=customer.customer_id if customer else "",
             email=user.email,
-            card_token=card_token,
+            payment_method=payment_method,
         )
         if customer is None:
             StripeCustomer.objects.get_or_create(user=user, defaults={"customer_id": customer_id})

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from marketplace import selectors as marketplace_selectors
 from marketplace.forms import apply_service_errors
-from payments import selectors, services
+from payments import gateway, selectors, services
 from payments.forms import AmountForm, CardPaymentForm, HistoryFilterForm, TipForm
 from payments.models import LedgerAccount, Subscription, TopUp
 from payments.money import format_money
@@ -65,7 +65,9 @@ def top_up_pay(request, pk):
         return redirect("payments:wallet")
     form = CardPaymentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        top_up = services.top_up_pay(top_up=top_up, card_token=form.cleaned_data["card_token"])
+        top_up = services.top_up_pay(
+            top_up=top_up, payment_method=form.cleaned_data["payment_method"]
+        )
         if top_up.status == TopUp.Status.SUCCEEDED:
             messages.success(
                 request,
@@ -89,6 +91,9 @@ def top_up_pay(request, pk):
 
 
 def _card_page(request, form, *, heading, pay_label, explanation=""):
+    """The card form. Stripe.js confirms a SetupIntent with the card element, which
+    yields a PaymentMethod id; only that id is posted to us."""
+    _setup_intent_id, client_secret = gateway.setup_intent_create()
     return render(
         request,
         "payments/card_payment.html",
@@ -97,6 +102,7 @@ def _card_page(request, form, *, heading, pay_label, explanation=""):
             "heading": heading,
             "pay_label": pay_label,
             "explanation": explanation,
+            "setup_client_secret": client_secret,
             "stripe_js_url": settings.STRIPE_JS_URL,
             "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
         },
@@ -111,7 +117,7 @@ def subscribe(request, slug, tier_pk):
     if request.method == "POST" and form.is_valid():
         try:
             services.subscription_start(
-                user=request.user, tier=tier, card_token=form.cleaned_data["card_token"]
+                user=request.user, tier=tier, payment_method=form.cleaned_data["payment_method"]
             )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
@@ -257,7 +263,7 @@ def _card_checkout(request, *, course=None, live_session=None, back):
         try:
             purchase = services.purchase_with_card(
                 buyer=request.user,
-                card_token=form.cleaned_data["card_token"],
+                payment_method=form.cleaned_data["payment_method"],
                 course=course,
                 live_session=live_session,
             )

@@ -1,4 +1,5 @@
-"""Stripe webhooks: verify, store once, then let the services catch up with Stripe.
+"""Stripe webhooks: verify, store once, let the services catch up with Stripe, and
+hand the event to dj-stripe for its mirror of Stripe objects.
 
 Refused with 400 and nothing written: a missing or wrong signature, a timestamp
 older than 300 s, a body that is not a Stripe event. Accepted events are stored by
@@ -16,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
+from djstripe import models as djstripe_models
 
 from payments import services
 from payments.models import StripeEvent
@@ -35,6 +37,23 @@ def _invoice_event(event: dict) -> None:
 
 def _subscription_event(event: dict) -> None:
     services.subscription_sync(subscription_id=event["data"]["object"]["id"])
+
+
+def _mirror(event: dict) -> None:
+    """Let dj-stripe mirror the event's objects (customers, invoices, ...).
+
+    After commit and outside the money path: the mirror is for looking things up
+    (admin, support), so a failure here is logged and never undoes a payment.
+    """
+    try:
+        djstripe_models.Event.process(data=event)
+    except Exception as exc:  # a mirror failure must not turn a processed event into a 500
+        if settings.STRIPE_USES_LOCALSTRIPE:
+            # localstripe: PaymentIntents paid with a token's card carry a `card_`
+            # id where dj-stripe expects a PaymentMethod; it cannot mirror those.
+            logger.warning("dj-stripe did not mirror %s: %s", event.get("type"), exc)
+        else:
+            logger.exception("dj-stripe could not mirror Stripe event %s", event.get("id"))
 
 
 HANDLERS = {
@@ -77,6 +96,7 @@ def stripe_webhook(request):
             handler = HANDLERS.get(event_type)
             if handler is not None:
                 handler(event)
+            transaction.on_commit(lambda: _mirror(event))
     except stripe.StripeError:
         # Stripe was unreachable while we checked the object: nothing was stored,
         # so Stripe's retry will try again.

@@ -10,7 +10,8 @@ if curl -s -o /dev/null "http://127.0.0.1:$port/v1/customers" -u sk_test_x: ; th
   exit 0
 fi
 echo "==> Starting localstripe on :$port"
-nohup .venv/bin/localstripe --port "$port" > var/log/localstripe.log 2>&1 &
+nohup .venv/bin/python scripts/localstripe_server.py --port "$port" --from-scratch \
+  > var/log/localstripe.log 2>&1 &
 echo $! > var/localstripe.pid
 for _ in $(seq 1 50); do
   if curl -s -o /dev/null "http://127.0.0.1:$port/v1/customers" -u sk_test_x: ; then

@@ -92,10 +92,10 @@ def test_ledger_is_read_only_in_the_admin(admin_client, paid_purchase):
 
 def test_staff_refund_a_top_up_from_the_admin(admin_client, bob):
     from payments.models import TopUp
-    from tests.payments.test_card_payments import card_token
+    from tests.payments.test_card_payments import card
 
     top_up = services.top_up_start(user=bob, amount=5000, currency="CNY")
-    top_up = services.top_up_pay(top_up=top_up, card_token=card_token("4242424242424242"))
+    top_up = services.top_up_pay(top_up=top_up, payment_method=card("4242424242424242"))
     page = admin_client.get(f"/admin/payments/topup/{top_up.pk}/change/")
     assert b"/refund/" in page.content
     url = f"/admin/payments/topup/{top_up.pk}/refund/"

@@ -4,7 +4,7 @@ from rest_framework.test import APIClient
 from payments import services
 from payments.models import Payout, Purchase, Tip, TopUp
 from tests.factories import CourseFactory
-from tests.payments.test_card_payments import card_token
+from tests.payments.test_card_payments import card
 
 
 @pytest.fixture
@@ -27,7 +27,7 @@ def test_top_up_by_api_then_wallet_shows_it(api, bob):
     assert created.status_code == 201
     paid = api.post(
         f"/api/v1/wallet/top-ups/{created.json()['id']}/pay/",
-        {"card_token": card_token("4242424242424242")},
+        {"payment_method": card("4242424242424242")},
         format="json",
     )
     assert paid.status_code == 200 and paid.json()["status"] == "succeeded"
@@ -42,7 +42,7 @@ def test_declined_top_up_by_api_is_402_with_reason(api):
     )
     paid = api.post(
         f"/api/v1/wallet/top-ups/{created.json()['id']}/pay/",
-        {"card_token": card_token("4000000000000341")},
+        {"payment_method": card("4000000000000341")},
         format="json",
     )
     assert paid.status_code == 402
@@ -83,7 +83,7 @@ def test_buy_and_tip_by_api(api, bob, alice_channel):
 def test_someone_elses_top_up_is_404(api, charlie):
     other = services.top_up_start(user=charlie.user, amount=1000, currency="CNY")
     response = api.post(
-        f"/api/v1/wallet/top-ups/{other.pk}/pay/", {"card_token": "tok"}, format="json"
+        f"/api/v1/wallet/top-ups/{other.pk}/pay/", {"payment_method": "pm_x"}, format="json"
     )
     assert response.status_code == 404
 

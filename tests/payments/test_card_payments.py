@@ -6,18 +6,22 @@ from payments import gateway, services
 from payments.models import LedgerTransaction, TopUp
 
 
-def card_token(number: str) -> str:
-    """What Stripe.js makes in the browser from the card element."""
-    token = gateway.client().v1.tokens.create(
-        params={"card": {"number": number, "exp_month": 12, "exp_year": 2030, "cvc": "123"}}
+def card(number: str) -> str:
+    """A card PaymentMethod id: what Stripe.js makes in the browser from the card
+    element (localstripe accepts raw test numbers server-side too)."""
+    method = gateway.client().v1.payment_methods.create(
+        params={
+            "type": "card",
+            "card": {"number": number, "exp_month": 12, "exp_year": 2030, "cvc": "123"},
+        }
     )
-    return token.id
+    return method.id
 
 
 def test_top_up_with_a_good_card_credits_the_wallet(bob):
     top_up = services.top_up_start(user=bob, amount=5000, currency="CNY")
     assert top_up.status == TopUp.Status.PENDING
-    top_up = services.top_up_pay(top_up=top_up, card_token=card_token("4242424242424242"))
+    top_up = services.top_up_pay(top_up=top_up, payment_method=card("4242424242424242"))
     assert top_up.status == TopUp.Status.SUCCEEDED
     assert services.wallet_balance(user=bob, currency="CNY") == 5000
     # The webhook for the same payment arrives later: nothing more happens.
@@ -29,7 +33,7 @@ def test_top_up_with_a_good_card_credits_the_wallet(bob):
 def test_declined_card_moves_no_money_and_says_why(bob):
     # 4000 0000 0000 0341: the charge is declined (localstripe and Stripe alike).
     top_up = services.top_up_start(user=bob, amount=5000, currency="CNY")
-    top_up = services.top_up_pay(top_up=top_up, card_token=card_token("4000000000000341"))
+    top_up = services.top_up_pay(top_up=top_up, payment_method=card("4000000000000341"))
     assert top_up.status == TopUp.Status.FAILED
     assert "declined" in top_up.failure_message.lower()
     assert services.wallet_balance(user=bob, currency="CNY") == 0
@@ -53,7 +57,7 @@ def test_ticket_paid_by_card_grants_access_and_credits_the_creator(bob, alice, a
 
     course = CourseFactory(channel=alice_channel, price_amount=4900)
     purchase = services.purchase_with_card(
-        buyer=bob, course=course, card_token=card_token("4242424242424242")
+        buyer=bob, course=course, payment_method=card("4242424242424242")
     )
     assert purchase.status == Purchase.Status.PAID
     assert entitlement_check(user=bob, course=course)
@@ -71,13 +75,13 @@ def test_ticket_with_declined_card_leaves_no_access_and_can_be_retried(bob, alic
 
     course = CourseFactory(channel=alice_channel, price_amount=4900)
     failed = services.purchase_with_card(
-        buyer=bob, course=course, card_token=card_token("4000000000000341")
+        buyer=bob, course=course, payment_method=card("4000000000000341")
     )
     assert failed.status == Purchase.Status.FAILED and "declined" in failed.failure_message.lower()
     assert not entitlement_check(user=bob, course=course)
     assert not LedgerTransaction.objects.exists()
     retried = services.purchase_with_card(
-        buyer=bob, course=course, card_token=card_token("4242424242424242")
+        buyer=bob, course=course, payment_method=card("4242424242424242")
     )
     assert retried.status == Purchase.Status.PAID
 
@@ -86,7 +90,7 @@ def test_staff_refund_a_top_up_back_to_the_card(bob, admin_user):
     from django.core.exceptions import ValidationError
 
     top_up = services.top_up_start(user=bob, amount=5000, currency="CNY")
-    top_up = services.top_up_pay(top_up=top_up, card_token=card_token("4242424242424242"))
+    top_up = services.top_up_pay(top_up=top_up, payment_method=card("4242424242424242"))
     services.top_up_refund(top_up=top_up, amount=2000, refunded_by=admin_user, expected_refunded=0)
     assert services.wallet_balance(user=bob, currency="CNY") == 3000
     with pytest.raises(ValidationError, match="refunded meanwhile"):
@@ -105,7 +109,7 @@ def test_top_up_already_spent_cannot_be_refunded_to_the_card(bob, alice, admin_u
     from django.core.exceptions import ValidationError
 
     top_up = services.top_up_start(user=bob, amount=5000, currency="CNY")
-    top_up = services.top_up_pay(top_up=top_up, card_token=card_token("4242424242424242"))
+    top_up = services.top_up_pay(top_up=top_up, payment_method=card("4242424242424242"))
     services.tip_send(tipper=bob, creator=alice.user, amount=4000, currency="CNY", client_key="t")
     with pytest.raises(ValidationError, match="no longer holds"):
         services.top_up_refund(

@@ -11,7 +11,7 @@ from payments import gateway, services
 from payments.localstripe import register_localstripe_webhook
 from payments.models import StripeEvent, Subscription, TopUp
 from tests.factories import ChannelFactory, LiveSessionFactory, TierFactory, UserFactory
-from tests.payments.test_card_payments import card_token
+from tests.payments.test_card_payments import card
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -35,7 +35,7 @@ def test_payment_intent_webhook_credits_the_wallet(webhooks_to_live_server):
     bob = UserFactory()
     top_up = services.top_up_start(user=bob, amount=3000, currency="CNY")
     intent = gateway.card_charge(
-        amount=3000, currency="CNY", card_token=card_token("4242424242424242"),
+        amount=3000, currency="CNY", payment_method=card("4242424242424242"),
         metadata={"purpose": "top_up"}, idempotency_key=f"wh-{top_up.pk}",
     )  # fmt: skip
     TopUp.objects.filter(pk=top_up.pk).update(payment_intent_id=intent.id)
@@ -52,7 +52,7 @@ def test_invoice_webhook_opens_the_subscriber_session(webhooks_to_live_server):
     )
     plan = services._tier_plan(tier)
     customer_id = gateway.customer_with_card(
-        customer_id="", email=fan.email, card_token=card_token("4242424242424242")
+        customer_id="", email=fan.email, payment_method=card("4242424242424242")
     )
     # Subscribe at Stripe and record it, but settle nothing ourselves: the webhook must.
     info = gateway.subscription_create(
@@ -63,3 +63,11 @@ def test_invoice_webhook_opens_the_subscriber_session(webhooks_to_live_server):
     )
     assert wait_for(lambda: entitlement_check(user=fan, live_session=session))
     assert StripeEvent.objects.filter(type="invoice.payment_succeeded").exists()
+    # dj-stripe mirrored the Stripe objects from the same events.
+    from djstripe.models import Invoice
+    from djstripe.models import Subscription as MirroredSubscription
+
+    assert wait_for(lambda: MirroredSubscription.objects.filter(id=info.id).exists())
+    assert wait_for(
+        lambda: Invoice.objects.filter(subscription_id=info.id, stripe_data__status="paid").exists()
+    )

@@ -5,7 +5,7 @@ import pytest
 from payments import services
 from payments.models import Purchase, Tip, TopUp
 from tests.factories import CourseFactory
-from tests.payments.test_card_payments import card_token
+from tests.payments.test_card_payments import card
 
 
 def test_wallet_page_shows_balance_history_and_receipts(client, bob):
@@ -22,7 +22,7 @@ def test_top_up_by_card_through_the_pages(client, bob):
     assert response.url == f"/wallet/top-up/{top_up.pk}/"
     form = client.get(response.url).content.decode()
     assert "js.stripe.com/v3/" in form and "card-payment.js" in form
-    done = client.post(response.url, {"card_token": card_token("4242424242424242")}, follow=True)
+    done = client.post(response.url, {"payment_method": card("4242424242424242")}, follow=True)
     assert "Your wallet was topped up with ¥50.00." in done.content.decode()
     assert services.wallet_balance(user=bob, currency="CNY") == 5000
 
@@ -30,7 +30,7 @@ def test_top_up_by_card_through_the_pages(client, bob):
 def test_declined_card_is_explained_on_the_wallet_page(client, bob):
     client.force_login(bob)
     response = client.post("/wallet/top-up/", {"price": "50", "currency": "CNY"})
-    done = client.post(response.url, {"card_token": card_token("4000000000000341")}, follow=True)
+    done = client.post(response.url, {"payment_method": card("4000000000000341")}, follow=True)
     page = done.content.decode()
     assert "did not go through" in page and "declined" in page
     assert services.wallet_balance(user=bob, currency="CNY") == 0
@@ -120,7 +120,7 @@ def test_pay_for_a_ticketed_session_by_card(client, bob, alice_channel):
     assert "Pay ¥9.90" in form
     done = client.post(
         f"/live/{session.pk}/ticket/card/",
-        {"card_token": card_token("4242424242424242")},
+        {"payment_method": card("4242424242424242")},
         follow=True,
     ).content.decode()
     assert "You can watch this session." in done

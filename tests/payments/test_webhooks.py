@@ -11,7 +11,7 @@ from django.test import Client
 
 from payments import services
 from payments.models import LedgerTransaction, StripeEvent, TopUp
-from tests.payments.test_card_payments import card_token
+from tests.payments.test_card_payments import card
 from tests.payments.test_concurrency import run_together
 
 URL = "/stripe/webhook/"
@@ -45,7 +45,7 @@ def paid_top_up(bob):
 
     top_up = services.top_up_start(user=bob, amount=4000, currency="CNY")
     intent = gateway.card_charge(
-        amount=4000, currency="CNY", card_token=card_token("4242424242424242"),
+        amount=4000, currency="CNY", payment_method=card("4242424242424242"),
         metadata={"purpose": "top_up"}, idempotency_key=f"t{top_up.pk}",
     )  # fmt: skip
     TopUp.objects.filter(pk=top_up.pk).update(payment_intent_id=intent.id)
@@ -116,7 +116,7 @@ def test_the_same_event_delivered_five_times_at_once_posts_once():
     bob = UserFactory()
     top_up = services.top_up_start(user=bob, amount=2500, currency="CNY")
     intent = gateway.card_charge(
-        amount=2500, currency="CNY", card_token=card_token("4242424242424242"),
+        amount=2500, currency="CNY", payment_method=card("4242424242424242"),
         metadata={}, idempotency_key=f"c{top_up.pk}",
     )  # fmt: skip
     TopUp.objects.filter(pk=top_up.pk).update(payment_intent_id=intent.id)
