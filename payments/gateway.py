@@ -50,21 +50,6 @@ def _info(intent) -> PaymentIntentInfo:
     )
 
 
-def payment_intent_create(
-    *, amount: int, currency: str, metadata: dict[str, str], idempotency_key: str
-) -> PaymentIntentInfo:
-    intent = client().v1.payment_intents.create(
-        params={
-            "amount": amount,
-            "currency": currency.lower(),
-            "metadata": metadata,
-            "payment_method_types": ["card"],
-        },
-        options={"idempotency_key": idempotency_key},
-    )
-    return _info(intent)
-
-
 def payment_intent_retrieve(payment_intent_id: str) -> PaymentIntentInfo:
     return _info(client().v1.payment_intents.retrieve(payment_intent_id))
 
