@@ -164,7 +164,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_WORKER_REDIRECT_STDOUTS = False  # console emails print where the worker runs
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict = {}  # apps add their periodic jobs in their own modules
+CELERY_BEAT_SCHEDULE: dict = {
+    "payments-settle-stale": {
+        "task": "payments.tasks.payments_settle_stale_task",
+        "schedule": 600.0,  # seconds
+    },
+}
 
 # --- Stripe ------------------------------------------------------------------------
 # Default: localstripe (a stateful fake Stripe server started by the run and test

@@ -6,7 +6,7 @@ act on.
 """
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import stripe
 from django.conf import settings
@@ -774,3 +774,24 @@ def top_up_refund(
     top_up.refunded_amount += amount
     top_up.save(update_fields=["refunded_amount"])
     return top_up
+
+
+def payments_settle_stale(*, older_than: timedelta = timedelta(hours=1)) -> int:
+    """Close card payments left pending (a closed tab, a worker that died mid-charge).
+
+    Each is first brought in line with Stripe (it may have been paid after all);
+    what is still pending is marked failed, so the learner can try again. Safe to
+    run twice and from several workers: each record is settled under its row lock.
+    Returns how many were closed as failed.
+    """
+    cutoff = timezone.now() - older_than
+    closed = 0
+    for model in (Purchase, TopUp):
+        for record in model.objects.filter(status=model.Status.PENDING, created_at__lt=cutoff):
+            if record.payment_intent_id:
+                payment_intent_settle(payment_intent_id=record.payment_intent_id)
+            closed += model.objects.filter(pk=record.pk, status=model.Status.PENDING).update(
+                status=model.Status.FAILED,
+                failure_message=_("The payment was not completed."),
+            )
+    return closed

@@ -116,3 +116,27 @@ def test_top_up_already_spent_cannot_be_refunded_to_the_card(bob, alice, admin_u
             top_up=top_up, amount=5000, refunded_by=admin_user, expected_refunded=0
         )
     assert services.wallet_balance(user=bob, currency="CNY") == 1000
+
+
+def test_stale_pending_ticket_is_closed_so_the_learner_can_buy_again(bob, alice_channel):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from payments.models import Purchase
+    from payments.tasks import payments_settle_stale_task
+    from tests.factories import CourseFactory
+
+    course = CourseFactory(channel=alice_channel, price_amount=4900)
+    stuck = Purchase.objects.create(
+        buyer=bob, seller=alice_channel.creator.user, course=course, title=course.title,
+        amount=4900, currency="CNY", fee=0, method=Purchase.Method.CARD,
+    )  # fmt: skip
+    Purchase.objects.filter(pk=stuck.pk).update(created_at=timezone.now() - timedelta(hours=2))
+    assert payments_settle_stale_task.delay().get() == 1
+    stuck.refresh_from_db()
+    assert stuck.status == Purchase.Status.FAILED
+    bought = services.purchase_with_card(
+        buyer=bob, course=course, payment_method=card("4242424242424242")
+    )
+    assert bought.status == Purchase.Status.PAID
