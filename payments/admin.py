@@ -68,6 +68,21 @@ class RefundForm(forms.Form):
     expected_refunded = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
 
+class MoneyRecordAdmin(admin.ModelAdmin):
+    """Purchases, top-ups and payouts: created by the site, changed only through
+    their actions (refund, approve, reject), never added or deleted by hand."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=gettext_lazy("amount"))
+    def amount_display(self, obj):
+        return format_money(obj.amount, obj.currency)
+
+
 class RefundAdminMixin:
     """A "Refund" button on the change page, leading to a form with the amount.
 
@@ -141,7 +156,7 @@ def _refund_top_up(top_up, **kwargs):
 
 
 @admin.register(Purchase)
-class PurchaseAdmin(RefundAdminMixin, admin.ModelAdmin):
+class PurchaseAdmin(RefundAdminMixin, MoneyRecordAdmin):
     list_display = ("id", "title", "buyer", "amount_display", "method", "status", "created_at")
     list_filter = ("status", "method", "currency")
     search_fields = ("title", "buyer__email", "seller__email", "payment_intent_id")
@@ -150,35 +165,15 @@ class PurchaseAdmin(RefundAdminMixin, admin.ModelAdmin):
     refund_service = staticmethod(_refund_purchase)
     refund_done_message = gettext_lazy("Refunded to the buyer's wallet.")
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description=_("amount"))
-    def amount_display(self, obj):
-        return format_money(obj.amount, obj.currency)
-
 
 @admin.register(Payout)
-class PayoutAdmin(admin.ModelAdmin):
+class PayoutAdmin(MoneyRecordAdmin):
     list_display = ("id", "creator", "amount_display", "status", "requested_at", "decided_by")
     list_filter = ("status", "currency")
     search_fields = ("creator__email",)
     list_select_related = ("creator", "decided_by")
     readonly_fields = [f.name for f in Payout._meta.fields]
     actions = ["approve", "reject"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description=_("amount"))
-    def amount_display(self, obj):
-        return format_money(obj.amount, obj.currency)
 
     @admin.action(description=_("Approve and pay the selected payouts"))
     def approve(self, request, queryset):
@@ -226,7 +221,7 @@ class TipAdmin(ReadOnlyAdmin):
 
 
 @admin.register(TopUp)
-class TopUpAdmin(RefundAdminMixin, admin.ModelAdmin):
+class TopUpAdmin(RefundAdminMixin, MoneyRecordAdmin):
     list_display = ("id", "user", "amount", "currency", "status", "refunded_amount", "created_at")
     list_filter = ("status",)
     search_fields = ("user__email", "payment_intent_id")
@@ -234,9 +229,3 @@ class TopUpAdmin(RefundAdminMixin, admin.ModelAdmin):
     readonly_fields = [f.name for f in TopUp._meta.fields]
     refund_service = staticmethod(_refund_top_up)
     refund_done_message = gettext_lazy("Refunded to the card.")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
