@@ -251,3 +251,8 @@ def invoice_retrieve(invoice_id: str) -> InvoiceInfo:
         subscription_id=subscription if isinstance(subscription, str) else subscription["id"],
         period_end=int(period_end or data.get("period_end") or 0),
     )
+
+
+def payment_intent_cancel(payment_intent_id: str) -> None:
+    """Cancel a PaymentIntent that was never completed, so it cannot be paid later."""
+    client().v1.payment_intents.cancel(payment_intent_id)

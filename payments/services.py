@@ -5,6 +5,7 @@ before anything is written, and raises ValidationError with a message a person c
 act on.
 """
 
+import logging
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -32,6 +33,7 @@ from payments.models import (
 from payments.money import format_money, validate_currency
 
 Kind = LedgerAccount.Kind
+logger = logging.getLogger(__name__)
 
 
 def platform_fee(*, amount: int, income: str) -> int:
@@ -789,7 +791,15 @@ def payments_settle_stale(*, older_than: timedelta = timedelta(hours=1)) -> int:
     for model in (Purchase, TopUp):
         for record in model.objects.filter(status=model.Status.PENDING, created_at__lt=cutoff):
             if record.payment_intent_id:
-                payment_intent_settle(payment_intent_id=record.payment_intent_id)
+                record = payment_intent_settle(payment_intent_id=record.payment_intent_id)
+                if record.status == model.Status.PENDING:
+                    # Still waiting (an abandoned 3-D Secure check): cancel it at
+                    # Stripe first, so it can never be paid after we give up on it.
+                    try:
+                        gateway.payment_intent_cancel(record.payment_intent_id)
+                    except stripe.StripeError:
+                        logger.warning("Could not cancel %s", record.payment_intent_id)
+                    payment_intent_settle(payment_intent_id=record.payment_intent_id)
             closed += model.objects.filter(pk=record.pk, status=model.Status.PENDING).update(
                 status=model.Status.FAILED,
                 failure_message=_("The payment was not completed."),

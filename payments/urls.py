@@ -8,6 +8,11 @@ urlpatterns = [
     path("wallet/", views.wallet, name="wallet"),
     path("wallet/top-up/", views.top_up, name="top_up"),
     path("wallet/top-up/<int:pk>/", views.top_up_pay, name="top_up_pay"),
+    path(
+        "payments/authenticate/<str:payment_intent_id>/",
+        views.authenticate,
+        name="authenticate",
+    ),
     path("earnings/", views.earnings, name="earnings"),
     path("c/<slug:slug>/tip/", views.tip, name="tip"),
     path("c/<slug:slug>/subscribe/<int:tier_pk>/", views.subscribe, name="subscribe"),

@@ -5,7 +5,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -13,7 +16,7 @@ from marketplace import selectors as marketplace_selectors
 from marketplace.forms import apply_service_errors
 from payments import gateway, selectors, services
 from payments.forms import AmountForm, CardPaymentForm, HistoryFilterForm, TipForm
-from payments.models import LedgerAccount, Subscription, TopUp
+from payments.models import LedgerAccount, Purchase, Subscription, TopUp
 from payments.money import format_money
 
 Kind = LedgerAccount.Kind
@@ -68,6 +71,8 @@ def top_up_pay(request, pk):
         top_up = services.top_up_pay(
             top_up=top_up, payment_method=form.cleaned_data["payment_method"]
         )
+        if top_up.status == TopUp.Status.PENDING and top_up.payment_intent_id:
+            return _authenticate_redirect(top_up.payment_intent_id, reverse("payments:wallet"))
         if top_up.status == TopUp.Status.SUCCEEDED:
             messages.success(
                 request,
@@ -270,6 +275,8 @@ def _card_checkout(request, *, course=None, live_session=None, back):
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
+            if purchase.status == purchase.Status.PENDING and purchase.payment_intent_id:
+                return _authenticate_redirect(purchase.payment_intent_id, back)
             if purchase.status == purchase.Status.PAID:
                 messages.success(request, _("Paid. Enjoy “%(title)s”!") % {"title": thing.title})
             else:
@@ -299,3 +306,56 @@ def session_card_checkout(request, pk):
 
     session = session_get_or_404(pk, request.user)
     return _card_checkout(request, live_session=session, back=session.get_absolute_url())
+
+
+# --- 3-D Secure -----------------------------------------------------------------
+
+
+def _authenticate_redirect(payment_intent_id: str, back: str):
+    url = reverse("payments:authenticate", kwargs={"payment_intent_id": payment_intent_id})
+    return redirect(f"{url}?{urlencode({'next': back})}")
+
+
+def _own_pending_payment(request, payment_intent_id: str):
+    """The user's own top-up or ticket paid by this PaymentIntent, else 404."""
+    record = (
+        TopUp.objects.filter(payment_intent_id=payment_intent_id, user=request.user).first()
+        or Purchase.objects.filter(payment_intent_id=payment_intent_id, buyer=request.user).first()
+    )
+    if record is None:
+        raise Http404
+    return record
+
+
+@login_required
+def authenticate(request, payment_intent_id):
+    """The bank wants the card holder to confirm (3-D Secure): Stripe.js shows its
+    challenge, then this page's form posts back and we settle with Stripe's answer."""
+    _own_pending_payment(request, payment_intent_id)
+    back = request.GET.get("next") or request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("payments:wallet")
+    if request.method == "POST":
+        record = services.payment_intent_settle(payment_intent_id=payment_intent_id)
+        if record.status in ("succeeded", "paid"):
+            messages.success(request, _("Payment confirmed. Thank you!"))
+        elif record.status == "failed":
+            messages.error(
+                request,
+                _("The payment did not go through: %(reason)s Nothing was charged.")
+                % {"reason": record.failure_message},
+            )
+        else:
+            messages.error(request, _("The bank has not confirmed the payment yet."))
+        return redirect(back)
+    intent = gateway.payment_intent_retrieve(payment_intent_id)
+    return render(
+        request,
+        "payments/card_authenticate.html",
+        {
+            "client_secret": intent.client_secret,
+            "next": back,
+            "stripe_js_url": settings.STRIPE_JS_URL,
+            "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
+        },
+    )

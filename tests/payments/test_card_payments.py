@@ -140,3 +140,66 @@ def test_stale_pending_ticket_is_closed_so_the_learner_can_buy_again(bob, alice_
         buyer=bob, course=course, payment_method=card("4242424242424242")
     )
     assert bought.status == Purchase.Status.PAID
+
+
+def bank_confirms(payment_intent_id: str, *, success: bool = True) -> None:
+    """What the card holder does in the bank's 3-D Secure window (localstripe's)."""
+    import json
+    import urllib.request
+
+    from django.conf import settings
+
+    secret = gateway.payment_intent_retrieve(payment_intent_id).client_secret
+    request = urllib.request.Request(
+        f"{settings.STRIPE_API_BASE}/v1/payment_intents/{payment_intent_id}/_authenticate"
+        f"?success={'true' if success else 'false'}",
+        data=json.dumps({"key": settings.STRIPE_PUBLISHABLE_KEY, "client_secret": secret}).encode(),
+        method="POST",
+    )
+    urllib.request.urlopen(request, timeout=5).read()  # noqa: S310 - localstripe on loopback
+
+
+THREE_D_SECURE = "4000002500003155"
+
+
+def test_top_up_needing_3d_secure_waits_for_the_bank_then_credits(bob):
+    top_up = services.top_up_start(user=bob, amount=2000, currency="CNY")
+    top_up = services.top_up_pay(top_up=top_up, payment_method=card(THREE_D_SECURE))
+    assert top_up.status == TopUp.Status.PENDING
+    assert gateway.payment_intent_retrieve(top_up.payment_intent_id).status == "requires_action"
+    assert services.wallet_balance(user=bob, currency="CNY") == 0
+    bank_confirms(top_up.payment_intent_id)
+    services.payment_intent_settle(payment_intent_id=top_up.payment_intent_id)
+    top_up.refresh_from_db()
+    assert top_up.status == TopUp.Status.SUCCEEDED
+    assert services.wallet_balance(user=bob, currency="CNY") == 2000
+
+
+def test_3d_secure_through_the_pages(client, bob, charlie):
+    client.force_login(bob)
+    start = client.post("/wallet/top-up/", {"price": "20", "currency": "CNY"})
+    pay = client.post(start.url, {"payment_method": card(THREE_D_SECURE)})
+    assert pay.status_code == 302 and "/payments/authenticate/" in pay.url
+    page = client.get(pay.url).content.decode()
+    assert "card-authenticate.js" in page and "_secret_" in page
+    top_up = TopUp.objects.get(user=bob)
+    bank_confirms(top_up.payment_intent_id)
+    done = client.post(pay.url, {"next": "/wallet/"}, follow=True).content.decode()
+    assert "Payment confirmed" in done
+    assert services.wallet_balance(user=bob, currency="CNY") == 2000
+    client.force_login(charlie.user)
+    assert client.get(pay.url).status_code == 404
+
+
+def test_abandoned_3d_secure_is_cancelled_at_stripe_and_closed(bob):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    top_up = services.top_up_start(user=bob, amount=2000, currency="CNY")
+    top_up = services.top_up_pay(top_up=top_up, payment_method=card(THREE_D_SECURE))
+    TopUp.objects.filter(pk=top_up.pk).update(created_at=timezone.now() - timedelta(hours=2))
+    services.payments_settle_stale()
+    top_up.refresh_from_db()
+    assert top_up.status == TopUp.Status.FAILED
+    assert gateway.payment_intent_retrieve(top_up.payment_intent_id).status == "canceled"
