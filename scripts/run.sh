@@ -10,7 +10,7 @@ scripts/install.sh
 export DEBUG="${DEBUG:-1}"
 HOST="${HOST:-127.0.0.1}"
 PORT="${PORT:-8000}"
-mkdir -p var/log var/celery/queue var/celery/processed
+mkdir -p var/log var/celery/queue var/celery/processed var/celery/control
 
 echo "==> Migrating the database"
 .venv/bin/python manage.py migrate --noinput -v0
