@@ -13,6 +13,20 @@ from payments.models import LedgerAccount, LedgerEntry, Payout, Purchase, Subscr
 Kind = LedgerAccount.Kind
 
 
+def account_balance(*, user: User, kind: str, currency: str) -> int:
+    """The balance of the user's account of that kind; 0 if it was never opened."""
+    account = LedgerAccount.objects.filter(kind=kind, owner=user, currency=currency).first()
+    return ledger.balance(account) if account else 0
+
+
+def wallet_balance(*, user: User, currency: str) -> int:
+    return account_balance(user=user, kind=Kind.WALLET, currency=currency)
+
+
+def earnings_balance(*, user: User, currency: str) -> int:
+    return account_balance(user=user, kind=Kind.EARNINGS, currency=currency)
+
+
 def balances(*, user: User, kind: str) -> list[dict]:
     """[{currency, balance}] for each currency the user has an account of that kind in."""
     accounts = LedgerAccount.objects.filter(owner=user, kind=kind).order_by("currency")

@@ -65,11 +65,6 @@ def validate_amount(*, amount, currency: str, minimum: int = 1, maximum: int | N
         )
 
 
-def wallet_balance(*, user: User, currency: str) -> int:
-    account = LedgerAccount.objects.filter(kind=Kind.WALLET, owner=user, currency=currency).first()
-    return ledger.balance(account) if account else 0
-
-
 @transaction.atomic
 def wallet_top_up_credit(
     *, user: User, amount: int, currency: str, payment_intent_id: str
@@ -370,13 +365,6 @@ def purchase_refund(
 
 
 # --- payouts -----------------------------------------------------------------------
-
-
-def earnings_balance(*, user: User, currency: str) -> int:
-    account = LedgerAccount.objects.filter(
-        kind=Kind.EARNINGS, owner=user, currency=currency
-    ).first()
-    return ledger.balance(account) if account else 0
 
 
 @transaction.atomic

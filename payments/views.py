@@ -205,7 +205,7 @@ def earnings(request):
         "payments/earnings.html",
         {
             "currency": currency,
-            "balance": services.earnings_balance(user=request.user, currency=currency),
+            "balance": selectors.earnings_balance(user=request.user, currency=currency),
             "pending": selectors.pending_payouts_total(user=request.user, currency=currency),
             "chart": _chart(selectors.earnings_by_day(user=request.user, currency=currency)),
             "filters": filters,

@@ -71,7 +71,7 @@ class ChannelFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Channel {n}")
     slug = factory.Sequence(lambda n: f"channel-{n}")
     tagline = "Learn with me"
-    category = factory.LazyFunction(lambda: Category.objects.get(slug="technology"))
+    category = factory.LazyFunction(CategoryFactory.get)
     status = PublicationStatus.PUBLISHED
     published_at = factory.LazyFunction(timezone.now)
 
@@ -101,7 +101,7 @@ class CourseFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Course {n}")
     slug = factory.Sequence(lambda n: f"course-{n}")
     summary = "A course"
-    category = factory.LazyFunction(lambda: Category.objects.get(slug="technology"))
+    category = factory.LazyFunction(CategoryFactory.get)
     price_amount = 9900
     currency = "CNY"
     status = PublicationStatus.PUBLISHED

@@ -1,4 +1,5 @@
 from livestream.models import LiveSession
+from payments import selectors as payment_selectors
 from payments import services
 from tests.factories import LiveSessionFactory
 
@@ -16,7 +17,7 @@ def test_ticket_session_page_sells_a_ticket_then_shows_access(client, bob, alice
     assert "Buy a ticket for ¥9.90" in page
     after = client.post(f"/live/{session.pk}/ticket/", follow=True).content.decode()
     assert "You can watch this session." in after
-    assert services.wallet_balance(user=bob, currency="CNY") == 4010
+    assert payment_selectors.wallet_balance(user=bob, currency="CNY") == 4010
 
 
 def test_ticket_without_money_is_explained(client, bob, alice_channel):

@@ -2,6 +2,7 @@
 
 import pytest
 
+from payments import selectors as payment_selectors
 from payments import services
 from payments.models import Payout, Purchase
 from tests.factories import CourseFactory
@@ -23,7 +24,7 @@ def test_staff_refunds_part_of_a_ticket_from_the_admin(admin_client, paid_purcha
     assert response.status_code == 302
     paid_purchase.refresh_from_db()
     assert paid_purchase.refunded_amount == 2000
-    assert services.wallet_balance(user=bob, currency="CNY") == 2000
+    assert payment_selectors.wallet_balance(user=bob, currency="CNY") == 2000
     # The same form submitted again (a double click) refunds nothing more.
     again = admin_client.post(url, {"amount": "20.00", "expected_refunded": 0})
     assert again.status_code == 200
@@ -104,4 +105,4 @@ def test_staff_refund_a_top_up_from_the_admin(admin_client, bob):
     top_up.refresh_from_db()
     assert top_up.refunded_amount == 5000
     assert top_up.status == TopUp.Status.SUCCEEDED
-    assert services.wallet_balance(user=bob, currency="CNY") == 0
+    assert payment_selectors.wallet_balance(user=bob, currency="CNY") == 0

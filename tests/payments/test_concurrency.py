@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
+from payments import selectors as payment_selectors
 from payments import services
 from payments.models import LedgerEntry, LedgerTransaction, Tip
 from tests.factories import CreatorFactory, UserFactory
@@ -46,7 +47,7 @@ def test_two_spends_that_together_exceed_the_wallet_exactly_one_succeeds():
     )
     assert sum(isinstance(r, Tip) for r in results) == 1
     assert sum(isinstance(r, ValidationError) for r in results) == 1
-    assert services.wallet_balance(user=bob, currency="CNY") == 300
+    assert payment_selectors.wallet_balance(user=bob, currency="CNY") == 300
 
 
 def test_many_concurrent_spends_never_overdraw():
@@ -59,7 +60,7 @@ def test_many_concurrent_spends_never_overdraw():
         ),
     )
     assert sum(isinstance(r, Tip) for r in results) == 3
-    assert services.wallet_balance(user=bob, currency="CNY") == 100
+    assert payment_selectors.wallet_balance(user=bob, currency="CNY") == 100
 
 
 def test_the_same_top_up_delivered_five_times_at_once_posts_once():
@@ -73,7 +74,7 @@ def test_the_same_top_up_delivered_five_times_at_once_posts_once():
     assert all(isinstance(r, LedgerTransaction) for r in results), results
     assert len({r.pk for r in results}) == 1
     assert LedgerTransaction.objects.filter(idempotency_key="top_up:pi_dup").count() == 1
-    assert services.wallet_balance(user=bob, currency="CNY") == 2500
+    assert payment_selectors.wallet_balance(user=bob, currency="CNY") == 2500
 
 
 def test_the_same_tip_sent_five_times_at_once_is_one_tip():
@@ -87,5 +88,5 @@ def test_the_same_tip_sent_five_times_at_once_is_one_tip():
     )
     assert all(isinstance(r, Tip) for r in results), results
     assert Tip.objects.count() == 1
-    assert services.wallet_balance(user=bob, currency="CNY") == 4000
+    assert payment_selectors.wallet_balance(user=bob, currency="CNY") == 4000
     assert LedgerEntry.objects.filter(transaction__kind="tip").count() == 3

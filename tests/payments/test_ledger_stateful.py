@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from payments import ledger, services
+from payments import selectors as payment_selectors
 from payments.models import LedgerAccount, LedgerEntry, Purchase
 from tests.factories import ChannelFactory, CourseFactory, CreatorFactory, UserFactory
 
@@ -180,7 +181,10 @@ class LedgerMachine(RuleBasedStateMachine):
         if not hasattr(self, "wallet"):
             return
         for user in self.learners:
-            assert services.wallet_balance(user=user, currency=CURRENCY) == self.wallet[user.pk]
+            assert (
+                payment_selectors.wallet_balance(user=user, currency=CURRENCY)
+                == self.wallet[user.pk]
+            )
         for user in self.creators:
             account = ledger.account_get(kind=Kind.EARNINGS, currency=CURRENCY, owner=user)
             assert ledger.balance(account) == self.earnings[user.pk]

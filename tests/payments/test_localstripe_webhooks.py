@@ -8,6 +8,7 @@ import pytest
 from livestream.models import LiveSession
 from marketplace.selectors import entitlement_check
 from payments import gateway, services
+from payments import selectors as payment_selectors
 from payments.localstripe import register_localstripe_webhook
 from payments.models import StripeEvent, Subscription, TopUp
 from tests.factories import ChannelFactory, LiveSessionFactory, TierFactory, UserFactory
@@ -39,7 +40,7 @@ def test_payment_intent_webhook_credits_the_wallet(webhooks_to_live_server):
         metadata={"purpose": "top_up"}, idempotency_key=f"wh-{top_up.pk}",
     )  # fmt: skip
     TopUp.objects.filter(pk=top_up.pk).update(payment_intent_id=intent.id)
-    assert wait_for(lambda: services.wallet_balance(user=bob, currency="CNY") == 3000)
+    assert wait_for(lambda: payment_selectors.wallet_balance(user=bob, currency="CNY") == 3000)
     assert StripeEvent.objects.filter(type="payment_intent.succeeded").exists()
 
 

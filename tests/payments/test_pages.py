@@ -2,6 +2,7 @@
 
 import pytest
 
+from payments import selectors as payment_selectors
 from payments import services
 from payments.models import Purchase, Tip, TopUp
 from tests.factories import CourseFactory
@@ -24,7 +25,7 @@ def test_top_up_by_card_through_the_pages(client, bob):
     assert "js.stripe.com/v3/" in form and "card-payment.js" in form
     done = client.post(response.url, {"payment_method": card("4242424242424242")}, follow=True)
     assert "Your wallet was topped up with ¥50.00." in done.content.decode()
-    assert services.wallet_balance(user=bob, currency="CNY") == 5000
+    assert payment_selectors.wallet_balance(user=bob, currency="CNY") == 5000
 
 
 def test_declined_card_is_explained_on_the_wallet_page(client, bob):
@@ -33,7 +34,7 @@ def test_declined_card_is_explained_on_the_wallet_page(client, bob):
     done = client.post(response.url, {"payment_method": card("4000000000000341")}, follow=True)
     page = done.content.decode()
     assert "did not go through" in page and "declined" in page
-    assert services.wallet_balance(user=bob, currency="CNY") == 0
+    assert payment_selectors.wallet_balance(user=bob, currency="CNY") == 0
 
 
 @pytest.mark.parametrize("price", ["0", "-5", "abc", "1.234", "99999999"])
@@ -60,7 +61,7 @@ def test_tip_from_the_channel_page(client, bob, alice_channel):
     client.post(f"/c/{alice_channel.slug}/tip/", data)
     client.post(f"/c/{alice_channel.slug}/tip/", data)  # double click
     assert Tip.objects.get().message == "Thanks!"
-    assert services.wallet_balance(user=bob, currency="CNY") == 4000
+    assert payment_selectors.wallet_balance(user=bob, currency="CNY") == 4000
 
 
 def test_tip_without_money_says_so(client, bob, alice_channel):

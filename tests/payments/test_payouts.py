@@ -2,6 +2,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from payments import ledger, services
+from payments import selectors as payment_selectors
 from payments.models import LedgerAccount, Payout
 from tests.payments.test_concurrency import run_together
 
@@ -19,7 +20,7 @@ def earning_alice(alice, bob, settings):
 
 def test_request_then_approve_pays_out_once(earning_alice, admin_user):
     payout = services.payout_request(creator=earning_alice, amount=20_000, currency="CNY")
-    assert services.earnings_balance(user=earning_alice, currency="CNY") == 10_000
+    assert payment_selectors.earnings_balance(user=earning_alice, currency="CNY") == 10_000
     services.payout_approve(payout=payout, approved_by=admin_user)
     with pytest.raises(ValidationError, match="already decided"):
         services.payout_approve(payout=payout, approved_by=admin_user)
@@ -34,7 +35,7 @@ def test_rejected_payout_returns_to_earnings_with_reason(earning_alice, admin_us
     with pytest.raises(ValidationError):
         services.payout_reject(payout=payout, rejected_by=admin_user, reason=" ")
     services.payout_reject(payout=payout, rejected_by=admin_user, reason="Verify your ID first")
-    assert services.earnings_balance(user=earning_alice, currency="CNY") == 30_000
+    assert payment_selectors.earnings_balance(user=earning_alice, currency="CNY") == 30_000
     payout.refresh_from_db()
     assert payout.reason == "Verify your ID first"
 
@@ -59,5 +60,5 @@ def test_concurrent_payout_requests_never_exceed_earnings(settings):
         4, lambda i: services.payout_request(creator=creator, amount=4000, currency="CNY")
     )
     assert sum(isinstance(r, Payout) for r in results) == 2
-    assert services.earnings_balance(user=creator, currency="CNY") == 2000
+    assert payment_selectors.earnings_balance(user=creator, currency="CNY") == 2000
     assert Payout.objects.count() == 2

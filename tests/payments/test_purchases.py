@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from livestream.models import LiveSession
 from marketplace.selectors import entitlement_check
 from payments import ledger, services
+from payments import selectors as payment_selectors
 from payments.models import LedgerAccount, Purchase
 from tests.factories import CourseFactory, LiveSessionFactory, TierFactory, UserFactory
 
@@ -35,7 +36,7 @@ def test_buying_a_course_from_the_wallet_grants_access(rich_bob, course, alice, 
     purchase = services.purchase_with_wallet(buyer=rich_bob, course=course)
     assert purchase.status == Purchase.Status.PAID
     assert entitlement_check(user=rich_bob, course=course)
-    assert services.wallet_balance(user=rich_bob, currency="CNY") == 20_000 - 9900
+    assert payment_selectors.wallet_balance(user=rich_bob, currency="CNY") == 20_000 - 9900
     assert earnings(alice.user) == 9900 - 1980
 
 
@@ -52,7 +53,7 @@ def test_not_enough_in_wallet_leaves_nothing_behind(bob, course):
         services.purchase_with_wallet(buyer=bob, course=course)
     assert not Purchase.objects.exists()
     assert not entitlement_check(user=bob, course=course)
-    assert services.wallet_balance(user=bob, currency="CNY") == 100
+    assert payment_selectors.wallet_balance(user=bob, currency="CNY") == 100
 
 
 def test_free_and_unpublished_courses_are_not_for_sale(rich_bob, alice_channel):
@@ -70,7 +71,7 @@ def test_full_refund_returns_money_and_ends_access(rich_bob, course, alice, admi
     )
     purchase.refresh_from_db()
     assert purchase.status == Purchase.Status.REFUNDED
-    assert services.wallet_balance(user=rich_bob, currency="CNY") == 20_000
+    assert payment_selectors.wallet_balance(user=rich_bob, currency="CNY") == 20_000
     assert earnings(alice.user) == 0
     assert not entitlement_check(user=rich_bob, course=course)
 
@@ -96,7 +97,7 @@ def test_refund_submitted_twice_refunds_once(rich_bob, course, admin_user):
         services.purchase_refund(
             purchase=purchase, amount=1000, refunded_by=admin_user, expected_refunded=0
         )
-    assert services.wallet_balance(user=rich_bob, currency="CNY") == 20_000 - 9900 + 1000
+    assert payment_selectors.wallet_balance(user=rich_bob, currency="CNY") == 20_000 - 9900 + 1000
 
 
 @pytest.mark.parametrize("amount", [0, -1, 9901, 10.5])

@@ -2,6 +2,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from payments import ledger, services
+from payments import selectors as payment_selectors
 from payments.models import LedgerAccount, Tip
 
 Kind = LedgerAccount.Kind
@@ -24,7 +25,7 @@ def test_tip_moves_money_to_creator_minus_fee(funded_bob, alice, settings):
         message="Great answer!",
     )  # fmt: skip
     assert (tip.amount, tip.fee) == (1000, 100)
-    assert services.wallet_balance(user=funded_bob, currency="CNY") == 4000
+    assert payment_selectors.wallet_balance(user=funded_bob, currency="CNY") == 4000
     assert earnings(alice.user) == 900
     platform = ledger.account_get(kind=Kind.PLATFORM_REVENUE, currency="CNY")
     assert ledger.balance(platform) == 100
@@ -36,7 +37,7 @@ def test_double_click_sends_one_tip(funded_bob, alice):
             tipper=funded_bob, creator=alice.user, amount=1000, currency="CNY", client_key="same"
         )
     assert Tip.objects.count() == 1
-    assert services.wallet_balance(user=funded_bob, currency="CNY") == 4000
+    assert payment_selectors.wallet_balance(user=funded_bob, currency="CNY") == 4000
 
 
 def test_tip_larger_than_wallet_is_refused_with_reason(funded_bob, alice):
@@ -47,7 +48,7 @@ def test_tip_larger_than_wallet_is_refused_with_reason(funded_bob, alice):
     assert "does not hold enough" in str(exc.value)
     assert "¥50.00" in str(exc.value)
     assert not Tip.objects.exists()
-    assert services.wallet_balance(user=funded_bob, currency="CNY") == 5000
+    assert payment_selectors.wallet_balance(user=funded_bob, currency="CNY") == 5000
 
 
 @pytest.mark.parametrize(
@@ -76,4 +77,4 @@ def test_top_up_replay_credits_once(bob):
         services.wallet_top_up_credit(
             user=bob, amount=2000, currency="CNY", payment_intent_id="pi_same"
         )
-    assert services.wallet_balance(user=bob, currency="CNY") == 2000
+    assert payment_selectors.wallet_balance(user=bob, currency="CNY") == 2000

@@ -9,6 +9,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from payments import selectors as payment_selectors
 from payments import services
 from payments.models import LedgerTransaction, StripeEvent, TopUp
 from tests.payments.test_card_payments import card
@@ -70,7 +71,7 @@ def test_unsigned_wrongly_signed_or_stale_events_are_refused(client, paid_top_up
         headers = signed(payload, at=int(time.time()) - 301)
     assert post(client, payload, **headers).status_code == 400
     assert not StripeEvent.objects.exists()
-    assert services.wallet_balance(user=paid_top_up.user, currency="CNY") == 0
+    assert payment_selectors.wallet_balance(user=paid_top_up.user, currency="CNY") == 0
 
 
 @pytest.mark.parametrize("payload", [b"not json", b"{}", b'{"id": "evt", "type": "x"}', b"[1]"])
@@ -84,7 +85,7 @@ def test_genuine_event_settles_the_top_up(client, paid_top_up):
     assert post(client, payload, **signed(payload)).status_code == 200
     paid_top_up.refresh_from_db()
     assert paid_top_up.status == TopUp.Status.SUCCEEDED
-    assert services.wallet_balance(user=paid_top_up.user, currency="CNY") == 4000
+    assert payment_selectors.wallet_balance(user=paid_top_up.user, currency="CNY") == 4000
 
 
 def test_same_event_days_later_posts_nothing_more(client, paid_top_up):
@@ -105,7 +106,7 @@ def test_out_of_order_events_end_in_the_same_balance(client, paid_top_up):
     post(client, failed, **signed(failed))
     paid_top_up.refresh_from_db()
     assert paid_top_up.status == TopUp.Status.SUCCEEDED
-    assert services.wallet_balance(user=paid_top_up.user, currency="CNY") == 4000
+    assert payment_selectors.wallet_balance(user=paid_top_up.user, currency="CNY") == 4000
 
 
 @pytest.mark.django_db(transaction=True)
@@ -125,4 +126,4 @@ def test_the_same_event_delivered_five_times_at_once_posts_once():
     assert results == [200] * 5
     assert StripeEvent.objects.filter(event_id="evt_dup").count() == 1
     assert LedgerTransaction.objects.filter(kind="top_up").count() == 1
-    assert services.wallet_balance(user=bob, currency="CNY") == 2500
+    assert payment_selectors.wallet_balance(user=bob, currency="CNY") == 2500
