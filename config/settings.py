@@ -136,8 +136,13 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                # redis-py's asyncio pool stops at 100 connections by default and then
+                # raises "Too many connections"; a busy process needs more.
+                "hosts": [{"address": REDIS_URL, "max_connections": 1000}],
                 "prefix": env("CHANNEL_LAYER_PREFIX", default="asgi"),
+                # Live rooms receive one message per process, not per socket, but a
+                # burst must not overflow the process's channel.
+                "capacity": 5000,
             },
         }
     }
@@ -339,6 +344,24 @@ PAYMENTS_MIN_PAYOUT = env.int("PAYMENTS_MIN_PAYOUT", default=10_000)
 # "manual": staff pay outside the site and record it (development, small teams);
 # "stripe_connect": approval makes a Stripe Connect transfer to the creator's account.
 PAYMENTS_PAYOUT_METHOD = env("PAYMENTS_PAYOUT_METHOD", default="manual")
+
+# --- Live rooms (docs/live-room-protocol.md) --------------------------------------
+LIVESTREAM_MAX_FRAME_BYTES = env.int("LIVESTREAM_MAX_FRAME_BYTES", default=4096)
+LIVESTREAM_MAX_CHAT_CHARS = env.int("LIVESTREAM_MAX_CHAT_CHARS", default=500)
+LIVESTREAM_MAX_QUESTION_CHARS = 300
+LIVESTREAM_MAX_OPEN_QUESTIONS = env.int("LIVESTREAM_MAX_OPEN_QUESTIONS", default=3)
+# Per-user token bucket for everything a viewer sends: `burst` at once, refilled
+# at `rate` per second.
+LIVESTREAM_RATE_BURST = env.int("LIVESTREAM_RATE_BURST", default=5)
+LIVESTREAM_RATE_PER_SECOND = env.float("LIVESTREAM_RATE_PER_SECOND", default=2.0)
+# Until the moderation app supplies its rules: comma-separated, Chinese or English.
+LIVESTREAM_BLOCKED_WORDS = env.list("LIVESTREAM_BLOCKED_WORDS", default=[])
+# How often each server process reports and receives viewer counts, and checks the
+# database for room events it may have missed (a Redis restart, a dropped message).
+LIVESTREAM_TICK_SECONDS = env.float("LIVESTREAM_TICK_SECONDS", default=2.0)
+# A viewer whose socket cannot keep up is disconnected past this many queued
+# frames; the page reconnects and catches up from the database.
+LIVESTREAM_MAX_QUEUED_FRAMES = env.int("LIVESTREAM_MAX_QUEUED_FRAMES", default=1000)
 
 # --- Security ----------------------------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

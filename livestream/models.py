@@ -1,13 +1,14 @@
+from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 
 class LiveSession(models.Model):
-    """A scheduled live broadcast of a channel.
+    """A scheduled live broadcast of a channel, and the room where it happens.
 
-    The foundation keeps only what the catalogue shows (title, time, status); the
-    live-room and video work add access rules, stream keys and the room itself.
+    `last_seq` is the room's sequence counter: every accepted room message takes the
+    next number under this row's lock (see livestream.services.room_event_append).
     """
 
     class Status(models.TextChoices):
@@ -53,11 +54,18 @@ class LiveSession(models.Model):
     # For TICKET: the price of one ticket.
     ticket_price_amount = models.PositiveIntegerField(_("ticket price (minor units)"), default=0)
     ticket_currency = models.CharField(_("ticket currency"), max_length=3, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    last_seq = models.PositiveBigIntegerField(default=0, editable=False)
+    # Room settings the host changes live.
+    slow_mode_seconds = models.PositiveSmallIntegerField(_("slow mode (seconds)"), default=0)
+    subscribers_only_chat = models.BooleanField(_("subscribers-only chat"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ("scheduled_start", "id")
         indexes = [models.Index(fields=["status", "scheduled_start"])]
+        permissions = [("moderate_room", "Can moderate any live room")]
         verbose_name = _("live session")
         verbose_name_plural = _("live sessions")
 
@@ -66,3 +74,131 @@ class LiveSession(models.Model):
 
     def get_absolute_url(self):
         return reverse("livestream:session_detail", kwargs={"pk": self.pk})
+
+    @property
+    def is_open(self) -> bool:
+        """Chat and questions are open before and during the broadcast."""
+        return self.status in (self.Status.SCHEDULED, self.Status.LIVE)
+
+
+class RoomEvent(models.Model):
+    """One accepted room message, numbered in the order the room saw it.
+
+    Saved before it is broadcast; a reconnecting client asks for every event after
+    the last number it saw. Presence counts and error frames are not events.
+    """
+
+    class Kind(models.TextChoices):
+        CHAT = "chat"
+        QUESTION = "question"
+        QUESTION_UPDATED = "question.updated"
+        MESSAGE_DELETED = "message.deleted"
+        TIP = "tip"
+        SYSTEM = "system"
+        SETTINGS = "room.settings"
+
+    session = models.ForeignKey(LiveSession, on_delete=models.CASCADE, related_name="events")
+    seq = models.PositiveBigIntegerField()
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # What clients receive, apart from "type" and "seq" (see docs/live-room-protocol.md).
+    payload = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # A chat message removed by the host or a moderator: history shows it as deleted.
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("session", "seq")
+        constraints = [
+            models.UniqueConstraint(fields=["session", "seq"], name="room_event_seq_unique"),
+        ]
+        indexes = [models.Index(fields=["session", "author", "kind", "created_at"])]
+
+    def __str__(self):
+        return f"{self.session_id}#{self.seq} {self.kind}"
+
+
+class Question(models.Model):
+    """A question on the live board: learners ask, everyone upvotes once."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        ANSWERED = "answered", _("Answered")
+        DISMISSED = "dismissed", _("Dismissed")
+
+    session = models.ForeignKey(LiveSession, on_delete=models.CASCADE, related_name="questions")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="live_questions"
+    )
+    text = models.CharField(_("question"), max_length=300)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    pinned = models.BooleanField(default=False)
+    votes = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        # The board's order: pinned first, then most votes, then oldest.
+        ordering = ("-pinned", "-votes", "created_at", "id")
+        indexes = [models.Index(fields=["session", "status"])]
+
+    def __str__(self):
+        return self.text[:60]
+
+
+class QuestionVote(models.Model):
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["question", "user"], name="question_vote_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} upvoted {self.question_id}"
+
+
+class RoomSanction(models.Model):
+    """A mute (may watch, may not post) or ban (may not join) in one room."""
+
+    class Kind(models.TextChoices):
+        MUTE = "mute", _("Mute")
+        BAN = "ban", _("Ban")
+
+    session = models.ForeignKey(LiveSession, on_delete=models.CASCADE, related_name="sanctions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    expires_at = models.DateTimeField(null=True, blank=True)  # null: until lifted
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["session", "user", "kind"])]
+
+    def __str__(self):
+        return f"{self.kind} {self.user_id} in {self.session_id}"
+
+
+class SessionReminder(models.Model):
+    """A learner asked to be told when a session starts."""
+
+    session = models.ForeignKey(LiveSession, on_delete=models.CASCADE, related_name="reminders")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["session", "user"], name="session_reminder_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} reminded of {self.session_id}"

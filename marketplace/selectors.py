@@ -345,3 +345,10 @@ def entitlement_check(*, user: User, course: Course | None = None, live_session=
             | Q(tier__currency=required.currency, tier__price_amount__gte=required.price_amount)
         )
     return tiers.exists()
+
+
+def channel_subscriber_check(*, user: User, channel: Channel) -> bool:
+    """Does this user hold an active subscription to any tier of the channel?"""
+    if not user.is_authenticated:
+        return False
+    return _active_entitlements(user).filter(tier__channel=channel).exists()

@@ -16,6 +16,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from marketplace import signals
 from marketplace.models import (
     Category,
     Channel,
@@ -385,6 +386,14 @@ def entitlement_extend(
 
 @transaction.atomic
 def entitlement_revoke(*, source: str, source_ref: str) -> None:
-    Entitlement.objects.filter(
+    """End a grant; once committed, listeners (live rooms) hear which users lost it."""
+    revoked = Entitlement.objects.filter(
         source=source, source_ref=source_ref, revoked_at__isnull=True
-    ).update(revoked_at=timezone.now())
+    )
+    user_ids = sorted(set(revoked.values_list("user_id", flat=True)))
+    if not user_ids:
+        return
+    revoked.update(revoked_at=timezone.now())
+    transaction.on_commit(
+        lambda: signals.entitlements_revoked.send(sender=Entitlement, user_ids=user_ids)
+    )

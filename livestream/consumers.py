@@ -1,0 +1,311 @@
+"""The live room socket: `ws/live/<session id>/?after=<last seq seen>`.
+
+The protocol (message kinds, fields, errors, close codes) is documented in
+docs/live-room-protocol.md; keep the two in step.
+
+Joining: the connection is accepted only for a logged-in user who may watch the
+session (the handshake's Origin is checked by config.asgi). The socket then sends a
+`welcome`, replays every event after `after` from the database, and from then on
+receives live events through the process's room hub (livestream.hub) in sequence
+order, with no gaps and no duplicates.
+
+Writes go through livestream.services, which save the event and broadcast it on
+commit; this class only parses, rate-limits and reports errors.
+"""
+
+import asyncio
+import json
+import logging
+from collections import deque
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.utils import translation
+
+from livestream import selectors, services
+from livestream.hub import hub_get
+from livestream.models import LiveSession, RoomSanction
+
+log = logging.getLogger(__name__)
+
+
+class CloseCode:
+    """WebSocket close codes of the room (4000-4999 are the application's)."""
+
+    BAD_REQUEST = 4400  # the `after` parameter is not a number
+    NOT_LOGGED_IN = 4401
+    NO_ACCESS = 4403  # not entitled, or access ended (refund, expiry)
+    NOT_FOUND = 4404
+    TOO_SLOW = 4408  # the socket fell too far behind: reconnect and catch up
+    CANCELLED = 4410
+    BANNED = 4430
+
+    # A page reconnects after any other code (network loss, 1006, server restart).
+    FINAL = (BAD_REQUEST, NOT_LOGGED_IN, NO_ACCESS, NOT_FOUND, CANCELLED, BANNED)
+
+
+@database_sync_to_async
+def _load(pk: int, user):
+    try:
+        session = selectors.session_get_for_user(pk=pk, user=user)
+    except Http404:
+        return None, None
+    return session, services.room_role(session=session, user=user)
+
+
+@database_sync_to_async
+def _role(session, user):
+    return services.room_role(session=session, user=user)
+
+
+@database_sync_to_async
+def _events_after(session_id: int, after: int):
+    return selectors.room_events_after(session_id=session_id, after=after)
+
+
+def _int_or_none(value):
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+class RoomConsumer(AsyncWebsocketConsumer):
+    # No channel of its own: room events arrive through the process's hub.
+    channel_layer_alias = "live-room-sockets-use-the-hub"
+
+    async def connect(self):
+        self.user = self.scope["user"]
+        self.session_id = int(self.scope["url_route"]["kwargs"]["pk"])
+        self.user_id = self.user.pk if self.user.is_authenticated else 0
+        self.last_seq = 0
+        self._outbox: deque = deque()
+        self._wake = asyncio.Event()
+        self._writer: asyncio.Task | None = None
+        self._joined = False
+        self._closing = False
+
+        await self.accept()  # accept first: browsers see close codes only after accepting
+        if not self.user.is_authenticated:
+            return await self._refuse(CloseCode.NOT_LOGGED_IN, "Log in to join the room.")
+        query = parse_qs(self.scope.get("query_string", b"").decode())
+        after = query.get("after", [""])[0]
+        if after and not after.isdigit():
+            return await self._refuse(CloseCode.BAD_REQUEST, "`after` must be a whole number.")
+        self.session, role = await _load(self.session_id, self.user)
+        if self.session is None:
+            return await self._refuse(CloseCode.NOT_FOUND, "There is no such session.")
+        if self.session.status == LiveSession.Status.CANCELLED:
+            return await self._refuse(CloseCode.CANCELLED, "This session was cancelled.")
+        if role.banned:
+            return await self._refuse(CloseCode.BANNED, "You are banned from this room.")
+        if not role.can_watch:
+            return await self._refuse(CloseCode.NO_ACCESS, "You have no access to this session.")
+
+        self.hub = hub_get()
+        await self.hub.join(self)  # live events queue up in the outbox from here on
+        self._joined = True
+        await self._send_frame(
+            {
+                "type": "welcome",
+                "session": {"id": self.session.pk, "status": self.session.status,
+                            "title": self.session.title},
+                "you": {"id": self.user.pk, "name": self.user.public_name, "role": role.label,
+                        "muted_until": role.muted_until.isoformat() if role.muted_until else None},
+                "settings": services.room_settings_payload(self.session),
+                "last_seq": self.session.last_seq,
+                "viewers": self.hub.viewers(self.session_id),
+            }
+        )  # fmt: skip
+        # Replay what the client missed, then let the writer send live events.
+        self.last_seq = int(after) if after else self.session.last_seq
+        while True:
+            frames = await _events_after(self.session_id, self.last_seq)
+            for frame in frames:
+                await self.send(text_data=json.dumps(frame, ensure_ascii=False))
+                self.last_seq = frame["seq"]
+            if len(frames) < 500:
+                break
+        self._writer = asyncio.create_task(self._write_loop())
+
+    async def disconnect(self, code):
+        if self._joined:
+            self.hub.leave(self)
+        if self._writer is not None:
+            self._writer.cancel()
+
+    # --- from the hub ----------------------------------------------------------
+
+    def push(self, seq: int | None, text: str) -> None:
+        """Queue a frame for this socket. Never blocks the hub."""
+        if len(self._outbox) >= settings.LIVESTREAM_MAX_QUEUED_FRAMES:
+            if not self._closing:
+                self._closing = True
+                self._outbox.clear()
+                asyncio.get_running_loop().create_task(
+                    self._refuse(CloseCode.TOO_SLOW, "Too far behind: reconnect to catch up.")
+                )
+            return
+        self._outbox.append((seq, text))
+        self._wake.set()
+
+    def control(self, action: str) -> None:
+        asyncio.get_running_loop().create_task(self._on_control(action))
+
+    async def _on_control(self, action: str) -> None:
+        if action == "kick":
+            await self._refuse(CloseCode.BANNED, "You are banned from this room.")
+        elif action == "close":
+            await self._refuse(CloseCode.CANCELLED, "This session was cancelled.")
+        elif action == "recheck":
+            await self._check_access()
+
+    async def _check_access(self) -> bool:
+        role = await _role(self.session, self.user)
+        if role.banned:
+            await self._refuse(CloseCode.BANNED, "You are banned from this room.")
+            return False
+        if not role.can_watch:
+            await self._refuse(CloseCode.NO_ACCESS, "Your access to this session has ended.")
+            return False
+        return True
+
+    async def _write_loop(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._outbox:
+                seq, text = self._outbox.popleft()
+                if seq is not None:
+                    if seq <= self.last_seq:
+                        continue  # already sent during the catch-up
+                    self.last_seq = seq
+                await self.send(text_data=text)
+
+    # --- from the client ---------------------------------------------------------
+
+    async def receive(self, text_data=None, bytes_data=None):
+        if not self._joined or self._closing:
+            return
+        if text_data is None:
+            return await self._error("bad_frame", "Send JSON text frames, not binary.")
+        if len(text_data.encode()) > settings.LIVESTREAM_MAX_FRAME_BYTES:
+            return await self._error(
+                "too_large", f"Frames are limited to {settings.LIVESTREAM_MAX_FRAME_BYTES} bytes."
+            )
+        try:
+            content = json.loads(text_data)
+        except ValueError:
+            return await self._error("bad_json", "The frame is not valid JSON.")
+        if not isinstance(content, dict):
+            return await self._error("bad_json", "Send a JSON object with a `type`.")
+        ref = content.get("ref")
+        ref = ref if isinstance(ref, (str, int)) and len(str(ref)) <= 64 else None
+        kind = content.get("type")
+        if kind == "ping":
+            return await self._send_frame({"type": "pong", "ref": ref})
+        handler = self.HANDLERS.get(kind) if isinstance(kind, str) else None
+        if handler is None:
+            return await self._error(
+                "unknown_type", f"Unknown message type {str(kind)[:40]!r}.", ref
+            )
+        if not self.hub.allow(self.user_id):
+            return await self._error("rate_limited", "You are sending too fast; slow down.", ref)
+        try:
+            result = await database_sync_to_async(self._run)(handler, content)
+        except ValidationError as exc:
+            return await self._error("invalid", " ".join(exc.messages), ref)
+        except PermissionDenied as exc:
+            if await self._check_access():
+                await self._error("forbidden", str(exc), ref)
+            return
+        except (KeyError, TypeError, ValueError) as exc:
+            return await self._error("invalid", f"Missing or malformed field: {exc}", ref)
+        await self._send_frame({"type": "ack", "ref": ref, **(result or {})})
+
+    def _run(self, handler, content):
+        """In the database thread: one service call, in the user's language."""
+        with translation.override(self.user.preferred_language or settings.LANGUAGE_CODE):
+            return handler(self, content)
+
+    # Each handler calls one service.
+
+    def _chat(self, c):
+        return {"seq": services.chat_post(session=self.session, user=self.user, text=c["text"]).seq}
+
+    def _question(self, c):
+        question = services.question_ask(session=self.session, user=self.user, text=c["text"])
+        return {"question": question.pk}
+
+    def _upvote(self, c):
+        services.question_upvote(session=self.session, user=self.user, question_id=c["question"])
+
+    def _question_action(self, c):
+        services.question_moderate(
+            session=self.session, user=self.user, question_id=c["question"], action=c["action"]
+        )
+
+    def _delete(self, c):
+        services.message_delete(session=self.session, user=self.user, seq=c["seq"])
+
+    def _mute(self, c):
+        services.user_mute(
+            session=self.session, by=self.user, user_id=c["user"], minutes=c["minutes"],
+            reason=c.get("reason", ""),
+        )  # fmt: skip
+
+    def _ban(self, c):
+        services.user_ban(
+            session=self.session, by=self.user, user_id=c["user"], reason=c.get("reason", "")
+        )
+
+    def _lift(self, c):
+        kind = c["sanction"]
+        if kind not in RoomSanction.Kind.values:
+            raise ValidationError("`sanction` is mute or ban.")
+        services.sanction_lift(session=self.session, by=self.user, user_id=c["user"], kind=kind)
+
+    def _settings(self, c):
+        services.room_settings_update(
+            session=self.session,
+            by=self.user,
+            slow_mode_seconds=c.get("slow_mode_seconds"),
+            subscribers_only=c.get("subscribers_only"),
+        )
+
+    def _tip(self, c):
+        event = services.room_tip(
+            session=self.session, user=self.user, amount=c["amount"], currency=c["currency"],
+            client_key=c["key"], message=c.get("message", ""),
+        )  # fmt: skip
+        return {"seq": event.seq if event else None, "duplicate": event is None}
+
+    HANDLERS = {
+        "chat": _chat,
+        "question": _question,
+        "upvote": _upvote,
+        "question.action": _question_action,
+        "delete": _delete,
+        "mute": _mute,
+        "ban": _ban,
+        "lift": _lift,
+        "settings": _settings,
+        "tip": _tip,
+    }
+
+    # --- helpers -----------------------------------------------------------------
+
+    async def _send_frame(self, frame: dict) -> None:
+        await self.send(text_data=json.dumps(frame, ensure_ascii=False))
+
+    async def _error(self, code: str, reason: str, ref=None) -> None:
+        await self._send_frame({"type": "error", "code": code, "reason": reason, "ref": ref})
+
+    async def _refuse(self, code: int, reason: str) -> None:
+        self._closing = True
+        try:
+            await self._send_frame({"type": "closing", "code": code, "reason": reason})
+            await self.close(code)
+        except Exception:  # the socket may already be gone
+            log.debug("closing an already closed room socket", exc_info=True)

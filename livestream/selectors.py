@@ -1,0 +1,78 @@
+"""Reads of the live rooms: fetching sessions for a viewer, history, the board."""
+
+from django.db.models import Case, QuerySet, Value, When
+from django.http import Http404
+
+from accounts.models import User
+from livestream.models import LiveSession, Question, RoomEvent
+from marketplace.models import PublicationStatus
+
+
+def session_get_for_user(*, pk: int, user: User) -> LiveSession:
+    """The session if its channel is public or the user owns it, else Http404."""
+    session = (
+        LiveSession.objects.select_related(
+            "channel", "channel__creator", "channel__creator__user", "required_tier", "course"
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if session is None:
+        raise Http404
+    is_owner = user.is_authenticated and session.channel.creator.user_id == user.pk
+    if session.channel.status != PublicationStatus.PUBLISHED and not is_owner:
+        raise Http404
+    return session
+
+
+def room_event_frame(event: RoomEvent) -> dict:
+    """The JSON a client receives for one event (docs/live-room-protocol.md)."""
+    frame = {"type": event.kind, "seq": event.seq, "at": event.created_at.isoformat()}
+    frame.update(event.payload)
+    if event.deleted_at is not None:
+        frame["text"] = ""
+        frame["deleted"] = True
+    return frame
+
+
+def room_events_after(*, session_id: int, after: int, limit: int = 500) -> list[dict]:
+    """Events with seq > after, oldest first, at most `limit` of them."""
+    events = RoomEvent.objects.filter(session_id=session_id, seq__gt=after).order_by("seq")
+    return [room_event_frame(e) for e in events[:limit]]
+
+
+def room_events_between(*, session_id: int, after: int, before: int) -> list[tuple[int, dict]]:
+    events = RoomEvent.objects.filter(
+        session_id=session_id, seq__gt=after, seq__lt=before
+    ).order_by("seq")
+    return [(e.seq, room_event_frame(e)) for e in events]
+
+
+def room_chat_history(*, session: LiveSession, before: int | None = None, limit: int = 50):
+    """The latest chat, tips and system messages (newest last), for late joiners."""
+    events = RoomEvent.objects.filter(
+        session=session,
+        kind__in=(RoomEvent.Kind.CHAT, RoomEvent.Kind.TIP, RoomEvent.Kind.SYSTEM),
+    )
+    if before is not None:
+        events = events.filter(seq__lt=before)
+    latest = list(events.order_by("-seq")[:limit])
+    return [room_event_frame(e) for e in reversed(latest)]
+
+
+def question_board(*, session: LiveSession) -> QuerySet[Question]:
+    """The board: open questions pinned first, then by votes, then oldest first;
+    answered and dismissed ones follow in the same order."""
+    Status = Question.Status
+    return (
+        Question.objects.filter(session=session)
+        .select_related("author")
+        .annotate(
+            board_rank=Case(
+                When(status=Status.OPEN, then=Value(0)),
+                When(status=Status.ANSWERED, then=Value(1)),
+                default=Value(2),
+            )
+        )
+        .order_by("board_rank", "-pinned", "-votes", "created_at", "id")
+    )
