@@ -1,10 +1,19 @@
 from django.urls import path
 
-from livestream import views
+from livestream import studio_views, views
 
 app_name = "livestream"
 
 urlpatterns = [
     path("live/<int:pk>/", views.session_detail, name="session_detail"),
     path("live/<int:pk>/ticket/", views.buy_ticket, name="buy_ticket"),
-]
+    path("live/<int:pk>/reminder/", views.reminder_toggle, name="reminder_toggle"),
+    # The creator's pages for scheduling and running sessions.
+    path("studio/sessions/", studio_views.session_list, name="studio_sessions"),
+    path("studio/channels/<slug:slug>/sessions/new/", studio_views.session_create,
+         name="session_create"),
+    path("studio/sessions/<int:pk>/", studio_views.session_edit, name="session_edit"),
+    path("studio/sessions/<int:pk>/start/", studio_views.session_start, name="session_start"),
+    path("studio/sessions/<int:pk>/end/", studio_views.session_end, name="session_end"),
+    path("studio/sessions/<int:pk>/cancel/", studio_views.session_cancel, name="session_cancel"),
+]  # fmt: skip

@@ -302,9 +302,9 @@ def course_card_checkout(request, slug):
 
 @login_required
 def session_card_checkout(request, pk):
-    from livestream.views import session_get_or_404
+    from livestream.selectors import session_get_for_user
 
-    session = session_get_or_404(pk, request.user)
+    session = session_get_for_user(pk=pk, user=request.user)
     return _card_checkout(request, live_session=session, back=session.get_absolute_url())
 
 

@@ -1,0 +1,2 @@
+"""The creator's pages for scheduling, editing, starting, ending and cancelling
+live sessions. (Being written.)"""
