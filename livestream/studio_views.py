@@ -1,2 +1,144 @@
 """The creator's pages for scheduling, editing, starting, ending and cancelling
-live sessions. (Being written.)"""
+live sessions.
+
+Sessions are fetched through `session_get_for_editor` and channels through
+`channel_get_for_editor`, so another creator's session or channel is a 404 here
+whatever id or slug is typed. The services check the host again under the row lock.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from livestream import services
+from livestream.forms import SessionForm, apply_session_errors
+from livestream.models import LiveSession
+from marketplace import selectors
+from marketplace.studio_views import creator_required
+
+
+def _default_currency(channel) -> str:
+    # The cheapest tier's currency is the one this channel's audience pays in.
+    first = channel.tiers.order_by("price_amount", "id").first()
+    return first.currency if first else settings.MARKETPLACE_DEFAULT_CURRENCY
+
+
+@creator_required
+def session_list(request):
+    return render(
+        request,
+        "livestream/studio/session_list.html",
+        {
+            "sessions": selectors.studio_sessions(creator=request.creator),
+            "channels": list(request.creator.channels.order_by("title")),
+        },
+    )
+
+
+@creator_required
+def session_create(request, slug):
+    channel = selectors.channel_get_for_editor(user=request.user, slug=slug)
+    form = SessionForm(
+        request.POST or None,
+        channel=channel,
+        initial={
+            "access": LiveSession.Access.FREE,
+            "duration_minutes": 60,
+            "currency": _default_currency(channel),
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            session = services.session_schedule(
+                user=request.user, channel=channel, **form.service_kwargs()
+            )
+        except ValidationError as exc:
+            apply_session_errors(form, exc)
+        else:
+            messages.success(
+                request, _("Session “%(title)s” is scheduled.") % {"title": session.title}
+            )
+            return redirect("livestream:studio_sessions")
+    return render(
+        request, "livestream/studio/session_form.html", {"form": form, "channel": channel}
+    )
+
+
+@creator_required
+def session_edit(request, pk):
+    session = selectors.session_get_for_editor(user=request.user, pk=pk)
+    if not session.is_open:
+        messages.info(request, _("An ended or cancelled session cannot be edited."))
+        return redirect("livestream:studio_sessions")
+    initial = SessionForm.initial_for(session)
+    initial["currency"] = initial["currency"] or _default_currency(session.channel)
+    form = SessionForm(
+        request.POST or None, channel=session.channel, session=session, initial=initial
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.session_update(session=session, user=request.user, **form.service_kwargs())
+        except ValidationError as exc:
+            apply_session_errors(form, exc)
+        else:
+            messages.success(request, _("Session saved."))
+            return redirect("livestream:studio_sessions")
+    return render(
+        request,
+        "livestream/studio/session_form.html",
+        {"form": form, "channel": session.channel, "session": session},
+    )
+
+
+def _session_action(request, pk, service, done: str):
+    """Run one lifecycle service on the user's own session; report and go back."""
+    session = selectors.session_get_for_editor(user=request.user, pk=pk)
+    try:
+        service(session=session, user=request.user)
+    except PermissionDenied:
+        # The selector already limits to the user's sessions; keep the answer a 404
+        # if the service disagrees, so nothing about the session leaks.
+        raise Http404 from None
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, done % {"title": session.title})
+    return redirect(_back(request, session))
+
+
+def _back(request, session) -> str:
+    """Where the button was pressed: the list, or the room (a safe local `next`)."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return "livestream:studio_sessions"
+
+
+@creator_required
+@require_POST
+def session_start(request, pk):
+    return _session_action(request, pk, services.session_start, _("“%(title)s” is live."))
+
+
+@creator_required
+@require_POST
+def session_end(request, pk):
+    return _session_action(request, pk, services.session_end, _("“%(title)s” has ended."))
+
+
+@creator_required
+@require_POST
+def session_cancel(request, pk):
+    return _session_action(
+        request,
+        pk,
+        services.session_cancel,
+        _("“%(title)s” is cancelled; ticket holders were refunded to their wallets."),
+    )

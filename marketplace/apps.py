@@ -27,3 +27,13 @@ class MarketplaceConfig(AppConfig):
                 )
         # Tags and topics are set after the owner is saved, in the same transaction,
         # so the owner's post_save already covers them.
+        from livestream.models import LiveSession
+
+        # Scheduling, going live, ending and cancelling change the catalogue's
+        # session list (and its LIVE badges).
+        for name, signal in (("save", post_save), ("delete", post_delete)):
+            signal.connect(
+                catalogue_cache.bump_on_session_change,
+                sender=LiveSession,
+                dispatch_uid=f"catalogue-cache-LiveSession-{name}",
+            )

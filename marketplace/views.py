@@ -39,6 +39,8 @@ def _catalogue_context(request) -> dict:
     else:
         items = selectors.catalogue_channels(filters=filters)
     page = Paginator(items, settings.CATALOGUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    # Live and upcoming sessions head the first page only.
+    sessions = selectors.catalogue_sessions(filters=filters) if page.number == 1 else []
     query = request.GET.copy()
     query.pop("page", None)
     return {
@@ -46,6 +48,7 @@ def _catalogue_context(request) -> dict:
         "filters": filters,
         "kind": form.kind_value,
         "page": page,
+        "sessions": sessions,
         "query": query.urlencode(),
         **selectors.catalogue_facets(),
     }

@@ -28,8 +28,9 @@ def test_catalogue_runs_fixed_queries_whatever_the_number_of_channels(
 ):
     make_catalogue(n)
     # 1 count for the paginator, 2 the page of channels (cheapest tier joined in as
-    # subqueries), 3 their tags, 4 categories and 5 tags for the filter sidebar.
-    with django_assert_num_queries(5):
+    # subqueries), 3 their tags, 4 live and upcoming sessions (first page only),
+    # 5 categories and 6 tags for the filter sidebar.
+    with django_assert_num_queries(6):
         response = client.get("/catalogue/")
     assert response.status_code == 200
     assert response.context["page"].paginator.count == n
@@ -38,8 +39,9 @@ def test_catalogue_runs_fixed_queries_whatever_the_number_of_channels(
 @pytest.mark.parametrize("n", [2, 30])
 def test_course_catalogue_runs_fixed_queries(client, db, n, django_assert_num_queries):
     make_catalogue(n)
-    # count, page of courses (channel, creator, category joined), tags, categories, tags
-    with django_assert_num_queries(5):
+    # count, page of courses (channel, creator, category joined), tags, live and
+    # upcoming sessions (first page only), categories, tags
+    with django_assert_num_queries(6):
         response = client.get("/catalogue/?kind=courses")
     assert response.status_code == 200
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from livestream.models import LiveSession
+from livestream.services import session_schedule
 from marketplace import services
 from marketplace.models import Category, PublicationStatus
 
@@ -484,9 +485,8 @@ class Command(BaseCommand):
                 )
             first_tier = channel.tiers.order_by("price_amount").first()
             for n, (s_title, days, hour) in enumerate(sessions):
-                # Written directly: session scheduling services arrive with the
-                # live-room work. The first session of each channel sells tickets,
-                # the second is for subscribers: the demo shows both ways in.
+                # The first session of each channel sells tickets, the second is
+                # for subscribers: the demo shows both ways in.
                 access = {"access": LiveSession.Access.FREE}
                 if n == 0:
                     access = {
@@ -496,7 +496,8 @@ class Command(BaseCommand):
                     }
                 elif n == 1:
                     access = {"access": LiveSession.Access.SUBSCRIBERS, "required_tier": first_tier}
-                LiveSession.objects.create(
+                session_schedule(
+                    user=user,
                     channel=channel,
                     title=s_title,
                     scheduled_start=now.replace(hour=hour) + timedelta(days=days),

@@ -1,0 +1,70 @@
+"""Background work of the live rooms: telling people a session has started."""
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import OperationalError, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from accounts.services import email_send_on_commit
+from livestream.models import LiveSession, SessionReminder
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=30, max_retries=5)
+def session_reminders_send_task(session_id: int) -> int:
+    """Email everyone who asked to be reminded that the session is live now.
+
+    Enqueued on commit by `session_start`. Safe to run twice, or twice at once:
+    each reminder is claimed by one conditional UPDATE (notified_at IS NULL) and
+    its email queued in the same transaction, on commit; a second run finds
+    nothing left to claim. Returns how many emails were queued.
+    """
+    session = LiveSession.objects.select_related("channel").filter(pk=session_id).first()
+    if session is None or session.status != LiveSession.Status.LIVE:
+        # Ended (or never started) before we got here: "it is live" would be wrong.
+        return 0
+    pending = SessionReminder.objects.filter(
+        session_id=session_id, notified_at__isnull=True
+    ).values_list("pk", flat=True)
+    return sum(_reminder_notify(reminder_id=pk, session=session) for pk in pending.order_by("pk"))
+
+
+@transaction.atomic
+def _reminder_notify(*, reminder_id: int, session: LiveSession) -> bool:
+    """Claim one reminder and queue its email; False if another run claimed it.
+
+    A claim that rolls back queues nothing and leaves the reminder for a retry;
+    once committed, the email leaves through accounts' send_email_task, which
+    retries SMTP failures itself.
+    """
+    claimed = SessionReminder.objects.filter(pk=reminder_id, notified_at__isnull=True).update(
+        notified_at=timezone.now()
+    )
+    if not claimed:
+        return False
+    user = SessionReminder.objects.select_related("user").get(pk=reminder_id).user
+    email_send_on_commit(message=_reminder_email(session=session, user=user))
+    return True
+
+
+def _reminder_email(*, session: LiveSession, user) -> EmailMessage:
+    with translation.override(user.preferred_language or settings.LANGUAGE_CODE):
+        subject = _("Live now: %(title)s") % {"title": session.title}
+        body = _(
+            "Hello %(name)s,\n\n"
+            "“%(title)s” on %(channel)s has just started. Join the room:\n\n"
+            "%(url)s\n\n"
+            "You get this email because you asked to be reminded of this session."
+        ) % {
+            "name": user.public_name,
+            "title": session.title,
+            "channel": session.channel.title,
+            "url": settings.SITE_URL.rstrip("/") + session.get_absolute_url(),
+        }
+    return EmailMessage(
+        subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{subject}",
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[user.email],
+    )
