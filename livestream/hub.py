@@ -129,6 +129,23 @@ class RoomHub:
         self.buckets[user_id] = [tokens - 1, now]
         return True
 
+    async def stop(self) -> None:
+        """Cancel the loops and leave the groups (server shutdown, end of a test).
+
+        A receive left pending when its event loop closes would keep channels-redis
+        believing that loop still receives.
+        """
+        tasks, self._tasks = self._tasks, []
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if self.channel_name is not None:
+            for session_id in list(self.rooms):
+                await self.layer.group_discard(room_group(session_id), self.channel_name)
+            await self.layer.group_discard(CONTROL_GROUP, self.channel_name)
+        self.rooms.clear()
+        self._started = None
+
     # --- the loops -----------------------------------------------------------
 
     async def _start(self) -> None:
@@ -260,3 +277,9 @@ def hub_get() -> RoomHub:
     if hub is None:
         hub = _hubs[loop] = RoomHub()
     return hub
+
+
+async def hub_stop() -> None:
+    hub = _hubs.pop(asyncio.get_running_loop(), None)
+    if hub is not None:
+        await hub.stop()

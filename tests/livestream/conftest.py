@@ -1,0 +1,10 @@
+import pytest_asyncio
+
+from livestream.hub import hub_stop
+
+
+@pytest_asyncio.fixture(autouse=True)
+async def _room_hub_stops_with_the_test():
+    """Each test runs its own event loop; its room hub must not outlive it."""
+    yield
+    await hub_stop()
