@@ -29,6 +29,7 @@ from livestream.models import (
     RoomSanction,
     SessionReminder,
 )
+from livestream.tasks import session_reminders_send_task
 from marketplace.models import Channel, Course, SubscriptionTier
 from marketplace.selectors import channel_subscriber_check, entitlement_check
 
@@ -632,6 +633,7 @@ def session_start(*, session: LiveSession, user: User | None) -> LiveSession:
     session.started_at = timezone.now()
     session.save(update_fields=["status", "started_at"])
     _system(session, user, "session.started")
+    transaction.on_commit(lambda: session_reminders_send_task.delay(session.pk))
     return session
 
 

@@ -18,7 +18,7 @@ from payments import selectors as payment_selectors
 from payments import services as payment_services
 from payments.models import Tip
 from tests.factories import ChannelFactory, LiveSessionFactory, TierFactory, UserFactory
-from tests.livestream.room import connect, db, join, refused
+from tests.livestream.room import db, join, refused
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
