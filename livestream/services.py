@@ -400,8 +400,8 @@ def sanction_lift(*, session: LiveSession, by: User, user_id, kind: str) -> int:
         session=session, user=target, kind=kind, lifted_at__isnull=True
     ).update(lifted_at=timezone.now())
     if lifted:
-        _system(session, by, f"user.un{kind}ned" if kind == "ban" else "user.unmuted",
-                user=_public_user(target))  # fmt: skip
+        event = "user.unbanned" if kind == RoomSanction.Kind.BAN else "user.unmuted"
+        _system(session, by, event, user=_public_user(target))
     return lifted
 
 

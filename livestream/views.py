@@ -2,6 +2,7 @@
 tickets and reminders. The room's live part runs over the socket
 (livestream.consumers); this page renders its current state for a first paint."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -25,6 +26,7 @@ def session_detail(request, pk):
         and SessionReminder.objects.filter(session=session, user=request.user).exists(),
     }
     if role.can_watch:
+        context.update(_room_page_extras())
         context["room"] = {
             "session": session.pk,
             "status": session.status,
@@ -38,6 +40,62 @@ def session_detail(request, pk):
             ],
         }
     return render(request, "livestream/session_detail.html", context)
+
+
+def _room_page_extras() -> dict:
+    """Choices and the translated words the room's script shows."""
+    return {
+        "max_chat_chars": settings.LIVESTREAM_MAX_CHAT_CHARS,
+        "currencies": list(settings.MARKETPLACE_CURRENCIES),
+        "default_currency": settings.MARKETPLACE_DEFAULT_CURRENCY,
+        "slow_mode_choices": [
+            (0, _("Off")),
+            (5, _("5 seconds")),
+            (30, _("30 seconds")),
+            (60, _("1 minute")),
+            (300, _("5 minutes")),
+        ],
+        "room_labels": {
+            "connected": _("connected"),
+            "connecting": _("reconnecting…"),
+            "viewers": _("%(n)s watching"),
+            "answered": _("Answered"),
+            "pinned": _("Pinned"),
+            "upvote": _("Upvote"),
+            "answer": _("Mark answered"),
+            "pin": _("Pin"),
+            "unpin": _("Unpin"),
+            "dismiss": _("Dismiss"),
+            "delete": _("Delete"),
+            "mute": _("Mute 10 min"),
+            "ban": _("Ban"),
+            "deleted": _("(message deleted)"),
+            "tipped": _("tipped %(amount)s"),
+            "status": {
+                "scheduled": _("Scheduled"),
+                "live": _("Live"),
+                "ended": _("Ended"),
+                "cancelled": _("Cancelled"),
+            },
+            "video": {
+                "scheduled": _("Waiting for the host to go live."),
+                "live": _("The host is live."),
+                "ended": _("This session has ended."),
+                "cancelled": _("This session was cancelled."),
+            },
+            "system": {
+                "session.started": _("The session has started."),
+                "session.ended": _("The session has ended."),
+                "session.cancelled": _("The session was cancelled."),
+                "user.muted": _("%(name)s was muted."),
+                "user.unmuted": _("%(name)s may chat again."),
+                "user.banned": _("%(name)s was removed from the room."),
+                "user.unbanned": _("%(name)s may join again."),
+            },
+            "slow_mode": _("Slow mode: one message every %(n)s seconds."),
+            "subscribers_only": _("Chat is for subscribers only."),
+        },
+    }
 
 
 @login_required

@@ -39,8 +39,17 @@ def pytest_runtest_makereport(item, call):
 
 
 @pytest.fixture
-def browser(live_server, monkeypatch):
+def browser(live_server, chromium):
+    """Chromium, with the site served by pytest-django's live server (WSGI)."""
+    return chromium
+
+
+@pytest.fixture
+def chromium(transactional_db, monkeypatch):
     """Chromium under a Playwright started for this test only.
+
+    Pages come from `live_server` (the `browser` fixture) or, where a test needs
+    WebSockets, from a real ASGI server the test starts itself.
 
     Not session-scoped on purpose: while Playwright's sync API runs, the test thread
     has a running event loop, so asgiref hands Django a separate set of database

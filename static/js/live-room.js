@@ -1,0 +1,317 @@
+/* The live room: chat, question board, tips, presence and host controls over one
+ * WebSocket (protocol: docs/live-room-protocol.md).
+ *
+ * The page renders the room's state up to `last_seq`; the socket resumes after it.
+ * Every sequenced frame is applied once, in order: frames at or below the last
+ * applied seq are ignored. On a dropped connection the script reconnects by itself
+ * with exponential backoff and `?after=<last seq>`, so nothing is missed.
+ * All text is inserted with textContent: nothing from the room is parsed as HTML.
+ */
+(function () {
+  "use strict";
+  const cfg = JSON.parse(document.getElementById("room-config").textContent);
+  const L = JSON.parse(document.getElementById("room-labels").textContent);
+  const FINAL_CLOSE_CODES = [4400, 4401, 4403, 4404, 4410, 4430];
+  const canModerate = cfg.role === "host" || cfg.role === "moderator";
+
+  const $ = (id) => document.getElementById(id);
+  const chatLog = $("chat-log");
+  const board = $("question-board");
+  const errorLine = $("room-error");
+  const questions = new Map();
+  let lastSeq = cfg.last_seq;
+  let socket = null;
+  let attempt = 0;
+  let refCounter = 0;
+  let finalClose = false;
+
+  function fmt(template, values) {
+    return template.replace(/%\((\w+)\)s/g, (_, key) => String(values[key]));
+  }
+
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function money(amount, currency) {
+    try {
+      return new Intl.NumberFormat(document.documentElement.lang || undefined,
+        { style: "currency", currency: currency }).format(amount / 100);
+    } catch (e) {
+      return (amount / 100).toFixed(2) + " " + currency;
+    }
+  }
+
+  // --- sending ----------------------------------------------------------------
+
+  function send(frame) {
+    if (!socket || socket.readyState !== WebSocket.OPEN) {
+      showError(L.connecting);
+      return null;
+    }
+    const ref = "r" + (++refCounter);
+    socket.send(JSON.stringify(Object.assign({ ref: ref }, frame)));
+    return ref;
+  }
+
+  function showError(text) {
+    if (!errorLine) return;
+    errorLine.textContent = text;
+    errorLine.hidden = !text;
+  }
+
+  // --- rendering --------------------------------------------------------------
+
+  function userLabel(user) {
+    const name = el("strong", "chat-user role-" + user.role, user.name);
+    return name;
+  }
+
+  function moderationButtons(frame) {
+    const box = el("span", "chat-actions");
+    if (!canModerate || !frame.user || frame.user.role !== "viewer") return box;
+    const actions = [
+      [L.delete, { type: "delete", seq: frame.seq }],
+      [L.mute, { type: "mute", user: frame.user.id, minutes: 10 }],
+      [L.ban, { type: "ban", user: frame.user.id }],
+    ];
+    for (const [label, message] of actions) {
+      const button = el("button", "link-button chat-action", label);
+      button.type = "button";
+      button.addEventListener("click", () => send(message));
+      box.append(button);
+    }
+    return box;
+  }
+
+  function appendChat(frame) {
+    const item = el("li", "chat-line chat-" + frame.type.replace(".", "-"));
+    item.dataset.seq = frame.seq;
+    if (frame.type === "chat") {
+      item.append(userLabel(frame.user), " ");
+      const text = el("span", "chat-text", frame.deleted ? L.deleted : frame.text);
+      if (frame.deleted) item.classList.add("chat-deleted");
+      item.append(text, moderationButtons(frame));
+    } else if (frame.type === "tip") {
+      item.classList.add("chat-tip");
+      item.append(userLabel(frame.user), " ",
+        el("span", "tip-amount", fmt(L.tipped, { amount: money(frame.amount, frame.currency) })));
+      if (frame.message) item.append(" ", el("span", "chat-text", frame.message));
+    } else if (frame.type === "system") {
+      const template = L.system[frame.event] || frame.event;
+      item.textContent = fmt(template, { name: frame.user ? frame.user.name : "" });
+    } else {
+      return;
+    }
+    chatLog.append(item);
+    chatLog.scrollTop = chatLog.scrollHeight;
+  }
+
+  function questionOrder(a, b) {
+    const rank = { open: 0, answered: 1, dismissed: 2 };
+    return (rank[a.status] - rank[b.status])
+      || (Number(b.pinned) - Number(a.pinned))
+      || (b.votes - a.votes)
+      || (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : 0)
+      || (a.id - b.id);
+  }
+
+  function renderBoard() {
+    if (!board) return;
+    board.replaceChildren();
+    const sorted = Array.from(questions.values()).filter((q) => q.status !== "dismissed");
+    sorted.sort(questionOrder);
+    for (const q of sorted) {
+      const item = el("li", "question question-" + q.status + (q.pinned ? " question-pinned" : ""));
+      item.dataset.questionId = q.id;
+      const votes = el("span", "question-votes", String(q.votes));
+      votes.dataset.testid = "votes";
+      item.append(votes, " ", el("span", "question-text", q.text), " ",
+        el("span", "muted", "— " + q.user.name));
+      if (q.pinned) item.append(" ", el("span", "badge", L.pinned));
+      if (q.status === "answered") item.append(" ", el("span", "badge badge-answered", L.answered));
+      const actions = el("span", "question-actions");
+      if (q.status === "open" && q.user.id !== cfg.user && !canModerate) {
+        actions.append(button(L.upvote, { type: "upvote", question: q.id }, "upvote"));
+      }
+      if (canModerate) {
+        if (q.status === "open") {
+          actions.append(button(L.answer, { type: "question.action", question: q.id, action: "answer" }, "answer"));
+          actions.append(button(q.pinned ? L.unpin : L.pin,
+            { type: "question.action", question: q.id, action: q.pinned ? "unpin" : "pin" }, "pin"));
+          actions.append(button(L.dismiss, { type: "question.action", question: q.id, action: "dismiss" }, "dismiss"));
+        }
+      }
+      item.append(" ", actions);
+      board.append(item);
+    }
+  }
+
+  function button(label, message, testid) {
+    const b = el("button", "button button-small button-secondary", label);
+    b.type = "button";
+    b.dataset.testid = testid;
+    b.addEventListener("click", () => send(message));
+    return b;
+  }
+
+  function setStatus(status) {
+    cfg.status = status;
+    const badge = $("room-status");
+    badge.textContent = L.status[status] || status;
+    badge.classList.toggle("badge-live", status === "live");
+    $("room-video-state").textContent = L.video[status] || "";
+    if (status === "ended" || status === "cancelled") {
+      for (const id of ["chat-form", "question-form", "tip-form", "room-settings"]) {
+        const form = $(id);
+        if (form) form.hidden = true;
+      }
+    }
+  }
+
+  function setSettings(settings) {
+    const notes = [];
+    if (settings.slow_mode_seconds) notes.push(fmt(L.slow_mode, { n: settings.slow_mode_seconds }));
+    if (settings.subscribers_only) notes.push(L.subscribers_only);
+    const form = $("room-settings");
+    if (form) {
+      form.slow_mode_seconds.value = String(settings.slow_mode_seconds);
+      form.subscribers_only.checked = settings.subscribers_only;
+    }
+    const input = $("chat-input");
+    if (input) input.title = notes.join(" ");
+  }
+
+  function setConnection(text) {
+    const node = $("room-connection");
+    if (node) node.textContent = text;
+  }
+
+  // --- receiving --------------------------------------------------------------
+
+  function apply(frame) {
+    if (typeof frame.seq === "number") {
+      if (frame.seq <= lastSeq) return; // already applied (replay overlap)
+      lastSeq = frame.seq;
+    }
+    switch (frame.type) {
+      case "welcome":
+        setStatus(frame.session.status);
+        setSettings(frame.settings);
+        setViewers(frame.viewers);
+        break;
+      case "chat":
+      case "tip":
+        appendChat(frame);
+        break;
+      case "system":
+        appendChat(frame);
+        if (frame.event === "session.started") setStatus("live");
+        if (frame.event === "session.ended") setStatus("ended");
+        if (frame.event === "session.cancelled") setStatus("cancelled");
+        break;
+      case "message.deleted": {
+        const line = chatLog.querySelector('[data-seq="' + frame.target + '"]');
+        if (line) {
+          line.classList.add("chat-deleted");
+          const text = line.querySelector(".chat-text");
+          if (text) text.textContent = L.deleted;
+          const actions = line.querySelector(".chat-actions");
+          if (actions) actions.remove();
+        }
+        break;
+      }
+      case "question":
+      case "question.updated":
+        questions.set(frame.question.id, frame.question);
+        renderBoard();
+        break;
+      case "room.settings":
+        setSettings(frame);
+        break;
+      case "presence":
+        setViewers(frame.viewers);
+        break;
+      case "error":
+        showError(frame.reason);
+        break;
+      case "ack":
+        showError("");
+        break;
+      case "closing":
+        showError(frame.reason);
+        break;
+    }
+  }
+
+  function setViewers(n) {
+    const node = $("room-viewers");
+    if (!node || typeof n !== "number") return;
+    node.hidden = false;
+    node.textContent = fmt(L.viewers, { n: n });
+  }
+
+  function connect() {
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    socket = new WebSocket(scheme + "://" + location.host + "/ws/live/" + cfg.session + "/?after=" + lastSeq);
+    socket.addEventListener("open", () => {
+      attempt = 0;
+      setConnection(L.connected);
+    });
+    socket.addEventListener("message", (event) => apply(JSON.parse(event.data)));
+    socket.addEventListener("close", (event) => {
+      if (FINAL_CLOSE_CODES.includes(event.code)) {
+        finalClose = true;
+        setConnection("");
+        return;
+      }
+      setConnection(L.connecting);
+      // 0.5 s doubling to 15 s, with jitter so a restarted server is not stampeded.
+      const delay = Math.min(15000, 500 * Math.pow(2, attempt)) * (0.5 + Math.random() / 2);
+      attempt += 1;
+      setTimeout(connect, delay);
+    });
+  }
+
+  // --- forms ------------------------------------------------------------------
+
+  function onSubmit(id, build) {
+    const form = $(id);
+    if (!form) return;
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const frame = build(form);
+      if (frame && send(frame)) form.reset();
+    });
+  }
+
+  onSubmit("chat-form", (form) => ({ type: "chat", text: form.text.value }));
+  onSubmit("question-form", (form) => ({ type: "question", text: form.text.value }));
+  onSubmit("tip-form", (form) => {
+    const amount = Math.round(parseFloat(form.amount.value) * 100);
+    const key = (window.crypto && crypto.randomUUID) ? crypto.randomUUID()
+      : String(Date.now()) + Math.random().toString(16).slice(2);
+    return { type: "tip", amount: amount, currency: form.currency.value,
+      message: form.message.value, key: key };
+  });
+  const settingsForm = $("room-settings");
+  if (settingsForm) {
+    settingsForm.addEventListener("change", () => {
+      send({ type: "settings",
+        slow_mode_seconds: parseInt(settingsForm.slow_mode_seconds.value, 10),
+        subscribers_only: settingsForm.subscribers_only.checked });
+    });
+  }
+
+  // --- start ------------------------------------------------------------------
+
+  for (const frame of cfg.chat) appendChat(frame);
+  for (const q of cfg.questions) questions.set(q.id, q);
+  renderBoard();
+  setSettings(cfg.settings);
+  connect();
+  window.liveRoom = { lastSeq: () => lastSeq, closedForGood: () => finalClose };
+})();
