@@ -5,15 +5,20 @@
 #           database zhiliao_bench; results in var/bench/http.md)
 #   ledger  tests/benchmarks/bench_ledger.py: tips/s through the ledger against a bare
 #           INSERT loop (drops and re-creates zhiliao_ledger_bench; var/bench/ledger.md)
+#   rooms   tests/benchmarks/bench_rooms.py: live room fan-out, N viewers on one uvicorn
+#           process against a plain `websockets` broadcast server (drops and re-creates
+#           zhiliao_bench_rooms, Redis db 11; var/bench/rooms.md)
 #
-#   scripts/bench.sh [options]                       http, then ledger
-#   scripts/bench.sh --only http|ledger [options]    one of them
+#   scripts/bench.sh [options]                             http, ledger, then rooms
+#   scripts/bench.sh --only http|ledger|rooms [options]    one of them
 #
 # With --only, any option goes to that script (see its --help), e.g.
 #   scripts/bench.sh --only http --duration 15 -c 64
 #   scripts/bench.sh --only ledger --mode threads --rounds 3
-# Without --only, only the options both scripts take are accepted, and go to both:
-#   --quick, --duration N (whole seconds), --rounds N, --reuse-db
+#   scripts/bench.sh --only rooms --viewers 200,1000 --step-seconds 5
+# Without --only, only the options every script takes are accepted, and go to all:
+#   --quick, --duration N (whole seconds; rooms: seconds per rate step), --rounds N
+#   (rooms ignores it), --reuse-db
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,8 +27,8 @@ if [ "${1:-}" = "--only" ]; then
   only="${2:-}"
   shift 2 || true
   case "$only" in
-    http | ledger) ;;
-    *) echo "usage: scripts/bench.sh [--only http|ledger] [options]" >&2; exit 2 ;;
+    http | ledger | rooms) ;;
+    *) echo "usage: scripts/bench.sh [--only http|ledger|rooms] [options]" >&2; exit 2 ;;
   esac
 else
   args=("$@")
@@ -35,8 +40,8 @@ else
         [[ "${args[i]:-}" =~ ^[0-9]+$ ]] || { echo "${args[i-1]} needs a whole number" >&2; exit 2; }
         ;;
       *)
-        echo "scripts/bench.sh: ${args[i]} is not taken by both benchmarks;" \
-          "use --only http|ledger to pass it to one of them" >&2
+        echo "scripts/bench.sh: ${args[i]} is not taken by every benchmark;" \
+          "use --only http|ledger|rooms to pass it to one of them" >&2
         exit 2
         ;;
     esac
@@ -49,4 +54,5 @@ if [ -n "$only" ]; then
   exec .venv/bin/python -m "tests.benchmarks.bench_$only" "$@"
 fi
 .venv/bin/python -m tests.benchmarks.bench_http "$@"
-exec .venv/bin/python -m tests.benchmarks.bench_ledger "$@"
+.venv/bin/python -m tests.benchmarks.bench_ledger "$@"
+exec .venv/bin/python -m tests.benchmarks.bench_rooms "$@"
