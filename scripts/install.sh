@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything the project needs on a fresh Debian machine (idempotent).
 #   scripts/install.sh          runtime: Python venv + requirements, gettext
-#   scripts/install.sh --dev    also test tools: dev requirements, Chromium, wrk
+#   scripts/install.sh --dev    also test tools: dev requirements, Chromium, wrk, redis-server
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,8 +12,9 @@ apt_packages=(gettext)
 # nginx with the RTMP module and ffmpeg: video ingest (optional for the default run).
 apt_packages+=(nginx libnginx-mod-rtmp ffmpeg)
 if [ "$dev" = 1 ]; then
-  # fonts-wqy-zenhei: Chinese glyphs in browser screenshots.
-  apt_packages+=(chromium fonts-wqy-zenhei wrk)
+  # fonts-wqy-zenhei: Chinese glyphs in browser screenshots. redis-server: the live
+  # room tests start a private Redis they can kill and restart.
+  apt_packages+=(chromium fonts-wqy-zenhei wrk redis-server)
 fi
 
 missing=()

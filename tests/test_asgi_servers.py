@@ -6,81 +6,18 @@ than one process or machine.
 """
 
 import json
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
 import uuid
-from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
-from django.db import connection
 from websockets.sync.client import connect
 
+from tests import asgi_servers
+from tests.asgi_servers import uvicorn_server
 from tests.factories import ChannelFactory
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    user = db["USER"] or "postgres"
-    return f"postgres://{user}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-@pytest.fixture(scope="module")
-def static_root(tmp_path_factory):
-    """Production serves a collectstatic'ed, hashed manifest (whitenoise): build one."""
-    root = tmp_path_factory.mktemp("static")
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
-        cwd=ROOT, env={**os.environ, "DEBUG": "0", "STATIC_ROOT": str(root)}, check=True,
-    )  # fmt: skip
-    return root
-
-
-@contextmanager
-def uvicorn_server(static_root, *, env_extra=None):
-    port = _free_port()
-    env = {
-        **os.environ,
-        "STATIC_ROOT": str(static_root),
-        "DATABASE_URL": _database_url(),
-        "DEBUG": "0",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        **(env_extra or {}),
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
-         "--port", str(port), "--lifespan", "off", "--log-level", "warning"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/healthz/", timeout=2)  # noqa: S310 - loopback
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    output = proc.stdout.read() if proc.poll() is not None else ""
-                    pytest.fail(f"uvicorn did not start: {output}")
-                time.sleep(0.2)
-        yield port
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+static_root = asgi_servers.static_root  # the fixture, shared with the live-room server tests
 
 
 def _ws(port):
