@@ -348,7 +348,7 @@ PAYMENTS_PAYOUT_METHOD = env("PAYMENTS_PAYOUT_METHOD", default="manual")
 # --- Live rooms (docs/live-room-protocol.md) --------------------------------------
 LIVESTREAM_MAX_FRAME_BYTES = env.int("LIVESTREAM_MAX_FRAME_BYTES", default=4096)
 LIVESTREAM_MAX_CHAT_CHARS = env.int("LIVESTREAM_MAX_CHAT_CHARS", default=500)
-LIVESTREAM_MAX_QUESTION_CHARS = 300
+LIVESTREAM_MAX_QUESTION_CHARS = 300  # the Question.text column's length
 LIVESTREAM_MAX_OPEN_QUESTIONS = env.int("LIVESTREAM_MAX_OPEN_QUESTIONS", default=3)
 # Per-user token bucket for everything a viewer sends: `burst` at once, refilled
 # at `rate` per second.
@@ -362,6 +362,8 @@ LIVESTREAM_TICK_SECONDS = env.float("LIVESTREAM_TICK_SECONDS", default=2.0)
 # A viewer whose socket cannot keep up is disconnected past this many queued
 # frames; the page reconnects and catches up from the database.
 LIVESTREAM_MAX_QUEUED_FRAMES = env.int("LIVESTREAM_MAX_QUEUED_FRAMES", default=1000)
+# Sockets of paid rooms re-check access this often (refunds and bans act at once).
+LIVESTREAM_ACCESS_RECHECK_SECONDS = env.float("LIVESTREAM_ACCESS_RECHECK_SECONDS", default=60.0)
 
 # --- Security ----------------------------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -2,6 +2,8 @@
 replay page. Readable by whoever may watch the session; others get 403 (404 for a
 session they cannot see at all)."""
 
+import re
+
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
@@ -24,7 +26,7 @@ def _int_param(request, name: str, *, default: int | None, low: int, high: int) 
     raw = request.query_params.get(name)
     if raw in (None, ""):
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    if not re.fullmatch(r"[0-9]{1,19}", raw) or not low <= int(raw) <= high:
         raise serializers.ValidationError({name: [f"Give a whole number from {low} to {high}."]})
     return int(raw)
 

@@ -16,6 +16,8 @@ commit; this class only parses, rate-limits and reports errors.
 import asyncio
 import json
 import logging
+import random
+import re
 from collections import deque
 from urllib.parse import parse_qs
 
@@ -83,6 +85,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self._outbox: deque = deque()
         self._wake = asyncio.Event()
         self._writer: asyncio.Task | None = None
+        self._rechecks: asyncio.Task | None = None
         self._joined = False
         self._closing = False
 
@@ -91,7 +94,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
             return await self._refuse(CloseCode.NOT_LOGGED_IN, "Log in to join the room.")
         query = parse_qs(self.scope.get("query_string", b"").decode())
         after = query.get("after", [""])[0]
-        if after and not after.isdigit():
+        if after and not re.fullmatch(r"[0-9]{1,18}", after):
             return await self._refuse(CloseCode.BAD_REQUEST, "`after` must be a whole number.")
         self.session, role = await _load(self.session_id, self.user)
         if self.session is None:
@@ -119,7 +122,9 @@ class RoomConsumer(AsyncWebsocketConsumer):
             }
         )  # fmt: skip
         # Replay what the client missed, then let the writer send live events.
-        self.last_seq = int(after) if after else self.session.last_seq
+        # A number beyond the room's (a stale tab after a database restore) would
+        # silently skip live events: never start past what the room has.
+        self.last_seq = min(int(after), self.session.last_seq) if after else self.session.last_seq
         while True:
             frames = await _events_after(self.session_id, self.last_seq)
             for frame in frames:
@@ -128,18 +133,35 @@ class RoomConsumer(AsyncWebsocketConsumer):
             if len(frames) < 500:
                 break
         self._writer = asyncio.create_task(self._write_loop())
+        if self.session.access != LiveSession.Access.FREE and not role.can_moderate:
+            # Refunds and bans close the socket at once (hub control messages); a
+            # subscription that simply runs out is noticed by this periodic check.
+            self._rechecks = asyncio.create_task(self._recheck_loop())
 
     async def disconnect(self, code):
         if self._joined:
             self.hub.leave(self)
-        if self._writer is not None:
-            self._writer.cancel()
+        for task in (self._writer, self._rechecks):
+            if task is not None:
+                task.cancel()
+
+    async def _recheck_loop(self) -> None:
+        interval = settings.LIVESTREAM_ACCESS_RECHECK_SECONDS
+        while True:
+            # Jitter spreads a room's rechecks instead of running them all at once.
+            await asyncio.sleep(interval * (0.75 + random.random() / 2))  # noqa: S311
+            if not await self._check_access():
+                return
 
     # --- from the hub ----------------------------------------------------------
 
     def push(self, seq: int | None, text: str) -> None:
-        """Queue a frame for this socket. Never blocks the hub."""
-        if len(self._outbox) >= settings.LIVESTREAM_MAX_QUEUED_FRAMES:
+        """Queue a frame for this socket. Never blocks the hub.
+
+        While the socket catches up (no writer yet) the queue is not capped: the
+        replay itself is bounded by the database read.
+        """
+        if self._writer is not None and len(self._outbox) >= settings.LIVESTREAM_MAX_QUEUED_FRAMES:
             if not self._closing:
                 self._closing = True
                 self._outbox.clear()
@@ -201,7 +223,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if not isinstance(content, dict):
             return await self._error("bad_json", "Send a JSON object with a `type`.")
         ref = content.get("ref")
-        ref = ref if isinstance(ref, (str, int)) and len(str(ref)) <= 64 else None
+        if isinstance(ref, bool) or not isinstance(ref, (str, int)) or len(str(ref)) > 64:
+            ref = None
         kind = content.get("type")
         if kind == "ping":
             return await self._send_frame({"type": "pong", "ref": ref})

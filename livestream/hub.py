@@ -146,6 +146,14 @@ class RoomHub:
         self.rooms.clear()
         self._started = None
 
+    def _buckets_prune(self) -> None:
+        """Forget users whose bucket has refilled: the same as never having sent."""
+        full_after = settings.LIVESTREAM_RATE_BURST / settings.LIVESTREAM_RATE_PER_SECOND
+        now = time.monotonic()
+        for user_id, (_tokens, at) in list(self.buckets.items()):
+            if now - at > full_after:
+                del self.buckets[user_id]
+
     # --- the loops -----------------------------------------------------------
 
     async def _start(self) -> None:
@@ -236,6 +244,7 @@ class RoomHub:
                 log.warning("live hub: tick failed", exc_info=True)
 
     async def _tick(self) -> None:
+        self._buckets_prune()
         for session_id, room in list(self.rooms.items()):
             if not room.sockets:
                 room.empty_ticks += 1

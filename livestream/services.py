@@ -59,14 +59,16 @@ class RoomRole:
         return "host" if self.is_host else "moderator" if self.is_moderator else "viewer"
 
 
-def _active_sanction(*, session: LiveSession, user: User, kind: str) -> RoomSanction | None:
-    now = timezone.now()
-    return (
-        RoomSanction.objects.filter(session=session, user=user, kind=kind, lifted_at__isnull=True)
-        .exclude(expires_at__lte=now)
-        .order_by("-expires_at")
-        .first()
-    )
+def _active_sanctions(*, session: LiveSession, user: User) -> dict[str, RoomSanction]:
+    """The user's sanctions in force in this room, by kind (the longest of each)."""
+    active = {}
+    for sanction in (
+        RoomSanction.objects.filter(session=session, user=user, lifted_at__isnull=True)
+        .exclude(expires_at__lte=timezone.now())
+        .order_by("expires_at")  # NULL (until lifted) sorts last: it wins
+    ):
+        active[sanction.kind] = sanction
+    return active
 
 
 def room_role(*, session: LiveSession, user: User) -> RoomRole:
@@ -75,20 +77,19 @@ def room_role(*, session: LiveSession, user: User) -> RoomRole:
         return RoomRole(0, False, False, False, False, None)
     is_host = session.channel.creator.user_id == user.pk
     is_moderator = not is_host and (user.is_staff or user.has_perm("livestream.moderate_room"))
-    banned = not (is_host or is_moderator) and (
-        _active_sanction(session=session, user=user, kind=RoomSanction.Kind.BAN) is not None
-    )
-    mute = None
-    if not (is_host or is_moderator):
-        mute = _active_sanction(session=session, user=user, kind=RoomSanction.Kind.MUTE)
+    if is_host or is_moderator:
+        return RoomRole(user.pk, True, is_host, is_moderator, False, None)
+    sanctions = _active_sanctions(session=session, user=user)
+    banned = RoomSanction.Kind.BAN in sanctions
+    mute = sanctions.get(RoomSanction.Kind.MUTE)
     muted_until = None
     if mute is not None:
         muted_until = mute.expires_at or datetime.max.replace(tzinfo=UTC)
     return RoomRole(
         user_id=user.pk,
         can_watch=not banned and entitlement_check(user=user, live_session=session),
-        is_host=is_host,
-        is_moderator=is_moderator,
+        is_host=False,
+        is_moderator=False,
         banned=banned,
         muted_until=muted_until,
     )
@@ -138,7 +139,7 @@ def _check_can_post(*, session: LiveSession, user: User, role: RoomRole) -> None
             raise ValidationError(_("You are muted in this room."))
         raise ValidationError(
             _("You are muted in this room until %(time)s UTC.")
-            % {"time": role.muted_until.strftime("%H:%M:%S")}
+            % {"time": role.muted_until.strftime("%Y-%m-%d %H:%M")}
         )
 
 
@@ -150,7 +151,8 @@ def _clean_text(text, *, limit: int, what: str) -> str:
         raise ValidationError(_("The %(what)s is empty.") % {"what": what})
     if len(text) > limit:
         raise ValidationError(
-            _("Keep the %(what)s under %(limit)d characters.") % {"what": what, "limit": limit}
+            _("Keep the %(what)s to %(limit)d characters or fewer.")
+            % {"what": what, "limit": limit}
         )
     refusal = screening.text_screen(text)
     if refusal:
@@ -462,10 +464,12 @@ def room_tip(
     from payments.models import Tip
 
     session = _locked_session(session)
-    role = room_role(session=session, user=user)
-    _check_can_post(session=session, user=user, role=role)
     if not isinstance(client_key, str) or not 8 <= len(client_key) <= 64:
         raise ValidationError(_("A tip needs a key of 8 to 64 characters, unique per tip."))
+    if Tip.objects.filter(tipper=user, client_key=client_key).exists():
+        return None  # a resend: answered the same even if the room closed meanwhile
+    role = room_role(session=session, user=user)
+    _check_can_post(session=session, user=user, role=role)
     if not isinstance(amount, int) or isinstance(amount, bool):
         raise ValidationError(_("The amount must be a whole number of minor units."))
     if not isinstance(message, str):
@@ -475,8 +479,6 @@ def room_tip(
         refusal = screening.text_screen(message)
         if refusal:
             raise ValidationError(refusal)
-    if Tip.objects.filter(tipper=user, client_key=client_key).exists():
-        return None
     tip = payment_services.tip_send(
         tipper=user,
         creator=session.channel.creator.user,

@@ -8,7 +8,10 @@ from django.test import Client
 from playwright.sync_api import expect
 
 from tests.factories import LiveSessionFactory, UserFactory
-from tests.test_asgi_servers import static_root, uvicorn_server  # noqa: F401 - fixture
+from tests import asgi_servers
+from tests.asgi_servers import uvicorn_server
+
+static_root = asgi_servers.static_root  # a fixture
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -110,8 +110,16 @@ async def test_cancelled_session_is_refused_with_4410(alice_channel, host, bob):
     assert (await refused(bob, session.pk))[0] == 4410
 
 
-async def test_a_bad_after_parameter_is_refused_with_4400(room, bob):
-    assert (await refused(bob, room.pk, after="x"))[0] == 4400
+@pytest.mark.parametrize("after", ["x", "-1", "²", "1" * 30])
+async def test_a_bad_after_parameter_is_refused_with_4400(room, bob, after):
+    assert (await refused(bob, room.pk, after=after))[0] == 4400
+
+
+async def test_an_after_beyond_the_room_starts_from_the_rooms_last_event(room, bob, dora):
+    ws = await join(bob, room.pk, after=10_000)
+    await db(services.chat_post)(session=room, user=dora, text="still delivered")
+    assert (await ws.next_of("chat"))["text"] == "still delivered"
+    await ws.leave()
 
 
 async def test_a_foreign_origin_is_refused_at_the_handshake(room, bob, settings):
@@ -330,7 +338,7 @@ async def test_a_tip_beyond_the_wallet_is_refused_and_announces_nothing(room, bo
 # --- presence and system messages --------------------------------------------------
 
 
-async def test_presence_counts_distinct_viewers_every_tick(room, bob, dora):
+async def test_presence_counts_distinct_viewers_and_follows_changes(room, bob, dora):
     bob_ws = await join(bob, room.pk)
     bob_again = await join(bob, room.pk)  # a second tab is not a second viewer
     dora_ws = await join(dora, room.pk)
@@ -469,6 +477,26 @@ async def test_a_refunded_ticket_holder_is_disconnected_at_once(alice_channel, b
     )
     assert await ws.close_code(timeout=2) == 4403
     assert (await refused(bob, session.pk))[0] == 4403
+
+
+async def test_an_expired_subscription_ends_the_socket_at_the_next_recheck(
+    alice_channel, bob, settings
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    settings.LIVESTREAM_ACCESS_RECHECK_SECONDS = 0.3
+    tier = await db(TierFactory)(channel=alice_channel)
+    session = await db(LiveSessionFactory)(
+        channel=alice_channel, access="subscribers", required_tier=tier
+    )
+    await db(marketplace_services.entitlement_grant)(
+        user=bob, source=Entitlement.Source.SUBSCRIPTION, source_ref="sub_b", tier=tier,
+        ends_at=timezone.now() + timedelta(seconds=0.5),
+    )  # fmt: skip
+    ws = await join(bob, session.pk)
+    assert await ws.close_code(timeout=3) == 4403
 
 
 async def test_reconnecting_client_receives_exactly_what_it_missed_in_order(room, bob, dora):
