@@ -7,9 +7,9 @@ import pytest
 from django.test import Client
 from playwright.sync_api import expect
 
-from tests.factories import LiveSessionFactory, UserFactory
 from tests import asgi_servers
 from tests.asgi_servers import uvicorn_server
+from tests.factories import LiveSessionFactory, UserFactory
 
 static_root = asgi_servers.static_root  # a fixture
 
