@@ -18,11 +18,27 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 
 from config.routing import websocket_urlpatterns  # noqa: E402
 
+
+class KeepServerSend:
+    """Keep the server's own `send` in the scope as `server_send`.
+
+    Channels' middleware wraps `send` in layers (the session wrapper reads the lazy
+    session on every frame); live room sockets send thousands of frames a second
+    and use this one directly for them (livestream.consumers).
+    """
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        return await self.app({**scope, "server_send": send}, receive, send)
+
+
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+            KeepServerSend(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
         ),
     }
 )

@@ -86,6 +86,9 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self._wake = asyncio.Event()
         self._writer: asyncio.Task | None = None
         self._rechecks: asyncio.Task | None = None
+        self._max_queued = settings.LIVESTREAM_MAX_QUEUED_FRAMES
+        # Room frames skip Channels' send wrappers (see config.asgi.KeepServerSend).
+        self._frame_send = self.scope.get("server_send") or self.base_send
         self._joined = False
         self._closing = False
 
@@ -161,7 +164,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         While the socket catches up (no writer yet) the queue is not capped: the
         replay itself is bounded by the database read.
         """
-        if self._writer is not None and len(self._outbox) >= settings.LIVESTREAM_MAX_QUEUED_FRAMES:
+        if self._writer is not None and len(self._outbox) >= self._max_queued:
             if not self._closing:
                 self._closing = True
                 self._outbox.clear()
@@ -194,16 +197,17 @@ class RoomConsumer(AsyncWebsocketConsumer):
         return True
 
     async def _write_loop(self) -> None:
+        outbox, send = self._outbox, self._frame_send
         while True:
             await self._wake.wait()
             self._wake.clear()
-            while self._outbox:
-                seq, text = self._outbox.popleft()
+            while outbox:
+                seq, text = outbox.popleft()
                 if seq is not None:
                     if seq <= self.last_seq:
                         continue  # already sent during the catch-up
                     self.last_seq = seq
-                await self.send(text_data=text)
+                await send({"type": "websocket.send", "text": text})
 
     # --- from the client ---------------------------------------------------------
 

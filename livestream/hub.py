@@ -27,6 +27,7 @@ import logging
 import time
 import uuid
 import weakref
+from collections import Counter
 from typing import Protocol
 
 from channels.db import database_sync_to_async
@@ -64,6 +65,7 @@ class _Room:
     def __init__(self, session_id: int):
         self.session_id = session_id
         self.sockets: set[RoomSocket] = set()
+        self.sockets_per_user: Counter[int] = Counter()
         self.ready = asyncio.Event()
         self.lock = asyncio.Lock()  # one delivery at a time, in sequence order
         self.last_seq = 0
@@ -71,8 +73,21 @@ class _Room:
         self.viewers_sent: int | None = None
         self.empty_ticks = 0
 
+    def add(self, socket: RoomSocket) -> None:
+        if socket not in self.sockets:
+            self.sockets.add(socket)
+            self.sockets_per_user[socket.user_id] += 1
+
+    def discard(self, socket: RoomSocket) -> None:
+        if socket in self.sockets:
+            self.sockets.discard(socket)
+            self.sockets_per_user[socket.user_id] -= 1
+            if not self.sockets_per_user[socket.user_id]:
+                del self.sockets_per_user[socket.user_id]
+
     def local_viewers(self) -> int:
-        return len({s.user_id for s in self.sockets})
+        """Distinct people: a second tab is not a second viewer."""
+        return len(self.sockets_per_user)
 
 
 class RoomHub:
@@ -100,13 +115,13 @@ class RoomHub:
             room.last_seq = (await _last_seqs([room.session_id])).get(room.session_id, 0)
             room.ready.set()
         await room.ready.wait()
-        room.sockets.add(socket)
+        room.add(socket)
         room.empty_ticks = 0
 
     def leave(self, socket: RoomSocket) -> None:
         room = self.rooms.get(socket.session_id)
         if room is not None:
-            room.sockets.discard(socket)
+            room.discard(socket)
 
     def viewers(self, session_id: int) -> int:
         room = self.rooms.get(session_id)
