@@ -69,8 +69,29 @@ def _events_after(session_id: int, after: int):
     return selectors.room_events_after(session_id=session_id, after=after)
 
 
-def _int_or_none(value):
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+async def _finish(send, waiting_on) -> None:
+    """Drive a `send` coroutine that stopped at `waiting_on` (a future) to its end,
+    as a task would. Frames are sent in place first (RoomConsumer.push); this runs
+    only for the rare one that found the socket's buffer full."""
+    while True:
+        try:
+            if waiting_on is None:  # a bare yield: just let the loop run once
+                await asyncio.sleep(0)
+            else:
+                # What a task does with a future its coroutine yields: take it over
+                # (the flag marks it as not yet handed to a task), wait for it.
+                waiting_on._asyncio_future_blocking = False
+                await waiting_on
+        except BaseException as exc:  # handed back to the coroutine, as a task does
+            try:
+                waiting_on = send.throw(exc)
+            except StopIteration:
+                return
+            continue
+        try:
+            waiting_on = send.send(None)
+        except StopIteration:
+            return
 
 
 class RoomConsumer(AsyncWebsocketConsumer):
@@ -87,6 +108,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self._writer: asyncio.Task | None = None
         self._rechecks: asyncio.Task | None = None
         self._max_queued = settings.LIVESTREAM_MAX_QUEUED_FRAMES
+        self._pending: asyncio.Task | None = None  # a frame the network made wait
+        self._writing = False
         # Room frames skip Channels' send wrappers (see config.asgi.KeepServerSend).
         self._frame_send = self.scope.get("server_send") or self.base_send
         self._joined = False
@@ -159,21 +182,51 @@ class RoomConsumer(AsyncWebsocketConsumer):
     # --- from the hub ----------------------------------------------------------
 
     def push(self, seq: int | None, text: str) -> None:
-        """Queue a frame for this socket. Never blocks the hub.
+        """Send a frame now if the socket can take it, else queue it. Never blocks.
 
-        While the socket catches up (no writer yet) the queue is not capped: the
-        replay itself is bounded by the database read.
+        The usual case sends in place: the server's `send` completes without waiting
+        while the socket's buffer has room, so a room's fan-out costs no task switch
+        per viewer. Frames queue behind a backlog (catch-up, a slow network) and the
+        socket's writer task sends them in order. While the socket catches up the
+        queue is not capped: the replay itself is bounded by the database read.
         """
-        if self._writer is not None and len(self._outbox) >= self._max_queued:
-            if not self._closing:
-                self._closing = True
-                self._outbox.clear()
-                asyncio.get_running_loop().create_task(
-                    self._refuse(CloseCode.TOO_SLOW, "Too far behind: reconnect to catch up.")
-                )
+        if self._outbox or self._writer is None or self._pending or self._writing:
+            if self._writer is not None and len(self._outbox) >= self._max_queued:
+                if not self._closing:
+                    self._closing = True
+                    self._outbox.clear()
+                    asyncio.get_running_loop().create_task(
+                        self._refuse(CloseCode.TOO_SLOW, "Too far behind: reconnect to catch up.")
+                    )
+                return
+            self._outbox.append((seq, text))
+            self._wake.set()
             return
-        self._outbox.append((seq, text))
-        self._wake.set()
+        if self._closing:
+            return
+        if seq is not None:
+            if seq <= self.last_seq:
+                return
+            self.last_seq = seq
+        send = self._frame_send({"type": "websocket.send", "text": text})
+        try:
+            waiting_on = send.send(None)
+        except StopIteration:
+            return  # sent without waiting
+        except Exception:  # the socket is gone; disconnect() follows
+            log.debug("room frame to a closed socket", exc_info=True)
+            return
+        # The socket's buffer is full: finish this frame in a task; later ones queue.
+        self._pending = asyncio.get_running_loop().create_task(_finish(send, waiting_on))
+        self._pending.add_done_callback(self._pending_done)
+
+    def _pending_done(self, task: asyncio.Task) -> None:
+        self._pending = None
+        if not task.cancelled() and task.exception() is not None:
+            log.debug("room frame to a closed socket", exc_info=task.exception())
+            return
+        if self._outbox:
+            self._wake.set()
 
     def control(self, action: str) -> None:
         asyncio.get_running_loop().create_task(self._on_control(action))
@@ -197,17 +250,24 @@ class RoomConsumer(AsyncWebsocketConsumer):
         return True
 
     async def _write_loop(self) -> None:
-        outbox, send = self._outbox, self._frame_send
+        outbox = self._outbox
         while True:
             await self._wake.wait()
             self._wake.clear()
-            while outbox:
-                seq, text = outbox.popleft()
-                if seq is not None:
-                    if seq <= self.last_seq:
-                        continue  # already sent during the catch-up
-                    self.last_seq = seq
-                await send({"type": "websocket.send", "text": text})
+            if self._pending is not None:
+                await self._pending
+            send = self._frame_send
+            self._writing = True
+            try:
+                while outbox:
+                    seq, text = outbox.popleft()
+                    if seq is not None:
+                        if seq <= self.last_seq:
+                            continue  # already sent during the catch-up
+                        self.last_seq = seq
+                    await send({"type": "websocket.send", "text": text})
+            finally:
+                self._writing = False
 
     # --- from the client ---------------------------------------------------------
 

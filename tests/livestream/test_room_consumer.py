@@ -579,10 +579,43 @@ async def test_a_viewer_too_slow_to_keep_up_is_told_to_reconnect(room, bob, sett
     consumer = next(iter(hub_get().rooms[room.pk].sockets))
     while consumer._writer is None:  # still catching up
         await asyncio.sleep(0.01)
-    consumer._writer.cancel()  # as if its writer were stuck on a slow network
+    # A frame waits for a full network buffer that never drains.
+    consumer._pending = asyncio.get_running_loop().create_future()
     for seq in range(100, 110):
         consumer.push(seq, "{}")
     assert await ws.close_code() == 4408
+
+
+async def test_a_frame_that_waits_for_the_network_keeps_later_frames_in_order(room, bob):
+    from livestream.hub import hub_get
+
+    ws = await join(bob, room.pk)
+    consumer = next(iter(hub_get().rooms[room.pk].sockets))
+    while consumer._writer is None:
+        await asyncio.sleep(0.01)
+    network_drained = asyncio.Event()
+    server_send = consumer._frame_send
+    congested = []
+
+    async def send_on_a_congested_network(message):
+        if not congested:  # the first frame finds the buffer full
+            congested.append(message)
+            await network_drained.wait()
+        await server_send(message)
+
+    consumer._frame_send = send_on_a_congested_network
+    for seq in range(100, 104):
+        consumer.push(seq, json.dumps({"type": "chat", "seq": seq}))
+    assert consumer._pending is not None and len(consumer._outbox) == 3
+    assert await ws.quiet(timeout=0.2)
+    network_drained.set()
+    assert [(await ws.next_of("chat"))["seq"] for _ in range(4)] == [100, 101, 102, 103]
+    # Back to sending in place once the backlog is gone.
+    await asyncio.sleep(0.05)
+    consumer.push(104, json.dumps({"type": "chat", "seq": 104}))
+    assert consumer._pending is None and not consumer._outbox
+    assert (await ws.next_of("chat"))["seq"] == 104
+    await ws.leave()
 
 
 async def test_a_second_connection_after_a_disconnect_resumes_where_it_left(room, bob, dora):
