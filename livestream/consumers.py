@@ -27,6 +27,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from livestream import selectors, services
 from livestream.hub import hub_get
@@ -115,22 +116,28 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self._joined = False
         self._closing = False
 
+        # Errors and refusals speak the user's language; so do the services called
+        # from this socket (the database thread inherits the context).
+        self.language = (
+            self.user.is_authenticated and self.user.preferred_language
+        ) or settings.LANGUAGE_CODE
+        translation.activate(self.language)
         await self.accept()  # accept first: browsers see close codes only after accepting
         if not self.user.is_authenticated:
-            return await self._refuse(CloseCode.NOT_LOGGED_IN, "Log in to join the room.")
+            return await self._refuse(CloseCode.NOT_LOGGED_IN, _("Log in to join the room."))
         query = parse_qs(self.scope.get("query_string", b"").decode())
         after = query.get("after", [""])[0]
         if after and not re.fullmatch(r"[0-9]{1,18}", after):
-            return await self._refuse(CloseCode.BAD_REQUEST, "`after` must be a whole number.")
+            return await self._refuse(CloseCode.BAD_REQUEST, _("`after` must be a whole number."))
         self.session, role = await _load(self.session_id, self.user)
         if self.session is None:
-            return await self._refuse(CloseCode.NOT_FOUND, "There is no such session.")
+            return await self._refuse(CloseCode.NOT_FOUND, _("There is no such session."))
         if self.session.status == LiveSession.Status.CANCELLED:
-            return await self._refuse(CloseCode.CANCELLED, "This session was cancelled.")
+            return await self._refuse(CloseCode.CANCELLED, _("This session was cancelled."))
         if role.banned:
-            return await self._refuse(CloseCode.BANNED, "You are banned from this room.")
+            return await self._refuse(CloseCode.BANNED, _("You are banned from this room."))
         if not role.can_watch:
-            return await self._refuse(CloseCode.NO_ACCESS, "You have no access to this session.")
+            return await self._refuse(CloseCode.NO_ACCESS, _("You have no access to this session."))
 
         self.hub = hub_get()
         await self.hub.join(self)  # live events queue up in the outbox from here on
@@ -195,9 +202,9 @@ class RoomConsumer(AsyncWebsocketConsumer):
                 if not self._closing:
                     self._closing = True
                     self._outbox.clear()
-                    asyncio.get_running_loop().create_task(
-                        self._refuse(CloseCode.TOO_SLOW, "Too far behind: reconnect to catch up.")
-                    )
+                    with translation.override(self.language):
+                        reason = _("Too far behind: reconnect to catch up.")
+                    asyncio.get_running_loop().create_task(self._refuse(CloseCode.TOO_SLOW, reason))
                 return
             self._outbox.append((seq, text))
             self._wake.set()
@@ -232,20 +239,21 @@ class RoomConsumer(AsyncWebsocketConsumer):
         asyncio.get_running_loop().create_task(self._on_control(action))
 
     async def _on_control(self, action: str) -> None:
+        translation.activate(self.language)  # a task of its own, started by the hub
         if action == "kick":
-            await self._refuse(CloseCode.BANNED, "You are banned from this room.")
+            await self._refuse(CloseCode.BANNED, _("You are banned from this room."))
         elif action == "close":
-            await self._refuse(CloseCode.CANCELLED, "This session was cancelled.")
+            await self._refuse(CloseCode.CANCELLED, _("This session was cancelled."))
         elif action == "recheck":
             await self._check_access()
 
     async def _check_access(self) -> bool:
         role = await _role(self.session, self.user)
         if role.banned:
-            await self._refuse(CloseCode.BANNED, "You are banned from this room.")
+            await self._refuse(CloseCode.BANNED, _("You are banned from this room."))
             return False
         if not role.can_watch:
-            await self._refuse(CloseCode.NO_ACCESS, "Your access to this session has ended.")
+            await self._refuse(CloseCode.NO_ACCESS, _("Your access to this session has ended."))
             return False
         return True
 
@@ -275,17 +283,18 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if not self._joined or self._closing:
             return
         if text_data is None:
-            return await self._error("bad_frame", "Send JSON text frames, not binary.")
+            return await self._error("bad_frame", _("Send JSON text frames, not binary."))
         if len(text_data.encode()) > settings.LIVESTREAM_MAX_FRAME_BYTES:
+            limit = settings.LIVESTREAM_MAX_FRAME_BYTES
             return await self._error(
-                "too_large", f"Frames are limited to {settings.LIVESTREAM_MAX_FRAME_BYTES} bytes."
+                "too_large", _("Frames are limited to %(n)d bytes.") % {"n": limit}
             )
         try:
             content = json.loads(text_data)
         except ValueError:
-            return await self._error("bad_json", "The frame is not valid JSON.")
+            return await self._error("bad_json", _("The frame is not valid JSON."))
         if not isinstance(content, dict):
-            return await self._error("bad_json", "Send a JSON object with a `type`.")
+            return await self._error("bad_json", _("Send a JSON object with a `type`."))
         ref = content.get("ref")
         if isinstance(ref, bool) or not isinstance(ref, (str, int)) or len(str(ref)) > 64:
             ref = None
@@ -295,10 +304,10 @@ class RoomConsumer(AsyncWebsocketConsumer):
         handler = self.HANDLERS.get(kind) if isinstance(kind, str) else None
         if handler is None:
             return await self._error(
-                "unknown_type", f"Unknown message type {str(kind)[:40]!r}.", ref
+                "unknown_type", _("Unknown message type %(type)r.") % {"type": str(kind)[:40]}, ref
             )
         if not self.hub.allow(self.user_id):
-            return await self._error("rate_limited", "You are sending too fast; slow down.", ref)
+            return await self._error("rate_limited", _("You are sending too fast; slow down."), ref)
         try:
             result = await database_sync_to_async(self._run)(handler, content)
         except ValidationError as exc:
@@ -308,12 +317,14 @@ class RoomConsumer(AsyncWebsocketConsumer):
                 await self._error("forbidden", str(exc), ref)
             return
         except (KeyError, TypeError, ValueError) as exc:
-            return await self._error("invalid", f"Missing or malformed field: {exc}", ref)
+            return await self._error(
+                "invalid", _("Missing or malformed field: %(field)s") % {"field": exc}, ref
+            )
         await self._send_frame({"type": "ack", "ref": ref, **(result or {})})
 
     def _run(self, handler, content):
         """In the database thread: one service call, in the user's language."""
-        with translation.override(self.user.preferred_language or settings.LANGUAGE_CODE):
+        with translation.override(self.language):
             return handler(self, content)
 
     # Each handler calls one service.
@@ -386,7 +397,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
     async def _send_frame(self, frame: dict) -> None:
         await self.send(text_data=json.dumps(frame, ensure_ascii=False))
 
-    async def _error(self, code: str, reason: str, ref=None) -> None:
+    async def _error(self, code: str, reason, ref=None) -> None:
         await self._send_frame({"type": "error", "code": code, "reason": reason, "ref": ref})
 
     async def _refuse(self, code: int, reason: str) -> None:

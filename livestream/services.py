@@ -15,7 +15,6 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -115,13 +114,14 @@ def room_event_append(
 ) -> RoomEvent:
     """Save one room event under the next sequence number; broadcast it on commit.
 
-    The counter update takes the session row's lock, held until commit, so events
-    of one room commit in sequence order.
+    Caller holds the session row's lock (`_locked_session`) until commit, so the
+    events of one room take consecutive numbers and commit in that order.
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("room_event_append must run inside a transaction")
-    LiveSession.objects.filter(pk=session.pk).update(last_seq=F("last_seq") + 1)
-    seq = LiveSession.objects.values_list("last_seq", flat=True).get(pk=session.pk)
+    session.last_seq += 1
+    seq = session.last_seq
+    LiveSession.objects.filter(pk=session.pk).update(last_seq=seq)
     event = RoomEvent.objects.create(
         session_id=session.pk, seq=seq, kind=kind, author=author, payload=payload
     )
