@@ -12,7 +12,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from livestream import selectors, services
-from livestream.services import question_payload
 
 
 def _session_for_reader(request, pk: int):
@@ -87,4 +86,4 @@ class RoomQuestionsApi(APIView):
     def get(self, request, pk: int):
         session = _session_for_reader(request, pk)
         board = selectors.question_board(session=session)
-        return Response({"questions": [question_payload(q) for q in board]})
+        return Response({"questions": [selectors.question_payload(q) for q in board]})

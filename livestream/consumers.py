@@ -149,7 +149,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
                             "title": self.session.title},
                 "you": {"id": self.user.pk, "name": self.user.public_name, "role": role.label,
                         "muted_until": role.muted_until.isoformat() if role.muted_until else None},
-                "settings": services.room_settings_payload(self.session),
+                "settings": selectors.room_settings_payload(self.session),
                 "last_seq": self.session.last_seq,
                 "viewers": self.hub.viewers(self.session_id),
             }
@@ -258,12 +258,22 @@ class RoomConsumer(AsyncWebsocketConsumer):
         return True
 
     async def _write_loop(self) -> None:
+        """Send queued frames in order; ends quietly when the socket is gone
+        (disconnect() follows)."""
+        try:
+            await self._write_queued()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.debug("room socket writer stopped: the socket is gone", exc_info=True)
+
+    async def _write_queued(self) -> None:
         outbox = self._outbox
         while True:
             await self._wake.wait()
             self._wake.clear()
             if self._pending is not None:
-                await self._pending
+                await asyncio.wait([self._pending])  # its failure is _pending_done's
             send = self._frame_send
             self._writing = True
             try:

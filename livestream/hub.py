@@ -98,6 +98,7 @@ class RoomHub:
         self.channel_name: str | None = None
         self._started: asyncio.Future | None = None
         self._tasks: list[asyncio.Task] = []
+        self._stopping = False
         # Per-user token buckets, shared by all of a user's sockets in this process.
         self.buckets: dict[int, list[float]] = {}
 
@@ -150,10 +151,13 @@ class RoomHub:
         A receive left pending when its event loop closes would keep channels-redis
         believing that loop still receives.
         """
+        self._stopping = True
         tasks, self._tasks = self._tasks, []
         for task in tasks:
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        if tasks:
+            await asyncio.wait(tasks, timeout=5)
+        self._stopping = False
         if self.channel_name is not None:
             for session_id in list(self.rooms):
                 await self.layer.group_discard(room_group(session_id), self.channel_name)
@@ -196,6 +200,9 @@ class RoomHub:
             except asyncio.CancelledError:
                 raise
             except Exception:  # Redis went away: retry; the tick re-joins groups
+                if self._stopping or asyncio.current_task().cancelling():
+                    # redis-py turns a cancelled read into its own TimeoutError.
+                    raise asyncio.CancelledError from None
                 log.warning("live hub: channel layer receive failed", exc_info=True)
                 await asyncio.sleep(0.5)
                 continue
@@ -256,6 +263,8 @@ class RoomHub:
             except asyncio.CancelledError:
                 raise
             except Exception:
+                if self._stopping or asyncio.current_task().cancelling():
+                    raise asyncio.CancelledError from None
                 log.warning("live hub: tick failed", exc_info=True)
 
     async def _tick(self) -> None:

@@ -76,3 +76,30 @@ def question_board(*, session: LiveSession) -> QuerySet[Question]:
         )
         .order_by("board_rank", "-pinned", "-votes", "created_at", "id")
     )
+
+
+# --- what clients receive (docs/live-room-protocol.md) ---------------------------
+
+
+def public_user(user: User, role: str = "viewer") -> dict:
+    return {"id": user.pk, "name": user.public_name, "role": role}
+
+
+def question_payload(question: Question) -> dict:
+    return {
+        "id": question.pk,
+        "text": question.text,
+        "user": public_user(question.author),
+        "votes": question.votes,
+        "status": question.status,
+        "pinned": question.pinned,
+        "created_at": question.created_at.isoformat(),
+        "answered_at": question.answered_at.isoformat() if question.answered_at else None,
+    }
+
+
+def room_settings_payload(session: LiveSession) -> dict:
+    return {
+        "slow_mode_seconds": session.slow_mode_seconds,
+        "subscribers_only": session.subscribers_only_chat,
+    }

@@ -28,6 +28,7 @@ from livestream.models import (
     RoomSanction,
     SessionReminder,
 )
+from livestream.selectors import public_user, question_payload, room_settings_payload
 from livestream.tasks import session_reminders_send_task
 from marketplace.models import Channel, Course, SubscriptionTier
 from marketplace.selectors import channel_subscriber_check, entitlement_check
@@ -100,10 +101,6 @@ def _locked_session(session: LiveSession) -> LiveSession:
         .select_related("channel", "channel__creator")
         .get(pk=session.pk)
     )
-
-
-def _public_user(user: User, role: str = "viewer") -> dict:
-    return {"id": user.pk, "name": user.public_name, "role": role}
 
 
 # --- the room's event log ----------------------------------------------------------
@@ -187,7 +184,7 @@ def chat_post(*, session: LiveSession, user: User, text) -> RoomEvent:
         session=session,
         kind=RoomEvent.Kind.CHAT,
         author=user,
-        payload={"user": _public_user(user, role.label), "text": text},
+        payload={"user": public_user(user, role.label), "text": text},
     )
 
 
@@ -215,19 +212,6 @@ def message_delete(*, session: LiveSession, user: User, seq) -> RoomEvent:
 
 
 # --- questions ---------------------------------------------------------------------
-
-
-def question_payload(question: Question) -> dict:
-    return {
-        "id": question.pk,
-        "text": question.text,
-        "user": _public_user(question.author),
-        "votes": question.votes,
-        "status": question.status,
-        "pinned": question.pinned,
-        "created_at": question.created_at.isoformat(),
-        "answered_at": question.answered_at.isoformat() if question.answered_at else None,
-    }
 
 
 @transaction.atomic
@@ -369,7 +353,7 @@ def user_mute(
         reason=str(reason)[:200],
         created_by=by,
     )
-    _system(session, by, "user.muted", user=_public_user(target), minutes=minutes)
+    _system(session, by, "user.muted", user=public_user(target), minutes=minutes)
     return sanction
 
 
@@ -385,7 +369,7 @@ def user_ban(*, session: LiveSession, by: User, user_id, reason: str = "") -> Ro
         reason=str(reason)[:200],
         created_by=by,
     )
-    _system(session, by, "user.banned", user=_public_user(target))
+    _system(session, by, "user.banned", user=public_user(target))
     transaction.on_commit(
         lambda: broadcast.room_control_publish(
             session_id=session.pk, action="kick", user_id=target.pk
@@ -403,7 +387,7 @@ def sanction_lift(*, session: LiveSession, by: User, user_id, kind: str) -> int:
     ).update(lifted_at=timezone.now())
     if lifted:
         event = "user.unbanned" if kind == RoomSanction.Kind.BAN else "user.unmuted"
-        _system(session, by, event, user=_public_user(target))
+        _system(session, by, event, user=public_user(target))
     return lifted
 
 
@@ -439,13 +423,6 @@ def room_settings_update(
         payload=room_settings_payload(session),
     )
     return session
-
-
-def room_settings_payload(session: LiveSession) -> dict:
-    return {
-        "slow_mode_seconds": session.slow_mode_seconds,
-        "subscribers_only": session.subscribers_only_chat,
-    }
 
 
 # --- tips --------------------------------------------------------------------------
@@ -493,7 +470,7 @@ def room_tip(
         kind=RoomEvent.Kind.TIP,
         author=user,
         payload={
-            "user": _public_user(user, role.label),
+            "user": public_user(user, role.label),
             "amount": tip.amount,
             "currency": tip.currency,
             "message": tip.message,

@@ -33,10 +33,10 @@ def session_detail(request, pk):
             "last_seq": session.last_seq,
             "role": role.label,
             "user": request.user.pk,
-            "settings": services.room_settings_payload(session),
+            "settings": selectors.room_settings_payload(session),
             "chat": selectors.room_chat_history(session=session),
             "questions": [
-                services.question_payload(q) for q in selectors.question_board(session=session)
+                selectors.question_payload(q) for q in selectors.question_board(session=session)
             ],
         }
     return render(request, "livestream/session_detail.html", context)

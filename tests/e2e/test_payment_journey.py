@@ -134,7 +134,10 @@ def test_learner_tops_up_by_card_buys_a_ticket_and_gets_access(
 
     page.goto(url + "/wallet/")
     expect(page.get_by_test_id("wallet-balance")).to_have_text("¥40.10")
-    assert not [m for m in console if m.startswith(("error", "pageerror"))], console
+    # The room's socket cannot open here: the live server speaks WSGI only (the room
+    # runs under a real ASGI server in test_live_room_journey.py).
+    errors = [m for m in console if m.startswith(("error", "pageerror")) and "/ws/live/" not in m]
+    assert not errors, console
 
 
 def test_declined_card_leaves_no_money_and_says_why(

@@ -643,3 +643,11 @@ async def test_concurrent_writers_get_distinct_consecutive_numbers(room, bob, do
     received = [(await ws.next_of("chat"))["seq"] for _ in seqs]
     assert received == sorted(seqs)
     await ws.leave()
+
+
+async def test_errors_speak_the_viewers_language(room):
+    mei = await db(UserFactory)(email="mei@example.com", preferred_language="zh-hans")
+    ws = await join(mei, room.pk)
+    await ws.send_text("{oops")
+    assert (await ws.next_of("error"))["reason"] == "该帧不是有效的 JSON。"
+    await ws.leave()
