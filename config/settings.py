@@ -362,6 +362,15 @@ LIVESTREAM_TICK_SECONDS = env.float("LIVESTREAM_TICK_SECONDS", default=2.0)
 # A viewer whose socket cannot keep up is disconnected past this many queued
 # frames; the page reconnects and catches up from the database.
 LIVESTREAM_MAX_QUEUED_FRAMES = env.int("LIVESTREAM_MAX_QUEUED_FRAMES", default=1000)
+# --- Video ingest (nginx-rtmp; deploy/nginx-rtmp.conf.template) --------------------
+# What creators paste into OBS as the server; the stream key is "<session id>?key=...".
+VIDEO_RTMP_URL = env("VIDEO_RTMP_URL", default="rtmp://127.0.0.1:1935/live")
+# nginx calls back with this token in the URL; derived from SECRET_KEY unless set.
+VIDEO_CALLBACK_TOKEN = env("VIDEO_CALLBACK_TOKEN", default="")
+# How long a stopped encoder may take to come back before the session ends.
+VIDEO_RECONNECT_GRACE_SECONDS = env.int("VIDEO_RECONNECT_GRACE_SECONDS", default=60)
+# How often nginx re-checks a running stream's key (a rotated key stops it).
+VIDEO_UPDATE_SECONDS = env.int("VIDEO_UPDATE_SECONDS", default=10)
 # Sockets of paid rooms re-check access this often (refunds and bans act at once).
 LIVESTREAM_ACCESS_RECHECK_SECONDS = env.float("LIVESTREAM_ACCESS_RECHECK_SECONDS", default=60.0)
 

@@ -56,6 +56,10 @@ class LiveSession(models.Model):
     ticket_currency = models.CharField(_("ticket currency"), max_length=3, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
+    # Video ingest: whether an encoder is publishing now, and when it last stopped
+    # (a reconnect within the grace period keeps the session live).
+    publishing = models.BooleanField(default=False, editable=False)
+    publish_stopped_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_seq = models.PositiveBigIntegerField(default=0, editable=False)
     # Room settings the host changes live.
     slow_mode_seconds = models.PositiveSmallIntegerField(_("slow mode (seconds)"), default=0)
@@ -202,3 +206,21 @@ class SessionReminder(models.Model):
 
     def __str__(self):
         return f"{self.user_id} reminded of {self.session_id}"
+
+
+class StreamKey(models.Model):
+    """A creator's secret for publishing video over RTMP; only its hash is stored.
+
+    The creator sees the key once, when it is made (rotating makes a new one). OBS
+    publishes to `rtmp://<host>/live` with the stream key `<session id>?key=<key>`,
+    so video paths name the session, never the key.
+    """
+
+    creator = models.OneToOneField(
+        "marketplace.CreatorProfile", on_delete=models.CASCADE, related_name="stream_key"
+    )
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"stream key of {self.creator_id}"

@@ -68,3 +68,11 @@ def _reminder_email(*, session: LiveSession, user) -> EmailMessage:
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[user.email],
     )
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=10, max_retries=5)
+def session_end_if_abandoned_task(session_id: int) -> bool:
+    """Enqueued when an encoder stops, to run after the reconnect grace period."""
+    from livestream.video import session_end_if_abandoned
+
+    return session_end_if_abandoned(session_id=session_id)

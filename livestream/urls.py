@@ -1,6 +1,6 @@
 from django.urls import path
 
-from livestream import studio_views, views
+from livestream import studio_views, video_views, views
 
 app_name = "livestream"
 
@@ -16,4 +16,8 @@ urlpatterns = [
     path("studio/sessions/<int:pk>/start/", studio_views.session_start, name="session_start"),
     path("studio/sessions/<int:pk>/end/", studio_views.session_end, name="session_end"),
     path("studio/sessions/<int:pk>/cancel/", studio_views.session_cancel, name="session_cancel"),
+    # Called by nginx-rtmp only (token in the URL).
+    path("video/rtmp/publish/", video_views.on_publish, name="rtmp_publish"),
+    path("video/rtmp/publish-done/", video_views.on_publish_done, name="rtmp_publish_done"),
+    path("video/rtmp/update/", video_views.on_update, name="rtmp_update"),
 ]  # fmt: skip

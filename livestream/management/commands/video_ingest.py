@@ -1,0 +1,107 @@
+"""Write the nginx-rtmp configuration for this checkout and start or stop nginx.
+
+    manage.py video_ingest start [--rtmp-port 1935] [--http-port 8935] [--callback-base URL]
+    manage.py video_ingest stop
+    manage.py video_ingest config    (write var/nginx/nginx.conf only)
+
+nginx runs as an ordinary process with everything under var/nginx/; no system
+service is involved. Without nginx or its RTMP module the command says so and exits
+with status 3, and the site runs without video ingest.
+"""
+
+import os
+import signal
+import subprocess
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from livestream.video_views import callback_token
+
+NGINX = "/usr/sbin/nginx"
+MODULE_PATHS = ("/usr/lib/nginx/modules/ngx_rtmp_module.so",)
+TEMPLATE = Path(settings.BASE_DIR) / "deploy" / "nginx-rtmp.conf.template"
+
+
+def rtmp_module() -> str | None:
+    return next((p for p in MODULE_PATHS if Path(p).exists()), None)
+
+
+def write_config(*, prefix: Path, rtmp_port: int, http_port: int, callback_base: str) -> Path:
+    module = rtmp_module()
+    if not Path(NGINX).exists() or module is None:
+        raise FileNotFoundError(
+            "nginx with the RTMP module is not installed (Debian: nginx libnginx-mod-rtmp)."
+        )
+    for sub in ("hls", "tmp"):
+        (prefix / sub).mkdir(parents=True, exist_ok=True)
+    config = TEMPLATE.read_text().format(
+        prefix=prefix,
+        module=module,
+        rtmp_port=rtmp_port,
+        http_port=http_port,
+        callback_base=callback_base.rstrip("/"),
+        token=callback_token(),
+        update_seconds=settings.VIDEO_UPDATE_SECONDS,
+        # Started by root (CI), nginx would drop its workers to `nobody`, who cannot
+        # write HLS into the project's folders: keep the workers as the caller.
+        user_directive="user root;" if os.geteuid() == 0 else "",
+    )
+    path = prefix / "nginx.conf"
+    path.write_text(config)
+    return path
+
+
+def nginx_start(config: Path) -> None:
+    prefix = config.parent
+    # Fixed binary, paths of our own making: no untrusted input reaches the command.
+    subprocess.run([NGINX, "-t", "-q", "-p", str(prefix), "-c", str(config)], check=True)  # noqa: S603
+    subprocess.run([NGINX, "-p", str(prefix), "-c", str(config)], check=True)  # noqa: S603
+
+
+def nginx_stop(prefix: Path) -> bool:
+    pid_file = prefix / "nginx.pid"
+    if not pid_file.exists():
+        return False
+    try:
+        os.kill(int(pid_file.read_text().strip()), signal.SIGQUIT)
+    except (ProcessLookupError, ValueError):
+        pid_file.unlink(missing_ok=True)
+        return False
+    return True
+
+
+class Command(BaseCommand):
+    help = "Write the nginx-rtmp configuration and start or stop the ingest server."
+
+    def add_arguments(self, parser):
+        parser.add_argument("action", choices=["start", "stop", "config"])
+        parser.add_argument("--prefix", default=str(Path(settings.VAR_DIR) / "nginx"))
+        parser.add_argument("--rtmp-port", type=int, default=1935)
+        parser.add_argument("--http-port", type=int, default=8935)
+        parser.add_argument("--callback-base", default="http://127.0.0.1:8000")
+
+    def handle(self, *args, action, prefix, rtmp_port, http_port, callback_base, **options):
+        prefix = Path(prefix).resolve()
+        if action == "stop":
+            stopped = nginx_stop(prefix)
+            self.stdout.write("video ingest stopped" if stopped else "video ingest was not running")
+            return
+        try:
+            config = write_config(
+                prefix=prefix, rtmp_port=rtmp_port, http_port=http_port,
+                callback_base=callback_base,
+            )  # fmt: skip
+        except FileNotFoundError as exc:
+            self.stderr.write(f"Video ingest is off: {exc}")
+            raise SystemExit(3) from exc
+        if action == "config":
+            self.stdout.write(str(config))
+            return
+        nginx_stop(prefix)
+        try:
+            nginx_start(config)
+        except subprocess.CalledProcessError as exc:
+            raise CommandError(f"nginx did not start; see {prefix / 'error.log'}") from exc
+        self.stdout.write(f"video ingest on rtmp://127.0.0.1:{rtmp_port}/live (config {config})")

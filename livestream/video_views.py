@@ -1,0 +1,75 @@
+"""Callbacks from the ingest server (nginx-rtmp). Only nginx may call them: each URL
+carries the callback token (constant-time compared). CSRF does not apply to them,
+and nothing here logs the stream key (nginx sends it in the POST body)."""
+
+import hmac
+from urllib.parse import parse_qs
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse, HttpResponseForbidden
+from django.utils.crypto import salted_hmac
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from livestream import video
+
+
+def callback_token() -> str:
+    return (
+        settings.VIDEO_CALLBACK_TOKEN
+        or salted_hmac("livestream.video.callback", "nginx-rtmp").hexdigest()
+    )
+
+
+def _from_ingest(request) -> bool:
+    return hmac.compare_digest(request.GET.get("token", ""), callback_token())
+
+
+def _stream(request) -> tuple[str, str]:
+    """(stream name, key) of nginx's form: name=<session id>, args=key=<key>."""
+    name = request.POST.get("name", "")
+    args = parse_qs(request.POST.get("args", ""))
+    key = request.POST.get("key") or (args.get("key") or [""])[0]
+    return name, key
+
+
+def _ok():
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@csrf_exempt
+@require_POST
+def on_publish(request):
+    if not _from_ingest(request):
+        return HttpResponseForbidden("not the ingest server")
+    name, key = _stream(request)
+    try:
+        video.publish_start(name=name, key=key)
+    except PermissionDenied:
+        # nginx treats any 3xx as a redirect to another stream: refuse with 403 only.
+        return HttpResponseForbidden("refused")
+    return _ok()
+
+
+@csrf_exempt
+@require_POST
+def on_publish_done(request):
+    if not _from_ingest(request):
+        return HttpResponseForbidden("not the ingest server")
+    name, _key = _stream(request)
+    video.publish_stop(name=name)
+    return _ok()
+
+
+@csrf_exempt
+@require_POST
+def on_update(request):
+    if not _from_ingest(request):
+        return HttpResponseForbidden("not the ingest server")
+    name, key = _stream(request)
+    if request.POST.get("call") == "update_publish" and not video.publish_still_allowed(
+        name=name, key=key
+    ):
+        return HttpResponseForbidden("stop")  # nginx drops the stream
+    return _ok()

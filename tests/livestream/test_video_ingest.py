@@ -1,0 +1,167 @@
+"""Video ingest with a real nginx-rtmp fed by a real ffmpeg.
+
+nginx runs as an ordinary process with its files under the test's tmp dir and calls
+back the test's live server; ffmpeg pushes a generated test picture and tone.
+"""
+
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from livestream import video
+from livestream.management.commands.video_ingest import nginx_start, nginx_stop, write_config
+from livestream.models import LiveSession, RoomEvent
+from livestream.video_views import callback_token
+from tests.factories import LiveSessionFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+FFMPEG = "/usr/bin/ffmpeg"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def ingest(live_server, settings, tmp_path):
+    """A running nginx-rtmp whose callbacks reach this test's live server."""
+    if not Path(FFMPEG).exists():
+        pytest.fail("ffmpeg is missing: scripts/install.sh installs it", pytrace=False)
+    settings.VIDEO_UPDATE_SECONDS = 1
+    prefix = tmp_path / "nginx"
+    port = _free_port()
+    config = write_config(
+        prefix=prefix, rtmp_port=port, http_port=_free_port(), callback_base=live_server.url
+    )
+    nginx_start(config)
+    yield {"port": port, "prefix": prefix}
+    nginx_stop(prefix)
+    deadline = time.monotonic() + 10
+    while (prefix / "nginx.pid").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+
+def _push(port: int, session_id, key: str, seconds: float = 4) -> subprocess.Popen:
+    return subprocess.Popen(
+        [FFMPEG, "-hide_banner", "-loglevel", "error", "-re",
+         "-f", "lavfi", "-i", "testsrc=size=320x180:rate=15",
+         "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100",
+         "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "15",
+         "-c:a", "aac", "-t", str(seconds), "-f", "flv",
+         f"rtmp://127.0.0.1:{port}/live/{session_id}?key={key}"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+
+
+def _wait_for(check, timeout: float = 10) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def _status(session) -> LiveSession:
+    return LiveSession.objects.get(pk=session.pk)
+
+
+@pytest.fixture
+def scheduled(alice_channel):
+    return LiveSessionFactory(channel=alice_channel, title="Streamed")
+
+
+def test_a_valid_key_takes_the_session_live_and_stopping_ends_it(
+    ingest, scheduled, alice, settings
+):
+    settings.VIDEO_RECONNECT_GRACE_SECONDS = 0
+    key = video.stream_key_rotate(creator=alice)
+    encoder = _push(ingest["port"], scheduled.pk, key, seconds=4)
+    assert _wait_for(lambda: _status(scheduled).status == "live"), encoder.stderr
+    assert _status(scheduled).publishing
+    assert RoomEvent.objects.filter(session=scheduled, payload__event="session.started").exists()
+    playlist = ingest["prefix"] / "hls" / str(scheduled.pk) / "index.m3u8"
+    assert _wait_for(playlist.exists), "nginx wrote no HLS playlist"
+    assert encoder.wait(timeout=20) == 0, encoder.stderr.read()
+    # Stopped and not back within the (here zero) grace period: the session ends.
+    assert _wait_for(lambda: _status(scheduled).status == "ended")
+    assert not _status(scheduled).publishing
+
+
+@pytest.mark.parametrize("which", ["wrong", "another creator's", "none"])
+def test_a_bad_key_is_refused_at_publish(ingest, scheduled, alice, charlie, which):
+    video.stream_key_rotate(creator=alice)
+    key = {"wrong": "not-the-key", "another creator's": video.stream_key_rotate(creator=charlie),
+           "none": ""}[which]  # fmt: skip
+    encoder = _push(ingest["port"], scheduled.pk, key, seconds=3)
+    assert encoder.wait(timeout=20) != 0
+    assert _status(scheduled).status == "scheduled"
+
+
+def test_cancelled_session_and_second_publisher_are_refused(ingest, alice_channel, alice):
+    key = video.stream_key_rotate(creator=alice)
+    cancelled = LiveSessionFactory(channel=alice_channel, status="cancelled")
+    assert _push(ingest["port"], cancelled.pk, key, seconds=2).wait(timeout=20) != 0
+
+    live = LiveSessionFactory(channel=alice_channel)
+    first = _push(ingest["port"], live.pk, key, seconds=8)
+    assert _wait_for(lambda: _status(live).publishing)
+    second = _push(ingest["port"], live.pk, key, seconds=2)
+    assert second.wait(timeout=20) != 0
+    assert first.poll() is None  # the first stream runs on
+    first.kill()
+    first.wait()
+
+
+def test_rotating_the_key_cuts_the_running_stream(ingest, scheduled, alice):
+    key = video.stream_key_rotate(creator=alice)
+    encoder = _push(ingest["port"], scheduled.pk, key, seconds=30)
+    assert _wait_for(lambda: _status(scheduled).publishing)
+    started = time.monotonic()
+    video.stream_key_rotate(creator=alice)
+    # nginx asks every VIDEO_UPDATE_SECONDS (1 s here) and drops the stream.
+    encoder.wait(timeout=15)
+    assert time.monotonic() - started < 10
+    assert _wait_for(lambda: not _status(scheduled).publishing)
+
+
+# --- the callbacks themselves ---------------------------------------------------------
+
+
+def test_callbacks_refuse_anyone_but_the_ingest_server(client, scheduled, alice):
+    key = video.stream_key_rotate(creator=alice)
+    form = {"call": "publish", "app": "live", "name": str(scheduled.pk), "key": key}
+    assert client.post("/video/rtmp/publish/", form).status_code == 403
+    assert client.post("/video/rtmp/publish/?token=guess", form).status_code == 403
+    assert _status(scheduled).status == "scheduled"
+    ok = client.post(f"/video/rtmp/publish/?token={callback_token()}", form)
+    assert ok.status_code == 200
+    assert _status(scheduled).status == "live"
+
+
+def test_refusals_are_403_never_a_redirect_and_never_log_the_key(client, scheduled, alice, caplog):
+    video.stream_key_rotate(creator=alice)
+    form = {"call": "publish", "app": "live", "name": str(scheduled.pk), "key": "leaked-secret"}
+    response = client.post(f"/video/rtmp/publish/?token={callback_token()}", form)
+    assert response.status_code == 403
+    assert "leaked-secret" not in caplog.text
+    for name in ("../1", "abc", ""):
+        bad = client.post(f"/video/rtmp/publish/?token={callback_token()}", {**form, "name": name})
+        assert bad.status_code == 403
+
+
+def test_a_reconnect_within_the_grace_period_keeps_the_session_live(scheduled, alice, settings):
+    settings.VIDEO_RECONNECT_GRACE_SECONDS = 60
+    key = video.stream_key_rotate(creator=alice)
+    video.publish_start(name=str(scheduled.pk), key=key)
+    video.publish_stop(name=str(scheduled.pk))  # the eager task finds the grace not over
+    assert _status(scheduled).status == "live"
+    video.publish_start(name=str(scheduled.pk), key=key)
+    assert _status(scheduled).publishing
+    assert video.session_end_if_abandoned(session_id=scheduled.pk) is False
