@@ -142,3 +142,34 @@ def session_cancel(request, pk):
         services.session_cancel,
         _("“%(title)s” is cancelled; ticket holders were refunded to their wallets."),
     )
+
+
+@creator_required
+def stream_key(request):
+    """The creator's RTMP settings for OBS. The key itself is shown once, right after
+    it is made: only its hash is stored."""
+    from livestream import video
+    from livestream.models import StreamKey
+
+    new_key = None
+    if request.method == "POST":
+        new_key = video.stream_key_rotate(creator=request.creator)
+        messages.success(
+            request,
+            _("Your new stream key is below. Copy it now: it will not be shown again."),
+        )
+    return render(
+        request,
+        "livestream/studio/stream_key.html",
+        {
+            "rtmp_url": settings.VIDEO_RTMP_URL,
+            "new_key": new_key,
+            "has_key": new_key is not None
+            or StreamKey.objects.filter(creator=request.creator).exists(),
+            "sessions": [
+                s
+                for s in selectors.studio_sessions(creator=request.creator)
+                if s.status in (LiveSession.Status.SCHEDULED, LiveSession.Status.LIVE)
+            ][:5],
+        },
+    )

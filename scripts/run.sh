@@ -22,6 +22,7 @@ cleanup() {
   echo "==> Stopping"
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   [ -f var/localstripe.pid ] && kill "$(cat var/localstripe.pid)" 2>/dev/null && rm -f var/localstripe.pid
+  .venv/bin/python manage.py video_ingest stop >/dev/null 2>&1 || true
   wait 2>/dev/null || true
 }
 trap cleanup EXIT INT TERM
@@ -38,6 +39,13 @@ pids+=($!)
 .venv/bin/celery -A config beat --loglevel=INFO --schedule var/celerybeat-schedule > var/log/celery-beat.log 2>&1 &
 pids+=($!)
 
+echo "==> Starting video ingest (nginx-rtmp, files in var/nginx/)"
+if video_status=$(.venv/bin/python manage.py video_ingest start --callback-base "http://$HOST:$PORT" 2>&1); then
+  video_line="Video ingest: $(echo "$video_status" | tail -1). OBS stream key: <session id>?key=<your key>"
+else
+  video_line="Video ingest is OFF: $(echo "$video_status" | tail -1)"
+fi
+
 cat <<TXT
 
   Zhiliao is starting on http://$HOST:$PORT/
@@ -48,7 +56,7 @@ cat <<TXT
     moderator  moderator@demo.zhiliao   (admin: http://$HOST:$PORT/admin/)
 
   API docs: http://$HOST:$PORT/api/docs/     Emails are printed below (console backend).
-  Video ingest (nginx-rtmp): off until the video work lands.
+  $video_line
 
 TXT
 .venv/bin/uvicorn config.asgi:application --host "$HOST" --port "$PORT" --lifespan off &

@@ -165,3 +165,26 @@ def test_a_reconnect_within_the_grace_period_keeps_the_session_live(scheduled, a
     video.publish_start(name=str(scheduled.pk), key=key)
     assert _status(scheduled).publishing
     assert video.session_end_if_abandoned(session_id=scheduled.pk) is False
+
+
+# --- the creator's streaming settings page ------------------------------------------------
+
+
+def test_the_stream_key_is_shown_once_to_its_owner_and_stored_hashed(client, alice, charlie):
+    from livestream.models import StreamKey
+
+    client.force_login(alice.user)
+    page = client.get("/studio/stream-key/").content.decode()
+    assert "rtmp://127.0.0.1:1935/live" in page
+    assert "You have no stream key yet." in page
+    shown = client.post("/studio/stream-key/").content.decode()
+    key = shown.split('data-testid="stream-key">')[1].split("<")[0]
+    assert len(key) >= 32  # 192 bits, URL-safe base64
+    stored = StreamKey.objects.get(creator=alice)
+    assert key not in stored.key_hash
+    again = client.get("/studio/stream-key/").content.decode()
+    assert key not in again
+    assert "cannot be shown again" in again
+    # Charlie's page is about charlie's key only; a learner has no such page.
+    client.force_login(charlie.user)
+    assert "cannot be shown again" not in client.get("/studio/stream-key/").content.decode()
