@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from livestream import services
 from livestream.models import LiveSession, StreamKey
-from marketplace.models import CreatorProfile
+from marketplace.models import CreatorProfile, PublicationStatus
 
 
 def _hash(key: str) -> str:
@@ -126,3 +126,20 @@ def session_end_if_abandoned(*, session_id: int) -> bool:
         return False
     services.session_end(session=session, user=None)
     return True
+
+
+def playback_allowed(*, session_id: int, user) -> bool:
+    """May this user fetch the session's video? Who may watch the room, while the
+    session is live or ended (the recording), not when cancelled."""
+    session = (
+        LiveSession.objects.select_related("channel__creator", "channel")
+        .filter(pk=session_id)
+        .first()
+    )
+    if session is None or session.status == LiveSession.Status.CANCELLED:
+        return False
+    if session.channel.status != PublicationStatus.PUBLISHED and (
+        not user.is_authenticated or session.channel.creator.user_id != user.pk
+    ):
+        return False
+    return services.room_role(session=session, user=user).can_watch

@@ -3,6 +3,7 @@ carries the callback token (constant-time compared). CSRF does not apply to them
 and nothing here logs the stream key (nginx sends it in the POST body)."""
 
 import hmac
+import re
 from urllib.parse import parse_qs
 
 from django.conf import settings
@@ -73,3 +74,20 @@ def on_update(request):
     ):
         return HttpResponseForbidden("stop")  # nginx drops the stream
     return _ok()
+
+
+# /hls/<session id>/<file>.m3u8|.ts, nothing else: no "..", no other folders.
+_HLS_PATH = re.compile(r"^/hls/(?P<session>[0-9]{1,18})/[A-Za-z0-9_-]{1,64}\.(?:m3u8|ts)$")
+
+
+def hls_access(request):
+    """nginx's auth_request for each playlist and segment: 204 lets it through."""
+    if not _from_ingest(request):
+        return HttpResponseForbidden("not the ingest server")
+    uri = request.headers.get("X-Original-URI", "").split("?", 1)[0]
+    match = _HLS_PATH.match(uri)
+    if match is None:
+        return HttpResponseForbidden("no such video path")
+    if not video.playback_allowed(session_id=int(match["session"]), user=request.user):
+        return HttpResponseForbidden("no access")
+    return HttpResponse(status=204)

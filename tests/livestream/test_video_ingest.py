@@ -7,6 +7,8 @@ back the test's live server; ffmpeg pushes a generated test picture and tone.
 import socket
 import subprocess
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -15,7 +17,7 @@ from livestream import video
 from livestream.management.commands.video_ingest import nginx_start, nginx_stop, write_config
 from livestream.models import LiveSession, RoomEvent
 from livestream.video_views import callback_token
-from tests.factories import LiveSessionFactory
+from tests.factories import LiveSessionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -35,12 +37,12 @@ def ingest(live_server, settings, tmp_path):
         pytest.fail("ffmpeg is missing: scripts/install.sh installs it", pytrace=False)
     settings.VIDEO_UPDATE_SECONDS = 1
     prefix = tmp_path / "nginx"
-    port = _free_port()
+    port, http_port = _free_port(), _free_port()
     config = write_config(
-        prefix=prefix, rtmp_port=port, http_port=_free_port(), callback_base=live_server.url
+        prefix=prefix, rtmp_port=port, http_port=http_port, callback_base=live_server.url
     )
     nginx_start(config)
-    yield {"port": port, "prefix": prefix}
+    yield {"port": port, "prefix": prefix, "http": http_port}
     nginx_stop(prefix)
     deadline = time.monotonic() + 10
     while (prefix / "nginx.pid").exists() and time.monotonic() < deadline:
@@ -188,3 +190,81 @@ def test_the_stream_key_is_shown_once_to_its_owner_and_stored_hashed(client, ali
     # Charlie's page is about charlie's key only; a learner has no such page.
     client.force_login(charlie.user)
     assert "cannot be shown again" not in client.get("/studio/stream-key/").content.decode()
+
+
+# --- HLS playback through nginx's access check ------------------------------------------
+
+
+def _cookie_for(user) -> str:
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return f"sessionid={client.cookies['sessionid'].value}"
+
+
+def _fetch(ingest, path: str, user=None) -> tuple[int, bytes]:
+    request = urllib.request.Request(f"http://127.0.0.1:{ingest['http']}{path}")
+    if user is not None:
+        request.add_header("Cookie", _cookie_for(user))
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 - loopback
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, b""
+
+
+def test_entitled_viewers_fetch_playlist_and_segments_others_get_403(
+    ingest, alice_channel, alice, charlie
+):
+    ticketed = LiveSessionFactory(
+        channel=alice_channel, access="ticket", ticket_price_amount=500, ticket_currency="CNY"
+    )
+    free = LiveSessionFactory(channel=alice_channel)
+    key = video.stream_key_rotate(creator=alice)
+    encoders = [_push(ingest["port"], s.pk, key, seconds=12) for s in (ticketed, free)]
+    try:
+        for session in (ticketed, free):
+            playlist = ingest["prefix"] / "hls" / str(session.pk) / "index.m3u8"
+            assert _wait_for(playlist.exists, timeout=15), "nginx wrote no HLS playlist"
+        learner = UserFactory()
+        # The host, and any logged-in learner for the free session, may watch.
+        status, body = _fetch(ingest, f"/hls/{ticketed.pk}/index.m3u8", alice.user)
+        assert status == 200 and body.startswith(b"#EXTM3U")
+        segment = next(line for line in body.decode().splitlines() if line.endswith(".ts"))
+        status, data = _fetch(ingest, f"/hls/{ticketed.pk}/{segment}", alice.user)
+        assert status == 200 and len(data) > 1000
+        assert _fetch(ingest, f"/hls/{free.pk}/index.m3u8", learner)[0] == 200
+        # No ticket, no login, or path tricks towards another session: 403.
+        assert _fetch(ingest, f"/hls/{ticketed.pk}/index.m3u8", learner)[0] == 403
+        assert _fetch(ingest, f"/hls/{ticketed.pk}/{segment}", charlie.user)[0] == 403
+        assert _fetch(ingest, f"/hls/{free.pk}/index.m3u8")[0] == 403
+        trick = f"/hls/{free.pk}/../{ticketed.pk}/index.m3u8"
+        assert _fetch(ingest, trick, learner)[0] == 403
+        # A query string is not part of the path: still the playlist, not nginx.conf.
+        status, body = _fetch(ingest, f"/hls/{free.pk}/index.m3u8?x=/../../nginx.conf", learner)
+        assert (status, body[:7]) == (200, b"#EXTM3U")
+        # Climbing out of /hls/ leaves no location that serves files.
+        assert _fetch(ingest, "/hls/../nginx.conf", learner)[0] == 404
+        escaped = f"/hls/{free.pk}/%2e%2e/{ticketed.pk}/index.m3u8"
+        assert _fetch(ingest, escaped, learner)[0] == 403
+    finally:
+        for encoder in encoders:
+            encoder.kill()
+            encoder.wait()
+
+
+def test_hls_access_check_refuses_bad_paths_and_strangers(client, alice_channel, bob):
+    from livestream.video_views import callback_token
+
+    session = LiveSessionFactory(channel=alice_channel)
+    url = f"/video/hls-access/?token={callback_token()}"
+    client.force_login(bob)
+    ok = client.get(url, HTTP_X_ORIGINAL_URI=f"/hls/{session.pk}/index.m3u8")
+    assert ok.status_code == 204
+    for path in (f"/hls/{session.pk}/../1/index.m3u8", f"/hls/{session.pk}/a/b.ts",
+                 f"/hls/{session.pk}/x.mp4", "/etc/passwd", ""):  # fmt: skip
+        assert client.get(url, HTTP_X_ORIGINAL_URI=path).status_code == 403, path
+    assert (
+        client.get("/video/hls-access/", HTTP_X_ORIGINAL_URI="/hls/1/index.m3u8").status_code == 403
+    )

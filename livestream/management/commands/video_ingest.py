@@ -42,6 +42,7 @@ def write_config(*, prefix: Path, rtmp_port: int, http_port: int, callback_base:
         rtmp_port=rtmp_port,
         http_port=http_port,
         callback_base=callback_base.rstrip("/"),
+        site_origin=callback_base.rstrip("/"),
         token=callback_token(),
         update_seconds=settings.VIDEO_UPDATE_SECONDS,
         # Started by root (CI), nginx would drop its workers to `nobody`, who cannot
