@@ -30,6 +30,7 @@ def session_detail(request, pk):
         context["room"] = {
             "session": session.pk,
             "status": session.status,
+            "hls_url": f"{settings.VIDEO_HLS_URL.rstrip('/')}/{session.pk}/index.m3u8",
             "last_seq": session.last_seq,
             "role": role.label,
             "user": request.user.pk,

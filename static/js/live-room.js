@@ -158,8 +158,48 @@
     return b;
   }
 
+  // --- video (HLS through nginx; every request is access-checked) --------------
+
+  const player = $("room-player");
+  let hls = null;
+  let videoRetry = null;
+
+  function startVideo() {
+    if (!player || hls || cfg.status !== "live") return;
+    clearTimeout(videoRetry);
+    const retry = () => { stopVideo(); videoRetry = setTimeout(startVideo, 3000); };
+    if (window.Hls && window.Hls.isSupported()) {
+      hls = new window.Hls({
+        xhrSetup: (xhr) => { xhr.withCredentials = true; }, // the viewer's session cookie
+        liveSyncDurationCount: 3,
+      });
+      hls.on(window.Hls.Events.ERROR, (_event, data) => { if (data.fatal) retry(); });
+      hls.on(window.Hls.Events.MANIFEST_PARSED, () => {
+        player.hidden = false;
+        $("room-video-state").hidden = true;
+        player.play().catch(() => {});
+      });
+      hls.loadSource(cfg.hls_url);
+      hls.attachMedia(player);
+    } else if (player.canPlayType("application/vnd.apple.mpegurl")) {
+      player.src = cfg.hls_url; // Safari plays HLS itself
+      player.hidden = false;
+      $("room-video-state").hidden = true;
+      player.play().catch(() => {});
+    }
+  }
+
+  function stopVideo() {
+    if (hls) { hls.destroy(); hls = null; }
+    if (player) player.hidden = true;
+    $("room-video-state").hidden = false;
+  }
+
   function setStatus(status) {
     cfg.status = status;
+    if (status === "live") startVideo(); else { clearTimeout(videoRetry); stopVideo(); }
+    const reminder = document.querySelector(".reminder-form");
+    if (reminder && status !== "scheduled") reminder.hidden = true;
     const badge = $("room-status");
     badge.textContent = L.status[status] || status;
     badge.classList.toggle("badge-live", status === "live");
