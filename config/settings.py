@@ -365,8 +365,12 @@ LIVESTREAM_MAX_QUEUED_FRAMES = env.int("LIVESTREAM_MAX_QUEUED_FRAMES", default=1
 # --- Video ingest (nginx-rtmp; deploy/nginx-rtmp.conf.template) --------------------
 # What creators paste into OBS as the server; the stream key is "<session id>?key=...".
 VIDEO_RTMP_URL = env("VIDEO_RTMP_URL", default="rtmp://127.0.0.1:1935/live")
-# Where viewers fetch HLS (nginx, behind Django's access check).
+# Where viewers fetch live HLS and replays (nginx, behind Django's access check).
 VIDEO_HLS_URL = env("VIDEO_HLS_URL", default="http://127.0.0.1:8935/hls")
+VIDEO_VOD_URL = env("VIDEO_VOD_URL", default="http://127.0.0.1:8935/vod")
+# nginx's folder (`manage.py video_ingest` --prefix): live HLS in hls/, recordings in
+# rec/, replays in vod/. Django reads recordings and writes replays here.
+VIDEO_ROOT = env("VIDEO_ROOT", default=str(VAR_DIR / "nginx"))
 # nginx calls back with this token in the URL; derived from SECRET_KEY unless set.
 VIDEO_CALLBACK_TOKEN = env("VIDEO_CALLBACK_TOKEN", default="")
 # How long a stopped encoder may take to come back before the session ends.

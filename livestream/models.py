@@ -60,6 +60,18 @@ class LiveSession(models.Model):
     # (a reconnect within the grace period keeps the session live).
     publishing = models.BooleanField(default=False, editable=False)
     publish_stopped_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Replay(models.TextChoices):
+        NONE = "none", _("No recording")
+        PROCESSING = "processing", _("Being prepared")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    replay_status = models.CharField(
+        max_length=12, choices=Replay.choices, default=Replay.NONE, editable=False
+    )
+    replay_hidden = models.BooleanField(_("hide the replay"), default=False)
+    replay_duration = models.FloatField(null=True, blank=True, editable=False)  # seconds
     last_seq = models.PositiveBigIntegerField(default=0, editable=False)
     # Room settings the host changes live.
     slow_mode_seconds = models.PositiveSmallIntegerField(_("slow mode (seconds)"), default=0)
@@ -224,3 +236,20 @@ class StreamKey(models.Model):
 
     def __str__(self):
         return f"stream key of {self.creator_id}"
+
+
+class Recording(models.Model):
+    """One continuous publish of a session, as nginx recorded it (FLV). A session
+    whose encoder reconnected has several; the replay joins them in order."""
+
+    session = models.ForeignKey(LiveSession, on_delete=models.CASCADE, related_name="recordings")
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    path = models.CharField(max_length=500, blank=True)  # under VIDEO_ROOT/rec/
+    duration = models.FloatField(null=True, blank=True)  # seconds, read by ffprobe
+
+    class Meta:
+        ordering = ("session", "started_at", "id")
+
+    def __str__(self):
+        return f"recording of {self.session_id} from {self.started_at:%H:%M:%S}"

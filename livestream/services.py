@@ -29,7 +29,7 @@ from livestream.models import (
     SessionReminder,
 )
 from livestream.selectors import public_user, question_payload, room_settings_payload
-from livestream.tasks import session_reminders_send_task
+from livestream.tasks import replay_build_task, session_reminders_send_task
 from marketplace.models import Channel, Course, SubscriptionTier
 from marketplace.selectors import channel_subscriber_check, entitlement_check
 
@@ -630,6 +630,8 @@ def session_end(*, session: LiveSession, user: User | None) -> LiveSession:
     session.ended_at = timezone.now()
     session.save(update_fields=["status", "ended_at"])
     _system(session, user, "session.ended")
+    if session.recordings.exists():
+        transaction.on_commit(lambda: replay_build_task.delay(session.pk))
     return session
 
 

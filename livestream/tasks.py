@@ -76,3 +76,11 @@ def session_end_if_abandoned_task(session_id: int) -> bool:
     from livestream.video import session_end_if_abandoned
 
     return session_end_if_abandoned(session_id=session_id)
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=10, max_retries=5)
+def replay_build_task(session_id: int) -> bool:
+    """Turn an ended session's recordings into its replay (ffmpeg, no re-encoding)."""
+    from livestream.video import replay_build
+
+    return replay_build(session_id=session_id)

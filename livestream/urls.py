@@ -21,5 +21,6 @@ urlpatterns = [
     path("video/rtmp/publish/", video_views.on_publish, name="rtmp_publish"),
     path("video/rtmp/publish-done/", video_views.on_publish_done, name="rtmp_publish_done"),
     path("video/rtmp/update/", video_views.on_update, name="rtmp_update"),
+    path("video/rtmp/record-done/", video_views.on_record_done, name="rtmp_record_done"),
     path("video/hls-access/", video_views.hls_access, name="hls_access"),
 ]  # fmt: skip

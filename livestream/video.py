@@ -10,7 +10,11 @@ is the ingest server and call these services.
 import hashlib
 import hmac
 import secrets
+import shutil
+import subprocess
+import tempfile
 from datetime import timedelta
+from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -18,8 +22,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from livestream import services
-from livestream.models import LiveSession, StreamKey
+from livestream.models import LiveSession, Question, Recording, StreamKey
 from marketplace.models import CreatorProfile, PublicationStatus
+
+FFMPEG = "/usr/bin/ffmpeg"
+FFPROBE = "/usr/bin/ffprobe"
 
 
 def _hash(key: str) -> str:
@@ -71,6 +78,9 @@ def publish_start(*, name: str, key: str) -> LiveSession:
     session.publishing = True
     session.publish_stopped_at = None
     session.save(update_fields=["publishing", "publish_stopped_at"])
+    # nginx records every publish (deploy/nginx-rtmp.conf.template); the file's
+    # path arrives with on_record_done.
+    Recording.objects.create(session=session, started_at=timezone.now())
     if session.status == LiveSession.Status.SCHEDULED:
         services.session_start(session=session, user=None)
     return session
@@ -128,9 +138,9 @@ def session_end_if_abandoned(*, session_id: int) -> bool:
     return True
 
 
-def playback_allowed(*, session_id: int, user) -> bool:
-    """May this user fetch the session's video? Who may watch the room, while the
-    session is live or ended (the recording), not when cancelled."""
+def playback_allowed(*, session_id: int, user, replay: bool = False) -> bool:
+    """May this user fetch the session's video? Whoever may watch the room; for the
+    replay, only once it is ready, and while hidden only the creator."""
     session = (
         LiveSession.objects.select_related("channel__creator", "channel")
         .filter(pk=session_id)
@@ -142,4 +152,143 @@ def playback_allowed(*, session_id: int, user) -> bool:
         not user.is_authenticated or session.channel.creator.user_id != user.pk
     ):
         return False
+    if replay:
+        is_owner = user.is_authenticated and session.channel.creator.user_id == user.pk
+        if session.replay_status != LiveSession.Replay.READY or (
+            session.replay_hidden and not is_owner
+        ):
+            return False
     return services.room_role(session=session, user=user).can_watch
+
+
+# --- replays -------------------------------------------------------------------------
+
+
+def video_root() -> Path:
+    return Path(settings.VIDEO_ROOT).resolve()
+
+
+@transaction.atomic
+def recording_done(*, name: str, path: str) -> Recording | None:
+    """nginx's on_record_done: attach the file to the session's open recording.
+
+    Only files inside VIDEO_ROOT/rec/ are accepted. If the session has already
+    ended (the encoder outlived it), the replay is (re)built now.
+    """
+    from livestream.tasks import replay_build_task
+
+    rec_dir = video_root() / "rec"
+    try:
+        file = Path(path).resolve()
+    except (OSError, ValueError):
+        return None
+    if not name.isdigit() or rec_dir not in file.parents or not file.is_file():
+        return None
+    recording = (
+        Recording.objects.select_for_update()
+        .filter(session_id=int(name), path="")
+        .order_by("-started_at")
+        .first()
+    )
+    if recording is None:
+        return None
+    recording.path = str(file)
+    recording.ended_at = timezone.now()
+    recording.save(update_fields=["path", "ended_at"])
+    if recording.session.status == LiveSession.Status.ENDED:
+        transaction.on_commit(lambda: replay_build_task.delay(recording.session_id))
+    return recording
+
+
+def _probe_duration(path: Path) -> float:
+    out = subprocess.run(  # noqa: S603 - fixed binary, our own file
+        [FFPROBE, "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", str(path)],
+        capture_output=True, text=True, check=True, timeout=60,
+    )  # fmt: skip
+    return float(out.stdout.strip() or 0)
+
+
+def replay_build(*, session_id: int) -> bool:
+    """Join the session's recordings into a VOD playlist (HLS, copied, not
+    re-encoded) under VIDEO_ROOT/vod/<id>/. Safe to run twice: it builds in a
+    temporary folder and swaps it in. Returns whether a replay is ready."""
+    session = LiveSession.objects.filter(pk=session_id).first()
+    if session is None or session.status != LiveSession.Status.ENDED:
+        return False
+    recordings = [r for r in session.recordings.exclude(path="") if Path(r.path).is_file()]
+    if not recordings:
+        return False
+    LiveSession.objects.filter(pk=session_id).update(replay_status=LiveSession.Replay.PROCESSING)
+    vod = video_root() / "vod"
+    vod.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f"{session_id}-", dir=vod))
+    try:
+        for recording in recordings:
+            recording.duration = _probe_duration(Path(recording.path))
+            recording.save(update_fields=["duration"])
+        listing = work / "recordings.txt"
+        listing.write_text("".join(f"file '{r.path}'\n" for r in recordings))
+        subprocess.run(  # noqa: S603 - fixed binary, our own files
+            [FFMPEG, "-hide_banner", "-loglevel", "error", "-y", "-f", "concat", "-safe", "0",
+             "-i", str(listing), "-c", "copy", "-f", "hls", "-hls_time", "4",
+             "-hls_playlist_type", "vod", "-hls_segment_filename", str(work / "seg%05d.ts"),
+             str(work / "index.m3u8")],
+            check=True, timeout=3600,
+        )  # fmt: skip
+        listing.unlink()
+        target = vod / str(session_id)
+        old = vod / f"{session_id}.old"
+        if target.exists():
+            target.rename(old)
+        work.rename(target)
+        shutil.rmtree(old, ignore_errors=True)
+    except (subprocess.SubprocessError, OSError):
+        shutil.rmtree(work, ignore_errors=True)
+        LiveSession.objects.filter(pk=session_id).update(replay_status=LiveSession.Replay.FAILED)
+        raise
+    LiveSession.objects.filter(pk=session_id).update(
+        replay_status=LiveSession.Replay.READY,
+        replay_duration=sum(r.duration or 0 for r in recordings),
+    )
+    return True
+
+
+def replay_chapters(*, session: LiveSession) -> list[dict]:
+    """Each question the host marked answered, at the replay time it was answered.
+
+    Replay time runs only while something was recorded: an answer given while the
+    encoder was away (a reconnect gap) is placed at the start of the next part.
+    """
+    recordings = [r for r in session.recordings.exclude(path="") if r.duration]
+    chapters = []
+    answered = Question.objects.filter(
+        session=session, status=Question.Status.ANSWERED, answered_at__isnull=False
+    ).order_by("answered_at", "id")
+    for question in answered:
+        offset = 0.0
+        for recording in recordings:
+            into = (question.answered_at - recording.started_at).total_seconds()
+            if into <= recording.duration:
+                offset += max(0.0, into)
+                break
+            offset += recording.duration
+        else:
+            continue  # answered after the last recording ended
+        chapters.append({"question": question.pk, "title": question.text,
+                         "start": round(offset, 1)})  # fmt: skip
+    return chapters
+
+
+@transaction.atomic
+def replay_set_hidden(*, session: LiveSession, user, hidden: bool) -> LiveSession:
+    """The creator hides (or shows again) the replay of an ended session."""
+    session = (
+        LiveSession.objects.select_for_update()
+        .select_related("channel__creator")
+        .get(pk=session.pk)
+    )
+    if session.channel.creator.user_id != user.pk:
+        raise PermissionDenied("Only the channel's creator can hide its replays.")
+    session.replay_hidden = hidden
+    session.save(update_fields=["replay_hidden"])
+    return session

@@ -76,8 +76,10 @@ def on_update(request):
     return _ok()
 
 
-# /hls/<session id>/<file>.m3u8|.ts, nothing else: no "..", no other folders.
-_HLS_PATH = re.compile(r"^/hls/(?P<session>[0-9]{1,18})/[A-Za-z0-9_-]{1,64}\.(?:m3u8|ts)$")
+# /hls/ or /vod/, a session id, <file>.m3u8|.ts, nothing else: no "..", no folders.
+_HLS_PATH = re.compile(
+    r"^/(?P<kind>hls|vod)/(?P<session>[0-9]{1,18})/[A-Za-z0-9_-]{1,64}\.(?:m3u8|ts)$"
+)
 
 
 def hls_access(request):
@@ -88,6 +90,18 @@ def hls_access(request):
     match = _HLS_PATH.match(uri)
     if match is None:
         return HttpResponseForbidden("no such video path")
-    if not video.playback_allowed(session_id=int(match["session"]), user=request.user):
+    replay = match["kind"] == "vod"
+    if not video.playback_allowed(
+        session_id=int(match["session"]), user=request.user, replay=replay
+    ):
         return HttpResponseForbidden("no access")
     return HttpResponse(status=204)
+
+
+@csrf_exempt
+@require_POST
+def on_record_done(request):
+    if not _from_ingest(request):
+        return HttpResponseForbidden("not the ingest server")
+    video.recording_done(name=request.POST.get("name", ""), path=request.POST.get("path", ""))
+    return _ok()

@@ -37,6 +37,7 @@ def ingest(live_server, settings, tmp_path):
         pytest.fail("ffmpeg is missing: scripts/install.sh installs it", pytrace=False)
     settings.VIDEO_UPDATE_SECONDS = 1
     prefix = tmp_path / "nginx"
+    settings.VIDEO_ROOT = str(prefix)
     port, http_port = _free_port(), _free_port()
     config = write_config(
         prefix=prefix, rtmp_port=port, http_port=http_port, callback_base=live_server.url
@@ -268,3 +269,70 @@ def test_hls_access_check_refuses_bad_paths_and_strangers(client, alice_channel,
     assert (
         client.get("/video/hls-access/", HTTP_X_ORIGINAL_URI="/hls/1/index.m3u8").status_code == 403
     )
+
+
+# --- replays ----------------------------------------------------------------------------
+
+
+def test_the_recording_becomes_a_replay_with_answered_questions_as_chapters(
+    ingest, scheduled, alice, bob, charlie, settings
+):
+    from livestream import services
+    from livestream.models import Recording
+
+    settings.VIDEO_RECONNECT_GRACE_SECONDS = 0
+    key = video.stream_key_rotate(creator=alice)
+    encoder = _push(ingest["port"], scheduled.pk, key, seconds=7)
+    assert _wait_for(lambda: _status(scheduled).publishing)
+    question = services.question_ask(session=scheduled, user=bob, text="What is HLS?")
+    time.sleep(3)
+    services.question_moderate(
+        session=scheduled, user=alice.user, question_id=question.pk, action="answer"
+    )
+    assert encoder.wait(timeout=30) == 0
+    # Stopped, no reconnect within the grace period: ended, and the replay is built.
+    assert _wait_for(lambda: _status(scheduled).replay_status == "ready", timeout=30), (
+        _status(scheduled).replay_status,
+        list(Recording.objects.values()),
+    )
+    replay = ingest["prefix"] / "vod" / str(scheduled.pk) / "index.m3u8"
+    text = replay.read_text()
+    assert "#EXT-X-ENDLIST" in text and "#EXT-X-PLAYLIST-TYPE:VOD" in text
+    assert 5 <= _status(scheduled).replay_duration <= 9
+
+    # The same audience plays it through nginx's check.
+    status, body = _fetch(ingest, f"/vod/{scheduled.pk}/index.m3u8", bob)
+    assert status == 200 and b"#EXT-X-ENDLIST" in body
+    segment = next(line for line in body.decode().splitlines() if line.endswith(".ts"))
+    assert _fetch(ingest, f"/vod/{scheduled.pk}/{segment}", bob)[0] == 200
+    assert _fetch(ingest, f"/vod/{scheduled.pk}/index.m3u8")[0] == 403  # anonymous
+
+    # The answered question is a chapter at the time it was answered (about 3 s in).
+    chapters = video.replay_chapters(session=_status(scheduled))
+    assert [c["title"] for c in chapters] == ["What is HLS?"]
+    assert 1.5 <= chapters[0]["start"] <= 6
+
+    # Hidden by its creator: only the creator can still play it.
+    video.replay_set_hidden(session=scheduled, user=alice.user, hidden=True)
+    assert _fetch(ingest, f"/vod/{scheduled.pk}/index.m3u8", bob)[0] == 403
+    assert _fetch(ingest, f"/vod/{scheduled.pk}/index.m3u8", alice.user)[0] == 200
+
+
+def test_record_done_accepts_only_files_in_the_recordings_folder(
+    scheduled, alice, settings, tmp_path
+):
+    from livestream.models import Recording
+
+    settings.VIDEO_ROOT = str(tmp_path)
+    (tmp_path / "rec").mkdir()
+    outside = tmp_path / "secret.flv"
+    outside.write_bytes(b"x")
+    key = video.stream_key_rotate(creator=alice)
+    video.publish_start(name=str(scheduled.pk), key=key)
+    assert video.recording_done(name=str(scheduled.pk), path=str(outside)) is None
+    trick = str(tmp_path / "rec" / ".." / "secret.flv")
+    assert video.recording_done(name=str(scheduled.pk), path=trick) is None
+    inside = tmp_path / "rec" / f"{scheduled.pk}-1.flv"
+    inside.write_bytes(b"flv")
+    assert video.recording_done(name=str(scheduled.pk), path=str(inside)) is not None
+    assert Recording.objects.get(session=scheduled).path == str(inside.resolve())

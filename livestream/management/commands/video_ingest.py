@@ -34,7 +34,7 @@ def write_config(*, prefix: Path, rtmp_port: int, http_port: int, callback_base:
         raise FileNotFoundError(
             "nginx with the RTMP module is not installed (Debian: nginx libnginx-mod-rtmp)."
         )
-    for sub in ("hls", "tmp"):
+    for sub in ("hls", "rec", "vod", "tmp"):
         (prefix / sub).mkdir(parents=True, exist_ok=True)
     config = TEMPLATE.read_text().format(
         prefix=prefix,
@@ -78,7 +78,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("action", choices=["start", "stop", "config"])
-        parser.add_argument("--prefix", default=str(Path(settings.VAR_DIR) / "nginx"))
+        parser.add_argument("--prefix", default=settings.VIDEO_ROOT)
         parser.add_argument("--rtmp-port", type=int, default=1935)
         parser.add_argument("--http-port", type=int, default=8935)
         parser.add_argument("--callback-base", default="http://127.0.0.1:8000")
