@@ -173,3 +173,18 @@ def stream_key(request):
             ][:5],
         },
     )
+
+
+@creator_required
+@require_POST
+def session_replay(request, pk):
+    """Hide the replay from the audience, or show it again."""
+    from livestream import video
+
+    session = selectors.session_get_for_editor(user=request.user, pk=pk)
+    hidden = request.POST.get("hidden") == "1"
+    video.replay_set_hidden(session=session, user=request.user, hidden=hidden)
+    messages.success(
+        request, _("The replay is hidden.") if hidden else _("The replay is visible again.")
+    )
+    return redirect("livestream:session_detail", pk=session.pk)

@@ -16,6 +16,7 @@ urlpatterns = [
     path("studio/sessions/<int:pk>/start/", studio_views.session_start, name="session_start"),
     path("studio/sessions/<int:pk>/end/", studio_views.session_end, name="session_end"),
     path("studio/sessions/<int:pk>/cancel/", studio_views.session_cancel, name="session_cancel"),
+    path("studio/sessions/<int:pk>/replay/", studio_views.session_replay, name="session_replay"),
     path("studio/stream-key/", studio_views.stream_key, name="stream_key"),
     # Called by nginx-rtmp only (token in the URL).
     path("video/rtmp/publish/", video_views.on_publish, name="rtmp_publish"),

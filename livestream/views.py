@@ -10,8 +10,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from livestream import selectors, services
-from livestream.models import SessionReminder
+from livestream import selectors, services, video
+from livestream.models import LiveSession, SessionReminder
 from payments import services as payment_services
 
 
@@ -25,12 +25,19 @@ def session_detail(request, pk):
         "reminder_on": request.user.is_authenticated
         and SessionReminder.objects.filter(session=session, user=request.user).exists(),
     }
+    replay_ready = session.replay_status == LiveSession.Replay.READY and (
+        not session.replay_hidden or role.is_host
+    )
+    context["replay_ready"] = replay_ready
     if role.can_watch:
         context.update(_room_page_extras())
         context["room"] = {
             "session": session.pk,
             "status": session.status,
             "hls_url": f"{settings.VIDEO_HLS_URL.rstrip('/')}/{session.pk}/index.m3u8",
+            "vod_url": f"{settings.VIDEO_VOD_URL.rstrip('/')}/{session.pk}/index.m3u8",
+            "replay_ready": replay_ready,
+            "chapters": video.replay_chapters(session=session) if replay_ready else [],
             "last_seq": session.last_seq,
             "role": role.label,
             "user": request.user.pk,

@@ -165,7 +165,9 @@
   let videoRetry = null;
 
   function startVideo() {
-    if (!player || hls || cfg.status !== "live") return;
+    const replay = cfg.status === "ended" && cfg.replay_ready;
+    if (!player || hls || (cfg.status !== "live" && !replay)) return;
+    const url = replay ? cfg.vod_url : cfg.hls_url;
     clearTimeout(videoRetry);
     const retry = () => { stopVideo(); videoRetry = setTimeout(startVideo, 3000); };
     if (window.Hls && window.Hls.isSupported()) {
@@ -179,10 +181,10 @@
         $("room-video-state").hidden = true;
         player.play().catch(() => {});
       });
-      hls.loadSource(cfg.hls_url);
+      hls.loadSource(url);
       hls.attachMedia(player);
     } else if (player.canPlayType("application/vnd.apple.mpegurl")) {
-      player.src = cfg.hls_url; // Safari plays HLS itself
+      player.src = url; // Safari plays HLS itself
       player.hidden = false;
       $("room-video-state").hidden = true;
       player.play().catch(() => {});
@@ -197,7 +199,8 @@
 
   function setStatus(status) {
     cfg.status = status;
-    if (status === "live") startVideo(); else { clearTimeout(videoRetry); stopVideo(); }
+    if (status === "live" || (status === "ended" && cfg.replay_ready)) startVideo();
+    else { clearTimeout(videoRetry); stopVideo(); }
     const reminder = document.querySelector(".reminder-form");
     if (reminder && status !== "scheduled") reminder.hidden = true;
     const badge = $("room-status");
@@ -344,6 +347,26 @@
         slow_mode_seconds: parseInt(settingsForm.slow_mode_seconds.value, 10),
         subscribers_only: settingsForm.subscribers_only.checked });
     });
+  }
+
+  // Replay chapters: each answered question, where it was answered.
+  const chapterList = $("replay-chapters");
+  if (chapterList) {
+    for (const chapter of cfg.chapters) {
+      const item = el("li");
+      const jump = el("button", "link-button chapter", chapter.title);
+      jump.type = "button";
+      jump.dataset.start = chapter.start;
+      jump.addEventListener("click", () => {
+        startVideo();
+        player.currentTime = chapter.start;
+        player.play().catch(() => {});
+      });
+      const minutes = Math.floor(chapter.start / 60);
+      const seconds = String(Math.floor(chapter.start % 60)).padStart(2, "0");
+      item.append(el("span", "muted", minutes + ":" + seconds + " "), jump);
+      chapterList.append(item);
+    }
   }
 
   // --- start ------------------------------------------------------------------

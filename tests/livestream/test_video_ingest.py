@@ -336,3 +336,38 @@ def test_record_done_accepts_only_files_in_the_recordings_folder(
     inside.write_bytes(b"flv")
     assert video.recording_done(name=str(scheduled.pk), path=str(inside)) is not None
     assert Recording.objects.get(session=scheduled).path == str(inside.resolve())
+
+
+def test_the_replay_page_lists_chapters_and_the_creator_can_hide_it(client, alice_channel, bob):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from livestream import services
+    from livestream.models import Recording
+
+    host = alice_channel.creator.user
+    session = services.session_start(session=LiveSessionFactory(channel=alice_channel), user=host)
+    question = services.question_ask(session=session, user=bob, text="Why HLS?")
+    Recording.objects.create(
+        session=session, started_at=timezone.now() - timedelta(seconds=90), path="/x.flv",
+        duration=600,
+    )  # fmt: skip
+    services.question_moderate(session=session, user=host, question_id=question.pk, action="answer")
+    services.session_end(session=session, user=host)  # the build finds no file: no replay
+    LiveSession.objects.filter(pk=session.pk).update(replay_status="ready", replay_duration=600)
+
+    client.force_login(bob)
+    page = client.get(f"/live/{session.pk}/").content.decode()
+    assert "Jump to an answer" in page
+    assert '"title": "Why HLS?"' in page and '"start": 90' in page
+
+    client.force_login(host)
+    client.post(f"/studio/sessions/{session.pk}/replay/", {"hidden": "1"})
+    assert LiveSession.objects.get(pk=session.pk).replay_hidden
+    client.force_login(bob)
+    assert "Jump to an answer" not in client.get(f"/live/{session.pk}/").content.decode()
+    # Someone else's replay cannot be hidden or shown by bob.
+    assert client.post(f"/studio/sessions/{session.pk}/replay/", {"hidden": "0"}).status_code in (
+        302, 403, 404)  # fmt: skip
+    assert LiveSession.objects.get(pk=session.pk).replay_hidden
