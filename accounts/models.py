@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
@@ -60,3 +61,28 @@ class User(AbstractUser):
     def public_name(self) -> str:
         """What other people see: the display name, else the email's local part."""
         return self.display_name or self.email.split("@", 1)[0]
+
+
+class Notification(models.Model):
+    """A message for one user inside the site ("a session you can watch is live").
+
+    `key` makes sending idempotent: the same event notifies a user once.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    key = models.CharField(max_length=100)
+    text = models.CharField(max_length=300)
+    url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="notification_once_per_key")
+        ]
+
+    def __str__(self):
+        return self.text[:60]

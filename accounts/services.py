@@ -1,7 +1,8 @@
 from django.core.mail import EmailMessage
 from django.db import transaction
+from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Notification, User
 from accounts.tasks import send_email_task
 
 
@@ -35,3 +36,19 @@ def email_send_on_commit(*, message: EmailMessage) -> None:
         ],
     }
     transaction.on_commit(lambda: send_email_task.delay(payload))
+
+
+@transaction.atomic
+def notification_send(*, user: User, key: str, text: str, url: str = "") -> bool:
+    """Put a notification in the user's inbox once per `key`. True if it is new."""
+    _notification, created = Notification.objects.get_or_create(
+        user=user, key=key, defaults={"text": text[:300], "url": url}
+    )
+    return created
+
+
+@transaction.atomic
+def notifications_mark_read(*, user: User) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )

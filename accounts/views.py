@@ -28,3 +28,14 @@ def profile(request):
         "accounts/profile.html",
         {"form": form, "creator": creator_get_for_user(user=user)},
     )
+
+
+@login_required
+def notifications(request):
+    """The user's inbox, newest first; opening it marks everything read."""
+    from accounts.models import Notification
+    from accounts.services import notifications_mark_read
+
+    items = list(Notification.objects.filter(user=request.user)[:50])
+    notifications_mark_read(user=request.user)
+    return render(request, "accounts/notifications.html", {"notifications": items})

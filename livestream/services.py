@@ -15,7 +15,8 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.db.models import Q
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -29,7 +30,11 @@ from livestream.models import (
     SessionReminder,
 )
 from livestream.selectors import public_user, question_payload, room_settings_payload
-from livestream.tasks import replay_build_task, session_reminders_send_task
+from livestream.tasks import (
+    replay_build_task,
+    session_audience_notify_task,
+    session_reminders_send_task,
+)
 from marketplace.models import Channel, Course, SubscriptionTier
 from marketplace.selectors import channel_subscriber_check, entitlement_check
 
@@ -613,6 +618,7 @@ def session_start(*, session: LiveSession, user: User | None) -> LiveSession:
     session.save(update_fields=["status", "started_at"])
     _system(session, user, "session.started")
     transaction.on_commit(lambda: session_reminders_send_task.delay(session.pk))
+    transaction.on_commit(lambda: session_audience_notify_task.delay(session.pk))
     return session
 
 
@@ -676,3 +682,55 @@ def reminder_set(*, session: LiveSession, user: User, on: bool) -> bool:
         raise ValidationError(_("This session is over; there is nothing to remind you of."))
     SessionReminder.objects.get_or_create(session=session, user=user)
     return True
+
+
+def session_audience_notify(*, session_id: int) -> int:
+    """Tell everyone who may watch a session that just went live: subscribers of its
+    channel and ticket holders get an in-app notification and an email; people with
+    a reminder get the notification (their reminder email is sent separately).
+
+    Safe to run twice: each person is notified once per session (Notification key).
+    Returns how many people were newly notified.
+    """
+    from accounts.services import email_send_on_commit, notification_send
+    from livestream.tasks import live_now_email
+    from marketplace.models import Entitlement
+
+    session = (
+        LiveSession.objects.select_related("channel__creator", "required_tier", "course")
+        .filter(pk=session_id, status=Status.LIVE)
+        .first()
+    )
+    if session is None:
+        return 0
+    now = timezone.now()
+    holders = (
+        Entitlement.objects.filter(revoked_at__isnull=True, starts_at__lte=now)
+        .exclude(ends_at__lte=now)
+        .filter(
+            Q(tier__channel_id=session.channel_id)
+            | Q(live_session=session)
+            | (Q(course_id=session.course_id) if session.course_id else Q(pk__in=[]))
+        )
+        .values_list("user_id", flat=True)
+    )
+    reminded = set(
+        SessionReminder.objects.filter(session=session).values_list("user_id", flat=True)
+    )
+    candidates = (set(holders) | reminded) - {session.channel.creator.user_id}
+    notified = 0
+    for user in User.objects.filter(pk__in=candidates).order_by("pk"):
+        if not entitlement_check(user=user, live_session=session):
+            continue
+        with (
+            transaction.atomic(),
+            translation.override(user.preferred_language or settings.LANGUAGE_CODE),
+        ):
+            text = _("“%(title)s” is live now.") % {"title": session.title}
+            if notification_send(
+                user=user, key=f"live:{session.pk}", text=text, url=session.get_absolute_url()
+            ):
+                notified += 1
+                if user.pk not in reminded:
+                    email_send_on_commit(message=live_now_email(session=session, user=user))
+    return notified

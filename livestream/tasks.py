@@ -49,14 +49,25 @@ def _reminder_notify(*, reminder_id: int, session: LiveSession) -> bool:
 
 
 def _reminder_email(*, session: LiveSession, user) -> EmailMessage:
+    return live_now_email(session=session, user=user, reminder=True)
+
+
+def live_now_email(*, session: LiveSession, user, reminder: bool = False) -> EmailMessage:
+    """ "It is live now", in the user's language, for a reminder or for its audience."""
     with translation.override(user.preferred_language or settings.LANGUAGE_CODE):
         subject = _("Live now: %(title)s") % {"title": session.title}
+        why = (
+            _("You get this email because you asked to be reminded of this session.")
+            if reminder
+            else _("You get this email because your subscription or ticket lets you watch it.")
+        )
         body = _(
             "Hello %(name)s,\n\n"
             "“%(title)s” on %(channel)s has just started. Join the room:\n\n"
             "%(url)s\n\n"
-            "You get this email because you asked to be reminded of this session."
+            "%(why)s"
         ) % {
+            "why": why,
             "name": user.public_name,
             "title": session.title,
             "channel": session.channel.title,
@@ -84,3 +95,11 @@ def replay_build_task(session_id: int) -> bool:
     from livestream.video import replay_build
 
     return replay_build(session_id=session_id)
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=10, max_retries=5)
+def session_audience_notify_task(session_id: int) -> int:
+    """Enqueued on commit when a session goes live: notify who may watch it."""
+    from livestream.services import session_audience_notify
+
+    return session_audience_notify(session_id=session_id)
