@@ -371,3 +371,38 @@ def test_the_replay_page_lists_chapters_and_the_creator_can_hide_it(client, alic
     assert client.post(f"/studio/sessions/{session.pk}/replay/", {"hidden": "0"}).status_code in (
         302, 403, 404)  # fmt: skip
     assert LiveSession.objects.get(pk=session.pk).replay_hidden
+
+
+def test_an_encoder_that_reconnects_within_the_grace_period_keeps_the_session_live(
+    ingest, scheduled, alice, settings
+):
+    settings.VIDEO_RECONNECT_GRACE_SECONDS = 60
+    key = video.stream_key_rotate(creator=alice)
+    assert _push(ingest["port"], scheduled.pk, key, seconds=2).wait(timeout=20) == 0
+    assert _wait_for(lambda: not _status(scheduled).publishing)
+    assert _status(scheduled).status == "live"  # waiting for the encoder to come back
+    again = _push(ingest["port"], scheduled.pk, key, seconds=2)
+    assert _wait_for(lambda: _status(scheduled).publishing)
+    assert again.wait(timeout=20) == 0
+    assert _status(scheduled).status == "live"
+
+
+def test_a_refunded_viewer_gets_no_further_segment(client, alice_channel, bob):
+    from livestream.video_views import callback_token
+    from payments import services as payment_services
+
+    session = LiveSessionFactory(
+        channel=alice_channel, access="ticket", ticket_price_amount=500, ticket_currency="CNY"
+    )
+    payment_services.wallet_top_up_credit(
+        user=bob, amount=500, currency="CNY", payment_intent_id="pi_hls"
+    )
+    purchase = payment_services.purchase_with_wallet(buyer=bob, live_session=session)
+    url = f"/video/hls-access/?token={callback_token()}"
+    segment = f"/hls/{session.pk}/index-7.ts"
+    client.force_login(bob)
+    assert client.get(url, HTTP_X_ORIGINAL_URI=segment).status_code == 204
+    payment_services.purchase_refund(
+        purchase=purchase, amount=500, refunded_by=UserFactory(is_staff=True), expected_refunded=0
+    )
+    assert client.get(url, HTTP_X_ORIGINAL_URI=segment).status_code == 403
