@@ -8,17 +8,22 @@
 #   rooms   tests/benchmarks/bench_rooms.py: live room fan-out, N viewers on one uvicorn
 #           process against a plain `websockets` broadcast server (drops and re-creates
 #           zhiliao_bench_rooms, Redis db 11; var/bench/rooms.md)
+#   video   tests/benchmarks/bench_video.py: ffmpeg -> nginx-rtmp -> HLS behind the access
+#           check: publish to first playable playlist, latency behind live, segment
+#           requests/s against nginx without the check (drops and re-creates
+#           zhiliao_bench_video, Redis db 8; var/bench/video.md)
 #
-#   scripts/bench.sh [options]                             http, ledger, then rooms
-#   scripts/bench.sh --only http|ledger|rooms [options]    one of them
+#   scripts/bench.sh [options]                                 http, ledger, rooms, then video
+#   scripts/bench.sh --only http|ledger|rooms|video [options]  one of them
 #
 # With --only, any option goes to that script (see its --help), e.g.
 #   scripts/bench.sh --only http --duration 15 -c 64
 #   scripts/bench.sh --only ledger --mode threads --rounds 3
 #   scripts/bench.sh --only rooms --viewers 200,1000 --step-seconds 5
+#   scripts/bench.sh --only video --repeats 5 --latency-seconds 60
 # Without --only, only the options every script takes are accepted, and go to all:
-#   --quick, --duration N (whole seconds; rooms: seconds per rate step), --rounds N
-#   (rooms ignores it), --reuse-db
+#   --quick, --duration N (whole seconds; rooms: seconds per rate step; video: per wrk
+#   run), --rounds N (rooms ignores it), --reuse-db
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,8 +32,8 @@ if [ "${1:-}" = "--only" ]; then
   only="${2:-}"
   shift 2 || true
   case "$only" in
-    http | ledger | rooms) ;;
-    *) echo "usage: scripts/bench.sh [--only http|ledger|rooms] [options]" >&2; exit 2 ;;
+    http | ledger | rooms | video) ;;
+    *) echo "usage: scripts/bench.sh [--only http|ledger|rooms|video] [options]" >&2; exit 2 ;;
   esac
 else
   args=("$@")
@@ -41,7 +46,7 @@ else
         ;;
       *)
         echo "scripts/bench.sh: ${args[i]} is not taken by every benchmark;" \
-          "use --only http|ledger|rooms to pass it to one of them" >&2
+          "use --only http|ledger|rooms|video to pass it to one of them" >&2
         exit 2
         ;;
     esac
@@ -55,4 +60,5 @@ if [ -n "$only" ]; then
 fi
 .venv/bin/python -m tests.benchmarks.bench_http "$@"
 .venv/bin/python -m tests.benchmarks.bench_ledger "$@"
-exec .venv/bin/python -m tests.benchmarks.bench_rooms "$@"
+.venv/bin/python -m tests.benchmarks.bench_rooms "$@"
+exec .venv/bin/python -m tests.benchmarks.bench_video "$@"
