@@ -152,13 +152,14 @@ def playback_allowed(*, session_id: int, user, replay: bool = False) -> bool:
         not user.is_authenticated or session.channel.creator.user_id != user.pk
     ):
         return False
-    if replay:
-        is_owner = user.is_authenticated and session.channel.creator.user_id == user.pk
-        if session.replay_status != LiveSession.Replay.READY or (
-            session.replay_hidden and not is_owner
-        ):
-            return False
-    return services.room_role(session=session, user=user).can_watch
+    is_owner = user.is_authenticated and session.channel.creator.user_id == user.pk
+    if replay and session.replay_status != LiveSession.Replay.READY:
+        return False
+    if replay and session.replay_hidden and not is_owner:
+        return False
+    if is_owner:
+        return True
+    return services.viewer_may_watch(session=session, user=user)
 
 
 # --- replays -------------------------------------------------------------------------

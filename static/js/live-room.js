@@ -163,13 +163,20 @@
   const player = $("room-player");
   let hls = null;
   let videoRetry = null;
+  let videoAttempts = 0;
 
   function startVideo() {
     const replay = cfg.status === "ended" && cfg.replay_ready;
     if (!player || hls || (cfg.status !== "live" && !replay)) return;
     const url = replay ? cfg.vod_url : cfg.hls_url;
     clearTimeout(videoRetry);
-    const retry = () => { stopVideo(); videoRetry = setTimeout(startVideo, 3000); };
+    // The session goes live a moment before nginx writes the first playlist
+    // (about 2 s): retry soon, then back off.
+    const retry = () => {
+      stopVideo();
+      videoAttempts += 1;
+      videoRetry = setTimeout(startVideo, Math.min(5000, 500 * videoAttempts));
+    };
     if (window.Hls && window.Hls.isSupported()) {
       hls = new window.Hls({
         xhrSetup: (xhr) => { xhr.withCredentials = true; }, // the viewer's session cookie
@@ -177,6 +184,7 @@
       });
       hls.on(window.Hls.Events.ERROR, (_event, data) => { if (data.fatal) retry(); });
       hls.on(window.Hls.Events.MANIFEST_PARSED, () => {
+        videoAttempts = 0;
         player.hidden = false;
         $("room-video-state").hidden = true;
         player.play().catch(() => {});

@@ -255,13 +255,19 @@ def test_entitled_viewers_fetch_playlist_and_segments_others_get_403(
             encoder.wait()
 
 
-def test_hls_access_check_refuses_bad_paths_and_strangers(client, alice_channel, bob):
+def test_hls_access_check_refuses_bad_paths_and_strangers(
+    client, alice_channel, bob, django_assert_num_queries
+):
     from livestream.video_views import callback_token
 
     session = LiveSessionFactory(channel=alice_channel)
     url = f"/video/hls-access/?token={callback_token()}"
     client.force_login(bob)
-    ok = client.get(url, HTTP_X_ORIGINAL_URI=f"/hls/{session.pk}/index.m3u8")
+    # Asked for every playlist and segment, so kept small: the Django session and
+    # user, the live session with its channel, a ban (a free session needs no
+    # entitlement query, and moderator permissions are asked only when that fails).
+    with django_assert_num_queries(4):
+        ok = client.get(url, HTTP_X_ORIGINAL_URI=f"/hls/{session.pk}/index.m3u8")
     assert ok.status_code == 204
     for path in (f"/hls/{session.pk}/../1/index.m3u8", f"/hls/{session.pk}/a/b.ts",
                  f"/hls/{session.pk}/x.mp4", "/etc/passwd", ""):  # fmt: skip
