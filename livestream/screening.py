@@ -1,8 +1,8 @@
-"""Blocked-word screening for live chat, questions and tip messages.
+"""Screening for live chat, questions and tip messages, before anything is broadcast.
 
-A stop-gap until the moderation app supplies its rules: a configurable word list
-(`LIVESTREAM_BLOCKED_WORDS`). Latin words match whole words, case-insensitively;
-CJK terms match as substrings, since Chinese has no spaces between words.
+A configurable word list of the rooms' own (`LIVESTREAM_BLOCKED_WORDS`: Latin words
+match whole words, case-insensitively; CJK terms as substrings, since Chinese has no
+spaces between words), then the site's screening rules (moderation.screening).
 """
 
 import re
@@ -10,6 +10,8 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+
+from moderation import screening as moderation_screening
 
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
 
@@ -27,8 +29,21 @@ def _pattern(words: tuple[str, ...]) -> re.Pattern | None:
 
 
 def text_screen(text: str) -> str | None:
-    """None if the text may be published, else the reason to show its author."""
+    """None if the text may be published, else the reason to show its author.
+
+    The room's own word list first, then the site's screening (moderation app).
+    A live room cannot wait for a moderator: what screening would hold for review
+    is refused here, with the reason.
+    """
     pattern = _pattern(tuple(settings.LIVESTREAM_BLOCKED_WORDS))
     if pattern is not None and pattern.search(text):
         return _("Your message contains a word that is not allowed here. Please rephrase it.")
+    verdict = moderation_screening.text_screen(text)
+    if verdict.decision == moderation_screening.REFUSE:
+        return verdict.message
+    if verdict.decision == moderation_screening.HOLD:
+        return _(
+            "This can't be shown in a live room: it seems to contain contact details, "
+            "payment outside the platform, many links or a watched word."
+        )
     return None

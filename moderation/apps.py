@@ -2,6 +2,21 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
+def _terms_changed(sender, **kwargs):
+    from moderation.screening import terms_changed
+
+    terms_changed()
+
+
 class ModerationConfig(AppConfig):
     name = "moderation"
     verbose_name = _("Moderation")
+
+    def ready(self):
+        from django.db.models.signals import post_delete, post_save
+
+        from moderation.models import BlockedTerm
+
+        # Admin edits take effect on the next screened text, on every process.
+        for signal in (post_save, post_delete):
+            signal.connect(_terms_changed, sender=BlockedTerm, dispatch_uid=f"terms-{signal}")

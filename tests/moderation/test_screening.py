@@ -1,0 +1,87 @@
+"""Screening decisions on a table of examples, in Chinese and English."""
+
+import pytest
+
+from moderation.models import BlockedTerm
+from moderation.screening import HOLD, PUBLISH, REFUSE, text_screen
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def terms():
+    BlockedTerm.objects.create(term="idiot", mode="word", action="refuse")
+    BlockedTerm.objects.create(term="傻瓜", mode="substring", action="refuse")
+    BlockedTerm.objects.create(term="crypto signals", mode="word", action="hold")
+    BlockedTerm.objects.create(term="代写", mode="substring", action="hold")
+
+
+@pytest.mark.parametrize(
+    ("text", "decision", "reason"),
+    [
+        # Ordinary questions and chat are published.
+        ("How do I cancel an asyncio TaskGroup?", PUBLISH, None),
+        ("老师好，请问异步任务怎么取消？", PUBLISH, None),
+        ("See https://docs.python.org/3/library/asyncio.html for details", PUBLISH, None),
+        ("I paid 199 yuan for the course in 2024, worth it", PUBLISH, None),
+        ("The class was great", PUBLISH, None),
+        # Blocked terms: whole words in English, substrings in Chinese.
+        ("You idiot.", REFUSE, "blocked term: idiot"),
+        ("Idiotic question?", PUBLISH, None),  # whole word only
+        ("你这个傻瓜", REFUSE, "blocked term: 傻瓜"),
+        ("Join my crypto signals group", HOLD, "blocked term: crypto signals"),
+        ("论文代写，价格优惠", HOLD, "blocked term: 代写"),
+        # Contact details.
+        ("加我微信：abc_12345 详聊", HOLD, "contact details"),
+        ("call me at 138 1234 5678", HOLD, "contact details"),
+        ("电话13812345678", HOLD, "contact details"),
+        ("write to teacher.li@example.com", HOLD, "contact details"),
+        ("my telegram: wei_coach", HOLD, "contact details"),
+        # Payment outside the platform.
+        ("直接支付宝转账给我，便宜一半", HOLD, "off-platform payment"),
+        ("Pay me on PayPal and skip the fees", HOLD, "off-platform payment"),
+        # Link spam.
+        ("http://a.example http://b.example http://c.example", HOLD, "too many links"),
+        # Flooding.
+        ("aaaaaaaaaaaaaaaaaaaaaaaa", REFUSE, "repeated text"),
+        ("buy buy buy buy buy buy buy buy buy buy", REFUSE, "repeated text"),
+        ("哈哈哈哈哈哈哈哈哈哈哈哈哈哈", REFUSE, "repeated text"),
+    ],
+)
+def test_screening_decides(text, decision, reason):
+    verdict = text_screen(text)
+    assert verdict.decision == decision, verdict
+    if reason is not None:
+        assert reason in verdict.reasons
+        assert verdict.message
+    else:
+        assert verdict.reasons == ()
+
+
+def test_moderators_edit_the_list_in_the_admin_and_it_applies_at_once(admin_client):
+    assert text_screen("cheap essays here").decision == PUBLISH
+    response = admin_client.post(
+        "/admin/moderation/blockedterm/add/",
+        {"term": "cheap essays", "mode": "word", "action": "refuse", "active": "on"},
+    )
+    assert response.status_code == 302
+    assert text_screen("cheap essays here").decision == REFUSE
+    BlockedTerm.objects.filter(term="cheap essays").update(active=False)  # bypasses signals
+    term = BlockedTerm.objects.get(term="cheap essays")
+    term.save()  # an admin save: the cache is dropped
+    assert text_screen("cheap essays here").decision == PUBLISH
+
+
+def test_live_chat_refuses_what_screening_would_hold(alice_channel, bob):
+    from django.core.exceptions import ValidationError
+
+    from livestream import services
+    from tests.factories import LiveSessionFactory
+
+    session = LiveSessionFactory(channel=alice_channel)
+    with pytest.raises(ValidationError) as refused:
+        services.chat_post(session=session, user=bob, text="加我微信：abc_12345 详聊")
+    assert "can't be shown in a live room" in refused.value.messages[0]
+    with pytest.raises(ValidationError):
+        services.question_ask(session=session, user=bob, text="You idiot.")
+    assert services.chat_post(session=session, user=bob, text="老师好").seq == 1
