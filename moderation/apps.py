@@ -13,7 +13,11 @@ class ModerationConfig(AppConfig):
     verbose_name = _("Moderation")
 
     def ready(self):
-        from django.db.models.signals import post_delete, post_save
+        from django.db.models.signals import post_delete, post_migrate, post_save
+
+        from moderation.permissions import moderators_group_sync
+
+        post_migrate.connect(moderators_group_sync, sender=self, dispatch_uid="moderators-group")
 
         from moderation.models import BlockedTerm
 

@@ -9,7 +9,7 @@ so the demo obeys the same rules as real users.
 from datetime import timedelta
 
 from allauth.account.models import EmailAddress
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -19,6 +19,7 @@ from livestream.models import LiveSession
 from livestream.services import session_schedule
 from marketplace import services
 from marketplace.models import Category, PublicationStatus
+from moderation.permissions import MODERATORS_GROUP
 
 DEMO_PASSWORD = "demo-pass-2026"
 
@@ -507,13 +508,8 @@ class Command(BaseCommand):
 
         _user(*LEARNER)
         moderator = _user(*MODERATOR, is_staff=True)
-        moderators, _ = Group.objects.get_or_create(name="Moderators")
-        moderators.permissions.set(
-            Permission.objects.filter(
-                content_type__app_label__in=["marketplace", "livestream", "moderation"]
-            ).exclude(codename__startswith="delete_")
-        )
-        moderator.groups.add(moderators)
+        # The group and its permissions come from moderation.permissions (post-migrate).
+        moderator.groups.add(Group.objects.get(name=MODERATORS_GROUP))
 
         self.stdout.write(self.style.SUCCESS(f"Demo data ready: {created} new creators."))
         self.stdout.write(f"Demo logins (password {DEMO_PASSWORD}):")

@@ -1,0 +1,34 @@
+"""The "Moderators" group: exactly the admin permissions moderators need.
+
+They run live rooms and the blocked-term list, and look at (not edit) creators'
+public content. Nothing of `payments` or `djstripe`: moderators neither see payment
+data nor move money. The group is brought in line after every migrate.
+"""
+
+MODERATORS_GROUP = "Moderators"
+
+MODERATOR_PERMISSIONS = [
+    ("livestream", "moderate_room"),
+    ("livestream", "view_livesession"),
+    ("livestream", "view_roomevent"),
+    ("livestream", "view_question"),
+    ("livestream", "view_roomsanction"),
+    ("moderation", "view_blockedterm"),
+    ("moderation", "add_blockedterm"),
+    ("moderation", "change_blockedterm"),
+    ("moderation", "delete_blockedterm"),
+    ("marketplace", "view_creatorprofile"),
+    ("marketplace", "view_channel"),
+    ("marketplace", "view_course"),
+]
+
+
+def moderators_group_sync(**kwargs) -> None:
+    from django.contrib.auth.models import Group, Permission
+    from django.db.models import Q
+
+    group, _created = Group.objects.get_or_create(name=MODERATORS_GROUP)
+    wanted = Q(pk__in=[])
+    for app_label, codename in MODERATOR_PERMISSIONS:
+        wanted |= Q(content_type__app_label=app_label, codename=codename)
+    group.permissions.set(Permission.objects.filter(wanted))
