@@ -16,17 +16,18 @@ livestream.screening).
 """
 
 import re
+import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from django.core.cache import cache
 from django.utils.translation import gettext as _
 
 from moderation.models import BlockedTerm
 
 PUBLISH, HOLD, REFUSE = "publish", "hold", "refuse"
 LINK_LIMIT = 2
-_CACHE_KEY = "moderation:blocked-terms:v1"
+TERMS_TTL = 30.0  # seconds
+_loaded: dict = {"terms": None, "at": 0.0}
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
 
 _PHONE = re.compile(r"(?<!\d)(?:\+?86[\s-]?)?1[3-9]\d(?:[\s-]?\d){8}(?!\d)|\+\d[\d\s-]{8,}\d")
@@ -57,16 +58,24 @@ class Verdict:
 
 
 def _terms() -> list[tuple[str, str, str]]:
-    terms = cache.get(_CACHE_KEY)
-    if terms is None:
-        terms = list(BlockedTerm.objects.filter(active=True).values_list("term", "mode", "action"))
-        cache.set(_CACHE_KEY, terms, timeout=300)
-    return terms
+    """Active terms, kept in this process for TERMS_TTL seconds.
+
+    Not in the shared cache: screening runs on every chat message, and a chat must
+    keep working while Redis restarts. An edit applies at once in the process that
+    made it (terms_changed) and within TERMS_TTL everywhere else.
+    """
+    now = time.monotonic()
+    if _loaded["terms"] is None or now - _loaded["at"] > TERMS_TTL:
+        _loaded["terms"] = list(
+            BlockedTerm.objects.filter(active=True).values_list("term", "mode", "action")
+        )
+        _loaded["at"] = now
+    return _loaded["terms"]
 
 
 def terms_changed() -> None:
     """Called when moderators edit the list (signals in moderation.apps)."""
-    cache.delete(_CACHE_KEY)
+    _loaded["terms"] = None
 
 
 @lru_cache(maxsize=256)

@@ -84,10 +84,15 @@ def _reference_data(request):
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    """Rate-limit counters live in the cache; no test inherits another's."""
+    """Rate-limit counters live in the cache, blocked terms in a per-process copy;
+    no test inherits another's."""
+    from moderation.screening import terms_changed
+
     cache.clear()
+    terms_changed()
     yield
     cache.clear()
+    terms_changed()
 
 
 # --- personas: creator alice, subscriber bob, outsider charlie ---------------------------
