@@ -71,7 +71,6 @@ class LiveSession(models.Model):
         max_length=12, choices=Replay.choices, default=Replay.NONE, editable=False
     )
     replay_hidden = models.BooleanField(_("hide the replay"), default=False)
-    replay_duration = models.FloatField(null=True, blank=True, editable=False)  # seconds
     last_seq = models.PositiveBigIntegerField(default=0, editable=False)
     # Room settings the host changes live.
     slow_mode_seconds = models.PositiveSmallIntegerField(_("slow mode (seconds)"), default=0)
@@ -90,6 +89,11 @@ class LiveSession(models.Model):
 
     def get_absolute_url(self):
         return reverse("livestream:session_detail", kwargs={"pk": self.pk})
+
+    @property
+    def replay_duration(self) -> float:
+        """Seconds of replay: the recordings joined, as ffprobe measured them."""
+        return sum(d or 0 for d in self.recordings.values_list("duration", flat=True))
 
     @property
     def is_open(self) -> bool:

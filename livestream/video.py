@@ -45,16 +45,16 @@ def stream_key_rotate(*, creator: CreatorProfile) -> str:
     return key
 
 
-def _session_for_key(*, name: str, key: str) -> LiveSession:
-    """The session named by the stream, if `key` is its creator's current key."""
+def _session_for_key(*, name: str, key: str, lock: bool = True) -> LiveSession:
+    """The session named by the stream, if `key` is its creator's current key.
+
+    `lock` takes the session row's lock (the caller holds a transaction)."""
     if not name.isdigit() or not key:
         raise PermissionDenied("unknown stream")
-    session = (
-        LiveSession.objects.select_for_update(of=("self",))
-        .select_related("channel__creator")
-        .filter(pk=int(name))
-        .first()
-    )
+    sessions = LiveSession.objects.select_related("channel__creator")
+    if lock:
+        sessions = sessions.select_for_update(of=("self",))
+    session = sessions.filter(pk=int(name)).first()
     stored = (
         StreamKey.objects.filter(creator_id=session.channel.creator_id).first() if session else None
     )
@@ -112,8 +112,7 @@ def publish_still_allowed(*, name: str, key: str) -> bool:
     """nginx's on_update: False stops the stream (the key was rotated, the session
     ended or was cancelled)."""
     try:
-        with transaction.atomic():
-            session = _session_for_key(name=name, key=key)
+        session = _session_for_key(name=name, key=key, lock=False)  # a read: no lock
     except PermissionDenied:
         return False
     return session.status == LiveSession.Status.LIVE
@@ -247,10 +246,7 @@ def replay_build(*, session_id: int) -> bool:
         shutil.rmtree(work, ignore_errors=True)
         LiveSession.objects.filter(pk=session_id).update(replay_status=LiveSession.Replay.FAILED)
         raise
-    LiveSession.objects.filter(pk=session_id).update(
-        replay_status=LiveSession.Replay.READY,
-        replay_duration=sum(r.duration or 0 for r in recordings),
-    )
+    LiveSession.objects.filter(pk=session_id).update(replay_status=LiveSession.Replay.READY)
     return True
 
 

@@ -4,6 +4,7 @@ and nothing here logs the stream key (nginx sends it in the POST body)."""
 
 import hmac
 import re
+from functools import wraps
 from urllib.parse import parse_qs
 
 from django.conf import settings
@@ -23,8 +24,16 @@ def callback_token() -> str:
     )
 
 
-def _from_ingest(request) -> bool:
-    return hmac.compare_digest(request.GET.get("token", ""), callback_token())
+def ingest_only(view):
+    """Only nginx, which calls with the token in the URL, gets through (403 else)."""
+
+    @wraps(view)
+    def checked(request, *args, **kwargs):
+        if not hmac.compare_digest(request.GET.get("token", ""), callback_token()):
+            return HttpResponseForbidden("not the ingest server")
+        return view(request, *args, **kwargs)
+
+    return checked
 
 
 def _stream(request) -> tuple[str, str]:
@@ -41,9 +50,8 @@ def _ok():
 
 @csrf_exempt
 @require_POST
+@ingest_only
 def on_publish(request):
-    if not _from_ingest(request):
-        return HttpResponseForbidden("not the ingest server")
     name, key = _stream(request)
     try:
         video.publish_start(name=name, key=key)
@@ -55,9 +63,8 @@ def on_publish(request):
 
 @csrf_exempt
 @require_POST
+@ingest_only
 def on_publish_done(request):
-    if not _from_ingest(request):
-        return HttpResponseForbidden("not the ingest server")
     name, _key = _stream(request)
     video.publish_stop(name=name)
     return _ok()
@@ -65,9 +72,8 @@ def on_publish_done(request):
 
 @csrf_exempt
 @require_POST
+@ingest_only
 def on_update(request):
-    if not _from_ingest(request):
-        return HttpResponseForbidden("not the ingest server")
     name, key = _stream(request)
     if request.POST.get("call") == "update_publish" and not video.publish_still_allowed(
         name=name, key=key
@@ -82,10 +88,9 @@ _HLS_PATH = re.compile(
 )
 
 
+@ingest_only
 def hls_access(request):
     """nginx's auth_request for each playlist and segment: 204 lets it through."""
-    if not _from_ingest(request):
-        return HttpResponseForbidden("not the ingest server")
     uri = request.headers.get("X-Original-URI", "").split("?", 1)[0]
     match = _HLS_PATH.match(uri)
     if match is None:
@@ -100,8 +105,7 @@ def hls_access(request):
 
 @csrf_exempt
 @require_POST
+@ingest_only
 def on_record_done(request):
-    if not _from_ingest(request):
-        return HttpResponseForbidden("not the ingest server")
     video.recording_done(name=request.POST.get("name", ""), path=request.POST.get("path", ""))
     return _ok()

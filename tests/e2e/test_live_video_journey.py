@@ -3,7 +3,6 @@ real uvicorn whether to accept it; a learner opens the room and the video plays
 (its currentTime advances), every playlist and segment passing Django's access check.
 """
 
-import socket
 import subprocess
 
 import pytest
@@ -14,18 +13,12 @@ from livestream import video
 from livestream.management.commands.video_ingest import nginx_start as start_nginx
 from livestream.management.commands.video_ingest import nginx_stop, write_config
 from tests import asgi_servers
-from tests.asgi_servers import uvicorn_server
+from tests.asgi_servers import free_port, uvicorn_server
 from tests.factories import LiveSessionFactory, UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 static_root = asgi_servers.static_root  # a fixture
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_learner_watches_the_stream_play_in_the_room(
@@ -34,7 +27,7 @@ def test_learner_watches_the_stream_play_in_the_room(
     session = LiveSessionFactory(channel=alice_channel, title="Live with video")
     learner = UserFactory(email="viewer@example.com", display_name="Viewer")
     key = video.stream_key_rotate(creator=alice)
-    rtmp_port, hls_port = _free_port(), _free_port()
+    rtmp_port, hls_port = free_port(), free_port()
     env = {"VIDEO_HLS_URL": f"http://127.0.0.1:{hls_port}/hls"}
 
     with uvicorn_server(static_root, env_extra=env) as port:

@@ -4,7 +4,6 @@ nginx runs as an ordinary process with its files under the test's tmp dir and ca
 back the test's live server; ffmpeg pushes a generated test picture and tone.
 """
 
-import socket
 import subprocess
 import time
 import urllib.error
@@ -17,17 +16,12 @@ from livestream import video
 from livestream.management.commands.video_ingest import nginx_start, nginx_stop, write_config
 from livestream.models import LiveSession, RoomEvent
 from livestream.video_views import callback_token
+from tests.asgi_servers import free_port
 from tests.factories import LiveSessionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 FFMPEG = "/usr/bin/ffmpeg"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -38,7 +32,7 @@ def ingest(live_server, settings, tmp_path):
     settings.VIDEO_UPDATE_SECONDS = 1
     prefix = tmp_path / "nginx"
     settings.VIDEO_ROOT = str(prefix)
-    port, http_port = _free_port(), _free_port()
+    port, http_port = free_port(), free_port()
     config = write_config(
         prefix=prefix, rtmp_port=port, http_port=http_port, callback_base=live_server.url
     )
@@ -361,7 +355,7 @@ def test_the_replay_page_lists_chapters_and_the_creator_can_hide_it(client, alic
     )  # fmt: skip
     services.question_moderate(session=session, user=host, question_id=question.pk, action="answer")
     services.session_end(session=session, user=host)  # the build finds no file: no replay
-    LiveSession.objects.filter(pk=session.pk).update(replay_status="ready", replay_duration=600)
+    LiveSession.objects.filter(pk=session.pk).update(replay_status="ready")
 
     client.force_login(bob)
     page = client.get(f"/live/{session.pk}/").content.decode()
