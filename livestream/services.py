@@ -713,7 +713,7 @@ def session_audience_notify(*, session_id: int) -> int:
     Returns how many people were newly notified.
     """
     from accounts.services import email_send_on_commit, notification_send
-    from livestream.tasks import live_now_email
+    from livestream.emails import live_now_email
     from marketplace.models import Entitlement
 
     session = (

@@ -1,13 +1,11 @@
 """Background work of the live rooms: telling people a session has started."""
 
 from celery import shared_task
-from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db import OperationalError, transaction
-from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils import timezone
 
 from accounts.services import email_send_on_commit
+from livestream.emails import live_now_email
 from livestream.models import LiveSession, SessionReminder
 
 
@@ -44,41 +42,8 @@ def _reminder_notify(*, reminder_id: int, session: LiveSession) -> bool:
     if not claimed:
         return False
     user = SessionReminder.objects.select_related("user").get(pk=reminder_id).user
-    email_send_on_commit(message=_reminder_email(session=session, user=user))
+    email_send_on_commit(message=live_now_email(session=session, user=user, reminder=True))
     return True
-
-
-def _reminder_email(*, session: LiveSession, user) -> EmailMessage:
-    return live_now_email(session=session, user=user, reminder=True)
-
-
-def live_now_email(*, session: LiveSession, user, reminder: bool = False) -> EmailMessage:
-    """ "It is live now", in the user's language, for a reminder or for its audience."""
-    with translation.override(user.preferred_language or settings.LANGUAGE_CODE):
-        subject = _("Live now: %(title)s") % {"title": session.title}
-        why = (
-            _("You get this email because you asked to be reminded of this session.")
-            if reminder
-            else _("You get this email because your subscription or ticket lets you watch it.")
-        )
-        body = _(
-            "Hello %(name)s,\n\n"
-            "“%(title)s” on %(channel)s has just started. Join the room:\n\n"
-            "%(url)s\n\n"
-            "%(why)s"
-        ) % {
-            "why": why,
-            "name": user.public_name,
-            "title": session.title,
-            "channel": session.channel.title,
-            "url": settings.SITE_URL.rstrip("/") + session.get_absolute_url(),
-        }
-    return EmailMessage(
-        subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{subject}",
-        body=body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[user.email],
-    )
 
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=10, max_retries=5)
