@@ -32,7 +32,6 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -46,7 +45,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from tests.benchmarks.common import _admin_url, _cores, _pick, log
+from tests.benchmarks.common import (
+    _admin_url,
+    _cores,
+    _pick,
+    database_fresh,
+    free_port,
+    log,
+    md_table,
+    parse_wrk,
+    text_table,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT_DIR = ROOT / "var" / "bench"
@@ -222,24 +231,6 @@ def run(argv: list[str], env: dict[str, str], timeout: int = 900) -> None:
     subprocess.run(argv, cwd=ROOT, env=env, check=True, timeout=timeout)
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
-def recreate_database(database_url: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    admin, name = _admin_url(database_url)
-    with psycopg.connect(admin, autocommit=True, connect_timeout=10) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
 def db_sessions(database_url: str) -> int | None:
     """Connections ever opened to the database (pg_stat_database.sessions, PG 14+)."""
     import psycopg
@@ -276,36 +267,6 @@ class WrkResult:
     raw: str = field(repr=False, default="")
 
 
-_UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
-
-
-def _latency(text: str, pct: str) -> float:
-    m = re.search(rf"^\s*{pct}%\s+([\d.]+)(us|ms|s|m)\s*$", text, re.M)
-    return float(m.group(1)) * _UNIT_MS[m.group(2)] if m else float("nan")
-
-
-def parse_wrk(text: str) -> WrkResult:
-    rps = re.search(r"^Requests/sec:\s+([\d.]+)", text, re.M)
-    total = re.search(r"^\s*(\d+) requests in ", text, re.M)
-    errors = 0
-    sock = re.search(r"connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
-    if sock:
-        errors += sum(int(g) for g in sock.groups())
-    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
-    if non2xx:
-        errors += int(non2xx.group(1))
-    if not rps or not total:
-        raise RuntimeError(f"could not parse wrk output:\n{text}")
-    return WrkResult(
-        rps=float(rps.group(1)),
-        p50_ms=_latency(text, "50"),
-        p99_ms=_latency(text, "99"),
-        requests=int(total.group(1)),
-        errors=errors,
-        raw=text,
-    )
-
-
 def wrk(cfg: Config, url: str, seconds: int) -> WrkResult:
     assert urlsplit(url).hostname == HOST
     argv = [
@@ -313,7 +274,8 @@ def wrk(cfg: Config, url: str, seconds: int) -> WrkResult:
         "--timeout", "5s", "--latency", url,
     ]  # fmt: skip
     out = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60, check=True)
-    return parse_wrk(out.stdout)
+    f = parse_wrk(out.stdout)
+    return WrkResult(f.rps, f.p50_ms, f.p99_ms, f.requests, f.errors, raw=out.stdout)
 
 
 WRK = shutil.which("wrk") or ""
@@ -483,6 +445,10 @@ def _fmt_rows(rows: list[Row]) -> list[list[str]]:
 HEADERS = ["setup", "endpoint", "req/s", "p50", "p99", "vs bare", "errors"]
 
 
+def _left(headers: list[str]) -> set[int]:
+    return {i for i, h in enumerate(headers) if h in ("setup", "endpoint")}
+
+
 def cross_headers(cfg: Config) -> list[str]:
     return ["setup", "endpoint", "req/s", f"vs {cfg.setups[0]} (same endpoint)"]
 
@@ -497,24 +463,6 @@ def _cross_rows(rows: list[Row]) -> list[list[str]]:
             [row.setup, row.endpoint, f"{row.result.rps:.0f}", f"{row.result.rps / ref:.2f}x"]
         )
     return out
-
-
-def text_table(headers: list[str], rows: list[list[str]]) -> str:
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
-    right = {i for i, h in enumerate(headers) if h not in ("setup", "endpoint")}
-
-    def line(cells):
-        return "  ".join(
-            c.rjust(widths[i]) if i in right else c.ljust(widths[i]) for i, c in enumerate(cells)
-        )
-
-    return "\n".join([line(headers), line(["-" * w for w in widths]), *map(line, rows)])
-
-
-def md_table(headers: list[str], rows: list[list[str]]) -> str:
-    right = {i for i, h in enumerate(headers) if h not in ("setup", "endpoint")}
-    sep = ["---:" if i in right else "---" for i in range(len(headers))]
-    return "\n".join("| " + " | ".join(cells) + " |" for cells in [headers, sep, *rows])
 
 
 def report(cfg: Config, rows: list[Row], infos: dict[str, dict], started: datetime) -> str:
@@ -544,14 +492,14 @@ def report(cfg: Config, rows: list[Row], infos: dict[str, dict], started: dateti
         + (f" ({notes['catalogue API']})" if "catalogue API" in notes else "")
         + ".",
         "",
-        md_table(HEADERS, _fmt_rows(rows)),
+        md_table(HEADERS, _fmt_rows(rows), _left(HEADERS)),
         "",
         f"Target: catalogue page and API at least {TARGET_RATIO}x the bare view's req/s "
         "under the same server.",
         "",
         "## Set-ups against each other (same endpoint, same run)",
         "",
-        md_table(cross_headers(cfg), _cross_rows(rows)),
+        md_table(cross_headers(cfg), _cross_rows(rows), _left(cross_headers(cfg))),
         "",
     ]
     if conn_lines:
@@ -586,15 +534,10 @@ def base_environment(cfg: Config, static_root: str) -> dict[str, str]:
 
 
 def prepare_database(cfg: Config, env: dict[str, str]) -> None:
-    if cfg.reuse_db:
-        log(f"Reusing {cfg.database_url}")
-        return
-    log(f"Creating {cfg.database_url} (dropped first)")
-    recreate_database(cfg.database_url)
-    run([PY, "manage.py", "migrate", "--noinput", "-v0"], env)
-    log("Seeding: seed_demo + extra channels")
-    run([PY, "manage.py", "seed_demo"], env)
-    run([PY, "-m", "tests.benchmarks.bench_seed", "--channels", str(cfg.channels)], env)
+    if database_fresh(cfg.database_url, env, reuse=cfg.reuse_db):
+        log("Seeding: seed_demo + extra channels")
+        run([PY, "manage.py", "seed_demo"], env)
+        run([PY, "-m", "tests.benchmarks.bench_seed", "--channels", str(cfg.channels)], env)
 
 
 def main(argv=None) -> int:
@@ -620,9 +563,9 @@ def main(argv=None) -> int:
         shutil.rmtree(static_root, ignore_errors=True)
 
     print()
-    print(text_table(HEADERS, _fmt_rows(rows)))
+    print(text_table(HEADERS, _fmt_rows(rows), _left(HEADERS)))
     print()
-    print(text_table(cross_headers(cfg), _cross_rows(rows)))
+    print(text_table(cross_headers(cfg), _cross_rows(rows), _left(cross_headers(cfg))))
     for key, info in infos.items():
         if "db_connections_opened" in info:
             print(

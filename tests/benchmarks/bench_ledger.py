@@ -55,7 +55,6 @@ import resource
 import secrets
 import signal
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -66,7 +65,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from tests.benchmarks.common import _admin_url, _cores, _pick, log
+from tests.benchmarks.common import (
+    _admin_url,
+    _cores,
+    _pick,
+    log,
+    md_table,
+    migrate,
+    recreate_database,
+    text_table,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT_DIR = ROOT / "var" / "bench"
@@ -207,16 +215,13 @@ def prepare_database(cfg: Config, env: dict[str, str]) -> None:
     import psycopg
     from psycopg import sql
 
+    if cfg.reuse_db:
+        log(f"Reusing {cfg.database_url}")
+    else:
+        log(f"Creating {cfg.database_url} (dropped first)")
+        recreate_database(cfg.database_url)
     admin, name = _admin_url(cfg.database_url)
     with psycopg.connect(admin, autocommit=True, connect_timeout=10) as conn:
-        if cfg.reuse_db:
-            log(f"Reusing {cfg.database_url}")
-        else:
-            log(f"Creating {cfg.database_url} (dropped first)")
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
         # Per-function timings (the balance trigger) for the sessions opened from now on.
         try:
             conn.execute(
@@ -225,13 +230,7 @@ def prepare_database(cfg: Config, env: dict[str, str]) -> None:
         except psycopg.Error as exc:
             log(f"track_functions not set ({exc.sqlstate}): no trigger timings")
     if not cfg.reuse_db:
-        subprocess.run(
-            [PY, "manage.py", "migrate", "--noinput", "-v0"],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            timeout=900,
-        )
+        migrate(env)
 
 
 def setup_django(env: dict[str, str]) -> None:
@@ -790,24 +789,6 @@ def _left(headers: list[str]) -> set[int]:
     return {i for i, h in enumerate(headers) if h in ("run", "what")}
 
 
-def text_table(headers: list[str], rows: list[list[str]]) -> str:
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
-    left = _left(headers)
-
-    def line(cells):
-        return "  ".join(
-            c.ljust(widths[i]) if i in left else c.rjust(widths[i]) for i, c in enumerate(cells)
-        )
-
-    return "\n".join([line(headers), line(["-" * w for w in widths]), *map(line, rows)])
-
-
-def md_table(headers: list[str], rows: list[list[str]]) -> str:
-    left = _left(headers)
-    sep = ["---" if i in left else "---:" for i in range(len(headers))]
-    return "\n".join("| " + " | ".join(cells) + " |" for cells in [headers, sep, *rows])
-
-
 def report(
     cfg: Config, ms: list[Measurement], started: datetime, invariants: str, errors: list[str]
 ) -> str:
@@ -832,7 +813,7 @@ def report(
         "row per transaction in autocommit, through Django's connection. `vs ref` = ops/s "
         "divided by the reference's ops/s at the same concurrency.",
         "",
-        md_table(MAIN_HEADERS, _main_rows(ms)),
+        md_table(MAIN_HEADERS, _main_rows(ms), _left(MAIN_HEADERS)),
         "",
         "## Where the time goes (per operation, measured phase)",
         "",
@@ -844,7 +825,7 @@ def report(
         f"busy` = the whole machine's (all processes, other tenants too; of {cfg.cores}), "
         "over the run including warm-up.",
         "",
-        md_table(COST_HEADERS, _cost_rows(ms)),
+        md_table(COST_HEADERS, _cost_rows(ms), _left(COST_HEADERS)),
         "",
     ]
     if cfg.rounds > 1:
@@ -946,9 +927,9 @@ def main(argv=None) -> int:
     verdict = "ok" if not problems else "FAILED"
 
     print()
-    print(text_table(MAIN_HEADERS, _main_rows(measurements)))
+    print(text_table(MAIN_HEADERS, _main_rows(measurements), _left(MAIN_HEADERS)))
     print()
-    print(text_table(COST_HEADERS, _cost_rows(measurements)))
+    print(text_table(COST_HEADERS, _cost_rows(measurements), _left(COST_HEADERS)))
     print()
     if cfg.rounds > 1:
         for m in measurements:

@@ -62,7 +62,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from tests.benchmarks.common import _admin_url, _cores, _pick, log
+from tests.benchmarks.common import (
+    _cores,
+    _pick,
+    database_fresh,
+    free_port,
+    log,
+    md_table,
+    text_table,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT_DIR = ROOT / "var" / "bench"
@@ -192,26 +200,6 @@ def environment(cfg: Config, run_id: str, static_root: str) -> dict[str, str]:
     return env
 
 
-def prepare_database(cfg: Config, env: dict[str, str]) -> None:
-    import psycopg
-    from psycopg import sql
-
-    if cfg.reuse_db:
-        log(f"Reusing {cfg.database_url}")
-        return
-    log(f"Creating {cfg.database_url} (dropped first)")
-    admin, name = _admin_url(cfg.database_url)
-    with psycopg.connect(admin, autocommit=True, connect_timeout=10) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    subprocess.run(
-        [PY, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True,
-        timeout=900,
-    )  # fmt: skip
-
-
 def seed(env: dict[str, str], run_id: str, viewers: int) -> tuple[int, dict]:
     """The host's live session and logged-in viewers; returns (session id, cookies)."""
     os.environ.update(env)
@@ -300,12 +288,6 @@ def seed(env: dict[str, str], run_id: str, viewers: int) -> tuple[int, dict]:
 
 
 # --- servers ---------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
 
 
 class Server:
@@ -607,25 +589,6 @@ def target_lines(results: list[dict]) -> list[str]:
     return lines
 
 
-def text_table(headers: list[str], rows: list[list[str]]) -> str:
-    widths = [
-        max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)
-    ]
-    left = {0}
-
-    def line(cells):
-        return "  ".join(
-            c.ljust(widths[i]) if i in left else c.rjust(widths[i]) for i, c in enumerate(cells)
-        )
-
-    return "\n".join([line(headers), line(["-" * w for w in widths]), *map(line, rows)])
-
-
-def md_table(headers: list[str], rows: list[list[str]]) -> str:
-    sep = ["---" if i == 0 else "---:" for i in range(len(headers))]
-    return "\n".join("| " + " | ".join(cells) + " |" for cells in [headers, sep, *rows])
-
-
 def report(cfg: Config, results: list[dict], started: datetime, load_at_start: str) -> str:
     steps = [r for r in results if r.get("kind") == "steps"]
     checks = [r for r in results if r.get("kind") == "check"]
@@ -727,7 +690,7 @@ def main(argv=None) -> int:
         static_root = os.path.join(workdir, "static")
         os.makedirs(static_root)
         env = environment(cfg, run_id, static_root)
-        prepare_database(cfg, env)
+        database_fresh(cfg.database_url, env, reuse=cfg.reuse_db)
         need = max([*cfg.viewers, CHECK_VIEWERS])
         log(f"Seeding a live session, its host and {need} logged-in viewers (run {run_id})")
         session_id, cookies = seed(env, run_id, need)

@@ -56,7 +56,6 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -70,7 +69,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from tests.benchmarks.common import _admin_url, _cores, _pick, log
+from tests.benchmarks.common import (
+    _admin_url,
+    _cores,
+    _pick,
+    database_fresh,
+    free_port,
+    log,
+    md_table,
+    parse_wrk,
+    text_table,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT_DIR = ROOT / "var" / "bench"
@@ -204,26 +213,6 @@ def environment(cfg: Config, run_id: str, static_root: str, video_root: Path) ->
     return env
 
 
-def prepare_database(cfg: Config, env: dict[str, str]) -> None:
-    import psycopg
-    from psycopg import sql
-
-    if cfg.reuse_db:
-        log(f"Reusing {cfg.database_url}")
-        return
-    log(f"Creating {cfg.database_url} (dropped first)")
-    admin, name = _admin_url(cfg.database_url)
-    with psycopg.connect(admin, autocommit=True, connect_timeout=10) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    subprocess.run(
-        [PY, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True,
-        timeout=900,
-    )  # fmt: skip
-
-
 @dataclass
 class Seeded:
     session_ids: list[int]
@@ -321,12 +310,6 @@ def session_publishing(session_id: int) -> bool:
 
 
 # --- processes ------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
 
 
 def get(url: str, cookie: str | None = None, timeout: float = 5, headers=None) -> tuple[int, bytes]:
@@ -797,33 +780,6 @@ class WrkResult:
     commits: int | None = None
 
 
-_UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
-_UNIT_MIB = {"B": 1 / 2**20, "KB": 1 / 2**10, "MB": 1.0, "GB": 2**10}
-
-
-def _latency(text: str, pct: str) -> float:
-    m = re.search(rf"^\s*{pct}%\s+([\d.]+)(us|ms|s|m)\s*$", text, re.M)
-    return float(m.group(1)) * _UNIT_MS[m.group(2)] if m else float("nan")
-
-
-def parse_wrk(text: str) -> tuple[float, float, float, int, int, float]:
-    rps = re.search(r"^Requests/sec:\s+([\d.]+)", text, re.M)
-    total = re.search(r"^\s*(\d+) requests in ", text, re.M)
-    transfer = re.search(r"^Transfer/sec:\s+([\d.]+)(B|KB|MB|GB)", text, re.M)
-    errors = 0
-    sock = re.search(r"connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
-    if sock:
-        errors += sum(int(g) for g in sock.groups())
-    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
-    if non2xx:
-        errors += int(non2xx.group(1))
-    if not rps or not total:
-        raise RuntimeError(f"could not parse wrk output:\n{text}")
-    mib = float(transfer.group(1)) * _UNIT_MIB[transfer.group(2)] if transfer else float("nan")
-    return (float(rps.group(1)), _latency(text, "50"), _latency(text, "99"),
-            int(total.group(1)), errors, mib)  # fmt: skip
-
-
 def wrk(cfg: Config, url: str, headers: dict[str, str], seconds: int, watch: dict) -> WrkResult:
     assert urlsplit(url).hostname == HOST
     argv = [WRK, f"-t{cfg.threads}", f"-c{cfg.connections}", f"-d{seconds}s", "--timeout", "5s",
@@ -834,8 +790,9 @@ def wrk(cfg: Config, url: str, headers: dict[str, str], seconds: int, watch: dic
     before = {k: cpu_seconds(f()) for k, f in watch.items()}
     out = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60, check=True)
     after = {k: cpu_seconds(f()) for k, f in watch.items()}
-    rps, p50, p99, requests, errors, mib = parse_wrk(out.stdout)
-    return WrkResult(rps, p50, p99, requests, errors, mib, {k: after[k] - before[k] for k in after})
+    f = parse_wrk(out.stdout)
+    cpu = {k: after[k] - before[k] for k in after}
+    return WrkResult(f.rps, f.p50_ms, f.p99_ms, f.requests, f.errors, f.mib_per_s, cpu)
 
 
 def newest_segment(nginx: Nginx, session_id: int, cookie: str) -> str:
@@ -1041,25 +998,6 @@ def summary_rows(startups: list[dict], cases: list[dict], seg: dict | None) -> l
     return rows
 
 
-def text_table(headers: list[str], rows: list[list[str]]) -> str:
-    rows = [[c.replace("**", "") for c in r] for r in rows]
-    widths = [
-        max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)
-    ]
-
-    def line(cells):
-        return "  ".join(
-            c.ljust(widths[i]) if i == 0 else c.rjust(widths[i]) for i, c in enumerate(cells)
-        )
-
-    return "\n".join([line(headers), line(["-" * w for w in widths]), *map(line, rows)])
-
-
-def md_table(headers: list[str], rows: list[list[str]]) -> str:
-    sep = ["---" if i == 0 else "---:" for i in range(len(headers))]
-    return "\n".join("| " + " | ".join(cells) + " |" for cells in [headers, sep, *rows])
-
-
 def report(cfg: Config, started: datetime, load: str, startups: list[dict], cases: list[dict],
            seg: dict | None, settings_seen: dict) -> str:  # fmt: skip
     lat = cases[0]
@@ -1178,7 +1116,7 @@ def main(argv=None) -> int:
     cases: list[dict] = []
     seg = None
     try:
-        prepare_database(cfg, env)
+        database_fresh(cfg.database_url, env, reuse=cfg.reuse_db)
         django_setup(env)
         sessions = cfg.repeats + 2
         log(f"Seeding a creator, {sessions} free sessions and a logged-in learner")

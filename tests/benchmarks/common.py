@@ -1,6 +1,12 @@
 """Helpers shared by the benchmark scripts."""
 
 import os
+import re
+import socket
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 
@@ -26,3 +32,114 @@ def _admin_url(database_url: str) -> tuple[str, str]:
 
 def log(msg: str) -> None:
     print(f"==> {msg}", flush=True)
+
+
+# --- databases, ports ----------------------------------------------------------------
+
+HOST = "127.0.0.1"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def recreate_database(database_url: str) -> None:
+    """Drop (forcing out old sessions) and create the benchmark's own database."""
+    import psycopg
+    from psycopg import sql
+
+    admin, name = _admin_url(database_url)
+    with psycopg.connect(admin, autocommit=True, connect_timeout=10) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def migrate(env: dict[str, str]) -> None:
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
+        cwd=ROOT, env=env, check=True, timeout=900,
+    )  # fmt: skip
+
+
+def database_fresh(database_url: str, env: dict[str, str], *, reuse: bool) -> bool:
+    """A migrated, empty database, unless `reuse`. Returns whether it was made anew."""
+    if reuse:
+        log(f"Reusing {database_url}")
+        return False
+    log(f"Creating {database_url} (dropped first)")
+    recreate_database(database_url)
+    migrate(env)
+    return True
+
+
+# --- wrk -------------------------------------------------------------------------------
+
+_UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+_UNIT_MIB = {"B": 1 / 2**20, "KB": 1 / 2**10, "MB": 1.0, "GB": 2**10}
+
+
+@dataclass
+class WrkFigures:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    requests: int
+    errors: int  # socket errors + non-2xx/3xx responses
+    mib_per_s: float
+
+
+def _latency(text: str, pct: str) -> float:
+    m = re.search(rf"^\s*{pct}%\s+([\d.]+)(us|ms|s|m)\s*$", text, re.M)
+    return float(m.group(1)) * _UNIT_MS[m.group(2)] if m else float("nan")
+
+
+def parse_wrk(text: str) -> WrkFigures:
+    """The figures of `wrk --latency` output."""
+    rps = re.search(r"^Requests/sec:\s+([\d.]+)", text, re.M)
+    total = re.search(r"^\s*(\d+) requests in ", text, re.M)
+    transfer = re.search(r"^Transfer/sec:\s+([\d.]+)(B|KB|MB|GB)", text, re.M)
+    errors = 0
+    sock = re.search(r"connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
+    if sock:
+        errors += sum(int(g) for g in sock.groups())
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    if non2xx:
+        errors += int(non2xx.group(1))
+    if not rps or not total:
+        raise RuntimeError(f"could not parse wrk output:\n{text}")
+    mib = float(transfer.group(1)) * _UNIT_MIB[transfer.group(2)] if transfer else float("nan")
+    return WrkFigures(
+        rps=float(rps.group(1)),
+        p50_ms=_latency(text, "50"),
+        p99_ms=_latency(text, "99"),
+        requests=int(total.group(1)),
+        errors=errors,
+        mib_per_s=mib,
+    )
+
+
+# --- tables ------------------------------------------------------------------------------
+
+
+def text_table(headers: list[str], rows: list[list[str]], left=frozenset({0})) -> str:
+    """A plain-text table: the columns in `left` left-aligned, the rest right-aligned.
+    Markdown bold (**x**) is dropped."""
+    rows = [[c.replace("**", "") for c in r] for r in rows]
+    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
+
+    def line(cells):
+        return "  ".join(
+            c.ljust(widths[i]) if i in left else c.rjust(widths[i]) for i, c in enumerate(cells)
+        )
+
+    return "\n".join([line(headers), line(["-" * w for w in widths]), *map(line, rows)])
+
+
+def md_table(headers: list[str], rows: list[list[str]], left=frozenset({0})) -> str:
+    sep = ["---" if i in left else "---:" for i in range(len(headers))]
+    return "\n".join("| " + " | ".join(cells) + " |" for cells in [headers, sep, *rows])
