@@ -669,7 +669,7 @@ def check_invariants(
     from django.db import connection
 
     from payments.models import LedgerAccount, LedgerTransaction, Tip
-    from payments.services import wallet_balance
+    from payments.selectors import wallet_balance
 
     problems: list[str] = []
 
