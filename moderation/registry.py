@@ -1,0 +1,54 @@
+"""Which kinds of content moderation looks after, and how it reads and switches them.
+
+Each app registers its public content once (in its `AppConfig.ready`):
+
+    moderation.registry.register(
+        Thread,
+        text=lambda t: f"{t.title}\n{t.body}",
+        author=lambda t: t.author,
+        url=lambda t: t.get_absolute_url(),
+        set_visible=thread_set_visible,       # service: show (True) or hide (False)
+    )
+
+The review queue, reports and appeals only ever go through these functions, so they
+work for every registered kind alike and never need to know the model.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db.models import Model
+
+
+@dataclass(frozen=True)
+class Moderated:
+    text: Callable[[Model], str]  # everything the public sees, as plain text
+    author: Callable[[Model], Model]  # the user who wrote it
+    url: Callable[[Model], str]  # where it is shown in context
+    set_visible: Callable[[Model, bool], None]  # a service that shows or hides it
+
+
+_registry: dict[type[Model], Moderated] = {}
+
+
+def register(
+    model: type[Model],
+    *,
+    text: Callable[[Model], str],
+    author: Callable[[Model], Model],
+    url: Callable[[Model], str],
+    set_visible: Callable[[Model, bool], None],
+) -> None:
+    _registry[model] = Moderated(text=text, author=author, url=url, set_visible=set_visible)
+
+
+def adapter_for(obj_or_model) -> Moderated:
+    model = obj_or_model if isinstance(obj_or_model, type) else type(obj_or_model)
+    try:
+        return _registry[model._meta.concrete_model]
+    except KeyError:
+        raise LookupError(f"{model.__name__} is not registered with moderation") from None
+
+
+def registered_models() -> list[type[Model]]:
+    return list(_registry)
