@@ -70,6 +70,13 @@ class LedgerTransaction(models.Model):
         PAYOUT_REQUEST = "payout_request", _("Payout requested")
         PAYOUT = "payout", _("Payout")
         PAYOUT_REJECTED = "payout_rejected", _("Payout rejected")
+        # Paid questions (qa) and paid live-room priority questions (livestream):
+        # wallet -> escrow when asked, escrow -> earnings when answered, escrow ->
+        # wallet when declined, expired or left unanswered.
+        ESCROW_HOLD = "escrow_hold", _("Held in escrow")
+        ESCROW_RELEASE = "escrow_release", _("Released from escrow")
+        ESCROW_REFUND = "escrow_refund", _("Refunded from escrow")
+        UNLOCK = "unlock", _("Answer unlock")
 
     kind = models.CharField(max_length=32, choices=Kind.choices)
     # Unique: a replayed webhook or a double click finds the first posting instead
