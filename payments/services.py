@@ -793,3 +793,80 @@ def payments_settle_stale(*, older_than: timedelta = timedelta(hours=1)) -> int:
                 failure_message=_("The payment was not completed."),
             )
     return closed
+
+
+# --- escrow ------------------------------------------------------------------------
+# Money held for a promise: a paid question until it is answered. One platform-wide
+# escrow account per currency; every movement names what it is for in its key, so a
+# retried job or a double click cannot move the same money twice.
+
+
+def escrow_hold(
+    *, payer: User, amount: int, currency: str, key: str, reference: tuple[str, str], memo: str
+):
+    """Wallet -> escrow. Raises ValidationError (nothing moved) if the wallet is short."""
+    validate_amount(amount=amount, currency=currency)
+    try:
+        return ledger.post(
+            kind=LedgerTransaction.Kind.ESCROW_HOLD,
+            idempotency_key=f"escrow-hold:{key}",
+            reference_type=reference[0],
+            reference_id=reference[1],
+            legs=[
+                Leg(ledger.account_get(kind=Kind.WALLET, currency=currency, owner=payer), -amount),
+                Leg(ledger.account_get(kind=Kind.ESCROW, currency=currency), amount),
+            ],
+            memo=memo,
+        )
+    except ledger.InsufficientFunds as exc:
+        raise ValidationError(
+            {
+                "amount": _("Your wallet does not hold enough. %(detail)s")
+                % {"detail": exc.messages[0]}
+            }
+        ) from exc
+
+
+def escrow_release(
+    *,
+    payee: User,
+    amount: int,
+    currency: str,
+    income: str,
+    key: str,
+    reference: tuple[str, str],
+    memo: str,
+):
+    """Escrow -> the payee's earnings, minus the platform fee for this kind of income."""
+    fee = platform_fee(amount=amount, income=income)
+    legs = [
+        Leg(ledger.account_get(kind=Kind.ESCROW, currency=currency), -amount),
+        Leg(ledger.account_get(kind=Kind.EARNINGS, currency=currency, owner=payee), amount - fee),
+    ]
+    if fee:
+        legs.append(Leg(ledger.account_get(kind=Kind.PLATFORM_REVENUE, currency=currency), fee))
+    return ledger.post(
+        kind=LedgerTransaction.Kind.ESCROW_RELEASE,
+        idempotency_key=f"escrow-release:{key}",
+        reference_type=reference[0],
+        reference_id=reference[1],
+        legs=legs,
+        memo=memo,
+    )
+
+
+def escrow_refund(
+    *, payer: User, amount: int, currency: str, key: str, reference: tuple[str, str], memo: str
+):
+    """Escrow -> back to the payer's wallet, in full."""
+    return ledger.post(
+        kind=LedgerTransaction.Kind.ESCROW_REFUND,
+        idempotency_key=f"escrow-refund:{key}",
+        reference_type=reference[0],
+        reference_id=reference[1],
+        legs=[
+            Leg(ledger.account_get(kind=Kind.ESCROW, currency=currency), -amount),
+            Leg(ledger.account_get(kind=Kind.WALLET, currency=currency, owner=payer), amount),
+        ],
+        memo=memo,
+    )
