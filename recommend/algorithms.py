@@ -1,0 +1,452 @@
+"""Recommendation algorithms: pure numpy/scipy/scikit-learn/implicit, no Django.
+
+Every model works in one item space: `interactions` is a users x items CSR matrix of
+(already weighted, already time-decayed) implicit feedback. `Model.scores(user_rows)`
+scores any history in that item space, including users never seen at fit time, so the
+caller can refresh lists for new users without refitting.
+
+Models (`model_fit(name, ...)`):
+
+- ``popularity``: how many users touched each item (the cold-start fallback).
+- ``itemknn``: item-item cosine on the binarised interactions, k nearest kept.
+- ``ease``: Steck's EASE^R (closed-form item-item regression, 2019).
+- ``als``: implicit-feedback ALS (Hu, Koren & Volinsky 2008) via `implicit`.
+- ``content``: TF-IDF item vectors (recommend/text.py); profile = weighted sum of the
+  user's item vectors, scored by cosine.
+- ``blend``: the shipped model. A collaborative part (EASE by default, chosen by
+  measurement: see recommend/evaluation.py) plus content similarity plus popularity,
+  each normalised per user, with weights that move from popularity to CF as the user's
+  history grows (cold start), and with content standing in for the CF score of items
+  that nobody has interacted with yet (new items the CF cannot see).
+
+The defaults in `DEFAULTS` were tuned on validation splits carved out of the training
+data (never the test split); see recommend/evaluation.py `tune_blend`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+MODEL_NAMES = ("popularity", "itemknn", "ease", "als", "content", "blend")
+
+# Defaults for every model's parameters; model_fit(**params) overrides them.
+DEFAULTS: dict[str, dict] = {
+    "popularity": {},
+    "itemknn": {"k": 100, "shrink": 10.0, "binary": True},
+    "ease": {"lam": 250.0, "binary": True},
+    "als": {
+        "factors": 64,
+        "regularization": 0.05,
+        "alpha": 2.0,
+        "iterations": 15,
+        "num_threads": 2,
+        "random_state": 42,
+    },
+    "content": {"min_df": 1, "max_features": 50_000},
+    "blend": {
+        "cf": "ease",  # which collaborative model carries the warm users
+        "w_content": 0.05,  # content weight for a user with a long history
+        "w_pop": 0.0,  # popularity weight for a user with a long history
+        "cold_k": 3.0,  # history size at which CF and popularity weigh the same
+        "new_item_weight": 0.5,  # how much content stands in for CF on unseen items
+        "similar_content": 0.3,  # share of content in "similar items"
+    },
+}
+
+
+def _params(name: str, overrides: dict) -> dict:
+    if name not in DEFAULTS:
+        raise ValueError(f"unknown model {name!r}; choose one of {', '.join(MODEL_NAMES)}")
+    out = dict(DEFAULTS[name])
+    for key, value in overrides.items():
+        if key in out or name == "blend" and key.startswith("cf_"):
+            out[key] = value
+        else:
+            raise ValueError(f"model {name!r} takes no parameter {key!r}")
+    return out
+
+
+def _csr(matrix, n_items: int | None = None) -> sp.csr_matrix:
+    matrix = sp.csr_matrix(matrix, dtype=np.float32)
+    if n_items is not None and matrix.shape[1] != n_items:
+        raise ValueError(f"user rows have {matrix.shape[1]} items, the model {n_items}")
+    matrix.sum_duplicates()
+    matrix.eliminate_zeros()
+    return matrix
+
+
+def _binary(matrix: sp.csr_matrix) -> sp.csr_matrix:
+    out = matrix.copy()
+    out.data = np.ones_like(out.data)
+    return out
+
+
+def _row_scale(scores: np.ndarray) -> np.ndarray:
+    """Each row divided by its largest absolute value (rows of zeros stay zero)."""
+    top = np.abs(scores).max(axis=1, keepdims=True)
+    top[top == 0] = 1.0
+    return scores / top
+
+
+def _top_similar(column: np.ndarray, item: int, n: int) -> list[tuple[int, float]]:
+    column = np.asarray(column, dtype=np.float32).ravel().copy()
+    column[item] = -np.inf
+    n = min(n, len(column) - 1)
+    if n <= 0:
+        return []
+    idx = np.argpartition(-column, n - 1)[:n]
+    idx = idx[np.argsort(-column[idx], kind="stable")]
+    return [(int(i), float(column[i])) for i in idx if np.isfinite(column[i]) and column[i] > 0]
+
+
+def cosine_item_similarity(interactions: sp.csr_matrix, shrink: float = 0.0) -> np.ndarray:
+    """Dense items x items cosine similarity of the item columns, diagonal zero."""
+    x = interactions.tocsc()
+    gram = (x.T @ x).toarray().astype(np.float32)
+    norms = np.sqrt(np.diag(gram)).astype(np.float32)
+    denom = np.outer(norms, norms) + np.float32(shrink)
+    denom[denom == 0] = 1.0
+    sim = gram / denom
+    np.fill_diagonal(sim, 0.0)
+    return sim
+
+
+@dataclass
+class Model:
+    """A fitted model. `scores` for users x items, `similar` for one item."""
+
+    name: str
+    n_items: int
+    params: dict = field(default_factory=dict)
+    fit_seconds: float = 0.0
+
+    def scores(self, user_rows: sp.csr_matrix) -> np.ndarray:
+        raise NotImplementedError
+
+    def similar(self, item: int, n: int) -> list[tuple[int, float]]:
+        raise NotImplementedError
+
+    def _check_item(self, item: int) -> None:
+        if not 0 <= item < self.n_items:
+            raise IndexError(f"item {item} is outside 0..{self.n_items - 1}")
+
+
+class Popularity(Model):
+    def fit(self, x: sp.csr_matrix, **_):
+        counts = np.asarray(_binary(x).sum(axis=0)).ravel().astype(np.float32)
+        self.counts = counts
+        top = counts.max() if counts.size and counts.max() > 0 else 1.0
+        self.normalised = (counts / top).astype(np.float32)
+        self.item_similarity = None
+        return self
+
+    def scores(self, user_rows):
+        user_rows = _csr(user_rows, self.n_items)
+        return np.tile(self.normalised, (user_rows.shape[0], 1))
+
+    def similar(self, item, n):
+        self._check_item(item)
+        return _top_similar(self.normalised, item, n)
+
+
+class ItemKNN(Model):
+    def fit(self, x: sp.csr_matrix, **_):
+        p = self.params
+        data = _binary(x) if p["binary"] else x
+        sim = cosine_item_similarity(data, shrink=p["shrink"])
+        k = int(p["k"])
+        if 0 < k < sim.shape[0] - 1:
+            # keep the k largest per column: the neighbours of item j that vote for j
+            drop = np.argpartition(-sim, k, axis=0)[k:, :]
+            np.put_along_axis(sim, drop, 0.0, axis=0)
+        self.sim = sim
+        self.binary = p["binary"]
+        return self
+
+    def scores(self, user_rows):
+        user_rows = _csr(user_rows, self.n_items)
+        if self.binary:
+            user_rows = _binary(user_rows)
+        return np.asarray(user_rows @ self.sim, dtype=np.float32)
+
+    def similar(self, item, n):
+        self._check_item(item)
+        return _top_similar(self.sim[item], item, n)
+
+
+class EASE(Model):
+    def fit(self, x: sp.csr_matrix, **_):
+        p = self.params
+        data = _binary(x) if p["binary"] else x
+        x64 = data.tocsc().astype(np.float64)
+        gram = (x64.T @ x64).toarray()
+        gram[np.diag_indices_from(gram)] += p["lam"]
+        inverse = np.linalg.inv(gram)
+        b = inverse / (-np.diag(inverse))
+        np.fill_diagonal(b, 0.0)
+        self.b = b.astype(np.float32)
+        self.binary = p["binary"]
+        return self
+
+    def scores(self, user_rows):
+        user_rows = _csr(user_rows, self.n_items)
+        if self.binary:
+            user_rows = _binary(user_rows)
+        return np.asarray(user_rows @ self.b, dtype=np.float32)
+
+    def similar(self, item, n):
+        self._check_item(item)
+        # B[i, j]: how much having i predicts j
+        return _top_similar(self.b[item], item, n)
+
+
+class ALS(Model):
+    def fit(self, x: sp.csr_matrix, **_):
+        from implicit.cpu.als import AlternatingLeastSquares
+        from threadpoolctl import threadpool_limits
+
+        p = self.params
+        # implicit runs its own threads; BLAS threads on top of them oversubscribe
+        with threadpool_limits(limits=1, user_api="blas"):
+            self.model = AlternatingLeastSquares(
+                factors=int(p["factors"]),
+                regularization=float(p["regularization"]),
+                alpha=float(p["alpha"]),
+                iterations=int(p["iterations"]),
+                num_threads=min(int(p["num_threads"]), 2),
+                random_state=p["random_state"],
+            )
+            self.model.fit(x, show_progress=False)
+        self.item_factors = np.asarray(self.model.item_factors, dtype=np.float32)
+        norms = np.linalg.norm(self.item_factors, axis=1)
+        norms[norms == 0] = 1.0
+        self.item_unit = self.item_factors / norms[:, None]
+        return self
+
+    def scores(self, user_rows):
+        from threadpoolctl import threadpool_limits
+
+        user_rows = _csr(user_rows, self.n_items)
+        with threadpool_limits(limits=1, user_api="blas"):
+            users = self.model.recalculate_user(np.arange(user_rows.shape[0]), user_rows)
+        return np.asarray(users @ self.item_factors.T, dtype=np.float32)
+
+    def similar(self, item, n):
+        self._check_item(item)
+        return _top_similar(self.item_unit @ self.item_unit[item], item, n)
+
+
+class Content(Model):
+    def fit(self, x: sp.csr_matrix, *, item_text=None, **_):
+        from recommend.text import tfidf_vectorizer
+
+        if item_text is None or len(item_text) != self.n_items:
+            raise ValueError("the content model needs one text per item (item_text)")
+        p = self.params
+        texts = [t or "" for t in item_text]
+        if any(t.strip() for t in texts):
+            vectorizer = tfidf_vectorizer(min_df=p["min_df"], max_features=p["max_features"])
+            try:
+                vectors = vectorizer.fit_transform(texts)
+            except ValueError:  # every text was only stop words
+                vectors = sp.csr_matrix((self.n_items, 1), dtype=np.float32)
+        else:
+            vectors = sp.csr_matrix((self.n_items, 1), dtype=np.float32)
+        self.vectors = sp.csr_matrix(vectors, dtype=np.float32)
+        # cosine of unit rows; profile . item = history @ (V V^T), so one dense
+        # items x items matrix scores any batch of users with one sparse product
+        self.sim = (self.vectors @ self.vectors.T).toarray().astype(np.float32)
+        self.has_text = np.asarray(self.vectors.getnnz(axis=1) > 0)
+        return self
+
+    def scores(self, user_rows):
+        user_rows = _csr(user_rows, self.n_items)
+        raw = np.asarray(user_rows @ self.sim, dtype=np.float32)
+        # |profile|^2 = w^T (V V^T) w: cosine without building the profile vectors
+        sq = np.asarray(user_rows.multiply(sp.csr_matrix(raw)).sum(axis=1)).ravel()
+        norm = np.sqrt(np.maximum(sq, 0.0)).astype(np.float32)
+        norm[norm == 0] = 1.0
+        return raw / norm[:, None]
+
+    def similar(self, item, n):
+        self._check_item(item)
+        return _top_similar(self.sim[item], item, n)
+
+
+class Blend(Model):
+    def fit(self, x: sp.csr_matrix, *, item_text=None, **_):
+        p = self.params
+        cf_name = p["cf"]
+        if cf_name not in ("ease", "itemknn", "als"):
+            raise ValueError(f"blend cf must be ease, itemknn or als, not {cf_name!r}")
+        cf_params = {k[3:]: v for k, v in p.items() if k.startswith("cf_")}
+        self.cf = model_fit(cf_name, x, **cf_params)
+        self.popularity = model_fit("popularity", x)
+        self.content = model_fit("content", x, item_text=item_text) if item_text else None
+        # items nobody has touched: CF knows nothing about them, content speaks for them
+        self.unseen = np.asarray(x.getnnz(axis=0) == 0)
+        return self
+
+    def user_weights(self, history_sizes: np.ndarray) -> tuple[np.ndarray, ...]:
+        """(cf, content, popularity) weight per user from the size of their history.
+
+        An empty history gets popularity (and nothing else to go on); each item seen
+        moves weight from popularity to CF and content, reaching the long-history
+        weights asymptotically (half way at `cold_k` items).
+        """
+        p = self.params
+        n = history_sizes.astype(np.float32)
+        warm = n / (n + np.float32(p["cold_k"]))
+        w_content = warm * p["w_content"] if self.content is not None else 0.0 * warm
+        w_pop = (1 - warm) + warm * p["w_pop"]
+        w_cf = warm
+        return w_cf, w_content, w_pop
+
+    def scores(self, user_rows):
+        user_rows = _csr(user_rows, self.n_items)
+        sizes = np.asarray(user_rows.getnnz(axis=1))
+        w_cf, w_content, w_pop = self.user_weights(sizes)
+        cf = _row_scale(self.cf.scores(user_rows))
+        out = w_cf[:, None] * cf
+        out += w_pop[:, None] * self.popularity.normalised[None, :]
+        if self.content is not None:
+            content = _row_scale(self.content.scores(user_rows))
+            out += w_content[:, None] * content
+            if self.unseen.any():
+                unseen = self.unseen
+                out[:, unseen] += (
+                    self.params["new_item_weight"] * w_cf[:, None] * content[:, unseen]
+                )
+        return out.astype(np.float32, copy=False)
+
+    def similar(self, item, n):
+        self._check_item(item)
+        share = self.params["similar_content"] if self.content is not None else 0.0
+        cf = self._cooccurrence_column(item)
+        top = cf.max()
+        cf = cf / top if top > 0 else cf
+        combined = (1 - share) * cf
+        if self.content is not None:
+            combined = combined + share * self.content.sim[item]
+            if self.unseen[item]:  # no co-occurrence at all: content alone
+                combined = self.content.sim[item].copy()
+        return _top_similar(combined, item, n)
+
+    def _cooccurrence_column(self, item: int) -> np.ndarray:
+        x = self._item_users
+        column = x[item]
+        overlap = np.asarray((x @ column.T).todense()).ravel().astype(np.float32)
+        norms = self._item_norms
+        denom = norms * norms[item] + 1.0
+        return overlap / denom
+
+    def _prepare_similar(self, x: sp.csr_matrix) -> None:
+        self._item_users = _binary(x).T.tocsr()
+        self._item_norms = np.sqrt(self._item_users.getnnz(axis=1)).astype(np.float32)
+
+
+_CLASSES = {
+    "popularity": Popularity,
+    "itemknn": ItemKNN,
+    "ease": EASE,
+    "als": ALS,
+    "content": Content,
+    "blend": Blend,
+}
+
+
+def model_fit(
+    name: str, interactions: sp.csr_matrix, *, item_text: list[str] | None = None, **params
+) -> Model:
+    """Fit the model `name` on a users x items matrix of weighted implicit feedback."""
+    settings = _params(name, params)
+    x = _csr(interactions)
+    started = time.perf_counter()
+    model = _CLASSES[name](name=name, n_items=x.shape[1], params=settings)
+    model.fit(x, item_text=item_text)
+    if isinstance(model, Blend):
+        model._prepare_similar(x)
+    model.fit_seconds = time.perf_counter() - started
+    return model
+
+
+def top_n(scores: np.ndarray, n: int, exclude: sp.csr_matrix | None = None) -> np.ndarray:
+    """The indices of the `n` best items per row, best first.
+
+    Items in `exclude` (same shape as `scores`, any non-zero entry excludes) and items
+    scored -inf or NaN are never returned. A row with fewer than `n` eligible items is
+    padded with -1, so callers drop negative indices.
+    """
+    scores = np.array(scores, dtype=np.float32, copy=True, ndmin=2)
+    rows, n_items = scores.shape
+    n = max(0, min(int(n), n_items))
+    if n == 0:
+        return np.empty((rows, 0), dtype=np.int64)
+    scores[np.isnan(scores)] = -np.inf
+    if exclude is not None:
+        exclude = sp.csr_matrix(exclude)
+        if exclude.shape != scores.shape:
+            raise ValueError(f"exclude has shape {exclude.shape}, scores {scores.shape}")
+        exclude.eliminate_zeros()
+        r, c = exclude.nonzero()
+        scores[r, c] = -np.inf
+    if n < n_items:
+        part = np.argpartition(-scores, n - 1, axis=1)[:, :n]
+    else:
+        part = np.tile(np.arange(n_items), (rows, 1))
+    part_scores = np.take_along_axis(scores, part, axis=1)
+    order = np.argsort(-part_scores, axis=1, kind="stable")
+    ranked = np.take_along_axis(part, order, axis=1).astype(np.int64)
+    ranked_scores = np.take_along_axis(part_scores, order, axis=1)
+    ranked[~np.isfinite(ranked_scores)] = -1
+    return ranked
+
+
+def diversify(
+    ranked: np.ndarray,
+    scores: np.ndarray,
+    *,
+    groups: list[np.ndarray],
+    n: int,
+    max_per_group: int,
+) -> np.ndarray:
+    """Re-rank one user's candidates so that no group takes more than `max_per_group`.
+
+    `ranked`: candidate item indices (best first; -1 entries are ignored).
+    `scores`: that user's scores indexed by item (used to order the candidates).
+    `groups`: one array per grouping (creator, category, ...), indexed by item, holding
+    a group label; a negative label means "no group" and is never capped.
+    Greedy: take candidates best first while every group of the item is under its cap.
+    If the caps leave fewer than `n` items, the list is topped up with the best
+    skipped candidates (a short list serves the user worse than a repetitive one).
+    """
+    ranked = np.asarray(ranked, dtype=np.int64).ravel()
+    ranked = ranked[ranked >= 0]
+    scores = np.asarray(scores).ravel()
+    if ranked.size and scores.size > ranked.max():
+        ranked = ranked[np.argsort(-scores[ranked], kind="stable")]
+    n = int(n)
+    if max_per_group < 1:
+        raise ValueError("max_per_group must be at least 1")
+    labels = [np.asarray(g) for g in groups]
+    counts: list[dict] = [{} for _ in labels]
+    chosen: list[int] = []
+    skipped: list[int] = []
+    for item in ranked:
+        if len(chosen) >= n:
+            break
+        keys = [g[item] for g in labels]
+        if all(k < 0 or c.get(k, 0) < max_per_group for k, c in zip(keys, counts, strict=True)):
+            chosen.append(int(item))
+            for k, c in zip(keys, counts, strict=True):
+                c[k] = c.get(k, 0) + 1
+        else:
+            skipped.append(int(item))
+    if len(chosen) < n:
+        rest = [int(i) for i in ranked if i not in set(chosen) | set(skipped)]
+        chosen.extend((skipped + rest)[: n - len(chosen)])
+    return np.asarray(chosen, dtype=np.int64)
