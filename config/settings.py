@@ -335,6 +335,7 @@ PAYMENTS_FEE_BPS = {
     "tip": env.int("PAYMENTS_FEE_BPS_TIP", default=1000),
     "purchase": env.int("PAYMENTS_FEE_BPS_PURCHASE", default=2000),
     "subscription": env.int("PAYMENTS_FEE_BPS_SUBSCRIPTION", default=1500),
+    "priority_question": env.int("PAYMENTS_FEE_BPS_PRIORITY_QUESTION", default=1000),
 }
 # Smallest tip and top-up, in minor units of any currency.
 PAYMENTS_MIN_TIP = env.int("PAYMENTS_MIN_TIP", default=100)
@@ -350,6 +351,9 @@ LIVESTREAM_MAX_FRAME_BYTES = env.int("LIVESTREAM_MAX_FRAME_BYTES", default=4096)
 LIVESTREAM_MAX_CHAT_CHARS = env.int("LIVESTREAM_MAX_CHAT_CHARS", default=500)
 LIVESTREAM_MAX_QUESTION_CHARS = 300  # the Question.text column's length
 LIVESTREAM_MAX_OPEN_QUESTIONS = env.int("LIVESTREAM_MAX_OPEN_QUESTIONS", default=3)
+# Paid priority questions (Super Chat-like): the smallest price, in minor units of the
+# session's currency. Unanswered when the session ends: refunded to the wallet.
+LIVESTREAM_PRIORITY_QUESTION_MIN = env.int("LIVESTREAM_PRIORITY_QUESTION_MIN", default=500)
 # Per-user token bucket for everything a viewer sends: `burst` at once, refilled
 # at `rate` per second.
 LIVESTREAM_RATE_BURST = env.int("LIVESTREAM_RATE_BURST", default=5)

@@ -346,6 +346,13 @@ class RoomConsumer(AsyncWebsocketConsumer):
         question = services.question_ask(session=self.session, user=self.user, text=c["text"])
         return {"question": question.pk}
 
+    def _priority_question(self, c):
+        question = services.question_ask_priority(
+            session=self.session, user=self.user, text=c["text"], amount=c["amount"],
+            currency=c["currency"], client_key=c["key"],
+        )  # fmt: skip
+        return {"question": question.pk if question else None, "duplicate": question is None}
+
     def _upvote(self, c):
         services.question_upvote(session=self.session, user=self.user, question_id=c["question"])
 
@@ -392,6 +399,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
     HANDLERS = {
         "chat": _chat,
         "question": _question,
+        "question.priority": _priority_question,
         "upvote": _upvote,
         "question.action": _question_action,
         "delete": _delete,

@@ -159,10 +159,33 @@ class Question(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     answered_at = models.DateTimeField(null=True, blank=True)
 
+    class Priority(models.TextChoices):
+        NONE = "", _("Not paid")
+        HELD = "held", _("Paid, held until answered")
+        PAID = "paid", _("Answered: paid to the host")
+        REFUNDED = "refunded", _("Refunded")
+
+    # A paid priority question (Super Chat-like): the price sits in escrow while the
+    # question is open, goes to the host when it is answered, and back to the asker
+    # when it is dismissed or the session ends without an answer.
+    priority = models.CharField(max_length=10, choices=Priority.choices, default="", blank=True)
+    priority_amount = models.PositiveIntegerField(default=0)
+    priority_currency = models.CharField(max_length=3, blank=True)
+    priority_key = models.CharField(max_length=64, blank=True)
+
     class Meta:
-        # The board's order: pinned first, then most votes, then oldest.
+        # Pinned first, then most votes, then oldest. The live board also puts paid
+        # priority questions right after the pinned ones: livestream.selectors.
+        # question_board and the page script.
         ordering = ("-pinned", "-votes", "created_at", "id")
         indexes = [models.Index(fields=["session", "status"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["author", "priority_key"],
+                condition=~models.Q(priority_key=""),
+                name="priority_question_once_per_key",
+            )
+        ]
 
     def __str__(self):
         return self.text[:60]

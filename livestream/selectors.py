@@ -1,6 +1,6 @@
 """Reads of the live rooms: fetching sessions for a viewer, history, the board."""
 
-from django.db.models import Case, QuerySet, Value, When
+from django.db.models import Case, F, QuerySet, Value, When
 from django.http import Http404
 
 from accounts.models import User
@@ -61,8 +61,9 @@ def room_chat_history(*, session: LiveSession, before: int | None = None, limit:
 
 
 def question_board(*, session: LiveSession) -> QuerySet[Question]:
-    """The board: open questions pinned first, then by votes, then oldest first;
-    answered and dismissed ones follow in the same order."""
+    """The board: open questions first, answered next, dismissed last. Within each:
+    pinned first, then paid priority questions (highest amount first), then by votes,
+    then oldest first. The page script (static/js/live-room.js) sorts the same way."""
     Status = Question.Status
     return (
         Question.objects.filter(session=session)
@@ -72,9 +73,16 @@ def question_board(*, session: LiveSession) -> QuerySet[Question]:
                 When(status=Status.OPEN, then=Value(0)),
                 When(status=Status.ANSWERED, then=Value(1)),
                 default=Value(2),
-            )
+            ),
+            paid_rank=Case(
+                When(
+                    priority__in=(Question.Priority.HELD, Question.Priority.PAID),
+                    then=F("priority_amount"),
+                ),
+                default=Value(0),
+            ),
         )
-        .order_by("board_rank", "-pinned", "-votes", "created_at", "id")
+        .order_by("board_rank", "-pinned", "-paid_rank", "-votes", "created_at", "id")
     )
 
 
@@ -95,6 +103,17 @@ def question_payload(question: Question) -> dict:
         "pinned": question.pinned,
         "created_at": question.created_at.isoformat(),
         "answered_at": question.answered_at.isoformat() if question.answered_at else None,
+        # Paid priority questions: {"amount", "currency", "state"} (state "held" until
+        # answered, "paid" once answered, "refunded" when it was not); null otherwise.
+        "priority": (
+            {
+                "amount": question.priority_amount,
+                "currency": question.priority_currency,
+                "state": question.priority,
+            }
+            if question.priority
+            else None
+        ),
     }
 
 

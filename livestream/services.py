@@ -263,6 +263,107 @@ def question_ask(*, session: LiveSession, user: User, text) -> Question:
     return question
 
 
+@transaction.atomic
+def question_ask_priority(
+    *, session: LiveSession, user: User, text, amount, currency, client_key
+) -> Question | None:
+    """A paid question that goes to the top of the board, right after pinned ones.
+
+    The price moves from the asker's wallet to escrow. The host earns it (minus the
+    platform fee) by marking the question answered; dismissing it, or ending the
+    session with it unanswered, returns it to the asker's wallet. A repeated
+    `client_key` moves no money and posts nothing again: it returns None.
+    """
+    from payments import services as payment_services
+
+    session = _locked_session(session)
+    if not isinstance(client_key, str) or not 8 <= len(client_key) <= 64:
+        raise ValidationError(_("A paid question needs a key of 8 to 64 characters."))
+    if Question.objects.filter(author=user, priority_key=client_key).exists():
+        return None
+    role = room_role(session=session, user=user)
+    _check_can_post(session=session, user=user, role=role)
+    if role.can_moderate:
+        raise ValidationError(_("The host and moderators do not pay for their own board."))
+    if session.status != Status.LIVE:
+        raise ValidationError(_("Paid questions can be asked only while the session is live."))
+    text = _clean_text(text, limit=settings.LIVESTREAM_MAX_QUESTION_CHARS, what=_("question"))
+    if not isinstance(amount, int) or isinstance(amount, bool) or not isinstance(currency, str):
+        raise ValidationError(_("The amount must be a whole number of minor units."))
+    payment_services.validate_amount(
+        amount=amount, currency=currency, minimum=settings.LIVESTREAM_PRIORITY_QUESTION_MIN
+    )
+    question = Question.objects.create(
+        session=session,
+        author=user,
+        text=text,
+        priority=Question.Priority.HELD,
+        priority_amount=amount,
+        priority_currency=currency,
+        priority_key=client_key,
+    )
+    payment_services.escrow_hold(
+        payer=user,
+        amount=amount,
+        currency=currency,
+        key=f"priority-question:{question.pk}",
+        reference=("livestream.question", str(question.pk)),
+        memo=f"Priority question {question.pk} in session {session.pk}",
+    )
+    room_event_append(
+        session=session,
+        kind=RoomEvent.Kind.QUESTION,
+        author=user,
+        payload={"question": question_payload(question)},
+    )
+    return question
+
+
+def _priority_settle(session: LiveSession, question: Question, *, answered: bool) -> None:
+    """Pay the host for an answered priority question, or refund an unanswered one."""
+    from accounts.services import notification_send
+    from payments import services as payment_services
+    from payments.money import format_money
+
+    if question.priority != Question.Priority.HELD:
+        return
+    common = {
+        "amount": question.priority_amount,
+        "currency": question.priority_currency,
+        "key": f"priority-question:{question.pk}",
+        "reference": ("livestream.question", str(question.pk)),
+    }
+    if answered:
+        payment_services.escrow_release(
+            payee=session.channel.creator.user,
+            income="priority_question",
+            memo=f"Priority question {question.pk} answered",
+            **common,
+        )
+        question.priority = Question.Priority.PAID
+    else:
+        payment_services.escrow_refund(
+            payer=question.author, memo=f"Priority question {question.pk} not answered", **common
+        )
+        question.priority = Question.Priority.REFUNDED
+        asker = question.author
+        with translation.override(asker.preferred_language or settings.LANGUAGE_CODE):
+            notification_send(
+                user=asker,
+                key=f"priority-question-refunded:{question.pk}",
+                text=_(
+                    "Your paid question in “%(title)s” was not answered: %(amount)s went "
+                    "back to your wallet."
+                )
+                % {
+                    "title": session.title,
+                    "amount": format_money(question.priority_amount, question.priority_currency),
+                },
+                url=session.get_absolute_url(),
+            )
+    question.save(update_fields=["priority"])
+
+
 def _locked_question(*, session: LiveSession, question_id) -> Question:
     if not isinstance(question_id, int) or isinstance(question_id, bool):
         raise ValidationError(_("Say which question by its number."))
@@ -327,8 +428,10 @@ def question_moderate(*, session: LiveSession, user: User, question_id, action) 
     if action == "answer":
         question.status, question.pinned = Question.Status.ANSWERED, False
         question.answered_at = question.answered_at or timezone.now()
+        _priority_settle(session, question, answered=True)
     elif action == "dismiss":
         question.status, question.pinned = Question.Status.DISMISSED, False
+        _priority_settle(session, question, answered=False)
     elif action == "reopen":
         question.status, question.answered_at = Question.Status.OPEN, None
     else:
@@ -656,6 +759,16 @@ def session_end(*, session: LiveSession, user: User | None) -> LiveSession:
     session.ended_at = timezone.now()
     session.save(update_fields=["status", "ended_at"])
     _system(session, user, "session.ended")
+    unanswered = (
+        Question.objects.select_for_update()
+        .select_related("author")
+        .filter(session=session, priority=Question.Priority.HELD)
+        .exclude(status=Question.Status.ANSWERED)
+        .order_by("pk")
+    )
+    for question in unanswered:
+        _priority_settle(session, question, answered=False)
+        _question_changed(session, question, user)
     if session.recordings.exists():
         transaction.on_commit(lambda: replay_build_task.delay(session.pk))
     return session

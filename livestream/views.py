@@ -56,6 +56,7 @@ def _room_page_extras() -> dict:
         "max_chat_chars": settings.LIVESTREAM_MAX_CHAT_CHARS,
         "currencies": list(settings.MARKETPLACE_CURRENCIES),
         "default_currency": settings.MARKETPLACE_DEFAULT_CURRENCY,
+        "priority_min": f"{settings.LIVESTREAM_PRIORITY_QUESTION_MIN / 100:.2f}",
         "slow_mode_choices": [
             (0, _("Off")),
             (5, _("5 seconds")),
@@ -69,6 +70,8 @@ def _room_page_extras() -> dict:
             "viewers": _("%(n)s watching"),
             "answered": _("Answered"),
             "pinned": _("Pinned"),
+            "paid": _("Paid %(amount)s"),
+            "refunded": _("Refunded"),
             "upvote": _("Upvote"),
             "answer": _("Mark answered"),
             "pin": _("Pin"),

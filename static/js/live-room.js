@@ -110,10 +110,17 @@
     chatLog.scrollTop = chatLog.scrollHeight;
   }
 
+  // Same order as livestream.selectors.question_board: status, pinned, paid amount
+  // (while held or paid), votes, age.
+  function paidAmount(q) {
+    return q.priority && q.priority.state !== "refunded" ? q.priority.amount : 0;
+  }
+
   function questionOrder(a, b) {
     const rank = { open: 0, answered: 1, dismissed: 2 };
     return (rank[a.status] - rank[b.status])
       || (Number(b.pinned) - Number(a.pinned))
+      || (paidAmount(b) - paidAmount(a))
       || (b.votes - a.votes)
       || (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : 0)
       || (a.id - b.id);
@@ -125,13 +132,20 @@
     const sorted = Array.from(questions.values()).filter((q) => q.status !== "dismissed");
     sorted.sort(questionOrder);
     for (const q of sorted) {
-      const item = el("li", "question question-" + q.status + (q.pinned ? " question-pinned" : ""));
+      const item = el("li", "question question-" + q.status + (q.pinned ? " question-pinned" : "")
+        + (paidAmount(q) ? " question-paid" : ""));
       item.dataset.questionId = q.id;
       const votes = el("span", "question-votes", String(q.votes));
       votes.dataset.testid = "votes";
       item.append(votes, " ", el("span", "question-text", q.text), " ",
         el("span", "muted", "— " + q.user.name));
       if (q.pinned) item.append(" ", el("span", "badge", L.pinned));
+      if (paidAmount(q)) {
+        item.append(" ", el("span", "badge badge-paid",
+          fmt(L.paid, { amount: money(q.priority.amount, q.priority.currency) })));
+      } else if (q.priority) {
+        item.append(" ", el("span", "badge", L.refunded));
+      }
       if (q.status === "answered") item.append(" ", el("span", "badge badge-answered", L.answered));
       const actions = el("span", "question-actions");
       if (q.status === "open" && q.user.id !== cfg.user && !canModerate) {
@@ -340,14 +354,22 @@
   }
 
   onSubmit("chat-form", (form) => ({ type: "chat", text: form.text.value }));
-  onSubmit("question-form", (form) => ({ type: "question", text: form.text.value }));
+  onSubmit("question-form", (form) => {
+    const paid = form.amount && form.amount.value ? Math.round(parseFloat(form.amount.value) * 100) : 0;
+    if (!paid) return { type: "question", text: form.text.value };
+    return { type: "question.priority", text: form.text.value, amount: paid,
+      currency: form.currency.value, key: newKey() };
+  });
   onSubmit("tip-form", (form) => {
     const amount = Math.round(parseFloat(form.amount.value) * 100);
-    const key = (window.crypto && crypto.randomUUID) ? crypto.randomUUID()
-      : String(Date.now()) + Math.random().toString(16).slice(2);
     return { type: "tip", amount: amount, currency: form.currency.value,
-      message: form.message.value, key: key };
+      message: form.message.value, key: newKey() };
   });
+
+  function newKey() {
+    return (window.crypto && crypto.randomUUID) ? crypto.randomUUID()
+      : String(Date.now()) + Math.random().toString(16).slice(2);
+  }
   const settingsForm = $("room-settings");
   if (settingsForm) {
     settingsForm.addEventListener("change", () => {
