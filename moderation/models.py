@@ -87,6 +87,8 @@ class ReviewItem(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_reason = models.TextField(_("reason given to the author"), blank=True)
+    report_weight = models.FloatField(_("report weight"), default=0.0)
+    appealed_at = models.DateTimeField(null=True, blank=True)  # one appeal per item
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -107,3 +109,195 @@ class ReviewItem(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN
+
+
+class Sanction(models.Model):
+    """A mute (no posting) or ban (no login) on a user, site-wide or in one channel.
+
+    Active while not lifted and not expired (`expires_at` None: until lifted).
+    Created only through `moderation.services.sanction_impose`.
+    """
+
+    class Kind(models.TextChoices):
+        MUTE = "mute", _("Mute (cannot post)")
+        BAN = "ban", _("Ban (cannot log in)")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sanctions"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    channel = models.ForeignKey(
+        "marketplace.Channel",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="sanctions",
+        help_text=_("Empty: site-wide."),
+    )
+    reason = models.TextField(_("reason"))
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    lifted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at",)
+        indexes = [models.Index(fields=["user", "kind"])]
+        verbose_name = _("sanction")
+        verbose_name_plural = _("sanctions")
+
+    def __str__(self):
+        where = self.channel.title if self.channel_id else _("site-wide")
+        return f"{self.get_kind_display()} · {self.user} · {where}"
+
+    @property
+    def is_site_wide(self) -> bool:
+        return self.channel_id is None
+
+
+class ExpertVerification(models.Model):
+    """A creator's application to be shown as a verified expert."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for review")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="expert_verifications"
+    )
+    credentials = models.TextField(_("your credentials"), max_length=5000)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(_("reason given to the applicant"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("-created_at",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(status="pending"),
+                name="expert_verification_one_pending",
+            )
+        ]
+        verbose_name = _("expert verification")
+        verbose_name_plural = _("expert verifications")
+
+    def __str__(self):
+        return f"{self.user} ({self.get_status_display()})"
+
+
+class VerificationDocument(models.Model):
+    verification = models.ForeignKey(
+        ExpertVerification, on_delete=models.CASCADE, related_name="documents"
+    )
+    file = models.FileField(_("document"), upload_to="verification/%Y/%m/")
+    content_type = models.CharField(max_length=40)  # sniffed, not the browser's claim
+    size = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = _("verification document")
+        verbose_name_plural = _("verification documents")
+
+    def __str__(self):
+        return self.file.name
+
+
+class Report(models.Model):
+    """A user's report about one piece of content. One per user per item."""
+
+    class Outcome(models.TextChoices):
+        OPEN = "open", _("Open")
+        UPHELD = "upheld", _("Upheld")  # the content was rejected
+        DISMISSED = "dismissed", _("Dismissed")  # the content was approved
+
+    item = models.ForeignKey(ReviewItem, on_delete=models.CASCADE, related_name="reports")
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports_made"
+    )
+    reason = models.TextField(_("reason"), max_length=1000)
+    weight = models.FloatField(default=1.0)  # the reporter's trust when reporting
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("created_at",)
+        constraints = [
+            models.UniqueConstraint(fields=["item", "reporter"], name="report_once_per_user")
+        ]
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+
+    def __str__(self):
+        return f"{self.reporter} → {self.item}"
+
+
+class ModerationAction(models.Model):
+    """Audit trail: who decided what, when and why. Append-only."""
+
+    class Kind(models.TextChoices):
+        APPROVE = "approve", _("Approved")
+        REJECT = "reject", _("Rejected")
+        ESCALATE = "escalate", _("Escalated")
+        HOLD = "hold", _("Held")
+        REPORTS_HIDE = "reports_hide", _("Hidden after reports")
+        APPEAL = "appeal", _("Appealed")
+        SANCTION = "sanction", _("Sanction imposed")
+        SANCTION_LIFT = "sanction_lift", _("Sanction lifted")
+        VERIFY_APPROVE = "verify_approve", _("Verification approved")
+        VERIFY_REJECT = "verify_reject", _("Verification rejected")
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    item = models.ForeignKey(
+        ReviewItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="actions"
+    )
+    sanction = models.ForeignKey(
+        Sanction, null=True, blank=True, on_delete=models.SET_NULL, related_name="actions"
+    )
+    verification = models.ForeignKey(
+        ExpertVerification,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="actions",
+    )
+    target_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        verbose_name = _("moderation action")
+        verbose_name_plural = _("audit trail")
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.created_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,64 @@
+"""Moderation reads other apps rely on."""
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from moderation.models import ReviewItem, Sanction
+
+
+def expert_is_verified(user) -> bool:
+    """True for a creator a moderator verified (marketplace.CreatorProfile.is_verified,
+    set when an ExpertVerification is approved)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    from marketplace.models import CreatorProfile
+
+    return CreatorProfile.objects.filter(user=user, is_verified=True).exists()
+
+
+def _active(qs: QuerySet[Sanction]) -> QuerySet[Sanction]:
+    now = timezone.now()
+    return qs.filter(lifted_at__isnull=True).filter(
+        Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+    )
+
+
+def user_sanction(*, user, channel=None, kind: str | None = None) -> Sanction | None:
+    """The active sanction that applies to `user` site-wide or in `channel`, or None.
+
+    A ban outranks a mute; among equals the one lasting longest wins (no expiry first).
+    `kind` ("mute" or "ban") narrows the search.
+    """
+    if user is None or not getattr(user, "pk", None):
+        return None
+    where = Q(channel__isnull=True)
+    if channel is not None:
+        where |= Q(channel=channel)
+    qs = _active(Sanction.objects.filter(user=user).filter(where))
+    if kind:
+        qs = qs.filter(kind=kind)
+    sanctions = list(qs.select_related("channel"))
+    if not sanctions:
+        return None
+    far = timezone.now().replace(year=9999)
+    return max(
+        sanctions,
+        key=lambda s: (s.kind == Sanction.Kind.BAN, s.expires_at or far),
+    )
+
+
+def user_is_banned(user) -> Sanction | None:
+    """The active site-wide ban of `user`, or None (logs them out, refuses login)."""
+    if user is None or not getattr(user, "pk", None):
+        return None
+    return (
+        _active(Sanction.objects.filter(user=user, kind=Sanction.Kind.BAN, channel__isnull=True))
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def review_queue() -> QuerySet[ReviewItem]:
+    return ReviewItem.objects.filter(status__in=ReviewItem.OPEN).select_related(
+        "author", "content_type"
+    )
