@@ -52,8 +52,11 @@ INSTALLED_APPS = [
     "payments",
     "livestream",
     "qa",
+    "discussions",
     "recommend",
     "moderation",
+    "content",
+    "django.contrib.sitemaps",
 ]
 
 MIDDLEWARE = [
@@ -85,6 +88,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "accounts.context_processors.notifications_unread",
             ],
         },
     },
@@ -174,6 +178,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "payments-settle-stale": {
         "task": "payments.tasks.payments_settle_stale_task",
         "schedule": 600.0,  # seconds
+    },
+    # --- qa: refund declined-or-overdue paid questions (safe to run twice) ---
+    "qa-refund-overdue": {
+        "task": "qa.tasks.qa_refund_overdue_task",
+        "schedule": 60.0,  # seconds
     },
 }
 
@@ -403,4 +412,154 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# --- Paid questions (qa) -------------------------------------------------------------
+# The whole price formula lives in qa/pricing.py; these are its factors. Factors are
+# basis points (10_000 = x1.00) so the arithmetic stays in integers.
+QA_MIN_BASE_PRICE = env.int("QA_MIN_BASE_PRICE", default=100)
+QA_MAX_BASE_PRICE = env.int("QA_MAX_BASE_PRICE", default=1_000_000)
+QA_DEFAULT_ANSWER_HOURS = env.int("QA_DEFAULT_ANSWER_HOURS", default=48)
+QA_MAX_ANSWER_HOURS = env.int("QA_MAX_ANSWER_HOURS", default=72)
+QA_QUOTE_TTL_SECONDS = env.int("QA_QUOTE_TTL_SECONDS", default=15 * 60)
+QA_DUPLICATE_WINDOW_SECONDS = env.int("QA_DUPLICATE_WINDOW_SECONDS", default=10 * 60)
+QA_QUESTION_MIN_CHARS = env.int("QA_QUESTION_MIN_CHARS", default=5)
+QA_QUESTION_MAX_CHARS = env.int("QA_QUESTION_MAX_CHARS", default=3000)
+QA_ANSWER_MAX_CHARS = env.int("QA_ANSWER_MAX_CHARS", default=20_000)
+QA_ATTACHMENT_MAX_BYTES = env.int("QA_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+QA_AUDIO_MAX_BYTES = env.int("QA_AUDIO_MAX_BYTES", default=20 * 1024 * 1024)
+QA_ATTACHMENT_EXTENSIONS = ["pdf", "png", "jpg", "jpeg", "txt", "md", "zip"]
+QA_AUDIO_EXTENSIONS = ["mp3", "m4a", "ogg", "wav", "webm"]
+# Seniority: x1.00, plus a bonus for a verified expert, for answer count tiers, and
+# for ratings above 3 stars (minus below), clamped to [MIN, MAX].
+QA_SENIORITY_VERIFIED_BPS = env.int("QA_SENIORITY_VERIFIED_BPS", default=2000)
+QA_SENIORITY_ANSWER_TIERS = [(10, 1000), (50, 2000), (200, 3000)]  # (answers, bonus bps)
+QA_SENIORITY_MIN_RATINGS = env.int("QA_SENIORITY_MIN_RATINGS", default=3)
+QA_SENIORITY_BPS_PER_STAR = env.int("QA_SENIORITY_BPS_PER_STAR", default=1000)
+QA_SENIORITY_MIN_BPS = env.int("QA_SENIORITY_MIN_BPS", default=8000)
+QA_SENIORITY_MAX_BPS = env.int("QA_SENIORITY_MAX_BPS", default=20_000)
+# Difficulty: the learner's pick, raised by long or technical text.
+QA_DIFFICULTY_BPS = {"quick": 8000, "standard": 10_000, "in_depth": 15_000}
+QA_LENGTH_FREE_CHARS = env.int("QA_LENGTH_FREE_CHARS", default=500)
+QA_LENGTH_STEP_CHARS = env.int("QA_LENGTH_STEP_CHARS", default=500)
+QA_LENGTH_STEP_BPS = env.int("QA_LENGTH_STEP_BPS", default=1000)
+QA_LENGTH_MAX_BPS = env.int("QA_LENGTH_MAX_BPS", default=3000)
+QA_TECHNICAL_MIN_MARKERS = env.int("QA_TECHNICAL_MIN_MARKERS", default=3)
+QA_TECHNICAL_BPS = env.int("QA_TECHNICAL_BPS", default=1000)
+# Reading someone else's public answer: a small fixed fee per currency, split between
+# the expert (EXPERT_SHARE of what is left after the platform fee) and the asker.
+QA_UNLOCK_PRICE = env.int("QA_UNLOCK_PRICE", default=100)
+QA_UNLOCK_EXPERT_SHARE_BPS = env.int("QA_UNLOCK_EXPERT_SHARE_BPS", default=5000)
+PAYMENTS_FEE_BPS.setdefault("question", env.int("PAYMENTS_FEE_BPS_QUESTION", default=2000))
+PAYMENTS_FEE_BPS.setdefault(
+    "question_unlock", env.int("PAYMENTS_FEE_BPS_QUESTION_UNLOCK", default=2000)
+)
+# Expert matching and similar questions: in-process TF-IDF indexes, rebuilt when older
+# than this or when an answer or an expert's settings change (a version in the cache).
+QA_INDEX_TTL_SECONDS = env.int("QA_INDEX_TTL_SECONDS", default=600)
+# A change makes the index stale, but it is rebuilt at most this often under load.
+QA_INDEX_MIN_REBUILD_SECONDS = env.int("QA_INDEX_MIN_REBUILD_SECONDS", default=30)
+QA_MATCH_LIMIT = env.int("QA_MATCH_LIMIT", default=5)
+QA_SIMILAR_LIMIT = env.int("QA_SIMILAR_LIMIT", default=5)
+QA_SIMILAR_MIN_SCORE = env.float("QA_SIMILAR_MIN_SCORE", default=0.2)
+
+# --- discussions (threads, replies, likes) ---
+# How long after posting an author may still edit a thread or reply.
+DISCUSSIONS_EDIT_WINDOW_MINUTES = env.int("DISCUSSIONS_EDIT_WINDOW_MINUTES", default=15)
+DISCUSSIONS_MAX_TITLE_CHARS = 200
+DISCUSSIONS_MAX_BODY_CHARS = env.int("DISCUSSIONS_MAX_BODY_CHARS", default=10_000)
+DISCUSSIONS_PAGE_SIZE = 20
+# The unread-notifications badge is cached this long (invalidated on send and read).
+NOTIFICATIONS_UNREAD_CACHE_SECONDS = 60
+
+# --- recommend (behaviour events, stored lists, A/B variants) ---
+# Variant name -> share of signed-in users (deterministic hash of the user id).
+# Names are reccore model names: popularity, itemknn, ease, als, content, blend.
+RECOMMEND_VARIANTS = {"blend": 50, "popularity": 50}
+# How much one event of each kind says about a user's taste; watch counts per minute.
+RECOMMEND_EVENT_WEIGHTS = {
+    "view": 1.0,
+    "watch": 0.2,
+    "like": 2.0,
+    "comment": 3.0,
+    "question": 3.0,
+    "tip": 4.0,
+    "purchase": 5.0,
+    "subscribe": 5.0,
+    "click": 1.0,
+}
+RECOMMEND_HALF_LIFE_DAYS = env.float("RECOMMEND_HALF_LIFE_DAYS", default=30.0)
+RECOMMEND_LIST_LENGTH = 20
+RECOMMEND_ROW_LENGTH = 6  # items shown in a row on a page
+RECOMMEND_MAX_PER_GROUP = 2  # at most this many items of one creator (and of one category x2)
+RECOMMEND_MAX_EVENTS_PER_USER_PER_DAY = env.int("RECOMMEND_MAX_EVENTS_PER_USER_PER_DAY", 500)
+RECOMMEND_VIEW_DEDUPE_SECONDS = 600  # repeated views of one item in this window count once
+RECOMMEND_WATCH_MAX_REPORT_SECONDS = 90  # the player reports every ~30 s
+RECOMMEND_EVENT_RETENTION_DAYS = env.int("RECOMMEND_EVENT_RETENTION_DAYS", default=180)
+RECOMMEND_MODEL_MAX_AGE_SECONDS = env.int("RECOMMEND_MODEL_MAX_AGE_SECONDS", default=6 * 3600)
+RECOMMEND_REFRESH_BATCH = 200
+RECOMMEND_POPULAR_CACHE_SECONDS = 600
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "recommend-refresh": {
+            "task": "recommend.tasks.recommendations_refresh_task",
+            "schedule": 600.0,  # seconds; incremental, safe to run twice
+        },
+        "recommend-prune-events": {
+            "task": "recommend.tasks.events_prune_task",
+            "schedule": 86400.0,
+        },
+    }
+)
+
+# --- Content authoring: lessons and articles (content app) --------------------------
+# Media go through Django's storage API. Default: local files; public images under
+# MEDIA_ROOT (random names), paid attachments in a private folder outside MEDIA_URL,
+# served only by content.views.asset_download after an access check.
+# MEDIA_S3_BUCKET switches both to S3-compatible object storage (django-storages):
+# images public-read, attachments private with short-lived presigned URLs.
+CONTENT_PRIVATE_STORAGE = "content_private"
+CONTENT_PRIVATE_ROOT = env("CONTENT_PRIVATE_ROOT", default=str(VAR_DIR / "private-media"))
+MEDIA_S3_BUCKET = env("MEDIA_S3_BUCKET", default="")
+if MEDIA_S3_BUCKET:
+    _s3 = {
+        "bucket_name": MEDIA_S3_BUCKET,
+        "endpoint_url": env("MEDIA_S3_ENDPOINT_URL", default="") or None,
+        "region_name": env("MEDIA_S3_REGION", default="") or None,
+        "access_key": env("MEDIA_S3_ACCESS_KEY_ID", default="") or None,
+        "secret_key": env("MEDIA_S3_SECRET_ACCESS_KEY", default="") or None,
+        "custom_domain": env("MEDIA_S3_CUSTOM_DOMAIN", default="") or None,
+        "file_overwrite": False,
+    }
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {**_s3, "default_acl": "public-read", "querystring_auth": False},
+    }
+    STORAGES[CONTENT_PRIVATE_STORAGE] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            **_s3,
+            "custom_domain": None,
+            "location": "private",
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": env.int("MEDIA_S3_PRESIGN_SECONDS", default=60),
+        },
+    }
+else:
+    STORAGES[CONTENT_PRIVATE_STORAGE] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": CONTENT_PRIVATE_ROOT, "base_url": None},
+    }
+CONTENT_IMAGE_MAX_BYTES = env.int("CONTENT_IMAGE_MAX_BYTES", default=5 * 1024 * 1024)
+CONTENT_ATTACHMENT_MAX_BYTES = env.int("CONTENT_ATTACHMENT_MAX_BYTES", default=50 * 1024 * 1024)
+CONTENT_IMAGE_MAX_PIXELS = env.int("CONTENT_IMAGE_MAX_PIXELS", default=40_000_000)
+# Without a paywall marker (<!-- more --> or ---paywall--- on its own line), the free
+# preview is this many top-level blocks of the body.
+CONTENT_PREVIEW_BLOCKS = env.int("CONTENT_PREVIEW_BLOCKS", default=3)
+CONTENT_RENDER_CACHE_SECONDS = env.int("CONTENT_RENDER_CACHE_SECONDS", default=7 * 24 * 3600)
+# Publishes scheduled lessons and articles whose time has come (safe to run twice).
+CELERY_BEAT_SCHEDULE["content-publish-due"] = {
+    "task": "content.tasks.content_publish_due_task",
+    "schedule": 60.0,  # seconds
 }

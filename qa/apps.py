@@ -5,3 +5,23 @@ from django.utils.translation import gettext_lazy as _
 class QaConfig(AppConfig):
     name = "qa"
     verbose_name = _("Questions and answers")
+
+    def ready(self):
+        from moderation import registry
+        from qa import services
+        from qa.models import Answer, Question
+
+        registry.register(
+            Question,
+            text=lambda q: q.text,
+            author=lambda q: q.asker,
+            url=lambda q: q.get_absolute_url(),
+            set_visible=services.question_set_visible,
+        )
+        registry.register(
+            Answer,
+            text=lambda a: a.text,
+            author=lambda a: a.question.expert,
+            url=lambda a: a.get_absolute_url(),
+            set_visible=services.answer_set_visible,
+        )

@@ -1,0 +1,210 @@
+"""Expert matching and similar-question search: in-process TF-IDF indexes.
+
+Each process keeps one index of experts (topics, headline, bio, course titles and
+summaries, recent answered questions) and one of answered public questions, built
+with recommend.text (jieba for Chinese). An index is rebuilt when it is older than
+QA_INDEX_TTL_SECONDS, or when the shared version in the cache moved (an answer, a
+rating, a change of terms), but at most every QA_INDEX_MIN_REBUILD_SECONDS.
+"""
+
+import threading
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Q
+
+from recommend.text import tfidf_vectorizer
+
+VERSION_KEY = "qa:index:version"
+ANSWERS_PER_EXPERT = 30
+
+_lock = threading.Lock()
+_indexes: dict[str, "TextIndex"] = {}
+
+
+@dataclass
+class TextIndex:
+    ids: list[int]
+    vectorizer: object | None
+    matrix: object | None
+    version: int
+    built_at: float
+
+    def search(self, text: str, limit: int) -> list[tuple[int, float]]:
+        if self.vectorizer is None or not self.ids:
+            return []
+        query = self.vectorizer.transform([text])
+        if query.nnz == 0:
+            return []
+        scores = np.asarray((self.matrix @ query.T).todense()).ravel()
+        return top_scores(self.ids, scores, limit)
+
+
+def top_scores(ids: list[int], scores: np.ndarray, limit: int) -> list[tuple[int, float]]:
+    positive = np.flatnonzero(scores > 0)
+    if positive.size > limit:
+        positive = positive[np.argpartition(-scores[positive], limit - 1)[:limit]]
+    order = positive[np.argsort(-scores[positive], kind="stable")]
+    return [(ids[i], float(scores[i])) for i in order]
+
+
+def _build(ids: list[int], docs: list[str], version: int) -> TextIndex:
+    if not ids:
+        return TextIndex([], None, None, version, time.monotonic())
+    vectorizer = tfidf_vectorizer()
+    try:
+        matrix = vectorizer.fit_transform(docs).tocsr()
+    except ValueError:  # every document empty
+        return TextIndex([], None, None, version, time.monotonic())
+    return TextIndex(ids, vectorizer, matrix, version, time.monotonic())
+
+
+def index_version() -> int:
+    return int(cache.get(VERSION_KEY) or 0)
+
+
+def index_version_bump() -> None:
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:
+        cache.set(VERSION_KEY, 1, timeout=None)
+
+
+def index_reset() -> None:
+    """Forget this process's indexes (tests, benchmarks)."""
+    with _lock:
+        _indexes.clear()
+
+
+def _current(name: str, builder) -> TextIndex:
+    version = index_version()
+    now = time.monotonic()
+    index = _indexes.get(name)
+    if index is not None:
+        age = now - index.built_at
+        fresh = age < settings.QA_INDEX_TTL_SECONDS and (
+            index.version == version or age < settings.QA_INDEX_MIN_REBUILD_SECONDS
+        )
+        if fresh:
+            return index
+    with _lock:
+        index = _indexes.get(name)
+        if index is None or index.built_at < now:
+            ids, docs = builder()
+            index = _build(ids, docs, version)
+            _indexes[name] = index
+    return index
+
+
+# --- documents ----------------------------------------------------------------------
+
+
+def expert_documents() -> tuple[list[int], list[str]]:
+    """(expert user ids, one text each) for experts taking questions."""
+    from marketplace.models import Course, CreatorProfile, PublicationStatus
+    from qa.models import ExpertSettings, Question
+
+    user_ids = list(
+        ExpertSettings.objects.filter(enabled=True)
+        .order_by("user_id")
+        .values_list("user_id", flat=True)
+    )
+    parts: dict[int, list[str]] = {pk: [] for pk in user_ids}
+    profiles = CreatorProfile.objects.filter(user_id__in=user_ids).prefetch_related("topics")
+    for profile in profiles:
+        topics = " ".join(tag.name for tag in profile.topics.all())
+        # Topics count twice: they are what the expert says they answer.
+        parts[profile.user_id] += [topics, topics, profile.display_name, profile.headline]
+        parts[profile.user_id].append(profile.bio)
+    for user_id, title, summary in Course.objects.filter(
+        channel__creator__user_id__in=user_ids, status=PublicationStatus.PUBLISHED
+    ).values_list("channel__creator__user_id", "title", "summary"):
+        parts[user_id] += [title, summary]
+    counts: dict[int, int] = {}
+    for expert_id, text in (
+        Question.objects.filter(
+            expert_id__in=user_ids, status=Question.Status.ANSWERED, is_visible=True
+        )
+        .order_by("expert_id", "-answered_at")
+        .values_list("expert_id", "text")
+    ):
+        if counts.get(expert_id, 0) < ANSWERS_PER_EXPERT:
+            counts[expert_id] = counts.get(expert_id, 0) + 1
+            parts[expert_id].append(text)
+    return user_ids, ["\n".join(p for p in parts[pk] if p) for pk in user_ids]
+
+
+def question_documents() -> tuple[list[int], list[str]]:
+    from qa.models import Question
+
+    rows = list(
+        Question.objects.filter(
+            Q(status=Question.Status.ANSWERED),
+            is_public=True,
+            is_visible=True,
+            answer__is_visible=True,
+        )
+        .order_by("pk")
+        .values_list("pk", "text")
+    )
+    return [pk for pk, _ in rows], [text for _, text in rows]
+
+
+def expert_index() -> TextIndex:
+    return _current("experts", expert_documents)
+
+
+def question_index() -> TextIndex:
+    return _current("questions", question_documents)
+
+
+# --- ranking ------------------------------------------------------------------------
+
+
+def quality_weight(terms, *, median_price: int) -> float:
+    """Between about 0.3 and 1: rating, answer rate, response time and price."""
+    average = terms.rating_average
+    rating_w = 0.6 + 0.4 * (average / 5) if average is not None else 0.8
+    rate = terms.answer_rate
+    rate_w = 0.5 + 0.5 * rate if rate is not None else 0.85
+    hours = terms.response_hours
+    response_w = 0.7 + 0.3 * max(0.0, 1 - hours / 72) if hours is not None else 0.85
+    price_w = 0.8 + 0.2 * min(1.0, median_price / max(1, terms.base_price))
+    return rating_w * rate_w * response_w * price_w
+
+
+def experts_match(text: str, *, limit: int | None = None, exclude_user_id=None):
+    """[(ExpertSettings with .user, score)] best first, for a question's text."""
+    from qa.models import ExpertSettings
+
+    limit = limit or settings.QA_MATCH_LIMIT
+    candidates = expert_index().search(text, limit * 4)
+    if not candidates:
+        return []
+    terms = {
+        t.user_id: t
+        for t in ExpertSettings.objects.filter(
+            user_id__in=[pk for pk, _ in candidates], enabled=True
+        ).select_related("user", "user__creator_profile")
+    }
+    prices = sorted(t.base_price for t in terms.values()) or [1]
+    median = prices[len(prices) // 2]
+    ranked = [
+        (terms[pk], score * quality_weight(terms[pk], median_price=median))
+        for pk, score in candidates
+        if pk in terms and pk != exclude_user_id
+    ]
+    ranked.sort(key=lambda pair: -pair[1])
+    return ranked[:limit]
+
+
+def questions_similar(text: str, *, limit: int | None = None) -> list[tuple[int, float]]:
+    limit = limit or settings.QA_SIMILAR_LIMIT
+    return [
+        (pk, score)
+        for pk, score in question_index().search(text, limit)
+        if score >= settings.QA_SIMILAR_MIN_SCORE
+    ]

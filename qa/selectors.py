@@ -1,0 +1,104 @@
+"""Reads for paid questions: queues, lists, permission-checked fetches, search."""
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from accounts.models import User
+from qa import matching
+from qa.models import ExpertSettings, Question, Unlock
+
+Status = Question.Status
+
+
+def expert_settings_get(*, user: User) -> ExpertSettings | None:
+    return ExpertSettings.objects.filter(user=user).first()
+
+
+def expert_settings_enabled(*, user: User) -> ExpertSettings | None:
+    return ExpertSettings.objects.filter(user=user, enabled=True).first()
+
+
+def questions_asked(*, user: User) -> QuerySet[Question]:
+    return (
+        Question.objects.filter(asker=user)
+        .select_related("expert", "expert__creator_profile")
+        .order_by("-created_at")
+    )
+
+
+def expert_queue(*, user: User) -> QuerySet[Question]:
+    """Questions waiting for this expert's answer, the nearest deadline first."""
+    return (
+        Question.objects.filter(expert=user, status=Status.OPEN)
+        .select_related("asker")
+        .order_by("deadline", "pk")
+    )
+
+
+def expert_history(*, user: User) -> QuerySet[Question]:
+    return (
+        Question.objects.filter(expert=user, sent_at__isnull=False)
+        .exclude(status=Status.OPEN)
+        .select_related("asker")
+        .order_by("-sent_at")
+    )
+
+
+def can_read_answer(*, user: User, question: Question) -> bool:
+    if user.is_authenticated and user.pk in (question.asker_id, question.expert_id):
+        return True
+    if not user.is_authenticated:
+        return False
+    return Unlock.objects.filter(question=question, user=user).exists()
+
+
+def question_get_for_user(*, user: User, pk: int) -> Question:
+    """The question if `user` may see it: its asker and expert always; anyone else
+    only a public, visible, answered one (the answer itself stays locked)."""
+    question = (
+        Question.objects.select_related("asker", "expert", "expert__creator_profile")
+        .filter(pk=pk)
+        .first()
+    )
+    if question is None:
+        raise Http404
+    if user.is_authenticated and user.pk in (question.asker_id, question.expert_id):
+        return question
+    if question.status == Status.ANSWERED and question.is_public and question.is_visible:
+        return question
+    raise Http404
+
+
+def public_answered(*, expert: User, limit: int = 10) -> list[Question]:
+    return list(
+        Question.objects.filter(
+            expert=expert,
+            status=Status.ANSWERED,
+            is_public=True,
+            is_visible=True,
+            answer__is_visible=True,
+        ).order_by("-answered_at")[:limit]
+    )
+
+
+def experts_search(*, text: str, exclude: User | None = None, limit: int | None = None):
+    """[(ExpertSettings, score)] for a question typed into the search box."""
+    if not text.strip():
+        return []
+    exclude_id = exclude.pk if exclude is not None and exclude.is_authenticated else None
+    return matching.experts_match(text, limit=limit, exclude_user_id=exclude_id)
+
+
+def questions_similar(*, text: str, limit: int | None = None) -> list[Question]:
+    """Answered public questions like `text`, best first (with `.score`)."""
+    if not text.strip():
+        return []
+    hits = matching.questions_similar(text, limit=limit)
+    rows = Question.objects.in_bulk([pk for pk, _ in hits])
+    out = []
+    for pk, score in hits:
+        question = rows.get(pk)
+        if question is not None and question.status == Status.ANSWERED and question.is_visible:
+            question.score = score
+            out.append(question)
+    return out
