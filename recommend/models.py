@@ -1,1 +1,123 @@
-# Models arrive with the issue that builds this app (see DESIGN.md).
+"""Behaviour events, stored recommendation lists, per-variant counters, opt-outs.
+
+Items are channels, courses and live sessions, named by an item key
+("course:12"); a session with a replay is the replay (one item).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ItemKind(models.TextChoices):
+    CHANNEL = "channel", _("Channel")
+    COURSE = "course", _("Course")
+    SESSION = "session", _("Live session")
+
+
+class Event(models.Model):
+    """One thing a (personalisation-enabled) user did with an item.
+
+    Watch events are folded into one row per user, item and day (value = seconds),
+    so an hour of watching is one row, not 120.
+    """
+
+    class Kind(models.TextChoices):
+        VIEW = "view", _("Page view")
+        WATCH = "watch", _("Watch time (seconds)")
+        LIKE = "like", _("Like")
+        COMMENT = "comment", _("Comment")
+        PURCHASE = "purchase", _("Purchase")
+        SUBSCRIBE = "subscribe", _("Subscription")
+        QUESTION = "question", _("Question")
+        TIP = "tip", _("Tip")
+        IMPRESSION = "impression", _("Recommendation shown")
+        CLICK = "click", _("Recommendation clicked")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recommend_events"
+    )
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    item_kind = models.CharField(max_length=10, choices=ItemKind.choices, blank=True)
+    item_id = models.PositiveBigIntegerField(null=True, blank=True)
+    value = models.FloatField(default=1.0)
+    variant = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["user", "id"]),
+            models.Index(fields=["user", "kind", "item_kind", "item_id", "created_at"]),
+        ]
+        verbose_name = _("behaviour event")
+        verbose_name_plural = _("behaviour events")
+
+    def __str__(self):
+        return f"{self.user_id} {self.kind} {self.item_kind}:{self.item_id}"
+
+    @property
+    def item_key(self) -> str:
+        return f"{self.item_kind}:{self.item_id}" if self.item_kind else ""
+
+
+class RecommendationList(models.Model):
+    """The stored "for you" list of one user, as the last refresh left it.
+
+    `last_event_id` is the watermark: the newest event the list has seen. A user
+    with a newer event is refreshed by the next run.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recommendation_list"
+    )
+    variant = models.CharField(max_length=40)
+    algorithm = models.CharField(max_length=40)
+    items = models.JSONField(default=list)  # item keys, best first
+    last_event_id = models.BigIntegerField(default=0)
+    model_version = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("recommendation list")
+        verbose_name_plural = _("recommendation lists")
+
+    def __str__(self):
+        return f"{self.user_id} ({self.variant})"
+
+
+class VariantDailyStat(models.Model):
+    """Impressions and clicks per variant and day: anonymous counts, kept for everyone
+    (opted-out users too), which the staff chart reads."""
+
+    day = models.DateField()
+    variant = models.CharField(max_length=40)
+    impressions = models.PositiveBigIntegerField(default=0)
+    clicks = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "variant"], name="recommend_stat_day_variant")
+        ]
+        ordering = ("day", "variant")
+        verbose_name = _("variant daily statistic")
+        verbose_name_plural = _("variant daily statistics")
+
+    def __str__(self):
+        return f"{self.day} {self.variant}"
+
+
+class PersonalisationSetting(models.Model):
+    """A user's choice about personalised recommendations (absent row: on)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="personalisation"
+    )
+    opted_out = models.BooleanField(_("turn off personalised recommendations"), default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("personalisation setting")
+        verbose_name_plural = _("personalisation settings")
+
+    def __str__(self):
+        return f"{self.user_id}: {'off' if self.opted_out else 'on'}"

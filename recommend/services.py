@@ -1,0 +1,212 @@
+"""Writes of the recommend app: behaviour events, opt-outs, stored lists.
+
+`event_record` is called from every part of the site. It is cheap on the request
+path: a few Redis round trips (opt-out flag, daily cap, view de-duplication) and
+one INSERT (or one UPDATE for watch time) run after the caller's transaction
+commits, so a rolled-back purchase records nothing and a failing insert cannot
+break the caller.
+"""
+
+import logging
+import math
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from recommend.items import item_key_for, parse_key
+from recommend.models import Event, PersonalisationSetting, RecommendationList, VariantDailyStat
+
+logger = logging.getLogger(__name__)
+
+KINDS = {choice.value for choice in Event.Kind}
+COUNTER_KINDS = {Event.Kind.IMPRESSION, Event.Kind.CLICK}
+NONPERSONAL_VARIANT = "nonpersonal"
+_OPT_OUT_CACHE = "recommend:optout:{}"
+_CAP_CACHE = "recommend:cap:{}:{}"
+_VIEW_CACHE = "recommend:view:{}:{}"
+_QUICK_CACHE = "recommend:quick:{}"
+
+
+# --- opt-out -------------------------------------------------------------------------
+
+
+def personalisation_opted_out(user) -> bool:
+    """Whether `user` turned personalisation off (cached; anonymous users count as off)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return True
+    key = _OPT_OUT_CACHE.format(user.pk)
+    flag = cache.get(key)
+    if flag is None:
+        flag = PersonalisationSetting.objects.filter(user=user, opted_out=True).exists()
+        cache.set(key, flag, 3600)
+    return bool(flag)
+
+
+@transaction.atomic
+def personalisation_set(*, user, opted_out: bool) -> PersonalisationSetting:
+    """Turn personalisation on or off. Turning it off forgets what we stored about the
+    user: their events and their stored list."""
+    setting, _ = PersonalisationSetting.objects.select_for_update().get_or_create(user=user)
+    setting.opted_out = opted_out
+    setting.save(update_fields=["opted_out", "updated_at"])
+    if opted_out:
+        Event.objects.filter(user=user).delete()
+        RecommendationList.objects.filter(user=user).delete()
+    transaction.on_commit(lambda: cache.delete(_OPT_OUT_CACHE.format(user.pk)))
+    cache.delete(_OPT_OUT_CACHE.format(user.pk))
+    return setting
+
+
+# --- events --------------------------------------------------------------------------
+
+
+def event_record(*, user, kind, item=None, value=1.0, variant="", request=None) -> bool:
+    """Record that `user` did `kind` with `item` (a channel, course, session, or any
+    object that leads to one; an item key "course:12" works too).
+
+    Returns whether something will be stored. Never raises: unknown kinds, objects
+    that are no item, absurd values, floods past the daily cap and opted-out users
+    are ignored (impressions and clicks still count, anonymously, per variant).
+    """
+    try:
+        return _event_record(
+            user=user, kind=kind, item=item, value=value, variant=variant, request=request
+        )
+    except Exception:  # noqa: BLE001 - behaviour tracking must never break the page
+        logger.exception("recommend: event %r not recorded", kind)
+        return False
+
+
+def _event_record(*, user, kind, item, value, variant, request) -> bool:
+    if user is None and request is not None:
+        user = getattr(request, "user", None)
+    kind = str(kind)
+    if kind not in KINDS:
+        logger.warning("recommend: unknown event kind %r ignored", kind)
+        return False
+    variant = str(variant or "")[:40]
+    value = _clean_value(kind, value)
+    if value is None:
+        return False
+    key = item_key_for(item)
+    if kind == Event.Kind.IMPRESSION:
+        # One bulk record per list shown: value = how many items were in it.
+        _on_commit(lambda: variant_stat_bump(variant=variant, impressions=int(value) or 1))
+        return True
+    if kind == Event.Kind.CLICK:
+        _on_commit(lambda: variant_stat_bump(variant=variant, clicks=1))
+    if key is None or personalisation_opted_out(user):
+        return kind == Event.Kind.CLICK
+    if kind == Event.Kind.VIEW and not cache.add(
+        _VIEW_CACHE.format(user.pk, key), 1, settings.RECOMMEND_VIEW_DEDUPE_SECONDS
+    ):
+        return False
+    if not _under_daily_cap(user.pk):
+        return False
+    item_kind, item_id = parse_key(key)
+    user_id = user.pk
+
+    def write():
+        now = timezone.now()
+        if kind == Event.Kind.WATCH:
+            # One row per user, item and day: the day's seconds add up in place.
+            start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+            updated = Event.objects.filter(
+                user_id=user_id,
+                kind=kind,
+                item_kind=item_kind,
+                item_id=item_id,
+                created_at__gte=start,
+            ).update(value=F("value") + value)
+            if updated:
+                return
+        Event.objects.create(
+            user_id=user_id,
+            kind=kind,
+            item_kind=item_kind,
+            item_id=item_id,
+            value=value,
+            variant=variant,
+            created_at=now,
+        )
+        _quick_refresh_schedule(user_id)
+
+    _on_commit(write)
+    return True
+
+
+def _clean_value(kind: str, value) -> float | None:
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return None
+    if not math.isfinite(value) or value < 0:
+        return None
+    if kind == Event.Kind.WATCH:
+        value = min(value, float(settings.RECOMMEND_WATCH_MAX_REPORT_SECONDS))
+        return value if value > 0 else None
+    if kind == Event.Kind.IMPRESSION:
+        return min(value, 1000.0)
+    return 1.0  # a like is a like: the weight per kind says how much it counts
+
+
+def _under_daily_cap(user_id) -> bool:
+    key = _CAP_CACHE.format(user_id, timezone.now().strftime("%Y%m%d"))
+    cache.add(key, 0, 2 * 86400)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, 2 * 86400)
+        count = 1
+    return count <= settings.RECOMMEND_MAX_EVENTS_PER_USER_PER_DAY
+
+
+def _on_commit(fn):
+    transaction.on_commit(fn, robust=True)
+
+
+def _quick_refresh_schedule(user_id: int) -> None:
+    """A user without a stored list gets one from their first events, soon, without
+    waiting for the beat job (at most once per five minutes per user)."""
+    if not getattr(settings, "RECOMMEND_QUICK_REFRESH", True):
+        return
+    if RecommendationList.objects.filter(user_id=user_id).exists():
+        return
+    if not cache.add(_QUICK_CACHE.format(user_id), 1, 300):
+        return
+    from recommend.tasks import recommendations_refresh_user_task
+
+    try:
+        recommendations_refresh_user_task.delay(user_id)
+    except Exception:  # noqa: BLE001 - a broker hiccup only delays the list
+        logger.exception("recommend: could not queue the first list of user %s", user_id)
+
+
+def variant_stat_bump(*, variant: str, impressions: int = 0, clicks: int = 0) -> None:
+    """Add to today's counters of `variant` in one statement (insert or update)."""
+    table = VariantDailyStat._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (day, variant, impressions, clicks) VALUES (%s, %s, %s, %s) "  # noqa: S608 - our table name
+            "ON CONFLICT (day, variant) DO UPDATE SET "
+            f"impressions = {table}.impressions + EXCLUDED.impressions, "
+            f"clicks = {table}.clicks + EXCLUDED.clicks",
+            [timezone.localdate(), variant or "none", impressions, clicks],
+        )
+
+
+def events_prune(*, older_than_days: int | None = None, batch: int = 5000) -> int:
+    """Delete raw events past the retention window (with the half-life they weigh next
+    to nothing by then), in batches so no transaction grows large."""
+    days = older_than_days or settings.RECOMMEND_EVENT_RETENTION_DAYS
+    cutoff = timezone.now() - timedelta(days=days)
+    total = 0
+    while True:
+        ids = list(Event.objects.filter(created_at__lt=cutoff).values_list("id", flat=True)[:batch])
+        if not ids:
+            return total
+        total += Event.objects.filter(id__in=ids).delete()[0]

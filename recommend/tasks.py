@@ -1,0 +1,22 @@
+"""Celery tasks of the recommend app: thin wrappers around services."""
+
+from celery import shared_task
+
+from recommend import refresh, services
+
+
+@shared_task
+def recommendations_refresh_task(batch_size: int | None = None) -> int:
+    """Refresh the stored lists of users with new activity (the beat job)."""
+    return refresh.recommendations_refresh(batch_size=batch_size)
+
+
+@shared_task
+def recommendations_refresh_user_task(user_id: int) -> int:
+    """A first list for a new user, from their first events."""
+    return refresh.recommendations_refresh(user_ids=[user_id])
+
+
+@shared_task
+def events_prune_task() -> int:
+    return services.events_prune()
