@@ -49,6 +49,17 @@ def notification_send(*, user: User, key: str, text: str, url: str = "") -> bool
 
 @transaction.atomic
 def notifications_mark_read(*, user: User) -> int:
-    return Notification.objects.filter(user=user, read_at__isnull=True).update(
+    marked = Notification.objects.filter(user=user, read_at__isnull=True).update(
         read_at=timezone.now()
     )
+    if marked:
+        _unread_badge_forget_on_commit(user)
+    return marked
+
+
+def _unread_badge_forget_on_commit(user: User) -> None:
+    """The navigation badge caches the unread count; it is recounted after commit."""
+    from accounts.context_processors import unread_count_forget
+
+    user_id = user.pk
+    transaction.on_commit(lambda: unread_count_forget(user_id))

@@ -1,0 +1,295 @@
+"""Discussion API: threads and replies under a session or course, pin/lock, likes.
+
+Reading follows the content's access rule (see discussions/kinds.py); writing needs
+a session login. Bad input gives 400 with field messages, refused actions 403 with
+the reason, unknown or hidden objects 404.
+"""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import serializers
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnly
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from discussions import selectors, services
+from discussions.models import Reply, Thread
+
+
+def _call(fn, **kwargs):
+    """Run a service, turning Django's PermissionDenied into DRF's with its message."""
+    try:
+        return fn(**kwargs)
+    except DjangoPermissionDenied as exc:
+        raise PermissionDenied(str(exc) or None) from exc
+
+
+def _thread_for(request, pk: int) -> Thread:
+    try:
+        return selectors.thread_get_for_user(pk=pk, user=request.user)
+    except DjangoPermissionDenied as exc:
+        raise PermissionDenied(str(exc)) from exc
+
+
+def _reply_for(request, pk: int) -> Reply:
+    try:
+        return selectors.reply_get_for_user(pk=pk, user=request.user)
+    except DjangoPermissionDenied as exc:
+        raise PermissionDenied(str(exc)) from exc
+
+
+class AuthorOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField(source="public_name")
+
+
+class ReplyOut(serializers.Serializer):
+    """Deleted replies keep their place with empty text and no author."""
+
+    id = serializers.IntegerField()
+    parent = serializers.IntegerField(source="parent_id", allow_null=True)
+    in_reply_to = serializers.IntegerField(source="in_reply_to_id", allow_null=True)
+    author = serializers.SerializerMethodField()
+    body = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    edited_at = serializers.DateTimeField(allow_null=True)
+    is_deleted = serializers.BooleanField()
+    waiting_for_review = serializers.SerializerMethodField()
+    like_count = serializers.IntegerField()
+    children = serializers.SerializerMethodField()
+
+    @extend_schema_field(AuthorOut(allow_null=True))
+    def get_author(self, obj):
+        return None if obj.is_deleted else AuthorOut(obj.author).data
+
+    def get_waiting_for_review(self, obj) -> bool:
+        return not obj.is_visible
+
+    @extend_schema_field({"type": "array", "items": {"$ref": "#/components/schemas/ReplyOut"}})
+    def get_children(self, obj) -> list[dict]:
+        return ReplyOut(getattr(obj, "shown_children", []), many=True).data
+
+
+class ThreadOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    body = serializers.CharField()
+    author = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+    edited_at = serializers.DateTimeField(allow_null=True)
+    is_deleted = serializers.BooleanField()
+    is_pinned = serializers.BooleanField()
+    is_locked = serializers.BooleanField()
+    waiting_for_review = serializers.SerializerMethodField()
+    like_count = serializers.IntegerField()
+    reply_count = serializers.IntegerField(source="replies_shown", default=None)
+    url = serializers.CharField(source="get_absolute_url")
+
+    @extend_schema_field(AuthorOut(allow_null=True))
+    def get_author(self, obj):
+        return None if obj.is_deleted else AuthorOut(obj.author).data
+
+    def get_waiting_for_review(self, obj) -> bool:
+        return not obj.is_visible
+
+
+class ThreadIn(serializers.Serializer):
+    title = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    body = serializers.CharField(allow_blank=True, trim_whitespace=False)
+
+
+class ReplyIn(serializers.Serializer):
+    body = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    in_reply_to = serializers.IntegerField(required=False, allow_null=True)
+
+
+class BodyIn(serializers.Serializer):
+    body = serializers.CharField(allow_blank=True, trim_whitespace=False)
+
+
+class FlagIn(serializers.Serializer):
+    on = serializers.BooleanField()
+
+
+class LikeIn(serializers.Serializer):
+    liked = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+
+class LikeOut(serializers.Serializer):
+    liked = serializers.BooleanField()
+    like_count = serializers.IntegerField()
+
+
+class ThreadDetailOut(serializers.Serializer):
+    thread = ThreadOut()
+    replies = ReplyOut(many=True)
+
+
+class ThreadListApi(APIView):
+    """Threads about one session (`session`) or course (`course`): pinned first."""
+
+    permission_classes = [IsAuthenticatedOrReadOnly]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("sort", str, enum=list(selectors.SORTS))],
+        responses=ThreadOut(many=True),
+    )
+    def get(self, request, kind: str, pk: int):
+        _kind, target = selectors.target_of(kind, pk, request.user)
+        if not selectors.area_access(user=request.user, target=target)["may_read"]:
+            raise PermissionDenied(
+                "Only people with access to this content can read its discussion."
+            )
+        sort = request.query_params.get("sort", "newest")
+        if sort not in selectors.SORTS:
+            raise serializers.ValidationError({"sort": ["Sort by 'newest' or 'liked'."]})
+        threads = selectors.threads_for_target(target=target, user=request.user, sort=sort)
+        paginator = self.pagination_class() if self.pagination_class else None
+        if paginator is not None:
+            page = paginator.paginate_queryset(threads, request, view=self)
+            return paginator.get_paginated_response(ThreadOut(page, many=True).data)
+        return Response(ThreadOut(threads, many=True).data)
+
+    @extend_schema(request=ThreadIn, responses={201: ThreadOut})
+    def post(self, request, kind: str, pk: int):
+        _kind, target = selectors.target_of(kind, pk, request.user)
+        data = ThreadIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        thread = _call(
+            services.thread_create, author=request.user, target=target, **data.validated_data
+        )
+        return Response(ThreadOut(thread).data, status=201)
+
+
+class ThreadDetailApi(APIView):
+    """A thread with its replies (two levels); edit (PATCH) and delete your own."""
+
+    permission_classes = [IsAuthenticatedOrReadOnly]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("sort", str, enum=list(selectors.REPLY_SORTS))],
+        responses=ThreadDetailOut,
+    )
+    def get(self, request, pk: int):
+        thread = _thread_for(request, pk)
+        sort = request.query_params.get("sort", "oldest")
+        if sort not in selectors.REPLY_SORTS:
+            raise serializers.ValidationError({"sort": ["Sort by 'oldest', 'newest' or 'liked'."]})
+        replies = selectors.replies_for_thread(thread=thread, user=request.user, sort=sort)
+        return Response(
+            {"thread": ThreadOut(thread).data, "replies": ReplyOut(replies, many=True).data}
+        )
+
+    @extend_schema(request=ThreadIn, responses=ThreadOut)
+    def patch(self, request, pk: int):
+        thread = _thread_for(request, pk)
+        data = ThreadIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        thread = _call(
+            services.thread_edit, user=request.user, thread=thread, **data.validated_data
+        )
+        return Response(ThreadOut(thread).data)
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request, pk: int):
+        thread = _thread_for(request, pk)
+        _call(services.thread_delete, user=request.user, thread=thread)
+        return Response(status=204)
+
+
+class ThreadPinApi(APIView):
+    """Pin or unpin (the channel's creator or staff)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=FlagIn, responses=ThreadOut)
+    def post(self, request, pk: int):
+        thread = _thread_for(request, pk)
+        data = FlagIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        thread = _call(
+            services.thread_pin, user=request.user, thread=thread, pinned=data.validated_data["on"]
+        )
+        return Response(ThreadOut(thread).data)
+
+
+class ThreadLockApi(APIView):
+    """Lock (no new replies) or unlock (the channel's creator or staff)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=FlagIn, responses=ThreadOut)
+    def post(self, request, pk: int):
+        thread = _thread_for(request, pk)
+        data = FlagIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        thread = _call(
+            services.thread_lock, user=request.user, thread=thread, locked=data.validated_data["on"]
+        )
+        return Response(ThreadOut(thread).data)
+
+
+class ReplyCreateApi(APIView):
+    """Reply to the thread, or (with `in_reply_to`) to one of its replies."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=ReplyIn, responses={201: ReplyOut})
+    def post(self, request, pk: int):
+        thread = _thread_for(request, pk)
+        data = ReplyIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        in_reply_to = None
+        if data.validated_data.get("in_reply_to"):
+            in_reply_to = _reply_for(request, data.validated_data["in_reply_to"])
+        reply = _call(
+            services.reply_create,
+            author=request.user,
+            thread=thread,
+            body=data.validated_data["body"],
+            in_reply_to=in_reply_to,
+        )
+        return Response(ReplyOut(reply).data, status=201)
+
+
+class ReplyDetailApi(APIView):
+    """Edit (within the edit window) or delete your own reply."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=BodyIn, responses=ReplyOut)
+    def patch(self, request, pk: int):
+        reply = _reply_for(request, pk)
+        data = BodyIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        reply = _call(services.reply_edit, user=request.user, reply=reply, **data.validated_data)
+        return Response(ReplyOut(reply).data)
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request, pk: int):
+        reply = _reply_for(request, pk)
+        _call(services.reply_delete, user=request.user, reply=reply)
+        return Response(status=204)
+
+
+class LikeApi(APIView):
+    """Like (`liked: true`), unlike (`false`) or toggle (omitted) a session, course,
+    thread, reply or paid-question answer. Repeating a like changes nothing."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=LikeIn, responses=LikeOut)
+    def post(self, request, kind: str, pk: int):
+        try:
+            obj = selectors.like_target_get_for_user(kind_name=kind, pk=pk, user=request.user)
+        except DjangoPermissionDenied as exc:
+            raise PermissionDenied(str(exc)) from exc
+        data = LikeIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        wanted = data.validated_data.get("liked")
+        if wanted is None:
+            liked, count = _call(services.like_toggle, user=request.user, obj=obj)
+        else:
+            liked, count = _call(services.like_set, user=request.user, obj=obj, liked=wanted)
+        return Response({"liked": liked, "like_count": count})

@@ -1,0 +1,139 @@
+"""What can be discussed and liked, and who may read and write there.
+
+Access rule (decided for issue 6): a discussion is as public as the content it is
+about. Whoever may see the page may see that it has a discussion; reading it needs
+the right to watch the content (free courses and free sessions: everyone, including
+visitors without an account; paid or subscriber content: ticket holders,
+subscribers, the creator, staff), and writing needs an account on top, plus, for live
+sessions, not being banned from the room (`viewer_may_watch`). The creator of the
+channel and staff moderate (pin, lock).
+
+A new kind (an article, a lesson) is one more `Discussable` in `DISCUSSABLE`.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.apps import apps
+from django.db.models import Model
+from django.http import Http404
+
+
+@dataclass(frozen=True)
+class Discussable:
+    name: str  # in URLs: /discussions/<name>/<pk>/
+    model_label: str
+    get_for_user: Callable[[int, object], Model]  # the page's own visibility; Http404
+    may_read: Callable[[object, Model], bool]
+    may_write: Callable[[object, Model], bool]
+    moderator_user_id: Callable[[Model], int]  # the channel's creator
+    title: Callable[[Model], str]
+
+    @property
+    def model(self) -> type[Model]:
+        return apps.get_model(self.model_label)
+
+
+def _session_get(pk, user):
+    from livestream.selectors import session_get_for_user
+
+    return session_get_for_user(pk=pk, user=user)
+
+
+def _session_may_read(user, session) -> bool:
+    if session.access == session.Access.FREE:
+        return True
+    return _session_may_write(user, session)
+
+
+def _session_may_write(user, session) -> bool:
+    from livestream.services import viewer_may_watch
+
+    return user.is_authenticated and viewer_may_watch(session=session, user=user)
+
+
+def _course_get(pk, user):
+    from marketplace.models import Course
+    from marketplace.selectors import course_get_for_user
+
+    slug = Course.objects.filter(pk=pk).values_list("slug", flat=True).first()
+    if slug is None:
+        raise Http404
+    return course_get_for_user(slug=slug, user=user)
+
+
+def _course_may_read(user, course) -> bool:
+    from marketplace.selectors import entitlement_check
+
+    return entitlement_check(user=user, course=course)
+
+
+def _course_may_write(user, course) -> bool:
+    return user.is_authenticated and _course_may_read(user, course)
+
+
+DISCUSSABLE: dict[str, Discussable] = {
+    "session": Discussable(
+        name="session",
+        model_label="livestream.LiveSession",
+        get_for_user=_session_get,
+        may_read=_session_may_read,
+        may_write=_session_may_write,
+        moderator_user_id=lambda s: s.channel.creator.user_id,
+        title=lambda s: s.title,
+    ),
+    "course": Discussable(
+        name="course",
+        model_label="marketplace.Course",
+        get_for_user=_course_get,
+        may_read=_course_may_read,
+        may_write=_course_may_write,
+        moderator_user_id=lambda c: c.channel.creator.user_id,
+        title=lambda c: c.title,
+    ),
+}
+
+
+def discussable_for_model(obj_or_model) -> Discussable:
+    model = obj_or_model if isinstance(obj_or_model, type) else type(obj_or_model)
+    label = model._meta.concrete_model._meta.label
+    for kind in DISCUSSABLE.values():
+        if kind.model_label == label:
+            return kind
+    raise LookupError(f"{label} has no discussion area")
+
+
+def discussable_get(name: str) -> Discussable:
+    try:
+        return DISCUSSABLE[name]
+    except KeyError:
+        raise Http404 from None
+
+
+# Likeable kinds: the discussable ones, threads, replies and paid-question answers.
+# "answer" resolves qa.Answer lazily so this app never imports qa.
+LIKEABLE_MODELS: dict[str, str] = {
+    "session": "livestream.LiveSession",
+    "course": "marketplace.Course",
+    "thread": "discussions.Thread",
+    "reply": "discussions.Reply",
+    "answer": "qa.Answer",
+}
+
+
+def likeable_model(name: str) -> type[Model]:
+    label = LIKEABLE_MODELS.get(name)
+    if label is None:
+        raise Http404
+    try:
+        return apps.get_model(label)
+    except LookupError:
+        raise Http404 from None
+
+
+def likeable_name(obj) -> str:
+    label = obj._meta.concrete_model._meta.label
+    for name, model_label in LIKEABLE_MODELS.items():
+        if model_label == label:
+            return name
+    raise LookupError(label)
