@@ -44,6 +44,8 @@ def notification_send(*, user: User, key: str, text: str, url: str = "") -> bool
     _notification, created = Notification.objects.get_or_create(
         user=user, key=key, defaults={"text": text[:300], "url": url}
     )
+    if created:
+        _unread_badge_forget_on_commit(user)
     return created
 
 
