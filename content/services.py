@@ -1,0 +1,355 @@
+"""Every write to lessons, articles, sections, revisions, assets and progress.
+
+Each create/update screens the text with moderation (after saving, inside the
+transaction: a refusal rolls everything back)."""
+
+import logging
+import secrets
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from content import uploads
+from content.models import Access, Article, Asset, Lesson, LessonProgress, Revision, Section, Status
+from marketplace.models import Channel, Course, SubscriptionTier
+from moderation.services import content_screen
+
+logger = logging.getLogger(__name__)
+
+ContentItem = Lesson | Article
+EDITABLE = ("title", "summary", "body", "access", "required_tier", "section", "position", "slug")
+
+
+def _owner_check(user: User, channel: Channel) -> None:
+    if channel.creator.user_id != user.pk:
+        raise PermissionError("not the channel's creator")
+
+
+def _slug_for(model, text: str, *, scope: dict, exclude_pk=None) -> str:
+    base = slugify(text)[:60].strip("-") or f"{model.kind}-{secrets.token_hex(3)}"
+    taken = set(
+        model.objects.filter(slug__startswith=base, **scope)
+        .exclude(pk=exclude_pk)
+        .values_list("slug", flat=True)
+    )
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def _check_paywall(item: ContentItem) -> None:
+    if item.access == Access.TICKET and isinstance(item, Article):
+        raise ValidationError({"access": _("Articles have no tickets: choose subscribers.")})
+    tier = item.required_tier
+    if tier is not None:
+        if tier.channel_id != item.channel.pk:
+            raise ValidationError({"required_tier": _("Choose a tier of this channel.")})
+        if item.access != Access.SUBSCRIBERS:
+            item.required_tier = None
+
+
+def _revision_add(item: ContentItem, *, user: User, restored_from=None) -> Revision:
+    field = item.kind
+    # The item's row is locked by the caller, so numbers cannot collide.
+    last = Revision.objects.filter(**{field: item}).aggregate(n=Max("number"))["n"] or 0
+    revision = Revision.objects.create(
+        **{field: item},
+        number=last + 1,
+        title=item.title,
+        body=item.body,
+        author=user,
+        restored_from=restored_from,
+    )
+    item.revision = revision
+    item.save(update_fields=["revision", "updated_at"])
+    return revision
+
+
+def _save(item: ContentItem) -> None:
+    item.full_clean(exclude=["revision", "author"])
+    try:
+        with transaction.atomic():
+            item.save()
+    except IntegrityError as exc:
+        raise ValidationError({"slug": _("This address is already taken.")}) from exc
+
+
+def item_set_visible(item: ContentItem, visible: bool) -> None:
+    """Moderation's switch (registered in ContentConfig.ready)."""
+    type(item).objects.filter(pk=item.pk).update(is_visible=visible)
+    item.is_visible = visible
+
+
+def _record_view_hook(item: ContentItem, user: User) -> None:
+    """Tell recommendations about a view, when the recommend app offers it."""
+    try:
+        from recommend import services as recommend_services
+    except ImportError:
+        return
+    record = getattr(recommend_services, "event_record", None)
+    if record is None or not user.is_authenticated:
+        return
+    target = item.course if isinstance(item, Lesson) else item.channel
+    try:
+        record(user=user, kind="view", target=target)
+    except Exception:  # a recommendation hiccup must never break reading
+        logger.exception("recommend.event_record failed")
+
+
+@transaction.atomic
+def lesson_create(
+    *,
+    user: User,
+    course: Course,
+    title: str,
+    body: str = "",
+    summary: str = "",
+    access: str = Access.FREE,
+    required_tier: SubscriptionTier | None = None,
+    section: Section | None = None,
+    slug: str = "",
+) -> Lesson:
+    _owner_check(user, course.channel)
+    if section is not None and section.course_id != course.pk:
+        raise ValidationError({"section": _("Choose a section of this course.")})
+    position = (Lesson.objects.filter(course=course).aggregate(n=Max("position"))["n"] or 0) + 1
+    lesson = Lesson(
+        course=course,
+        section=section,
+        title=title,
+        body=body,
+        summary=summary,
+        access=access,
+        required_tier=required_tier,
+        author=user,
+        position=position,
+        slug=slugify(slug) or _slug_for(Lesson, title, scope={"course": course}),
+    )
+    _check_paywall(lesson)
+    _save(lesson)
+    _revision_add(lesson, user=user)
+    content_screen(obj=lesson)
+    return lesson
+
+
+@transaction.atomic
+def article_create(
+    *,
+    user: User,
+    channel: Channel,
+    title: str,
+    body: str = "",
+    summary: str = "",
+    access: str = Access.FREE,
+    required_tier: SubscriptionTier | None = None,
+    slug: str = "",
+) -> Article:
+    _owner_check(user, channel)
+    article = Article(
+        channel=channel,
+        title=title,
+        body=body,
+        summary=summary,
+        access=access,
+        required_tier=required_tier,
+        author=user,
+        slug=slugify(slug) or _slug_for(Article, title, scope={"channel": channel}),
+    )
+    _check_paywall(article)
+    _save(article)
+    _revision_add(article, user=user)
+    content_screen(obj=article)
+    return article
+
+
+def _locked(item: ContentItem) -> ContentItem:
+    fresh = type(item).objects.select_for_update().get(pk=item.pk)
+    return fresh
+
+
+@transaction.atomic
+def item_update(*, user: User, item: ContentItem, **fields) -> ContentItem:
+    """Change any of EDITABLE; a changed title or body makes a new revision."""
+    _owner_check(user, item.channel)
+    unknown = set(fields) - set(EDITABLE)
+    if unknown:
+        raise TypeError(f"not editable: {sorted(unknown)}")
+    locked = _locked(item)
+    if isinstance(locked, Lesson):
+        locked.course = item.course
+        section = fields.get("section")
+        if section is not None and section.course_id != locked.course_id:
+            raise ValidationError({"section": _("Choose a section of this course.")})
+    else:
+        locked.channel = item.channel
+    text_changed = any(k in fields and fields[k] != getattr(locked, k) for k in ("title", "body"))
+    for name, value in fields.items():
+        if name == "slug":
+            value = slugify(value) or locked.slug
+        setattr(locked, name, value)
+    _check_paywall(locked)
+    _save(locked)
+    if text_changed:
+        _revision_add(locked, user=user)
+    content_screen(obj=locked)
+    return locked
+
+
+@transaction.atomic
+def item_publish(*, user: User, item: ContentItem, at: datetime | None = None) -> ContentItem:
+    """Publish now, or schedule for `at` (content_publish_due publishes it then)."""
+    _owner_check(user, item.channel)
+    locked = _locked(item)
+    now = timezone.now()
+    if at is not None and at > now:
+        locked.status = Status.SCHEDULED
+        locked.publish_at = at
+    else:
+        locked.status = Status.PUBLISHED
+        locked.publish_at = None
+        locked.published_at = locked.published_at or now
+    locked.save(update_fields=["status", "publish_at", "published_at", "updated_at"])
+    content_screen(obj=locked)
+    return locked
+
+
+@transaction.atomic
+def item_unpublish(*, user: User, item: ContentItem) -> ContentItem:
+    _owner_check(user, item.channel)
+    locked = _locked(item)
+    locked.status = Status.DRAFT
+    locked.publish_at = None
+    locked.save(update_fields=["status", "publish_at", "updated_at"])
+    return locked
+
+
+@transaction.atomic
+def revision_restore(*, user: User, item: ContentItem, revision: Revision) -> Revision:
+    """Bring back an old title and body as a new revision (history is never rewritten)."""
+    _owner_check(user, item.channel)
+    if getattr(revision, f"{item.kind}_id") != item.pk:
+        raise ValidationError(_("That revision belongs to something else."))
+    locked = _locked(item)
+    locked.title, locked.body = revision.title, revision.body
+    locked.save(update_fields=["title", "body", "updated_at"])
+    new = _revision_add(locked, user=user, restored_from=revision)
+    content_screen(obj=locked)
+    return new
+
+
+def content_publish_due(*, now: datetime | None = None) -> int:
+    """Publish scheduled items whose time has come. Safe to run twice or at once in
+    two workers: each row is locked (SKIP LOCKED) and re-checked, so it flips once."""
+    now = now or timezone.now()
+    published = 0
+    for model in (Lesson, Article):
+        with transaction.atomic():
+            due = list(
+                model.objects.select_for_update(skip_locked=True)
+                .filter(status=Status.SCHEDULED, publish_at__lte=now)
+                .order_by("pk")
+            )
+            for item in due:
+                item.status = Status.PUBLISHED
+                item.published_at = item.published_at or item.publish_at or now
+                item.save(update_fields=["status", "published_at", "updated_at"])
+                published += 1
+    return published
+
+
+@transaction.atomic
+def section_create(*, user: User, course: Course, title: str) -> Section:
+    _owner_check(user, course.channel)
+    title = " ".join((title or "").split())
+    if not title:
+        raise ValidationError({"title": _("Give the section a title.")})
+    position = (Section.objects.filter(course=course).aggregate(n=Max("position"))["n"] or 0) + 1
+    section = Section(course=course, title=title[:120], position=position)
+    section.full_clean()
+    section.save()
+    return section
+
+
+@transaction.atomic
+def asset_upload(*, user: User, item: ContentItem, upload, kind: str) -> Asset:
+    """Check then store an image (public storage) or attachment (private storage).
+    A refused file raises ValidationError and nothing is stored."""
+    _owner_check(user, item.channel)
+    if kind == Asset.Kind.IMAGE:
+        checked = uploads.check_image(upload)
+    elif kind == Asset.Kind.ATTACHMENT:
+        checked = uploads.check_attachment(upload)
+    else:
+        raise ValidationError(_("Choose image or attachment."))
+    key = secrets.token_urlsafe(24)
+    asset = Asset(
+        kind=kind,
+        key=key,
+        name=checked.name,
+        content_type=checked.content_type,
+        size=checked.size,
+        uploaded_by=user,
+        **{item.kind: item},
+    )
+    # The stored name is random: no guessable URL, no user-supplied path.
+    stored = f"{secrets.token_urlsafe(18)}.{checked.extension}"
+    upload.seek(0)
+    field = asset.image if kind == Asset.Kind.IMAGE else asset.file
+    field.save(stored, upload, save=False)
+    name = field.name
+    try:
+        asset.save()
+    except Exception:
+        field.storage.delete(name)
+        raise
+    return asset
+
+
+@transaction.atomic
+def asset_delete(*, user: User, asset: Asset) -> None:
+    _owner_check(user, asset.item.channel)
+    field = asset.image if asset.kind == Asset.Kind.IMAGE else asset.file
+    storage, name = field.storage, field.name
+    asset.delete()
+    transaction.on_commit(lambda: storage.delete(name))
+
+
+# --- progress ------------------------------------------------------------------------
+
+
+def progress_open(*, user: User, lesson: Lesson) -> None:
+    """Remember the lesson as the learner's place in the course (resume)."""
+    if not user.is_authenticated:
+        return
+    LessonProgress.objects.update_or_create(
+        user=user,
+        lesson=lesson,
+        defaults={"course_id": lesson.course_id, "last_opened_at": timezone.now()},
+    )
+    _record_view_hook(lesson, user)
+
+
+def article_viewed(*, user: User, article: Article) -> None:
+    _record_view_hook(article, user)
+
+
+@transaction.atomic
+def progress_mark(
+    *, user: User, lesson: Lesson, done: bool = True, scroll_position: int | None = None
+) -> LessonProgress:
+    progress, _created = LessonProgress.objects.select_for_update().get_or_create(
+        user=user, lesson=lesson, defaults={"course_id": lesson.course_id}
+    )
+    progress.done_at = (progress.done_at or timezone.now()) if done else None
+    if scroll_position is not None:
+        progress.scroll_position = max(0, min(100, int(scroll_position)))
+    progress.last_opened_at = progress.last_opened_at or timezone.now()
+    progress.save(update_fields=["done_at", "scroll_position", "last_opened_at"])
+    return progress

@@ -1,0 +1,264 @@
+"""The creator's pages for lessons and articles: write, preview, upload, schedule,
+revisions, unpublish. Every fetch is scoped to the creator's own channels."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from content import selectors, services
+from content.forms import ItemForm, ScheduleForm, SectionForm, UploadForm
+from content.models import Asset, Revision
+from marketplace.models import Channel, Course
+
+
+def _errors_to_form(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _edit_url(item):
+    return redirect("content:item_edit", kind=item.kind, pk=item.pk)
+
+
+@login_required
+def content_list(request):
+    return render(request, "content/studio/list.html", selectors.studio_items(user=request.user))
+
+
+def _create(request, *, kind, owner):
+    channel = owner if kind == "article" else owner.channel
+    course = owner if kind == "lesson" else None
+    form = ItemForm(request.POST or None, channel=channel, kind=kind, course=course)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            if kind == "lesson":
+                item = services.lesson_create(user=request.user, course=course, **data)
+            else:
+                item = services.article_create(user=request.user, channel=channel, **data)
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("Saved as a draft."))
+            return _edit_url(item)
+    return render(
+        request,
+        "content/studio/edit.html",
+        {"form": form, "kind": kind, "owner": owner, "item": None},
+    )
+
+
+@login_required
+def lesson_create(request):
+    course = get_object_or_404(
+        Course.objects.select_related("channel", "channel__creator"),
+        slug=request.GET.get("course", ""),
+        channel__creator__user_id=request.user.pk,
+    )
+    return _create(request, kind="lesson", owner=course)
+
+
+@login_required
+def article_create(request):
+    channel = get_object_or_404(
+        Channel.objects.select_related("creator"),
+        slug=request.GET.get("channel", ""),
+        creator__user_id=request.user.pk,
+    )
+    return _create(request, kind="article", owner=channel)
+
+
+@login_required
+def section_create(request, slug):
+    course = get_object_or_404(
+        Course.objects.select_related("channel", "channel__creator"),
+        slug=slug,
+        channel__creator__user_id=request.user.pk,
+    )
+    form = SectionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.section_create(user=request.user, course=course, **form.cleaned_data)
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("Section added."))
+            return redirect("content:studio_list")
+    return render(request, "content/studio/section_form.html", {"form": form, "course": course})
+
+
+def _item(request, kind, pk):
+    return selectors.item_get_for_editor(kind=kind, pk=pk, user=request.user)
+
+
+@login_required
+def item_edit(request, kind, pk):
+    item = _item(request, kind, pk)
+    initial = {
+        "title": item.title,
+        "slug": item.slug,
+        "summary": item.summary,
+        "body": item.body,
+        "access": item.access,
+        "required_tier": item.required_tier,
+    }
+    if kind == "lesson":
+        initial["section"] = item.section
+    form = ItemForm(
+        request.POST or None,
+        initial=initial,
+        channel=item.channel,
+        kind=kind,
+        course=item.course,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            item = services.item_update(user=request.user, item=item, **form.cleaned_data)
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return _edit_url(item)
+    return render(
+        request,
+        "content/studio/edit.html",
+        {
+            "form": form,
+            "kind": kind,
+            "item": item,
+            "owner": item.course if kind == "lesson" else item.channel,
+            "assets": list(item.assets.all()),
+            "upload_form": UploadForm(),
+            "schedule_form": ScheduleForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def preview(request):
+    """The live preview button: the unsaved Markdown, rendered as learners see it."""
+    from content import rendering
+
+    body = request.POST.get("body", "")[:200_000]
+    rendered = rendering.render_body(body)
+    return render(
+        request,
+        "content/includes/preview_fragment.html",
+        {"preview_html": rendered.preview_html, "rest_html": rendered.rest_html},
+    )
+
+
+@login_required
+def learner_view(request, kind, pk):
+    """The saved item exactly as a visitor without access sees it (preview + prompt)."""
+    item = _item(request, kind, pk)
+    body = selectors.body_for_viewer(item=item, user=request.user, full=False)
+    from content.views import _paywall_context
+
+    return render(
+        request,
+        "content/studio/learner_view.html",
+        {"item": item, "body": body, **_paywall_context(item, request.user)},
+    )
+
+
+@login_required
+@require_POST
+def item_publish(request, kind, pk):
+    item = _item(request, kind, pk)
+    form = ScheduleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Enter a valid date and time to schedule."))
+        return _edit_url(item)
+    try:
+        item = services.item_publish(
+            user=request.user, item=item, at=form.cleaned_data.get("publish_at")
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return _edit_url(item)
+    if item.status == "scheduled":
+        messages.success(request, _("Scheduled."))
+    elif not item.is_visible:
+        messages.info(request, _("Published: a moderator will look at it before it is shown."))
+    else:
+        messages.success(request, _("Published."))
+    return _edit_url(item)
+
+
+@login_required
+@require_POST
+def item_unpublish(request, kind, pk):
+    item = services.item_unpublish(user=request.user, item=_item(request, kind, pk))
+    messages.success(request, _("Unpublished: back to draft."))
+    return _edit_url(item)
+
+
+@login_required
+@require_POST
+def asset_upload(request, kind, pk):
+    item = _item(request, kind, pk)
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        errors = "; ".join(" ".join(e) for e in form.errors.values())
+        messages.error(request, _("Upload refused: %(errors)s") % {"errors": errors})
+        return _edit_url(item)
+    try:
+        asset = services.asset_upload(
+            user=request.user,
+            item=item,
+            upload=form.cleaned_data["file"],
+            kind=form.cleaned_data["kind"],
+        )
+    except ValidationError as exc:
+        messages.error(
+            request, _("Upload refused: %(errors)s") % {"errors": " ".join(exc.messages)}
+        )
+        return _edit_url(item)
+    if asset.kind == Asset.Kind.IMAGE:
+        messages.success(
+            request,
+            _("Image uploaded. Paste this into the body: %(md)s")
+            % {"md": f"![{asset.name}]({asset.get_absolute_url()})"},
+        )
+    else:
+        messages.success(request, _("Attachment uploaded: %(name)s") % {"name": asset.name})
+    return _edit_url(item)
+
+
+@login_required
+def revisions(request, kind, pk):
+    item = _item(request, kind, pk)
+    return render(
+        request,
+        "content/studio/revisions.html",
+        {"item": item, "kind": kind, "revisions": selectors.item_revisions(item=item)},
+    )
+
+
+@login_required
+@require_POST
+def revision_restore(request, kind, pk, rev):
+    item = _item(request, kind, pk)
+    revision = Revision.objects.filter(pk=rev, **{kind: item}).first()
+    if revision is None:
+        raise Http404
+    try:
+        new = services.revision_restore(user=request.user, item=item, revision=revision)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("Revision %(old)s restored as revision %(new)s.")
+            % {"old": revision.number, "new": new.number},
+        )
+    return _edit_url(item)

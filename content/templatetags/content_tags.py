@@ -1,0 +1,17 @@
+from django import template
+
+from content import selectors
+
+register = template.Library()
+
+
+@register.inclusion_tag("content/includes/course_outline.html", takes_context=True)
+def course_outline(context, course):
+    user = context["request"].user
+    return {"course": course, "outline": selectors.course_outline(course=course, user=user)}
+
+
+@register.inclusion_tag("content/includes/channel_articles.html", takes_context=True)
+def channel_articles(context, channel):
+    user = context["request"].user
+    return {"channel": channel, "articles": selectors.channel_articles(channel=channel, user=user)}

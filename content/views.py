@@ -1,0 +1,109 @@
+"""Learner pages: lesson, article, attachment download, mark done."""
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.files.storage import storages
+from django.http import FileResponse, Http404, HttpResponseForbidden, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from content import selectors, services
+from content.models import Lesson
+
+
+def _paywall_context(item, user) -> dict:
+    course = item.course
+    return {
+        "paywall_course": course if course is not None and not course.is_free else None,
+        "paywall_tiers": list(item.channel.tiers.filter(is_active=True)),
+        "paywall_tier": item.required_tier,
+        # From SITE_URL, not the request's Host header.
+        "canonical": settings.SITE_URL.rstrip("/") + item.get_absolute_url(),
+    }
+
+
+def lesson_detail(request, course, slug):
+    lesson = selectors.lesson_get_for_user(course_slug=course, slug=slug, user=request.user)
+    body = selectors.body_for_viewer(item=lesson, user=request.user)
+    outline = selectors.course_outline(course=lesson.course, user=request.user)
+    previous, following = selectors.lesson_neighbours(lesson=lesson, user=request.user)
+    services.progress_open(user=request.user, lesson=lesson)
+    done = any(x.pk == lesson.pk and x.is_done for x in outline["lessons"])
+    return render(
+        request,
+        "content/lesson_detail.html",
+        {
+            "item": lesson,
+            "lesson": lesson,
+            "course": lesson.course,
+            "body": body,
+            "outline": outline,
+            "previous": previous,
+            "next": following,
+            "is_done": done,
+            "attachments": selectors.item_attachments(item=lesson) if body.is_full else [],
+            "locked_attachments": (
+                selectors.item_attachments(item=lesson) if not body.is_full else []
+            ),
+            **_paywall_context(lesson, request.user),
+        },
+    )
+
+
+def article_detail(request, channel, slug):
+    article = selectors.article_get_for_user(channel_slug=channel, slug=slug, user=request.user)
+    body = selectors.body_for_viewer(item=article, user=request.user)
+    services.article_viewed(user=request.user, article=article)
+    attachments = selectors.item_attachments(item=article)
+    return render(
+        request,
+        "content/article_detail.html",
+        {
+            "item": article,
+            "article": article,
+            "channel": article.channel,
+            "body": body,
+            "attachments": attachments if body.is_full else [],
+            "locked_attachments": attachments if not body.is_full else [],
+            **_paywall_context(article, request.user),
+        },
+    )
+
+
+def asset_download(request, key):
+    """A paid file, only for those who may read its lesson or article."""
+    try:
+        asset = selectors.asset_get_for_download(key=key, user=request.user)
+    except PermissionError:
+        return HttpResponseForbidden(
+            _("This file is for ticket holders or subscribers."), content_type="text/plain"
+        )
+    storage = storages[settings.CONTENT_PRIVATE_STORAGE]
+    if getattr(storage, "querystring_auth", False):
+        # Object storage: a short-lived presigned URL, never a public one.
+        return HttpResponseRedirect(storage.url(asset.file.name))
+    try:
+        handle = storage.open(asset.file.name, "rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(
+        handle, as_attachment=True, filename=asset.name, content_type=asset.content_type
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@login_required
+@require_POST
+def lesson_mark_done(request, pk):
+    lesson = selectors.item_get_by_pk_for_user(kind="lesson", pk=pk, user=request.user)
+    assert isinstance(lesson, Lesson)
+    done = request.POST.get("done", "1") != "0"
+    services.progress_mark(user=request.user, lesson=lesson, done=done)
+    _, following = selectors.lesson_neighbours(lesson=lesson, user=request.user)
+    if done and following is not None and request.POST.get("next") == "1":
+        return redirect(following.get_absolute_url())
+    return redirect(lesson.get_absolute_url())

@@ -1,0 +1,72 @@
+"""Learner progress: mark done, resume, the bar on course and lesson pages, the API."""
+
+from django.urls import reverse
+
+from content import services
+from content.models import LessonProgress
+from tests.content.helpers import give_ticket
+
+
+def _course_with_lessons(alice, course, n=3):
+    section = services.section_create(user=alice.user, course=course, title="Basics")
+    lessons = []
+    for i in range(n):
+        lesson = services.lesson_create(
+            user=alice.user, course=course, title=f"Lesson {i + 1}", body="x", section=section
+        )
+        lessons.append(services.item_publish(user=alice.user, item=lesson))
+    return lessons
+
+
+def test_mark_done_moves_the_bar_and_goes_to_the_next_lesson(client, alice, course, bob):
+    lessons = _course_with_lessons(alice, course)
+    give_ticket(bob, course)
+    client.force_login(bob)
+    html = client.get(lessons[0].get_absolute_url()).content.decode()
+    assert "0 of 3 done" in html and 'data-testid="next"' in html
+
+    response = client.post(reverse("content:lesson_mark_done", args=[lessons[0].pk]), {"next": "1"})
+    assert response.url == lessons[1].get_absolute_url()
+    course_html = client.get(course.get_absolute_url()).content.decode()
+    assert "1 of 3 lessons done (33%)" in course_html
+    assert 'data-testid="resume"' in course_html
+
+
+def test_locked_lessons_show_a_lock_for_outsiders(client, alice, course, dave):
+    _course_with_lessons(alice, course, n=1)
+    client.force_login(dave)
+    assert 'data-testid="locked"' not in client.get(course.get_absolute_url()).content.decode()
+    services.item_update(user=alice.user, item=course.lessons.get(), access="ticket")
+    assert 'data-testid="locked"' in client.get(course.get_absolute_url()).content.decode()
+
+
+def test_progress_api_and_resume(client, alice, course, bob):
+    lessons = _course_with_lessons(alice, course)
+    give_ticket(bob, course)
+    client.force_login(bob)
+    client.get(lessons[1].get_absolute_url())
+    response = client.post(
+        reverse("api_content_done", args=[lessons[1].pk]),
+        {"done": True, "scroll_position": 40},
+        content_type="application/json",
+    )
+    assert response.status_code == 200
+    data = client.get(reverse("api_content_progress", args=[course.slug])).json()
+    assert data["done"] == [lessons[1].pk] and data["percent"] == 33
+    assert data["resume_lesson"] == lessons[1].pk
+    assert LessonProgress.objects.get(user=bob, lesson=lessons[1]).scroll_position == 40
+
+
+def test_progress_needs_login_and_access(client, paid_lesson, dave):
+    url = reverse("api_content_done", args=[paid_lesson.pk])
+    assert client.post(url, {}, content_type="application/json").status_code in (401, 403)
+    client.force_login(dave)
+    response = client.post(url, {}, content_type="application/json")
+    assert response.status_code == 400
+    assert not LessonProgress.objects.filter(done_at__isnull=False).exists()
+
+
+def test_api_schema_lists_the_content_endpoints(client):
+    schema = client.get("/api/schema/").content.decode()
+    for path in ("/api/v1/content/lessons/", "/api/v1/content/progress/{slug}/"):
+        assert path in schema
