@@ -64,8 +64,12 @@ class RoomRole:
         return "host" if self.is_host else "moderator" if self.is_moderator else "viewer"
 
 
-def _active_sanctions(*, session: LiveSession, user: User) -> dict[str, RoomSanction]:
-    """The user's sanctions in force in this room, by kind (the longest of each)."""
+def _active_sanctions(*, session: LiveSession, user: User) -> dict:
+    """The user's sanctions in force in this room, by kind (the longest of each):
+    the host's own (RoomSanction) and the moderators' site-wide or channel ones
+    (moderation.Sanction)."""
+    from moderation.selectors import user_sanction
+
     active = {}
     for sanction in (
         RoomSanction.objects.filter(session=session, user=user, lifted_at__isnull=True)
@@ -73,7 +77,19 @@ def _active_sanctions(*, session: LiveSession, user: User) -> dict[str, RoomSanc
         .order_by("expires_at")  # NULL (until lifted) sorts last: it wins
     ):
         active[sanction.kind] = sanction
+    site = user_sanction(user=user, channel=session.channel)
+    if site is not None:
+        held = active.get(site.kind)
+        forever = datetime.max.replace(tzinfo=UTC)
+        if held is None or (site.expires_at or forever) > (held.expires_at or forever):
+            active[site.kind] = site
     return active
+
+
+def _banned_by_moderators(*, session: LiveSession, user: User) -> bool:
+    from moderation.selectors import user_sanction
+
+    return user_sanction(user=user, channel=session.channel, kind="ban") is not None
 
 
 def viewer_may_watch(*, session: LiveSession, user: User) -> bool:
@@ -87,7 +103,7 @@ def viewer_may_watch(*, session: LiveSession, user: User) -> bool:
         )
         .exclude(expires_at__lte=timezone.now())
         .exists()
-    ):
+    ) or _banned_by_moderators(session=session, user=user):
         return user.is_staff or user.has_perm("livestream.moderate_room")
     return (
         entitlement_check(user=user, live_session=session)
@@ -674,7 +690,15 @@ def session_schedule(
     )
     session.full_clean(exclude=["channel", "course", "required_tier"])
     session.save()
+    _moderation_screen(session)
     return session
+
+
+def _moderation_screen(session: LiveSession) -> None:
+    """Moderation may refuse (rolls back), hold for review, or show the session."""
+    from moderation.services import creator_content_screen
+
+    creator_content_screen(obj=session, creator_user=session.channel.creator.user)
 
 
 SESSION_EDITABLE = (
@@ -720,6 +744,8 @@ def session_update(*, session: LiveSession, user: User, **changes) -> LiveSessio
     )
     session.full_clean(exclude=["channel", "course", "required_tier"])
     session.save(update_fields=list(changes))
+    if {"title", "description"} & set(changes):
+        _moderation_screen(session)
     return session
 
 
