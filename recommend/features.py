@@ -256,3 +256,9 @@ def site_interactions():
     )
     matrix, _ = user_rows(user_ids, index)
     return matrix, user_ids, keys, [item.text for item in items]
+
+
+def user_model():
+    from django.contrib.auth import get_user_model
+
+    return get_user_model()

@@ -210,3 +210,27 @@ def events_prune(*, older_than_days: int | None = None, batch: int = 5000) -> in
         if not ids:
             return total
         total += Event.objects.filter(id__in=ids).delete()[0]
+
+
+# --- hooks the rest of the site calls (one line each at the call site) ------------------
+
+
+def view_record(request, obj) -> None:
+    """A signed-in user opened the page of `obj` (anonymous views store nothing)."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        event_record(user=user, kind=Event.Kind.VIEW, item=obj)
+
+
+def tip_record(*, tipper, creator, live_session=None) -> None:
+    """A tip: about the session it was sent in, else the creator's newest channel."""
+    item = live_session
+    if item is None:
+        from marketplace.models import Channel, PublicationStatus
+
+        item = (
+            Channel.objects.filter(creator__user=creator, status=PublicationStatus.PUBLISHED)
+            .order_by("-published_at", "-id")
+            .first()
+        )
+    event_record(user=tipper, kind=Event.Kind.TIP, item=item)

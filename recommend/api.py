@@ -1,0 +1,85 @@
+"""REST API: the "for you" list and similar items. Each response names the variant
+and algorithm that produced it; every item carries a signed click URL, and the
+response counts as one impression of the list."""
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from recommend import selectors, services
+from recommend.items import KINDS, item_key
+
+
+class ItemOutputSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    kind = serializers.CharField()
+    id = serializers.IntegerField(source="pk")
+    title = serializers.CharField()
+    url = serializers.CharField()
+    click_url = serializers.CharField()
+
+
+class ListOutputSerializer(serializers.Serializer):
+    source = serializers.CharField()
+    variant = serializers.CharField()
+    algorithm = serializers.CharField()
+    items = ItemOutputSerializer(many=True)
+
+
+def _payload(shown: selectors.ShownList) -> dict:
+    if shown.items:
+        services.event_record(
+            user=None, kind="impression", value=len(shown.items), variant=shown.variant
+        )
+    items = [{**vars(item), "click_url": click_url} for item, click_url in shown.entries]
+    return {
+        "source": shown.source,
+        "variant": shown.variant,
+        "algorithm": shown.algorithm,
+        "items": items,
+    }
+
+
+def _limit(request) -> int:
+    try:
+        n = int(request.query_params.get("limit", settings.RECOMMEND_ROW_LENGTH))
+    except ValueError:
+        n = 0
+    if not 1 <= n <= 50:
+        raise exceptions.ValidationError({"limit": _("Give a whole number from 1 to 50.")})
+    return n
+
+
+LIMIT = OpenApiParameter("limit", int, description="How many items (1-50).")
+
+
+class RecommendationsApi(APIView):
+    """Recommendations for the caller: personalised when signed in and not opted out,
+    popular items otherwise."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(parameters=[LIMIT], responses=ListOutputSerializer)
+    def get(self, request):
+        shown = selectors.recommendations_for_user(user=request.user, n=_limit(request))
+        return Response(ListOutputSerializer(_payload(shown)).data)
+
+
+class SimilarApi(APIView):
+    """Items similar to one channel, course or live session."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(parameters=[LIMIT], responses=ListOutputSerializer)
+    def get(self, request, kind: str, pk: int):
+        key = item_key(kind, pk) if kind in KINDS else None
+        if key is None:
+            raise exceptions.NotFound(_("Kind must be channel, course or session."))
+        shown = selectors.similar_for_item(item=key, user=request.user, n=_limit(request))
+        if shown.anchor is None:
+            raise exceptions.NotFound(_("No such item."))
+        return Response(ListOutputSerializer(_payload(shown)).data)

@@ -1,0 +1,52 @@
+"""Server-rendered inline SVG line chart (no JS library, no CDN)."""
+
+from datetime import timedelta
+
+WIDTH, HEIGHT, PAD_LEFT, PAD_BOTTOM, PAD_TOP, PAD_RIGHT = 720, 260, 48, 28, 12, 12
+COLOURS = ["#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2"]
+
+
+def ctr_chart(data: dict) -> dict:
+    """Polylines of daily click-through rate per variant, scaled to the chart box.
+    The template draws them; every label is escaped by the template engine."""
+    since, days = data["since"], data["days"]
+    max_ctr = max(
+        [ctr for points in data["series"].values() for (_d, _i, _c, ctr) in points] + [0.0]
+    )
+    top = max(max_ctr * 1.1, 0.01)
+    inner_w = WIDTH - PAD_LEFT - PAD_RIGHT
+    inner_h = HEIGHT - PAD_TOP - PAD_BOTTOM
+
+    def x(day):
+        return PAD_LEFT + inner_w * ((day - since).days / max(days - 1, 1))
+
+    def y(ctr):
+        return PAD_TOP + inner_h * (1 - ctr / top)
+
+    lines = []
+    for n, (variant, points) in enumerate(sorted(data["series"].items())):
+        coords = [(round(x(d), 1), round(y(ctr), 1)) for (d, _i, _c, ctr) in points]
+        lines.append(
+            {
+                "variant": variant,
+                "colour": COLOURS[n % len(COLOURS)],
+                "points": " ".join(f"{a},{b}" for a, b in coords),
+                "dots": coords,
+                "legend_y": PAD_TOP + 14 + 16 * n,
+            }
+        )
+    ticks = [{"y": round(y(top * f), 1), "label": f"{top * f * 100:.1f}%"} for f in (0, 0.5, 1.0)]
+    last = since + timedelta(days=days - 1)
+    return {
+        "width": WIDTH,
+        "height": HEIGHT,
+        "left": PAD_LEFT,
+        "right": WIDTH - PAD_RIGHT,
+        "bottom": HEIGHT - PAD_BOTTOM,
+        "top": PAD_TOP,
+        "lines": lines,
+        "ticks": ticks,
+        "first_day": since,
+        "last_day": last,
+        "legend_x": WIDTH - PAD_RIGHT - 150,
+    }

@@ -1,0 +1,349 @@
+"""The refresh job: fit (or reuse) the model, then store lists for users with new
+activity since their last list.
+
+- Incremental: `RecommendationList.last_event_id` is each user's watermark; a user
+  whose newest event is past it is refreshed, nobody else.
+- Safe to run twice: one run at a time (a Redis lock); lists are upserted on the
+  user, so a repeated run writes the same rows.
+- Interruptible: users go in batches, each batch commits on its own; a run killed
+  half way leaves finished batches stored and the rest for the next run.
+- The fitted model is pickled into the cache with a version; it is refitted when it
+  is older than RECOMMEND_MODEL_MAX_AGE_SECONDS or the catalogue changed.
+"""
+
+import hashlib
+import logging
+import time
+import uuid
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import F, Max, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from recommend import algorithms, features
+from recommend.models import Event, RecommendationList
+
+logger = logging.getLogger(__name__)
+
+MODEL_VERSION_KEY = "recommend:model:version"
+MODEL_STATE_KEY = "recommend:model:state"
+SIMILAR_KEY = "recommend:similar:{}:{}"
+REFRESH_LOCK = "recommend:refresh:lock"
+FIT_LOCK = "recommend:fit:lock"
+SIMILAR_LENGTH = 12
+_memo: dict = {}
+
+
+# --- variants ------------------------------------------------------------------------
+
+
+def variant_for(user_id: int) -> str:
+    """The A/B variant of a user: a stable hash of the id over RECOMMEND_VARIANTS shares."""
+    variants = sorted((str(k), int(v)) for k, v in settings.RECOMMEND_VARIANTS.items() if v > 0)
+    if not variants:
+        return "blend"
+    total = sum(share for _, share in variants)
+    digest = hashlib.sha256(f"recommend-variant:{user_id}".encode()).digest()
+    point = int.from_bytes(digest[:8], "big") % total
+    for name, share in variants:
+        if point < share:
+            return name
+        point -= share
+    return variants[-1][0]
+
+
+def algorithm_for(variant: str) -> str:
+    return variant if variant in algorithms.MODEL_NAMES else "blend"
+
+
+# --- the fitted model ----------------------------------------------------------------
+
+
+@dataclass
+class ModelState:
+    version: str
+    fitted_at: float
+    catalogue_hash: str
+    keys: list[str]
+    creators: np.ndarray  # per item: creator profile id
+    categories: np.ndarray  # per item: category id (-1 none)
+    models: dict = field(default_factory=dict)  # algorithm name -> algorithms.Model
+    popular: list[str] = field(default_factory=list)
+
+    @property
+    def index(self) -> dict[str, int]:
+        if not hasattr(self, "_index"):
+            self._index = {key: i for i, key in enumerate(self.keys)}
+        return self._index
+
+
+def _catalogue_hash(keys: list[str]) -> str:
+    return hashlib.sha256("\n".join(keys).encode()).hexdigest()[:16]
+
+
+def model_state_get() -> ModelState | None:
+    """The stored model (unpickled once per process and version), or None."""
+    version = cache.get(MODEL_VERSION_KEY)
+    if version is None:
+        return None
+    if _memo.get("version") == version:
+        return _memo["state"]
+    state = cache.get(MODEL_STATE_KEY)
+    if state is None or state.version != version:
+        return None
+    _memo.update(version=version, state=state)
+    return state
+
+
+def model_fit_and_store() -> ModelState:
+    """Fit one model per algorithm the variants use on the site's events; store it."""
+    matrix, _user_ids, keys, texts = features.site_interactions()
+    items = features.items_load(keys)
+    creators = np.array([items[k].creator_id for k in keys], dtype=np.int64)
+    categories = np.array([items[k].category_id or -1 for k in keys], dtype=np.int64)
+    state = ModelState(
+        version=uuid.uuid4().hex[:12],
+        fitted_at=time.time(),
+        catalogue_hash=_catalogue_hash(keys),
+        keys=keys,
+        creators=creators,
+        categories=categories,
+    )
+    if keys:
+        names = {algorithm_for(v) for v in settings.RECOMMEND_VARIANTS} | {"popularity"}
+        for name in sorted(names):
+            try:
+                state.models[name] = algorithms.model_fit(name, matrix, item_text=texts)
+            except Exception:  # noqa: BLE001 - one model failing must not stop the others
+                logger.exception("recommend: fitting %s failed", name)
+        counts = np.asarray((matrix > 0).sum(axis=0)).ravel()
+        order = np.argsort(-counts, kind="stable")
+        state.popular = [keys[i] for i in order if counts[i] > 0][:100]
+    _similar_store(state)
+    timeout = 7 * 86400
+    cache.set(MODEL_STATE_KEY, state, timeout)
+    cache.set(MODEL_VERSION_KEY, state.version, timeout)
+    _memo.update(version=state.version, state=state)
+    return state
+
+
+def _similar_store(state: ModelState) -> None:
+    model = state.models.get("blend") or next(iter(state.models.values()), None)
+    if model is None:
+        return
+    table = {}
+    for i, key in enumerate(state.keys):
+        try:
+            pairs = model.similar(i, SIMILAR_LENGTH)
+        except Exception:  # noqa: BLE001
+            logger.exception("recommend: similar items of %s failed", key)
+            continue
+        table[SIMILAR_KEY.format(state.version, key)] = [
+            state.keys[j] for j, score in pairs if j != i and np.isfinite(score) and score > 0
+        ]
+    cache.set_many(table, 7 * 86400)
+
+
+def similar_keys(key: str) -> list[str] | None:
+    """Stored similar items of `key` (None: no model yet or item unknown to it)."""
+    version = cache.get(MODEL_VERSION_KEY)
+    if version is None:
+        return None
+    return cache.get(SIMILAR_KEY.format(version, key))
+
+
+def model_state_fresh() -> ModelState | None:
+    """The stored model, refitted first if stale (one fitter at a time)."""
+    state = model_state_get()
+    keys = list(features.items_load().keys())
+    stale = (
+        state is None
+        or time.time() - state.fitted_at > settings.RECOMMEND_MODEL_MAX_AGE_SECONDS
+        or state.catalogue_hash != _catalogue_hash(keys)
+    )
+    if not stale:
+        return state
+    token = uuid.uuid4().hex
+    if not cache.add(FIT_LOCK, token, 1800):
+        return state  # someone else is fitting: use what there is
+    try:
+        return model_fit_and_store()
+    finally:
+        if cache.get(FIT_LOCK) == token:
+            cache.delete(FIT_LOCK)
+
+
+# --- lists ---------------------------------------------------------------------------
+
+
+def users_with_new_activity(after_user_id: int = 0, limit: int = 200) -> list[int]:
+    """Users (personalisation on) whose newest event is past their list's watermark."""
+
+    watermark = RecommendationList.objects.filter(user_id=OuterRef("user_id")).values(
+        "last_event_id"
+    )[:1]
+    rows = (
+        Event.objects.filter(user_id__gt=after_user_id)
+        .exclude(user__personalisation__opted_out=True)
+        .values("user_id")
+        .annotate(newest=Max("id"), seen=Coalesce(Subquery(watermark), Value(0)))
+        .filter(newest__gt=F("seen"))
+        .order_by("user_id")
+        .values_list("user_id", flat=True)
+    )
+    return list(rows[:limit])
+
+
+def _exclusions(state: ModelState, user_ids: list[int], rows: sp.csr_matrix) -> sp.csr_matrix:
+    """Per user: items owned, the user's own content, and what they already watched."""
+    from marketplace.models import CreatorProfile
+
+    index = state.index
+    r, c = [], []
+    users = {u.pk: u for u in features.user_model().objects.filter(pk__in=user_ids)}
+    own_creators = dict(
+        CreatorProfile.objects.filter(user_id__in=user_ids).values_list("user_id", "id")
+    )
+    watched = Event.objects.filter(user_id__in=user_ids, kind=Event.Kind.WATCH).values_list(
+        "user_id", "item_kind", "item_id"
+    )
+    watched_by: dict[int, set[str]] = {}
+    for uid, kind, pk in watched:
+        watched_by.setdefault(uid, set()).add(f"{kind}:{pk}")
+    for row, uid in enumerate(user_ids):
+        user = users.get(uid)
+        keys = (features.owned_keys(user) if user else set()) | watched_by.get(uid, set())
+        for key in keys:
+            if key in index:
+                r.append(row)
+                c.append(index[key])
+        creator_id = own_creators.get(uid)
+        if creator_id is not None:
+            for col in np.flatnonzero(state.creators == creator_id):
+                r.append(row)
+                c.append(int(col))
+    data = np.ones(len(r), dtype=np.float32)
+    return sp.csr_matrix((data, (r, c)), shape=(len(user_ids), len(state.keys)))
+
+
+def _diversified(state: ModelState, candidates, scores, length: int) -> np.ndarray:
+    """Few items per creator, then not too many per category (two passes: each has
+    its own cap; the second keeps the order the first made)."""
+    candidates = candidates[candidates >= 0]
+    if not candidates.size:
+        return candidates
+    first = algorithms.diversify(
+        candidates,
+        scores,
+        groups=[state.creators],
+        n=len(candidates),
+        max_per_group=settings.RECOMMEND_MAX_PER_CREATOR,
+    )
+    order = np.full(len(state.keys), -np.inf, dtype=np.float32)
+    order[first] = np.arange(len(first), 0, -1, dtype=np.float32)
+    return algorithms.diversify(
+        first,
+        order,
+        groups=[state.categories],
+        n=length,
+        max_per_group=settings.RECOMMEND_MAX_PER_CATEGORY,
+    )
+
+
+def _lists_for(state: ModelState, user_ids: list[int]) -> tuple[list[RecommendationList], int]:
+    rows, newest = features.user_rows(user_ids, state.index)
+    exclude = _exclusions(state, user_ids, rows)
+    length = settings.RECOMMEND_LIST_LENGTH
+    now = timezone.now()
+    by_algorithm: dict[str, list[int]] = {}
+    for row, uid in enumerate(user_ids):
+        by_algorithm.setdefault(algorithm_for(variant_for(uid)), []).append(row)
+    lists = []
+    for algorithm, row_ids in by_algorithm.items():
+        model = state.models.get(algorithm) or state.models.get("popularity")
+        if model is None or not state.keys:
+            scores = np.zeros((len(row_ids), len(state.keys)), dtype=np.float32)
+            used = "none"
+        else:
+            scores = model.scores(rows[row_ids])
+            used = model.name
+        candidates = algorithms.top_n(scores, length * 3, exclude=exclude[row_ids])
+        for offset, row in enumerate(row_ids):
+            chosen = _diversified(state, candidates[offset], scores[offset], length)
+            uid = user_ids[row]
+            lists.append(
+                RecommendationList(
+                    user_id=uid,
+                    variant=variant_for(uid),
+                    algorithm=used,
+                    items=[state.keys[i] for i in chosen],
+                    last_event_id=newest.get(uid, 0),
+                    model_version=state.version,
+                    created_at=now,
+                )
+            )
+    return lists, len(lists)
+
+
+def _store(lists: list[RecommendationList]) -> None:
+    with transaction.atomic():
+        RecommendationList.objects.bulk_create(
+            lists,
+            update_conflicts=True,
+            unique_fields=["user"],
+            update_fields=[
+                "variant",
+                "algorithm",
+                "items",
+                "last_event_id",
+                "model_version",
+                "created_at",
+            ],
+        )
+
+
+def recommendations_refresh(
+    *, batch_size: int | None = None, user_ids: list[int] | None = None
+) -> int:
+    """Refresh stored lists; returns how many were written (0 if another run holds
+    the lock). `user_ids`: just these users (a new user's first list)."""
+    batch_size = batch_size or settings.RECOMMEND_REFRESH_BATCH
+    lock = REFRESH_LOCK if user_ids is None else f"{REFRESH_LOCK}:{min(user_ids, default=0)}"
+    token = uuid.uuid4().hex
+    if not cache.add(lock, token, 1800):
+        logger.info("recommend: a refresh is already running")
+        return 0
+    written = 0
+    try:
+        if user_ids is None:
+            state = model_state_fresh()
+        else:
+            state = model_state_get() or model_state_fresh()
+        if state is None:
+            return 0
+        if user_ids is not None:
+            opted_out = features.opted_out_user_ids()
+            batch = sorted(set(user_ids) - opted_out)
+            if batch:
+                lists, count = _lists_for(state, batch)
+                _store(lists)
+                written += count
+            return written
+        after = 0
+        while True:
+            batch = users_with_new_activity(after, batch_size)
+            if not batch:
+                return written
+            lists, count = _lists_for(state, batch)
+            _store(lists)  # each batch commits: an interrupted run keeps its work
+            written += count
+            after = batch[-1]
+    finally:
+        if cache.get(lock) == token:
+            cache.delete(lock)

@@ -1,0 +1,194 @@
+"""Reads of the recommend app: the lists pages and the API show.
+
+Stored lists are filtered again when served: an item hidden, unpublished or
+cancelled since the list was stored, an item the user has bought since, or the
+user's own content never shows.
+"""
+
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.core.cache import cache
+from django.db.models import Count, Sum
+from django.urls import reverse
+from django.utils import timezone
+
+from recommend import refresh
+from recommend.features import Item, items_load, owned_keys
+from recommend.items import item_key_for
+from recommend.models import Event, RecommendationList, VariantDailyStat
+from recommend.services import NONPERSONAL_VARIANT, personalisation_opted_out
+
+logger = logging.getLogger(__name__)
+POPULAR_CACHE = "recommend:popular"
+CLICK_SALT = "recommend.click"
+
+
+@dataclass
+class ShownList:
+    source: str  # "for_you", "similar", "because"
+    variant: str
+    algorithm: str
+    items: list[Item] = field(default_factory=list)
+    anchor: Item | None = None  # "because you watched <anchor>", "similar to <anchor>"
+
+    def click_url(self, item: Item) -> str:
+        token = signing.dumps([item.key, self.variant, self.source], salt=CLICK_SALT)
+        return f"{reverse('recommend:click')}?t={token}"
+
+    @property
+    def entries(self) -> list[tuple[Item, str]]:
+        return [(item, self.click_url(item)) for item in self.items]
+
+
+def click_token_read(token: str) -> tuple[str, str, str] | None:
+    """(item key, variant, source) of a click link we signed, or None."""
+    try:
+        key, variant, source = signing.loads(token, salt=CLICK_SALT, max_age=30 * 86400)
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    return str(key), str(variant)[:40], str(source)[:20]
+
+
+def popular_keys() -> list[str]:
+    """Popular items: the fitted model's ranking, else the last 30 days' events,
+    padded with the newest items. Cached for a few minutes (same for everyone)."""
+    keys = cache.get(POPULAR_CACHE)
+    if keys is not None:
+        return keys
+    state = refresh.model_state_get()
+    keys = list(state.popular) if state else []
+    if not keys:
+        since = timezone.now() - timedelta(days=30)
+        rows = (
+            Event.objects.filter(created_at__gte=since)
+            .exclude(item_kind="")
+            .values("item_kind", "item_id")
+            .annotate(users=Count("user_id", distinct=True))
+            .order_by("-users", "item_kind", "item_id")[:100]
+        )
+        keys = [f"{r['item_kind']}:{r['item_id']}" for r in rows]
+    seen = set(keys)
+    newest = sorted(items_load().values(), key=lambda item: -item.pk)  # cheap: no texts
+    keys += [item.key for item in newest if item.key not in seen][:100]
+    cache.set(POPULAR_CACHE, keys, settings.RECOMMEND_POPULAR_CACHE_SECONDS)
+    return keys
+
+
+def _serve(keys: list[str], *, user, n: int, exclude: set[str] = frozenset()) -> list[Item]:
+    """The first `n` of `keys` still visible, not owned, not the user's own."""
+    candidates = [k for k in dict.fromkeys(keys) if k not in exclude][: n * 4 + 20]
+    visible = items_load(candidates)
+    owned = owned_keys(user)
+    own_id = user.pk if user is not None and user.is_authenticated else None
+    out = []
+    for key in candidates:
+        item = visible.get(key)
+        if item is None or key in owned or item.creator_user_id == own_id:
+            continue
+        out.append(item)
+        if len(out) == n:
+            break
+    return out
+
+
+def recommendations_for_user(*, user, n: int | None = None) -> ShownList:
+    """The "for you" list: the stored list of the user's variant, topped up with
+    popular items; popular only for visitors and users who turned personalisation off."""
+    n = n or settings.RECOMMEND_ROW_LENGTH
+    if personalisation_opted_out(user):
+        return ShownList(
+            "for_you", NONPERSONAL_VARIANT, "popularity", _serve(popular_keys(), user=user, n=n)
+        )
+    variant = refresh.variant_for(user.pk)
+    stored = RecommendationList.objects.filter(user=user).first()
+    keys, algorithm = [], "popularity"
+    if stored is not None and stored.variant == variant:
+        keys, algorithm = list(stored.items), stored.algorithm
+    items = _serve(keys + popular_keys(), user=user, n=n)
+    return ShownList("for_you", variant, algorithm, items)
+
+
+def similar_for_item(*, item, user, n: int | None = None) -> ShownList:
+    """Items like `item` (any object that maps to an item, or an item key)."""
+    n = n or settings.RECOMMEND_ROW_LENGTH
+    key = item_key_for(item)
+    variant = _variant(user)
+    if key is None:
+        return ShownList("similar", variant, "none")
+    anchor = items_load([key]).get(key)
+    keys = refresh.similar_keys(key)
+    algorithm = "blend"
+    if keys is None:
+        keys, algorithm = _same_topic_keys(anchor), "category"
+    return ShownList(
+        "similar", variant, algorithm, _serve(keys, user=user, n=n, exclude={key}), anchor
+    )
+
+
+def because_you_watched(*, user, n: int | None = None, exclude: set[str] = frozenset()):
+    """Items similar to what the user watched most recently (None if nothing)."""
+    if personalisation_opted_out(user):
+        return None
+    recent = (
+        Event.objects.filter(user=user, kind__in=[Event.Kind.WATCH, Event.Kind.VIEW])
+        .exclude(item_kind="")
+        .order_by("-kind", "-created_at")  # watch before view, newest first
+        .values_list("item_kind", "item_id")[:5]
+    )
+    for item_kind, item_id in recent:
+        key = f"{item_kind}:{item_id}"
+        if key in exclude:
+            continue
+        shown = similar_for_item(item=key, user=user, n=n)
+        if shown.anchor is not None and shown.items:
+            shown.source = "because"
+            return shown
+    return None
+
+
+def _variant(user) -> str:
+    if personalisation_opted_out(user):
+        return NONPERSONAL_VARIANT
+    return refresh.variant_for(user.pk)
+
+
+def _same_topic_keys(anchor: Item | None) -> list[str]:
+    """Before any model exists: items of the same category, then of the same creator."""
+    if anchor is None:
+        return []
+    everything = items_load().values()
+    same = [i for i in everything if i.category_id == anchor.category_id]
+    same += [i for i in everything if i.creator_id == anchor.creator_id]
+    return [i.key for i in sorted(same, key=lambda i: -i.pk)]
+
+
+def click_through_by_variant(*, days: int = 30) -> dict:
+    """Daily impressions, clicks and CTR per variant for the staff chart."""
+    since = timezone.localdate() - timedelta(days=days - 1)
+    rows = list(VariantDailyStat.objects.filter(day__gte=since).order_by("day", "variant"))
+    variants = sorted({r.variant for r in rows})
+    series = {v: [] for v in variants}
+    for r in rows:
+        ctr = r.clicks / r.impressions if r.impressions else 0.0
+        series[r.variant].append((r.day, r.impressions, r.clicks, ctr))
+    totals = (
+        VariantDailyStat.objects.filter(day__gte=since)
+        .values("variant")
+        .annotate(impressions=Sum("impressions"), clicks=Sum("clicks"))
+        .order_by("variant")
+    )
+    return {
+        "since": since,
+        "days": days,
+        "variants": variants,
+        "series": series,
+        "rows": rows,
+        "totals": [
+            {**t, "ctr": (t["clicks"] / t["impressions"]) if t["impressions"] else 0.0}
+            for t in totals
+        ],
+    }

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from recommend import views
+
+app_name = "recommend"
+
+urlpatterns = [
+    path("recommend/watch/", views.watch_report, name="watch"),
+    path("recommend/click/", views.click, name="click"),
+    path("accounts/personalisation/", views.personalisation, name="personalisation"),
+    path("staff/recommendations/", views.staff_dashboard, name="staff"),
+]

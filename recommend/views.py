@@ -1,0 +1,120 @@
+"""Pages and small endpoints: watch-time reports, click redirects, the
+personalisation setting, the staff click-through chart."""
+
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.http import Http404, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from livestream import selectors as live_selectors
+from livestream.models import LiveSession
+from recommend import selectors, services
+from recommend.charts import ctr_chart
+from recommend.features import items_load
+from recommend.models import Event, PersonalisationSetting
+
+WATCH_LAST = "recommend:watch:last:{}:{}"
+WATCH_TOTAL = "recommend:watch:total:{}:{}:{}"
+
+
+@require_POST
+def watch_report(request):
+    """The player reports seconds watched since its last report (JSON or a form
+    body from sendBeacon). Seconds are clipped to the time since the last report
+    and to the length of the video; absurd values are refused."""
+    if not request.user.is_authenticated:
+        return JsonResponse({"error": _("Log in to record watch time.")}, status=401)
+    try:
+        session_id = int(request.POST.get("session", ""))
+        seconds = float(request.POST.get("seconds", ""))
+    except (TypeError, ValueError):
+        return JsonResponse({"error": _("Send a session id and a number of seconds.")}, status=400)
+    if not (0 <= seconds < 86400):
+        return JsonResponse({"error": _("Seconds must be between 0 and 86400.")}, status=400)
+    try:
+        session = live_selectors.session_get_for_user(pk=session_id, user=request.user)
+    except Http404:
+        return JsonResponse({"error": _("No such session.")}, status=404)
+    seconds = _watch_clip(request.user.pk, session, seconds)
+    if seconds > 0:
+        services.event_record(user=request.user, kind="watch", item=session, value=seconds)
+    return JsonResponse({"recorded": round(seconds, 1)})
+
+
+def _watch_clip(user_id: int, session: LiveSession, seconds: float) -> float:
+    now = time.time()
+    last_key = WATCH_LAST.format(user_id, session.pk)
+    last = cache.get(last_key)
+    cache.set(last_key, now, 3600)
+    if last is None:
+        allowed = float(settings.RECOMMEND_WATCH_MAX_REPORT_SECONDS)
+    else:
+        allowed = max(0.0, now - float(last)) + 5.0  # reports cannot overlap in time
+    seconds = min(seconds, allowed, float(settings.RECOMMEND_WATCH_MAX_REPORT_SECONDS))
+    # Per day no more than the video is long (a live session: its planned length x 2).
+    if session.replay_status == LiveSession.Replay.READY and session.status == "ended":
+        length = session.replay_duration or session.duration_minutes * 60
+    else:
+        length = session.duration_minutes * 60 * 2
+    total_key = WATCH_TOTAL.format(user_id, session.pk, timezone.localdate().isoformat())
+    so_far = float(cache.get(total_key) or 0.0)
+    seconds = max(0.0, min(seconds, length - so_far))
+    if seconds > 0:
+        cache.set(total_key, so_far + seconds, 2 * 86400)
+    return seconds
+
+
+@require_GET
+def click(request):
+    """A click on a recommended item: count it (with the variant), then go there."""
+    parsed = selectors.click_token_read(request.GET.get("t", ""))
+    if parsed is None:
+        return HttpResponseBadRequest(_("This recommendation link is not valid."))
+    key, variant, _source = parsed
+    item = items_load([key]).get(key)
+    if item is None:
+        raise Http404(_("This item is no longer available."))
+    services.event_record(user=request.user, kind="click", item=key, variant=variant)
+    return redirect(item.url)
+
+
+@login_required
+def personalisation(request):
+    setting = PersonalisationSetting.objects.filter(user=request.user).first()
+    if request.method == "POST":
+        opted_out = request.POST.get("personalised") != "on"
+        services.personalisation_set(user=request.user, opted_out=opted_out)
+        if opted_out:
+            messages.success(
+                request,
+                _("Personalised recommendations are off and what we had stored is deleted."),
+            )
+        else:
+            messages.success(request, _("Personalised recommendations are on."))
+        return redirect("recommend:personalisation")
+    return render(
+        request,
+        "recommend/personalisation.html",
+        {
+            "personalised": not (setting and setting.opted_out),
+            "event_count": Event.objects.filter(user=request.user).count(),
+        },
+    )
+
+
+@staff_member_required
+def staff_dashboard(request):
+    try:
+        days = min(max(int(request.GET.get("days", 30)), 2), 365)
+    except ValueError:
+        days = 30
+    data = selectors.click_through_by_variant(days=days)
+    return render(request, "recommend/staff.html", {**data, "chart": ctr_chart(data)})
