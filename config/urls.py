@@ -19,17 +19,22 @@ urlpatterns = [
     path("", include("payments.urls")),
     path("", include("livestream.urls")),
     path("", include("discussions.urls")),
+    path("", include("qa.urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("marketplace.api_urls")),
+    path("api/v1/", include("discussions.api_urls")),
+    path("", include("recommend.urls")),  # recommend: watch, click, personalisation, staff
     path("api/v1/", include("payments.api_urls")),
     path("api/v1/", include("livestream.api_urls")),
-    path("api/v1/", include("discussions.api_urls")),
+    path("api/v1/", include("qa.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api_schema"), name="api_redoc"),
+    path("api/v1/", include("moderation.api_urls")),
+    path("api/v1/", include("recommend.api_urls")),
     path("healthz/", healthz, name="healthz"),
 ]
 

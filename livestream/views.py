@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from livestream import selectors, services, video
 from livestream.models import LiveSession, SessionReminder
 from payments import services as payment_services
+from recommend.services import view_record
 
 
 def session_detail(request, pk):

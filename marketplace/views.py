@@ -9,6 +9,7 @@ from django.utils.safestring import mark_safe
 from marketplace import catalogue_cache, selectors
 from marketplace.forms import CatalogueFilterForm
 from payments.forms import tip_form
+from recommend.services import view_record
 
 
 def home(request):

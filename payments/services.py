@@ -31,6 +31,7 @@ from payments.models import (
     TopUp,
 )
 from payments.money import format_money, validate_currency
+from recommend import services as recommend_services  # behaviour events, on commit
 
 Kind = LedgerAccount.Kind
 logger = logging.getLogger(__name__)
@@ -139,6 +140,7 @@ def tip_send(
                 % {"detail": exc.messages[0]}
             }
         ) from exc
+    recommend_services.tip_record(tipper=tipper, creator=creator, live_session=live_session)
     try:
         with transaction.atomic():
             return Tip.objects.create(
@@ -246,6 +248,9 @@ def _purchase_complete(purchase: Purchase, *, source: LedgerAccount) -> Purchase
         source_ref=f"purchase:{purchase.pk}",
         course=purchase.course,
         live_session=purchase.live_session,
+    )
+    recommend_services.event_record(
+        user=purchase.buyer, kind="purchase", item=purchase.course or purchase.live_session
     )
     return purchase
 
@@ -675,6 +680,10 @@ def invoice_settle(*, invoice_id: str) -> Subscription | None:
         source_ref=subscription.stripe_subscription_id,
         ends_at=paid_until,
     )
+    if subscription.paid_until is None:  # the first invoice: a new subscriber
+        recommend_services.event_record(
+            user=subscription.user, kind="subscribe", item=subscription.tier.channel
+        )
     if subscription.paid_until is None or paid_until > subscription.paid_until:
         subscription.paid_until = paid_until
     subscription.status = "active"

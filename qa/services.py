@@ -292,13 +292,13 @@ def question_ask(*, asker: User, quote_id: int) -> Question:
 
 
 def _recommend_event(user: User, question: Question) -> None:
-    try:
-        from recommend import services as recommend_services
-    except ImportError:
-        return
-    record = getattr(recommend_services, "event_record", None)
-    if record is not None:
-        record(user=user, kind="question", obj=question)
+    """A paid question is a strong signal for the expert's channel (never raises)."""
+    from recommend.services import event_record
+
+    profile = getattr(question.expert, "creator_profile", None)
+    channel = profile.channels.order_by("pk").first() if profile else None
+    if channel is not None:
+        event_record(user=user, kind="question", item=channel)
 
 
 def _send_to_expert(question: Question) -> None:

@@ -1,0 +1,298 @@
+"""REST API for paid questions (under /api/v1/qa/).
+
+Money is integer minor units with a currency. Asking charges exactly the stored
+quote; a changed price is a 400 asking for a new quote. Services raise Django's
+ValidationError; config.api_errors turns it into a 400 with the message.
+"""
+
+from django.conf import settings
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import User
+from qa import selectors, services
+from qa.models import Difficulty, Question, Quote
+
+
+class QuoteLineSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    value = serializers.CharField()
+
+
+class QuoteOutputSerializer(serializers.ModelSerializer):
+    breakdown = QuoteLineSerializer(many=True)
+    expert = serializers.IntegerField(source="expert_id")
+
+    class Meta:
+        model = Quote
+        fields = (
+            "id",
+            "expert",
+            "text",
+            "difficulty",
+            "is_public",
+            "amount",
+            "currency",
+            "breakdown",
+            "expires_at",
+        )
+
+
+class AnswerOutputSerializer(serializers.Serializer):
+    text = serializers.CharField()
+    attachment = serializers.FileField(allow_null=True)
+    audio = serializers.FileField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class QuestionOutputSerializer(serializers.ModelSerializer):
+    asker = serializers.IntegerField(source="asker_id")
+    expert = serializers.IntegerField(source="expert_id")
+    answer = serializers.SerializerMethodField()
+    locked = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Question
+        fields = (
+            "id",
+            "asker",
+            "expert",
+            "text",
+            "difficulty",
+            "is_public",
+            "amount",
+            "currency",
+            "status",
+            "deadline",
+            "decline_reason",
+            "rating",
+            "rating_comment",
+            "created_at",
+            "answered_at",
+            "answer",
+            "locked",
+        )
+
+    def _readable(self, obj) -> bool:
+        user = self.context["request"].user
+        return selectors.can_read_answer(user=user, question=obj)
+
+    @extend_schema_field(AnswerOutputSerializer(allow_null=True))
+    def get_answer(self, obj) -> dict | None:
+        answer = getattr(obj, "answer", None)
+        if answer is None or not self._readable(obj):
+            return None
+        user = self.context["request"].user
+        if not answer.is_visible and user.pk != obj.expert_id:
+            return None
+        return AnswerOutputSerializer(answer, context=self.context).data
+
+    def get_locked(self, obj) -> bool:
+        return obj.status == Question.Status.ANSWERED and not self._readable(obj)
+
+
+class ExpertMatchSerializer(serializers.Serializer):
+    expert = serializers.IntegerField(source="terms.user_id")
+    name = serializers.CharField()
+    score = serializers.FloatField()
+    rating_average = serializers.FloatField(source="terms.rating_average", allow_null=True)
+    answered_count = serializers.IntegerField(source="terms.answered_count")
+    answer_hours = serializers.IntegerField(source="terms.answer_hours")
+    price = serializers.IntegerField(source="quote.amount")
+    currency = serializers.CharField(source="quote.currency")
+    breakdown = QuoteLineSerializer(source="quote.lines", many=True)
+
+
+class SimilarSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    text = serializers.CharField()
+    score = serializers.FloatField()
+    expert = serializers.IntegerField(source="expert_id")
+    unlock_price = serializers.IntegerField()
+    currency = serializers.CharField()
+
+
+Q_PARAM = OpenApiParameter("q", str, description="The question as typed", required=True)
+
+
+class QuoteApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    class InputSerializer(serializers.Serializer):
+        expert = serializers.IntegerField()
+        text = serializers.CharField(allow_blank=True, max_length=20_000, trim_whitespace=False)
+        difficulty = serializers.ChoiceField(choices=Difficulty.choices)
+        is_public = serializers.BooleanField(default=True)
+
+    @extend_schema(request=InputSerializer, responses={201: QuoteOutputSerializer})
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        expert = get_object_or_404(User, pk=data.validated_data["expert"])
+        quote = services.quote_create(
+            asker=request.user,
+            expert=expert,
+            text=data.validated_data["text"],
+            difficulty=data.validated_data["difficulty"],
+            is_public=data.validated_data["is_public"],
+        )
+        return Response(QuoteOutputSerializer(quote).data, status=status.HTTP_201_CREATED)
+
+
+class QuestionListApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    class InputSerializer(serializers.Serializer):
+        quote = serializers.IntegerField()
+
+    @extend_schema(
+        parameters=[OpenApiParameter("role", str, enum=["asker", "expert"])],
+        responses={200: QuestionOutputSerializer(many=True)},
+    )
+    def get(self, request):
+        if request.query_params.get("role") == "expert":
+            questions = selectors.expert_queue(user=request.user)
+        else:
+            questions = selectors.questions_asked(user=request.user)
+        questions = questions.select_related("answer")[:100]
+        return Response(
+            QuestionOutputSerializer(questions, many=True, context={"request": request}).data
+        )
+
+    @extend_schema(request=InputSerializer, responses={201: QuestionOutputSerializer})
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        question = services.question_ask(asker=request.user, quote_id=data.validated_data["quote"])
+        return Response(
+            QuestionOutputSerializer(question, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+def _question_response(request, question: Question, code=status.HTTP_200_OK):
+    question = Question.objects.select_related("answer").get(pk=question.pk)
+    return Response(QuestionOutputSerializer(question, context={"request": request}).data, code)
+
+
+class QuestionDetailApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: QuestionOutputSerializer})
+    def get(self, request, pk: int):
+        question = selectors.question_get_for_user(user=request.user, pk=pk)
+        return _question_response(request, question)
+
+
+class AnswerApi(APIView):
+    permission_classes = [IsAuthenticated]
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    class InputSerializer(serializers.Serializer):
+        text = serializers.CharField(allow_blank=True, max_length=100_000)
+        attachment = serializers.FileField(required=False)
+        audio = serializers.FileField(required=False)
+
+    @extend_schema(request=InputSerializer, responses={200: QuestionOutputSerializer})
+    def post(self, request, pk: int):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        question = get_object_or_404(Question, pk=pk, expert=request.user)
+        question = services.answer_submit(
+            expert=request.user,
+            question_id=question.pk,
+            text=data.validated_data["text"],
+            attachment=data.validated_data.get("attachment"),
+            audio=data.validated_data.get("audio"),
+        )
+        return _question_response(request, question)
+
+
+class DeclineApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.CharField(allow_blank=True, max_length=2000)
+
+    @extend_schema(request=InputSerializer, responses={200: QuestionOutputSerializer})
+    def post(self, request, pk: int):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        question = get_object_or_404(Question, pk=pk, expert=request.user)
+        question = services.question_decline(
+            expert=request.user, question_id=question.pk, reason=data.validated_data["reason"]
+        )
+        return _question_response(request, question)
+
+
+class RateApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    class InputSerializer(serializers.Serializer):
+        rating = serializers.IntegerField()
+        comment = serializers.CharField(allow_blank=True, required=False, max_length=5000)
+
+    @extend_schema(request=InputSerializer, responses={200: QuestionOutputSerializer})
+    def post(self, request, pk: int):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        question = get_object_or_404(Question, pk=pk)
+        question = services.question_rate(
+            asker=request.user,
+            question_id=question.pk,
+            rating=data.validated_data["rating"],
+            comment=data.validated_data.get("comment", ""),
+        )
+        return _question_response(request, question)
+
+
+class UnlockApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={201: QuestionOutputSerializer})
+    def post(self, request, pk: int):
+        question = selectors.question_get_for_user(user=request.user, pk=pk)
+        services.answer_unlock(user=request.user, question_id=question.pk)
+        return _question_response(request, question, status.HTTP_201_CREATED)
+
+
+class ExpertSearchApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(parameters=[Q_PARAM], responses={200: ExpertMatchSerializer(many=True)})
+    def get(self, request):
+        text = request.query_params.get("q", "")[:3000]
+        out = []
+        for terms, score in selectors.experts_search(text=text, exclude=request.user):
+            quote = services.price_for(
+                expert=terms.user, terms=terms, difficulty=Difficulty.STANDARD, text=text
+            )
+            profile = getattr(terms.user, "creator_profile", None)
+            name = profile.display_name if profile else terms.user.public_name
+            out.append({"terms": terms, "score": score, "quote": quote, "name": name})
+        return Response(ExpertMatchSerializer(out, many=True).data)
+
+
+class SimilarQuestionsApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(parameters=[Q_PARAM], responses={200: SimilarSerializer(many=True)})
+    def get(self, request):
+        text = request.query_params.get("q", "")[:3000]
+        rows = [
+            {
+                "id": q.pk,
+                "text": q.text,
+                "score": q.score,
+                "expert_id": q.expert_id,
+                "unlock_price": settings.QA_UNLOCK_PRICE,
+                "currency": q.currency,
+            }
+            for q in selectors.questions_similar(text=text)
+        ]
+        return Response(SimilarSerializer(rows, many=True).data)
