@@ -18,6 +18,7 @@ from recommend.services import view_record
 
 def session_detail(request, pk):
     session = selectors.session_get_for_user(pk=pk, user=request.user)
+    view_record(request, session)
     role = services.room_role(session=session, user=request.user)
     context = {
         "session": session,

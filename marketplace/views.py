@@ -57,6 +57,7 @@ def _catalogue_context(request) -> dict:
 
 def channel_detail(request, slug):
     channel = selectors.channel_get_for_user(slug=slug, user=request.user)
+    view_record(request, channel)
     context = selectors.channel_page(channel=channel, user=request.user)
     currency = context["tiers"][0].currency if context["tiers"] else None
     context["tip_form"] = tip_form(currency=currency or settings.MARKETPLACE_DEFAULT_CURRENCY)
@@ -65,6 +66,7 @@ def channel_detail(request, slug):
 
 def course_detail(request, slug):
     course = selectors.course_get_for_user(slug=slug, user=request.user)
+    view_record(request, course)
     is_owner = request.user.is_authenticated and course.channel.creator.user_id == request.user.pk
     return render(
         request,
