@@ -491,7 +491,9 @@ RECOMMEND_EVENT_WEIGHTS = {
 RECOMMEND_HALF_LIFE_DAYS = env.float("RECOMMEND_HALF_LIFE_DAYS", default=30.0)
 RECOMMEND_LIST_LENGTH = 20
 RECOMMEND_ROW_LENGTH = 6  # items shown in a row on a page
-RECOMMEND_MAX_PER_GROUP = 2  # at most this many items of one creator (and of one category x2)
+# Diversity: at most this many items of one creator, and of one category, in a stored list.
+RECOMMEND_MAX_PER_CREATOR = 3
+RECOMMEND_MAX_PER_CATEGORY = 12
 RECOMMEND_MAX_EVENTS_PER_USER_PER_DAY = env.int("RECOMMEND_MAX_EVENTS_PER_USER_PER_DAY", 500)
 RECOMMEND_VIEW_DEDUPE_SECONDS = 600  # repeated views of one item in this window count once
 RECOMMEND_WATCH_MAX_REPORT_SECONDS = 90  # the player reports every ~30 s
