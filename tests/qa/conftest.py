@@ -19,8 +19,9 @@ def _fresh_indexes(settings):
 
 
 def fund(user, amount=10_000, currency="CNY", key=None):
+    key = key or f"pi_{user.pk}_{amount}"
     payment_services.wallet_top_up_credit(
-        user=user, amount=amount, currency=currency, payment_intent_id=key or f"pi_{user.pk}_{amount}"
+        user=user, amount=amount, currency=currency, payment_intent_id=key
     )
 
 
@@ -39,8 +40,13 @@ def asker(bob):
     return bob
 
 
-def ask(asker, expert, text="How do I profile a slow Django view?", difficulty="standard",
-        is_public=True):
+def ask(
+    asker,
+    expert,
+    text="How do I profile a slow Django view?",
+    difficulty="standard",
+    is_public=True,
+):
     quote = services.quote_create(
         asker=asker, expert=expert, text=text, difficulty=difficulty, is_public=is_public
     )

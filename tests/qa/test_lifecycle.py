@@ -23,9 +23,7 @@ def _overdue(question):
     Question.objects.filter(pk=question.pk).update(deadline=timezone.now() - timedelta(seconds=1))
 
 
-def test_asking_moves_the_quoted_price_from_wallet_to_escrow_and_tells_the_expert(
-    asker, expert
-):
+def test_asking_moves_the_quoted_price_from_wallet_to_escrow_and_tells_the_expert(asker, expert):
     question = ask(asker, expert)
     b = balances(asker, expert)
     assert question.status == Status.OPEN
@@ -200,7 +198,10 @@ def test_the_same_question_to_the_same_expert_within_minutes_is_refused(asker, e
 def test_insufficient_wallet_refuses_and_charges_nothing(bob, expert):
     fund(bob, 500)
     quote = services.quote_create(
-        asker=bob, expert=expert, text="A real question here", difficulty="standard",
+        asker=bob,
+        expert=expert,
+        text="A real question here",
+        difficulty="standard",
         is_public=True,
     )
     with pytest.raises(ValidationError, match="Top up") as exc:
@@ -212,7 +213,10 @@ def test_insufficient_wallet_refuses_and_charges_nothing(bob, expert):
 
 def test_a_changed_price_refuses_the_old_quote_and_charges_nothing(asker, expert):
     quote = services.quote_create(
-        asker=asker, expert=expert, text="A real question here", difficulty="standard",
+        asker=asker,
+        expert=expert,
+        text="A real question here",
+        difficulty="standard",
         is_public=True,
     )
     ExpertSettings.objects.filter(user=expert).update(base_price=2000)
@@ -222,7 +226,10 @@ def test_a_changed_price_refuses_the_old_quote_and_charges_nothing(asker, expert
     assert Question.objects.count() == 0
     assert balances(asker)[(asker.email, Kind.WALLET)] == 10_000
     fresh = services.quote_create(
-        asker=asker, expert=expert, text="A real question here", difficulty="standard",
+        asker=asker,
+        expert=expert,
+        text="A real question here",
+        difficulty="standard",
         is_public=True,
     )
     assert services.question_ask(asker=asker, quote_id=fresh.pk).amount == 2000
@@ -230,7 +237,10 @@ def test_a_changed_price_refuses_the_old_quote_and_charges_nothing(asker, expert
 
 def test_an_expired_or_foreign_quote_is_refused(asker, expert, charlie):
     quote = services.quote_create(
-        asker=asker, expert=expert, text="A real question here", difficulty="standard",
+        asker=asker,
+        expert=expert,
+        text="A real question here",
+        difficulty="standard",
         is_public=True,
     )
     with pytest.raises(ValidationError, match="does not exist"):
@@ -244,7 +254,10 @@ def test_an_expired_or_foreign_quote_is_refused(asker, expert, charlie):
 
 def test_paying_the_same_quote_twice_charges_once(asker, expert):
     quote = services.quote_create(
-        asker=asker, expert=expert, text="A real question here", difficulty="standard",
+        asker=asker,
+        expert=expert,
+        text="A real question here",
+        difficulty="standard",
         is_public=True,
     )
     first = services.question_ask(asker=asker, quote_id=quote.pk)
@@ -260,7 +273,10 @@ def test_asking_yourself_or_a_creator_without_paid_questions_is_refused(asker, e
         )
     with pytest.raises(ValidationError, match="does not take paid questions"):
         services.quote_create(
-            asker=asker, expert=charlie.user, text="Hello there", difficulty="standard",
+            asker=asker,
+            expert=charlie.user,
+            text="Hello there",
+            difficulty="standard",
             is_public=True,
         )
 
@@ -271,13 +287,17 @@ def test_answer_files_are_checked_for_type_and_size(asker, expert, settings):
     question = ask(asker, expert)
     with pytest.raises(ValidationError, match="Allowed file types"):
         services.answer_submit(
-            expert=expert, question_id=question.pk, text="see file",
+            expert=expert,
+            question_id=question.pk,
+            text="see file",
             attachment=SimpleUploadedFile("run.exe", b"MZ"),
         )
     settings.QA_AUDIO_MAX_BYTES = 10
     with pytest.raises(ValidationError, match="too large"):
         services.answer_submit(
-            expert=expert, question_id=question.pk, text="listen",
+            expert=expert,
+            question_id=question.pk,
+            text="listen",
             audio=SimpleUploadedFile("a.mp3", b"x" * 11),
         )
     assert Question.objects.get(pk=question.pk).status == Status.OPEN
