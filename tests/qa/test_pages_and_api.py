@@ -1,0 +1,208 @@
+"""Pages and API endpoints from the outside: access, escaping, errors as 4xx."""
+
+import pytest
+from django.urls import reverse
+
+from qa import services
+from qa.models import Question
+from tests.factories import UserFactory
+from tests.qa.conftest import ask, fund
+
+pytestmark = pytest.mark.django_db
+XSS = "<script>alert('x')</script> how do I escape HTML?"
+
+
+@pytest.fixture
+def answered(asker, expert):
+    question = ask(asker, expert, text=XSS)
+    services.answer_submit(expert=expert, question_id=question.pk, text="<b>bold</b> answer")
+    return question
+
+
+def test_ask_page_shows_matching_experts_with_their_price(client, expert):
+    from marketplace.models import Tag
+
+    expert.creator_profile.topics.add(Tag.objects.create(name="Django", slug="django"))
+    response = client.get(reverse("qa:ask_search"), {"q": "a Django question"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'data-testid="qa-expert"' in html
+    assert "Standard answer: ¥10.00" in html
+
+
+def test_ask_form_to_quote_to_payment(client, asker, expert):
+    client.force_login(asker)
+    response = client.post(
+        reverse("qa:ask", args=[expert.pk]),
+        {"text": "How should I index a JSON column?", "difficulty": "in_depth", "is_public": "on"},
+    )
+    quote_url = response["Location"]
+    page = client.get(quote_url).content.decode()
+    assert "Difficulty factor" in page and "Pay ¥15.00 from my wallet" in page
+    response = client.post(quote_url)
+    question = Question.objects.get()
+    assert response["Location"] == question.get_absolute_url()
+    assert question.amount == 1500
+
+
+def test_empty_question_is_refused_with_a_message_on_the_form(client, asker, expert):
+    client.force_login(asker)
+    response = client.post(reverse("qa:ask", args=[expert.pk]), {"text": "", "difficulty": "quick"})
+    assert response.status_code == 200
+    assert "it is empty" in response.content.decode()
+
+
+def test_paying_without_money_links_to_the_wallet(client, bob, expert):
+    client.force_login(bob)
+    quote = services.quote_create(
+        asker=bob, expert=expert, text="A real question", difficulty="quick", is_public=True
+    )
+    response = client.post(reverse("qa:quote", args=[quote.pk]))
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "does not hold enough" in html and reverse("payments:wallet") in html
+    assert not Question.objects.exists()
+
+
+def test_user_text_is_escaped_on_pages(client, asker, expert, answered):
+    client.force_login(asker)
+    html = client.get(answered.get_absolute_url()).content.decode()
+    assert "<script>alert" not in html and "&lt;script&gt;" in html
+    assert "<b>bold</b>" not in html and "&lt;b&gt;bold&lt;/b&gt;" in html
+    client.force_login(expert)
+    queue_html = client.get(reverse("qa:my_questions")).content.decode()
+    assert "<script>alert" not in queue_html
+
+
+def test_others_see_a_locked_answer_and_can_unlock_it(client, answered, charlie):
+    client.force_login(charlie.user)
+    html = client.get(answered.get_absolute_url()).content.decode()
+    assert 'data-testid="qa-locked"' in html and "bold" not in html
+    fund(charlie.user, 500)
+    client.post(reverse("qa:unlock", args=[answered.pk]))
+    html = client.get(answered.get_absolute_url()).content.decode()
+    assert 'data-testid="qa-answer"' in html
+
+
+def test_an_open_question_is_private_to_asker_and_expert(client, asker, expert, charlie):
+    question = ask(asker, expert)
+    client.force_login(charlie.user)
+    assert client.get(question.get_absolute_url()).status_code == 404
+    assert client.get(reverse("qa:answer", args=[question.pk])).status_code == 404
+    assert (
+        client.post(reverse("qa:decline", args=[question.pk]), {"reason": "x"}).status_code == 404
+    )
+    assert client.get(reverse("api_qa_question", args=[question.pk])).status_code == 404
+
+
+def test_expert_queue_lists_open_questions_by_deadline(client, asker, expert):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    late = ask(asker, expert, text="Later deadline question")
+    soon = ask(asker, expert, text="Sooner deadline question")
+    Question.objects.filter(pk=soon.pk).update(deadline=timezone.now() + timedelta(hours=1))
+    client.force_login(expert)
+    html = client.get(reverse("qa:queue")).content.decode()
+    assert html.index("Sooner deadline") < html.index("Later deadline")
+    assert late.pk != soon.pk
+
+
+def test_expert_settings_page_saves_terms(client, alice):
+    client.force_login(alice.user)
+    response = client.post(
+        reverse("qa:expert_settings"),
+        {"enabled": "on", "price": "25.00", "currency": "CNY", "answer_hours": "24"},
+    )
+    assert response.status_code == 302
+    terms = alice.user.qa_settings
+    assert (terms.enabled, terms.base_price, terms.answer_hours) == (True, 2500, 24)
+    response = client.post(
+        reverse("qa:expert_settings"),
+        {"enabled": "on", "price": "25.00", "currency": "CNY", "answer_hours": "100"},
+    )
+    assert response.status_code == 200
+
+
+def test_creator_page_offers_paid_questions(client, expert):
+    html = client.get(expert.creator_profile.get_absolute_url()).content.decode()
+    assert 'data-testid="qa-ask-creator"' in html
+
+
+# --- API ------------------------------------------------------------------------------
+
+
+def test_api_quote_ask_answer_rate_unlock(client, asker, expert):
+    client.force_login(asker)
+    quote = client.post(
+        "/api/v1/qa/quotes/",
+        {"expert": expert.pk, "text": XSS, "difficulty": "standard", "is_public": True},
+        content_type="application/json",
+    ).json()
+    assert quote["amount"] == 1000 and quote["breakdown"][-1]["value"] == "¥10.00"
+    response = client.post(
+        "/api/v1/qa/questions/", {"quote": quote["id"]}, content_type="application/json"
+    )
+    assert response.status_code == 201
+    question_id = response.json()["id"]
+    assert response.json()["text"] == XSS  # JSON carries the text as typed, escaped by JSON
+
+    client.force_login(expert)
+    assert [q["id"] for q in client.get("/api/v1/qa/questions/?role=expert").json()] == [
+        question_id
+    ]
+    response = client.post(f"/api/v1/qa/questions/{question_id}/answer/", {"text": "Answer"})
+    assert response.json()["status"] == "answered"
+
+    client.force_login(asker)
+    response = client.post(
+        f"/api/v1/qa/questions/{question_id}/rate/",
+        {"rating": 5},
+        content_type="application/json",
+    )
+    assert response.json()["rating"] == 5
+    again = client.post(
+        f"/api/v1/qa/questions/{question_id}/rate/",
+        {"rating": 5},
+        content_type="application/json",
+    )
+    assert again.status_code == 400 and "already rated" in str(again.json())
+
+    reader = UserFactory()
+    fund(reader, 300)
+    client.force_login(reader)
+    detail = client.get(f"/api/v1/qa/questions/{question_id}/").json()
+    assert detail["locked"] is True and detail["answer"] is None
+    unlocked = client.post(f"/api/v1/qa/questions/{question_id}/unlock/")
+    assert unlocked.status_code == 201 and unlocked.json()["answer"]["text"] == "Answer"
+    twice = client.post(f"/api/v1/qa/questions/{question_id}/unlock/")
+    assert twice.status_code == 400
+
+
+def test_api_refuses_a_changed_price_with_a_clear_message(client, asker, expert):
+    client.force_login(asker)
+    quote = client.post(
+        "/api/v1/qa/quotes/",
+        {"expert": expert.pk, "text": "Price check question", "difficulty": "quick"},
+        content_type="application/json",
+    ).json()
+    services.expert_settings_update(
+        user=expert, enabled=True, base_price=5000, currency="CNY", answer_hours=48
+    )
+    response = client.post(
+        "/api/v1/qa/questions/", {"quote": quote["id"]}, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert "get a new quote" in response.json()["non_field_errors"][0]
+
+
+def test_api_search_endpoints_and_schema(client, answered, expert):
+    experts = client.get("/api/v1/qa/experts/", {"q": "escape HTML"}).json()
+    assert isinstance(experts, list)
+    similar = client.get("/api/v1/qa/similar/", {"q": "how do I escape HTML"}).json()
+    assert [s["id"] for s in similar] == [answered.pk]
+    assert similar[0]["unlock_price"] == 100
+    schema = client.get("/api/schema/").content.decode()
+    for path in ("/api/v1/qa/quotes/", "/api/v1/qa/questions/{id}/unlock/", "/api/v1/qa/similar/"):
+        assert path in schema
