@@ -34,6 +34,11 @@ def host(alice):
     return alice.user
 
 
+@pytest.fixture
+def carol(db):
+    return UserFactory(email="carol@example.com", display_name="Carol")
+
+
 def fund(user, amount=5000):
     payment_services.wallet_top_up_credit(
         user=user, amount=amount, currency=CNY, payment_intent_id=f"pi_{user.pk}_{amount}"
@@ -65,16 +70,16 @@ def ask(session, user, text="Should I rebalance yearly?", amount=1000, key="pq-k
 
 @pytest.mark.django_db
 def test_asking_moves_the_price_to_escrow_and_puts_it_right_after_pinned_ones(
-    room, host, bob, charlie
+    room, host, bob, carol
 ):
     fund(bob)
-    popular = services.question_ask(session=room, user=charlie, text="Index funds or stocks?")
+    popular = services.question_ask(session=room, user=carol, text="Index funds or stocks?")
     for voter in UserFactory.create_batch(3):
         services.question_upvote(session=room, user=voter, question_id=popular.pk)
     pinned = services.question_ask(session=room, user=UserFactory(), text="Pinned one")
     services.question_moderate(session=room, user=host, question_id=pinned.pk, action="pin")
-    fund(charlie)
-    ask(room, charlie, text="Cheap", amount=500, key="pq-cheap-1")
+    fund(carol)
+    ask(room, carol, text="Cheap", amount=500, key="pq-cheap-1")
     paid = ask(room, bob)
 
     assert paid.priority == Question.Priority.HELD
@@ -83,7 +88,7 @@ def test_asking_moves_the_price_to_escrow_and_puts_it_right_after_pinned_ones(
     assert selectors.question_payload(paid)["priority"] == {
         "amount": 1000, "currency": CNY, "state": "held",
     }  # fmt: skip
-    assert balances(host, bob, charlie) == {
+    assert balances(host, bob, carol) == {
         "wallets": [4000, 4500], "escrow": 1500, "host": 0, "platform": 0,
     }  # fmt: skip
 
@@ -119,12 +124,12 @@ def test_dismissing_refunds_the_asker_in_full(room, host, bob):
 
 @pytest.mark.django_db
 def test_questions_unanswered_when_the_session_ends_are_refunded_and_the_asker_told(
-    room, host, bob, charlie
+    room, host, bob, carol
 ):
     fund(bob)
-    fund(charlie)
+    fund(carol)
     answered = ask(room, bob, text="Answered one", key="pq-key-bob-1")
-    forgotten = ask(room, charlie, text="Forgotten one", amount=700, key="pq-key-charlie")
+    forgotten = ask(room, carol, text="Forgotten one", amount=700, key="pq-key-carol1")
     services.question_moderate(session=room, user=host, question_id=answered.pk, action="answer")
 
     services.session_end(session=room, user=host)
@@ -132,10 +137,10 @@ def test_questions_unanswered_when_the_session_ends_are_refunded_and_the_asker_t
 
     forgotten.refresh_from_db()
     assert forgotten.priority == Question.Priority.REFUNDED
-    assert balances(host, bob, charlie) == {
+    assert balances(host, bob, carol) == {
         "wallets": [4000, 5000], "escrow": 0, "host": 900, "platform": 100,
     }  # fmt: skip
-    note = Notification.objects.get(user=charlie)
+    note = Notification.objects.get(user=carol)
     assert "was not answered" in note.text and "7.00" in note.text
     assert not Notification.objects.filter(user=bob).exists()
 
@@ -182,18 +187,18 @@ def test_only_live_rooms_take_paid_questions_and_not_from_the_host(alice_channel
 @pytest.mark.asyncio
 @pytest.mark.django_db(transaction=True)
 async def test_the_room_protocol_asks_a_paid_question_and_everyone_sees_it_on_top(
-    room, host, bob, charlie
+    room, host, bob, carol
 ):
     await db(fund)(bob)
-    bob_ws, charlie_ws = await join(bob, room.pk), await join(charlie, room.pk)
+    bob_ws, carol_ws = await join(bob, room.pk), await join(carol, room.pk)
     frame = {"type": "question.priority", "text": "Which bond ETF?", "amount": 800,
              "currency": CNY, "key": "pq-socket-01"}  # fmt: skip
     ack = await bob_ws.reply(frame)
     assert ack["duplicate"] is False
-    seen = await charlie_ws.next_of("question")
+    seen = await carol_ws.next_of("question")
     assert seen["question"]["priority"] == {"amount": 800, "currency": CNY, "state": "held"}
     assert (await bob_ws.reply(frame))["duplicate"] is True
     assert await db(payment_selectors.wallet_balance)(user=bob, currency=CNY) == 4200
     await bob_ws.leave()
-    await charlie_ws.leave()
+    await carol_ws.leave()
     assert await db(LiveSession.objects.filter(pk=room.pk).count)() == 1
