@@ -12,6 +12,10 @@
 #           check: publish to first playable playlist, latency behind live, segment
 #           requests/s against nginx without the check (drops and re-creates
 #           zhiliao_bench_video, Redis db 8; var/bench/video.md)
+#   qa      tests/benchmarks/bench_qa.py: expert matching and similar-question p50/p95
+#           (in-process TF-IDF) against a plain PostgreSQL icontains, 1,000 experts and
+#           50,000 answered questions (--quick: 100 / 5,000); drops and re-creates
+#           zhiliao_bench_qa, Redis db 2; var/bench/qa.md. Only with --only qa
 #
 #   scripts/bench.sh [options]                                 http, ledger, rooms, then video
 #   scripts/bench.sh --only http|ledger|rooms|video [options]  one of them
@@ -33,6 +37,7 @@ if [ "${1:-}" = "--only" ]; then
   shift 2 || true
   case "$only" in
     http | ledger | rooms | video) ;;
+    qa) ;;  # tests/benchmarks/bench_qa.py, only with --only qa
     *) echo "usage: scripts/bench.sh [--only http|ledger|rooms|video] [options]" >&2; exit 2 ;;
   esac
 else
