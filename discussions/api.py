@@ -5,10 +5,12 @@ a session login. Bad input gives 400 with field messages, refused actions 403 wi
 the reason, unknown or hidden objects 404.
 """
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -134,6 +136,7 @@ class ThreadListApi(APIView):
     @extend_schema(
         parameters=[OpenApiParameter("sort", str, enum=list(selectors.SORTS))],
         responses=ThreadOut(many=True),
+        # paginated: {"count", "next", "previous", "results"}
     )
     def get(self, request, kind: str, pk: int):
         _kind, target = selectors.target_of(kind, pk, request.user)
@@ -145,11 +148,10 @@ class ThreadListApi(APIView):
         if sort not in selectors.SORTS:
             raise serializers.ValidationError({"sort": ["Sort by 'newest' or 'liked'."]})
         threads = selectors.threads_for_target(target=target, user=request.user, sort=sort)
-        paginator = self.pagination_class() if self.pagination_class else None
-        if paginator is not None:
-            page = paginator.paginate_queryset(threads, request, view=self)
-            return paginator.get_paginated_response(ThreadOut(page, many=True).data)
-        return Response(ThreadOut(threads, many=True).data)
+        paginator = PageNumberPagination()
+        paginator.page_size = settings.DISCUSSIONS_PAGE_SIZE
+        page = paginator.paginate_queryset(threads, request, view=self)
+        return paginator.get_paginated_response(ThreadOut(page, many=True).data)
 
     @extend_schema(request=ThreadIn, responses={201: ThreadOut})
     def post(self, request, kind: str, pk: int):

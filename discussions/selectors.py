@@ -102,7 +102,8 @@ def replies_for_thread(*, thread: Thread, user: User, sort: str = "oldest") -> l
     for reply in replies:
         if reply.parent_id is None:
             top.append(reply)
-        elif reply.parent_id in by_id:
+        elif reply.parent_id in by_id and not reply.is_deleted:
+            # A deleted reply under a reply has nothing hanging from it: it just goes.
             by_id[reply.parent_id].shown_children.append(reply)
     top = [r for r in top if not (r.is_deleted and not r.shown_children)]
     if sort == "newest":

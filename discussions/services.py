@@ -1,6 +1,5 @@
 """Every discussion write: threads, replies, moderation switches and likes."""
 
-import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -18,9 +17,6 @@ from accounts.services import email_send_on_commit, notification_send
 from discussions import kinds
 from discussions.models import Like, LikeTally, Reply, Thread
 from moderation.services import content_screen
-
-logger = logging.getLogger(__name__)
-
 
 # --- input -------------------------------------------------------------------------
 
@@ -89,15 +85,13 @@ def _is_moderator(*, user: User, thread: Thread) -> bool:
 
 
 def _event_record(*, user: User, obj: Model, kind: str) -> None:
-    """Tell recommendations about a like or comment, if that app offers the hook."""
-    try:
-        from recommend.services import event_record
-    except ImportError:
-        return
-    try:
-        event_record(user=user, obj=obj, kind=kind)
-    except TypeError:
-        logger.warning("recommend.services.event_record has an unexpected signature")
+    """Tell recommendations about a like or comment on `obj` (the session or course).
+
+    recommend.services.event_record never raises and ignores objects that are no
+    item; it runs on commit so a refused post records nothing."""
+    from recommend.services import event_record
+
+    transaction.on_commit(lambda: event_record(user=user, kind=kind, item=obj))
 
 
 # --- threads -------------------------------------------------------------------------

@@ -98,3 +98,16 @@ def test_concurrent_like_and_unlike_keep_the_counter_equal_to_rows(alice_channel
     _concurrently(16, click)
     rows = Like.objects.filter(content_type__model="course", object_id=course.pk).count()
     assert selectors.like_count(course) == rows
+
+
+@pytest.mark.django_db
+def test_likes_and_comments_feed_recommendations(
+    bob, free_course, django_capture_on_commit_callbacks
+):
+    from recommend.models import Event
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.like_set(user=bob, obj=free_course, liked=True)
+        services.thread_create(author=bob, target=free_course, title="T", body="B")
+    kinds = set(Event.objects.filter(user=bob).values_list("kind", flat=True))
+    assert {"like", "comment"} <= kinds

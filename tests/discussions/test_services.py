@@ -120,14 +120,16 @@ def test_deleted_thread_stays_as_placeholder_only_while_it_has_replies(bob, dora
 
 def test_sorting_pinned_first_then_newest_or_most_liked(alice, bob, dora, free_course):
     old = services.thread_create(author=bob, target=free_course, title="Old", body="B")
-    new = services.thread_create(author=bob, target=free_course, title="New", body="B")
+    services.thread_create(author=bob, target=free_course, title="New", body="B")
     pinned = services.thread_create(author=bob, target=free_course, title="Pinned", body="B")
     Thread.objects.filter(pk=pinned.pk).update(created_at=timezone.now() - timedelta(days=2))
     services.like_set(user=dora, obj=old, liked=True)
     services.thread_pin(user=alice.user, thread=pinned, pinned=True)
 
     def order(sort):
-        return [t.title for t in selectors.threads_for_target(target=free_course, user=bob, sort=sort)]
+        return [
+            t.title for t in selectors.threads_for_target(target=free_course, user=bob, sort=sort)
+        ]
 
     assert order("newest") == ["Pinned", "New", "Old"]
     assert order("liked") == ["Pinned", "Old", "New"]
@@ -157,13 +159,15 @@ def test_locked_thread_refuses_new_replies_with_a_clear_message(alice, bob, free
 
 
 def test_reply_notifies_thread_author_and_replied_author_once_with_escaping(
-    alice, bob, dora, free_course
+    alice, bob, dora, free_course, django_capture_on_commit_callbacks
 ):
     thread = services.thread_create(author=bob, target=free_course, title="<b>T</b>", body="B")
     first = services.reply_create(author=dora, thread=thread, body="hello")
-    mail.outbox.clear()
+    Notification.objects.all().delete()
     evil = "<script>alert(1)</script> & more"
-    services.reply_create(author=alice.user, thread=thread, body=evil, in_reply_to=first)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.reply_create(author=alice.user, thread=thread, body=evil, in_reply_to=first)
+    assert len(mail.outbox) == 2
     notes = {n.user_id: n for n in Notification.objects.filter(key__startswith="discussions:")}
     assert set(notes) == {bob.pk, dora.pk}  # the replier (alice) is not told
     assert "replied to you in" in notes[dora.pk].text
@@ -212,6 +216,8 @@ def test_held_reply_is_shown_only_to_its_author_until_approved(alice, bob, dora,
 
 def test_held_thread_is_hidden_from_everyone_but_its_author(bob, dora, free_course):
     BlockedTerm.objects.create(term="crypto signals", mode="word", action="hold")
-    thread = services.thread_create(author=bob, target=free_course, title="crypto signals", body="B")
+    thread = services.thread_create(
+        author=bob, target=free_course, title="crypto signals", body="B"
+    )
     assert list(selectors.threads_for_target(target=free_course, user=dora)) == []
     assert list(selectors.threads_for_target(target=free_course, user=bob)) == [thread]
