@@ -31,7 +31,6 @@ urlpatterns = [
     path("api/v1/", include("livestream.api_urls")),
     path("api/v1/", include("qa.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
-    path("api/v1/", include("discussions.api_urls")),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api_schema"), name="api_redoc"),
     path("api/v1/", include("moderation.api_urls")),
