@@ -8,11 +8,12 @@ shortcodes stay in the cached HTML as inert text and are replaced per viewer.
 
 import re
 from dataclasses import dataclass
+from html import unescape
 
 import nh3
 from django.conf import settings
 from django.core.cache import cache
-from django.utils.html import escape
+from django.utils.html import escape, strip_tags
 from markdown_it import MarkdownIt
 
 PAYWALL_MARKER = re.compile(r"^[ \t]*(?:<!--\s*more\s*-->|---paywall---)[ \t]*$", re.MULTILINE)
@@ -110,10 +111,10 @@ def render_cached(*, kind: str, revision_id: int | None, body: str) -> Rendered:
 
 
 def plain_text(html: str, limit: int = 160) -> str:
-    """Text of sanitised HTML for meta descriptions (the preview only)."""
-    text = nh3.clean(html, tags=set())
-    text = re.sub(r"\s+", " ", text).strip()
-    text = REPLAY_SHORTCODE.sub("", text)
+    """Text of HTML for meta descriptions and the API (the preview only): entities
+    decoded, then anything tag-like removed, so it is inert wherever it lands."""
+    text = strip_tags(unescape(strip_tags(html or "")))
+    text = REPLAY_SHORTCODE.sub("", re.sub(r"\s+", " ", text)).strip()
     return text[: limit - 1] + "…" if len(text) > limit else text
 
 

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import User
@@ -134,7 +135,7 @@ def body_for_viewer(*, item: ContentItem, user: User, full: bool | None = None) 
     if rendering.REPLAY_SHORTCODE.search(html):
         html = rendering.expand_replays(html, resolve=_replay_resolver(user))
     preview = rendered.preview_html
-    description = item.summary or rendering.plain_text(preview)
+    description = rendering.plain_text(escape(item.summary) if item.summary else preview)
     return BodyView(
         html=mark_safe(html),  # noqa: S308 - sanitised by nh3; replay links escaped
         preview_html=mark_safe(rendering.REPLAY_SHORTCODE.sub("", preview)),  # noqa: S308

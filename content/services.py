@@ -3,7 +3,6 @@
 Each create/update screens the text with moderation (after saving, inside the
 transaction: a refusal rolls everything back)."""
 
-import logging
 import secrets
 from datetime import datetime
 
@@ -19,8 +18,6 @@ from content import uploads
 from content.models import Access, Article, Asset, Lesson, LessonProgress, Revision, Section, Status
 from marketplace.models import Channel, Course, SubscriptionTier
 from moderation.services import content_screen
-
-logger = logging.getLogger(__name__)
 
 ContentItem = Lesson | Article
 EDITABLE = ("title", "summary", "body", "access", "required_tier", "section", "position", "slug")
@@ -88,19 +85,16 @@ def item_set_visible(item: ContentItem, visible: bool) -> None:
 
 
 def _record_view_hook(item: ContentItem, user: User) -> None:
-    """Tell recommendations about a view, when the recommend app offers it."""
+    """Tell recommendations that the course or channel was viewed (recommend's
+    event_record never raises and ignores anonymous or opted-out users)."""
     try:
-        from recommend import services as recommend_services
+        from recommend.services import event_record
     except ImportError:
         return
-    record = getattr(recommend_services, "event_record", None)
-    if record is None or not user.is_authenticated:
+    if not user.is_authenticated:
         return
     target = item.course if isinstance(item, Lesson) else item.channel
-    try:
-        record(user=user, kind="view", target=target)
-    except Exception:  # a recommendation hiccup must never break reading
-        logger.exception("recommend.event_record failed")
+    event_record(user=user, kind="view", item=target)
 
 
 @transaction.atomic

@@ -109,7 +109,7 @@ def test_paid_file_downloads_only_with_access(client, alice, paid_lesson, bob, d
     assert response["Content-Type"] == "application/pdf"
 
 
-def test_unknown_file_key_is_a_404(client):
+def test_unknown_file_key_is_a_404(client, db):
     assert client.get("/content/files/nope/").status_code == 404
 
 

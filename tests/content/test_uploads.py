@@ -35,7 +35,7 @@ def test_pptx_and_audio_are_recognised_by_content(alice, lesson):
         z.writestr("[Content_Types].xml", "<Types/>")
         z.writestr("ppt/presentation.xml", "<p/>")
     cases = [
-        ("slides.pptx", pptx.getvalue(), "pptx"),
+        ("slides.pptx", pptx.getvalue(), "presentationml"),
         ("talk.mp3", b"ID3\x03\x00" + b"\x00" * 64, "audio/mpeg"),
         ("talk.ogg", b"OggS" + b"\x00" * 64, "audio/ogg"),
         ("talk.m4a", b"\x00\x00\x00\x20ftypM4A " + b"\x00" * 64, "audio/mp4"),
