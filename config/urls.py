@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 from drf_spectacular.views import (
     SpectacularAPIView,
@@ -8,6 +9,7 @@ from drf_spectacular.views import (
 )
 
 from config.health import healthz
+from content.sitemaps import SITEMAPS
 from marketplace.views import home
 
 admin.site.site_header = "Zhiliao admin"
@@ -37,6 +39,10 @@ urlpatterns = [
     path("api/v1/", include("recommend.api_urls")),
     path("healthz/", healthz, name="healthz"),
 ]
+    # --- content: lessons, articles, studio pages, API, sitemap ---
+    path("", include("content.urls")),
+    path("api/v1/", include("content.api_urls")),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
 
 if settings.DEBUG:
     from django.conf.urls.static import static

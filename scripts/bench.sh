@@ -17,6 +17,10 @@
 #           50,000 answered questions (--quick: 100 / 5,000); drops and re-creates
 #           zhiliao_bench_qa, Redis db 2; var/bench/qa.md. Only with --only qa
 #
+#   content tests/benchmarks/bench_content.py: a long paid lesson page for an entitled
+#           learner, rendered HTML cached per revision against rendering on every request
+#           (drops and re-creates zhiliao_content_bench, Redis db 7; var/bench/content.md);
+#           only with --only content
 #   scripts/bench.sh [options]                                 http, ledger, rooms, then video
 #   scripts/bench.sh --only http|ledger|rooms|video [options]  one of them
 #
@@ -36,9 +40,9 @@ if [ "${1:-}" = "--only" ]; then
   only="${2:-}"
   shift 2 || true
   case "$only" in
-    http | ledger | rooms | video) ;;
+    http | ledger | rooms | video | content) ;;
     qa) ;;  # tests/benchmarks/bench_qa.py, only with --only qa
-    *) echo "usage: scripts/bench.sh [--only http|ledger|rooms|video] [options]" >&2; exit 2 ;;
+    *) echo "usage: scripts/bench.sh [--only http|ledger|rooms|video|content] [options]" >&2; exit 2 ;;
   esac
 else
   args=("$@")
