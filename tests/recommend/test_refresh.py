@@ -1,0 +1,233 @@
+"""The refresh job on small hand-built data where the right answer is known, through
+Celery (eager here; one test with a real worker process)."""
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from config.celery import app
+from livestream.models import LiveSession
+from marketplace.models import PublicationStatus
+from recommend import features, refresh, services, tasks
+from recommend.items import item_key_for
+from recommend.models import Event, RecommendationList
+from tests.factories import ChannelFactory, CourseFactory, CreatorFactory, UserFactory
+from tests.recommend.conftest import grant
+
+pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def stored(user) -> list[str]:
+    return RecommendationList.objects.get(user=user).items
+
+
+def topic_of(key: str, shelf) -> str:
+    for topic, objects in shelf.items():
+        if any(item_key_for(o) == key for o in objects):
+            return topic
+    return "?"
+
+
+def watch(user, *objects, seconds=90):
+    for obj in objects:
+        services.event_record(user=user, kind="watch", item=obj, value=seconds)
+
+
+def some_history(shelf, users=4):
+    """Others' behaviour: finance people watch finance, technology people technology."""
+    for topic in ("finance", "technology"):
+        for _ in range(users):
+            person = UserFactory()
+            for obj in shelf[topic]:
+                services.event_record(user=person, kind="view", item=obj)
+
+
+def test_a_finance_watcher_gets_finance_first(shelf, learner):
+    some_history(shelf)
+    finance_sessions = [o for o in shelf["finance"] if isinstance(o, LiveSession)]
+    watch(learner, *finance_sessions)
+    assert tasks.recommendations_refresh_task.delay().get() > 0
+    items = stored(learner)
+    assert items, "the learner got a list"
+    assert [topic_of(k, shelf) for k in items[:3]] == ["finance"] * 3
+    # what they watched is not offered again
+    assert not {item_key_for(s) for s in finance_sessions} & set(items)
+
+
+def test_owned_items_never_appear(shelf, learner):
+    some_history(shelf)
+    bought = [o for o in shelf["finance"] if o._meta.model_name == "course"]
+    for course in bought:
+        grant(learner, course=course)
+    watch(learner, *[o for o in shelf["finance"] if isinstance(o, LiveSession)])
+    refresh.recommendations_refresh()
+    assert not {item_key_for(c) for c in bought} & set(stored(learner))
+
+
+def test_own_content_never_appears(shelf):
+    some_history(shelf)
+    finance_channel = next(o for o in shelf["finance"] if o._meta.model_name == "channel")
+    creator_user = finance_channel.creator.user
+    watch(creator_user, *[o for o in shelf["finance"] if isinstance(o, LiveSession)])
+    refresh.recommendations_refresh()
+    items = features.items_load(stored(creator_user))
+    assert items
+    assert all(item.creator_user_id != creator_user.pk for item in items.values())
+
+
+def test_hidden_and_unpublished_items_never_appear(shelf, learner):
+    some_history(shelf)
+    draft = CourseFactory(
+        channel=shelf["finance"][-1], title="Draft finance stocks", status=PublicationStatus.DRAFT
+    )
+    cancelled = shelf["finance"][2]
+    cancelled.status = LiveSession.Status.CANCELLED
+    cancelled.save(update_fields=["status"])
+    watch(learner, shelf["finance"][0], shelf["finance"][1])
+    refresh.recommendations_refresh()
+    items = set(stored(learner))
+    assert item_key_for(draft) not in items
+    assert item_key_for(cancelled) not in items
+
+
+def test_run_twice_gives_the_same_lists_and_writes_nothing_new(shelf, learner):
+    some_history(shelf)
+    watch(learner, shelf["technology"][0])
+    first = refresh.recommendations_refresh()
+    lists = {r.user_id: r.items for r in RecommendationList.objects.all()}
+    assert first == len(lists) > 0
+    assert refresh.recommendations_refresh() == 0  # incremental: nothing new happened
+    assert refresh.recommendations_refresh(user_ids=list(lists)) == len(lists)
+    assert {r.user_id: r.items for r in RecommendationList.objects.all()} == lists
+
+
+def test_only_users_with_new_activity_are_refreshed(shelf, learner):
+    some_history(shelf, users=2)
+    watch(learner, shelf["technology"][0])
+    refresh.recommendations_refresh()
+    before = RecommendationList.objects.get(user=learner).created_at
+    services.event_record(user=learner, kind="like", item=shelf["finance"][0])
+    assert refresh.recommendations_refresh() == 1
+    assert RecommendationList.objects.get(user=learner).created_at > before
+
+
+def test_a_second_run_while_one_holds_the_lock_does_nothing(shelf, learner):
+    from django.core.cache import cache
+
+    watch(learner, shelf["technology"][0])
+    cache.add(refresh.REFRESH_LOCK, "another run", 60)
+    assert refresh.recommendations_refresh() == 0
+    assert not RecommendationList.objects.exists()
+
+
+def test_batches_commit_one_by_one(shelf, settings):
+    some_history(shelf, users=3)  # six users
+    assert refresh.recommendations_refresh(batch_size=2) == 6
+    assert RecommendationList.objects.count() == 6
+
+
+def test_events_for_deleted_items_and_opted_out_users_are_skipped(shelf, learner):
+    watch(learner, shelf["finance"][0])
+    Event.objects.create(
+        user=learner, kind="view", item_kind="course", item_id=987654, created_at=timezone.now()
+    )
+    shy = UserFactory()
+    watch(shy, shelf["finance"][0])
+    services.personalisation_set(user=shy, opted_out=True)
+    refresh.recommendations_refresh()
+    assert RecommendationList.objects.filter(user=learner).exists()
+    assert not RecommendationList.objects.filter(user=shy).exists()
+
+
+def test_empty_site(db):
+    assert refresh.recommendations_refresh() == 0
+    matrix, users, keys, texts = features.site_interactions()
+    assert matrix.shape == (0, 0) and users == keys == texts == []
+
+
+def test_one_user_and_one_item(db, learner):
+    channel = ChannelFactory(creator=CreatorFactory(), title="Only channel")
+    services.event_record(user=learner, kind="view", item=channel)
+    assert refresh.recommendations_refresh() == 1
+    assert stored(learner) == [item_key_for(channel)]
+
+
+def test_old_events_weigh_less_than_new_ones(shelf, learner):
+    old, new = shelf["finance"][0], shelf["technology"][0]
+    watch(learner, old, new)
+    Event.objects.filter(item_id=old.pk, item_kind="course").update(
+        created_at=timezone.now() - timedelta(days=90)
+    )
+    index = {item_key_for(old): 0, item_key_for(new): 1}
+    rows, _ = features.user_rows([learner.pk], index)
+    assert rows[0, 0] < rows[0, 1] / 4  # three half-lives
+
+
+def test_the_model_is_stored_and_reused_until_stale(shelf, learner, settings):
+    watch(learner, shelf["finance"][0])
+    refresh.recommendations_refresh()
+    version = refresh.model_state_get().version
+    services.event_record(user=learner, kind="like", item=shelf["finance"][1])
+    refresh.recommendations_refresh()
+    assert refresh.model_state_get().version == version
+    CourseFactory(channel=shelf["finance"][-1], title="A new finance course")  # catalogue changed
+    services.event_record(user=learner, kind="like", item=shelf["finance"][3])
+    refresh.recommendations_refresh()
+    assert refresh.model_state_get().version != version
+
+
+def test_prune_deletes_only_old_events(learner, alice_channel):
+    services.event_record(user=learner, kind="view", item=alice_channel)
+    Event.objects.create(
+        user=learner,
+        kind="view",
+        item_kind="channel",
+        item_id=alice_channel.pk,
+        created_at=timezone.now() - timedelta(days=400),
+    )
+    assert tasks.events_prune_task.delay().get() == 1
+    assert Event.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_refreshes_lists(shelf, learner):
+    watch(learner, shelf["finance"][0], shelf["finance"][1])
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    env = {**os.environ, "CELERY_TASK_ALWAYS_EAGER": "0"}
+    from django.db import connection
+
+    env["DATABASE_URL"] = _test_database_url(connection)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue,
+         "--pool", "solo", "--without-heartbeat", "--without-gossip", "--without-mingle",
+         "--loglevel", "WARNING"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        app.send_task("recommend.tasks.recommendations_refresh_task", queue=queue)
+        deadline = time.monotonic() + 120
+        while not RecommendationList.objects.filter(user=learner).exists():
+            assert worker.poll() is None, worker.stdout.read()
+            assert time.monotonic() < deadline, "the worker stored no list in 120 s"
+            time.sleep(0.3)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+    items = stored(learner)
+    assert items and topic_of(items[0], shelf) == "finance"
+
+
+def _test_database_url(connection) -> str:
+    s = connection.settings_dict
+    host = s.get("HOST") or "127.0.0.1"
+    port = s.get("PORT") or 5432
+    user = s.get("USER") or "postgres"
+    return f"postgres://{user}@{host}:{port}/{s['NAME']}"

@@ -1,0 +1,202 @@
+"""Serving: the home row, detail rows, the API, click and impression counting with
+the variant, filtering at serving time, cold start, and the staff chart."""
+
+import pytest
+from django.urls import reverse
+
+from livestream.models import LiveSession
+from marketplace.models import PublicationStatus
+from recommend import refresh, selectors, services
+from recommend.items import item_key_for
+from recommend.models import Event, RecommendationList, VariantDailyStat
+from tests.factories import UserFactory
+from tests.recommend.conftest import grant
+
+pytestmark = pytest.mark.django_db
+
+
+def popular_history(shelf):
+    """Three people view the first technology course; one views a finance channel."""
+    hit = shelf["technology"][0]
+    for _ in range(3):
+        services.event_record(user=UserFactory(), kind="view", item=hit)
+    services.event_record(user=UserFactory(), kind="view", item=shelf["finance"][3])
+    return hit
+
+
+def test_cold_start_users_get_popular_items_without_waiting(shelf, learner):
+    hit = popular_history(shelf)
+    shown = selectors.recommendations_for_user(user=learner)
+    assert shown.items[0].key == item_key_for(hit)
+    assert shown.variant == "blend"
+    assert not RecommendationList.objects.filter(user=learner).exists()
+
+
+def test_visitors_and_opted_out_users_get_the_popular_list(shelf, learner):
+    from django.contrib.auth.models import AnonymousUser
+
+    hit = popular_history(shelf)
+    services.personalisation_set(user=learner, opted_out=True)
+    for user in (AnonymousUser(), learner):
+        shown = selectors.recommendations_for_user(user=user)
+        assert shown.variant == "nonpersonal"
+        assert shown.items[0].key == item_key_for(hit)
+
+
+def test_a_new_users_first_events_queue_a_content_based_list(shelf, learner, settings):
+    settings.RECOMMEND_QUICK_REFRESH = True  # tasks run eagerly in tests
+    popular_history(shelf)
+    refresh.recommendations_refresh()  # a model exists; the learner has no list yet
+    finance_session = next(o for o in shelf["finance"] if isinstance(o, LiveSession))
+    services.event_record(user=learner, kind="watch", item=finance_session, value=60)
+    stored = RecommendationList.objects.get(user=learner).items
+    assert stored and all(not k.startswith("?") for k in stored)
+
+
+def test_hidden_since_the_list_was_stored_is_filtered_when_served(shelf, learner):
+    course = shelf["finance"][0]
+    channel = shelf["finance"][3]
+    session = shelf["finance"][2]
+    RecommendationList.objects.create(
+        user=learner,
+        variant="blend",
+        algorithm="blend",
+        items=[item_key_for(x) for x in (course, channel, session)] + ["course:99999"],
+        created_at=course.created_at,
+    )
+    assert [i.key for i in selectors.recommendations_for_user(user=learner).items][:3] == [
+        item_key_for(x) for x in (course, channel, session)
+    ]
+    course.status = PublicationStatus.DRAFT
+    course.save(update_fields=["status"])
+    session.status = LiveSession.Status.CANCELLED
+    session.save(update_fields=["status"])
+    grant(learner, course=shelf["finance"][1])
+    keys = [i.key for i in selectors.recommendations_for_user(user=learner).items]
+    assert keys[0] == item_key_for(channel)
+    for gone in (course, session, shelf["finance"][1]):
+        assert item_key_for(gone) not in keys
+    assert "course:99999" not in keys
+
+
+def test_home_page_shows_the_for_you_row_and_counts_one_impression(client, shelf, learner):
+    popular_history(shelf)
+    client.force_login(learner)
+    response = client.get(reverse("home"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'data-testid="recommend-for_you"' in html
+    assert 'data-variant="blend"' in html
+    stat = VariantDailyStat.objects.get(variant="blend")
+    assert stat.impressions == 6 and stat.clicks == 0
+
+
+def test_home_page_works_on_an_empty_site(client, db):
+    assert client.get(reverse("home")).status_code == 200
+    assert not VariantDailyStat.objects.exists()
+
+
+def test_a_click_is_counted_with_its_variant_and_redirects(client, shelf, learner):
+    popular_history(shelf)
+    client.force_login(learner)
+    shown = selectors.recommendations_for_user(user=learner)
+    item, url = shown.entries[0]
+    response = client.get(url)
+    assert response.status_code == 302 and response["Location"] == item.url
+    assert VariantDailyStat.objects.get(variant="blend").clicks == 1
+    event = Event.objects.get(user=learner, kind="click")
+    assert (event.item_key, event.variant) == (item.key, "blend")
+
+
+def test_a_forged_or_stale_click_link_is_refused(client, shelf):
+    assert client.get(reverse("recommend:click") + "?t=made-up").status_code == 400
+    course = shelf["finance"][0]
+    shown = selectors.ShownList("for_you", "blend", "blend")
+    url = shown.click_url(selectors.items_load([item_key_for(course)])[item_key_for(course)])
+    course.status = PublicationStatus.DRAFT
+    course.save(update_fields=["status"])
+    assert client.get(url).status_code == 404
+    assert not VariantDailyStat.objects.exists()
+
+
+def test_detail_pages_show_similar_items(client, shelf, learner):
+    popular_history(shelf)
+    refresh.recommendations_refresh()
+    course = shelf["finance"][0]
+    client.force_login(learner)
+    for obj in (course, shelf["finance"][3], shelf["finance"][2]):
+        response = client.get(obj.get_absolute_url())
+        assert response.status_code == 200
+        assert 'data-testid="recommend-similar"' in response.content.decode()
+
+
+def test_because_you_watched_names_the_item(client, shelf, learner):
+    popular_history(shelf)
+    refresh.recommendations_refresh()
+    session = shelf["finance"][2]
+    services.event_record(user=learner, kind="watch", item=session, value=60)
+    client.force_login(learner)
+    html = client.get(shelf["technology"][0].get_absolute_url()).content.decode()
+    assert 'data-testid="recommend-because"' in html
+    assert f"Because you watched {session.title}" in html
+
+
+def test_similar_before_any_model_uses_the_same_category(shelf, learner):
+    course = shelf["finance"][0]
+    shown = selectors.similar_for_item(item=course, user=learner)
+    assert shown.items
+    assert all(i.category_id == course.category_id for i in shown.items[:3])
+    assert item_key_for(course) not in [i.key for i in shown.items]
+
+
+# --- API -----------------------------------------------------------------------------
+
+
+def test_api_lists_recommendations_with_variant_and_click_urls(client, shelf, learner):
+    popular_history(shelf)
+    client.force_login(learner)
+    data = client.get("/api/v1/recommendations/?limit=3").json()
+    assert data["variant"] == "blend" and data["source"] == "for_you"
+    assert len(data["items"]) == 3
+    assert data["items"][0]["click_url"].startswith(reverse("recommend:click"))
+    assert VariantDailyStat.objects.get(variant="blend").impressions == 3
+
+
+def test_api_similar_and_bad_input(client, shelf):
+    course = shelf["finance"][0]
+    ok = client.get(f"/api/v1/recommendations/similar/course/{course.pk}/")
+    assert ok.status_code == 200 and ok.json()["source"] == "similar"
+    assert client.get("/api/v1/recommendations/similar/course/999999/").status_code == 404
+    assert client.get("/api/v1/recommendations/similar/planet/1/").status_code == 404
+    assert client.get("/api/v1/recommendations/?limit=lots").status_code == 400
+    assert client.get("/api/v1/recommendations/?limit=0").status_code == 400
+
+
+def test_api_is_in_the_openapi_schema(client, db):
+    schema = client.get(reverse("api_schema")).content.decode()
+    assert "/api/v1/recommendations/" in schema
+    assert "/api/v1/recommendations/similar/{kind}/{id}/" in schema
+
+
+# --- staff page ----------------------------------------------------------------------
+
+
+def test_staff_page_is_for_staff_only(client, learner):
+    url = reverse("recommend:staff")
+    assert client.get(url).status_code == 302  # to the admin login
+    client.force_login(learner)
+    assert client.get(url).status_code == 302
+
+
+def test_staff_page_charts_click_through_per_variant(client, db):
+    services.variant_stat_bump(variant="blend", impressions=200, clicks=10)
+    services.variant_stat_bump(variant="popularity", impressions=100, clicks=2)
+    services.variant_stat_bump(variant="<script>", impressions=1, clicks=0)
+    client.force_login(UserFactory(is_staff=True))
+    html = client.get(reverse("recommend:staff")).content.decode()
+    assert '<svg xmlns="http://www.w3.org/2000/svg"' in html
+    assert html.count('class="ctr-line"') == 3
+    assert "<td>blend</td><td>200</td><td>10</td><td>0.0500</td>" in html
+    assert "<td>popularity</td><td>100</td><td>2</td><td>0.0200</td>" in html
+    assert "<script>" not in html.split("<main", 1)[1].split("</main>")[0]
+    assert "&lt;script&gt;" in html
