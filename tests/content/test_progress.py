@@ -70,3 +70,22 @@ def test_api_schema_lists_the_content_endpoints(client):
     schema = client.get("/api/schema/").content.decode()
     for path in ("/api/v1/content/lessons/", "/api/v1/content/progress/{slug}/"):
         assert path in schema
+
+
+def test_course_outline_queries_do_not_grow_with_lessons(client, alice, course, bob):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    give_ticket(bob, course)
+    client.force_login(bob)
+    _course_with_lessons(alice, course, n=2)
+    client.get(course.get_absolute_url())  # warm: session, caches
+    with CaptureQueriesContext(connection) as few:
+        client.get(course.get_absolute_url())
+    for i in range(4):
+        lesson = services.lesson_create(user=alice.user, course=course, title=f"More {i}", body="x")
+        services.item_publish(user=alice.user, item=lesson)
+    with CaptureQueriesContext(connection) as many:
+        html = client.get(course.get_absolute_url()).content.decode()
+    assert html.count('data-testid="lesson-item"') == 6
+    assert len(many.captured_queries) == len(few.captured_queries)

@@ -178,3 +178,28 @@ def test_every_rendered_field_is_safe(client, alice, course, alice_channel, tier
             "<" not in data["body"]["description"]
             or executable_markup(data["body"]["description"]) == []
         )
+
+
+@pytest.mark.django_db
+def test_replay_shortcode_is_a_link_only_for_viewers_who_may_watch(client, alice, course, bob):
+    from livestream.models import LiveSession
+    from tests.factories import LiveSessionFactory
+
+    session = LiveSessionFactory(
+        channel=course.channel,
+        title="Recorded Q&A",
+        access=LiveSession.Access.TICKET,
+        replay_status=LiveSession.Replay.READY,
+    )
+    lesson = services.lesson_create(
+        user=alice.user, course=course, title="Watch", body=f"See [[replay:{session.pk}]] now."
+    )
+    services.item_publish(user=alice.user, item=lesson)
+
+    client.force_login(bob)
+    html = client.get(lesson.get_absolute_url()).content.decode()
+    assert "Recorded Q&amp;A" not in html and "replay-locked" in html
+
+    client.force_login(alice.user)  # the host may watch her own replay
+    html = client.get(lesson.get_absolute_url()).content.decode()
+    assert f'href="{session.get_absolute_url()}"' in html and "Recorded Q&amp;A" in html
