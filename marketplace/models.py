@@ -106,6 +106,8 @@ class Channel(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     published_at = models.DateTimeField(null=True, blank=True)
+    # Set by moderation only (held for review, rejected, hidden after reports).
+    hidden_by_moderation = models.BooleanField(_("hidden by moderation"), default=False)
 
     class Meta:
         ordering = ("-published_at", "-id")
@@ -121,7 +123,8 @@ class Channel(models.Model):
 
     @property
     def is_published(self) -> bool:
-        return self.status == PublicationStatus.PUBLISHED
+        """Public: published by its creator and not hidden by moderation."""
+        return self.status == PublicationStatus.PUBLISHED and not self.hidden_by_moderation
 
 
 class SubscriptionTier(models.Model):
@@ -193,6 +196,8 @@ class Course(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     published_at = models.DateTimeField(null=True, blank=True)
+    # Set by moderation only (held for review, rejected, hidden after reports).
+    hidden_by_moderation = models.BooleanField(_("hidden by moderation"), default=False)
 
     class Meta:
         ordering = ("-published_at", "-id")
@@ -212,7 +217,8 @@ class Course(models.Model):
 
     @property
     def is_published(self) -> bool:
-        return self.status == PublicationStatus.PUBLISHED
+        """Public: published by its creator and not hidden by moderation."""
+        return self.status == PublicationStatus.PUBLISHED and not self.hidden_by_moderation
 
 
 class Entitlement(models.Model):

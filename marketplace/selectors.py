@@ -27,6 +27,19 @@ from marketplace.models import (
 PUBLISHED = PublicationStatus.PUBLISHED
 
 
+def _held_sessions():
+    """Live sessions moderation holds or rejected (LiveSession has no visibility
+    field: the review queue is the record)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from moderation.models import ReviewItem
+
+    return ReviewItem.objects.filter(
+        content_type=ContentType.objects.get_for_model(LiveSession),
+        object_id=OuterRef("pk"),
+    ).exclude(status=ReviewItem.Status.APPROVED)
+
+
 @dataclass(frozen=True)
 class CatalogueFilters:
     """Validated catalogue query; built by marketplace.forms.CatalogueFilterForm."""
@@ -62,7 +75,9 @@ def _tag_match(model, text: str):
 
 
 def catalogue_channels(*, filters: CatalogueFilters) -> QuerySet[Channel]:
-    qs = Channel.objects.filter(status=PUBLISHED).select_related("creator", "category")
+    qs = Channel.objects.filter(status=PUBLISHED, hidden_by_moderation=False).select_related(
+        "creator", "category"
+    )
     if filters.q:
         qs = qs.filter(
             Q(title__icontains=filters.q)
@@ -102,9 +117,12 @@ def catalogue_channels(*, filters: CatalogueFilters) -> QuerySet[Channel]:
 
 
 def catalogue_courses(*, filters: CatalogueFilters) -> QuerySet[Course]:
-    qs = Course.objects.filter(status=PUBLISHED, channel__status=PUBLISHED).select_related(
-        "channel", "channel__creator", "category"
-    )
+    qs = Course.objects.filter(
+        status=PUBLISHED,
+        hidden_by_moderation=False,
+        channel__status=PUBLISHED,
+        channel__hidden_by_moderation=False,
+    ).select_related("channel", "channel__creator", "category")
     if filters.q:
         qs = qs.filter(
             Q(title__icontains=filters.q)
@@ -153,11 +171,16 @@ def catalogue_facets() -> dict:
 
 
 def upcoming_sessions(*, channel: Channel | None = None, limit: int = 6) -> list[LiveSession]:
-    qs = LiveSession.objects.filter(
-        status__in=[LiveSession.Status.SCHEDULED, LiveSession.Status.LIVE],
-        scheduled_start__gte=timezone.now() - timedelta(hours=6),
-        channel__status=PUBLISHED,
-    ).select_related("channel", "channel__creator")
+    qs = (
+        LiveSession.objects.filter(
+            status__in=[LiveSession.Status.SCHEDULED, LiveSession.Status.LIVE],
+            scheduled_start__gte=timezone.now() - timedelta(hours=6),
+            channel__status=PUBLISHED,
+            channel__hidden_by_moderation=False,
+        )
+        .filter(~Exists(_held_sessions()))
+        .select_related("channel", "channel__creator")
+    )
     if channel is not None:
         qs = qs.filter(channel=channel)
     # "live" sorts before "scheduled": sessions on air now come first.
@@ -173,11 +196,16 @@ def catalogue_sessions(*, filters: CatalogueFilters, limit: int = 6) -> list[Liv
     """
     if filters.min_price is not None or filters.max_price is not None:
         return []
-    qs = LiveSession.objects.filter(
-        status__in=[LiveSession.Status.SCHEDULED, LiveSession.Status.LIVE],
-        scheduled_start__gte=timezone.now() - timedelta(hours=6),
-        channel__status=PUBLISHED,
-    ).select_related("channel", "channel__creator")
+    qs = (
+        LiveSession.objects.filter(
+            status__in=[LiveSession.Status.SCHEDULED, LiveSession.Status.LIVE],
+            scheduled_start__gte=timezone.now() - timedelta(hours=6),
+            channel__status=PUBLISHED,
+            channel__hidden_by_moderation=False,
+        )
+        .filter(~Exists(_held_sessions()))
+        .select_related("channel", "channel__creator")
+    )
     if filters.q:
         qs = qs.filter(
             Q(title__icontains=filters.q)
@@ -239,7 +267,7 @@ def channel_page(*, channel: Channel, user: User) -> dict:
     """What the channel page shows beside the channel itself (four queries)."""
     courses = channel.courses.select_related("category").prefetch_related("tags")
     if not _is_owner(user, channel.creator):
-        courses = courses.filter(status=PUBLISHED)
+        courses = courses.filter(status=PUBLISHED, hidden_by_moderation=False)
     return {
         "tiers": list(channel.tiers.filter(is_active=True)),
         "courses": list(courses.order_by("-published_at", "-id")),
@@ -271,7 +299,9 @@ def creator_get_public(*, slug: str) -> CreatorProfile:
             Prefetch(
                 "channels",
                 queryset=_with_lowest_tier(
-                    Channel.objects.filter(status=PUBLISHED).select_related("category")
+                    Channel.objects.filter(
+                        status=PUBLISHED, hidden_by_moderation=False
+                    ).select_related("category")
                 ),
                 to_attr="published_channels",
             ),

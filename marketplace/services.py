@@ -95,6 +95,15 @@ def tags_get_or_create(*, names: Iterable[str]) -> list[Tag]:
     return tags
 
 
+def _moderation_screen(obj, *, creator_user) -> None:
+    """Screen published channels and courses (moderation may refuse, hold or show);
+    drafts are not public, so they wait until they are published."""
+    from moderation.services import creator_content_screen
+
+    if obj.status == PublicationStatus.PUBLISHED:
+        creator_content_screen(obj=obj, creator_user=creator_user)
+
+
 def _publication_fields(obj, status: str) -> None:
     obj.status = status
     if status == PublicationStatus.PUBLISHED and obj.published_at is None:
@@ -174,6 +183,7 @@ def channel_create(
     _publication_fields(channel, status)
     _save_validated(channel)
     channel.tags.set(tags_get_or_create(names=tags))
+    _moderation_screen(channel, creator_user=channel.creator.user)
     return channel
 
 
@@ -201,6 +211,7 @@ def channel_update(
     _publication_fields(channel, status)
     _save_validated(channel)
     channel.tags.set(tags_get_or_create(names=tags))
+    _moderation_screen(channel, creator_user=channel.creator.user)
     return channel
 
 
@@ -290,6 +301,7 @@ def course_create(
     _publication_fields(course, status)
     _save_validated(course)
     course.tags.set(tags_get_or_create(names=tags))
+    _moderation_screen(course, creator_user=course.channel.creator.user)
     return course
 
 
@@ -323,6 +335,7 @@ def course_update(
     _publication_fields(course, status)
     _save_validated(course)
     course.tags.set(tags_get_or_create(names=tags))
+    _moderation_screen(course, creator_user=course.channel.creator.user)
     return course
 
 

@@ -19,7 +19,10 @@ class ModerationConfig(AppConfig):
 
         post_migrate.connect(moderators_group_sync, sender=self, dispatch_uid="moderators-group")
 
+        from moderation import adapters
         from moderation.models import BlockedTerm
+
+        adapters.register_all()
 
         # Admin edits take effect on the next screened text, on every process.
         for signal in (post_save, post_delete):

@@ -220,32 +220,41 @@ class VerificationDocument(models.Model):
 
 
 class Report(models.Model):
-    """A user's report about one piece of content. One per user per item."""
+    """A user's report about one piece of content (any registered kind).
+
+    One per user per piece of content. `weight` is the reporter's trust when they
+    reported (see moderation.services.reporter_trust).
+    """
 
     class Outcome(models.TextChoices):
         OPEN = "open", _("Open")
         UPHELD = "upheld", _("Upheld")  # the content was rejected
         DISMISSED = "dismissed", _("Dismissed")  # the content was approved
 
-    item = models.ForeignKey(ReviewItem, on_delete=models.CASCADE, related_name="reports")
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    content_object = GenericForeignKey("content_type", "object_id")
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports_made"
     )
     reason = models.TextField(_("reason"), max_length=1000)
-    weight = models.FloatField(default=1.0)  # the reporter's trust when reporting
+    weight = models.FloatField(default=1.0)
     outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.OPEN)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ("created_at",)
         constraints = [
-            models.UniqueConstraint(fields=["item", "reporter"], name="report_once_per_user")
+            models.UniqueConstraint(
+                fields=["content_type", "object_id", "reporter"], name="report_once_per_user"
+            )
         ]
+        indexes = [models.Index(fields=["content_type", "object_id", "outcome"])]
         verbose_name = _("report")
         verbose_name_plural = _("reports")
 
     def __str__(self):
-        return f"{self.reporter} → {self.item}"
+        return f"{self.reporter} → {self.content_type.model} #{self.object_id}"
 
 
 class ModerationAction(models.Model):

@@ -1,8 +1,11 @@
 """The "Moderators" group: exactly the admin permissions moderators need.
 
-They run live rooms and the blocked-term list, and look at (not edit) creators'
-public content. Nothing of `payments` or `djstripe`: moderators neither see payment
-data nor move money. The group is brought in line after every migrate.
+They run live rooms, the blocked-term list, the review queue (decide items), reports
+(read), sanctions (impose and lift), expert verifications (decide), the audit trail
+(read only), and look at (not edit) users and creators' public content; the "Mute or
+ban" action on the users page needs `add_sanction`. Nothing of `payments` or
+`djstripe`: moderators neither see payment data nor move money. The group is brought
+in line after every migrate.
 """
 
 MODERATORS_GROUP = "Moderators"
@@ -17,6 +20,17 @@ MODERATOR_PERMISSIONS = [
     ("moderation", "add_blockedterm"),
     ("moderation", "change_blockedterm"),
     ("moderation", "delete_blockedterm"),
+    ("moderation", "view_reviewitem"),
+    ("moderation", "change_reviewitem"),  # approve, reject, escalate
+    ("moderation", "view_report"),
+    ("moderation", "view_sanction"),
+    ("moderation", "add_sanction"),
+    ("moderation", "change_sanction"),  # lift
+    ("moderation", "view_expertverification"),
+    ("moderation", "change_expertverification"),  # approve, reject
+    ("moderation", "view_verificationdocument"),
+    ("moderation", "view_moderationaction"),
+    ("accounts", "view_user"),
     ("marketplace", "view_creatorprofile"),
     ("marketplace", "view_channel"),
     ("marketplace", "view_course"),

@@ -26,6 +26,7 @@ class Moderated:
     author: Callable[[Model], Model]  # the user who wrote it
     url: Callable[[Model], str]  # where it is shown in context
     set_visible: Callable[[Model, bool], None]  # a service that shows or hides it
+    channel: Callable[[Model], Model | None] | None = None  # its marketplace.Channel, if any
 
 
 _registry: dict[type[Model], Moderated] = {}
@@ -38,8 +39,13 @@ def register(
     author: Callable[[Model], Model],
     url: Callable[[Model], str],
     set_visible: Callable[[Model, bool], None],
+    channel: Callable[[Model], Model | None] | None = None,
 ) -> None:
-    _registry[model] = Moderated(text=text, author=author, url=url, set_visible=set_visible)
+    """`channel` (optional) names the marketplace.Channel the content lives in, so a
+    mute in that channel stops its author posting there."""
+    _registry[model] = Moderated(
+        text=text, author=author, url=url, set_visible=set_visible, channel=channel
+    )
 
 
 def adapter_for(obj_or_model) -> Moderated:

@@ -9,17 +9,29 @@ the reason shown to the author). Rules, in order:
 3. Contact details (phone numbers, emails, WeChat/QQ/Telegram handles) and
    off-platform payment solicitation (transfers, Alipay/WeChat Pay, PayPal...) are
    held: the marketplace's money rules only hold when money moves on the platform.
-4. Link spam: more than LINK_LIMIT links is held.
+4. Link spam: more than LINK_LIMIT links is held (spelled-out ones like
+   "example dot com" or "example[.]com" count too).
+5. Repeated text: with `author=`, the same text posted by the same author on more
+   than REPEAT_LIMIT different objects within REPEAT_WINDOW seconds is refused.
+
+Evasion: before matching, text is NFKC-folded (full-width letters and digits become
+ASCII), case-folded, and zero-width characters are dropped; blocked terms also
+match with up to three spaces or punctuation marks between their letters
+("i.d.i.o.t", "傻 瓜", "ｉｄｉｏｔ").
 
 Live chat cannot wait for a moderator, so the room refuses what would be held (see
 livestream.screening).
 """
 
+import hashlib
 import re
 import time
+import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from django.conf import settings
+from django.core.cache import cache
 from django.utils.translation import gettext as _
 
 from moderation.models import BlockedTerm
@@ -43,7 +55,20 @@ _PAYMENT = re.compile(
     re.IGNORECASE,
 )
 _LINK = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+_SPELLED_LINK = re.compile(
+    r"\b[a-z0-9-]{2,}\s*(?:\[\.\]|\(\.\)|\(dot\)|\[dot\]|\s+dot\s+|点)\s*"
+    r"(?:com|net|org|cn|io|xyz|top|me|cc|info|ru)\b",
+    re.IGNORECASE,
+)
 _SAME_CHAR = re.compile(r"(.)\1{11,}")
+# Zero-width and invisible formatting characters used to split words.
+_INVISIBLE = dict.fromkeys(
+    map(ord, "\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\ufeff\u00ad\u180e"),
+    None,
+)
+_SEPARATOR = r"[\W_]{0,3}"  # what an evader slips between letters
+REPEAT_LIMIT = 3
+REPEAT_WINDOW = 600  # seconds
 
 
 @dataclass(frozen=True)
@@ -78,12 +103,43 @@ def terms_changed() -> None:
     _loaded["terms"] = None
 
 
+def normalise(text: str) -> str:
+    """What screening reads: NFKC-folded, case-folded, without invisible characters."""
+    return unicodedata.normalize("NFKC", text or "").translate(_INVISIBLE).casefold()
+
+
 @lru_cache(maxsize=256)
 def _term_pattern(term: str, mode: str) -> re.Pattern:
-    escaped = re.escape(term.strip())
+    letters = [c for c in normalise(term).strip() if c.isalnum()]
+    if letters:
+        escaped = _SEPARATOR.join(re.escape(c) for c in letters)
+    else:  # a term of symbols only ("$$$") is matched as written
+        escaped = re.escape(normalise(term).strip())
     if mode == BlockedTerm.Mode.WORD and not _CJK.search(term):
         escaped = rf"(?<!\w){escaped}(?!\w)"
     return re.compile(escaped, re.IGNORECASE)
+
+
+def _repeat_count(text: str, *, author, ref) -> int:
+    """How many different objects (`ref`) the author posted this text on lately.
+
+    Kept in the shared cache; if the cache is down, repetition is not checked
+    rather than stopping all posting.
+    """
+    squashed = re.sub(r"[\W_]+", "", text)
+    if len(squashed) < 8:  # "thanks!" twice is not spam
+        return 0
+    digest = hashlib.sha256(squashed.encode()).hexdigest()[:16]
+    key = f"moderation:repeat:{author.pk}:{digest}"
+    try:
+        refs = cache.get(key) or []
+        ref = str(ref) if ref is not None else f"call-{len(refs)}"
+        if ref not in refs:
+            refs = [*refs, ref][-20:]
+            cache.set(key, refs, getattr(settings, "MODERATION_REPEAT_WINDOW", REPEAT_WINDOW))
+        return len(refs)
+    except Exception:  # noqa: BLE001 - a cache outage must not stop posting
+        return 0
 
 
 def _flooding(text: str) -> bool:
@@ -93,10 +149,17 @@ def _flooding(text: str) -> bool:
     return len(words) >= 8 and len(set(words)) <= len(words) // 4
 
 
-def text_screen(text: str) -> Verdict:
+def text_screen(text: str, *, author=None, ref=None) -> Verdict:
+    """Screen `text`. With `author` (and `ref`, e.g. "course:12", naming the object so
+    edits of one object don't count as repeats), repeated posting is refused."""
+    text = normalise(text)
     held: list[str] = []
     for term, mode, action in _terms():
-        if term.strip() and _term_pattern(term, mode).search(text):
+        if (
+            term.strip()
+            and _term_pattern(term, mode).pattern
+            and _term_pattern(term, mode).search(text)
+        ):
             if action == BlockedTerm.Action.REFUSE:
                 return Verdict(
                     REFUSE,
@@ -108,11 +171,19 @@ def text_screen(text: str) -> Verdict:
         return Verdict(
             REFUSE, ("repeated text",), _("Please don't repeat the same thing over and over.")
         )
+    if author is not None and getattr(author, "pk", None):
+        limit = getattr(settings, "MODERATION_REPEAT_LIMIT", REPEAT_LIMIT)
+        if _repeat_count(text, author=author, ref=ref) > limit:
+            return Verdict(
+                REFUSE,
+                ("repeated text",),
+                _("You already posted this same text several times. Please don't repeat it."),
+            )
     if _PHONE.search(text) or _EMAIL.search(text) or _HANDLE.search(text):
         held.append("contact details")
     if _PAYMENT.search(text):
         held.append("off-platform payment")
-    if len(_LINK.findall(text)) > LINK_LIMIT:
+    if len(_LINK.findall(text)) + len(_SPELLED_LINK.findall(text)) > LINK_LIMIT:
         held.append("too many links")
     if held:
         return Verdict(

@@ -4,14 +4,6 @@ import pytest
 from django.contrib.auth.models import Group
 
 from moderation.permissions import MODERATOR_PERMISSIONS, MODERATORS_GROUP
-from tests.factories import UserFactory
-
-
-@pytest.fixture
-def moderator(db):
-    user = UserFactory(email="mod@example.com", is_staff=True)
-    user.groups.add(Group.objects.get(name=MODERATORS_GROUP))
-    return user
 
 
 def test_the_group_holds_exactly_the_listed_permissions(db):
@@ -25,7 +17,11 @@ def test_the_group_holds_exactly_the_listed_permissions(db):
     "path",
     ["/admin/moderation/blockedterm/", "/admin/moderation/blockedterm/add/",
      "/admin/livestream/roomevent/", "/admin/livestream/question/",
-     "/admin/livestream/roomsanction/", "/admin/marketplace/channel/"],
+     "/admin/livestream/roomsanction/", "/admin/marketplace/channel/",
+     "/admin/moderation/reviewitem/", "/admin/moderation/report/",
+     "/admin/moderation/sanction/", "/admin/moderation/sanction/add/",
+     "/admin/moderation/expertverification/", "/admin/moderation/moderationaction/",
+     "/admin/accounts/user/"],
 )  # fmt: skip
 def test_moderators_open_the_moderation_pages(client, moderator, path):
     client.force_login(moderator)
@@ -36,9 +32,10 @@ def test_moderators_open_the_moderation_pages(client, moderator, path):
     "path",
     ["/admin/payments/purchase/", "/admin/payments/payout/", "/admin/payments/topup/",
      "/admin/payments/ledgeraccount/", "/admin/djstripe/customer/",
-     "/admin/accounts/user/"],
+     "/admin/accounts/user/add/", "/admin/moderation/moderationaction/add/",
+     "/admin/moderation/reviewitem/add/"],
 )  # fmt: skip
-def test_moderators_cannot_see_payment_data_or_accounts(client, moderator, path):
+def test_moderators_cannot_see_payment_data_or_add_users_or_forge_audit(client, moderator, path):
     client.force_login(moderator)
     assert client.get(path).status_code == 403
 
@@ -46,5 +43,25 @@ def test_moderators_cannot_see_payment_data_or_accounts(client, moderator, path)
 def test_a_learner_cannot_open_the_admin(client, bob):
     client.force_login(bob)
     response = client.get("/admin/moderation/blockedterm/")
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+
+
+def test_the_audit_trail_is_read_only_for_moderators(client, moderator):
+    from moderation.models import ModerationAction
+
+    action = ModerationAction.objects.create(kind="approve", actor=moderator, reason="ok")
+    client.force_login(moderator)
+    url = f"/admin/moderation/moderationaction/{action.pk}/change/"
+    assert client.get(url).status_code == 200  # view only
+    assert client.post(url, {"kind": "reject", "reason": "forged"}).status_code == 403
+    assert client.post(f"/admin/moderation/moderationaction/{action.pk}/delete/").status_code == 403
+    action.refresh_from_db()
+    assert action.reason == "ok"
+
+
+def test_a_learner_cannot_open_the_review_queue(client, bob):
+    client.force_login(bob)
+    response = client.get("/admin/moderation/reviewitem/")
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]

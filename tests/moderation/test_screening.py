@@ -46,6 +46,30 @@ def terms():
         ("aaaaaaaaaaaaaaaaaaaaaaaa", REFUSE, "repeated text"),
         ("buy buy buy buy buy buy buy buy buy buy", REFUSE, "repeated text"),
         ("哈哈哈哈哈哈哈哈哈哈哈哈哈哈", REFUSE, "repeated text"),
+        # Evasion: case, full-width letters, letters split by spaces, punctuation or
+        # zero-width characters still match the blocked term.
+        ("You IDIOT", REFUSE, "blocked term: idiot"),
+        ("you ｉｄｉｏｔ", REFUSE, "blocked term: idiot"),
+        ("you i d i o t", REFUSE, "blocked term: idiot"),
+        ("you i.d.i.o.t!", REFUSE, "blocked term: idiot"),
+        ("you i-d_i*o/t", REFUSE, "blocked term: idiot"),
+        ("you id\u200biot", REFUSE, "blocked term: idiot"),
+        ("你这个傻 瓜", REFUSE, "blocked term: 傻瓜"),
+        ("你这个傻\u200b瓜", REFUSE, "blocked term: 傻瓜"),
+        ("你这个傻。瓜", REFUSE, "blocked term: 傻瓜"),
+        ("Join my CRYPTO-SIGNALS group", HOLD, "blocked term: crypto signals"),
+        ("Join my c r y p t o s i g n a l s group", HOLD, "blocked term: crypto signals"),
+        ("论文代 写，价格优惠", HOLD, "blocked term: 代写"),
+        ("论文代\ufeff写", HOLD, "blocked term: 代写"),
+        # ...but evasion matching keeps whole words whole.
+        ("I did it", PUBLISH, None),
+        ("an idiom is not an insult", PUBLISH, None),
+        # Full-width digits are contact details too.
+        ("电话１３８１２３４５６７８", HOLD, "contact details"),
+        ("ＷＸ：ａｂｃ＿１２３４５", HOLD, "contact details"),
+        # Spelled-out links count as links.
+        ("spam dot com, spam[.]net, spam(.)org", HOLD, "too many links"),
+        ("看 spam点com 和 spam2点cn 还有 www.x.cn", HOLD, "too many links"),
     ],
 )
 def test_screening_decides(text, decision, reason):
@@ -85,3 +109,22 @@ def test_live_chat_refuses_what_screening_would_hold(alice_channel, bob):
     with pytest.raises(ValidationError):
         services.question_ask(session=session, user=bob, text="You idiot.")
     assert services.chat_post(session=session, user=bob, text="老师好").seq == 1
+
+
+def test_the_same_text_on_many_objects_by_one_author_is_refused(bob, alice):
+    text = "Limited offer: my premium notes, message me for details"
+    for n in range(3):
+        assert text_screen(text, author=bob, ref=f"thread:{n}").decision == PUBLISH
+    repeated = text_screen(text, author=bob, ref="thread:99")
+    assert repeated.decision == REFUSE
+    assert "repeated text" in repeated.reasons
+    # Re-screening an object already counted (an edit) is not a repeat...
+    assert text_screen(text.upper(), author=alice, ref="thread:1").decision == PUBLISH
+    assert text_screen(text, author=alice, ref="thread:1").decision == PUBLISH
+    # ...and without an author (live chat) nothing is counted.
+    assert text_screen(text).decision == PUBLISH
+
+
+def test_short_replies_may_repeat(bob):
+    for n in range(6):
+        assert text_screen("Thanks!", author=bob, ref=f"reply:{n}").decision == PUBLISH

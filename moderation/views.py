@@ -1,0 +1,112 @@
+"""Pages for users: report content, appeal a rejection, apply for verification."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from moderation import registry, services
+from moderation.forms import AppealForm, ReportForm, VerificationForm
+from moderation.models import ExpertVerification, ReviewItem
+
+
+def content_get(content_type_id: int, object_id: int):
+    """The registered content named in a URL, or 404."""
+    content_type = ContentType.objects.filter(pk=content_type_id).first()
+    model = content_type.model_class() if content_type else None
+    if model is None or model not in registry.registered_models():
+        raise Http404(_("There is nothing to report here."))
+    return get_object_or_404(model, pk=object_id)
+
+
+def _next(request, obj) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    try:
+        return registry.adapter_for(obj).url(obj) or "/"
+    except Exception:  # noqa: BLE001
+        return "/"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report(request, content_type_id: int, object_id: int):
+    obj = content_get(content_type_id, object_id)
+    form = ReportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.report_submit(
+                reporter=request.user, obj=obj, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(
+                request, _("Thank you. Moderators will look at it and tell you the outcome.")
+            )
+        return redirect(_next(request, obj))
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "moderation/report_form.html",
+        {"form": form, "obj": obj, "next": _next(request, obj)},
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def appeal(request, pk: int):
+    item = get_object_or_404(ReviewItem, pk=pk, author=request.user)
+    form = AppealForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.review_appeal(item=item, user=request.user, text=form.cleaned_data["text"])
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Your appeal is in the moderators' queue."))
+        return redirect("moderation:appeal", pk=item.pk)
+    return render(request, "moderation/appeal.html", {"form": form, "item": item})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def verification(request):
+    applications = ExpertVerification.objects.filter(user=request.user).prefetch_related(
+        "documents"
+    )
+    form = VerificationForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.verification_apply(
+                user=request.user,
+                credentials=form.cleaned_data["credentials"],
+                documents=form.cleaned_data["documents"],
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, _("Thank you: a moderator will review your application."))
+            return redirect("moderation:verification")
+    from moderation.selectors import expert_is_verified
+
+    return render(
+        request,
+        "moderation/verification.html",
+        {
+            "form": form,
+            "applications": applications,
+            "verified": expert_is_verified(request.user),
+        },
+        status=400 if request.method == "POST" else 200,
+    )

@@ -1,0 +1,169 @@
+"""Any logged-in user reports any moderated content; trusted reports weigh more."""
+
+from datetime import timedelta
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.contrib.contenttypes.models import ContentType
+from django.template import Context, Template
+from django.test import RequestFactory
+from django.utils import timezone
+
+from accounts.models import Notification
+from marketplace.models import Course
+from moderation import services
+from moderation.models import Report, ReviewItem
+from tests.factories import CourseFactory, UserFactory
+
+
+@pytest.fixture
+def course(alice_channel):
+    return CourseFactory(channel=alice_channel, title="Pandas basics")
+
+
+def report_url(obj):
+    return f"/moderation/report/{ContentType.objects.get_for_model(obj).pk}/{obj.pk}/"
+
+
+def established(n):
+    """Users 30+ days old with a verified email: weight 1.0 each."""
+    users = [UserFactory() for _ in range(n)]
+    for user in users:
+        user.date_joined = timezone.now() - timedelta(days=60)
+        user.save()
+    return users
+
+
+def test_trust_formula(db):
+    fresh = UserFactory()  # new today, verified email, no history
+    assert services.reporter_trust(fresh) == 0.5
+    EmailAddress.objects.filter(user=fresh).update(verified=False)
+    assert services.reporter_trust(fresh) == 0.3
+    (old,) = established(1)
+    assert services.reporter_trust(old) == 1.0
+
+
+def test_trust_follows_the_reporters_record(alice_channel):
+    (reporter,) = established(1)
+    ct = ContentType.objects.get_for_model(Course)
+    for n, outcome in enumerate(["upheld", "upheld", "upheld"]):
+        Report.objects.create(content_type=ct, object_id=10_000 + n, reporter=reporter,
+                              reason="x", outcome=outcome)  # fmt: skip
+    assert services.reporter_trust(reporter) == 1.6  # 2 × 4/5
+    for n in range(5):
+        Report.objects.create(content_type=ct, object_id=20_000 + n, reporter=reporter,
+                              reason="x", outcome="dismissed")  # fmt: skip
+    assert services.reporter_trust(reporter) == 0.8  # 2 × 4/10
+
+
+def test_content_hides_once_reports_weigh_enough(client, course, settings, alice):
+    settings.MODERATION_REPORT_THRESHOLD = 2.5
+    a, b, c = established(3)
+    for reporter in (a, b):
+        client.force_login(reporter)
+        response = client.post(report_url(course), {"reason": "Plagiarised slides"})
+        assert response.status_code == 302
+    course.refresh_from_db()
+    assert course.is_published  # 2.0 < 2.5
+    assert not ReviewItem.objects.filter(object_id=course.pk).exists()
+
+    client.force_login(c)
+    client.post(report_url(course), {"reason": "Copied from a book"})
+    course.refresh_from_db()
+    assert not course.is_published
+    item = ReviewItem.objects.get(object_id=course.pk)
+    assert item.source == ReviewItem.Source.REPORTS and item.is_open
+    assert item.report_weight == 3.0
+    assert "report: Copied from a book" in item.reasons
+
+
+def test_new_accounts_weigh_less(client, course, settings):
+    settings.MODERATION_REPORT_THRESHOLD = 2.5
+    for _ in range(4):  # 4 × 0.5 = 2.0
+        client.force_login(UserFactory())
+        client.post(report_url(course), {"reason": "Bad"})
+    course.refresh_from_db()
+    assert course.is_published
+    client.force_login(UserFactory())
+    client.post(report_url(course), {"reason": "Bad"})  # 2.5
+    course.refresh_from_db()
+    assert not course.is_published
+
+
+def test_one_report_per_user_per_item(client, course, bob):
+    client.force_login(bob)
+    client.post(report_url(course), {"reason": "Spam"})
+    response = client.post(report_url(course), {"reason": "Spam again"}, follow=True)
+    assert "You already reported this" in response.content.decode()
+    assert Report.objects.filter(reporter=bob).count() == 1
+
+
+def test_reporters_are_told_the_outcome(course, moderator, settings):
+    settings.MODERATION_REPORT_THRESHOLD = 1.0
+    (reporter,) = established(1)
+    services.report_submit(reporter=reporter, obj=course, reason="Scam")
+    item = ReviewItem.objects.get(object_id=course.pk)
+    services.review_reject(item=item, moderator=moderator, reason="Scam confirmed")
+    assert Report.objects.get(reporter=reporter).outcome == Report.Outcome.UPHELD
+    note = Notification.objects.get(user=reporter)
+    assert "removed" in note.text
+
+
+def test_dismissed_reports_tell_the_reporter_it_stays(course, moderator, settings):
+    settings.MODERATION_REPORT_THRESHOLD = 1.0
+    (reporter,) = established(1)
+    services.report_submit(reporter=reporter, obj=course, reason="Don't like it")
+    item = ReviewItem.objects.get(object_id=course.pk)
+    services.review_approve(item=item, moderator=moderator)
+    course.refresh_from_db()
+    assert course.is_published
+    assert Report.objects.get(reporter=reporter).outcome == Report.Outcome.DISMISSED
+    assert "stays up" in Notification.objects.get(user=reporter).text
+
+
+def test_bad_reports_change_nothing(client, course, alice, bob):
+    client.force_login(bob)
+    assert client.post(report_url(course), {"reason": ""}).status_code == 400
+    assert client.post("/moderation/report/999999/1/", {"reason": "x"}).status_code == 404
+    user_ct = ContentType.objects.get(app_label="accounts", model="user")
+    assert (
+        client.post(f"/moderation/report/{user_ct.pk}/{bob.pk}/", {"reason": "x"}).status_code
+        == 404
+    )
+    client.force_login(alice.user)  # authors don't report themselves
+    response = client.post(report_url(course), {"reason": "Test"}, follow=True)
+    assert "report your own content" in response.content.decode()
+    assert Report.objects.count() == 0
+
+
+def test_visitors_are_sent_to_log_in(client, course):
+    response = client.post(report_url(course), {"reason": "Spam"})
+    assert response.status_code == 302 and "/accounts/login/" in response.url
+    assert Report.objects.count() == 0
+
+
+def test_report_api(client, course, bob):
+    ct = ContentType.objects.get_for_model(course).pk
+    assert client.post("/api/v1/moderation/reports/", {}).status_code in (401, 403)
+    client.force_login(bob)
+    body = {"content_type": ct, "object_id": course.pk, "reason": "Spam"}
+    created = client.post("/api/v1/moderation/reports/", body, content_type="application/json")
+    assert created.status_code == 201
+    again = client.post("/api/v1/moderation/reports/", body, content_type="application/json")
+    assert again.status_code == 400 and "already reported" in again.json()["detail"]
+    bad = client.post(
+        "/api/v1/moderation/reports/",
+        {"content_type": ct, "object_id": "x", "reason": ""},
+        content_type="application/json",
+    )
+    assert bad.status_code == 400
+
+
+def test_report_link_tag_renders_a_form_for_others_only(course, bob, alice):
+    template = Template("{% load moderation_tags %}{% report_link obj %}")
+    request = RequestFactory().get("/courses/x/")
+    request.user = bob
+    html = template.render(Context({"request": request, "obj": course}))
+    assert report_url(course) in html and 'name="reason"' in html
+    request.user = alice.user
+    assert report_url(course) not in template.render(Context({"request": request, "obj": course}))

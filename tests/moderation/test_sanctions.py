@@ -1,0 +1,201 @@
+"""Mutes stop posting, bans stop logging in; both expire and are audited."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import Group
+from django.contrib.sessions.models import Session
+from django.utils import timezone
+
+from accounts.models import Notification
+from marketplace.models import Course
+from moderation import services
+from moderation.models import ModerationAction, Sanction
+from moderation.selectors import user_sanction
+from moderation.signals import sanction_imposed
+from tests.factories import PASSWORD, CategoryFactory, ChannelFactory
+
+LOGIN = "/accounts/login/"
+
+
+def log_in(client, user):
+    return client.post(LOGIN, {"login": user.email, "password": PASSWORD})
+
+
+def course_form(channel):
+    return {
+        "channel": channel.pk,
+        "title": "Intro to Python",
+        "category": CategoryFactory.get("technology").pk,
+        "level": "beginner",
+        "language": "en",
+        "price": "0",
+        "currency": "CNY",
+        "status": "published",
+    }
+
+
+def test_a_banned_user_is_logged_out_and_cannot_log_in(client, bob, moderator):
+    assert log_in(client, bob).status_code == 302
+    assert client.get("/accounts/profile/").status_code == 200
+    services.sanction_impose(
+        user=bob, kind="ban", reason="Harassment", moderator=moderator,
+        duration=timedelta(days=7),
+    )  # fmt: skip
+    assert not Session.objects.filter(session_key=client.session.session_key).exists()
+    response = client.get("/accounts/profile/")
+    assert response.status_code == 302 and LOGIN in response.url
+
+    log_in(client, bob)
+    page = client.get("/accounts/profile/", follow=True)
+    assert page.wsgi_request.user.is_anonymous
+    assert "Your account is banned until" in page.content.decode()
+    assert "Harassment" in page.content.decode()
+
+
+def test_the_ban_ends_every_session_even_without_a_request(client, bob, moderator):
+    from django.test import Client
+
+    other = Client()
+    other.force_login(bob)
+    log_in(client, bob)
+    assert client.get("/accounts/profile/").status_code == 200
+    services.sanction_impose(user=bob, kind="ban", reason="Spam", moderator=moderator)
+    for c in (client, other):
+        assert c.get("/accounts/profile/").status_code == 302
+
+
+def test_an_expired_ban_lets_the_user_back_in(client, bob, moderator):
+    sanction = services.sanction_impose(
+        user=bob, kind="ban", reason="Cool off", moderator=moderator, duration=timedelta(hours=1)
+    )
+    Sanction.objects.filter(pk=sanction.pk).update(expires_at=timezone.now() - timedelta(1))
+    log_in(client, bob)
+    assert client.get("/accounts/profile/").status_code == 200
+
+
+def test_a_channel_ban_does_not_block_login(client, bob, moderator, alice_channel):
+    services.sanction_impose(
+        user=bob, kind="ban", reason="Trolling", moderator=moderator, channel=alice_channel
+    )
+    log_in(client, bob)
+    assert client.get("/accounts/profile/").status_code == 200
+    assert user_sanction(user=bob, channel=alice_channel).kind == "ban"
+    assert user_sanction(user=bob) is None
+
+
+def test_a_muted_creator_cannot_post_and_is_told_until_when(
+    client, alice, alice_channel, moderator
+):
+    services.sanction_impose(
+        user=alice.user, kind="mute", reason="Spam courses", moderator=moderator,
+        duration=timedelta(days=3),
+    )  # fmt: skip
+    client.force_login(alice.user)
+    response = client.post("/studio/courses/new/", course_form(alice_channel))
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "You can&#x27;t post right now" in text and "Spam courses" in text and "until" in text
+    assert not Course.objects.filter(title="Intro to Python").exists()
+
+
+def test_a_channel_mute_applies_only_in_that_channel(client, alice, alice_channel, moderator):
+    other_channel = ChannelFactory(creator=alice, title="Second channel")
+    services.sanction_impose(
+        user=alice.user, kind="mute", reason="Off topic", moderator=moderator,
+        channel=alice_channel,
+    )  # fmt: skip
+    client.force_login(alice.user)
+    client.post("/studio/courses/new/", course_form(alice_channel))
+    assert not Course.objects.exists()
+    client.post("/studio/courses/new/", course_form(other_channel))
+    assert Course.objects.filter(channel=other_channel).exists()
+
+
+def test_lifting_a_mute_lets_the_user_post_again(alice, moderator):
+    sanction = services.sanction_impose(
+        user=alice.user, kind="mute", reason="Spam", moderator=moderator
+    )
+    assert user_sanction(user=alice.user) == sanction
+    services.sanction_lift(sanction=sanction, moderator=moderator, reason="Apologised")
+    assert user_sanction(user=alice.user) is None
+    kinds = set(ModerationAction.objects.values_list("kind", flat=True))
+    assert {"sanction", "sanction_lift"} <= kinds
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sanction_imposed_is_sent_on_commit_only(bob, moderator):
+    received = []
+
+    def listener(sender, sanction, **kwargs):
+        received.append(sanction.pk)
+
+    sanction_imposed.connect(listener)
+    try:
+        sanction = services.sanction_impose(user=bob, kind="mute", reason="x", moderator=moderator)
+        assert received == [sanction.pk]
+    finally:
+        sanction_imposed.disconnect(listener)
+
+
+def test_bad_sanctions_are_refused(bob, moderator, admin_user):
+    from django.core.exceptions import ValidationError
+
+    for kwargs in (
+        {"user": bob, "kind": "exile", "reason": "x"},
+        {"user": bob, "kind": "mute", "reason": " "},
+        {"user": moderator, "kind": "mute", "reason": "x"},
+        {"user": admin_user, "kind": "ban", "reason": "x"},
+        {"user": bob, "kind": "ban", "reason": "x", "expires_at": timezone.now() - timedelta(1)},
+    ):
+        with pytest.raises(ValidationError):
+            services.sanction_impose(moderator=moderator, **kwargs)
+    assert not Sanction.objects.exists()
+
+
+def test_moderators_sanction_from_the_admin(client, moderator, bob):
+    client.force_login(moderator)
+    response = client.post(
+        "/admin/moderation/sanction/add/",
+        {"user": bob.pk, "kind": "mute", "channel": "", "expires_at_0": "", "expires_at_1": "",
+         "reason": "Flooding"},
+    )  # fmt: skip
+    assert response.status_code == 302, response.content.decode()[:2000]
+    sanction = Sanction.objects.get(user=bob)
+    assert sanction.created_by == moderator and sanction.kind == "mute"
+    assert ModerationAction.objects.filter(sanction=sanction, actor=moderator).exists()
+    assert Notification.objects.filter(user=bob, text__contains="Flooding").exists()
+
+
+def test_moderators_mute_users_from_the_users_page(client, moderator, bob):
+    client.force_login(moderator)
+    changelist = client.get("/admin/accounts/user/")
+    assert changelist.status_code == 200
+    assert "sanction_users" in changelist.content.decode()
+    form = client.post(
+        "/admin/accounts/user/", {"action": "sanction_users", "_selected_action": [bob.pk]}
+    )
+    assert form.status_code == 200 and 'name="reason"' in form.content.decode()
+    done = client.post(
+        "/admin/accounts/user/",
+        {"action": "sanction_users", "_selected_action": [bob.pk], "apply": "1",
+         "kind": "ban", "days": "2", "reason": "Scam messages"},
+        follow=True,
+    )  # fmt: skip
+    assert "1 user sanctioned." in done.content.decode()
+    ban = Sanction.objects.get(user=bob)
+    assert ban.kind == "ban" and ban.expires_at > timezone.now() + timedelta(days=1)
+
+
+def test_a_moderator_can_view_but_not_change_users(client, moderator, bob):
+    client.force_login(moderator)
+    assert client.get(f"/admin/accounts/user/{bob.pk}/change/").status_code == 200
+    response = client.post(
+        f"/admin/accounts/user/{bob.pk}/change/", {"email": "x@example.com", "is_staff": "on"}
+    )
+    assert response.status_code == 403
+    bob.refresh_from_db()
+    assert bob.email == "bob@example.com" and not bob.is_staff
+    assert (
+        Group.objects.get(name="Moderators").permissions.filter(codename="change_user").count() == 0
+    )
