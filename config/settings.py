@@ -459,6 +459,8 @@ PAYMENTS_FEE_BPS.setdefault(
 QA_INDEX_TTL_SECONDS = env.int("QA_INDEX_TTL_SECONDS", default=600)
 # A change makes the index stale, but it is rebuilt at most this often under load.
 QA_INDEX_MIN_REBUILD_SECONDS = env.int("QA_INDEX_MIN_REBUILD_SECONDS", default=30)
+# A stale index keeps answering while one background thread rebuilds it.
+QA_INDEX_REBUILD_IN_BACKGROUND = env.bool("QA_INDEX_REBUILD_IN_BACKGROUND", default=True)
 QA_MATCH_LIMIT = env.int("QA_MATCH_LIMIT", default=5)
 QA_SIMILAR_LIMIT = env.int("QA_SIMILAR_LIMIT", default=5)
 QA_SIMILAR_MIN_SCORE = env.float("QA_SIMILAR_MIN_SCORE", default=0.2)
