@@ -7,6 +7,7 @@ QA_INDEX_TTL_SECONDS, or when the shared version in the cache moved (an answer, 
 rating, a change of terms), but at most every QA_INDEX_MIN_REBUILD_SECONDS.
 """
 
+import logging
 import threading
 import time
 from dataclasses import dataclass
@@ -21,8 +22,11 @@ from recommend.text import tfidf_vectorizer
 VERSION_KEY = "qa:index:version"
 ANSWERS_PER_EXPERT = 30
 
-_lock = threading.Lock()
+logger = logging.getLogger(__name__)
+_lock = threading.Lock()  # guards the dicts below
+_build_lock = threading.Lock()  # one synchronous build at a time
 _indexes: dict[str, "TextIndex"] = {}
+_rebuilding: set[str] = set()
 
 
 @dataclass
@@ -79,7 +83,31 @@ def index_reset() -> None:
         _indexes.clear()
 
 
+def _rebuild(name: str, builder, version: int) -> TextIndex:
+    ids, docs = builder()
+    index = _build(ids, docs, version)
+    with _lock:
+        _indexes[name] = index
+    return index
+
+
+def _rebuild_in_background(name: str, builder, version: int) -> None:
+    from django.db import connection
+
+    try:
+        _rebuild(name, builder, version)
+    except Exception:  # noqa: BLE001 - the stale index keeps serving; retried next time
+        logger.exception("qa: rebuilding the %s index failed", name)
+    finally:
+        _rebuilding.discard(name)
+        connection.close()  # this thread's own connection
+
+
 def _current(name: str, builder) -> TextIndex:
+    """The index, rebuilt if stale. Only a process without one waits for the build:
+    otherwise the stale index answers while one background thread rebuilds it
+    (building 50,000 questions takes seconds, QA_INDEX_REBUILD_IN_BACKGROUND=False
+    makes it synchronous, for tests)."""
     version = index_version()
     now = time.monotonic()
     index = _indexes.get(name)
@@ -90,12 +118,22 @@ def _current(name: str, builder) -> TextIndex:
         )
         if fresh:
             return index
-    with _lock:
+        if settings.QA_INDEX_REBUILD_IN_BACKGROUND:
+            with _lock:
+                start = name not in _rebuilding
+                _rebuilding.add(name)
+            if start:
+                threading.Thread(
+                    target=_rebuild_in_background,
+                    args=(name, builder, version),
+                    name=f"qa-index-{name}",
+                    daemon=True,
+                ).start()
+            return index
+    with _build_lock:
         index = _indexes.get(name)
         if index is None or index.built_at < now:
-            ids, docs = builder()
-            index = _build(ids, docs, version)
-            _indexes[name] = index
+            index = _rebuild(name, builder, version)
     return index
 
 

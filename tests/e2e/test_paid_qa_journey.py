@@ -48,6 +48,7 @@ def test_learner_finds_expert_pays_gets_answer_rates_and_another_unlocks(
     live_server, browser, screenshot, settings
 ):
     settings.QA_INDEX_MIN_REBUILD_SECONDS = 0
+    settings.QA_INDEX_REBUILD_IN_BACKGROUND = False
     matching.index_reset()
     url = live_server.url
     profile = CreatorFactory(

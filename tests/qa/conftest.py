@@ -13,6 +13,7 @@ Kind = LedgerAccount.Kind
 @pytest.fixture(autouse=True)
 def _fresh_indexes(settings):
     settings.QA_INDEX_MIN_REBUILD_SECONDS = 0
+    settings.QA_INDEX_REBUILD_IN_BACKGROUND = False
     matching.index_reset()
     yield
     matching.index_reset()

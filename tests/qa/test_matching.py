@@ -106,3 +106,19 @@ def test_the_index_is_rebuilt_when_an_answer_arrives(experts, django_capture_on_
     with django_capture_on_commit_callbacks(execute=True):  # the version bump, on commit
         question = _answered(asker, experts["cook"], "烤面包的温度应该是多少？")
     assert [q.pk for q in selectors.questions_similar(text="烤面包的温度")] == [question.pk]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_stale_index_keeps_answering_while_a_background_thread_rebuilds_it(experts, settings):
+    import threading
+
+    settings.QA_INDEX_REBUILD_IN_BACKGROUND = True
+    asker = UserFactory()
+    fund(asker, 50_000)
+    assert selectors.questions_similar(text="烤面包的温度") == []  # cold: built in the request
+    question = _answered(asker, experts["cook"], "烤面包的温度应该是多少？")  # bumps the version
+    assert selectors.questions_similar(text="烤面包的温度") == []  # stale answer, no waiting
+    for thread in threading.enumerate():
+        if thread.name.startswith("qa-index-"):
+            thread.join(30)
+    assert [q.pk for q in selectors.questions_similar(text="烤面包的温度")] == [question.pk]
