@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "moderation.middleware.BannedUserMiddleware",  # logs banned users out
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -567,3 +568,19 @@ CELERY_BEAT_SCHEDULE["content-publish-due"] = {
     "task": "content.tasks.content_publish_due_task",
     "schedule": 60.0,  # seconds
 }
+
+# --- Moderation (moderation app) ----------------------------------------------------
+# Reports hide content once the open reports' trust weights add up to this (one
+# established reporter with a verified email weighs 1.0; see reporter_trust).
+MODERATION_REPORT_THRESHOLD = env.float("MODERATION_REPORT_THRESHOLD", default=3.0)
+# New channels, courses and live sessions of creators who are not verified experts
+# wait for a moderator before they are public. Off unless the environment turns it on
+# (production: MODERATION_REVIEW_UNVERIFIED_CREATORS=true): the suite's creator
+# fixtures are unverified and publish directly; tests/moderation turns it on.
+MODERATION_REVIEW_UNVERIFIED_CREATORS = env.bool(
+    "MODERATION_REVIEW_UNVERIFIED_CREATORS", default=False
+)
+MODERATION_REPEAT_LIMIT = 3  # same text on more objects than this, within the window: refused
+MODERATION_REPEAT_WINDOW = 600  # seconds
+MODERATION_VERIFICATION_MAX_BYTES = 5 * 1024 * 1024  # per document
+MODERATION_VERIFICATION_MAX_FILES = 5

@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("livestream.urls")),
     path("", include("discussions.urls")),
     path("", include("qa.urls")),
+    path("", include("moderation.urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
