@@ -37,7 +37,9 @@ MODEL_NAMES = ("popularity", "itemknn", "ease", "als", "content", "blend")
 DEFAULTS: dict[str, dict] = {
     "popularity": {},
     "itemknn": {"k": 100, "shrink": 10.0, "binary": True},
-    "ease": {"lam": 250.0, "binary": True},
+    # drop > 0: Steck's EDLAE/DLAE (NeurIPS 2020) emphasis, an item-dependent L2 penalty
+    # drop/(1-drop) * item count on top of lam; 0 is plain EASE
+    "ease": {"lam": 250.0, "drop": 0.0, "binary": True},
     "als": {
         "factors": 64,
         "regularization": 0.05,
@@ -49,10 +51,12 @@ DEFAULTS: dict[str, dict] = {
     "content": {"min_df": 1, "max_features": 50_000},
     "blend": {
         "cf": "ease",  # which collaborative model carries the warm users
-        "w_content": 0.05,  # content weight for a user with a long history
-        "w_pop": 0.0,  # popularity weight for a user with a long history
-        "cold_k": 3.0,  # history size at which CF and popularity weigh the same
-        "new_item_weight": 0.5,  # how much content stands in for CF on unseen items
+        "cf_lam": 100.0,  # cf_* go to the CF model: EDLAE-style EASE (see module doc)
+        "cf_drop": 0.75,
+        "w_content": 0.2,  # content weight (per-user max-scaled cosine)
+        "w_pop": 0.0,  # popularity weight once the user has a history
+        "cold_k": 0.1,  # history size at which CF and popularity weigh the same
+        "new_item_weight": 0.1,  # extra content weight standing in for CF on unseen items
         "similar_content": 0.3,  # share of content in "similar items"
     },
 }
@@ -184,7 +188,11 @@ class EASE(Model):
         data = _binary(x) if p["binary"] else x
         x64 = data.tocsc().astype(np.float64)
         gram = (x64.T @ x64).toarray()
-        gram[np.diag_indices_from(gram)] += p["lam"]
+        counts = np.diag(gram).copy()
+        drop = float(p["drop"])
+        if not 0.0 <= drop < 1.0:
+            raise ValueError("ease drop must be in [0, 1)")
+        gram[np.diag_indices_from(gram)] += p["lam"] + drop / (1.0 - drop) * counts
         inverse = np.linalg.inv(gram)
         b = inverse / (-np.diag(inverse))
         np.fill_diagonal(b, 0.0)
@@ -283,7 +291,9 @@ class Blend(Model):
         cf_name = p["cf"]
         if cf_name not in ("ease", "itemknn", "als"):
             raise ValueError(f"blend cf must be ease, itemknn or als, not {cf_name!r}")
-        cf_params = {k[3:]: v for k, v in p.items() if k.startswith("cf_")}
+        cf_params = {
+            k[3:]: v for k, v in p.items() if k.startswith("cf_") and k[3:] in DEFAULTS[cf_name]
+        }
         self.cf = model_fit(cf_name, x, **cf_params)
         self.popularity = model_fit("popularity", x)
         self.content = model_fit("content", x, item_text=item_text) if item_text else None

@@ -1,0 +1,211 @@
+"""Offline evaluation: top-K metrics, model comparison and honest tuning of the blend.
+
+Protocol: fit on the training matrix, score every item for each test user, mask the
+user's training items (full ranking, no sampled negatives), take the top K and compare
+with the held-out items. Users with no held-out items are skipped.
+
+Tuning (`tune`) never looks at the test split: it carves a validation split out of the
+training matrix (per user, seeded), picks parameters by NDCG@K there, and only then
+are the chosen parameters fitted on the full training matrix and measured on test.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from recommend import algorithms
+from recommend.datasets import Split, split_per_user
+
+K = 10
+BATCH = 2048
+
+
+# --- metrics ----------------------------------------------------------------------------
+
+
+def hits_matrix(ranked: np.ndarray, relevant: sp.csr_matrix) -> np.ndarray:
+    """hits[u, r] is True when the item at rank r of user u is relevant to u."""
+    ranked = np.asarray(ranked)
+    relevant = sp.csr_matrix(relevant)
+    hits = np.zeros(ranked.shape, dtype=bool)
+    for u in range(ranked.shape[0]):
+        items = relevant.indices[relevant.indptr[u] : relevant.indptr[u + 1]]
+        if items.size:
+            hits[u] = np.isin(ranked[u], items) & (ranked[u] >= 0)
+    return hits
+
+
+def precision_at_k(hits: np.ndarray, k: int) -> np.ndarray:
+    return hits[:, :k].sum(axis=1) / k
+
+
+def recall_at_k(hits: np.ndarray, n_relevant: np.ndarray, k: int) -> np.ndarray:
+    n_relevant = np.asarray(n_relevant, dtype=np.float64)
+    return hits[:, :k].sum(axis=1) / np.maximum(n_relevant, 1)
+
+
+def ndcg_at_k(hits: np.ndarray, n_relevant: np.ndarray, k: int) -> np.ndarray:
+    """Binary-relevance NDCG@k: DCG over the ideal DCG of min(|relevant|, k) hits."""
+    discounts = 1.0 / np.log2(np.arange(2, k + 2))
+    dcg = (hits[:, :k] * discounts[: hits[:, :k].shape[1]]).sum(axis=1)
+    ideal_hits = np.minimum(np.asarray(n_relevant), k)
+    cumulative = np.concatenate([[0.0], np.cumsum(discounts)])
+    idcg = cumulative[ideal_hits]
+    return np.where(idcg > 0, dcg / np.where(idcg > 0, idcg, 1), 0.0)
+
+
+def coverage(ranked: np.ndarray, n_items: int) -> float:
+    """Share of the catalogue that appears in at least one top-K list."""
+    shown = np.unique(ranked[ranked >= 0])
+    return shown.size / n_items if n_items else 0.0
+
+
+# --- evaluation -------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    data: str
+    model: str
+    precision: float
+    recall: float
+    ndcg: float
+    coverage: float
+    fit_seconds: float
+    score_seconds: float
+    users: int
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def evaluation_users(test: sp.csr_matrix, limit: int | None, seed: int) -> np.ndarray:
+    users = np.flatnonzero(np.diff(test.indptr) > 0)
+    if limit is not None and limit < users.size:
+        users = np.sort(np.random.default_rng(seed).choice(users, size=limit, replace=False))
+    return users
+
+
+def evaluate_model(
+    model: algorithms.Model,
+    train: sp.csr_matrix,
+    test: sp.csr_matrix,
+    users: np.ndarray,
+    k: int = K,
+) -> dict[str, float]:
+    """Mean P/R/NDCG@k over `users` and catalogue coverage, training items masked."""
+    ranked_parts = []
+    for start in range(0, users.size, BATCH):
+        batch = users[start : start + BATCH]
+        history = train[batch]
+        ranked_parts.append(algorithms.top_n(model.scores(history), k, exclude=history))
+    ranked = np.vstack(ranked_parts) if ranked_parts else np.empty((0, k), dtype=np.int64)
+    relevant = test[users]
+    n_relevant = np.diff(relevant.indptr)
+    hits = hits_matrix(ranked, relevant)
+    return {
+        "precision": float(precision_at_k(hits, k).mean()) if users.size else 0.0,
+        "recall": float(recall_at_k(hits, n_relevant, k).mean()) if users.size else 0.0,
+        "ndcg": float(ndcg_at_k(hits, n_relevant, k).mean()) if users.size else 0.0,
+        "coverage": coverage(ranked, train.shape[1]),
+    }
+
+
+def run(
+    split: Split,
+    models: list[str],
+    *,
+    seed: int = 42,
+    limit_users: int | None = None,
+    params: dict[str, dict] | None = None,
+    k: int = K,
+) -> list[Result]:
+    """Fit each model on split.train and measure it on split.test."""
+    params = params or {}
+    users = evaluation_users(split.test, limit_users, seed)
+    results = []
+    for name in models:
+        if name == "content" and not split.item_text:
+            continue
+        text = split.item_text if name in ("content", "blend") else None
+        model = algorithms.model_fit(name, split.train, item_text=text, **params.get(name, {}))
+        started = time.perf_counter()
+        metrics = evaluate_model(model, split.train, split.test, users, k)
+        results.append(
+            Result(
+                data=split.name,
+                model=name,
+                fit_seconds=model.fit_seconds,
+                score_seconds=time.perf_counter() - started,
+                users=int(users.size),
+                **metrics,
+            )
+        )
+    return results
+
+
+# --- tuning on a validation split carved out of training ----------------------------------
+
+# The grids searched by `tune`. Small on purpose: each point is a fit.
+GRIDS: dict[str, dict[str, list]] = {
+    "ease": {"lam": [50.0, 100.0, 250.0, 500.0, 1000.0]},
+    "edlae": {"lam": [30.0, 60.0, 100.0, 150.0], "drop": [0.5, 0.75, 0.85]},
+    "itemknn": {"k": [50, 100, 200], "shrink": [0.0, 10.0, 50.0]},
+    "als": {"factors": [64], "regularization": [0.05, 1.0], "alpha": [1.0, 5.0, 20.0]},
+    "blend": {
+        "w_content": [0.0, 0.1, 0.2, 0.3],
+        "w_pop": [0.0, 0.05],
+        "cold_k": [0.1, 0.5, 2.0],
+    },
+}
+
+
+def _grid(grid: dict[str, list]):
+    keys = list(grid)
+    for values in itertools.product(*(grid[k] for k in keys)):
+        yield dict(zip(keys, values, strict=True))
+
+
+def tune(
+    split: Split,
+    name: str,
+    *,
+    seed: int = 42,
+    validation_fraction: float = 0.2,
+    base: dict | None = None,
+    grid: dict[str, list] | None = None,
+    limit_users: int | None = None,
+) -> tuple[dict, list[tuple[dict, float]]]:
+    """Best parameters of `name` by NDCG@K on a validation split of split.train.
+
+    Returns (best params, [(params, validation NDCG), ...]). The test split is not read.
+    """
+    fit_part, validation = split_per_user(split.train, validation_fraction, seed + 1)
+    users = evaluation_users(validation, limit_users, seed)
+    text = split.item_text if name in ("content", "blend") else None
+    base = dict(base or {})
+    trials = []
+    for point in _grid(grid or GRIDS[name]):
+        candidate = {**base, **point}
+        model = algorithms.model_fit(name, fit_part, item_text=text, **candidate)
+        trials.append((candidate, evaluate_model(model, fit_part, validation, users)["ndcg"]))
+    best = max(trials, key=lambda t: t[1])[0]
+    return best, trials
+
+
+def tune_blend(split: Split, *, seed: int = 42, limit_users: int | None = None) -> dict:
+    """The blend's CF (EDLAE lambda and dropout), then its content/popularity weights."""
+    cf, _ = tune(split, "ease", seed=seed, grid=GRIDS["edlae"], limit_users=limit_users)
+    blend, _ = tune(
+        split,
+        "blend",
+        seed=seed,
+        base={"cf_lam": cf["lam"], "cf_drop": cf["drop"]},
+        limit_users=limit_users,
+    )
+    return blend
