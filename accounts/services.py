@@ -60,8 +60,10 @@ def notifications_mark_read(*, user: User) -> int:
 
 
 def _unread_badge_forget_on_commit(user: User) -> None:
-    """The navigation badge caches the unread count; it is recounted after commit."""
+    """The navigation badge caches the unread count: forget it now and again after
+    commit (a page rendered in between may have cached the old count)."""
     from accounts.context_processors import unread_count_forget
 
     user_id = user.pk
+    unread_count_forget(user_id)
     transaction.on_commit(lambda: unread_count_forget(user_id))
