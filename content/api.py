@@ -140,14 +140,14 @@ class CourseProgressApi(APIView):
 class LessonDoneApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    class InputSerializer(serializers.Serializer):
+    class LessonDoneInputSerializer(serializers.Serializer):
         done = serializers.BooleanField(default=True)
         scroll_position = serializers.IntegerField(min_value=0, max_value=100, required=False)
 
-    @extend_schema(request=InputSerializer, responses=ProgressOut)
+    @extend_schema(request=LessonDoneInputSerializer, responses=ProgressOut)
     def post(self, request, pk):
         lesson = selectors.item_get_by_pk_for_user(kind="lesson", pk=pk, user=request.user)
-        data = self.InputSerializer(data=request.data)
+        data = self.LessonDoneInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         if not selectors.item_access_check(user=request.user, item=lesson):
             raise ValidationError("You cannot mark a lesson you have no access to.")

@@ -17,7 +17,7 @@ class ItemForm(forms.Form):
         max_length=200_000,
         widget=forms.Textarea(attrs={"rows": 20, "class": "markdown-editor"}),
         help_text=_(
-            "Put <!-- more --> or ---paywall--- on its own line to end the free preview. "
+            "Put &lt;!-- more --&gt; or ---paywall--- on its own line to end the free preview. "
             "Embed a replay with [[replay:ID]]."
         ),
     )

@@ -64,10 +64,15 @@ def markdown_to_html(text: str) -> str:
     return sanitise(_md.render(text or ""))
 
 
+def normalise_newlines(text: str) -> str:
+    """Browsers send textareas with CRLF; the marker is found on "\n" lines only."""
+    return (text or "").replace("\r\n", "\n").replace("\r", "\n")
+
+
 def split_source(body: str, *, preview_blocks: int | None = None) -> tuple[str, str]:
     """(preview, rest) of the Markdown source: up to the paywall marker, else the first
     `preview_blocks` top-level blocks."""
-    body = body or ""
+    body = normalise_newlines(body)
     marker = PAYWALL_MARKER.search(body)
     if marker:
         return body[: marker.start()], body[marker.end() :]

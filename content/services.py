@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from content import uploads
 from content.models import Access, Article, Asset, Lesson, LessonProgress, Revision, Section, Status
+from content.rendering import normalise_newlines
 from marketplace.models import Channel, Course, SubscriptionTier
 from moderation.services import content_screen
 
@@ -70,6 +71,7 @@ def _revision_add(item: ContentItem, *, user: User, restored_from=None) -> Revis
 
 
 def _save(item: ContentItem) -> None:
+    item.body = normalise_newlines(item.body)
     item.full_clean(exclude=["revision", "author"])
     try:
         with transaction.atomic():
@@ -183,6 +185,8 @@ def item_update(*, user: User, item: ContentItem, **fields) -> ContentItem:
             raise ValidationError({"section": _("Choose a section of this course.")})
     else:
         locked.channel = item.channel
+    if "body" in fields:
+        fields["body"] = normalise_newlines(fields["body"])
     text_changed = any(k in fields and fields[k] != getattr(locked, k) for k in ("title", "body"))
     for name, value in fields.items():
         if name == "slug":

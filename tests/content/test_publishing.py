@@ -156,3 +156,10 @@ def test_refusal_changes_nothing(alice, course, monkeypatch):
         services.item_update(user=alice.user, item=lesson, body="refused words")
     lesson.refresh_from_db()
     assert lesson.body == "v1" and lesson.revisions.count() == 1
+
+
+def test_saving_the_same_text_from_a_browser_makes_no_new_revision(alice, course):
+    lesson = services.lesson_create(user=alice.user, course=course, title="T", body="a\r\nb")
+    assert lesson.body == "a\nb"
+    lesson = services.item_update(user=alice.user, item=lesson, title="T", body="a\r\nb")
+    assert lesson.revisions.count() == 1

@@ -98,6 +98,11 @@ def test_preview_ends_at_the_more_marker():
     assert "two" in rest
 
 
+def test_marker_is_found_in_text_from_a_browser_textarea():
+    preview, rest = rendering.split_source("one\r\n\r\n<!-- more -->\r\n\r\ntwo\r\n")
+    assert "more" not in preview and "two" not in preview and "two" in rest
+
+
 def test_preview_is_the_first_blocks_without_a_marker(settings):
     settings.CONTENT_PREVIEW_BLOCKS = 2
     body = "para 1\n\n```\ncode\nstill code\n```\n\npara 3 paid\n\n- list paid\n"

@@ -89,6 +89,9 @@ def test_creator_writes_schedules_and_learners_read_behind_the_paywall(
     page.get_by_test_id("preview-button").click()
     expect(page.get_by_test_id("preview-free")).to_contain_text("Free intro.")
     expect(page.get_by_test_id("preview-free").locator("img")).to_have_count(1)
+    # The marker ends the preview (the textarea sends CRLF lines) and is not shown.
+    expect(page.get_by_test_id("preview-free")).not_to_contain_text("more -->")
+    expect(page.get_by_test_id("preview-free")).not_to_contain_text("Paid secret part.")
     expect(page.get_by_test_id("preview-paid")).to_contain_text("Paid secret part.")
     screenshot(page, "content-01-editor-preview")
     page.get_by_test_id("save").click()
