@@ -231,3 +231,36 @@ def _test_database_url(connection) -> str:
     port = s.get("PORT") or 5432
     user = s.get("USER") or "postgres"
     return f"postgres://{user}@{host}:{port}/{s['NAME']}"
+
+
+def test_the_catalogue_holds_watchable_sessions_only(alice_channel):
+    from tests.factories import LiveSessionFactory
+
+    S = LiveSession
+    upcoming = LiveSessionFactory(channel=alice_channel)
+    replay = LiveSessionFactory(channel=alice_channel, status=S.Status.ENDED)
+    no_replay = LiveSessionFactory(channel=alice_channel, status=S.Status.ENDED)
+    hidden_replay = LiveSessionFactory(channel=alice_channel, status=S.Status.ENDED)
+    S.objects.filter(pk=replay.pk).update(replay_status=S.Replay.READY)
+    S.objects.filter(pk=hidden_replay.pk).update(replay_status=S.Replay.READY, replay_hidden=True)
+    keys = {item.key for item in features.catalogue()}
+    assert item_key_for(upcoming) in keys
+    assert item_key_for(replay) in keys  # the session with a replay is the replay
+    assert item_key_for(no_replay) not in keys
+    assert item_key_for(hidden_replay) not in keys
+    assert item_key_for(alice_channel) in keys
+
+
+def test_a_flood_of_events_from_one_user_does_not_drown_the_rest(shelf, learner, settings):
+    settings.RECOMMEND_MAX_EVENTS_PER_USER_PER_DAY = 10**6
+    flooded = shelf["technology"][0]
+    for _ in range(300):
+        Event.objects.create(
+            user=learner, kind="like", item_kind="course", item_id=flooded.pk,
+            created_at=timezone.now(),
+        )  # fmt: skip
+    watch(learner, shelf["finance"][0])
+    index = {item_key_for(flooded): 0, item_key_for(shelf["finance"][0]): 1}
+    rows, _ = features.user_rows([learner.pk], index)
+    assert rows[0, 0] < 10 * rows[0, 1]  # log-damped: 300 likes are not 300 times a watch
+    assert refresh.recommendations_refresh() == 1

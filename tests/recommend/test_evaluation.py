@@ -1,0 +1,107 @@
+"""Metric functions on hand-computed cases; the evaluation command on a slice of real data."""
+
+import json
+import math
+import os
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from django.core.management import CommandError, call_command
+
+from recommend import datasets
+from recommend.datasets import split_per_user
+from recommend.evaluation import coverage, hits_matrix, ndcg_at_k, precision_at_k, recall_at_k
+
+
+def test_metrics_on_a_hand_computed_case():
+    # user 0: relevant {1, 5}, ranked [1, 2, 5] -> hits at ranks 1 and 3
+    # user 1: relevant {4},    ranked [0, 2, 3] -> no hit
+    ranked = np.array([[1, 2, 5], [0, 2, 3]])
+    relevant = sp.csr_matrix(([1, 1, 1], ([0, 0, 1], [1, 5, 4])), shape=(2, 6))
+    hits = hits_matrix(ranked, relevant)
+    assert hits.tolist() == [[True, False, True], [False, False, False]]
+    n_rel = np.array([2, 1])
+    assert precision_at_k(hits, 3).tolist() == pytest.approx([2 / 3, 0.0])
+    assert recall_at_k(hits, n_rel, 3).tolist() == pytest.approx([1.0, 0.0])
+    dcg = 1 + 1 / math.log2(4)
+    idcg = 1 + 1 / math.log2(3)
+    assert ndcg_at_k(hits, n_rel, 3).tolist() == pytest.approx([dcg / idcg, 0.0])
+    assert coverage(ranked, 6) == pytest.approx(5 / 6)
+
+
+def test_ndcg_is_one_for_a_perfect_ranking_and_ignores_padding():
+    ranked = np.array([[3, 7, -1]])
+    relevant = sp.csr_matrix(([1, 1], ([0, 0], [3, 7])), shape=(1, 8))
+    hits = hits_matrix(ranked, relevant)
+    assert ndcg_at_k(hits, np.array([2]), 3)[0] == pytest.approx(1.0)
+    assert coverage(ranked, 8) == pytest.approx(2 / 8)
+
+
+def test_per_user_split_is_seeded_and_disjoint():
+    full = sp.csr_matrix(np.ones((3, 8), dtype=np.float32))
+    train, test = split_per_user(full, 0.25, seed=7)
+    again, _ = split_per_user(full, 0.25, seed=7)
+    assert (train != again).nnz == 0
+    assert train.multiply(test).nnz == 0
+    assert (train + test != full).nnz == 0
+    assert np.diff(test.indptr).tolist() == [2, 2, 2]
+
+
+def _require_data():
+    if not (datasets.data_dir() / "ml-100k" / "u.data").exists():
+        if os.environ.get("REQUIRE_REAL_SERVICES") == "1":
+            pytest.fail(f"{datasets.data_dir()} is missing: the shared evaluation data is required")
+        pytest.skip("shared evaluation data not available")
+
+
+def test_ua_split_holds_ten_ratings_per_user():
+    _require_data()
+    split = datasets.load("ml100k-ua")
+    assert split.train.shape == (943, 1682)
+    assert set(np.diff(split.test.indptr)) == {10}
+    assert split.train.multiply(split.test).nnz == 0
+    assert "Toy Story" in split.item_text[0]
+
+
+def test_evaluate_command_on_a_slice_of_movielens_and_mooccube(capsys):
+    _require_data()
+    call_command(
+        "recommend_evaluate",
+        "--data", "ml100k,mooccube",
+        "--models", "popularity,itemknn,ease,content,blend",
+        "--limit-users", "60",
+        "--json",
+    )  # fmt: skip
+    out = json.loads(capsys.readouterr().out)
+    assert [d["data"] for d in out] == ["ml100k", "mooccube"]
+    for data in out:
+        by = {r["model"]: r for r in data["results"]}
+        assert set(by) == {"popularity", "itemknn", "ease", "content", "blend"}
+        assert all(r["users"] == 60 for r in by.values())
+        # learned models beat the popularity list clearly, even on 60 users
+        assert by["ease"]["ndcg"] > 1.3 * by["popularity"]["ndcg"]
+        assert by["blend"]["ndcg"] > 1.3 * by["popularity"]["ndcg"]
+        assert 0 < by["popularity"]["coverage"] < by["blend"]["coverage"] <= 1
+
+
+def test_evaluate_command_prints_a_table(capsys):
+    _require_data()
+    call_command("recommend_evaluate", "--data", "ml100k-ub", "--models", "popularity",
+                 "--limit-users", "20")  # fmt: skip
+    out = capsys.readouterr().out
+    assert "ub.base/ub.test" in out
+    assert "NDCG@10" in out and "popularity" in out
+
+
+def test_evaluate_command_refuses_bad_options():
+    with pytest.raises(CommandError, match="unknown model"):
+        call_command("recommend_evaluate", "--models", "magic")
+    with pytest.raises(CommandError, match="unknown data"):
+        call_command("recommend_evaluate", "--data", "netflix")
+
+
+def test_missing_data_is_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("RECOMMEND_DATA_DIR", str(tmp_path))
+    with pytest.raises(CommandError, match="is missing"):
+        call_command("recommend_evaluate", "--data", "ml100k", "--models", "popularity")
