@@ -21,6 +21,10 @@
 #           learner, rendered HTML cached per revision against rendering on every request
 #           (drops and re-creates zhiliao_content_bench, Redis db 7; var/bench/content.md);
 #           only with --only content
+#   recommend tests/benchmarks/bench_recommend.py: offline quality of the recommenders on
+#           ../shared/data and a full refresh (10k users x 5k items x 1M events; --quick:
+#           2k x 1k x 100k) against an implicit ALS fit, no database;
+#           var/bench/recommend.md. Only with --only recommend
 #   scripts/bench.sh [options]                                 http, ledger, rooms, then video
 #   scripts/bench.sh --only http|ledger|rooms|video [options]  one of them
 #
@@ -42,6 +46,7 @@ if [ "${1:-}" = "--only" ]; then
   case "$only" in
     http | ledger | rooms | video | content) ;;
     qa) ;;  # tests/benchmarks/bench_qa.py, only with --only qa
+    recommend) ;;  # tests/benchmarks/bench_recommend.py, only with --only recommend
     *) echo "usage: scripts/bench.sh [--only http|ledger|rooms|video|content] [options]" >&2; exit 2 ;;
   esac
 else

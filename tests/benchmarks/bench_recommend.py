@@ -1,0 +1,236 @@
+"""Recommendation benchmark: offline quality on public data, and the cost of a refresh.
+
+    python -m tests.benchmarks.bench_recommend            # full (10k users x 5k items x 1M events)
+    python -m tests.benchmarks.bench_recommend --quick    # small matrix, MovieLens 75/25 only
+
+1. Quality: the offline evaluation (recommend/evaluation.py) on MovieLens 100K (seeded
+   75/25, ua, ub) and MOOCCube, every model side by side.
+2. Cost: one full refresh (fit the shipped blend, score ALL users in batches, top_n with
+   the users' own items excluded, diversify each list by creator and category) against
+   the reference, a plain implicit ALS fit (64 factors, 15 iterations) on the same
+   generated matrix (power-law popularity, clustered tastes). Each runs in its own child
+   process, so peak memory (ru_maxrss, which counts numpy/BLAS buffers that tracemalloc
+   misses) belongs to that measurement alone. Reported as ratios to the reference.
+
+Writes var/bench/recommend.md.
+"""
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from tests.benchmarks.common import ROOT, log, md_table, text_table
+
+CLUSTERS = 20
+CREATORS = 500
+BATCH = 1000
+
+
+def generate(users: int, items: int, events: int, seed: int = 0):
+    """Power-law item popularity, users with one favourite cluster (80% of their events)."""
+    rng = np.random.default_rng(seed)
+    item_cluster = rng.integers(0, CLUSTERS, size=items)
+    popularity = 1.0 / np.arange(1, items + 1) ** 0.9
+    rng.shuffle(popularity)
+    activity = rng.lognormal(0.0, 1.0, size=users)
+    user_of_event = rng.choice(users, size=events, p=activity / activity.sum())
+    favourite = rng.integers(0, CLUSTERS, size=users)
+    in_cluster = rng.random(events) < 0.8
+    chosen = np.empty(events, dtype=np.int64)
+    global_cdf = np.cumsum(popularity / popularity.sum())
+    out = ~in_cluster
+    chosen[out] = np.minimum(np.searchsorted(global_cdf, rng.random(out.sum())), items - 1)
+    for c in range(CLUSTERS):
+        members = np.flatnonzero(item_cluster == c)
+        cdf = np.cumsum(popularity[members] / popularity[members].sum())
+        mask = in_cluster & (favourite[user_of_event] == c)
+        idx = np.minimum(np.searchsorted(cdf, rng.random(mask.sum())), len(members) - 1)
+        chosen[mask] = members[idx]
+    matrix = sp.csr_matrix(
+        (np.ones(events, dtype=np.float32), (user_of_event, chosen)), shape=(users, items)
+    )
+    matrix.sum_duplicates()
+    vocab = [[f"c{c}w{j}" for j in range(30)] for c in range(CLUSTERS)]
+    texts = [
+        " ".join(rng.choice(vocab[item_cluster[i]], size=8)) + f" topic{rng.integers(200)}"
+        for i in range(items)
+    ]
+    return matrix, texts, item_cluster
+
+
+# --- child processes: one measurement each ------------------------------------------------
+
+
+def child_refresh(path: str) -> dict:
+    from recommend.algorithms import diversify, model_fit, top_n
+
+    data = np.load(path, allow_pickle=False)
+    matrix = sp.csr_matrix((data["data"], data["indices"], data["indptr"]), shape=data["shape"])
+    texts = [str(t) for t in data["texts"]]
+    category = data["cluster"]
+    creator = np.arange(matrix.shape[1]) % CREATORS
+    started = time.perf_counter()
+    model = model_fit("blend", matrix, item_text=texts)
+    fitted = time.perf_counter()
+    lists = 0
+    for start in range(0, matrix.shape[0], BATCH):
+        history = matrix[start : start + BATCH]
+        scores = model.scores(history)
+        candidates = top_n(scores, 60, exclude=history)
+        for row in range(candidates.shape[0]):
+            diversify(candidates[row], scores[row], groups=[creator, category], n=20,
+                      max_per_group=3)  # fmt: skip
+            lists += 1
+    done = time.perf_counter()
+    return {"seconds": done - started, "fit_seconds": fitted - started,
+            "serve_seconds": done - fitted, "lists": lists}  # fmt: skip
+
+
+def child_als(path: str) -> dict:
+    from implicit.cpu.als import AlternatingLeastSquares
+    from threadpoolctl import threadpool_limits
+
+    data = np.load(path, allow_pickle=False)
+    matrix = sp.csr_matrix((data["data"], data["indices"], data["indptr"]), shape=data["shape"])
+    started = time.perf_counter()
+    with threadpool_limits(limits=1, user_api="blas"):
+        model = AlternatingLeastSquares(factors=64, iterations=15, num_threads=2, random_state=0)
+        model.fit(matrix, show_progress=False)
+    return {"seconds": time.perf_counter() - started}
+
+
+def child_baseline(path: str) -> dict:
+    """Loading the matrix and the libraries alone: the memory floor of every child."""
+    import implicit.cpu.als  # noqa: F401
+
+    import recommend.algorithms  # noqa: F401
+
+    data = np.load(path, allow_pickle=False)
+    sp.csr_matrix((data["data"], data["indices"], data["indptr"]), shape=data["shape"])
+    return {"seconds": 0.0}
+
+
+CHILDREN = {"refresh": child_refresh, "als": child_als, "baseline": child_baseline}
+
+
+def measure(kind: str, path: str) -> dict:
+    proc = subprocess.run(
+        [sys.executable, "-m", "tests.benchmarks.bench_recommend", "--child", kind, path],
+        cwd=ROOT, capture_output=True, text=True, check=False, timeout=3600,
+    )  # fmt: skip
+    if proc.returncode:
+        raise RuntimeError(f"{kind} failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+# --- parts --------------------------------------------------------------------------------
+
+
+def quality(quick: bool) -> tuple[str, str]:
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    django.setup()
+    from recommend import datasets, evaluation
+    from recommend.management.commands.recommend_evaluate import DEFAULT_MODELS, verdict
+
+    names = ["ml100k", "mooccube"] if quick else ["ml100k", "ml100k-ua", "ml100k-ub", "mooccube"]
+    text_parts, md_parts = [], []
+    headers = ["model", "P@10", "R@10", "NDCG@10", "coverage", "fit s"]
+    for name in names:
+        split = datasets.load(name)
+        log(f"quality: {split.protocol}")
+        results = evaluation.run(split, list(DEFAULT_MODELS))
+        rows = [[r.model, f"{r.precision:.4f}", f"{r.recall:.4f}", f"{r.ndcg:.4f}",
+                 f"{r.coverage:.3f}", f"{r.fit_seconds:.2f}"] for r in results]  # fmt: skip
+        line = verdict(results) or ""
+        text_parts.append(f"{split.protocol}\n{text_table(headers, rows)}\n{line}\n")
+        md_parts.append(f"### {split.protocol}\n\n{md_table(headers, rows)}\n\n{line}\n")
+    return "\n".join(text_parts), "\n".join(md_parts)
+
+
+def cost(users: int, items: int, events: int) -> tuple[str, str]:
+    log(f"cost: generating {users} users x {items} items x {events} events")
+    matrix, texts, cluster = generate(users, items, events)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = str(Path(tmp) / "matrix.npz")
+        np.savez(path, data=matrix.data, indices=matrix.indices, indptr=matrix.indptr,
+                 shape=np.array(matrix.shape), texts=np.array(texts), cluster=cluster)  # fmt: skip
+        figures = {}
+        for kind in ("baseline", "als", "refresh"):
+            log(f"cost: {kind}")
+            figures[kind] = measure(kind, path)
+    als, refresh, base = figures["als"], figures["refresh"], figures["baseline"]
+    headers = ["measurement", "seconds", "x ALS fit", "peak RSS MiB", "over floor MiB"]
+
+    def row(label, f):
+        return [
+            label,
+            f"{f['seconds']:.1f}",
+            f"{f['seconds'] / als['seconds']:.2f}",
+            f"{f['maxrss_mib']:.0f}",
+            f"{f['maxrss_mib'] - base['maxrss_mib']:.0f}",
+        ]
+
+    rows = [
+        row("implicit ALS fit, 64 factors x 15 it (reference)", als),
+        row("refresh: blend fit + score all + top_n + diversify", refresh),
+    ]
+    note = (
+        f"{matrix.shape[0]} users x {matrix.shape[1]} items, {events} events "
+        f"({matrix.nnz} distinct pairs), {len(os.sched_getaffinity(0))} cores. "
+        f"Refresh: fit {refresh['fit_seconds']:.1f} s, scoring/top_n/diversify "
+        f"{refresh['serve_seconds']:.1f} s for {refresh['lists']} lists. "
+        f"Memory floor (libraries + matrix): {base['maxrss_mib']:.0f} MiB. "
+        f"Target: refresh within 10x the ALS fit: "
+        f"{refresh['seconds'] / als['seconds']:.2f}x."
+    )
+    return f"{text_table(headers, rows)}\n{note}\n", f"{md_table(headers, rows)}\n\n{note}\n"
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small matrix, two data sets")
+    parser.add_argument("--users", type=int)
+    parser.add_argument("--items", type=int)
+    parser.add_argument("--events", type=int)
+    parser.add_argument("--skip-quality", action="store_true")
+    parser.add_argument("--skip-cost", action="store_true")
+    parser.add_argument("--child", nargs=2, metavar=("KIND", "PATH"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        kind, path = args.child
+        figures = CHILDREN[kind](path)
+        figures["maxrss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(json.dumps(figures))
+        return
+    users = args.users or (2_000 if args.quick else 10_000)
+    items = args.items or (1_000 if args.quick else 5_000)
+    events = args.events or (100_000 if args.quick else 1_000_000)
+    stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    md = ["# Recommendations benchmark\n", f"Run {stamp}{' (--quick)' if args.quick else ''}.\n"]
+    if not args.skip_quality:
+        text, part = quality(args.quick)
+        print(text, flush=True)
+        md += ["## Quality (offline, full ranking, training items masked)\n", part]
+    if not args.skip_cost:
+        text, part = cost(users, items, events)
+        print(text, flush=True)
+        md += ["## Cost of a full refresh\n", part]
+    out = ROOT / "var" / "bench" / "recommend.md"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("\n".join(md))
+    log(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
