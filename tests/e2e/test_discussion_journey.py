@@ -25,7 +25,9 @@ def _new_page(browser):
 
 def test_learner_asks_creator_answers_and_pins_learner_likes(live_server, browser, screenshot):
     url = live_server.url
-    creator = CreatorFactory(user__email="alice@example.com", display_name="Alice")
+    creator = CreatorFactory(
+        user__email="alice@example.com", user__display_name="Alice", display_name="Alice"
+    )
     channel = ChannelFactory(creator=creator, title="Alice's Python Lab", slug="alice-lab")
     course = CourseFactory(channel=channel, title="Python basics", slug="python-basics",
                            price_amount=0)  # fmt: skip
