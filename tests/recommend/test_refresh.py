@@ -262,5 +262,6 @@ def test_a_flood_of_events_from_one_user_does_not_drown_the_rest(shelf, learner,
     watch(learner, shelf["finance"][0])
     index = {item_key_for(flooded): 0, item_key_for(shelf["finance"][0]): 1}
     rows, _ = features.user_rows([learner.pk], index)
-    assert rows[0, 0] < 10 * rows[0, 1]  # log-damped: 300 likes are not 300 times a watch
+    # log-damped: 300 likes (weight 600) against 90 s watched (weight 0.3) is not 2000:1
+    assert rows[0, 0] < 50 * rows[0, 1]
     assert refresh.recommendations_refresh() == 1
