@@ -130,3 +130,25 @@ def test_schema_lists_the_discussion_endpoints(client):
         "/api/v1/discussions/likes/{kind}/{id}/",
     ):
         assert path in paths
+
+
+def test_thread_list_query_count_does_not_grow_with_threads(bob, dora, free_course):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = f"/api/v1/discussions/course/{free_course.pk}/threads/"
+    services.thread_create(author=bob, target=free_course, title="One", body="B")
+    api = client_for()
+    api.get(url)  # warms the content-type cache
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert api.get(url).status_code == 200
+        return len(captured)
+
+    few = queries()
+    for n in range(5):
+        services.thread_create(author=dora, target=free_course, title=f"T{n}", body=f"B{n}")
+    # course slug, course with channel and creator, count, one page of threads with
+    # authors and reply counts: the same number for one thread or six.
+    assert queries() == few <= 5
