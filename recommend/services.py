@@ -208,9 +208,9 @@ def _quick_refresh_schedule(user_id: int) -> None:
     waiting for the beat job (at most once per five minutes per user)."""
     if not getattr(settings, "RECOMMEND_QUICK_REFRESH", True):
         return
-    if RecommendationList.objects.filter(user_id=user_id).exists():
-        return
     if not cache.add(_QUICK_CACHE.format(user_id), 1, 300):
+        return  # checked (or queued) in the last five minutes
+    if RecommendationList.objects.filter(user_id=user_id).exists():
         return
     from recommend.tasks import recommendations_refresh_user_task
 
