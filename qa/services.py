@@ -37,7 +37,7 @@ from accounts.models import User
 from moderation.services import content_screen
 from payments import ledger
 from payments.ledger import Leg
-from payments.models import LedgerAccount
+from payments.models import LedgerAccount, LedgerTransaction
 from payments.money import format_money, validate_currency
 from payments.services import platform_fee
 from qa import pricing
@@ -46,12 +46,11 @@ from qa.models import Answer, Difficulty, ExpertSettings, Question, Quote, Unloc
 Kind = LedgerAccount.Kind
 Status = Question.Status
 
-# Ledger transaction kinds of paid questions (payments' Kind choices do not list them
-# yet; the column is free text, so the rows are exact and only the label is missing).
-TX_ASK = "question_escrow"
-TX_RELEASE = "question_answer"
-TX_REFUND = "question_refund"
-TX_UNLOCK = "question_unlock"
+# Ledger transaction kinds of paid questions.
+TX_ASK = LedgerTransaction.Kind.ESCROW_HOLD
+TX_RELEASE = LedgerTransaction.Kind.ESCROW_RELEASE
+TX_REFUND = LedgerTransaction.Kind.ESCROW_REFUND
+TX_UNLOCK = LedgerTransaction.Kind.UNLOCK
 
 
 def bump_index_version() -> None:
