@@ -30,12 +30,11 @@ PUBLISHED = PublicationStatus.PUBLISHED
 def _held_sessions():
     """Live sessions moderation holds or rejected (LiveSession has no visibility
     field: the review queue is the record)."""
-    from django.contrib.contenttypes.models import ContentType
-
     from moderation.models import ReviewItem
 
-    return ReviewItem.objects.filter(
-        content_type=ContentType.objects.get_for_model(LiveSession),
+    return ReviewItem.objects.filter(  # a join, not a content-type lookup query
+        content_type__app_label=LiveSession._meta.app_label,
+        content_type__model=LiveSession._meta.model_name,
         object_id=OuterRef("pk"),
     ).exclude(status=ReviewItem.Status.APPROVED)
 

@@ -19,6 +19,12 @@ class ModerationConfig(AppConfig):
 
         post_migrate.connect(moderators_group_sync, sender=self, dispatch_uid="moderators-group")
 
+        from django.contrib.auth.signals import user_logged_in
+
+        from moderation.middleware import user_logged_in_check
+
+        user_logged_in.connect(user_logged_in_check, dispatch_uid="moderation-ban-on-login")
+
         from moderation import adapters
         from moderation.models import BlockedTerm
 

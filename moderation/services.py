@@ -1,13 +1,11 @@
 """Every moderation write: screening, the review queue, reports, appeals, sanctions,
 expert verification. Each decision leaves a ModerationAction (the audit trail)."""
 
-import contextlib
 import datetime as dt
 from collections.abc import Iterable
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -399,19 +397,6 @@ def _sessions_end(user: User) -> int:
     return ended
 
 
-def _ban_cache_drop(user) -> None:
-    """Forget the cached "not banned" now and again on commit (a request between the
-    two could have cached the state before the ban)."""
-    from moderation.middleware import ban_cache_key
-
-    def drop():
-        with contextlib.suppress(Exception):  # the entry expires in 30 s anyway
-            cache.delete(ban_cache_key(user.pk))
-
-    drop()
-    transaction.on_commit(drop)
-
-
 @transaction.atomic
 def sanction_impose(
     *,
@@ -457,8 +442,10 @@ def sanction_impose(
         reason=f"{sanction}: {reason}",
     )
     if kind == Sanction.Kind.BAN and channel is None:
+        from moderation.middleware import ban_cache_set
+
         _sessions_end(user)
-        _ban_cache_drop(user)
+        transaction.on_commit(lambda: ban_cache_set(sanction))
     notification_send(
         user=user,
         key=f"moderation:sanction:{sanction.pk}",
@@ -482,7 +469,10 @@ def sanction_lift(*, sanction: Sanction, moderator: User, reason: str = "") -> S
             target_user=sanction.user,
             reason=reason,
         )
-        _ban_cache_drop(sanction.user)
+        from moderation.middleware import ban_cache_drop
+
+        user_id = sanction.user_id
+        transaction.on_commit(lambda: ban_cache_drop(user_id))
     return sanction
 
 
