@@ -46,7 +46,7 @@ def _visible(model, prefix: str = "") -> Q:
     q = Q()
     if "is_visible" in names:
         q &= Q(**{f"{prefix}is_visible": True})
-    for hidden in ("hidden", "is_hidden"):
+    for hidden in ("hidden", "is_hidden", "hidden_by_moderation"):
         if hidden in names:
             q &= Q(**{f"{prefix}{hidden}": False})
     return q

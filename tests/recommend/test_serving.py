@@ -201,3 +201,20 @@ def test_staff_page_charts_click_through_per_variant(client, db):
     assert "<td>popularity</td><td>100</td><td>2</td><td>0.0200</td>" in html
     assert "<script>" not in html.split("<main", 1)[1].split("</main>")[0]
     assert "&lt;script&gt;" in html
+
+
+def test_content_hidden_by_moderation_is_never_served(shelf, learner):
+    from marketplace.models import Course
+
+    course = shelf["finance"][0]
+    RecommendationList.objects.create(
+        user=learner,
+        variant="blend",
+        algorithm="blend",
+        items=[item_key_for(course)],
+        created_at=course.created_at,
+    )
+    assert selectors.recommendations_for_user(user=learner).items[0].key == item_key_for(course)
+    Course.objects.filter(pk=course.pk).update(hidden_by_moderation=True)
+    keys = [i.key for i in selectors.recommendations_for_user(user=learner).items]
+    assert item_key_for(course) not in keys
