@@ -24,6 +24,9 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 def _page_as(browser, base, user, request):
     client = Client()
     client.force_login(user)
+    # Warm up in-process (the live server shares it): the first request imports the
+    # whole site, which on a loaded machine can outlast the browser's timeout.
+    client.get("/studio/")
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
     context.set_default_timeout(10_000)
     context.add_cookies(
