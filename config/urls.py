@@ -26,24 +26,24 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("recommend.urls")),  # recommend: watch, click, personalisation, staff
     path("admin/", admin.site.urls),
     path("api/v1/", include("marketplace.api_urls")),
-    path("api/v1/", include("discussions.api_urls")),
-    path("", include("recommend.urls")),  # recommend: watch, click, personalisation, staff
     path("api/v1/", include("payments.api_urls")),
     path("api/v1/", include("livestream.api_urls")),
+    path("api/v1/", include("discussions.api_urls")),
     path("api/v1/", include("qa.api_urls")),
+    path("api/v1/", include("moderation.api_urls")),
+    path("api/v1/", include("recommend.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api_schema"), name="api_redoc"),
-    path("api/v1/", include("moderation.api_urls")),
-    path("api/v1/", include("recommend.api_urls")),
     path("healthz/", healthz, name="healthz"),
-]
     # --- content: lessons, articles, studio pages, API, sitemap ---
     path("", include("content.urls")),
     path("api/v1/", include("content.api_urls")),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+]
 
 if settings.DEBUG:
     from django.conf.urls.static import static
