@@ -62,3 +62,18 @@ def review_queue() -> QuerySet[ReviewItem]:
     return ReviewItem.objects.filter(status__in=ReviewItem.OPEN).select_related(
         "author", "content_type"
     )
+
+
+def content_held(obj) -> bool:
+    """True while moderation keeps `obj` from the public (waiting for a decision or
+    rejected). For kinds without a visibility field, e.g. livestream.LiveSession:
+    its detail page and room can ask this."""
+    from django.contrib.contenttypes.models import ContentType
+
+    return (
+        ReviewItem.objects.filter(
+            content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk
+        )
+        .exclude(status=ReviewItem.Status.APPROVED)
+        .exists()
+    )

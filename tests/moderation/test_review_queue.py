@@ -220,3 +220,13 @@ def test_an_unverified_creators_live_session_is_left_out_of_public_lists(alice_c
     )
     assert ReviewItem.objects.filter(object_id=session.pk, status="pending").exists()
     assert session not in upcoming_sessions()
+
+
+def test_content_held_tells_pages_without_a_visibility_field(held, moderator):
+    from moderation.selectors import content_held
+    from moderation.services import review_approve
+
+    course, item = held
+    assert content_held(course)
+    review_approve(item=item, moderator=moderator)
+    assert not content_held(course)
