@@ -574,11 +574,10 @@ CELERY_BEAT_SCHEDULE["content-publish-due"] = {
 # established reporter with a verified email weighs 1.0; see reporter_trust).
 MODERATION_REPORT_THRESHOLD = env.float("MODERATION_REPORT_THRESHOLD", default=3.0)
 # New channels, courses and live sessions of creators who are not verified experts
-# wait for a moderator before they are public. Off unless the environment turns it on
-# (production: MODERATION_REVIEW_UNVERIFIED_CREATORS=true): the suite's creator
-# fixtures are unverified and publish directly; tests/moderation turns it on.
+# wait for a moderator before they are public. (The test suite turns it off for its
+# unverified creator fixtures, tests/conftest.py; tests/moderation turns it back on.)
 MODERATION_REVIEW_UNVERIFIED_CREATORS = env.bool(
-    "MODERATION_REVIEW_UNVERIFIED_CREATORS", default=False
+    "MODERATION_REVIEW_UNVERIFIED_CREATORS", default=True
 )
 MODERATION_REPEAT_LIMIT = 3  # same text on more objects than this, within the window: refused
 MODERATION_REPEAT_WINDOW = 600  # seconds

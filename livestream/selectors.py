@@ -5,11 +5,12 @@ from django.http import Http404
 
 from accounts.models import User
 from livestream.models import LiveSession, Question, RoomEvent
-from marketplace.models import PublicationStatus
+from moderation.selectors import content_held
 
 
 def session_get_for_user(*, pk: int, user: User) -> LiveSession:
-    """The session if its channel is public or the user owns it, else Http404."""
+    """The session if it is public (its channel published, the session not held by
+    moderation) or the user owns it or is staff, else Http404."""
     session = (
         LiveSession.objects.select_related(
             "channel", "channel__creator", "channel__creator__user", "required_tier", "course"
@@ -20,7 +21,8 @@ def session_get_for_user(*, pk: int, user: User) -> LiveSession:
     if session is None:
         raise Http404
     is_owner = user.is_authenticated and session.channel.creator.user_id == user.pk
-    if session.channel.status != PublicationStatus.PUBLISHED and not is_owner:
+    hidden = not session.channel.is_published or content_held(session)
+    if hidden and not (is_owner or user.is_staff):
         raise Http404
     return session
 

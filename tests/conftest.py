@@ -54,6 +54,9 @@ def _test_settings(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    # The creator fixtures are not verified experts; outside tests/moderation their
+    # content publishes at once (the moderation tests turn the review back on).
+    settings.MODERATION_REVIEW_UNVERIFIED_CREATORS = False
 
 
 DB_FIXTURES = {"db", "transactional_db", "live_server"}

@@ -15,11 +15,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from content import services as content_services
+from content.models import Access
 from livestream.models import LiveSession
 from livestream.services import session_schedule
 from marketplace import services
-from marketplace.models import Category, PublicationStatus
+from marketplace.models import Category, CreatorProfile, PublicationStatus
 from moderation.permissions import MODERATORS_GROUP
+from qa import services as qa_services
 
 DEMO_PASSWORD = "demo-pass-2026"
 
@@ -409,6 +412,42 @@ LEARNER = ("learner@demo.zhiliao", "Demo Learner")
 MODERATOR = ("moderator@demo.zhiliao", "Demo Moderator")
 
 
+def _lessons(user: User, course, summary: str) -> None:
+    """A free welcome lesson and a lesson with a free preview, published."""
+    welcome = content_services.lesson_create(
+        user=user,
+        course=course,
+        title="Welcome and how this course works",
+        summary=summary,
+        body=f"## Welcome\n\n{summary}\n\nEach week: one live session, one lesson, one exercise.",
+    )
+    deep_dive = content_services.lesson_create(
+        user=user,
+        course=course,
+        title="Week 1: the core idea",
+        summary="The idea everything else builds on.",
+        access=Access.PREVIEW,
+        body=(
+            "## The core idea\n\nThe first part of this lesson is free to read.\n\n"
+            "<!-- more -->\n\n## Worked example\n\nTicket holders read the worked "
+            "example, the exercise and its solution here."
+        ),
+    )
+    for lesson in (welcome, deep_dive):
+        content_services.item_publish(user=user, item=lesson)
+
+
+def _article(user: User, channel, tagline: str, description: str) -> None:
+    article = content_services.article_create(
+        user=user,
+        channel=channel,
+        title=f"{tagline}: what to expect here",
+        summary=description,
+        body=f"{description}\n\nFollow the channel for live sessions and new lessons.",
+    )
+    content_services.item_publish(user=user, item=article)
+
+
 def _user(email: str, name: str, *, is_staff: bool = False) -> User:
     user, created = User.objects.get_or_create(
         email=email, defaults={"display_name": name, "is_staff": is_staff}
@@ -449,6 +488,9 @@ class Command(BaseCommand):
             )
             if creator.channels.exists():
                 continue
+            # Demo experts start verified (in real life a moderator approves their
+            # application): their content publishes without waiting for review.
+            CreatorProfile.objects.filter(pk=creator.pk).update(is_verified=True)
             title, slug, tagline, description, category, language, tags = channel_spec
             channel = services.channel_create(
                 creator=creator,
@@ -470,7 +512,7 @@ class Command(BaseCommand):
                     benefits=benefits,
                 )
             for c_title, c_slug, summary, level, price, currency, c_tags in courses:
-                services.course_create(
+                course = services.course_create(
                     channel=channel,
                     title=c_title,
                     slug=c_slug,
@@ -484,7 +526,16 @@ class Command(BaseCommand):
                     tags=c_tags,
                     status=PublicationStatus.PUBLISHED,
                 )
+                _lessons(user, course, summary)
             first_tier = channel.tiers.order_by("price_amount").first()
+            _article(user, channel, tagline, description)
+            qa_services.expert_settings_update(
+                user=user,
+                enabled=True,
+                base_price=2000,
+                currency=first_tier.currency,
+                answer_hours=48,
+            )
             for n, (s_title, days, hour) in enumerate(sessions):
                 # The first session of each channel sells tickets, the second is
                 # for subscribers: the demo shows both ways in.
