@@ -27,6 +27,7 @@ import hashlib
 import re
 import time
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -45,7 +46,8 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
 _PHONE = re.compile(r"(?<!\d)(?:\+?86[\s-]?)?1[3-9]\d(?:[\s-]?\d){8}(?!\d)|\+\d[\d\s-]{8,}\d")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
 _HANDLE = re.compile(
-    r"(?:微信|薇信|威信|vx|v信|wechat|weixin|wx|qq|扣扣|telegram|tg|whatsapp)"
+    # Not inside a longer Latin word: "PostgreSQL" holds "tg" but names no handle.
+    r"(?<![A-Za-z0-9])(?:微信|薇信|威信|vx|v信|wechat|weixin|wx|qq|扣扣|telegram|tg|whatsapp)"
     r"\s*(?:号|id)?\s*[:：]?\s*[A-Za-z0-9_-]{5,}",
     re.IGNORECASE,
 )
@@ -146,7 +148,13 @@ def _flooding(text: str) -> bool:
     if _SAME_CHAR.search(text):
         return True
     words = re.findall(r"\w+", text.lower())
-    return len(words) >= 8 and len(set(words)) <= len(words) // 4
+    if len(words) < 8:
+        return False
+    # A short post of few distinct words is flooding ("buy buy buy ..."); a long text
+    # naturally repeats its words, so there only one word making up half of it counts.
+    if len(words) <= 60 and len(set(words)) <= len(words) // 4:
+        return True
+    return Counter(words).most_common(1)[0][1] * 2 > len(words)
 
 
 def text_screen(text: str, *, author=None, ref=None) -> Verdict:

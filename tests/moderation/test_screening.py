@@ -128,3 +128,16 @@ def test_the_same_text_on_many_objects_by_one_author_is_refused(bob, alice):
 def test_short_replies_may_repeat(bob):
     for n in range(6):
         assert text_screen("Thanks!", author=bob, ref=f"reply:{n}").decision == PUBLISH
+
+
+def test_a_long_text_with_a_small_vocabulary_is_not_flooding():
+    lesson = " ".join(
+        "the portfolio holds the fund and the fund holds the bonds of the state" for _ in range(40)
+    )
+    assert text_screen(lesson).decision == PUBLISH
+    assert text_screen("spam " * 200).decision == REFUSE
+
+
+def test_a_handle_keyword_inside_a_word_is_not_contact_details():
+    assert text_screen("How do I tune PostgreSQL autovacuum?").decision == PUBLISH
+    assert text_screen("add me on tg: investor_joe").decision == HOLD
