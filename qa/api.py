@@ -123,15 +123,15 @@ Q_PARAM = OpenApiParameter("q", str, description="The question as typed", requir
 class QuoteApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    class InputSerializer(serializers.Serializer):
+    class QuoteInputSerializer(serializers.Serializer):
         expert = serializers.IntegerField()
         text = serializers.CharField(allow_blank=True, max_length=20_000, trim_whitespace=False)
         difficulty = serializers.ChoiceField(choices=Difficulty.choices)
         is_public = serializers.BooleanField(default=True)
 
-    @extend_schema(request=InputSerializer, responses={201: QuoteOutputSerializer})
+    @extend_schema(request=QuoteInputSerializer, responses={201: QuoteOutputSerializer})
     def post(self, request):
-        data = self.InputSerializer(data=request.data)
+        data = self.QuoteInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         expert = get_object_or_404(User, pk=data.validated_data["expert"])
         quote = services.quote_create(
@@ -147,7 +147,7 @@ class QuoteApi(APIView):
 class QuestionListApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    class InputSerializer(serializers.Serializer):
+    class QuestionListInputSerializer(serializers.Serializer):
         quote = serializers.IntegerField()
 
     @extend_schema(
@@ -164,9 +164,9 @@ class QuestionListApi(APIView):
             QuestionOutputSerializer(questions, many=True, context={"request": request}).data
         )
 
-    @extend_schema(request=InputSerializer, responses={201: QuestionOutputSerializer})
+    @extend_schema(request=QuestionListInputSerializer, responses={201: QuestionOutputSerializer})
     def post(self, request):
-        data = self.InputSerializer(data=request.data)
+        data = self.QuestionListInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         question = services.question_ask(asker=request.user, quote_id=data.validated_data["quote"])
         return Response(
@@ -193,14 +193,14 @@ class AnswerApi(APIView):
     permission_classes = [IsAuthenticated]
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
-    class InputSerializer(serializers.Serializer):
+    class AnswerInputSerializer(serializers.Serializer):
         text = serializers.CharField(allow_blank=True, max_length=100_000)
         attachment = serializers.FileField(required=False)
         audio = serializers.FileField(required=False)
 
-    @extend_schema(request=InputSerializer, responses={200: QuestionOutputSerializer})
+    @extend_schema(request=AnswerInputSerializer, responses={200: QuestionOutputSerializer})
     def post(self, request, pk: int):
-        data = self.InputSerializer(data=request.data)
+        data = self.AnswerInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         question = get_object_or_404(Question, pk=pk, expert=request.user)
         question = services.answer_submit(
@@ -216,12 +216,12 @@ class AnswerApi(APIView):
 class DeclineApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    class InputSerializer(serializers.Serializer):
+    class DeclineInputSerializer(serializers.Serializer):
         reason = serializers.CharField(allow_blank=True, max_length=2000)
 
-    @extend_schema(request=InputSerializer, responses={200: QuestionOutputSerializer})
+    @extend_schema(request=DeclineInputSerializer, responses={200: QuestionOutputSerializer})
     def post(self, request, pk: int):
-        data = self.InputSerializer(data=request.data)
+        data = self.DeclineInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         question = get_object_or_404(Question, pk=pk, expert=request.user)
         question = services.question_decline(
@@ -233,13 +233,13 @@ class DeclineApi(APIView):
 class RateApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    class InputSerializer(serializers.Serializer):
+    class RateInputSerializer(serializers.Serializer):
         rating = serializers.IntegerField()
         comment = serializers.CharField(allow_blank=True, required=False, max_length=5000)
 
-    @extend_schema(request=InputSerializer, responses={200: QuestionOutputSerializer})
+    @extend_schema(request=RateInputSerializer, responses={200: QuestionOutputSerializer})
     def post(self, request, pk: int):
-        data = self.InputSerializer(data=request.data)
+        data = self.RateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         question = get_object_or_404(Question, pk=pk)
         question = services.question_rate(
