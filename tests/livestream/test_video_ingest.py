@@ -258,9 +258,10 @@ def test_hls_access_check_refuses_bad_paths_and_strangers(
     url = f"/video/hls-access/?token={callback_token()}"
     client.force_login(bob)
     # Asked for every playlist and segment, so kept small: the Django session and
-    # user, the live session with its channel, a ban (a free session needs no
-    # entitlement query, and moderator permissions are asked only when that fails).
-    with django_assert_num_queries(4):
+    # user, the live session with its channel, a room ban, a moderators' ban (a free
+    # session needs no entitlement query, and moderator permissions are asked only
+    # when that fails).
+    with django_assert_num_queries(5):
         ok = client.get(url, HTTP_X_ORIGINAL_URI=f"/hls/{session.pk}/index.m3u8")
     assert ok.status_code == 204
     for path in (f"/hls/{session.pk}/../1/index.m3u8", f"/hls/{session.pk}/a/b.ts",
