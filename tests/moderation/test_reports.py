@@ -167,3 +167,10 @@ def test_report_link_tag_renders_a_form_for_others_only(course, bob, alice):
     assert report_url(course) in html and 'name="reason"' in html
     request.user = alice.user
     assert report_url(course) not in template.render(Context({"request": request, "obj": course}))
+
+
+def test_course_and_channel_pages_offer_the_report_form_to_other_users(client, course, bob):
+    client.force_login(bob)
+    assert report_url(course) in client.get(course.get_absolute_url()).content.decode()
+    channel = course.channel
+    assert report_url(channel) in client.get(channel.get_absolute_url()).content.decode()
