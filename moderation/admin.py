@@ -364,7 +364,9 @@ class VerificationDocumentInline(admin.TabularInline):
     @admin.display(description=gettext_lazy("document"))
     def document(self, doc):
         return format_html(
-            '<a href="{}" rel="noopener" download>{}</a>', doc.file.url, doc.file.name
+            '<a href="{}" rel="noopener">{}</a>',
+            reverse("moderation:verification_document", args=[doc.pk]),
+            doc.file.name,
         )
 
     def has_add_permission(self, request, obj=None):

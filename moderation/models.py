@@ -4,6 +4,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from content.models import AliasStorage
+
 
 class BlockedTerm(models.Model):
     """A word or phrase screening acts on, edited by moderators in the admin.
@@ -207,7 +209,11 @@ class VerificationDocument(models.Model):
     verification = models.ForeignKey(
         ExpertVerification, on_delete=models.CASCADE, related_name="documents"
     )
-    file = models.FileField(_("document"), upload_to="verification/%Y/%m/")
+    # Private storage (never under MEDIA_URL): moderators download it through
+    # moderation.views.verification_document, which checks their permission.
+    file = models.FileField(
+        _("document"), storage=AliasStorage("private"), upload_to="verification/%Y/%m/"
+    )
     content_type = models.CharField(max_length=40)  # sniffed, not the browser's claim
     size = models.PositiveIntegerField()
 

@@ -12,4 +12,9 @@ urlpatterns = [
     ),
     path("moderation/appeal/<int:pk>/", views.appeal, name="appeal"),
     path("studio/verification/", views.verification, name="verification"),
+    path(
+        "moderation/verification-documents/<int:pk>/",
+        views.verification_document,
+        name="verification_document",
+    ),
 ]

@@ -1,10 +1,10 @@
 """Pages for users: report content, appeal a rejection, apply for verification."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_required, permission_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from moderation import registry, services
 from moderation.forms import AppealForm, ReportForm, VerificationForm
-from moderation.models import ExpertVerification, ReviewItem
+from moderation.models import ExpertVerification, ReviewItem, VerificationDocument
 
 
 def content_get(content_type_id: int, object_id: int):
@@ -109,4 +109,16 @@ def verification(request):
             "verified": expert_is_verified(request.user),
         },
         status=400 if request.method == "POST" else 200,
+    )
+
+
+@permission_required("moderation.view_expertverification", raise_exception=True)
+def verification_document(request, pk: int):
+    """A verification document, for moderators only (it is not under MEDIA_URL)."""
+    document = get_object_or_404(VerificationDocument, pk=pk)
+    return FileResponse(
+        document.file.open("rb"),
+        as_attachment=True,
+        filename=document.file.name.rsplit("/", 1)[-1],
+        content_type=document.content_type,
     )

@@ -121,3 +121,19 @@ def test_a_moderator_rejects_with_a_reason(client, alice, moderator):
     assert not expert_is_verified(alice.user)
     client.force_login(alice.user)
     assert "The diploma is unreadable" in client.get(URL).content.decode()
+
+
+def test_documents_are_private_and_only_moderators_download_them(client, alice, moderator):
+    from django.conf import settings
+
+    client.force_login(alice.user)
+    apply(client, upload("diploma.pdf", b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n", "application/pdf"))
+    document = VerificationDocument.objects.get()
+    assert not document.file.path.startswith(str(settings.MEDIA_ROOT))
+    url = f"/moderation/verification-documents/{document.pk}/"
+    assert client.get(url).status_code == 403  # not even the applicant
+    client.force_login(moderator)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content).startswith(b"%PDF-1.7")
+    assert "attachment" in response["Content-Disposition"]
