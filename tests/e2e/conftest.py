@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -26,6 +27,11 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 DEFAULT_TIMEOUT_MS = 10_000
+# Assertions wait as long as actions do. Playwright's own 5 s was too short for a
+# frame's round trip (browser -> uvicorn -> PostgreSQL -> Redis -> three browsers)
+# on a two-core machine that is also running the test process and three Chromiums:
+# a clean CI run once failed there with the chat line arriving late.
+expect.set_options(timeout=DEFAULT_TIMEOUT_MS)
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOT_DIR = PROJECT_ROOT / "test-output" / "screenshots"
 
