@@ -3,6 +3,7 @@
 import json
 import math
 import os
+import re
 
 import numpy as np
 import pytest
@@ -11,7 +12,14 @@ from django.core.management import CommandError, call_command
 
 from recommend import datasets
 from recommend.datasets import split_per_user
-from recommend.evaluation import coverage, hits_matrix, ndcg_at_k, precision_at_k, recall_at_k
+from recommend.evaluation import (
+    coverage,
+    hits_matrix,
+    ndcg_at_k,
+    paired_ratio_interval,
+    precision_at_k,
+    recall_at_k,
+)
 
 
 def test_metrics_on_a_hand_computed_case():
@@ -92,6 +100,29 @@ def test_evaluate_command_prints_a_table(capsys):
     out = capsys.readouterr().out
     assert "ub.base/ub.test" in out
     assert "NDCG@10" in out and "popularity" in out
+
+
+def test_paired_interval_separates_a_real_difference_from_noise():
+    rng = np.random.default_rng(1)
+    base = rng.uniform(0, 1, 500)
+    ratio, low, high = paired_ratio_interval(base, base)
+    assert ratio == 1.0 and low == 1.0 and high == 1.0
+    # the same users, each a little better: a clear win
+    ratio, low, high = paired_ratio_interval(base * 1.1, base)
+    assert low > 1.05 and high < 1.15
+    # unrelated noise of the same size: 4.5% ahead on the mean, yet a tie
+    ratio, low, high = paired_ratio_interval(rng.uniform(0, 1, 500), base)
+    assert ratio > 1.04 and low < 1.0 < high
+    with pytest.raises(ValueError):
+        paired_ratio_interval(base, base[:10])
+
+
+def test_evaluate_command_prints_the_blend_against_ease_with_an_interval(capsys):
+    _require_data()
+    call_command("recommend_evaluate", "--data", "mooccube", "--models", "popularity,ease,blend",
+                 "--limit-users", "200")  # fmt: skip
+    out = capsys.readouterr().out
+    assert re.search(r"blend/EASE NDCG [0-9.]+x \(95% CI [0-9.]+-[0-9.]+\)", out)
 
 
 def test_evaluate_command_refuses_bad_options():

@@ -53,15 +53,26 @@ def format_table(results: list[evaluation.Result], k: int = evaluation.K) -> str
 
 
 def verdict(results: list[evaluation.Result]) -> str | None:
-    """How the shipped blend compares with EASE and popularity in this run."""
+    """How the shipped blend compares with EASE and popularity in this run.
+
+    Each ratio of mean NDCG@K comes with a 95% paired bootstrap interval over the
+    evaluated users: an interval that contains 1.00 is a tie on this data.
+    """
     by = {r.model: r for r in results}
     if "blend" not in by:
         return None
+    blend = by["blend"]
     parts = []
-    if "ease" in by and by["ease"].ndcg > 0:
-        parts.append(f"blend/EASE NDCG {by['blend'].ndcg / by['ease'].ndcg:.3f}")
-    if "popularity" in by and by["popularity"].ndcg > 0:
-        parts.append(f"blend/popularity {by['blend'].ndcg / by['popularity'].ndcg:.2f}x")
+    for other, label in (("ease", "EASE"), ("popularity", "popularity")):
+        if other not in by or by[other].ndcg <= 0:
+            continue
+        ratio = f"{blend.ndcg / by[other].ndcg:.3f}x"
+        if blend.per_user_ndcg is not None and by[other].per_user_ndcg is not None:
+            _, low, high = evaluation.paired_ratio_interval(
+                blend.per_user_ndcg, by[other].per_user_ndcg
+            )
+            ratio += f" (95% CI {low:.3f}-{high:.3f})"
+        parts.append(f"blend/{label} NDCG {ratio}")
     return ", ".join(parts) or None
 
 
@@ -89,8 +100,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--tune",
             action="store_true",
-            help="also tune EASE lambda and the blend weights on a validation split carved "
-            "out of the training data, and report the tuned blend",
+            help="also tune the blend's EASE and weights on validation splits carved out of "
+            "the training data (never the test split), and report the tuned blend",
         )
         parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
 
