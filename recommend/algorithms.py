@@ -106,6 +106,38 @@ def _row_scale(scores: np.ndarray) -> np.ndarray:
     return scores / top
 
 
+def _product(user_rows: sp.csr_matrix, matrix) -> np.ndarray:
+    """user_rows @ matrix as a dense float32 array (matrix dense, or sparse once compacted)."""
+    out = user_rows @ matrix
+    if sp.issparse(out):
+        out = out.toarray()
+    return np.asarray(out, dtype=np.float32)
+
+
+def _row(matrix, item: int) -> np.ndarray:
+    """One row of an items x items matrix, dense."""
+    row = matrix[item]
+    if sp.issparse(row):
+        row = row.toarray()
+    return np.asarray(row, dtype=np.float32).ravel()
+
+
+def _top_k_rows(matrix, k: int) -> sp.csr_matrix:
+    """The matrix with only the k largest-magnitude entries of each row kept (sparse)."""
+    if sp.issparse(matrix):
+        matrix = matrix.toarray()
+    matrix = np.asarray(matrix, dtype=np.float32)
+    n_rows, n_cols = matrix.shape
+    if k >= n_cols:
+        return sp.csr_matrix(matrix)
+    idx = np.argpartition(-np.abs(matrix), k - 1, axis=1)[:, :k]
+    values = np.take_along_axis(matrix, idx, axis=1).ravel()
+    rows = np.repeat(np.arange(n_rows), k)
+    out = sp.csr_matrix((values, (rows, idx.ravel())), shape=matrix.shape, dtype=np.float32)
+    out.eliminate_zeros()
+    return out
+
+
 def _top_similar(column: np.ndarray, item: int, n: int) -> list[tuple[int, float]]:
     column = np.asarray(column, dtype=np.float32).ravel().copy()
     column[item] = -np.inf
@@ -143,6 +175,10 @@ class Model:
 
     def similar(self, item: int, n: int) -> list[tuple[int, float]]:
         raise NotImplementedError
+
+    def compact(self, k: int) -> None:
+        """Keep only each item's k strongest neighbours (for storage). Models without
+        an items x items matrix have nothing to drop."""
 
     def _check_item(self, item: int) -> None:
         if not 0 <= item < self.n_items:
@@ -185,11 +221,14 @@ class ItemKNN(Model):
         user_rows = _csr(user_rows, self.n_items)
         if self.binary:
             user_rows = _binary(user_rows)
-        return np.asarray(user_rows @ self.sim, dtype=np.float32)
+        return _product(user_rows, self.sim)
 
     def similar(self, item, n):
         self._check_item(item)
-        return _top_similar(self.sim[item], item, n)
+        return _top_similar(_row(self.sim, item), item, n)
+
+    def compact(self, k: int) -> None:
+        self.sim = _top_k_rows(self.sim, k)
 
 
 class EASE(Model):
@@ -214,12 +253,15 @@ class EASE(Model):
         user_rows = _csr(user_rows, self.n_items)
         if self.binary:
             user_rows = _binary(user_rows)
-        return np.asarray(user_rows @ self.b, dtype=np.float32)
+        return _product(user_rows, self.b)
 
     def similar(self, item, n):
         self._check_item(item)
         # B[i, j]: how much having i predicts j
-        return _top_similar(self.b[item], item, n)
+        return _top_similar(_row(self.b, item), item, n)
+
+    def compact(self, k: int) -> None:
+        self.b = _top_k_rows(self.b, k)
 
 
 class ALS(Model):
@@ -283,7 +325,7 @@ class Content(Model):
 
     def scores(self, user_rows):
         user_rows = _csr(user_rows, self.n_items)
-        raw = np.asarray(user_rows @ self.sim, dtype=np.float32)
+        raw = _product(user_rows, self.sim)
         # |profile|^2 = w^T (V V^T) w: cosine without building the profile vectors
         sq = np.asarray(user_rows.multiply(sp.csr_matrix(raw)).sum(axis=1)).ravel()
         norm = np.sqrt(np.maximum(sq, 0.0)).astype(np.float32)
@@ -292,7 +334,11 @@ class Content(Model):
 
     def similar(self, item, n):
         self._check_item(item)
-        return _top_similar(self.sim[item], item, n)
+        return _top_similar(_row(self.sim, item), item, n)
+
+    def compact(self, k: int) -> None:
+        self.sim = _top_k_rows(self.sim, k)
+        self.vectors = None  # only the similarities are needed to score
 
 
 class Blend(Model):
@@ -354,10 +400,16 @@ class Blend(Model):
         cf = cf / top if top > 0 else cf
         combined = (1 - share) * cf
         if self.content is not None:
-            combined = combined + share * self.content.sim[item]
+            content = _row(self.content.sim, item)
+            combined = combined + share * content
             if self.unseen[item]:  # no co-occurrence at all: content alone
-                combined = self.content.sim[item].copy()
+                combined = content
         return _top_similar(combined, item, n)
+
+    def compact(self, k: int) -> None:
+        self.cf.compact(k)
+        if self.content is not None:
+            self.content.compact(k)
 
     def _cooccurrence_column(self, item: int) -> np.ndarray:
         x = self._item_users

@@ -59,8 +59,7 @@ def popular_keys() -> list[str]:
     keys = cache.get(POPULAR_CACHE)
     if keys is not None:
         return keys
-    state = refresh.model_state_get()
-    keys = list(state.popular) if state else []
+    keys = list(refresh.popular_stored() or [])
     if not keys:
         since = timezone.now() - timedelta(days=30)
         rows = (

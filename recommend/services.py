@@ -14,7 +14,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import BigIntegerField, ExpressionWrapper, F, Subquery
 from django.utils import timezone
 
 from recommend.items import item_key_for, parse_key
@@ -117,14 +117,15 @@ def _event_record(*, user, kind, item, value, variant, request) -> bool:
         if kind == Event.Kind.WATCH:
             # One row per user, item and day: the day's seconds add up in place.
             start = now.replace(hour=0, minute=0, second=0, microsecond=0)
-            updated = Event.objects.filter(
+            today = Event.objects.filter(
                 user_id=user_id,
                 kind=kind,
                 item_kind=item_kind,
                 item_id=item_id,
                 created_at__gte=start,
-            ).update(value=F("value") + value)
-            if updated:
+            )
+            if today.update(value=F("value") + value):
+                _watermark_rewind(user_id, today)
                 return
         Event.objects.create(
             user_id=user_id,
@@ -139,6 +140,19 @@ def _event_record(*, user, kind, item, value, variant, request) -> bool:
 
     _on_commit(write)
     return True
+
+
+def _watermark_rewind(user_id: int, rows) -> None:
+    """Make the refresh see seconds added to an existing watch row.
+
+    The refresh compares each user's newest event id with their list's watermark; a
+    row updated in place keeps its id. So a list made after that row was written gets
+    its watermark moved just below it. One UPDATE, which matches nothing unless the
+    list is newer than the row (the next refresh puts the watermark back)."""
+    row_id = Subquery(rows.order_by("-id").values("id")[:1])
+    RecommendationList.objects.filter(user_id=user_id, last_event_id__gte=row_id).update(
+        last_event_id=ExpressionWrapper(row_id - 1, output_field=BigIntegerField())
+    )
 
 
 def _clean_value(kind: str, value) -> float | None:

@@ -145,3 +145,27 @@ def test_diversify_tops_up_when_the_caps_leave_too_few():
     creator = np.zeros(5, dtype=int)
     out = diversify(np.arange(5), np.linspace(1, 0, 5), groups=[creator], n=3, max_per_group=1)
     assert out.tolist() == [0, 1, 2]
+
+
+@pytest.mark.parametrize("name", ["itemknn", "ease", "content", "blend"])
+def test_a_compacted_model_keeps_k_neighbours_and_still_ranks_finance_first(name, interactions):
+    model = model_fit(name, interactions, item_text=TEXTS)
+    dense = model.scores(history(0, 1))
+    model.compact(4)
+    matrices = [model.cf.b, model.content.sim] if name == "blend" else []
+    matrices += [getattr(model, attr) for attr in ("b", "sim") if hasattr(model, attr)]
+    for matrix in matrices:
+        assert sp.issparse(matrix)
+        assert np.diff(matrix.indptr).max() <= 4
+    compact = model.scores(history(0, 1))
+    assert compact.shape == dense.shape
+    ranked = top_n(compact, 2, exclude=history(0, 1))[0]
+    assert set(ranked) <= {2, 3, 12}
+    assert all(j in (1, 2, 3, 12) for j, _ in model.similar(0, 3))
+
+
+def test_compacting_with_k_at_least_the_catalogue_changes_no_score(interactions):
+    model = model_fit("ease", interactions)
+    dense = model.scores(history(4, 5))
+    model.compact(N_ITEMS)
+    np.testing.assert_allclose(model.scores(history(4, 5)), dense, rtol=1e-6)

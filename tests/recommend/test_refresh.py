@@ -9,13 +9,15 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
 from config.celery import app
 from livestream.models import LiveSession
 from marketplace.models import PublicationStatus
-from recommend import features, refresh, services, tasks
+from recommend import features, refresh, selectors, services, tasks
 from recommend.items import item_key_for
 from recommend.models import Event, RecommendationList
 from tests.factories import ChannelFactory, CourseFactory, CreatorFactory, UserFactory
@@ -182,6 +184,41 @@ def test_the_model_is_stored_and_reused_until_stale(shelf, learner, settings):
     services.event_record(user=learner, kind="like", item=shelf["finance"][3])
     refresh.recommendations_refresh()
     assert refresh.model_state_get().version != version
+
+
+def test_the_stored_model_is_trimmed_and_pages_never_load_it(shelf, learner, settings, monkeypatch):
+    settings.RECOMMEND_MODEL_NEIGHBOURS = 3
+    some_history(shelf)
+    watch(learner, shelf["finance"][0])
+    refresh.recommendations_refresh()
+    blend = refresh.model_state_get().models["blend"]
+    for matrix in (blend.cf.b, blend.content.sim):
+        assert np.diff(matrix.indptr).max() <= 3
+    # similar items were computed from the full model and stored on their own
+    assert refresh.similar_keys(item_key_for(shelf["finance"][0]))
+
+    def no_model():
+        raise AssertionError("a page loaded the model")
+
+    monkeypatch.setattr(refresh, "model_state_get", no_model)
+    cache.delete(selectors.POPULAR_CACHE)
+    popular = selectors.popular_keys()
+    assert refresh.popular_stored()
+    assert popular[: len(refresh.popular_stored())] == refresh.popular_stored()
+
+
+def test_more_seconds_on_todays_watch_row_bring_the_user_back_to_the_refresh(shelf, learner):
+    session = next(o for o in shelf["finance"] if isinstance(o, LiveSession))
+    watch(learner, session, seconds=30)
+    refresh.recommendations_refresh()
+    assert learner.pk not in refresh.users_with_new_activity()
+    watch(learner, session, seconds=60)  # the same row, updated in place
+    assert Event.objects.filter(user=learner, kind="watch").count() == 1
+    assert refresh.users_with_new_activity() == [learner.pk]
+    refresh.recommendations_refresh()
+    assert learner.pk not in refresh.users_with_new_activity()
+    watermark = RecommendationList.objects.get(user=learner).last_event_id
+    assert watermark == Event.objects.get(user=learner, kind="watch").pk
 
 
 def test_prune_deletes_only_old_events(learner, alice_channel):
