@@ -4,6 +4,7 @@ real uvicorn whether to accept it; a learner opens the room and the video plays
 """
 
 import subprocess
+import time
 
 import pytest
 from django.test import Client
@@ -12,6 +13,7 @@ from playwright.sync_api import expect
 from livestream import video
 from livestream.management.commands.video_ingest import nginx_start as start_nginx
 from livestream.management.commands.video_ingest import nginx_stop, write_config
+from recommend.models import Event
 from tests import asgi_servers
 from tests.asgi_servers import free_port, uvicorn_server
 from tests.factories import LiveSessionFactory, UserFactory
@@ -57,6 +59,7 @@ def test_learner_watches_the_stream_play_in_the_room(
         )
         request.addfinalizer(context.close)
         page = context.new_page()
+        opened = time.monotonic()
         page.goto(f"{base}/live/{session.pk}/")
 
         # The stream took the session live; the page plays it without a reload.
@@ -70,3 +73,15 @@ def test_learner_watches_the_stream_play_in_the_room(
         page.wait_for_timeout(2000)
         assert page.evaluate("document.getElementById('room-player').currentTime") > first + 1
         screenshot(page, "live-video-01-playing")
+
+        # Leaving the page, the player reports the seconds really played
+        # (static/js/watch-time.js: a beacon on pagehide), which the recommender records.
+        page.goto(f"{base}/")
+        upper_bound = time.monotonic() - opened
+        deadline = time.monotonic() + 15
+        while (watched := Event.objects.filter(user=learner, kind="watch").first()) is None:
+            assert time.monotonic() < deadline, "the player reported no watch time"
+            time.sleep(0.2)
+        assert (watched.item_kind, watched.item_id) == ("session", session.pk)
+        # it played for at least 3 s above; it cannot have played longer than the page was open
+        assert 2.0 <= watched.value <= upper_bound
