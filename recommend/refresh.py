@@ -145,16 +145,17 @@ def _similar_store(state: ModelState) -> None:
     model = state.models.get("blend") or next(iter(state.models.values()), None)
     if model is None:
         return
-    table = {}
-    for i, key in enumerate(state.keys):
-        try:
-            pairs = model.similar(i, SIMILAR_LENGTH)
-        except Exception:  # noqa: BLE001
-            logger.exception("recommend: similar items of %s failed", key)
-            continue
-        table[SIMILAR_KEY.format(state.version, key)] = [
+    try:
+        lists = model.similar_all(SIMILAR_LENGTH)
+    except Exception:  # noqa: BLE001 - pages fall back to the item's own category
+        logger.exception("recommend: similar items failed")
+        return
+    table = {
+        SIMILAR_KEY.format(state.version, key): [
             state.keys[j] for j, score in pairs if j != i and np.isfinite(score) and score > 0
         ]
+        for i, (key, pairs) in enumerate(zip(state.keys, lists, strict=True))
+    }
     cache.set_many(table, 7 * 86400)
 
 

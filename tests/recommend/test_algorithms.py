@@ -169,3 +169,14 @@ def test_compacting_with_k_at_least_the_catalogue_changes_no_score(interactions)
     dense = model.scores(history(4, 5))
     model.compact(N_ITEMS)
     np.testing.assert_allclose(model.scores(history(4, 5)), dense, rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["ease", "blend"])
+def test_similar_all_gives_every_item_the_list_similar_gives_it(name, interactions):
+    model = model_fit(name, interactions, item_text=TEXTS)
+    every = model.similar_all(4, **({"block": 5} if name == "blend" else {}))
+    assert len(every) == N_ITEMS
+    for item in range(N_ITEMS):
+        one = model.similar(item, 4)
+        assert [j for j, _ in every[item]] == [j for j, _ in one]
+        np.testing.assert_allclose([s for _, s in every[item]], [s for _, s in one], rtol=1e-5)
