@@ -7,7 +7,8 @@ caller can refresh lists for new users without refitting.
 
 Models (`model_fit(name, ...)`):
 
-- ``popularity``: how many users touched each item (the cold-start fallback).
+- ``popularity``: how many users touched each item, each counting at most 1.0 of their
+  time-decayed weight, so recent interest counts more (the cold-start fallback).
 - ``itemknn``: item-item cosine on the binarised interactions, k nearest kept.
 - ``ease``: Steck's EASE^R (closed-form item-item regression, 2019).
 - ``als``: implicit-feedback ALS (Hu, Koren & Volinsky 2008) via `implicit`.
@@ -191,7 +192,12 @@ class Model:
 
 class Popularity(Model):
     def fit(self, x: sp.csr_matrix, **_):
-        counts = np.asarray(_binary(x).sum(axis=0)).ravel().astype(np.float32)
+        # Each user counts once per item, at most 1.0: on the site's time-decayed
+        # weights an old interaction counts less (recent popularity); on 0/1 data this
+        # is the plain count of users.
+        capped = x.copy()
+        capped.data = np.minimum(capped.data, 1.0)
+        counts = np.asarray(capped.sum(axis=0)).ravel().astype(np.float32)
         self.counts = counts
         top = counts.max() if counts.size and counts.max() > 0 else 1.0
         self.normalised = (counts / top).astype(np.float32)

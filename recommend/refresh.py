@@ -127,7 +127,11 @@ def model_fit_and_store() -> ModelState:
                 state.models[name] = algorithms.model_fit(name, matrix, item_text=texts)
             except Exception:  # noqa: BLE001 - one model failing must not stop the others
                 logger.exception("recommend: fitting %s failed", name)
-        counts = np.asarray((matrix > 0).sum(axis=0)).ravel()
+        counts = (
+            state.models["popularity"].counts
+            if "popularity" in state.models
+            else (np.asarray((matrix > 0).sum(axis=0)).ravel())
+        )
         order = np.argsort(-counts, kind="stable")
         state.popular = [keys[i] for i in order if counts[i] > 0][:100]
     _similar_store(state)  # from the full matrices, before they are trimmed

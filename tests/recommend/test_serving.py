@@ -1,8 +1,11 @@
 """Serving: the home row, detail rows, the API, click and impression counting with
 the variant, filtering at serving time, cold start, and the staff chart."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from livestream.models import LiveSession
 from marketplace.models import PublicationStatus
@@ -30,6 +33,22 @@ def test_cold_start_users_get_popular_items_without_waiting(shelf, learner):
     assert shown.items[0].key == item_key_for(hit)
     assert shown.variant == "blend"
     assert not RecommendationList.objects.filter(user=learner).exists()
+
+
+def test_popular_means_popular_lately(shelf, learner):
+    faded, lately = shelf["technology"][0], shelf["finance"][0]
+    for _ in range(3):
+        services.event_record(user=UserFactory(), kind="view", item=faded)
+    Event.objects.filter(item_kind="course", item_id=faded.pk).update(
+        created_at=timezone.now() - timedelta(days=120)  # four half-lives ago
+    )
+    for _ in range(2):
+        services.event_record(user=UserFactory(), kind="view", item=lately)
+    refresh.recommendations_refresh()
+    popular = refresh.popular_stored()
+    assert popular.index(item_key_for(lately)) < popular.index(item_key_for(faded))
+    shown = selectors.recommendations_for_user(user=learner)
+    assert shown.items[0].key == item_key_for(lately)
 
 
 def test_visitors_and_opted_out_users_get_the_popular_list(shelf, learner):
