@@ -207,13 +207,8 @@ def mooccube(seed: int = 42, test_fraction: float = 0.2) -> Split:
 
 def site(seed: int = 42, test_fraction: float = 0.2) -> Split:
     """The site's weighted events (recommend.features.site_interactions), per-user 80/20."""
-    try:
-        from recommend.features import site_interactions
-    except ImportError as exc:
-        raise DataMissing(
-            "recommend.features.site_interactions() is not available yet: the site side "
-            "of the recommender provides it"
-        ) from exc
+    from recommend.features import site_interactions  # Django models: imported late
+
     matrix, _user_ids, _item_keys, item_texts = site_interactions()
     matrix = sp.csr_matrix(matrix, dtype=np.float32)
     train, test = split_per_user(matrix, test_fraction, seed)

@@ -125,6 +125,32 @@ def test_evaluate_command_prints_the_blend_against_ease_with_an_interval(capsys)
     assert re.search(r"blend/EASE NDCG [0-9.]+x \(95% CI [0-9.]+-[0-9.]+\)", out)
 
 
+@pytest.mark.django_db
+def test_evaluate_command_runs_on_the_sites_own_events(capsys, shelf):
+    from recommend import services
+    from tests.factories import UserFactory
+
+    for topic in ("finance", "technology"):
+        for _ in range(6):
+            person = UserFactory()
+            for obj in shelf[topic]:
+                services.event_record(user=person, kind="view", item=obj)
+    call_command("recommend_evaluate", "--data", "site", "--models", "popularity,ease,blend",
+                 "--json")  # fmt: skip
+    (data,) = json.loads(capsys.readouterr().out)
+    assert data["data"] == "site" and data["users"] == 12 and data["test"] > 0
+    by = {r["model"]: r for r in data["results"]}
+    assert set(by) == {"popularity", "ease", "blend"}
+    # one taste per person: the held-out items are the rest of their topic
+    assert by["blend"]["ndcg"] > by["popularity"]["ndcg"]
+
+
+@pytest.mark.django_db
+def test_evaluate_command_on_an_empty_site_says_there_is_nothing_to_measure(capsys):
+    call_command("recommend_evaluate", "--data", "site")
+    assert "site: no held-out interactions to evaluate; skipped" in capsys.readouterr().err
+
+
 def test_evaluate_command_refuses_bad_options():
     with pytest.raises(CommandError, match="unknown model"):
         call_command("recommend_evaluate", "--models", "magic")
