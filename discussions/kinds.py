@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from django.apps import apps
 from django.db.models import Model
 from django.http import Http404
+from django.utils.module_loading import import_string
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,19 @@ LIKEABLE_MODELS: dict[str, str] = {
     "reply": "discussions.Reply",
     "answer": "qa.Answer",
 }
+
+
+# Kinds whose content is paid for: who may like them is decided by their own app
+# (a function taking obj= and user=, returning whether the user may read the object).
+LIKE_ACCESS: dict[str, str] = {
+    "answer": "qa.selectors.answer_readable_by",
+}
+
+
+def like_access_check(name: str):
+    """The read check of a paid kind, or None when seeing it is enough."""
+    path = LIKE_ACCESS.get(name)
+    return import_string(path) if path else None
 
 
 def likeable_model(name: str) -> type[Model]:

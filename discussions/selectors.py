@@ -147,8 +147,12 @@ def like_target_get_for_user(*, kind_name: str, pk: int, user: User) -> Model:
         return reply
     if kind_name in kinds.DISCUSSABLE:
         return kinds.DISCUSSABLE[kind_name].get_for_user(pk, user)
-    # Kinds owned by other apps (paid-question answers): it must exist and be shown.
+    # Kinds owned by other apps (paid-question answers): it must exist and be shown,
+    # and what is paid for can be liked only by those who may read it.
     obj = model._default_manager.filter(pk=pk).first()
     if obj is None or getattr(obj, "is_visible", True) is False:
         raise Http404
+    check = kinds.like_access_check(kind_name)
+    if check is not None and not check(obj=obj, user=user):
+        raise PermissionDenied(_("Only people who can read this can like it."))
     return obj

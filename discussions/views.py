@@ -219,8 +219,8 @@ def reply_delete(request, pk):
 def like(request, kind, pk):
     """`liked=1` likes, `liked=0` unlikes: the button says what the user wants, so a
     double click can never undo itself."""
-    obj = selectors.like_target_get_for_user(kind_name=kind, pk=pk, user=request.user)
     try:
+        obj = selectors.like_target_get_for_user(kind_name=kind, pk=pk, user=request.user)
         services.like_set(user=request.user, obj=obj, liked=request.POST.get("liked") != "0")
     except PermissionDenied as exc:
         return _refused(request, exc, "/")

@@ -5,7 +5,7 @@ from django.http import Http404
 
 from accounts.models import User
 from qa import matching
-from qa.models import ExpertSettings, Question, Unlock
+from qa.models import Answer, ExpertSettings, Question, Unlock
 
 Status = Question.Status
 
@@ -50,6 +50,12 @@ def can_read_answer(*, user: User, question: Question) -> bool:
     if not user.is_authenticated:
         return False
     return Unlock.objects.filter(question=question, user=user).exists()
+
+
+def answer_readable_by(*, obj: Answer, user: User) -> bool:
+    """Whether `user` may read this answer (the asker, the expert, who unlocked it):
+    discussions asks before a like."""
+    return can_read_answer(user=user, question=obj.question)
 
 
 def question_get_for_user(*, user: User, pk: int) -> Question:

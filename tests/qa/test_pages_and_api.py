@@ -84,6 +84,27 @@ def test_others_see_a_locked_answer_and_can_unlock_it(client, answered, charlie)
     assert 'data-testid="qa-answer"' in html
 
 
+def test_only_readers_of_a_paid_answer_can_like_it(client, answered, charlie):
+    from discussions.models import Like
+
+    answer = answered.answer
+    client.force_login(charlie.user)
+    refused = client.post(f"/api/v1/discussions/likes/answer/{answer.pk}/", {"liked": True})
+    assert refused.status_code == 403
+    assert "can read" in refused.json()["detail"]
+    page = client.post(reverse("discussions:like", args=["answer", answer.pk]), follow=True)
+    assert page.status_code == 200
+    assert "Only people who can read this can like it." in page.content.decode()
+    assert not Like.objects.exists()
+
+    fund(charlie.user, 500)
+    client.post(reverse("qa:unlock", args=[answered.pk]))
+    liked = client.post(f"/api/v1/discussions/likes/answer/{answer.pk}/", {"liked": True})
+    assert liked.status_code == 200 and liked.json() == {"liked": True, "like_count": 1}
+    client.force_login(answered.asker)
+    assert client.post(f"/api/v1/discussions/likes/answer/{answer.pk}/").json()["liked"] is True
+
+
 def test_an_open_question_is_private_to_asker_and_expert(client, asker, expert, charlie):
     question = ask(asker, expert)
     client.force_login(charlie.user)
