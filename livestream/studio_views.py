@@ -20,6 +20,7 @@ from livestream.forms import SessionForm, apply_session_errors
 from livestream.models import LiveSession
 from marketplace import selectors
 from marketplace.studio_views import creator_required
+from moderation.selectors import review_state_annotate
 
 
 def _default_currency(channel) -> str:
@@ -30,11 +31,13 @@ def _default_currency(channel) -> str:
 
 @creator_required
 def session_list(request):
+    sessions = selectors.studio_sessions(creator=request.creator)
+    review_state_annotate(sessions)
     return render(
         request,
         "livestream/studio/session_list.html",
         {
-            "sessions": selectors.studio_sessions(creator=request.creator),
+            "sessions": sessions,
             "channels": list(request.creator.channels.order_by("title")),
         },
     )

@@ -22,6 +22,7 @@ from marketplace.forms import (
     apply_service_errors,
 )
 from marketplace.models import PublicationStatus
+from moderation.selectors import review_state_annotate
 from payments.money import to_major_units
 
 
@@ -70,6 +71,7 @@ def become_creator(request):
 @creator_required
 def studio(request):
     channels = selectors.studio_channels(creator=request.creator)
+    review_state_annotate([*channels, *(c for ch in channels for c in ch.courses.all())])
     return render(
         request,
         "marketplace/studio/dashboard.html",

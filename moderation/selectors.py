@@ -64,6 +64,32 @@ def review_queue() -> QuerySet[ReviewItem]:
     )
 
 
+def review_state_annotate(objs) -> None:
+    """Set `obj.review_state` on each object, for its author's studio: "Awaiting
+    review" or "Rejected by moderators" while moderation keeps it from the public,
+    else None. One query per kind of object."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.utils.translation import gettext as _
+
+    objs = list(objs)
+    by_type: dict[int, dict[int, object]] = {}
+    for obj in objs:
+        obj.review_state = None
+        ct = ContentType.objects.get_for_model(obj)  # cached by Django
+        by_type.setdefault(ct.pk, {})[obj.pk] = obj
+    labels = {
+        ReviewItem.Status.PENDING: _("Awaiting review"),
+        ReviewItem.Status.ESCALATED: _("Awaiting review"),
+        ReviewItem.Status.REJECTED: _("Rejected by moderators"),
+    }
+    for ct_id, members in by_type.items():
+        rows = ReviewItem.objects.filter(
+            content_type_id=ct_id, object_id__in=list(members)
+        ).exclude(status=ReviewItem.Status.APPROVED)
+        for object_id, status in rows.values_list("object_id", "status"):
+            members[object_id].review_state = labels.get(status)
+
+
 def content_held(obj) -> bool:
     """True while moderation keeps `obj` from the public (waiting for a decision or
     rejected). For kinds without a visibility field, e.g. livestream.LiveSession:

@@ -230,3 +230,37 @@ def test_content_held_tells_pages_without_a_visibility_field(held, moderator):
     assert content_held(course)
     review_approve(item=item, moderator=moderator)
     assert not content_held(course)
+
+
+def test_the_studio_tells_the_creator_what_waits_for_review(client, held, moderator, alice):
+    from moderation.services import review_approve, review_reject
+
+    course, item = held
+    second = course_publish(course.channel, title="Structured concurrency")
+    second_item = ReviewItem.objects.get(object_id=second.pk, content_type=item.content_type)
+    client.force_login(alice.user)
+    studio = client.get("/studio/").content.decode()
+    assert studio.count('data-testid="review-state">Awaiting review<') == 2
+    review_approve(item=item, moderator=moderator)
+    review_reject(item=second_item, moderator=moderator, reason="Off-platform payment link.")
+    studio = client.get("/studio/").content.decode()
+    assert "Awaiting review" not in studio
+    assert studio.count('data-testid="review-state">Rejected by moderators<') == 1
+
+
+def test_the_studio_marks_a_held_live_session(client, alice_channel, alice):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from livestream import services as live
+
+    live.session_schedule(
+        user=alice.user,
+        channel=alice_channel,
+        title="Ask me anything",
+        scheduled_start=timezone.now() + timedelta(days=1),
+    )
+    client.force_login(alice.user)
+    page = client.get("/studio/sessions/").content.decode()
+    assert 'data-testid="review-state">Awaiting review<' in page
