@@ -3,6 +3,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from content.models import AliasStorage
 
@@ -233,7 +234,7 @@ class Report(models.Model):
     """
 
     class Outcome(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("report outcome", "Open")
         UPHELD = "upheld", _("Upheld")  # the content was rejected
         DISMISSED = "dismissed", _("Dismissed")  # the content was approved
 
