@@ -1,5 +1,6 @@
 from django import template
 from django.conf import settings
+from django.core.paginator import Paginator
 
 from discussions import kinds, selectors
 from discussions.models import Thread
@@ -18,13 +19,15 @@ def discussion_area(context, target):
     if sort not in selectors.SORTS:
         sort = "newest"
     access = selectors.area_access(user=user, target=target)
-    threads = []
+    threads, page = [], None
     if access["may_read"]:
-        threads = list(
-            selectors.threads_for_target(target=target, user=user, sort=sort)[
-                : settings.DISCUSSIONS_PAGE_SIZE
-            ]
-        )
+        # ?dpage=N pages the threads without JavaScript; a bad number shows page 1
+        # or the last page (Paginator.get_page), never an error.
+        page = Paginator(
+            selectors.threads_for_target(target=target, user=user, sort=sort),
+            settings.DISCUSSIONS_PAGE_SIZE,
+        ).get_page(request.GET.get("dpage"))
+        threads = list(page.object_list)
     return {
         "request": request,
         "user": user,
@@ -34,6 +37,7 @@ def discussion_area(context, target):
         "sort": sort,
         "access": access,
         "threads": threads,
+        "page": page,
         "liked_threads": selectors.liked_ids(user=user, model=Thread, ids=[t.pk for t in threads]),
         "target_liked": bool(selectors.liked_ids(user=user, model=type(target), ids=[target.pk])),
         "target_likes": selectors.like_count(target),

@@ -22,6 +22,22 @@ def test_course_page_shows_the_area_and_visitors_are_asked_to_log_in(client, fre
     assert 'data-testid="thread-form"' not in html
 
 
+def test_threads_page_without_javascript(client, free_course, bob, settings):
+    settings.DISCUSSIONS_PAGE_SIZE = 2
+    for n in range(5):
+        Thread.objects.create(target=free_course, author=bob, title=f"Thread number {n}", body="B")
+    first = client.get(free_course.get_absolute_url()).content.decode()
+    assert first.count('data-testid="thread-link"') == 2
+    assert "Page 1 of 3" in first and "dpage=2#discussion" in first
+    last = client.get(free_course.get_absolute_url(), {"dpage": 3}).content.decode()
+    assert last.count('data-testid="thread-link"') == 1 and "Page 3 of 3" in last
+    assert 'data-testid="discussion-next"' not in last
+    # a nonsense page number shows the first page, not an error
+    for bad in ("x", "-1", "999999999999"):
+        page = client.get(free_course.get_absolute_url(), {"dpage": bad})
+        assert page.status_code == 200 and 'data-testid="discussion-pages"' in page.content.decode()
+
+
 def test_paid_course_discussion_is_closed_to_outsiders(client, bob, paid_course):
     client.force_login(bob)
     html = client.get(paid_course.get_absolute_url()).content.decode()
