@@ -241,6 +241,17 @@ def course_outline(*, course: Course, user: User) -> dict:
     }
 
 
+def outline_neighbours(*, outline: dict, lesson: Lesson) -> tuple[Lesson | None, Lesson | None]:
+    """Previous and next lesson from a `course_outline` already computed (no query):
+    the same order as `lesson_neighbours`."""
+    ordered = [item for _, section_lessons in outline["sections"] for item in section_lessons]
+    ids = [item.pk for item in ordered]
+    if lesson.pk not in ids:
+        return None, None
+    i = ids.index(lesson.pk)
+    return (ordered[i - 1] if i > 0 else None, ordered[i + 1] if i + 1 < len(ordered) else None)
+
+
 def lesson_neighbours(*, lesson: Lesson, user: User) -> tuple[Lesson | None, Lesson | None]:
     """Previous and next lesson in course order (sections first by position)."""
     qs = Lesson.objects.filter(course_id=lesson.course_id).select_related("course")

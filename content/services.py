@@ -326,11 +326,18 @@ def progress_open(*, user: User, lesson: Lesson) -> None:
     """Remember the lesson as the learner's place in the course (resume)."""
     if not user.is_authenticated:
         return
-    LessonProgress.objects.update_or_create(
-        user=user,
-        lesson=lesson,
-        defaults={"course_id": lesson.course_id, "last_opened_at": timezone.now()},
-    )
+    # One UPDATE on every view after the first (update_or_create took a savepoint,
+    # a locking SELECT and the UPDATE); the first view inserts.
+    now = timezone.now()
+    mine = LessonProgress.objects.filter(user=user, lesson=lesson)
+    if not mine.update(last_opened_at=now):
+        try:
+            with transaction.atomic():
+                LessonProgress.objects.create(
+                    user=user, lesson=lesson, course_id=lesson.course_id, last_opened_at=now
+                )
+        except IntegrityError:  # another tab inserted it first
+            mine.update(last_opened_at=now)
     _record_view_hook(lesson, user)
 
 

@@ -27,7 +27,7 @@ def lesson_detail(request, course, slug):
     lesson = selectors.lesson_get_for_user(course_slug=course, slug=slug, user=request.user)
     body = selectors.body_for_viewer(item=lesson, user=request.user)
     outline = selectors.course_outline(course=lesson.course, user=request.user)
-    previous, following = selectors.lesson_neighbours(lesson=lesson, user=request.user)
+    previous, following = selectors.outline_neighbours(outline=outline, lesson=lesson)
     services.progress_open(user=request.user, lesson=lesson)
     done = any(x.pk == lesson.pk and x.is_done for x in outline["lessons"])
     return render(

@@ -7,8 +7,12 @@ register = template.Library()
 
 @register.inclusion_tag("content/includes/course_outline.html", takes_context=True)
 def course_outline(context, course):
-    user = context["request"].user
-    return {"course": course, "outline": selectors.course_outline(course=course, user=user)}
+    """The outline of `course`; a page that already computed it (the lesson page) passes
+    it in its context as `outline`, so it is not queried twice."""
+    outline = context.get("outline")
+    if outline is None or context.get("course") != course:
+        outline = selectors.course_outline(course=course, user=context["request"].user)
+    return {"course": course, "outline": outline}
 
 
 @register.inclusion_tag("content/includes/channel_articles.html", takes_context=True)

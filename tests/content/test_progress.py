@@ -89,3 +89,46 @@ def test_course_outline_queries_do_not_grow_with_lessons(client, alice, course, 
         html = client.get(course.get_absolute_url()).content.decode()
     assert html.count('data-testid="lesson-item"') == 6
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_lesson_pages_link_neighbours_across_sections_in_outline_order(client, alice, course, bob):
+    from content import selectors
+
+    intro = services.item_publish(
+        user=alice.user,
+        item=services.lesson_create(user=alice.user, course=course, title="Intro", body="x"),
+    )
+    later = services.section_create(user=alice.user, course=course, title="Advanced")
+    advanced = services.item_publish(
+        user=alice.user,
+        item=services.lesson_create(
+            user=alice.user, course=course, title="Deep dive", body="x", section=later
+        ),
+    )
+    basics = _course_with_lessons(alice, course, n=2)  # a section made after "Advanced"
+    order = [intro, advanced, *basics]
+    outline = selectors.course_outline(course=course, user=bob)
+    for i, lesson in enumerate(order):
+        expected = selectors.lesson_neighbours(lesson=lesson, user=bob)
+        assert selectors.outline_neighbours(outline=outline, lesson=lesson) == expected
+        following = order[i + 1] if i + 1 < len(order) else None
+        assert expected == (order[i - 1] if i else None, following)
+    give_ticket(bob, course)
+    client.force_login(bob)
+    html = client.get(advanced.get_absolute_url()).content.decode()
+    assert intro.get_absolute_url() in html and basics[0].get_absolute_url() in html
+
+
+def test_a_repeat_lesson_view_reads_the_outline_once(
+    client, alice, course, bob, django_assert_num_queries
+):
+    lessons = _course_with_lessons(alice, course, n=5)
+    give_ticket(bob, course)
+    client.force_login(bob)
+    client.get(lessons[1].get_absolute_url())
+    # session, user, lesson; the outline's lessons, sections and progress (once, shared
+    # by the progress bar, neighbours and sidebar); the progress UPDATE; attachments;
+    # tiers for the paywall
+    with django_assert_num_queries(9):
+        html = client.get(lessons[1].get_absolute_url()).content.decode()
+    assert "0 of 5 done" in html and 'data-testid="next"' in html
