@@ -342,6 +342,14 @@ def report_submit(*, reporter: User, obj, reason: str) -> Report:
     content_type = ContentType.objects.get_for_model(obj)
     try:
         with transaction.atomic():
+            # One report of an object at a time (a row lock on the object): each one
+            # weighs the reports before it, the threshold is crossed once, and the
+            # review item opens once.
+            list(type(obj)._default_manager.select_for_update().filter(pk=obj.pk).values("pk"))
+            if Report.objects.filter(
+                content_type=content_type, object_id=obj.pk, reporter=reporter
+            ).exists():
+                raise ValidationError(_("You already reported this. Moderators will look at it."))
             report = Report.objects.create(
                 content_type=content_type,
                 object_id=obj.pk,

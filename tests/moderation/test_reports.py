@@ -174,3 +174,41 @@ def test_course_and_channel_pages_offer_the_report_form_to_other_users(client, c
     assert report_url(course) in client.get(course.get_absolute_url()).content.decode()
     channel = course.channel
     assert report_url(channel) in client.get(channel.get_absolute_url()).content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reports_crossing_the_threshold_at_once_all_count_and_open_one_review(
+    alice_channel, settings
+):
+    """Four established users report at the same moment on PostgreSQL; any two cross
+    the threshold. Every reporter is thanked, one review item opens, once hidden."""
+    import threading
+
+    from django.db import connection
+
+    settings.MODERATION_REPORT_THRESHOLD = 1.5
+    course = CourseFactory(channel=alice_channel, title="Pandas basics")
+    reporters = established(4)
+    barrier = threading.Barrier(len(reporters))
+    errors = []
+
+    def report(user):
+        try:
+            barrier.wait()
+            services.report_submit(reporter=user, obj=course, reason="Copied slides")
+        except Exception as exc:  # noqa: BLE001 (reported below)
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    workers = [threading.Thread(target=report, args=(user,)) for user in reporters]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert errors == []
+    assert Report.objects.filter(object_id=course.pk).count() == 4
+    item = ReviewItem.objects.get(object_id=course.pk)
+    assert item.report_weight == 4.0
+    course.refresh_from_db()
+    assert course.hidden_by_moderation
