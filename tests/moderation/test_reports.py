@@ -176,6 +176,43 @@ def test_course_and_channel_pages_offer_the_report_form_to_other_users(client, c
     assert report_url(channel) in client.get(channel.get_absolute_url()).content.decode()
 
 
+def test_threads_and_replies_offer_the_report_form_to_others_only(client, course, bob):
+    from discussions import services as discussions
+
+    course.price_amount = 0
+    course.save()
+    thread = discussions.thread_create(author=bob, target=course, title="Help", body="B")
+    reply = discussions.reply_create(author=UserFactory(), thread=thread, body="Try this")
+    client.force_login(bob)
+    page = client.get(thread.get_absolute_url()).content.decode()
+    assert report_url(thread) not in page and report_url(reply) in page
+    client.force_login(UserFactory())
+    page = client.get(thread.get_absolute_url()).content.decode()
+    assert report_url(thread) in page and report_url(reply) in page
+
+
+def test_paid_questions_and_answers_offer_the_report_form_to_readers(client, alice, bob):
+    from qa import services as qa
+    from tests.qa.conftest import ask, fund
+
+    qa.expert_settings_update(
+        user=alice.user, enabled=True, base_price=1000, currency="CNY", answer_hours=48
+    )
+    fund(bob, 10_000)
+    question = ask(bob, alice.user)
+    qa.answer_submit(expert=alice.user, question_id=question.pk, text="Use a TaskGroup.")
+    answer = question.answer
+    client.force_login(alice.user)  # the expert: may report the question, not her answer
+    page = client.get(question.get_absolute_url()).content.decode()
+    assert report_url(question) in page and report_url(answer) not in page
+    reader = UserFactory()
+    fund(reader, 500)
+    client.force_login(reader)
+    client.post(f"/questions/{question.pk}/unlock/")
+    page = client.get(question.get_absolute_url()).content.decode()
+    assert report_url(question) in page and report_url(answer) in page
+
+
 @pytest.mark.django_db(transaction=True)
 def test_reports_crossing_the_threshold_at_once_all_count_and_open_one_review(
     alice_channel, settings
