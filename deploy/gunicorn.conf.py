@@ -21,3 +21,12 @@ errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # Trust X-Forwarded-* only from the local nginx.
 forwarded_allow_ips = "127.0.0.1,::1"
+
+
+def post_worker_init(worker):
+    """Each worker builds its search indexes in the background as it starts, so the
+    first visitor of /ask/ does not wait for them (about 1.5 s idle, much longer
+    on a loaded machine)."""
+    from qa.matching import warm_up
+
+    warm_up()

@@ -202,6 +202,27 @@ def question_index() -> TextIndex:
 # --- ranking ------------------------------------------------------------------------
 
 
+def warm_up() -> threading.Thread:
+    """Build this process's search indexes (and load jieba's dictionary) in a
+    background thread, so that the first visitor of /ask/ does not wait for them.
+    Called when a production worker starts (deploy/gunicorn.conf.py)."""
+
+    def build() -> None:
+        from django.db import connection
+
+        try:
+            expert_index()
+            question_index()
+        except Exception:  # noqa: BLE001 - the first request builds them instead
+            logger.exception("qa: warming up the search indexes failed")
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=build, name="qa-index-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
 def quality_weight(terms, *, median_price: int) -> float:
     """Between about 0.3 and 1: rating, answer rate, response time and price."""
     average = terms.rating_average

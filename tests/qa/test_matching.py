@@ -122,3 +122,15 @@ def test_a_stale_index_keeps_answering_while_a_background_thread_rebuilds_it(exp
         if thread.name.startswith("qa-index-"):
             thread.join(30)
     assert [q.pk for q in selectors.questions_similar(text="烤面包的温度")] == [question.pk]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_warm_up_builds_the_indexes_before_the_first_search(experts):
+    from qa import matching
+
+    matching.index_reset()
+    matching.warm_up().join(60)
+    assert set(matching._indexes) == {"experts", "questions"}
+    built = matching._indexes["experts"]
+    assert _names(selectors.experts_search(text="Django ORM 性能"))[0] == "Dana"
+    assert matching._indexes["experts"] is built  # the search used the warm index
