@@ -86,3 +86,20 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.text[:60]
+
+
+class LoginSession(models.Model):
+    """Which stored session belongs to which user, recorded at login: ending a user's
+    sessions (a ban) deletes these keys instead of decoding every stored session."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="login_sessions"
+    )
+    session_key = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "created_at"])]
+
+    def __str__(self):
+        return f"{self.user_id}: {self.session_key[:6]}…"

@@ -1,8 +1,12 @@
+from datetime import timedelta
+from importlib import import_module
+
+from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Notification, User
+from accounts.models import LoginSession, Notification, User
 from accounts.tasks import send_email_task
 
 
@@ -67,3 +71,38 @@ def _unread_badge_forget_on_commit(user: User) -> None:
     user_id = user.pk
     unread_count_forget(user_id)
     transaction.on_commit(lambda: unread_count_forget(user_id))
+
+
+# --- sessions --------------------------------------------------------------------------
+
+
+def login_session_record(sender, request, user, **kwargs) -> None:
+    """`user_logged_in` receiver: remember the new session's key for this user, and
+    forget this user's keys older than a session can live."""
+    session = getattr(request, "session", None)
+    if session is None:
+        return
+    if not session.session_key:
+        session.save()
+    LoginSession.objects.update_or_create(session_key=session.session_key, defaults={"user": user})
+    too_old = timezone.now() - timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    LoginSession.objects.filter(user=user, created_at__lt=too_old).delete()
+
+
+def login_session_forget(sender, request, user, **kwargs) -> None:
+    """`user_logged_out` receiver."""
+    session = getattr(request, "session", None)
+    if session is not None and session.session_key:
+        LoginSession.objects.filter(session_key=session.session_key).delete()
+
+
+def sessions_end(*, user: User) -> int:
+    """Log `user` out everywhere: delete every stored session recorded at their logins.
+    Returns how many were recorded."""
+    engine = import_module(settings.SESSION_ENGINE)
+    keys = list(LoginSession.objects.filter(user=user).values_list("session_key", flat=True))
+    store = engine.SessionStore()
+    for key in keys:
+        store.delete(key)
+    LoginSession.objects.filter(user=user, session_key__in=keys).delete()
+    return len(keys)

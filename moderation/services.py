@@ -13,7 +13,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.services import notification_send
+from accounts.services import notification_send, sessions_end
 from moderation import registry
 from moderation.models import (
     ExpertVerification,
@@ -393,18 +393,6 @@ def _reports_weigh(obj, *, content_type) -> None:
 # --- sanctions ------------------------------------------------------------------
 
 
-def _sessions_end(user: User) -> int:
-    """Delete every stored session of `user` (database-backed sessions)."""
-    from django.contrib.sessions.models import Session
-
-    ended = 0
-    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
-        if str(session.get_decoded().get("_auth_user_id")) == str(user.pk):
-            session.delete()
-            ended += 1
-    return ended
-
-
 @transaction.atomic
 def sanction_impose(
     *,
@@ -452,7 +440,7 @@ def sanction_impose(
     if kind == Sanction.Kind.BAN and channel is None:
         from moderation.middleware import ban_cache_set
 
-        _sessions_end(user)
+        sessions_end(user=user)
         transaction.on_commit(lambda: ban_cache_set(sanction))
     notification_send(
         user=user,

@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
-from accounts.models import Notification
+from accounts.models import LoginSession, Notification
 from marketplace.models import Course
 from moderation import services
 from moderation.models import ModerationAction, Sanction
@@ -60,9 +60,23 @@ def test_the_ban_ends_every_session_even_without_a_request(client, bob, moderato
     other.force_login(bob)
     log_in(client, bob)
     assert client.get("/accounts/profile/").status_code == 200
+    bystander = Client()
+    bystander.force_login(moderator)
+    keys = [c.session.session_key for c in (client, other)]
+    assert LoginSession.objects.filter(user=bob).count() == 2
     services.sanction_impose(user=bob, kind="ban", reason="Spam", moderator=moderator)
+    assert not Session.objects.filter(session_key__in=keys).exists()
+    assert not LoginSession.objects.filter(user=bob).exists()
+    assert Session.objects.filter(session_key=bystander.session.session_key).exists()
     for c in (client, other):
         assert c.get("/accounts/profile/").status_code == 302
+
+
+def test_logging_out_forgets_the_session_key(client, bob):
+    log_in(client, bob)
+    assert LoginSession.objects.filter(user=bob).count() == 1
+    client.post("/accounts/logout/")
+    assert not LoginSession.objects.filter(user=bob).exists()
 
 
 def test_an_expired_ban_lets_the_user_back_in(client, bob, moderator):
