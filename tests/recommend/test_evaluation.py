@@ -123,6 +123,8 @@ def test_evaluate_command_prints_the_blend_against_ease_with_an_interval(capsys)
                  "--limit-users", "200")  # fmt: skip
     out = capsys.readouterr().out
     assert re.search(r"blend/EASE NDCG [0-9.]+x \(95% CI [0-9.]+-[0-9.]+\)", out)
+    # and split by how much history the users have (short histories: cold start)
+    assert re.search(r"history 1-2 items: \d+ users, EASE [0-9.]+, blend [0-9.]+, blend/EASE", out)
 
 
 @pytest.mark.django_db

@@ -9,6 +9,7 @@ manage.py recommend_evaluate --tune                   # blend tuned on a validat
 
 import json
 
+import numpy as np
 from django.core.management.base import BaseCommand, CommandError
 
 from recommend import algorithms, datasets, evaluation
@@ -74,6 +75,35 @@ def verdict(results: list[evaluation.Result]) -> str | None:
             ratio += f" (95% CI {low:.3f}-{high:.3f})"
         parts.append(f"blend/{label} NDCG {ratio}")
     return ", ".join(parts) or None
+
+
+HISTORY_BUCKETS = ((1, 2), (3, 5), (6, 20), (21, None))
+
+
+def by_history(results: list[evaluation.Result], history_sizes) -> list[str]:
+    """Blend against EASE for users grouped by how many training items they have: the
+    short histories are where content and popularity should earn their place."""
+    by = {r.model: r for r in results}
+    blend, ease = by.get("blend"), by.get("ease")
+    if blend is None or ease is None or blend.per_user_ndcg is None:
+        return []
+    lines = []
+    for low, high in HISTORY_BUCKETS:
+        mask = history_sizes >= low
+        if high is not None:
+            mask &= history_sizes <= high
+        if mask.sum() < 20 or ease.per_user_ndcg[mask].mean() == 0:
+            continue  # too few users to say anything
+        ratio, lo, hi = evaluation.paired_ratio_interval(
+            blend.per_user_ndcg[mask], ease.per_user_ndcg[mask]
+        )
+        label = f"{low}-{high}" if high is not None else f"{low}+"
+        lines.append(
+            f"  history {label} items: {int(mask.sum())} users, EASE "
+            f"{ease.per_user_ndcg[mask].mean():.4f}, blend {blend.per_user_ndcg[mask].mean():.4f}"
+            f", blend/EASE {ratio:.3f}x (95% CI {lo:.3f}-{hi:.3f})"
+        )
+    return lines
 
 
 class Command(BaseCommand):
@@ -168,6 +198,9 @@ class Command(BaseCommand):
             self.stdout.write(format_table(results))
             line = verdict(results)
             if line:
+                self.stdout.write(line)
+            users = evaluation.evaluation_users(split.test, opts["limit_users"], opts["seed"])
+            for line in by_history(results, np.diff(split.train.indptr)[users]):
                 self.stdout.write(line)
             if tuned:
                 self.stdout.write(f"blend-tuned params (validation split of train): {tuned}")
