@@ -66,7 +66,12 @@ def _publicly_visible(item: ContentItem) -> bool:
 def lesson_get_for_user(*, course_slug: str, slug: str, user: User) -> Lesson:
     lesson = (
         Lesson.objects.select_related(
-            "course", "course__channel", "course__channel__creator", "section", "required_tier"
+            "course",
+            "course__channel",
+            "course__channel__creator",
+            "section",
+            "required_tier",
+            "author",  # the report form asks who wrote it
         )
         .filter(course__slug=course_slug, slug=slug)
         .first()
@@ -78,7 +83,7 @@ def lesson_get_for_user(*, course_slug: str, slug: str, user: User) -> Lesson:
 
 def article_get_for_user(*, channel_slug: str, slug: str, user: User) -> Article:
     article = (
-        Article.objects.select_related("channel", "channel__creator", "required_tier")
+        Article.objects.select_related("channel", "channel__creator", "required_tier", "author")
         .filter(channel__slug=channel_slug, slug=slug)
         .first()
     )

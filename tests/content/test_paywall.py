@@ -70,6 +70,9 @@ def test_subscribers_of_the_tier_or_dearer_read_subscriber_articles(
     html = _page(client, article)
     assert SECRET not in html and "Teaser." in html
     assert 'data-testid="paywall-subscribe"' in html
+    assert 'data-testid="report-link"' in html  # readers may report it
+    client.force_login(alice.user)
+    assert 'data-testid="report-link"' not in _page(client, article)  # not its author
 
 
 def test_api_gives_the_preview_without_access_and_all_with_it(client, paid_lesson, bob):

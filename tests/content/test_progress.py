@@ -132,3 +132,4 @@ def test_a_repeat_lesson_view_reads_the_outline_once(
     with django_assert_num_queries(9):
         html = client.get(lessons[1].get_absolute_url()).content.decode()
     assert "0 of 5 done" in html and 'data-testid="next"' in html
+    assert 'data-testid="report-link"' in html  # a reader may report it (no extra query)
