@@ -323,9 +323,10 @@ def test_session_list_runs_fixed_queries(
         LiveSessionFactory(channel=alice_channel if i % 2 else second)
     client.force_login(alice.user)
     # 1 the login session, 2 the user, 3 the creator profile, 4 its topics
-    # (creator_required), 5 the sessions with their channels, 6 the channels for
-    # the "Schedule in ..." buttons, 7 the unread-notifications badge (cached after).
-    with django_assert_num_queries(7):
+    # (creator_required), 5 the sessions with their channels, 6 what moderation
+    # holds of them ("Awaiting review"), 7 the channels for the "Schedule in ..."
+    # buttons, 8 the unread-notifications badge (cached after).
+    with django_assert_num_queries(8):
         response = client.get("/studio/sessions/")
     assert response.status_code == 200
     assert len(response.context["sessions"]) == n
