@@ -370,6 +370,9 @@ class Blend(Model):
         self.content = model_fit("content", x, item_text=item_text) if item_text else None
         # items nobody has touched: CF knows nothing about them, content speaks for them
         self.unseen = np.asarray(x.getnnz(axis=0) == 0)
+        # who touched each item, for "similar items"
+        self._item_users = _binary(x).T.tocsr()
+        self._item_norms = np.sqrt(self._item_users.getnnz(axis=1)).astype(np.float32)
         return self
 
     def user_weights(self, history_sizes: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -409,59 +412,41 @@ class Blend(Model):
 
     def similar(self, item, n):
         self._check_item(item)
+        return self._similar_rows(item, item + 1, n)[0]
+
+    def similar_all(self, n: int, block: int = 512) -> list[list[tuple[int, float]]]:
+        """`similar` of every item, a block of items per sparse product (the refresh
+        stores every item's list; one product per item was 2x slower than fitting
+        the model at 5,000 items)."""
+        out: list[list[tuple[int, float]]] = []
+        for start in range(0, self.n_items, block):
+            out += self._similar_rows(start, min(start + block, self.n_items), n)
+        return out
+
+    def _similar_rows(self, start: int, stop: int, n: int) -> list[list[tuple[int, float]]]:
+        """Similar items of items start..stop-1: co-occurrence cosine (each row scaled
+        by its largest value) mixed with content similarity; content alone for items
+        nobody has touched."""
+        x = self._item_users
+        norms = self._item_norms
+        overlap = (x[start:stop] @ x.T).toarray().astype(np.float32)
+        cf = overlap / (norms[start:stop, None] * norms[None, :] + 1.0)
+        top = cf.max(axis=1, keepdims=True)
+        cf = np.divide(cf, top, out=cf, where=top > 0)
         share = self.params["similar_content"] if self.content is not None else 0.0
-        cf = self._cooccurrence_column(item)
-        top = cf.max()
-        cf = cf / top if top > 0 else cf
         combined = (1 - share) * cf
         if self.content is not None:
-            content = _row(self.content.sim, item)
-            combined = combined + share * content
-            if self.unseen[item]:  # no co-occurrence at all: content alone
-                combined = content
-        return _top_similar(combined, item, n)
+            content = self.content.sim[start:stop]
+            content = content.toarray() if sp.issparse(content) else np.asarray(content)
+            combined += share * content
+            unseen = self.unseen[start:stop]
+            combined[unseen] = content[unseen]
+        return [_top_similar(row, start + offset, n) for offset, row in enumerate(combined)]
 
     def compact(self, k: int) -> None:
         self.cf.compact(k)
         if self.content is not None:
             self.content.compact(k)
-
-    def similar_all(self, n: int, block: int = 512) -> list[list[tuple[int, float]]]:
-        """The same lists as `similar`, a block of items per sparse product (the
-        refresh stores every item's list; one product per item was 2x slower than
-        fitting the model at 5,000 items)."""
-        x = self._item_users
-        norms = self._item_norms
-        share = self.params["similar_content"] if self.content is not None else 0.0
-        out: list[list[tuple[int, float]]] = []
-        for start in range(0, self.n_items, block):
-            stop = min(start + block, self.n_items)
-            overlap = (x[start:stop] @ x.T).toarray().astype(np.float32)
-            cf = overlap / (norms[start:stop, None] * norms[None, :] + 1.0)
-            top = cf.max(axis=1, keepdims=True)
-            cf = np.divide(cf, top, out=cf, where=top > 0)
-            combined = (1 - share) * cf
-            if self.content is not None:
-                content = self.content.sim[start:stop]
-                content = content.toarray() if sp.issparse(content) else np.asarray(content)
-                combined += share * content
-                unseen = self.unseen[start:stop]
-                combined[unseen] = content[unseen]  # no co-occurrence at all: content alone
-            for offset, row in enumerate(combined):
-                out.append(_top_similar(row, start + offset, n))
-        return out
-
-    def _cooccurrence_column(self, item: int) -> np.ndarray:
-        x = self._item_users
-        column = x[item]
-        overlap = np.asarray((x @ column.T).todense()).ravel().astype(np.float32)
-        norms = self._item_norms
-        denom = norms * norms[item] + 1.0
-        return overlap / denom
-
-    def _prepare_similar(self, x: sp.csr_matrix) -> None:
-        self._item_users = _binary(x).T.tocsr()
-        self._item_norms = np.sqrt(self._item_users.getnnz(axis=1)).astype(np.float32)
 
 
 _CLASSES = {
@@ -483,8 +468,6 @@ def model_fit(
     started = time.perf_counter()
     model = _CLASSES[name](name=name, n_items=x.shape[1], params=settings)
     model.fit(x, item_text=item_text)
-    if isinstance(model, Blend):
-        model._prepare_similar(x)
     model.fit_seconds = time.perf_counter() - started
     return model
 
