@@ -81,12 +81,15 @@ class Result:
     fit_seconds: float
     score_seconds: float
     users: int
-    # NDCG@K of each evaluated user, in the order of `users` (for paired comparisons)
+    # Per evaluated user, in the same order (for paired comparisons): NDCG@K and how
+    # many training items the user has
     per_user_ndcg: np.ndarray | None = field(default=None, repr=False)
+    per_user_history: np.ndarray | None = field(default=None, repr=False)
 
     def as_dict(self) -> dict:
         out = asdict(self)
         out.pop("per_user_ndcg")
+        out.pop("per_user_history")
         return out
 
 
@@ -142,6 +145,7 @@ def evaluate_model(
         "ndcg": float(ndcg.mean()) if users.size else 0.0,
         "coverage": coverage(ranked, train.shape[1]),
         "per_user_ndcg": ndcg,
+        "per_user_history": np.diff(train[users].indptr),
     }
 
 

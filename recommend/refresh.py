@@ -79,7 +79,6 @@ class ModelState:
     creators: np.ndarray  # per item: creator profile id
     categories: np.ndarray  # per item: category id (-1 none)
     models: dict = field(default_factory=dict)  # algorithm name -> algorithms.Model
-    popular: list[str] = field(default_factory=list)
 
     @property
     def index(self) -> dict[str, int]:
@@ -120,6 +119,7 @@ def model_fit_and_store() -> ModelState:
         creators=creators,
         categories=categories,
     )
+    popular: list[str] = []
     if keys:
         names = {algorithm_for(v) for v in settings.RECOMMEND_VARIANTS} | {"popularity"}
         for name in sorted(names):
@@ -133,12 +133,12 @@ def model_fit_and_store() -> ModelState:
             else (np.asarray((matrix > 0).sum(axis=0)).ravel())
         )
         order = np.argsort(-counts, kind="stable")
-        state.popular = [keys[i] for i in order if counts[i] > 0][:100]
+        popular = [keys[i] for i in order if counts[i] > 0][:100]
     _similar_store(state)  # from the full matrices, before they are trimmed
     for model in state.models.values():
         model.compact(settings.RECOMMEND_MODEL_NEIGHBOURS)
     timeout = 7 * 86400
-    cache.set(POPULAR_KEY.format(state.version), state.popular, timeout)
+    cache.set(POPULAR_KEY.format(state.version), popular, timeout)
     cache.set(MODEL_STATE_KEY, state, timeout)
     cache.set(MODEL_VERSION_KEY, state.version, timeout)
     _memo.update(version=state.version, state=state)
@@ -163,20 +163,22 @@ def _similar_store(state: ModelState) -> None:
     cache.set_many(table, 7 * 86400)
 
 
-def similar_keys(key: str) -> list[str] | None:
-    """Stored similar items of `key` (None: no model yet or item unknown to it)."""
+def _current_model_get(key_template: str, *args):
+    """What the current model stored under `key_template` (None: no model yet)."""
     version = cache.get(MODEL_VERSION_KEY)
     if version is None:
         return None
-    return cache.get(SIMILAR_KEY.format(version, key))
+    return cache.get(key_template.format(version, *args))
+
+
+def similar_keys(key: str) -> list[str] | None:
+    """Stored similar items of `key` (None: no model yet or item unknown to it)."""
+    return _current_model_get(SIMILAR_KEY, key)
 
 
 def popular_stored() -> list[str] | None:
     """The current model's most popular items (None: no model yet)."""
-    version = cache.get(MODEL_VERSION_KEY)
-    if version is None:
-        return None
-    return cache.get(POPULAR_KEY.format(version))
+    return _current_model_get(POPULAR_KEY)
 
 
 def model_state_fresh() -> ModelState | None:

@@ -9,7 +9,6 @@ manage.py recommend_evaluate --tune                   # blend tuned on a validat
 
 import json
 
-import numpy as np
 from django.core.management.base import BaseCommand, CommandError
 
 from recommend import algorithms, datasets, evaluation
@@ -80,13 +79,14 @@ def verdict(results: list[evaluation.Result]) -> str | None:
 HISTORY_BUCKETS = ((1, 2), (3, 5), (6, 20), (21, None))
 
 
-def by_history(results: list[evaluation.Result], history_sizes) -> list[str]:
+def by_history(results: list[evaluation.Result]) -> list[str]:
     """Blend against EASE for users grouped by how many training items they have: the
     short histories are where content and popularity should earn their place."""
     by = {r.model: r for r in results}
     blend, ease = by.get("blend"), by.get("ease")
     if blend is None or ease is None or blend.per_user_ndcg is None:
         return []
+    history_sizes = blend.per_user_history
     lines = []
     for low, high in HISTORY_BUCKETS:
         mask = history_sizes >= low
@@ -199,8 +199,7 @@ class Command(BaseCommand):
             line = verdict(results)
             if line:
                 self.stdout.write(line)
-            users = evaluation.evaluation_users(split.test, opts["limit_users"], opts["seed"])
-            for line in by_history(results, np.diff(split.train.indptr)[users]):
+            for line in by_history(results):
                 self.stdout.write(line)
             if tuned:
                 self.stdout.write(f"blend-tuned params (validation split of train): {tuned}")
