@@ -250,6 +250,12 @@ def outline_neighbours(*, outline: dict, lesson: Lesson) -> tuple[Lesson | None,
     """Previous and next lesson from a `course_outline` already computed (no query):
     the same order as `lesson_neighbours`."""
     ordered = [item for _, section_lessons in outline["sections"] for item in section_lessons]
+    return _around(ordered, lesson)
+
+
+def _around(ordered: list[Lesson], lesson: Lesson) -> tuple[Lesson | None, Lesson | None]:
+    """The lessons just before and after `lesson` in `ordered` (None at either end,
+    or both when it is not there)."""
     ids = [item.pk for item in ordered]
     if lesson.pk not in ids:
         return None, None
@@ -271,11 +277,7 @@ def lesson_neighbours(*, lesson: Lesson, user: User) -> tuple[Lesson | None, Les
             x.pk,
         ),
     )
-    ids = [x.pk for x in ordered]
-    if lesson.pk not in ids:
-        return None, None
-    i = ids.index(lesson.pk)
-    return (ordered[i - 1] if i > 0 else None, ordered[i + 1] if i + 1 < len(ordered) else None)
+    return _around(ordered, lesson)
 
 
 def channel_articles(*, channel: Channel, user: User) -> list[Article]:
