@@ -343,13 +343,9 @@ def report_submit(*, reporter: User, obj, reason: str) -> Report:
     try:
         with transaction.atomic():
             # One report of an object at a time (a row lock on the object): each one
-            # weighs the reports before it, the threshold is crossed once, and the
-            # review item opens once.
+            # weighs the reports before it, and the threshold is crossed once. A second
+            # report by the same user meets the first at the unique constraint below.
             list(type(obj)._default_manager.select_for_update().filter(pk=obj.pk).values("pk"))
-            if Report.objects.filter(
-                content_type=content_type, object_id=obj.pk, reporter=reporter
-            ).exists():
-                raise ValidationError(_("You already reported this. Moderators will look at it."))
             report = Report.objects.create(
                 content_type=content_type,
                 object_id=obj.pk,
