@@ -1,6 +1,6 @@
-import re
-
 """The REST API: public catalogue reads, creator writes, validation and ownership."""
+
+import re
 
 import pytest
 from rest_framework.test import APIClient
