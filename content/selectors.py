@@ -185,7 +185,10 @@ def _public_lessons():
 
 def public_articles():
     return Article.objects.filter(
-        status=Status.PUBLISHED, is_visible=True, channel__status="published"
+        status=Status.PUBLISHED,
+        is_visible=True,
+        channel__status="published",
+        channel__hidden_by_moderation=False,
     )
 
 
@@ -302,7 +305,12 @@ def course_progress(*, user: User, course: Course) -> dict:
 def api_lessons(*, course: Course | None = None):
     qs = (
         _public_lessons()
-        .filter(course__status="published", course__channel__status="published")
+        .filter(
+            course__status="published",
+            course__hidden_by_moderation=False,
+            course__channel__status="published",
+            course__channel__hidden_by_moderation=False,
+        )
         .select_related("course", "course__channel", "course__channel__creator", "required_tier")
         .order_by("course_id", "position", "id")
     )

@@ -349,6 +349,10 @@ def article_viewed(*, user: User, article: Article) -> None:
 def progress_mark(
     *, user: User, lesson: Lesson, done: bool = True, scroll_position: int | None = None
 ) -> LessonProgress:
+    from content.selectors import item_access_check
+
+    if not item_access_check(user=user, item=lesson):
+        raise ValidationError(_("You cannot mark a lesson you have no access to."))
     progress, _created = LessonProgress.objects.select_for_update().get_or_create(
         user=user, lesson=lesson, defaults={"course_id": lesson.course_id}
     )

@@ -10,7 +10,7 @@ from marketplace.models import Channel, Course
 
 class ChannelSitemap(Sitemap):
     def items(self):
-        return Channel.objects.filter(status="published").order_by("pk")
+        return Channel.objects.filter(status="published", hidden_by_moderation=False).order_by("pk")
 
     def lastmod(self, obj):
         return obj.updated_at
@@ -18,7 +18,12 @@ class ChannelSitemap(Sitemap):
 
 class CourseSitemap(Sitemap):
     def items(self):
-        return Course.objects.filter(status="published", channel__status="published").order_by("pk")
+        return Course.objects.filter(
+            status="published",
+            hidden_by_moderation=False,
+            channel__status="published",
+            channel__hidden_by_moderation=False,
+        ).order_by("pk")
 
     def lastmod(self, obj):
         return obj.updated_at
@@ -31,7 +36,9 @@ class LessonSitemap(Sitemap):
                 status=Status.PUBLISHED,
                 is_visible=True,
                 course__status="published",
+                course__hidden_by_moderation=False,
                 course__channel__status="published",
+                course__channel__hidden_by_moderation=False,
             )
             .select_related("course")
             .order_by("pk")

@@ -1,7 +1,9 @@
 """Learner pages: lesson, article, attachment download, mark done."""
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
 from django.http import FileResponse, Http404, HttpResponseForbidden, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -102,7 +104,11 @@ def lesson_mark_done(request, pk):
     lesson = selectors.item_get_by_pk_for_user(kind="lesson", pk=pk, user=request.user)
     assert isinstance(lesson, Lesson)
     done = request.POST.get("done", "1") != "0"
-    services.progress_mark(user=request.user, lesson=lesson, done=done)
+    try:
+        services.progress_mark(user=request.user, lesson=lesson, done=done)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(lesson.get_absolute_url())
     _, following = selectors.lesson_neighbours(lesson=lesson, user=request.user)
     if done and following is not None and request.POST.get("next") == "1":
         return redirect(following.get_absolute_url())

@@ -135,6 +135,20 @@ def test_sitemap_lists_public_pages_only(client, alice, paid_lesson, course):
     assert "secret" not in xml.lower()
 
 
+@pytest.mark.parametrize("hide", ["course", "channel"])
+def test_content_hidden_by_moderation_leaves_the_sitemap_and_the_api(
+    client, paid_lesson, course, hide
+):
+    target = course if hide == "course" else course.channel
+    target.hidden_by_moderation = True
+    target.save()
+    xml = client.get("/sitemap.xml").content.decode()
+    assert paid_lesson.get_absolute_url() not in xml
+    assert course.get_absolute_url() not in xml
+    ids = [row["id"] for row in client.get(reverse("api_content_lessons")).json()]
+    assert paid_lesson.pk not in ids
+
+
 @pytest.mark.parametrize("access", [Access.FREE])
 def test_free_lesson_is_whole_for_visitors(client, alice, course, access):
     lesson = services.lesson_create(

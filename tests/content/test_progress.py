@@ -66,6 +66,13 @@ def test_progress_needs_login_and_access(client, paid_lesson, dave):
     assert not LessonProgress.objects.filter(done_at__isnull=False).exists()
 
 
+def test_the_done_button_refuses_a_learner_without_access(client, paid_lesson, dave):
+    client.force_login(dave)
+    response = client.post(reverse("content:lesson_mark_done", args=[paid_lesson.pk]), follow=True)
+    assert "You cannot mark a lesson you have no access to." in response.content.decode()
+    assert not LessonProgress.objects.filter(user=dave, done_at__isnull=False).exists()
+
+
 def test_api_schema_lists_the_content_endpoints(client):
     schema = client.get("/api/schema/").content.decode()
     for path in ("/api/v1/content/lessons/", "/api/v1/content/progress/{slug}/"):
