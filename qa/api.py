@@ -44,10 +44,23 @@ class QuoteOutputSerializer(serializers.ModelSerializer):
 
 
 class AnswerOutputSerializer(serializers.Serializer):
+    """Files as access-checked URLs, never the storage path."""
+
     text = serializers.CharField()
-    attachment = serializers.FileField(allow_null=True)
-    audio = serializers.FileField(allow_null=True)
+    attachment = serializers.SerializerMethodField()
+    audio = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
+
+    def _file(self, obj, kind: str) -> str | None:
+        if not getattr(obj, kind):
+            return None
+        return self.context["request"].build_absolute_uri(obj.file_url(kind))
+
+    def get_attachment(self, obj) -> str | None:
+        return self._file(obj, "attachment")
+
+    def get_audio(self, obj) -> str | None:
+        return self._file(obj, "audio")
 
 
 class QuestionOutputSerializer(serializers.ModelSerializer):

@@ -5,12 +5,17 @@ charged and how it was settled; the settlement's ledger posting is keyed on the
 question (`qa:settle:<id>`), so escrow is released or refunded exactly once.
 """
 
+import os
+import secrets
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+from content.models import AliasStorage
 
 
 class Difficulty(models.TextChoices):
@@ -160,11 +165,24 @@ class Question(models.Model):
         return reverse("qa:question_detail", args=[self.pk])
 
 
+def answer_file_name(instance, filename: str) -> str:
+    """A random name: answer files are paid content, never at a guessable path."""
+    ext = os.path.splitext(filename)[1].lower()[:8]
+    return f"qa/answers/{secrets.token_urlsafe(18)}{ext}"
+
+
 class Answer(models.Model):
+    """Attachments and audio live in the private storage (outside MEDIA_URL, presigned
+    on object storage) and are served by qa.views.answer_file after the access check."""
+
     question = models.OneToOneField(Question, on_delete=models.CASCADE, related_name="answer")
     text = models.TextField(_("answer"))
-    attachment = models.FileField(upload_to="qa/attachments/%Y/%m/", blank=True)
-    audio = models.FileField(upload_to="qa/audio/%Y/%m/", blank=True)
+    attachment = models.FileField(
+        storage=AliasStorage("private"), upload_to=answer_file_name, blank=True
+    )
+    audio = models.FileField(
+        storage=AliasStorage("private"), upload_to=answer_file_name, blank=True
+    )
     is_visible = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -177,6 +195,10 @@ class Answer(models.Model):
 
     def get_absolute_url(self):
         return reverse("qa:question_detail", args=[self.question_id])
+
+    def file_url(self, kind: str) -> str:
+        """The access-checked address of the attachment or the audio ("attachment"/"audio")."""
+        return reverse("qa:answer_file", args=[self.question_id, kind])
 
 
 class Unlock(models.Model):

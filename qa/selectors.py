@@ -58,6 +58,23 @@ def answer_readable_by(*, obj: Answer, user: User) -> bool:
     return can_read_answer(user=user, question=obj.question)
 
 
+def answer_file_get_for_user(*, user: User, question_pk: int, kind: str):
+    """The stored attachment or audio of an answer `user` may read, else Http404 (a
+    reader without access learns nothing, not even whether there is a file)."""
+    if kind not in ("attachment", "audio"):
+        raise Http404
+    question = question_get_for_user(user=user, pk=question_pk)
+    answer = Answer.objects.filter(question=question).first()
+    if answer is None or not can_read_answer(user=user, question=question):
+        raise Http404
+    if not answer.is_visible and user.pk != question.expert_id:
+        raise Http404
+    stored = getattr(answer, kind)
+    if not stored:
+        raise Http404
+    return answer, stored
+
+
 def question_get_for_user(*, user: User, pk: int) -> Question:
     """The question if `user` may see it: its asker and expert always; anyone else
     only a public, visible, answered one (the answer itself stays locked)."""

@@ -14,6 +14,11 @@ urlpatterns = [
     path("questions/<int:pk>/decline/", views.decline, name="decline"),
     path("questions/<int:pk>/rate/", views.rate, name="rate"),
     path("questions/<int:pk>/unlock/", views.unlock, name="unlock"),
+    path(
+        "questions/<int:pk>/answer/<str:kind>/",
+        views.answer_file,
+        name="answer_file",
+    ),
     path("studio/questions/", views.queue, name="queue"),
     path("studio/questions/settings/", views.expert_settings, name="expert_settings"),
 ]

@@ -1,10 +1,15 @@
 """Paid-question pages: find an expert, get a quote, pay, answer, rate, unlock."""
 
+import mimetypes
+import os
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.files.storage import storages
 from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -278,3 +283,43 @@ def expert_settings(request):
         }
         form = ExpertSettingsForm(initial=initial)
     return render(request, "qa/expert_settings.html", {"form": form, "terms": terms})
+
+
+AUDIO_TYPES = {
+    ".mp3": "audio/mpeg",
+    ".m4a": "audio/mp4",
+    ".ogg": "audio/ogg",
+    ".wav": "audio/wav",
+    ".webm": "audio/webm",
+}
+
+
+def answer_file(request, pk: int, kind: str):
+    """An answer's attachment (a download) or audio (played inline), only for readers
+    of the answer: its asker, its expert and those who unlocked it."""
+    answer, stored = selectors.answer_file_get_for_user(
+        user=request.user, question_pk=pk, kind=kind
+    )
+    storage = storages[settings.CONTENT_PRIVATE_STORAGE]
+    if getattr(storage, "querystring_auth", False):
+        return HttpResponseRedirect(storage.url(stored.name))  # short-lived, presigned
+    try:
+        handle = storage.open(stored.name, "rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    ext = os.path.splitext(stored.name)[1].lower()
+    if kind == "audio":
+        response = FileResponse(
+            handle, content_type=AUDIO_TYPES.get(ext, "application/octet-stream")
+        )
+    else:
+        response = FileResponse(
+            handle,
+            as_attachment=True,
+            filename=f"answer-{answer.question_id}{ext}",
+            content_type=mimetypes.guess_type(f"x{ext}")[0] or "application/octet-stream",
+        )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

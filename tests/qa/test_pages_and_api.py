@@ -227,3 +227,69 @@ def test_api_search_endpoints_and_schema(client, answered, expert):
     schema = client.get("/api/schema/").content.decode()
     for path in ("/api/v1/qa/quotes/", "/api/v1/qa/questions/{id}/unlock/", "/api/v1/qa/similar/"):
         assert path in schema
+
+
+@pytest.fixture
+def private_media(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "public")
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "public")},
+        },
+        "content_private": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "private"), "base_url": None},
+        },
+    }
+    return tmp_path
+
+
+def test_answer_files_are_private_and_served_only_to_readers(
+    client, private_media, asker, expert, charlie
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    question = ask(asker, expert)
+    services.answer_submit(
+        expert=expert,
+        question_id=question.pk,
+        text="See the notes.",
+        attachment=SimpleUploadedFile("my-notes.pdf", b"%PDF-1.4 paid notes"),
+        audio=SimpleUploadedFile("voice.mp3", b"ID3" + b"\x00" * 64),
+    )
+    answer = question.answer
+    answer.refresh_from_db()
+    # Outside the public media folder, under a random name.
+    assert not list((private_media / "public").rglob("*"))
+    assert "my-notes" not in answer.attachment.name
+    attachment_url = reverse("qa:answer_file", args=[question.pk, "attachment"])
+    audio_url = reverse("qa:answer_file", args=[question.pk, "audio"])
+
+    assert client.get(attachment_url).status_code == 404  # a visitor
+    client.force_login(charlie.user)
+    assert client.get(attachment_url).status_code == 404
+    assert client.get(audio_url).status_code == 404
+    api = client.get(f"/api/v1/qa/questions/{question.pk}/").json()
+    assert api["answer"] is None
+
+    client.force_login(asker)
+    page = client.get(question.get_absolute_url()).content.decode()
+    assert attachment_url in page and audio_url in page
+    assert answer.attachment.name not in page
+    response = client.get(attachment_url)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == b"%PDF-1.4 paid notes"
+    assert response["Content-Disposition"].startswith("attachment")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    audio = client.get(audio_url)
+    assert audio.status_code == 200 and audio["Content-Type"] == "audio/mpeg"
+    assert client.get(reverse("qa:answer_file", args=[question.pk, "other"])).status_code == 404
+    api = client.get(f"/api/v1/qa/questions/{question.pk}/").json()
+    assert api["answer"]["attachment"].endswith(attachment_url)
+
+    fund(charlie.user, 500)
+    client.force_login(charlie.user)
+    client.post(reverse("qa:unlock", args=[question.pk]))
+    assert client.get(attachment_url).status_code == 200
