@@ -18,4 +18,5 @@ class ContentConfig(AppConfig):
                 author=lambda item: item.author,
                 url=lambda item: item.get_absolute_url(),
                 set_visible=services.item_set_visible,
+                channel=lambda item: item.channel,
             )

@@ -17,6 +17,7 @@ class DiscussionsConfig(AppConfig):
             author=lambda t: t.author,
             url=lambda t: t.get_absolute_url(),
             set_visible=services.thread_set_visible,
+            channel=lambda t: getattr(t.target, "channel", None),
         )
         registry.register(
             Reply,
@@ -24,4 +25,5 @@ class DiscussionsConfig(AppConfig):
             author=lambda r: r.author,
             url=lambda r: r.get_absolute_url(),
             set_visible=services.reply_set_visible,
+            channel=lambda r: getattr(r.thread.target, "channel", None),
         )

@@ -24,7 +24,8 @@ def _active(qs: QuerySet[Sanction]) -> QuerySet[Sanction]:
 
 
 def user_sanction(*, user, channel=None, kind: str | None = None) -> Sanction | None:
-    """The active sanction that applies to `user` site-wide or in `channel`, or None.
+    """The active sanction that applies to `user` site-wide or in `channel` (a Channel,
+    or several as a list or queryset), or None.
 
     A ban outranks a mute; among equals the one lasting longest wins (no expiry first).
     `kind` ("mute" or "ban") narrows the search.
@@ -32,7 +33,9 @@ def user_sanction(*, user, channel=None, kind: str | None = None) -> Sanction | 
     if user is None or not getattr(user, "pk", None):
         return None
     where = Q(channel__isnull=True)
-    if channel is not None:
+    if isinstance(channel, (list, tuple, QuerySet)):
+        where |= Q(channel__in=channel)  # content that belongs to several channels
+    elif channel is not None:
         where |= Q(channel=channel)
     qs = _active(Sanction.objects.filter(user=user).filter(where))
     if kind:

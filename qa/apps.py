@@ -7,6 +7,7 @@ class QaConfig(AppConfig):
     verbose_name = _("Questions and answers")
 
     def ready(self):
+        from marketplace.models import Channel
         from moderation import registry
         from qa import services
         from qa.models import Answer, Question
@@ -17,6 +18,8 @@ class QaConfig(AppConfig):
             author=lambda q: q.asker,
             url=lambda q: q.get_absolute_url(),
             set_visible=services.question_set_visible,
+            # A mute in the expert's channel stops questions to that expert.
+            channel=lambda q: Channel.objects.filter(creator__user_id=q.expert_id),
         )
         registry.register(
             Answer,

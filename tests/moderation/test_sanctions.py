@@ -213,3 +213,48 @@ def test_a_moderator_can_view_but_not_change_users(client, moderator, bob):
     assert (
         Group.objects.get(name="Moderators").permissions.filter(codename="change_user").count() == 0
     )
+
+
+def test_a_channel_mute_stops_threads_there_but_not_in_other_channels(
+    bob, alice_channel, moderator
+):
+    from django.core.exceptions import ValidationError
+
+    from discussions import services as discussions
+    from discussions.models import Thread
+    from tests.factories import CourseFactory
+
+    muted_here = CourseFactory(channel=alice_channel, title="Free Python", price_amount=0)
+    elsewhere = CourseFactory(title="Free cooking", price_amount=0)
+    services.sanction_impose(
+        user=bob, kind="mute", reason="Trolling", moderator=moderator, channel=alice_channel
+    )
+    with pytest.raises(ValidationError, match="Trolling"):
+        discussions.thread_create(author=bob, target=muted_here, title="Hi", body="Hello")
+    assert not Thread.objects.filter(object_id=muted_here.pk).exists()
+    discussions.thread_create(author=bob, target=elsewhere, title="Hi", body="Hello")
+    assert Thread.objects.filter(object_id=elsewhere.pk, author=bob).exists()
+
+
+def test_a_mute_in_the_experts_channel_refuses_paid_questions_charging_nothing(
+    bob, alice, alice_channel, moderator
+):
+    from django.core.exceptions import ValidationError
+
+    from qa import services as qa
+    from qa.models import Question
+    from tests.qa.conftest import ask, balances, fund
+
+    qa.expert_settings_update(
+        user=alice.user, enabled=True, base_price=1000, currency="CNY", answer_hours=48
+    )
+    fund(bob, 10_000)
+    before = balances(bob, alice.user)
+    services.sanction_impose(
+        user=bob, kind="mute", reason="Abusive questions", moderator=moderator,
+        channel=alice_channel,
+    )  # fmt: skip
+    with pytest.raises(ValidationError, match="Abusive questions"):
+        ask(bob, alice.user)
+    assert not Question.objects.exists()
+    assert balances(bob, alice.user) == before
