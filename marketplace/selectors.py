@@ -27,7 +27,7 @@ from marketplace.models import (
 PUBLISHED = PublicationStatus.PUBLISHED
 
 
-def _held_sessions():
+def held_sessions():
     """Live sessions moderation holds or rejected (LiveSession has no visibility
     field: the review queue is the record)."""
     from moderation.models import ReviewItem
@@ -177,7 +177,7 @@ def upcoming_sessions(*, channel: Channel | None = None, limit: int = 6) -> list
             channel__status=PUBLISHED,
             channel__hidden_by_moderation=False,
         )
-        .filter(~Exists(_held_sessions()))
+        .filter(~Exists(held_sessions()))
         .select_related("channel", "channel__creator")
     )
     if channel is not None:
@@ -202,7 +202,7 @@ def catalogue_sessions(*, filters: CatalogueFilters, limit: int = 6) -> list[Liv
             channel__status=PUBLISHED,
             channel__hidden_by_moderation=False,
         )
-        .filter(~Exists(_held_sessions()))
+        .filter(~Exists(held_sessions()))
         .select_related("channel", "channel__creator")
     )
     if filters.q:

@@ -11,11 +11,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Exists, Q
 from django.utils import timezone
 
 from livestream.models import LiveSession
 from marketplace.models import Channel, Course, Entitlement, PublicationStatus
+from marketplace.selectors import held_sessions
 from recommend.items import parse_key
 from recommend.models import Event, ItemKind, PersonalisationSetting
 
@@ -69,7 +70,13 @@ def _sessions_q() -> Q:
     watchable = Q(status__in=[S.Status.SCHEDULED, S.Status.LIVE]) | Q(
         status=S.Status.ENDED, replay_status=S.Replay.READY, replay_hidden=False
     )
-    return watchable & Q(channel__status=PUBLISHED) & _visible(S) & _visible(Channel, "channel__")
+    return (
+        watchable
+        & Q(channel__status=PUBLISHED)
+        & Q(~Exists(held_sessions()))  # held or rejected by moderation
+        & _visible(S)
+        & _visible(Channel, "channel__")
+    )
 
 
 def _text(*parts) -> str:

@@ -288,6 +288,27 @@ def test_the_catalogue_holds_watchable_sessions_only(alice_channel):
     assert item_key_for(alice_channel) in keys
 
 
+def test_a_session_waiting_for_review_stays_out_of_the_catalogue_until_approved(
+    alice, alice_channel, settings
+):
+    settings.MODERATION_REVIEW_UNVERIFIED_CREATORS = True  # as in production
+    from livestream import services as live
+    from moderation.models import ReviewItem
+    from moderation.services import review_approve
+
+    session = live.session_schedule(
+        user=alice.user,
+        channel=alice_channel,
+        title="Ask me anything",
+        scheduled_start=timezone.now() + timedelta(days=1),
+    )  # alice is not verified: the session waits for review
+    item = ReviewItem.objects.get(object_id=session.pk, status="pending")
+    assert item_key_for(session) not in {i.key for i in features.catalogue()}
+    moderator = UserFactory(is_staff=True, is_superuser=True)
+    review_approve(item=item, moderator=moderator)
+    assert item_key_for(session) in {i.key for i in features.catalogue()}
+
+
 def test_a_flood_of_events_from_one_user_does_not_drown_the_rest(shelf, learner, settings):
     settings.RECOMMEND_MAX_EVENTS_PER_USER_PER_DAY = 10**6
     flooded = shelf["technology"][0]
