@@ -27,10 +27,11 @@ def email_send_on_commit(*, message: EmailMessage) -> None:
 
     Rendering happens now (it needs the request's language and site); the SMTP
     round trip happens in the worker, off the request path. A rolled-back sign-up
-    sends nothing.
+    sends nothing. Line breaks in the subject (user-written titles end up there)
+    become spaces: a header cannot hold them.
     """
     payload = {
-        "subject": message.subject,
+        "subject": " ".join(str(message.subject).split()),
         "body": message.body,
         "from_email": message.from_email,
         "to": list(message.to),

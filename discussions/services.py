@@ -22,7 +22,7 @@ from moderation.services import content_screen
 
 
 def _title_clean(title: str) -> str:
-    title = (title or "").strip()
+    title = " ".join((title or "").split())  # a title is one line
     if not title:
         raise ValidationError({"title": _("Give your thread a title.")})
     limit = settings.DISCUSSIONS_MAX_TITLE_CHARS

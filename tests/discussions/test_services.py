@@ -181,6 +181,32 @@ def test_reply_notifies_thread_author_and_replied_author_once_with_escaping(
         assert evil in message.body  # plain text is not HTML: no entities
 
 
+def test_a_title_with_line_breaks_becomes_one_line_and_its_reply_email_is_sent(
+    alice, bob, free_course, django_capture_on_commit_callbacks
+):
+    thread = services.thread_create(
+        author=bob, target=free_course, title="Line one\r\nSecond line", body="B"
+    )
+    assert thread.title == "Line one Second line"
+    with django_capture_on_commit_callbacks(execute=True):
+        services.reply_create(author=alice.user, thread=thread, body="hello")
+    [message] = mail.outbox
+    assert "\n" not in message.subject and "Line one Second line" in message.subject
+    assert message.to == ["bob@example.com"] and not message.bcc
+
+
+def test_an_email_subject_never_carries_a_line_break(django_capture_on_commit_callbacks):
+    from django.core.mail import EmailMessage
+
+    from accounts.services import email_send_on_commit
+
+    with django_capture_on_commit_callbacks(execute=True):
+        email_send_on_commit(
+            message=EmailMessage(subject="Hello\nBcc: x@example.com", body="b", to=["a@b.c"])
+        )
+    assert mail.outbox[0].subject == "Hello Bcc: x@example.com"
+
+
 def test_replying_to_your_own_thread_notifies_nobody(bob, free_course):
     thread = services.thread_create(author=bob, target=free_course, title="T", body="B")
     services.reply_create(author=bob, thread=thread, body="bump")
