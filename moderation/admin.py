@@ -3,6 +3,7 @@ sanctions, expert verifications and the (read-only) audit trail. Every decision 
 through moderation.services, so it is audited and one of two decisions wins."""
 
 import datetime as dt
+import logging
 
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
@@ -29,6 +30,15 @@ from moderation.models import (
     ReviewItem,
     Sanction,
     VerificationDocument,
+)
+
+logger = logging.getLogger(__name__)
+
+# Shown when applying a decision fails for a reason that is not the moderator's
+# (a content hook raised): the decision's transaction rolled back, the item stays open.
+DECISION_FAILED = gettext_lazy(
+    "The decision could not be applied, so nothing changed: the item is still open. "
+    "Try again; if it keeps failing, tell the developers (the error is logged)."
 )
 
 
@@ -59,6 +69,9 @@ def _decide_many(modeladmin, request, queryset, decide) -> None:
             done += 1
         except ValidationError as exc:
             refused.append(f"{item}: {' '.join(exc.messages)}")
+        except Exception:  # noqa: BLE001 - one broken item must not stop the batch
+            logger.exception("Applying a moderation decision to %s failed", item.pk)
+            refused.append(f"{item}: {DECISION_FAILED}")
     if done:
         modeladmin.message_user(
             request,
@@ -181,6 +194,10 @@ class ReviewItemAdmin(admin.ModelAdmin):
                 self.message_user(request, _("Choose approve, reject or escalate."), messages.ERROR)
         except ValidationError as exc:
             self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            return redirect("admin:moderation_reviewitem_change", pk)
+        except Exception:  # noqa: BLE001 - a moderator gets a message, never a 500
+            logger.exception("Applying a moderation decision to %s failed", item.pk)
+            self.message_user(request, DECISION_FAILED, messages.ERROR)
             return redirect("admin:moderation_reviewitem_change", pk)
         return redirect("admin:moderation_reviewitem_changelist")
 

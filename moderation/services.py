@@ -339,6 +339,12 @@ def report_submit(*, reporter: User, obj, reason: str) -> Report:
     author = adapter.author(obj)
     if author is not None and author.pk == reporter.pk:
         raise ValidationError(_("You can't report your own content."))
+    from moderation.selectors import content_held
+
+    if content_held(obj):
+        raise ValidationError(
+            _("This is already hidden from the public while moderators look at it.")
+        )
     content_type = ContentType.objects.get_for_model(obj)
     try:
         with transaction.atomic():
@@ -414,6 +420,13 @@ def sanction_impose(
         raise ValidationError(_("You can't sanction yourself."))
     if user.is_superuser:
         raise ValidationError(_("Administrators can't be sanctioned here."))
+    if user.is_staff and moderator is not None and not moderator.is_superuser:
+        raise ValidationError(
+            _(
+                "Staff members, other moderators included, can only be sanctioned "
+                "by an administrator."
+            )
+        )
     if duration is not None:
         expires_at = timezone.now() + duration
     if expires_at is not None and expires_at <= timezone.now():

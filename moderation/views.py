@@ -116,9 +116,17 @@ def verification(request):
 def verification_document(request, pk: int):
     """A verification document, for moderators only (it is not under MEDIA_URL)."""
     document = get_object_or_404(VerificationDocument, pk=pk)
-    return FileResponse(
-        document.file.open("rb"),
+    try:
+        handle = document.file.open("rb")
+    except (FileNotFoundError, ValueError):  # gone from storage, or no file at all
+        raise Http404(_("This document's file is missing from storage.")) from None
+    response = FileResponse(
+        handle,
         as_attachment=True,
         filename=document.file.name.rsplit("/", 1)[-1],
         content_type=document.content_type,
     )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

@@ -249,3 +249,18 @@ def test_reports_crossing_the_threshold_at_once_all_count_and_open_one_review(
     assert item.report_weight == 4.0
     course.refresh_from_db()
     assert course.hidden_by_moderation
+
+
+def test_content_already_hidden_for_review_cannot_be_reported(client, course, settings):
+    settings.MODERATION_REPORT_THRESHOLD = 1.0
+    first, late = established(2)
+    client.force_login(first)
+    client.post(report_url(course), {"reason": "Plagiarised slides"})
+    course.refresh_from_db()
+    assert not course.is_published  # hidden, waiting for review
+    client.force_login(late)
+    response = client.post(
+        report_url(course), {"reason": "Also plagiarised", "next": "/"}, follow=True
+    )
+    assert "already hidden from the public" in response.content.decode()
+    assert Report.objects.filter(reporter=late).count() == 0

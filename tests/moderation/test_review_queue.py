@@ -264,3 +264,30 @@ def test_the_studio_marks_a_held_live_session(client, alice_channel, alice):
     client.force_login(alice.user)
     page = client.get("/studio/sessions/").content.decode()
     assert 'data-testid="review-state">Awaiting review<' in page
+
+
+def test_a_failing_content_hook_leaves_the_item_open_with_a_message(
+    client, held, moderator, monkeypatch
+):
+    import dataclasses
+
+    from moderation import registry
+
+    course, item = held
+    working = registry.adapter_for
+
+    def broken(obj, visible):
+        raise RuntimeError("cache server down")
+
+    monkeypatch.setattr(
+        registry,
+        "adapter_for",
+        lambda obj: dataclasses.replace(working(obj), set_visible=broken),
+    )
+    client.force_login(moderator)
+    response = decide(client, item, "approve")
+    assert response.status_code == 200
+    assert "could not be applied, so nothing changed" in response.content.decode()
+    item.refresh_from_db()
+    assert item.is_open
+    assert not ModerationAction.objects.filter(item=item, kind="approve").exists()

@@ -258,3 +258,20 @@ def test_a_mute_in_the_experts_channel_refuses_paid_questions_charging_nothing(
         ask(bob, alice.user)
     assert not Question.objects.exists()
     assert balances(bob, alice.user) == before
+
+
+def test_a_moderator_cannot_sanction_another_moderator_but_an_administrator_can(
+    moderator, second_moderator
+):
+    from django.core.exceptions import ValidationError
+
+    from tests.factories import UserFactory
+
+    with pytest.raises(ValidationError, match="only be sanctioned by an administrator"):
+        services.sanction_impose(
+            user=second_moderator, kind="mute", reason="Rogue", moderator=moderator
+        )
+    assert not Sanction.objects.exists()
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    services.sanction_impose(user=second_moderator, kind="mute", reason="Rogue", moderator=admin)
+    assert user_sanction(user=second_moderator) is not None

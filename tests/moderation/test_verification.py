@@ -137,3 +137,13 @@ def test_documents_are_private_and_only_moderators_download_them(client, alice, 
     assert response.status_code == 200
     assert b"".join(response.streaming_content).startswith(b"%PDF-1.7")
     assert "attachment" in response["Content-Disposition"]
+
+
+def test_a_document_missing_from_storage_is_a_404_not_a_crash(client, alice, moderator):
+    client.force_login(alice.user)
+    apply(client, upload("diploma.pdf", b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n", "application/pdf"))
+    document = VerificationDocument.objects.get()
+    document.file.storage.delete(document.file.name)
+    client.force_login(moderator)
+    response = client.get(f"/moderation/verification-documents/{document.pk}/")
+    assert response.status_code == 404
