@@ -1,10 +1,18 @@
 from django.contrib import admin
 
+from content import services
 from content.models import Article, Asset, Lesson, LessonProgress, Revision, Section
 
 
+class ContentItemAdmin(admin.ModelAdmin):
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and {"title", "body"} & set(form.changed_data):
+            services.revision_record_staff_edit(user=request.user, item=obj)
+
+
 @admin.register(Lesson)
-class LessonAdmin(admin.ModelAdmin):
+class LessonAdmin(ContentItemAdmin):
     list_display = ("title", "course", "status", "access", "is_visible", "publish_at")
     list_filter = ("status", "access", "is_visible")
     search_fields = ("title", "slug")
@@ -13,7 +21,7 @@ class LessonAdmin(admin.ModelAdmin):
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(ContentItemAdmin):
     list_display = ("title", "channel", "status", "access", "is_visible", "publish_at")
     list_filter = ("status", "access", "is_visible")
     search_fields = ("title", "slug")

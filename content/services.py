@@ -70,6 +70,13 @@ def _revision_add(item: ContentItem, *, user: User, restored_from=None) -> Revis
     return revision
 
 
+@transaction.atomic
+def revision_record_staff_edit(*, user: User, item: ContentItem) -> Revision:
+    """Record an edit made by staff in the Django admin as a revision, so the
+    creator's history shows it and it can be undone like any other."""
+    return _revision_add(_locked(item), user=user)
+
+
 def _save(item: ContentItem) -> None:
     item.body = normalise_newlines(item.body)
     item.full_clean(exclude=["revision", "author"])
@@ -202,10 +209,21 @@ def item_update(*, user: User, item: ContentItem, **fields) -> ContentItem:
 
 @transaction.atomic
 def item_publish(*, user: User, item: ContentItem, at: datetime | None = None) -> ContentItem:
-    """Publish now, or schedule for `at` (content_publish_due publishes it then)."""
+    """Publish now, or schedule for `at` (content_publish_due publishes it then).
+
+    Scheduling something already published is refused rather than taking it off
+    the site until `at`: readers keep it, and the creator unpublishes it first if
+    that is really what they want."""
     _owner_check(user, item.channel)
     locked = _locked(item)
     now = timezone.now()
+    if at is not None and at > now and locked.status == Status.PUBLISHED:
+        raise ValidationError(
+            _(
+                "This is already published, so readers have it now. To publish it "
+                "again later, unpublish it first, then schedule it."
+            )
+        )
     if at is not None and at > now:
         locked.status = Status.SCHEDULED
         locked.publish_at = at

@@ -41,6 +41,14 @@ def test_scheduled_lesson_publishes_when_due_and_only_once(alice, course):
     assert lesson.published_at == at
 
 
+def test_scheduling_a_published_lesson_is_refused_and_it_stays_published(alice, course):
+    lesson = services.item_publish(user=alice.user, item=_draft(alice, course))
+    with pytest.raises(ValidationError, match="already published"):
+        services.item_publish(user=alice.user, item=lesson, at=timezone.now() + timedelta(hours=1))
+    lesson.refresh_from_db()
+    assert lesson.status == Status.PUBLISHED and lesson.publish_at is None
+
+
 def test_beat_task_publishes_due_items(alice, course):
     lesson = _draft(alice, course)
     services.item_publish(user=alice.user, item=lesson, at=timezone.now() + timedelta(hours=1))
@@ -163,3 +171,23 @@ def test_saving_the_same_text_from_a_browser_makes_no_new_revision(alice, course
     assert lesson.body == "a\nb"
     lesson = services.item_update(user=alice.user, item=lesson, title="T", body="a\r\nb")
     assert lesson.revisions.count() == 1
+
+
+def test_an_admin_edit_of_the_body_becomes_a_revision(alice, course, client):
+    from django.forms.models import model_to_dict
+
+    from tests.factories import UserFactory
+
+    lesson = services.item_publish(user=alice.user, item=_draft(alice, course))
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    data = {k: ("" if v is None else v) for k, v in model_to_dict(lesson).items()}
+    data["body"] = "Corrected by staff"
+    if data.get("publish_at") == "":
+        data.pop("publish_at")
+    response = client.post(f"/admin/content/lesson/{lesson.pk}/change/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    lesson.refresh_from_db()
+    assert lesson.body == "Corrected by staff"
+    assert [r.body for r in lesson.revisions.order_by("number")] == ["v1", "Corrected by staff"]
+    assert lesson.revision.author == admin
