@@ -8,6 +8,7 @@ urlpatterns = [
     path("courses/<slug:course>/lessons/<slug:slug>/", views.lesson_detail, name="lesson_detail"),
     path("c/<slug:channel>/articles/<slug:slug>/", views.article_detail, name="article_detail"),
     path("content/files/<str:key>/", views.asset_download, name="asset_download"),
+    path("media/content/img/<path:path>", views.public_image, name="public_image"),
     path("content/lessons/<int:pk>/done/", views.lesson_mark_done, name="lesson_mark_done"),
     # Creator studio
     path("studio/content/", studio_views.content_list, name="studio_list"),

@@ -113,3 +113,28 @@ def lesson_mark_done(request, pk):
     if done and following is not None and request.POST.get("next") == "1":
         return redirect(following.get_absolute_url())
     return redirect(lesson.get_absolute_url())
+
+
+IMAGE_DIR = "content/img"  # Asset.image's upload_to: the only public media
+
+
+def public_image(request, path):
+    """A lesson or article image from MEDIA_ROOT/content/img/, with DEBUG off too.
+
+    Images are public by design (random names, checked by Pillow at upload); nothing
+    else under MEDIA_ROOT is reachable here. nginx may serve the same folder itself
+    (deploy/nginx-site.conf); with MEDIA_S3_BUCKET set the URLs point at the bucket.
+    """
+    from pathlib import Path
+
+    from django.core.exceptions import SuspiciousFileOperation
+    from django.views.static import serve
+
+    try:
+        response = serve(request, path, document_root=str(Path(settings.MEDIA_ROOT) / IMAGE_DIR))
+    except SuspiciousFileOperation:  # "../" tricks: the file is not there, as far as anyone asks
+        raise Http404 from None
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "public, max-age=31536000, immutable"  # names never repeat
+    return response

@@ -29,6 +29,22 @@ def test_image_is_stored_publicly_under_a_random_name(alice, lesson, _media_dirs
     assert len(_stored_files(_media_dirs / "public")) == 1
 
 
+def test_images_are_served_with_debug_off_and_nothing_else_under_media_is(
+    alice, lesson, _media_dirs, client, settings
+):
+    assert not settings.DEBUG
+    asset = services.asset_upload(user=alice.user, item=lesson, upload=png_upload(), kind="image")
+    response = client.get(asset.image.url)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == png_bytes()
+    assert response["Content-Type"] == "image/png"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    (_media_dirs / "public" / "secret.txt").write_text("not an image")
+    assert client.get("/media/secret.txt").status_code == 404
+    assert client.get("/media/content/img/../../secret.txt").status_code == 404
+    assert client.get("/media/content/img/%2e%2e/%2e%2e/secret.txt").status_code == 404
+
+
 def test_pptx_and_audio_are_recognised_by_content(alice, lesson):
     pptx = io.BytesIO()
     with zipfile.ZipFile(pptx, "w") as z:
