@@ -217,14 +217,14 @@ def item_publish(*, user: User, item: ContentItem, at: datetime | None = None) -
     _owner_check(user, item.channel)
     locked = _locked(item)
     now = timezone.now()
-    if at is not None and at > now and locked.status == Status.PUBLISHED:
-        raise ValidationError(
-            _(
-                "This is already published, so readers have it now. To publish it "
-                "again later, unpublish it first, then schedule it."
-            )
-        )
     if at is not None and at > now:
+        if locked.status == Status.PUBLISHED:
+            raise ValidationError(
+                _(
+                    "This is already published, so readers have it now. To publish it "
+                    "again later, unpublish it first, then schedule it."
+                )
+            )
         locked.status = Status.SCHEDULED
         locked.publish_at = at
     else:

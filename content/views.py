@@ -1,17 +1,21 @@
 """Learner pages: lesson, article, attachment download, mark done."""
 
+from pathlib import Path
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import SuspiciousFileOperation, ValidationError
 from django.core.files.storage import storages
 from django.http import FileResponse, Http404, HttpResponseForbidden, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django.views.static import serve
 
+from config.uploads import uploaded_file_headers
 from content import selectors, services
-from content.models import Lesson
+from content.models import Asset, Lesson
 
 
 def _paywall_context(item, user) -> dict:
@@ -92,10 +96,7 @@ def asset_download(request, key):
     response = FileResponse(
         handle, as_attachment=True, filename=asset.name, content_type=asset.content_type
     )
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return uploaded_file_headers(response)
 
 
 @login_required
@@ -115,7 +116,7 @@ def lesson_mark_done(request, pk):
     return redirect(lesson.get_absolute_url())
 
 
-IMAGE_DIR = "content/img"  # Asset.image's upload_to: the only public media
+IMAGE_DIR = Asset._meta.get_field("image").upload_to  # the only public media
 
 
 def public_image(request, path):
@@ -125,16 +126,8 @@ def public_image(request, path):
     else under MEDIA_ROOT is reachable here. nginx may serve the same folder itself
     (deploy/nginx-site.conf); with MEDIA_S3_BUCKET set the URLs point at the bucket.
     """
-    from pathlib import Path
-
-    from django.core.exceptions import SuspiciousFileOperation
-    from django.views.static import serve
-
     try:
         response = serve(request, path, document_root=str(Path(settings.MEDIA_ROOT) / IMAGE_DIR))
     except SuspiciousFileOperation:  # "../" tricks: the file is not there, as far as anyone asks
         raise Http404 from None
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "public, max-age=31536000, immutable"  # names never repeat
-    return response
+    return uploaded_file_headers(response, public=True)

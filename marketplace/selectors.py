@@ -30,13 +30,9 @@ PUBLISHED = PublicationStatus.PUBLISHED
 def held_sessions():
     """Live sessions moderation holds or rejected (LiveSession has no visibility
     field: the review queue is the record)."""
-    from moderation.models import ReviewItem
+    from moderation.selectors import reviews_holding
 
-    return ReviewItem.objects.filter(  # a join, not a content-type lookup query
-        content_type__app_label=LiveSession._meta.app_label,
-        content_type__model=LiveSession._meta.model_name,
-        object_id=OuterRef("pk"),
-    ).exclude(status=ReviewItem.Status.APPROVED)
+    return reviews_holding(LiveSession).filter(object_id=OuterRef("pk"))
 
 
 @dataclass(frozen=True)

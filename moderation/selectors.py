@@ -93,16 +93,17 @@ def review_state_annotate(objs) -> None:
             members[object_id].review_state = labels.get(status)
 
 
-def content_held(obj) -> bool:
-    """True while moderation keeps `obj` from the public (waiting for a decision or
-    rejected). For kinds without a visibility field, e.g. livestream.LiveSession:
-    its detail page and room can ask this."""
-    from django.contrib.contenttypes.models import ContentType
+def reviews_holding(model) -> QuerySet[ReviewItem]:
+    """Review items that keep content of `model` from the public (waiting for a
+    decision or rejected). Filter by object_id, or by OuterRef("pk") in a subquery
+    for kinds without a visibility field, e.g. livestream.LiveSession."""
+    meta = model._meta.concrete_model._meta
+    return ReviewItem.objects.filter(  # a join, not a content-type lookup query
+        content_type__app_label=meta.app_label, content_type__model=meta.model_name
+    ).exclude(status=ReviewItem.Status.APPROVED)
 
-    return (
-        ReviewItem.objects.filter(
-            content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk
-        )
-        .exclude(status=ReviewItem.Status.APPROVED)
-        .exists()
-    )
+
+def content_held(obj) -> bool:
+    """True while moderation keeps `obj` from the public. For kinds without a
+    visibility field, e.g. livestream.LiveSession: its detail page and room ask this."""
+    return reviews_holding(type(obj)).filter(object_id=obj.pk).exists()

@@ -10,6 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from config.uploads import uploaded_file_headers
 from moderation import registry, services
 from moderation.forms import AppealForm, ReportForm, VerificationForm
 from moderation.models import ExpertVerification, ReviewItem, VerificationDocument
@@ -126,7 +127,4 @@ def verification_document(request, pk: int):
         filename=document.file.name.rsplit("/", 1)[-1],
         content_type=document.content_type,
     )
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return uploaded_file_headers(response)

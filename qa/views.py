@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
+from config.uploads import uploaded_file_headers
 from marketplace.forms import apply_service_errors
 from payments.money import format_money, to_major_units
 from qa import selectors, services
@@ -319,7 +320,4 @@ def answer_file(request, pk: int, kind: str):
             filename=f"answer-{answer.question_id}{ext}",
             content_type=mimetypes.guess_type(f"x{ext}")[0] or "application/octet-stream",
         )
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return uploaded_file_headers(response)
