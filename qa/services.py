@@ -221,6 +221,9 @@ def question_ask(*, asker: User, quote_id: int) -> Question:
     price is no longer what the quote says; and if the wallet does not hold enough.
     Asking twice with the same quote returns the first question.
     """
+    # One ask at a time per asker: two identical questions sent at the same instant
+    # (two tabs, two quotes) would otherwise both pass the duplicate check below.
+    User.objects.select_for_update().filter(pk=asker.pk).first()
     quote = Quote.objects.select_for_update().filter(pk=quote_id, asker=asker).first()
     if quote is None:
         raise ValidationError(_("This quote does not exist. Get a new quote."))

@@ -115,17 +115,29 @@ def similar_for_item(*, item, user, n: int | None = None) -> ShownList:
     """Items like `item` (any object that maps to an item, or an item key)."""
     n = n or settings.RECOMMEND_ROW_LENGTH
     key = item_key_for(item)
-    variant = _variant(user)
     if key is None:
-        return ShownList("similar", variant, "none")
+        return ShownList("similar", similar_variant("none"), "none")
     anchor = items_load([key]).get(key)
     keys = refresh.similar_keys(key)
     algorithm = "blend"
     if keys is None:
         keys, algorithm = _same_topic_keys(anchor), "category"
     return ShownList(
-        "similar", variant, algorithm, _serve(keys, user=user, n=n, exclude={key}), anchor
+        "similar",
+        similar_variant(algorithm),
+        algorithm,
+        _serve(keys, user=user, n=n, exclude={key}),
+        anchor,
     )
+
+
+def similar_variant(algorithm: str) -> str:
+    """The label "similar" and "because you watched" rows are counted under.
+
+    The A/B split is over the "For you" row: similar lists are the same for every
+    variant, so their impressions and clicks are kept apart from the variants' and the
+    staff chart's click-through rates compare like with like."""
+    return f"similar-{algorithm}"
 
 
 def because_you_watched(*, user, n: int | None = None, exclude: set[str] = frozenset()):
@@ -147,12 +159,6 @@ def because_you_watched(*, user, n: int | None = None, exclude: set[str] = froze
             shown.source = "because"
             return shown
     return None
-
-
-def _variant(user) -> str:
-    if personalisation_opted_out(user):
-        return NONPERSONAL_VARIANT
-    return refresh.variant_for(user.pk)
 
 
 def _same_topic_keys(anchor: Item | None) -> list[str]:

@@ -1,6 +1,6 @@
 """A creator writes a paid lesson with an image and a PDF, previews and schedules it;
-once the publishing job has run, a ticket holder reads it whole and a visitor sees the
-preview only."""
+once the publishing job has run, a subscriber of the channel's tier reads it whole and a
+visitor sees the preview only."""
 
 import io
 from datetime import timedelta
@@ -13,8 +13,14 @@ from playwright.sync_api import expect
 
 from content.models import Lesson, Status
 from content.services import content_publish_due
-from tests.content.helpers import give_ticket
-from tests.factories import ChannelFactory, CourseFactory, CreatorFactory, UserFactory
+from tests.content.helpers import give_subscription
+from tests.factories import (
+    ChannelFactory,
+    CourseFactory,
+    CreatorFactory,
+    TierFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -55,8 +61,9 @@ def test_creator_writes_schedules_and_learners_read_behind_the_paywall(
     alice = CreatorFactory(user__email="alice@example.com", display_name="Alice")
     channel = ChannelFactory(creator=alice, title="Alice's Lab", slug="alice-lab")
     course = CourseFactory(channel=channel, title="Async Python", slug="async-python")
+    members = TierFactory(channel=channel, name="Members")
     bob = UserFactory(email="bob@example.com")
-    give_ticket(bob, course)
+    give_subscription(bob, members)
 
     # --- the creator writes a lesson --------------------------------------------------
     page = _page_as(browser, base, alice.user, request)
@@ -65,7 +72,8 @@ def test_creator_writes_schedules_and_learners_read_behind_the_paywall(
     page.get_by_test_id(f"new-lesson-{course.slug}").click()
     page.fill("#id_title", "Event loops")
     page.fill("#id_body", "Free intro.\n\n<!-- more -->\n\nPaid secret part.")
-    page.select_option("#id_access", "ticket")
+    page.select_option("#id_access", "subscribers")
+    page.select_option("#id_required_tier", str(members.pk))
     page.get_by_test_id("save").click()
     expect(page.locator(".messages")).to_contain_text("Saved as a draft.")
 
@@ -123,7 +131,7 @@ def test_creator_writes_schedules_and_learners_read_behind_the_paywall(
     lesson.refresh_from_db()
     assert lesson.status == Status.PUBLISHED
 
-    # --- the ticket holder reads it all and gets the PDF --------------------------------
+    # --- the subscriber reads it all and gets the PDF --------------------------------
     learner = _page_as(browser, base, bob, request)
     learner.goto(base + course.get_absolute_url())
     learner.get_by_role("link", name="Event loops").click()
@@ -135,7 +143,7 @@ def test_creator_writes_schedules_and_learners_read_behind_the_paywall(
     assert download.value.suggested_filename == "slides.pdf"
     learner.get_by_test_id("mark-done").click()
     expect(learner.get_by_test_id("lesson-progress")).to_contain_text("1 of 1 done")
-    screenshot(learner, "content-02-ticket-holder")
+    screenshot(learner, "content-02-subscriber")
 
     # --- a visitor sees the preview and the prompt, not the rest or the file ---------------
     anonymous.goto(base + lesson.get_absolute_url())
