@@ -9,7 +9,7 @@ from livestream.models import LiveSession
 from marketplace.selectors import entitlement_check
 from payments import gateway, services
 from payments import selectors as payment_selectors
-from payments.localstripe import register_localstripe_webhook
+from payments.localstripe import disable_localstripe_webhook, register_localstripe_webhook
 from payments.models import StripeEvent, Subscription, TopUp
 from tests.factories import ChannelFactory, LiveSessionFactory, TierFactory, UserFactory
 from tests.payments.test_card_payments import card
@@ -19,8 +19,13 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def webhooks_to_live_server(live_server):
-    register_localstripe_webhook(f"{live_server.url}/stripe/webhook/")
-    return live_server
+    """Deliveries to the live server for this test only: left registered, localstripe
+    would go on posting every later test's events to the (session-wide) live server,
+    which would then write to the database while another test flushes it."""
+    register_localstripe_webhook(f"{live_server.url}/stripe/webhook/", name="tests")
+    yield live_server
+    disable_localstripe_webhook(name="tests")
+    time.sleep(0.5)  # a delivery already on its way finishes before the flush
 
 
 def wait_for(condition, seconds=15):
