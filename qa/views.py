@@ -17,11 +17,12 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from config.uploads import uploaded_file_headers
+from discussions import selectors as like_selectors
 from marketplace.forms import apply_service_errors
 from payments.money import format_money, to_major_units
 from qa import selectors, services
 from qa.forms import AnswerForm, AskForm, DeclineForm, ExpertSettingsForm, RateForm, SearchForm
-from qa.models import Difficulty, Question, Quote
+from qa.models import Answer, Difficulty, Question, Quote
 
 
 def _error_messages(request, exc: ValidationError) -> None:
@@ -99,7 +100,7 @@ def quote(request, pk: int):
                 request,
                 "qa/quote.html",
                 {
-                    "quote": quote,
+                    **_quote_context(quote),
                     "top_up_url": reverse("payments:wallet") if _is_insufficient(exc) else "",
                 },
                 status=400,
@@ -119,7 +120,16 @@ def quote(request, pk: int):
                 % {"price": format_money(question.amount, question.currency)},
             )
         return redirect(question.get_absolute_url())
-    return render(request, "qa/quote.html", {"quote": quote, "top_up_url": ""})
+    return render(request, "qa/quote.html", {**_quote_context(quote), "top_up_url": ""})
+
+
+def _quote_context(quote: Quote) -> dict:
+    """The quote, and answered questions like it: the last chance not to pay twice."""
+    return {
+        "quote": quote,
+        "similar": selectors.questions_similar(text=quote.text, limit=5),
+        "unlock_price": settings.QA_UNLOCK_PRICE,
+    }
 
 
 @login_required
@@ -137,12 +147,16 @@ def question_detail(request, pk: int):
     if answer is not None and not answer.is_visible and request.user.pk != question.expert_id:
         answer = None
     is_asker = request.user.is_authenticated and request.user.pk == question.asker_id
+    shown = answer if can_read else None
     return render(
         request,
         "qa/question_detail.html",
         {
             "question": question,
-            "answer": answer if can_read else None,
+            "answer": shown,
+            "answer_liked": shown is not None
+            and bool(like_selectors.liked_ids(user=request.user, model=Answer, ids=[shown.pk])),
+            "answer_likes": like_selectors.like_count(shown) if shown is not None else 0,
             "locked": not can_read and question.status == Question.Status.ANSWERED,
             "is_asker": is_asker,
             "can_rate": is_asker

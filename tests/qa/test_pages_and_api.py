@@ -30,6 +30,34 @@ def test_ask_page_shows_matching_experts_with_their_price(client, expert):
     assert "Standard answer: ¥10.00" in html
 
 
+def test_the_quote_page_shows_answered_questions_like_it_before_paying(
+    client, answered, expert, charlie
+):
+    client.force_login(charlie.user)
+    quote = services.quote_create(
+        asker=charlie.user,
+        expert=expert,
+        text="How do I escape HTML in a template?",
+        difficulty="standard",
+        is_public=True,
+    )
+    html = client.get(reverse("qa:quote", args=[quote.pk])).content.decode()
+    assert 'data-testid="qa-quote-similar"' in html
+    assert answered.get_absolute_url() in html
+    assert "Read the answer for ¥1.00" in html
+    assert "<script>alert" not in html  # the other question's text, escaped
+
+    unrelated = services.quote_create(
+        asker=charlie.user,
+        expert=expert,
+        text="Which index suits a JSON column?",
+        difficulty="standard",
+        is_public=True,
+    )
+    html = client.get(reverse("qa:quote", args=[unrelated.pk])).content.decode()
+    assert 'data-testid="qa-quote-similar"' not in html
+
+
 def test_ask_form_to_quote_to_payment(client, asker, expert):
     client.force_login(asker)
     response = client.post(
@@ -103,6 +131,26 @@ def test_only_readers_of_a_paid_answer_can_like_it(client, answered, charlie):
     assert liked.status_code == 200 and liked.json() == {"liked": True, "like_count": 1}
     client.force_login(answered.asker)
     assert client.post(f"/api/v1/discussions/likes/answer/{answer.pk}/").json()["liked"] is True
+
+
+def test_the_answer_page_has_a_like_button_for_readers_only(client, answered, charlie):
+    answer = answered.answer
+    button = f'data-testid="like-answer-{answer.pk}"'
+    client.force_login(charlie.user)
+    assert button not in client.get(answered.get_absolute_url()).content.decode()
+
+    client.force_login(answered.asker)
+    html = client.get(answered.get_absolute_url()).content.decode()
+    assert button in html and "♡" in html
+    response = client.post(
+        reverse("discussions:like", args=["answer", answer.pk]),
+        {"liked": "1", "next": answered.get_absolute_url()},
+        follow=True,
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "♥" in html
+    assert f'data-testid="like-count-answer-{answer.pk}">1<' in html
 
 
 def test_an_open_question_is_private_to_asker_and_expert(client, asker, expert, charlie):
