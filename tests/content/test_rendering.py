@@ -10,7 +10,8 @@ from django.urls import reverse
 from content import rendering, services
 from content.models import Access, Asset
 from content.services import section_create
-from tests.content.conftest import png_upload
+from tests.content.conftest import pdf_upload, png_upload
+from tests.content.helpers import give_ticket
 
 XSS_PAYLOADS = [
     "<script>alert(1)</script>",
@@ -135,12 +136,19 @@ def test_every_rendered_field_is_safe(client, alice, course, alice_channel, tier
         user=alice.user,
         channel=alice_channel,
         title="<svg onload=alert(1)>Article",
+        summary="<a href=javascript:alert(1)>summary</a>",
         body=payload,
         access=Access.FREE,
     )
     services.item_publish(user=alice.user, item=article)
     upload = png_upload(name="<img src=x onerror=alert(1)>.png")
     services.asset_upload(user=alice.user, item=lesson, upload=upload, kind=Asset.Kind.IMAGE)
+    for item in (lesson, article):
+        attachment = pdf_upload(name="<svg onload=alert(1)>notes.pdf")
+        services.asset_upload(
+            user=alice.user, item=item, upload=attachment, kind=Asset.Kind.ATTACHMENT
+        )
+    give_ticket(bob, course)  # a reader who gets the attachment list
 
     pages = [
         lesson.get_absolute_url(),
@@ -149,7 +157,7 @@ def test_every_rendered_field_is_safe(client, alice, course, alice_channel, tier
         alice_channel.get_absolute_url(),
         reverse("sitemap"),
     ]
-    for viewer in (None, alice.user):
+    for viewer in (None, bob, alice.user):
         client.logout()
         if viewer:
             client.force_login(viewer)
@@ -157,6 +165,9 @@ def test_every_rendered_field_is_safe(client, alice, course, alice_channel, tier
             response = client.get(url)
             assert response.status_code == 200, url
             assert executable_markup(_ours(response.content.decode())) == [], url
+    client.force_login(bob)
+    lesson_page = client.get(lesson.get_absolute_url()).content.decode()
+    assert 'data-testid="attachment"' in lesson_page and "notes.pdf" in lesson_page
     client.force_login(alice.user)
     for url in (
         reverse("content:item_edit", args=["lesson", lesson.pk]),
