@@ -134,4 +134,23 @@ def expand_replays(html: str, *, resolve) -> str:
         title, url = found
         return f'<a class="replay-link" href="{escape(url)}">▶ {escape(title)}</a>'
 
-    return REPLAY_SHORTCODE.sub(one, html)
+    # Only in text: a shortcode inside a code sample or an attribute value is shown
+    # as written (a lesson about shortcodes, a link title that quotes one).
+    out, literal = [], 0
+    for part in _TAG.split(html):
+        if _TAG.fullmatch(part):
+            name = _TAG_NAME.match(part)
+            if name and name.group(2).lower() in ("code", "pre"):
+                literal += -1 if name.group(1) else 1
+                literal = max(literal, 0)
+            out.append(part)
+        elif literal:
+            out.append(part)
+        else:
+            out.append(REPLAY_SHORTCODE.sub(one, part))
+    return "".join(out)
+
+
+# A tag, its quoted attribute values (which may hold ">") included.
+_TAG = re.compile(r"""(<(?:[^>"']|"[^"]*"|'[^']*')*>)""")
+_TAG_NAME = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)")

@@ -196,6 +196,20 @@ def test_every_rendered_field_is_safe(client, alice, course, alice_channel, tier
         )
 
 
+def test_replay_shortcodes_in_code_and_attributes_stay_as_written():
+    html = rendering.markdown_to_html(
+        "Watch [[replay:7]].\n\n"
+        "Write `[[replay:7]]` in a lesson, like this:\n\n"
+        "```\n[[replay:7]]\n```\n\n"
+        '[the recording](https://example.com/ "[[replay:7]]")'
+    )
+    expanded = rendering.expand_replays(html, resolve=lambda pk: ("Q&A", f"/replay/{pk}/"))
+    assert expanded.count('<a class="replay-link"') == 1
+    assert "<code>[[replay:7]]</code>" in expanded
+    assert expanded.count("[[replay:7]]") == 3  # inline code, code block, link title
+    assert executable_markup(expanded) == []
+
+
 @pytest.mark.django_db
 def test_replay_shortcode_is_a_link_only_for_viewers_who_may_watch(client, alice, course, bob):
     from livestream.models import LiveSession
