@@ -7,11 +7,14 @@ replay: a session with a replay is the replay).
 
 import math
 from dataclasses import dataclass, field
+from datetime import UTC
 
 import numpy as np
 import scipy.sparse as sp
 from django.conf import settings
-from django.db.models import Exists, Q
+from django.db import connection
+from django.db.models import Exists, FloatField, Q
+from django.db.models.functions import Cast, Extract
 from django.utils import timezone
 
 from livestream.models import LiveSession
@@ -164,6 +167,19 @@ def items_load(keys=None, *, with_text: bool = False) -> dict[str, Item]:
     return out
 
 
+def catalogue_keys() -> list[str]:
+    """The keys of `items_load()`, in its order, from three id-only queries: what the
+    refresh compares with its stored model on every run."""
+    return [
+        *(f"channel:{pk}" for pk in Channel.objects.filter(_channels_q()).order_by("pk")
+          .values_list("pk", flat=True)),
+        *(f"course:{pk}" for pk in Course.objects.filter(_courses_q()).order_by("pk")
+          .values_list("pk", flat=True)),
+        *(f"session:{pk}" for pk in LiveSession.objects.filter(_sessions_q()).order_by("pk")
+          .values_list("pk", flat=True)),
+    ]  # fmt: skip
+
+
 def catalogue() -> list[Item]:
     """Every visible item with its text, in a stable order (kind, id)."""
     return list(items_load(with_text=True).values())
@@ -173,22 +189,28 @@ def owned_keys(user) -> set[str]:
     """Items the user already has: tickets, courses, channel subscriptions (active)."""
     if user is None or not user.is_authenticated:
         return set()
+    return owned_keys_by_user([user.pk]).get(user.pk, set())
+
+
+def owned_keys_by_user(user_ids) -> dict[int, set[str]]:
+    """`owned_keys` of many users in one query (the refresh job's batches)."""
     now = timezone.now()
     rows = Entitlement.objects.filter(
         Q(ends_at__isnull=True) | Q(ends_at__gt=now),
-        user=user,
+        user_id__in=list(user_ids),
         revoked_at__isnull=True,
         starts_at__lte=now,
-    ).values_list("course_id", "live_session_id", "tier__channel_id")
-    keys = set()
-    for course_id, session_id, channel_id in rows:
+    ).values_list("user_id", "course_id", "live_session_id", "tier__channel_id")
+    out: dict[int, set[str]] = {}
+    for user_id, course_id, session_id, channel_id in rows:
+        keys = out.setdefault(user_id, set())
         if course_id:
             keys.add(f"course:{course_id}")
         if session_id:
             keys.add(f"session:{session_id}")
         if channel_id:
             keys.add(f"channel:{channel_id}")
-    return keys
+    return out
 
 
 def opted_out_user_ids() -> set[int]:
@@ -226,17 +248,13 @@ def user_rows(
     position = {uid: row for row, uid in enumerate(user_ids)}
     acc: dict[tuple[int, int], float] = {}
     newest: dict[int, int] = {}
-    events = (
-        Event.objects.filter(user_id__in=user_ids)
-        .values_list("id", "user_id", "kind", "item_kind", "item_id", "value", "created_at")
-        .order_by()
-    )
-    for eid, uid, kind, item_kind, item_id, value, created_at in events.iterator(chunk_size=5000):
+    events, age_of = _events_with_age(Event.objects.filter(user_id__in=user_ids), now)
+    for eid, uid, kind, item_kind, item_id, value, created in events.iterator(chunk_size=5000):
         newest[uid] = max(newest.get(uid, 0), eid)
         column = index.get(f"{item_kind}:{item_id}")
         if column is None or kind not in TASTE_KINDS:
             continue
-        age = (now - created_at).total_seconds()
+        age = age_of(created)
         w = event_weight(kind, value, weights) * _decay(age, half_life)
         if w > 0:
             cell = (position[uid], column)
@@ -249,11 +267,32 @@ def user_rows(
     return matrix, newest
 
 
-def site_interactions():
+def _events_with_age(events, now):
+    """(rows of id, user, kind, item kind, item id, value, time; a function of the time
+    giving the event's age in seconds). On PostgreSQL the time is read as epoch seconds:
+    turning a million timestamps into datetimes costs the refresh several seconds."""
+    fields = ["id", "user_id", "kind", "item_kind", "item_id", "value"]
+    if connection.vendor == "postgresql":
+        epoch = Cast(Extract("created_at", "epoch", tzinfo=UTC), FloatField())
+        rows = events.annotate(epoch=epoch).values_list(*fields, "epoch").order_by()
+        now_epoch = now.timestamp()
+        return rows, lambda created: now_epoch - created
+    rows = events.values_list(*fields, "created_at").order_by()
+    return rows, lambda created: (now - created).total_seconds()
+
+
+def site_interactions(items: list[Item] | None = None):
     """(users x items csr, user ids, item keys, item texts) from the site's events:
     what the offline evaluation (`--data site`) and the refresh job fit on. Opted-out
-    users are left out (they have no events anyway)."""
-    items = catalogue()
+    users are left out (they have no events anyway). `items`: the `catalogue()`, if the
+    caller has it already."""
+    matrix, user_ids, _newest, keys, texts = site_histories(items)
+    return matrix, user_ids, keys, texts
+
+
+def site_histories(items: list[Item] | None = None):
+    """`site_interactions` plus each user's newest event id (as `user_rows`)."""
+    items = catalogue() if items is None else items
     keys = [item.key for item in items]
     index = {key: i for i, key in enumerate(keys)}
     excluded = opted_out_user_ids()
@@ -261,11 +300,5 @@ def site_interactions():
         set(Event.objects.exclude(item_kind="").values_list("user_id", flat=True).distinct())
         - excluded
     )
-    matrix, _ = user_rows(user_ids, index)
-    return matrix, user_ids, keys, [item.text for item in items]
-
-
-def user_model():
-    from django.contrib.auth import get_user_model
-
-    return get_user_model()
+    matrix, newest = user_rows(user_ids, index)
+    return matrix, user_ids, newest, keys, [item.text for item in items]

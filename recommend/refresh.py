@@ -107,8 +107,9 @@ def model_state_get() -> ModelState | None:
 
 def model_fit_and_store() -> ModelState:
     """Fit one model per algorithm the variants use on the site's events; store it."""
-    matrix, _user_ids, keys, texts = features.site_interactions()
-    items = features.items_load(keys)
+    catalogue = features.catalogue()
+    matrix, user_ids, newest, keys, texts = features.site_histories(catalogue)
+    items = {item.key: item for item in catalogue}
     creators = np.array([items[k].creator_id for k in keys], dtype=np.int64)
     categories = np.array([items[k].category_id or -1 for k in keys], dtype=np.int64)
     state = ModelState(
@@ -142,6 +143,8 @@ def model_fit_and_store() -> ModelState:
     cache.set(MODEL_STATE_KEY, state, timeout)
     cache.set(MODEL_VERSION_KEY, state.version, timeout)
     _memo.update(version=state.version, state=state)
+    # The histories just read, for the lists of this same run (see `_Histories`).
+    _memo["histories"] = _Histories(state.version, user_ids, matrix, newest)
     return state
 
 
@@ -184,7 +187,7 @@ def popular_stored() -> list[str] | None:
 def model_state_fresh() -> ModelState | None:
     """The stored model, refitted first if stale (one fitter at a time)."""
     state = model_state_get()
-    keys = list(features.items_load().keys())
+    keys = features.catalogue_keys()
     stale = (
         state is None
         or time.time() - state.fitted_at > settings.RECOMMEND_MODEL_MAX_AGE_SECONDS
@@ -229,7 +232,7 @@ def _exclusions(state: ModelState, user_ids: list[int], rows: sp.csr_matrix) -> 
 
     index = state.index
     r, c = [], []
-    users = {u.pk: u for u in features.user_model().objects.filter(pk__in=user_ids)}
+    owned = features.owned_keys_by_user(user_ids)
     own_creators = dict(
         CreatorProfile.objects.filter(user_id__in=user_ids).values_list("user_id", "id")
     )
@@ -240,8 +243,7 @@ def _exclusions(state: ModelState, user_ids: list[int], rows: sp.csr_matrix) -> 
     for uid, kind, pk in watched:
         watched_by.setdefault(uid, set()).add(f"{kind}:{pk}")
     for row, uid in enumerate(user_ids):
-        user = users.get(uid)
-        keys = (features.owned_keys(user) if user else set()) | watched_by.get(uid, set())
+        keys = owned.get(uid, set()) | watched_by.get(uid, set())
         for key in keys:
             if key in index:
                 r.append(row)
@@ -279,8 +281,32 @@ def _diversified(state: ModelState, candidates, scores, length: int) -> np.ndarr
     )
 
 
-def _lists_for(state: ModelState, user_ids: list[int]) -> tuple[list[RecommendationList], int]:
-    rows, newest = features.user_rows(user_ids, state.index)
+@dataclass
+class _Histories:
+    """Every user's history as the fit read it. A full refresh that has just fitted
+    scores users from these rows instead of reading every event a second time; events
+    that arrive meanwhile are newer than the watermark stored with the lists, so the
+    next run picks those users up again."""
+
+    version: str
+    user_ids: list[int]
+    matrix: sp.csr_matrix
+    newest: dict[int, int]
+
+    def rows_of(self, user_ids: list[int]):
+        if not hasattr(self, "_position"):
+            self._position = {uid: row for row, uid in enumerate(self.user_ids)}
+        rows = [self._position.get(uid) for uid in user_ids]
+        if None in rows:
+            return None
+        return self.matrix[rows], {uid: self.newest.get(uid, 0) for uid in user_ids}
+
+
+def _lists_for(
+    state: ModelState, user_ids: list[int], histories: _Histories | None = None
+) -> tuple[list[RecommendationList], int]:
+    found = histories.rows_of(user_ids) if histories is not None else None
+    rows, newest = found or features.user_rows(user_ids, state.index)
     exclude = _exclusions(state, user_ids, rows)
     length = settings.RECOMMEND_LIST_LENGTH
     now = timezone.now()
@@ -348,8 +374,12 @@ def recommendations_refresh(
             state = model_state_fresh()
         else:
             state = model_state_get() or model_state_fresh()
+        # Taken in any case: what a fit leaves behind is never kept past this run.
+        histories = _memo.pop("histories", None)
         if state is None:
             return 0
+        if histories is not None and histories.version != state.version:
+            histories = None
         if user_ids is not None:
             opted_out = features.opted_out_user_ids()
             batch = sorted(set(user_ids) - opted_out)
@@ -363,7 +393,7 @@ def recommendations_refresh(
             batch = users_with_new_activity(after, batch_size)
             if not batch:
                 return written
-            lists, count = _lists_for(state, batch)
+            lists, count = _lists_for(state, batch, histories)
             _store(lists)  # each batch commits: an interrupted run keeps its work
             written += count
             after = batch[-1]

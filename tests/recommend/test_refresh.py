@@ -111,6 +111,23 @@ def test_run_twice_gives_the_same_lists_and_writes_nothing_new(shelf, learner):
     assert {r.user_id: r.items for r in RecommendationList.objects.all()} == lists
 
 
+def test_a_run_that_fits_reads_the_events_once(shelf, learner, monkeypatch):
+    """The lists of the run that fitted come from the histories the fit read (the
+    test above shows they equal a fresh read); a run on a stored model reads them."""
+    some_history(shelf)
+    watch(learner, shelf["technology"][0])
+    reads = []
+    real = features.user_rows
+    monkeypatch.setattr(
+        features, "user_rows", lambda ids, *a, **kw: reads.append(ids) or real(ids, *a, **kw)
+    )
+    assert refresh.recommendations_refresh(batch_size=3) > 3
+    assert len(reads) == 1  # the fit's, for every user at once
+    services.event_record(user=learner, kind="like", item=shelf["finance"][0])
+    assert refresh.recommendations_refresh() == 1
+    assert reads[1:] == [[learner.pk]]
+
+
 def test_only_users_with_new_activity_are_refreshed(shelf, learner):
     some_history(shelf, users=2)
     watch(learner, shelf["technology"][0])
