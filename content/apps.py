@@ -19,4 +19,5 @@ class ContentConfig(AppConfig):
                 url=lambda item: item.get_absolute_url(),
                 set_visible=services.item_set_visible,
                 channel=lambda item: item.channel,
+                long_form=True,
             )

@@ -27,6 +27,7 @@ class Moderated:
     url: Callable[[Model], str]  # where it is shown in context
     set_visible: Callable[[Model, bool], None]  # a service that shows or hides it
     channel: Callable[[Model], Model | None] | None = None  # its marketplace.Channel, if any
+    long_form: bool = False  # lessons and articles: see screening.text_screen
 
 
 _registry: dict[type[Model], Moderated] = {}
@@ -40,11 +41,18 @@ def register(
     url: Callable[[Model], str],
     set_visible: Callable[[Model, bool], None],
     channel: Callable[[Model], Model | None] | None = None,
+    long_form: bool = False,
 ) -> None:
     """`channel` (optional) names the marketplace.Channel the content lives in, so a
-    mute in that channel stops its author posting there."""
+    mute in that channel stops its author posting there. `long_form`: written material
+    (Markdown with code, tables and references) rather than a post."""
     _registry[model] = Moderated(
-        text=text, author=author, url=url, set_visible=set_visible, channel=channel
+        text=text,
+        author=author,
+        url=url,
+        set_visible=set_visible,
+        channel=channel,
+        long_form=long_form,
     )
 
 

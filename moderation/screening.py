@@ -63,6 +63,9 @@ _SPELLED_LINK = re.compile(
     re.IGNORECASE,
 )
 _SAME_CHAR = re.compile(r"(.)\1{11,}")
+_SAME_LETTER = re.compile(r"([^\W\d_])\1{11,}")
+# Written material cites sources: one link more allowed per this many characters.
+LONG_FORM_CHARS_PER_LINK = 300
 # Zero-width and invisible formatting characters used to split words.
 _INVISIBLE = dict.fromkeys(
     map(ord, "\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\ufeff\u00ad\u180e"),
@@ -144,7 +147,20 @@ def _repeat_count(text: str, *, author, ref) -> int:
         return 0
 
 
-def _flooding(text: str) -> bool:
+def _flooding(text: str, *, long_form: bool = False) -> bool:
+    if long_form:
+        # Markdown rules, table borders and code ("-----", "|====|", "0x000000000000")
+        # repeat characters on purpose: in written material only a run of one letter
+        # counts, one word making up half the text, or a long text of a handful of
+        # words ("buy now" x 200: real prose uses far more than one word in 30).
+        if _SAME_LETTER.search(text):
+            return True
+        words = re.findall(r"\w+", text.lower())
+        if len(words) < 8:
+            return False
+        if len(words) >= 120 and len(set(words)) * 30 < len(words):
+            return True
+        return Counter(words).most_common(1)[0][1] * 2 > len(words)
     if _SAME_CHAR.search(text):
         return True
     words = re.findall(r"\w+", text.lower())
@@ -157,9 +173,11 @@ def _flooding(text: str) -> bool:
     return Counter(words).most_common(1)[0][1] * 2 > len(words)
 
 
-def text_screen(text: str, *, author=None, ref=None) -> Verdict:
+def text_screen(text: str, *, author=None, ref=None, long_form: bool = False) -> Verdict:
     """Screen `text`. With `author` (and `ref`, e.g. "course:12", naming the object so
-    edits of one object don't count as repeats), repeated posting is refused."""
+    edits of one object don't count as repeats), repeated posting is refused.
+    `long_form` (lessons, articles): repeated punctuation is not flooding, and the
+    link limit grows with the length of the text."""
     text = normalise(text)
     held: list[str] = []
     for term, mode, action in _terms():
@@ -175,7 +193,7 @@ def text_screen(text: str, *, author=None, ref=None) -> Verdict:
                     _("Your text contains a word that is not allowed here. Please rephrase it."),
                 )
             held.append(f"blocked term: {term}")
-    if _flooding(text):
+    if _flooding(text, long_form=long_form):
         return Verdict(
             REFUSE, ("repeated text",), _("Please don't repeat the same thing over and over.")
         )
@@ -191,7 +209,10 @@ def text_screen(text: str, *, author=None, ref=None) -> Verdict:
         held.append("contact details")
     if _PAYMENT.search(text):
         held.append("off-platform payment")
-    if len(_LINK.findall(text)) + len(_SPELLED_LINK.findall(text)) > LINK_LIMIT:
+    link_limit = LINK_LIMIT
+    if long_form:
+        link_limit = max(LINK_LIMIT, len(text) // LONG_FORM_CHARS_PER_LINK)
+    if len(_LINK.findall(text)) + len(_SPELLED_LINK.findall(text)) > link_limit:
         held.append("too many links")
     if held:
         return Verdict(

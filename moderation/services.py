@@ -120,7 +120,7 @@ def content_screen(*, obj, review_reason: str = "") -> Verdict:
     author = adapter.author(obj)
     _check_not_muted(obj, author)
     ref = f"{obj._meta.label_lower}:{obj.pk}"
-    verdict = text_screen(adapter.text(obj), author=author, ref=ref)
+    verdict = text_screen(adapter.text(obj), author=author, ref=ref, long_form=adapter.long_form)
     if verdict.decision == REFUSE:
         raise ValidationError(verdict.message)
     existing = _item_for(obj, lock=True)

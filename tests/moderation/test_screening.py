@@ -141,3 +141,57 @@ def test_a_long_text_with_a_small_vocabulary_is_not_flooding():
 def test_a_handle_keyword_inside_a_word_is_not_contact_details():
     assert text_screen("How do I tune PostgreSQL autovacuum?").decision == PUBLISH
     assert text_screen("add me on tg: investor_joe").decision == HOLD
+
+
+LESSON = (
+    """## Comparing index types
+
+| index  | best for            |
+|--------|---------------------|
+| B-tree | equality and ranges |
+| GIN    | JSON and full text  |
+
+------------------------------------------------------------
+
+```python
+MASK = 0x000000000000FFFF
+```
+
+Further reading: https://www.postgresql.org/docs/current/indexes-types.html,
+https://www.postgresql.org/docs/current/gin.html,
+https://www.postgresql.org/docs/current/brin.html and
+https://use-the-index-luke.com/sql/where-clause.
+"""
+    + "B-tree indexes keep keys sorted, so a range scan reads neighbouring pages. " * 12
+)
+
+
+def test_written_material_may_use_rules_tables_code_and_references():
+    # As a post, the rule and the four links would be refused / held ...
+    assert text_screen(LESSON).decision in (REFUSE, HOLD)
+    # ... as a lesson or an article they are ordinary Markdown.
+    assert text_screen(LESSON, long_form=True).decision == PUBLISH
+
+
+def test_written_material_is_still_screened():
+    assert (
+        text_screen(LESSON + "\nAdd me on WeChat: lin_invest_88", long_form=True).decision == HOLD
+    )
+    assert text_screen("A" * 30 + " lesson", long_form=True).decision == REFUSE
+    assert text_screen("buy now " * 200, long_form=True).decision == REFUSE
+    links = " ".join(f"https://spam{n}.example/x" for n in range(8))
+    assert text_screen(f"Great offers {links}", long_form=True).decision == HOLD
+
+
+def test_a_lesson_with_a_table_and_references_is_published(alice, alice_channel):
+    from content import services as content_services
+    from content.models import Access
+    from tests.factories import CourseFactory
+
+    course = CourseFactory(channel=alice_channel)
+    lesson = content_services.lesson_create(
+        user=alice.user, course=course, title="Index types", body=LESSON, access=Access.FREE
+    )
+    content_services.item_publish(user=alice.user, item=lesson)
+    lesson.refresh_from_db()
+    assert lesson.is_visible
