@@ -9,6 +9,7 @@ Services raise `ValidationError` for anything a person can fix (the consumer tur
 it into an error frame) and `PermissionDenied` for what this user may not do.
 """
 
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -39,6 +40,7 @@ from marketplace.models import Channel, Course, SubscriptionTier
 from marketplace.selectors import channel_subscriber_check, entitlement_check
 
 Status = LiveSession.Status
+logger = logging.getLogger(__name__)
 
 
 # --- who is who in a room ---------------------------------------------------------
@@ -221,12 +223,33 @@ def chat_post(*, session: LiveSession, user: User, text) -> RoomEvent:
                     _("Slow mode is on: one message every %(n)d seconds.")
                     % {"n": session.slow_mode_seconds}
                 )
-    return room_event_append(
+    event = room_event_append(
         session=session,
         kind=RoomEvent.Kind.CHAT,
         author=user,
         payload={"user": public_user(user, role.label), "text": text},
     )
+    _recommend_signal(user=user, session=session, kind="comment")
+    return event
+
+
+def _recommend_signal(*, user: User, session: LiveSession, kind: str) -> None:
+    """Chatting or asking in a room tells the recommender the user engages with the
+    session: one event per user, session and kind a day (chat is chatty), after
+    commit, never failing the room."""
+
+    def record():
+        from django.core.cache import cache
+
+        from recommend.services import event_record
+
+        try:
+            if cache.add(f"livestream:recommend:{kind}:{session.pk}:{user.pk}", 1, 86400):
+                event_record(user=user, kind=kind, item=session)
+        except Exception:  # noqa: BLE001 - a cache outage must not stop the room
+            logger.warning("livestream: %s event for session %s not recorded", kind, session.pk)
+
+    transaction.on_commit(record)
 
 
 @transaction.atomic
@@ -276,6 +299,7 @@ def question_ask(*, session: LiveSession, user: User, text) -> Question:
         author=user,
         payload={"question": question_payload(question)},
     )
+    _recommend_signal(user=user, session=session, kind="question")
     return question
 
 
@@ -332,6 +356,7 @@ def question_ask_priority(
         author=user,
         payload={"question": question_payload(question)},
     )
+    _recommend_signal(user=user, session=session, kind="question")
     return question
 
 

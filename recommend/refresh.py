@@ -43,6 +43,7 @@ REFRESH_LOCK = "recommend:refresh:lock"
 FIT_LOCK = "recommend:fit:lock"
 SIMILAR_LENGTH = 12
 _memo: dict = {}
+REFRESH_LOCK_SECONDS = 1800
 
 
 # --- variants ------------------------------------------------------------------------
@@ -365,7 +366,7 @@ def recommendations_refresh(
     batch_size = batch_size or settings.RECOMMEND_REFRESH_BATCH
     lock = REFRESH_LOCK if user_ids is None else f"{REFRESH_LOCK}:{min(user_ids, default=0)}"
     token = uuid.uuid4().hex
-    if not cache.add(lock, token, 1800):
+    if not cache.add(lock, token, REFRESH_LOCK_SECONDS):
         logger.info("recommend: a refresh is already running")
         return 0
     written = 0
@@ -396,6 +397,10 @@ def recommendations_refresh(
             lists, count = _lists_for(state, batch, histories)
             _store(lists)  # each batch commits: an interrupted run keeps its work
             written += count
+            # Still running: keep the lock for another while (a run longer than the
+            # lock's life would otherwise let a second one start beside it).
+            if cache.get(lock) == token:
+                cache.touch(lock, REFRESH_LOCK_SECONDS)
             after = batch[-1]
     finally:
         if cache.get(lock) == token:

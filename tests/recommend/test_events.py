@@ -197,3 +197,20 @@ def test_other_users_are_not_touched(bob, alice_channel):
     services.event_record(user=bob, kind="like", item=alice_channel)
     services.personalisation_set(user=charlie, opted_out=True)
     assert Event.objects.filter(user=bob).count() == 1
+
+
+def test_chatting_and_asking_in_a_live_room_are_engagement_events(
+    alice_channel, bob, django_capture_on_commit_callbacks
+):
+    from livestream import services as room
+
+    session = room.session_start(
+        session=LiveSessionFactory(channel=alice_channel), user=alice_channel.creator.user
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        for n in range(5):
+            room.chat_post(session=session, user=bob, text=f"Hello from Bob, {n}")
+        room.question_ask(session=session, user=bob, text="How do you size a position?")
+    kinds = Event.objects.filter(user=bob, item_kind="session", item_id=session.pk)
+    # Five messages are one signal (one per user, session and day), the question another.
+    assert sorted(kinds.values_list("kind", flat=True)) == ["comment", "question"]

@@ -147,6 +147,24 @@ def test_a_second_run_while_one_holds_the_lock_does_nothing(shelf, learner):
     assert not RecommendationList.objects.exists()
 
 
+def test_a_long_run_keeps_its_lock_alive_batch_after_batch(shelf, monkeypatch):
+    from django.core.cache import cache
+
+    some_history(shelf, users=3)  # six users, three batches
+    monkeypatch.setattr(refresh, "REFRESH_LOCK_SECONDS", 5)
+    touched = []
+    real_touch = cache.touch
+
+    def touch(key, timeout=None, **kw):
+        touched.append((key, timeout, cache.get(key) is not None))
+        return real_touch(key, timeout, **kw)
+
+    monkeypatch.setattr(cache, "touch", touch)
+    assert refresh.recommendations_refresh(batch_size=2) == 6
+    assert touched == [(refresh.REFRESH_LOCK, 5, True)] * 3
+    assert cache.get(refresh.REFRESH_LOCK) is None  # released at the end
+
+
 def test_batches_commit_one_by_one(shelf, settings):
     some_history(shelf, users=3)  # six users
     assert refresh.recommendations_refresh(batch_size=2) == 6
