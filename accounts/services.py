@@ -4,7 +4,7 @@ from importlib import import_module
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import LoginSession, Notification, User
 from accounts.tasks import send_email_task
@@ -44,6 +44,16 @@ def email_send_on_commit(*, message: EmailMessage) -> None:
 
 
 @transaction.atomic
+def in_language_of(user: User):
+    """Render what `user` will read (a notification, an email) in their preferred
+    language; without one set, in the site's default language (never in the language
+    of whoever caused the message)."""
+    language = getattr(user, "preferred_language", "") or ""
+    if language not in {code for code, _name in settings.LANGUAGES}:
+        language = settings.LANGUAGE_CODE
+    return translation.override(language)
+
+
 def notification_send(*, user: User, key: str, text: str, url: str = "") -> bool:
     """Put a notification in the user's inbox once per `key`. True if it is new."""
     _notification, created = Notification.objects.get_or_create(

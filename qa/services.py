@@ -190,13 +190,17 @@ def quote_create(
 # --- asking -----------------------------------------------------------------------
 
 
-def _notify(user: User, *, key: str, text: str, url: str) -> None:
+def _notify(user: User, *, key: str, text, url: str) -> None:
     """In-app notification plus an email, both only if the transaction commits.
 
-    `text` already holds the user's words; the inbox template escapes it, and the
-    email is plain text, so nothing here is marked safe.
+    `text` is a function that returns it, called in the recipient's language (not
+    the language of whoever caused it). It holds the user's words; the inbox template
+    escapes it, and the email is plain text, so nothing here is marked safe.
     """
     from django.core.mail import EmailMessage
+
+    with account_services.in_language_of(user):
+        text = text()
 
     if account_services.notification_send(user=user, key=key, text=text, url=url):
         account_services.email_send_on_commit(
@@ -315,12 +319,14 @@ def _send_to_expert(question: Question) -> None:
     _notify(
         question.expert,
         key=f"qa:received:{question.pk}",
-        text=_("New paid question (%(price)s, answer by %(deadline)s): %(text)s")
-        % {
-            "price": format_money(question.amount, question.currency),
-            "deadline": question.deadline.strftime("%Y-%m-%d %H:%M UTC"),
-            "text": _excerpt(question.text),
-        },
+        text=lambda: (
+            _("New paid question (%(price)s, answer by %(deadline)s): %(text)s")
+            % {
+                "price": format_money(question.amount, question.currency),
+                "deadline": question.deadline.strftime("%Y-%m-%d %H:%M UTC"),
+                "text": _excerpt(question.text),
+            }
+        ),
         url=reverse("qa:answer", args=[question.pk]),
     )
 
@@ -341,11 +347,13 @@ def question_set_visible(question: Question, visible: bool) -> None:
             _notify(
                 question.asker,
                 key=f"qa:refunded:{question.pk}",
-                text=_(
-                    "Your question was not accepted by moderation; "
-                    "%(price)s is back in your wallet."
-                )
-                % {"price": format_money(question.amount, question.currency)},
+                text=lambda: (
+                    _(
+                        "Your question was not accepted by moderation; "
+                        "%(price)s is back in your wallet."
+                    )
+                    % {"price": format_money(question.amount, question.currency)}
+                ),
                 url=question.get_absolute_url(),
             )
 
@@ -424,7 +432,7 @@ def _release(question: Question) -> None:
     _notify(
         question.asker,
         key=f"qa:answered:{question.pk}",
-        text=_("Your question was answered: %(text)s") % {"text": _excerpt(question.text)},
+        text=lambda: _("Your question was answered: %(text)s") % {"text": _excerpt(question.text)},
         url=question.get_absolute_url(),
     )
 
@@ -511,11 +519,13 @@ def answer_set_visible(answer: Answer, visible: bool) -> None:
             _notify(
                 question.asker,
                 key=f"qa:refunded:{question.pk}",
-                text=_(
-                    "The answer to your question was rejected by moderation; "
-                    "%(price)s is back in your wallet."
-                )
-                % {"price": format_money(question.amount, question.currency)},
+                text=lambda: (
+                    _(
+                        "The answer to your question was rejected by moderation; "
+                        "%(price)s is back in your wallet."
+                    )
+                    % {"price": format_money(question.amount, question.currency)}
+                ),
                 url=question.get_absolute_url(),
             )
 
@@ -541,8 +551,13 @@ def question_decline(*, expert: User, question_id: int, reason: str) -> Question
     _notify(
         question.asker,
         key=f"qa:declined:{question.pk}",
-        text=_("Your question was declined (%(reason)s); %(price)s is back in your wallet.")
-        % {"reason": _excerpt(reason), "price": format_money(question.amount, question.currency)},
+        text=lambda: (
+            _("Your question was declined (%(reason)s); %(price)s is back in your wallet.")
+            % {
+                "reason": _excerpt(reason),
+                "price": format_money(question.amount, question.currency),
+            }
+        ),
         url=question.get_absolute_url(),
     )
     return question
@@ -562,8 +577,10 @@ def question_refund_if_overdue(*, question_id: int) -> bool:
         _notify(
             question.asker,
             key=f"qa:refunded:{question.pk}",
-            text=_("Your question was not answered in time; %(price)s is back in your wallet.")
-            % {"price": format_money(question.amount, question.currency)},
+            text=lambda: (
+                _("Your question was not answered in time; %(price)s is back in your wallet.")
+                % {"price": format_money(question.amount, question.currency)}
+            ),
             url=question.get_absolute_url(),
         )
         return True
@@ -679,8 +696,10 @@ def answer_unlock(*, user: User, question_id: int) -> Unlock:
     _notify(
         question.expert,
         key=f"qa:unlocked:{question.pk}:{user.pk}",
-        text=_("Someone unlocked your answer (you earn %(share)s): %(text)s")
-        % {"share": format_money(expert_share, currency), "text": _excerpt(question.text)},
+        text=lambda: (
+            _("Someone unlocked your answer (you earn %(share)s): %(text)s")
+            % {"share": format_money(expert_share, currency), "text": _excerpt(question.text)}
+        ),
         url=question.get_absolute_url(),
     )
     return unlock

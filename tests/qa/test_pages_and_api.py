@@ -341,3 +341,26 @@ def test_answer_files_are_private_and_served_only_to_readers(
     client.force_login(charlie.user)
     client.post(reverse("qa:unlock", args=[question.pk]))
     assert client.get(attachment_url).status_code == 200
+
+
+def test_notifications_are_in_the_recipients_language(client, asker, expert):
+    from django.utils import translation
+
+    from accounts.models import Notification
+
+    expert.preferred_language = "zh-hans"
+    expert.save(update_fields=["preferred_language"])
+    with translation.override("en"):  # the asker browses in English
+        question = ask(asker, expert)
+    note = Notification.objects.get(user=expert, key=f"qa:received:{question.pk}")
+    with translation.override("zh-hans"):
+        template = translation.gettext(
+            "New paid question (%(price)s, answer by %(deadline)s): %(text)s"
+        )
+    assert template != "New paid question (%(price)s, answer by %(deadline)s): %(text)s"
+    assert note.text.startswith(template.split("%")[0])  # "新的付费提问（"
+
+    with translation.override("zh-hans"):  # the expert answers in Chinese
+        services.answer_submit(expert=expert, question_id=question.pk, text="用 django-silk 看看")
+    answered = Notification.objects.get(user=asker, key=f"qa:answered:{question.pk}")
+    assert answered.text.startswith("Your question was answered")
