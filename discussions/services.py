@@ -9,11 +9,11 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import F, Model
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.services import email_send_on_commit, notification_send
+from accounts.services import email_send_on_commit, in_language_of, notification_send
 from discussions import kinds
 from discussions.models import Like, LikeTally, Reply, Thread
 from moderation.services import content_screen
@@ -271,8 +271,7 @@ def _reply_announce(reply: Reply) -> None:
 
 
 def _reply_notify(*, user: User, reply: Reply, thread: Thread, what: str, url: str) -> None:
-    language = getattr(user, "preferred_language", "") or settings.LANGUAGE_CODE
-    with translation.override(language):
+    with in_language_of(user):
         name = reply.author.public_name
         excerpt = reply.body[:120]
         if what == "thread":
