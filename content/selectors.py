@@ -202,10 +202,12 @@ def course_outline(*, course: Course, user: User) -> dict:
     lessons = list(lessons_qs.order_by("position", "id"))
     sections = list(Section.objects.filter(course=course))
     done: set[int] = set()
+    positions: dict[int, int] = {}
     last = None
     if user.is_authenticated:
         rows = list(LessonProgress.objects.filter(user=user, course=course))
         done = {r.lesson_id for r in rows if r.done_at}
+        positions = {r.lesson_id: r.scroll_position for r in rows}
         opened = [r for r in rows if r.last_opened_at]
         if opened:
             last = max(opened, key=lambda r: r.last_opened_at).lesson_id
@@ -226,6 +228,7 @@ def course_outline(*, course: Course, user: User) -> dict:
         lesson.course = course
         lesson.is_locked = locked(lesson)
         lesson.is_done = lesson.pk in done
+        lesson.reading_position = positions.get(lesson.pk, 0)  # percent, for resuming
     grouped = []
     by_section: dict[int | None, list[Lesson]] = {}
     for lesson in lessons:

@@ -363,6 +363,36 @@ def article_viewed(*, user: User, article: Article) -> None:
     _record_view_hook(article, user)
 
 
+def progress_position_save(*, user: User, lesson: Lesson, position) -> int:
+    """Remember how far down the lesson the learner has read (percent), for resuming.
+    It says nothing about done: only the learner marks a lesson done."""
+    from content.selectors import item_access_check
+
+    try:
+        position = int(position)
+    except (TypeError, ValueError):
+        raise ValidationError(_("The reading position must be a whole percentage.")) from None
+    if not 0 <= position <= 100:
+        raise ValidationError(_("The reading position must be between 0 and 100."))
+    if not item_access_check(user=user, item=lesson):
+        raise ValidationError(_("You cannot mark a lesson you have no access to."))
+    now = timezone.now()
+    mine = LessonProgress.objects.filter(user=user, lesson=lesson)
+    if not mine.update(scroll_position=position, last_opened_at=now):
+        try:
+            with transaction.atomic():
+                LessonProgress.objects.create(
+                    user=user,
+                    lesson=lesson,
+                    course_id=lesson.course_id,
+                    scroll_position=position,
+                    last_opened_at=now,
+                )
+        except IntegrityError:  # another tab inserted it first
+            mine.update(scroll_position=position, last_opened_at=now)
+    return position
+
+
 @transaction.atomic
 def progress_mark(
     *, user: User, lesson: Lesson, done: bool = True, scroll_position: int | None = None

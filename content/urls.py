@@ -10,6 +10,7 @@ urlpatterns = [
     path("content/files/<str:key>/", views.asset_download, name="asset_download"),
     path("media/content/img/<path:path>", views.public_image, name="public_image"),
     path("content/lessons/<int:pk>/done/", views.lesson_mark_done, name="lesson_mark_done"),
+    path("content/lessons/<int:pk>/position/", views.lesson_position, name="lesson_position"),
     # Creator studio
     path("studio/content/", studio_views.content_list, name="studio_list"),
     path("studio/content/lessons/new/", studio_views.lesson_create, name="lesson_create"),

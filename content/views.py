@@ -7,7 +7,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import SuspiciousFileOperation, ValidationError
 from django.core.files.storage import storages
-from django.http import FileResponse, Http404, HttpResponseForbidden, HttpResponseRedirect
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseForbidden,
+    HttpResponseRedirect,
+)
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -35,7 +42,8 @@ def lesson_detail(request, course, slug):
     outline = selectors.course_outline(course=lesson.course, user=request.user)
     previous, following = selectors.outline_neighbours(outline=outline, lesson=lesson)
     services.progress_open(user=request.user, lesson=lesson)
-    done = any(x.pk == lesson.pk and x.is_done for x in outline["lessons"])
+    mine = next((x for x in outline["lessons"] if x.pk == lesson.pk), None)
+    done = mine is not None and mine.is_done
     return render(
         request,
         "content/lesson_detail.html",
@@ -48,6 +56,7 @@ def lesson_detail(request, course, slug):
             "previous": previous,
             "next": following,
             "is_done": done,
+            "reading_position": mine.reading_position if mine is not None else 0,
             "attachments": selectors.item_attachments(item=lesson) if body.is_full else [],
             "locked_attachments": (
                 selectors.item_attachments(item=lesson) if not body.is_full else []
@@ -114,6 +123,20 @@ def lesson_mark_done(request, pk):
     if done and following is not None and request.POST.get("next") == "1":
         return redirect(following.get_absolute_url())
     return redirect(lesson.get_absolute_url())
+
+
+@login_required
+@require_POST
+def lesson_position(request, pk):
+    """The lesson page's script reports how far down the learner has read (204)."""
+    lesson = selectors.item_get_by_pk_for_user(kind="lesson", pk=pk, user=request.user)
+    try:
+        services.progress_position_save(
+            user=request.user, lesson=lesson, position=request.POST.get("position")
+        )
+    except ValidationError as exc:
+        return HttpResponseBadRequest(" ".join(exc.messages), content_type="text/plain")
+    return HttpResponse(status=204)
 
 
 IMAGE_DIR = Asset._meta.get_field("image").upload_to  # the only public media

@@ -140,3 +140,28 @@ def test_a_repeat_lesson_view_reads_the_outline_once(
         html = client.get(lessons[1].get_absolute_url()).content.decode()
     assert "0 of 5 done" in html and 'data-testid="next"' in html
     assert 'data-testid="report-link"' in html  # a reader may report it (no extra query)
+
+
+def test_the_page_reports_and_restores_the_reading_position(client, paid_lesson, bob, dave):
+    give_ticket(bob, paid_lesson.course)
+    url = reverse("content:lesson_position", args=[paid_lesson.pk])
+    client.force_login(bob)
+    html = client.get(paid_lesson.get_absolute_url()).content.decode()
+    assert 'data-testid="reading-position"' in html and 'data-position="0"' in html
+
+    assert client.post(url, {"position": "40"}).status_code == 204
+    progress = LessonProgress.objects.get(user=bob, lesson=paid_lesson)
+    assert progress.scroll_position == 40 and progress.done_at is None  # reading is not done
+    assert 'data-position="40"' in client.get(paid_lesson.get_absolute_url()).content.decode()
+
+    for bad, message in (("abc", "whole percentage"), ("101", "between 0 and 100"), ("", "whole")):
+        response = client.post(url, {"position": bad})
+        assert response.status_code == 400 and message in response.content.decode()
+    assert LessonProgress.objects.get(user=bob, lesson=paid_lesson).scroll_position == 40
+
+    client.force_login(dave)  # no ticket: the preview has no position to keep
+    assert 'data-testid="reading-position"' not in (
+        client.get(paid_lesson.get_absolute_url()).content.decode()
+    )
+    assert client.post(url, {"position": "10"}).status_code in (400, 404)
+    assert not LessonProgress.objects.filter(user=dave, scroll_position=10).exists()

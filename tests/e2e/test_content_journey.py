@@ -152,3 +152,51 @@ def test_creator_writes_schedules_and_learners_read_behind_the_paywall(
     expect(anonymous.get_by_test_id("paywall")).to_be_visible()
     expect(anonymous.get_by_test_id("attachment")).to_have_count(0)
     screenshot(anonymous, "content-03-visitor")
+
+
+def test_a_learner_comes_back_to_where_they_stopped_reading(browser, live_server, request):
+    from content import services
+
+    alice = CreatorFactory(user__email="alice@example.com", display_name="Alice")
+    course = CourseFactory(channel=ChannelFactory(creator=alice), title="Long read")
+    words = [
+        "event",
+        "loop",
+        "task",
+        "future",
+        "coroutine",
+        "await",
+        "socket",
+        "timer",
+        "queue",
+        "callback",
+    ]
+    body = "\n\n".join(
+        f"Paragraph {n}: " + " ".join(words[(n * k) % 10] + str(k) for k in range(60))
+        for n in range(80)
+    )
+    lesson = services.item_publish(
+        user=alice.user,
+        item=services.lesson_create(user=alice.user, course=course, title="Long", body=body),
+    )
+    bob = UserFactory(email="bob@example.com")
+    page = _page_as(browser, live_server.url, bob, request)
+    page.goto(live_server.url + lesson.get_absolute_url())
+    page.evaluate("window.scrollTo(0, (document.documentElement.scrollHeight - innerHeight) / 2)")
+    page.goto(live_server.url + course.get_absolute_url())  # leaving sends the position
+    from content.models import LessonProgress
+
+    def saved():
+        row = LessonProgress.objects.filter(user=bob, lesson=lesson).first()
+        return row.scroll_position if row else 0
+
+    page.wait_for_timeout(500)
+    for _ in range(20):
+        if saved():
+            break
+        page.wait_for_timeout(250)
+    assert 45 <= saved() <= 55
+    page.goto(live_server.url + lesson.get_absolute_url())
+    page.wait_for_function("window.scrollY > 0")
+    ratio = page.evaluate("window.scrollY / (document.documentElement.scrollHeight - innerHeight)")
+    assert 0.4 < ratio < 0.6
