@@ -28,6 +28,8 @@ class Moderated:
     set_visible: Callable[[Model, bool], None]  # a service that shows or hides it
     channel: Callable[[Model], Model | None] | None = None  # its marketplace.Channel, if any
     long_form: bool = False  # lessons and articles: see screening.text_screen
+    # Whether a user may read it (paid or private content); None: anyone who sees it.
+    readable_by: Callable[[Model, Model], bool] | None = None
 
 
 _registry: dict[type[Model], Moderated] = {}
@@ -42,10 +44,13 @@ def register(
     set_visible: Callable[[Model, bool], None],
     channel: Callable[[Model], Model | None] | None = None,
     long_form: bool = False,
+    readable_by: Callable[[Model, Model], bool] | None = None,
 ) -> None:
     """`channel` (optional) names the marketplace.Channel the content lives in, so a
     mute in that channel stops its author posting there. `long_form`: written material
-    (Markdown with code, tables and references) rather than a post."""
+    (Markdown with code, tables and references) rather than a post. `readable_by(obj,
+    user)`: for paid or private content, whether the user may read it (only readers
+    may report it)."""
     _registry[model] = Moderated(
         text=text,
         author=author,
@@ -53,6 +58,7 @@ def register(
         set_visible=set_visible,
         channel=channel,
         long_form=long_form,
+        readable_by=readable_by,
     )
 
 

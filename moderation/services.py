@@ -339,6 +339,8 @@ def report_submit(*, reporter: User, obj, reason: str) -> Report:
     author = adapter.author(obj)
     if author is not None and author.pk == reporter.pk:
         raise ValidationError(_("You can't report your own content."))
+    if adapter.readable_by is not None and not adapter.readable_by(obj, reporter):
+        raise ValidationError(_("You can only report what you can read."))
     from moderation.selectors import content_held
 
     if content_held(obj):

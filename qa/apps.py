@@ -9,7 +9,7 @@ class QaConfig(AppConfig):
     def ready(self):
         from marketplace.models import Channel
         from moderation import registry
-        from qa import services
+        from qa import selectors, services
         from qa.models import Answer, Question
 
         registry.register(
@@ -20,6 +20,7 @@ class QaConfig(AppConfig):
             set_visible=services.question_set_visible,
             # A mute in the expert's channel stops questions to that expert.
             channel=lambda q: Channel.objects.filter(creator__user_id=q.expert_id),
+            readable_by=_question_readable_by,
         )
         registry.register(
             Answer,
@@ -27,4 +28,17 @@ class QaConfig(AppConfig):
             author=lambda a: a.question.expert,
             url=lambda a: a.get_absolute_url(),
             set_visible=services.answer_set_visible,
+            readable_by=lambda answer, user: selectors.answer_readable_by(obj=answer, user=user),
         )
+
+
+def _question_readable_by(question, user) -> bool:
+    from django.http import Http404
+
+    from qa import selectors
+
+    try:
+        selectors.question_get_for_user(user=user, pk=question.pk)
+    except Http404:
+        return False
+    return True

@@ -264,3 +264,30 @@ def test_content_already_hidden_for_review_cannot_be_reported(client, course, se
     )
     assert "already hidden from the public" in response.content.decode()
     assert Report.objects.filter(reporter=late).count() == 0
+
+
+def test_only_readers_may_report_paid_or_private_content(client, alice, bob):
+    from django.core.exceptions import ValidationError
+
+    from qa import services as qa
+    from tests.qa.conftest import ask, fund
+
+    qa.expert_settings_update(
+        user=alice.user, enabled=True, base_price=1000, currency="CNY", answer_hours=48
+    )
+    fund(bob, 10_000)
+    private = ask(bob, alice.user, text="A private question about my portfolio", is_public=False)
+    public = ask(bob, alice.user)
+    qa.answer_submit(expert=alice.user, question_id=public.pk, text="Use a TaskGroup.")
+    outsider = UserFactory()
+    for obj in (private, public.answer):  # cannot read: an open private question, a locked answer
+        with pytest.raises(ValidationError, match="only report what you can read"):
+            services.report_submit(reporter=outsider, obj=obj, reason="Spam")
+        client.force_login(outsider)
+        client.post(report_url(obj), {"reason": "Spam"})
+    assert not Report.objects.exists()
+
+    fund(outsider, 500)
+    qa.answer_unlock(user=outsider, question_id=public.pk)
+    assert services.report_submit(reporter=outsider, obj=public.answer, reason="Wrong")
+    assert services.report_submit(reporter=outsider, obj=public, reason="Off topic")
