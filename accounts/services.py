@@ -14,6 +14,9 @@ from accounts.tasks import send_email_task
 def user_update_profile(
     *, user: User, display_name: str, bio: str = "", preferred_language: str = ""
 ) -> User:
+    from moderation.services import fields_screen
+
+    fields_screen({"display_name": display_name, "bio": bio})
     user.display_name = display_name.strip()
     user.bio = bio.strip()
     user.preferred_language = preferred_language

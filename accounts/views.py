@@ -1,10 +1,12 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from accounts.forms import ProfileForm
 from accounts.services import user_update_profile
+from marketplace.forms import apply_service_errors
 from marketplace.selectors import creator_get_for_user
 
 
@@ -20,13 +22,18 @@ def profile(request):
         },
     )
     if request.method == "POST" and form.is_valid():
-        user_update_profile(user=user, **form.cleaned_data)
-        messages.success(request, _("Your profile is saved."))
-        return redirect("accounts:profile")
+        try:
+            user_update_profile(user=user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("Your profile is saved."))
+            return redirect("accounts:profile")
     return render(
         request,
         "accounts/profile.html",
         {"form": form, "creator": creator_get_for_user(user=user)},
+        status=400 if form.errors else 200,
     )
 
 

@@ -82,6 +82,15 @@ def tags_get_or_create(*, names: Iterable[str]) -> list[Tag]:
     for name in cleaned.values():
         tag = Tag.objects.filter(name__iexact=name).first()
         if tag is None:
+            try:
+                _fields_screen(tags=name)  # a new tag is public at once
+            except ValidationError as exc:
+                raise ValidationError(
+                    {
+                        "tags": _("The tag “%(name)s”: %(reason)s")
+                        % {"name": name, "reason": " ".join(exc.messages)}
+                    }
+                ) from None
             slug = slugify(name, allow_unicode=True)[:50] or secrets.token_hex(4)
             if Tag.objects.filter(slug=slug).exists():
                 slug = f"{slug}-{secrets.token_hex(2)}"
@@ -93,6 +102,13 @@ def tags_get_or_create(*, names: Iterable[str]) -> list[Tag]:
                 tag = Tag.objects.get(name__iexact=name)
         tags.append(tag)
     return tags
+
+
+def _fields_screen(**fields: str) -> None:
+    """Short texts shown without review (see moderation.services.fields_screen)."""
+    from moderation.services import fields_screen
+
+    fields_screen(fields)
 
 
 def _moderation_screen(obj, *, creator_user) -> None:
@@ -124,6 +140,7 @@ def creator_become(
 ) -> CreatorProfile:
     if CreatorProfile.objects.filter(user=user).exists():
         raise ValidationError(_("You are already a creator."))
+    _fields_screen(display_name=display_name, headline=headline, bio=bio)
     creator = CreatorProfile(
         user=user,
         display_name=display_name.strip(),
@@ -145,6 +162,7 @@ def creator_update(
     bio: str = "",
     topics: Iterable[str] = (),
 ) -> CreatorProfile:
+    _fields_screen(display_name=display_name, headline=headline, bio=bio)
     creator.display_name = display_name.strip()
     creator.headline = headline.strip()
     creator.bio = bio.strip()
@@ -230,6 +248,7 @@ def tier_create(
 ) -> SubscriptionTier:
     if channel.tiers.filter(name__iexact=name.strip()).exists():
         raise ValidationError({"name": _("This channel already has a tier with that name.")})
+    _fields_screen(name=name, benefits=benefits)
     tier = SubscriptionTier(
         channel=channel,
         name=name.strip(),
@@ -256,6 +275,7 @@ def tier_update(
     clash = tier.channel.tiers.filter(name__iexact=name.strip()).exclude(pk=tier.pk)
     if clash.exists():
         raise ValidationError({"name": _("This channel already has a tier with that name.")})
+    _fields_screen(name=name, benefits=benefits)
     tier.name = name.strip()
     tier.price_amount = price_amount
     tier.currency = currency

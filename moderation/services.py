@@ -104,6 +104,27 @@ def _check_not_muted(obj, author) -> None:
         )
 
 
+def fields_screen(fields: dict[str, str]) -> None:
+    """Screen short public texts that are shown without review (profile names and
+    bios, tier names and benefits, tags): what screening would refuse or hold is
+    refused, field by field, with the reason for the author. Raises ValidationError."""
+    errors = {}
+    for field, text in fields.items():
+        if not (text or "").strip():
+            continue
+        verdict = text_screen(text)
+        if verdict.decision == REFUSE:
+            errors[field] = verdict.message
+        elif verdict.decision == HOLD:
+            errors[field] = _(
+                "This is shown without review, so it cannot contain contact details, "
+                "payment outside the platform, many links or a watched word. "
+                "Please remove them."
+            )
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def content_screen(*, obj, review_reason: str = "") -> Verdict:
     """Screen new or edited content (already saved) and show, hold or refuse it.

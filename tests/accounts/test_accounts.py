@@ -112,7 +112,7 @@ def test_profile_edits_display_name(client, bob):
 def test_profile_rejects_over_long_name(client, bob):
     client.force_login(bob)
     response = client.post("/accounts/profile/", {"display_name": "x" * 61})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "display_name" in response.context["form"].errors
 
 

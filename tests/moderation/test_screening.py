@@ -195,3 +195,41 @@ def test_a_lesson_with_a_table_and_references_is_published(alice, alice_channel)
     content_services.item_publish(user=alice.user, item=lesson)
     lesson.refresh_from_db()
     assert lesson.is_visible
+
+
+def test_profiles_tiers_and_tags_are_screened_before_they_show(client, alice, alice_channel, bob):
+    from django.core.exceptions import ValidationError
+
+    from marketplace import services as market
+
+    client.force_login(bob)
+    response = client.post(
+        "/accounts/profile/", {"display_name": "Bob", "bio": "Add me on WeChat: bob_trades_88"}
+    )
+    assert response.status_code == 400
+    assert "cannot contain contact details" in response.content.decode()
+    bob.refresh_from_db()
+    assert "WeChat" not in bob.bio
+
+    with pytest.raises(ValidationError) as refused:
+        market.creator_update(
+            creator=alice, display_name="Alice", headline="You idiot", bio="Teacher"
+        )
+    assert "headline" in refused.value.message_dict
+    with pytest.raises(ValidationError) as refused:
+        market.tier_create(
+            channel=alice_channel, name="Gold", price_amount=1000, currency="CNY",
+            benefits="Pay me directly on alipay 13800138000 instead",
+        )  # fmt: skip
+    assert "benefits" in refused.value.message_dict
+    assert not alice_channel.tiers.exists()
+    with pytest.raises(ValidationError) as refused:
+        market.tags_get_or_create(names=["python", "傻瓜"])
+    assert "傻瓜" in refused.value.message_dict["tags"][0]
+
+    # Ordinary text passes.
+    market.creator_update(creator=alice, display_name="Alice", headline="Python teacher")
+    assert market.tier_create(
+        channel=alice_channel, name="Gold", price_amount=1000, currency="CNY",
+        benefits="Replays and a monthly Q&A",
+    )  # fmt: skip
