@@ -46,7 +46,6 @@ def email_send_on_commit(*, message: EmailMessage) -> None:
     transaction.on_commit(lambda: send_email_task.delay(payload))
 
 
-@transaction.atomic
 def in_language_of(user: User):
     """Render what `user` will read (a notification, an email) in their preferred
     language; without one set, in the site's default language (never in the language
@@ -57,6 +56,7 @@ def in_language_of(user: User):
     return translation.override(language)
 
 
+@transaction.atomic
 def notification_send(*, user: User, key: str, text: str, url: str = "") -> bool:
     """Put a notification in the user's inbox once per `key`. True if it is new."""
     _notification, created = Notification.objects.get_or_create(
