@@ -9,7 +9,6 @@ Services raise `ValidationError` for anything a person can fix (the consumer tur
 it into an error frame) and `PermissionDenied` for what this user may not do.
 """
 
-import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -40,7 +39,6 @@ from marketplace.models import Channel, Course, SubscriptionTier
 from marketplace.selectors import channel_subscriber_check, entitlement_check
 
 Status = LiveSession.Status
-logger = logging.getLogger(__name__)
 
 
 # --- who is who in a room ---------------------------------------------------------
@@ -235,21 +233,11 @@ def chat_post(*, session: LiveSession, user: User, text) -> RoomEvent:
 
 def _recommend_signal(*, user: User, session: LiveSession, kind: str) -> None:
     """Chatting or asking in a room tells the recommender the user engages with the
-    session: one event per user, session and kind a day (chat is chatty), after
-    commit, never failing the room."""
+    session: once per user, session and kind a day (chat is chatty), after commit
+    (event_record never fails the room)."""
+    from recommend.services import event_record
 
-    def record():
-        from django.core.cache import cache
-
-        from recommend.services import event_record
-
-        try:
-            if cache.add(f"livestream:recommend:{kind}:{session.pk}:{user.pk}", 1, 86400):
-                event_record(user=user, kind=kind, item=session)
-        except Exception:  # noqa: BLE001 - a cache outage must not stop the room
-            logger.warning("livestream: %s event for session %s not recorded", kind, session.pk)
-
-    transaction.on_commit(record)
+    transaction.on_commit(lambda: event_record(user=user, kind=kind, item=session, once_per=86400))
 
 
 @transaction.atomic
