@@ -344,18 +344,23 @@ def progress_open(*, user: User, lesson: Lesson) -> None:
     """Remember the lesson as the learner's place in the course (resume)."""
     if not user.is_authenticated:
         return
-    # One UPDATE on every view after the first (update_or_create took a savepoint,
-    # a locking SELECT and the UPDATE); the first view inserts.
-    now = timezone.now()
+    _progress_touch(user=user, lesson=lesson)
+
+
+def _progress_touch(*, user: User, lesson: Lesson, **fields) -> None:
+    """Set `fields` and the last-opened time on the learner's progress row. One UPDATE
+    when the row exists (update_or_create took a savepoint, a locking SELECT and the
+    UPDATE); the first time, an INSERT."""
+    fields["last_opened_at"] = timezone.now()
     mine = LessonProgress.objects.filter(user=user, lesson=lesson)
-    if not mine.update(last_opened_at=now):
+    if not mine.update(**fields):
         try:
             with transaction.atomic():
                 LessonProgress.objects.create(
-                    user=user, lesson=lesson, course_id=lesson.course_id, last_opened_at=now
+                    user=user, lesson=lesson, course_id=lesson.course_id, **fields
                 )
         except IntegrityError:  # another tab inserted it first
-            mine.update(last_opened_at=now)
+            mine.update(**fields)
     _record_view_hook(lesson, user)
 
 
@@ -376,20 +381,7 @@ def progress_position_save(*, user: User, lesson: Lesson, position) -> int:
         raise ValidationError(_("The reading position must be between 0 and 100."))
     if not item_access_check(user=user, item=lesson):
         raise ValidationError(_("You cannot mark a lesson you have no access to."))
-    now = timezone.now()
-    mine = LessonProgress.objects.filter(user=user, lesson=lesson)
-    if not mine.update(scroll_position=position, last_opened_at=now):
-        try:
-            with transaction.atomic():
-                LessonProgress.objects.create(
-                    user=user,
-                    lesson=lesson,
-                    course_id=lesson.course_id,
-                    scroll_position=position,
-                    last_opened_at=now,
-                )
-        except IntegrityError:  # another tab inserted it first
-            mine.update(scroll_position=position, last_opened_at=now)
+    _progress_touch(user=user, lesson=lesson, scroll_position=position)
     return position
 
 
