@@ -162,6 +162,24 @@ def cosine_item_similarity(interactions: sp.csr_matrix, shrink: float = 0.0) -> 
     return sim
 
 
+def _spd_inverse(matrix: np.ndarray) -> np.ndarray:
+    """The inverse of a symmetric positive definite matrix, in float32, by Cholesky
+    (LAPACK potrf + potri). EASE's regularised Gram matrix is one; on 5,000 items this
+    took about a fifth of the time of `np.linalg.inv` in float64 (measured on 2 cores),
+    and the scores it gives rank the same (recommend_evaluate)."""
+    from scipy.linalg import lapack
+
+    factor, info = lapack.spotrf(np.asarray(matrix, dtype=np.float32), lower=False)
+    if info == 0:
+        upper, info = lapack.spotri(factor, lower=False, overwrite_c=True)
+    if info != 0:  # not positive definite after all (cannot happen with lam > 0)
+        return np.linalg.inv(matrix).astype(np.float32)
+    # potri fills the upper triangle; potrf left the lower one zero (clean=1)
+    inverse = upper + upper.T
+    np.fill_diagonal(inverse, np.diag(upper))
+    return inverse
+
+
 @dataclass
 class Model:
     """A fitted model. `scores` for users x items, `similar` for one item."""
@@ -252,7 +270,7 @@ class EASE(Model):
         if not 0.0 <= drop < 1.0:
             raise ValueError("ease drop must be in [0, 1)")
         gram[np.diag_indices_from(gram)] += p["lam"] + drop / (1.0 - drop) * counts
-        inverse = np.linalg.inv(gram)
+        inverse = _spd_inverse(gram)
         b = inverse / (-np.diag(inverse))
         np.fill_diagonal(b, 0.0)
         self.b = b.astype(np.float32)
@@ -530,22 +548,46 @@ def diversify(
     n = int(n)
     if max_per_group < 1:
         raise ValueError("max_per_group must be at least 1")
-    labels = [np.asarray(g) for g in groups]
+    if len(groups) == 1:
+        # One grouping (the refresh's two passes): greedy keeps exactly the first
+        # `max_per_group` of each group, so no loop is needed.
+        keep = _first_of_each_group(np.asarray(groups[0])[ranked], max_per_group)
+        return np.concatenate([ranked[keep], ranked[~keep]])[:n].astype(np.int64)
+    # Plain lists: the refresh runs this for every user, and indexing numpy arrays one
+    # element at a time made it as slow as scoring the users.
+    candidates = ranked.tolist()
+    labels = [np.asarray(g)[ranked].tolist() for g in groups]
     counts: list[dict] = [{} for _ in labels]
     chosen: list[int] = []
     skipped: list[int] = []
-    for item in ranked:
+    for position, item in enumerate(candidates):
         if len(chosen) >= n:
             break
-        keys = [g[item] for g in labels]
+        keys = [g[position] for g in labels]
         if all(k < 0 or c.get(k, 0) < max_per_group for k, c in zip(keys, counts, strict=True)):
-            chosen.append(int(item))
+            chosen.append(item)
             for k, c in zip(keys, counts, strict=True):
                 c[k] = c.get(k, 0) + 1
         else:
-            skipped.append(int(item))
+            skipped.append(item)
     if len(chosen) < n:
         taken = set(chosen) | set(skipped)  # once: per candidate it was quadratic
-        rest = [int(i) for i in ranked if i not in taken]
+        rest = [i for i in candidates if i not in taken]
         chosen.extend((skipped + rest)[: n - len(chosen)])
     return np.asarray(chosen, dtype=np.int64)
+
+
+def _first_of_each_group(labels: np.ndarray, first: int) -> np.ndarray:
+    """Per position: True where the label is negative (no group) or the position is
+    among the `first` earliest of its label."""
+    labels = np.asarray(labels)
+    size = len(labels)
+    if size == 0:
+        return np.zeros(0, dtype=bool)
+    order = np.argsort(labels, kind="stable")
+    ordered = labels[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    run = np.repeat(starts, np.diff(np.r_[starts, size]))  # where each run begins
+    occurrence = np.empty(size, dtype=np.int64)
+    occurrence[order] = np.arange(size) - run
+    return (labels < 0) | (occurrence < first)

@@ -12,9 +12,9 @@ from datetime import UTC
 import numpy as np
 import scipy.sparse as sp
 from django.conf import settings
-from django.db import connection
-from django.db.models import Exists, FloatField, Q
-from django.db.models.functions import Cast, Extract
+from django.db import connection, transaction
+from django.db.models import Case, Exists, F, FloatField, Max, Q, Sum, Value, When
+from django.db.models.functions import Cast, Extract, Greatest, Power
 from django.utils import timezone
 
 from livestream.models import LiveSession
@@ -242,43 +242,114 @@ def user_rows(
     (item key -> column), and each user's newest event id. Events for items not in the
     index (deleted, hidden) are skipped. Cells are log1p of the summed weights, so a
     flood of views of one item does not drown everything else."""
-    now = now or timezone.now()
-    weights = weights or settings.RECOMMEND_EVENT_WEIGHTS
-    half_life = half_life_days or settings.RECOMMEND_HALF_LIFE_DAYS
-    position = {uid: row for row, uid in enumerate(user_ids)}
-    acc: dict[tuple[int, int], float] = {}
-    newest: dict[int, int] = {}
-    events, age_of = _events_with_age(Event.objects.filter(user_id__in=user_ids), now)
-    for eid, uid, kind, item_kind, item_id, value, created in events.iterator(chunk_size=5000):
-        newest[uid] = max(newest.get(uid, 0), eid)
-        column = index.get(f"{item_kind}:{item_id}")
-        if column is None or kind not in TASTE_KINDS:
-            continue
-        age = age_of(created)
-        w = event_weight(kind, value, weights) * _decay(age, half_life)
-        if w > 0:
-            cell = (position[uid], column)
-            acc[cell] = acc.get(cell, 0.0) + w
-    rows = np.fromiter((r for r, _ in acc), dtype=np.int32, count=len(acc))
-    cols = np.fromiter((c for _, c in acc), dtype=np.int32, count=len(acc))
-    data = np.log1p(np.fromiter(acc.values(), dtype=np.float32, count=len(acc)))
-    shape = (len(user_ids), len(index))
-    matrix = sp.csr_matrix((data, (rows, cols)), shape=shape, dtype=np.float32)
+    events = Event.objects.filter(user_id__in=user_ids)
+    matrix, _, newest = _histories(events, index, user_ids, now, weights, half_life_days)
     return matrix, newest
 
 
-def _events_with_age(events, now):
-    """(rows of id, user, kind, item kind, item id, value, time; a function of the time
-    giving the event's age in seconds). On PostgreSQL the time is read as epoch seconds:
-    turning a million timestamps into datetimes costs the refresh several seconds."""
-    fields = ["id", "user_id", "kind", "item_kind", "item_id", "value"]
+def _histories(events, index, user_ids=None, now=None, weights=None, half_life_days=None):
+    """(rows, user ids, newest event id per user) of the users of `events`: `user_ids`
+    in that order, or everyone with an event, by id."""
+    now = now or timezone.now()
+    weights = weights or settings.RECOMMEND_EVENT_WEIGHTS
+    half_life = half_life_days or settings.RECOMMEND_HALF_LIFE_DAYS
+    newest = dict(
+        events.values("user_id").annotate(newest=Max("id")).values_list("user_id", "newest")
+    )
+    user_ids = sorted(newest) if user_ids is None else user_ids
+    # Only kinds that weigh something: an event that adds nothing is not read at all.
+    kinds = sorted(k for k in TASTE_KINDS if float(weights.get(k, 0.0)) > 0)
+    tasteful = events.filter(kind__in=kinds).exclude(item_kind="")
     if connection.vendor == "postgresql":
-        epoch = Cast(Extract("created_at", "epoch", tzinfo=UTC), FloatField())
-        rows = events.annotate(epoch=epoch).values_list(*fields, "epoch").order_by()
-        now_epoch = now.timestamp()
-        return rows, lambda created: now_epoch - created
-    rows = events.values_list(*fields, "created_at").order_by()
-    return rows, lambda created: (now - created).total_seconds()
+        cells = _cells_summed_in_database(tasteful, now, weights, half_life)
+    else:
+        cells = _cells_summed_here(tasteful, now, weights, half_life)
+    return _matrix_of(cells, user_ids, index), user_ids, newest
+
+
+# Item kinds as numbers, so that the summed cells come back as one numeric array.
+_KIND_CODES = {kind: code for code, kind in enumerate(ItemKind.values)}
+_ID_SPAN = 1 << 40  # item ids below this: kind code * span + id is one int64
+
+
+def _matrix_of(cells: np.ndarray, user_ids: list[int], index: dict[str, int]) -> sp.csr_matrix:
+    """The users x items csr of `cells` (rows of user id, kind code, item id, summed
+    weight), log1p of the weights. Cells of items not in `index` (hidden, deleted)
+    and of users not in `user_ids` (a first event that came in meanwhile) are left out."""
+    shape = (len(user_ids), len(index))
+    cells = cells[cells[:, 3] > 0] if len(cells) else cells
+    parsed = [parse_key(key) for key in index]
+    item_codes = np.array(
+        [_KIND_CODES[kind] * _ID_SPAN + pk for kind, pk in parsed], dtype=np.int64
+    )
+    cell_codes = cells[:, 1].astype(np.int64) * _ID_SPAN + cells[:, 2].astype(np.int64)
+    cols, known_item = _positions(item_codes, np.fromiter(index.values(), np.int64), cell_codes)
+    rows, known_user = _positions(
+        np.asarray(user_ids, dtype=np.int64), np.arange(len(user_ids)), cells[:, 0].astype(np.int64)
+    )
+    keep = known_item & known_user
+    data = np.log1p(cells[keep, 3]).astype(np.float32)
+    return sp.csr_matrix((data, (rows[keep], cols[keep])), shape=shape, dtype=np.float32)
+
+
+def _positions(values: np.ndarray, positions: np.ndarray, wanted: np.ndarray):
+    """(the position of each of `wanted` among `values`, whether it is there at all)."""
+    if not len(values):
+        return np.zeros(len(wanted), dtype=np.int64), np.zeros(len(wanted), dtype=bool)
+    order = np.argsort(values, kind="stable")
+    at = np.minimum(np.searchsorted(values[order], wanted), len(values) - 1)
+    return positions[order[at]], values[order[at]] == wanted
+
+
+def _cells_summed_here(events, now, weights, half_life_days) -> np.ndarray:
+    """(user, kind code, item id, summed weight) per user and item, folded in Python."""
+    acc: dict[tuple[int, int, int], float] = {}
+    rows = events.values_list("user_id", "kind", "item_kind", "item_id", "value", "created_at")
+    for uid, kind, item_kind, item_id, value, created in rows.order_by().iterator(5000):
+        code = _KIND_CODES.get(item_kind)
+        if code is None or item_id is None:
+            continue
+        age = (now - created).total_seconds()
+        w = event_weight(kind, value, weights) * _decay(age, half_life_days)
+        acc[uid, code, item_id] = acc.get((uid, code, item_id), 0.0) + w
+    cells = np.array([(*cell, w) for cell, w in acc.items()], dtype=np.float64)
+    return cells.reshape(-1, 4)
+
+
+def _cells_summed_in_database(events, now, weights, half_life_days) -> np.ndarray:
+    """As `_cells_summed_here`, summed by PostgreSQL: a million events come back as
+    one row per user and item, no timestamp is turned into a datetime, and the rows
+    go straight from the cursor into one array (Django's per-row converters cost more
+    than the query)."""
+    epoch = Cast(Extract("created_at", "epoch", tzinfo=UTC), FloatField())
+    age = Greatest(Value(now.timestamp()) - epoch, Value(0.0))
+    decay = Power(Value(0.5), age / Value(half_life_days * 86400.0))
+    per_kind = [
+        When(kind=kind, then=Value(float(weights.get(kind, 0.0))))
+        for kind in sorted(TASTE_KINDS - {"watch"})
+    ]
+    watched = Value(float(weights.get("watch", 0.0)) / 60.0) * Greatest(F("value"), Value(0.0))
+    weight = Case(
+        When(kind="watch", then=watched), *per_kind, default=Value(0.0), output_field=FloatField()
+    )
+    code = Case(
+        *[When(item_kind=kind, then=Value(c)) for kind, c in _KIND_CODES.items()],
+        default=Value(-1),
+    )
+    summed = (
+        events.filter(item_id__isnull=False)
+        .values("user_id", "item_kind", "item_id")
+        .annotate(weight=Sum(weight * decay), code=code)
+        .values_list("user_id", "code", "item_id", "weight")
+        .order_by()
+    )
+    sql, params = summed.query.sql_with_params()
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Grouping a million events spills to disk at PostgreSQL's default 4 MB.
+        cursor.execute("SET LOCAL work_mem = '256MB'")
+        cursor.execute(sql, params)
+        cells = np.array(cursor.fetchall(), dtype=np.float64)
+    return cells.reshape(-1, 4)
 
 
 def site_interactions(items: list[Item] | None = None):
@@ -295,10 +366,7 @@ def site_histories(items: list[Item] | None = None):
     items = catalogue() if items is None else items
     keys = [item.key for item in items]
     index = {key: i for i, key in enumerate(keys)}
-    excluded = opted_out_user_ids()
-    user_ids = sorted(
-        set(Event.objects.exclude(item_kind="").values_list("user_id", flat=True).distinct())
-        - excluded
-    )
-    matrix, newest = user_rows(user_ids, index)
+    opted_out = PersonalisationSetting.objects.filter(opted_out=True).values("user_id")
+    events = Event.objects.exclude(user_id__in=opted_out)
+    matrix, user_ids, newest = _histories(events, index)
     return matrix, user_ids, newest, keys, [item.text for item in items]

@@ -24,9 +24,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import F, Max, OuterRef, Subquery, Value
+from django.db.models import F, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -44,6 +45,7 @@ FIT_LOCK = "recommend:fit:lock"
 SIMILAR_LENGTH = 12
 _memo: dict = {}
 REFRESH_LOCK_SECONDS = 1800
+PAGES_PER_QUERY = 10  # batches of users found by one `users_with_new_activity` query
 
 
 # --- variants ------------------------------------------------------------------------
@@ -210,19 +212,18 @@ def model_state_fresh() -> ModelState | None:
 
 
 def users_with_new_activity(after_user_id: int = 0, limit: int = 200) -> list[int]:
-    """Users (personalisation on) whose newest event is past their list's watermark."""
-
-    watermark = RecommendationList.objects.filter(user_id=OuterRef("user_id")).values(
-        "last_event_id"
-    )[:1]
+    """Users (personalisation on) whose newest event is past their list's watermark,
+    by id, after `after_user_id`. One index probe per user (the newest event by the
+    (user, id) index), not a grouping of every event: the refresh pages through this."""
+    newest = Event.objects.filter(user_id=OuterRef("pk")).order_by("-id").values("id")[:1]
     rows = (
-        Event.objects.filter(user_id__gt=after_user_id)
-        .exclude(user__personalisation__opted_out=True)
-        .values("user_id")
-        .annotate(newest=Max("id"), seen=Coalesce(Subquery(watermark), Value(0)))
-        .filter(newest__gt=F("seen"))
-        .order_by("user_id")
-        .values_list("user_id", flat=True)
+        get_user_model()
+        .objects.filter(pk__gt=after_user_id)
+        .exclude(personalisation__opted_out=True)
+        .annotate(newest=Subquery(newest))
+        .filter(newest__gt=Coalesce(F("recommendation_list__last_event_id"), Value(0)))
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
     return list(rows[:limit])
 
@@ -391,17 +392,19 @@ def recommendations_refresh(
             return written
         after = 0
         while True:
-            batch = users_with_new_activity(after, batch_size)
-            if not batch:
+            pending = users_with_new_activity(after, batch_size * PAGES_PER_QUERY)
+            if not pending:
                 return written
-            lists, count = _lists_for(state, batch, histories)
-            _store(lists)  # each batch commits: an interrupted run keeps its work
-            written += count
-            # Still running: keep the lock for another while (a run longer than the
-            # lock's life would otherwise let a second one start beside it).
-            if cache.get(lock) == token:
-                cache.touch(lock, REFRESH_LOCK_SECONDS)
-            after = batch[-1]
+            for start in range(0, len(pending), batch_size):
+                batch = pending[start : start + batch_size]
+                lists, count = _lists_for(state, batch, histories)
+                _store(lists)  # each batch commits: an interrupted run keeps its work
+                written += count
+                # Still running: keep the lock for another while (a run longer than
+                # the lock's life would otherwise let a second one start beside it).
+                if cache.get(lock) == token:
+                    cache.touch(lock, REFRESH_LOCK_SECONDS)
+            after = pending[-1]
     finally:
         if cache.get(lock) == token:
             cache.delete(lock)

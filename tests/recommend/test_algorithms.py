@@ -147,6 +147,25 @@ def test_diversify_tops_up_when_the_caps_leave_too_few():
     assert out.tolist() == [0, 1, 2]
 
 
+def test_diversify_with_one_grouping_picks_what_the_greedy_walk_picks():
+    # One grouping takes a vectorised path; a second, empty grouping forces the
+    # item-by-item walk. Both must choose the same items in the same order.
+    rng = np.random.default_rng(5)
+    for _ in range(500):
+        size = int(rng.integers(1, 40))
+        scores = rng.random(size).astype(np.float32)
+        ranked = top_n(scores[None, :], int(rng.integers(1, size + 1)))[0]
+        if rng.random() < 0.3:
+            ranked[rng.integers(0, len(ranked))] = -1  # top_n's padding
+        labels = rng.integers(-2, 6, size)
+        n, cap = int(rng.integers(0, size + 2)), int(rng.integers(1, 4))
+        one = diversify(ranked, scores, groups=[labels], n=n, max_per_group=cap)
+        walked = diversify(
+            ranked, scores, groups=[labels, np.full(size, -1)], n=n, max_per_group=cap
+        )
+        assert one.tolist() == walked.tolist()
+
+
 @pytest.mark.parametrize("name", ["itemknn", "ease", "content", "blend"])
 def test_a_compacted_model_keeps_k_neighbours_and_still_ranks_finance_first(name, interactions):
     model = model_fit(name, interactions, item_text=TEXTS)

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from django.utils import timezone
 
 from config.celery import app
@@ -117,12 +118,15 @@ def test_a_run_that_fits_reads_the_events_once(shelf, learner, monkeypatch):
     some_history(shelf)
     watch(learner, shelf["technology"][0])
     reads = []
-    real = features.user_rows
-    monkeypatch.setattr(
-        features, "user_rows", lambda ids, *a, **kw: reads.append(ids) or real(ids, *a, **kw)
-    )
+    real = features._histories
+
+    def spy(events, index, user_ids=None, *args):
+        reads.append(user_ids)
+        return real(events, index, user_ids, *args)
+
+    monkeypatch.setattr(features, "_histories", spy)
     assert refresh.recommendations_refresh(batch_size=3) > 3
-    assert len(reads) == 1  # the fit's, for every user at once
+    assert reads == [None]  # the fit's, for every user at once
     services.event_record(user=learner, kind="like", item=shelf["finance"][0])
     assert refresh.recommendations_refresh() == 1
     assert reads[1:] == [[learner.pk]]
@@ -206,6 +210,31 @@ def test_old_events_weigh_less_than_new_ones(shelf, learner):
     index = {item_key_for(old): 0, item_key_for(new): 1}
     rows, _ = features.user_rows([learner.pk], index)
     assert rows[0, 0] < rows[0, 1] / 4  # three half-lives
+
+
+def test_postgresql_sums_the_histories_the_python_fold_sums(shelf, learner, settings):
+    """The refresh sums events per user and item in the database on PostgreSQL and in
+    Python elsewhere: the same weights, decay and kinds, so the same cells."""
+    assert connection.vendor == "postgresql"  # the suite runs there (tests/conftest.py)
+    some_history(shelf, users=2)
+    watch(learner, shelf["finance"][0], seconds=150)
+    watch(learner, shelf["finance"][0], seconds=-5)  # a bad report adds nothing
+    services.event_record(user=learner, kind="like", item=shelf["technology"][0])
+    services.event_record(user=learner, kind="impression", item=shelf["technology"][1])
+    Event.objects.filter(user=learner, kind="like").update(
+        created_at=timezone.now() - timedelta(days=45)
+    )
+    events = Event.objects.exclude(item_kind="")
+    now, weights = timezone.now(), settings.RECOMMEND_EVENT_WEIGHTS
+
+    def cells(fold):
+        found = fold(events, now, weights, 30.0)
+        return found[np.lexsort(found[:, 2::-1].T)]
+
+    here, there = cells(features._cells_summed_here), cells(features._cells_summed_in_database)
+    assert len(here) > 10
+    assert np.array_equal(here[:, :3], there[:, :3])
+    np.testing.assert_allclose(here[:, 3], there[:, 3], rtol=1e-9)
 
 
 def test_the_model_is_stored_and_reused_until_stale(shelf, learner, settings):
