@@ -1,9 +1,19 @@
 import os
 
 from celery import Celery
+from celery.signals import worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("zhiliao")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_init.connect
+def _warm_up(**_kwargs) -> None:
+    """Load jieba's dictionary once, before the pool forks (children share it): the
+    refresh job, question matching and similar questions all segment Chinese text."""
+    from recommend.text import warm_up
+
+    warm_up()

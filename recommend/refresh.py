@@ -272,11 +272,9 @@ def _diversified(state: ModelState, candidates, scores, length: int) -> np.ndarr
         n=len(candidates),
         max_per_group=settings.RECOMMEND_MAX_PER_CREATOR,
     )
-    order = np.full(len(state.keys), -np.inf, dtype=np.float32)
-    order[first] = np.arange(len(first), 0, -1, dtype=np.float32)
     return algorithms.diversify(
         first,
-        order,
+        None,  # in the order the first pass made
         groups=[state.categories],
         n=length,
         max_per_group=settings.RECOMMEND_MAX_PER_CATEGORY,

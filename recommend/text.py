@@ -68,6 +68,12 @@ def _jieba():
     return jieba
 
 
+def warm_up() -> None:
+    """Load jieba's dictionary now (about a second), not in the first task or request
+    that meets Chinese text. Celery workers call this as they start (config/celery.py)."""
+    _jieba()
+
+
 def terms(text: str) -> list[str]:
     """The terms of `text`: jieba words for Chinese runs, lower-case words for Latin."""
     text = unicodedata.normalize("NFKC", text or "").lower()

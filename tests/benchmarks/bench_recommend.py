@@ -17,7 +17,9 @@
    recommend_event, a few thousand owned courses; then the real job,
    `recommend.refresh.recommendations_refresh()`, from an empty cache: catalogue and
    event reads, the fit, similar items into Redis, every user's list computed and
-   upserted in batches. Skip it with --skip-site.
+   upserted in batches. Skip it with --skip-site. What a worker process does once
+   as it starts is not timed, as the reference's `import implicit` is not: importing
+   the libraries and loading jieba's dictionary (config/celery.py, about 1.5 s).
 
 Writes var/bench/recommend.md.
 """
@@ -255,7 +257,9 @@ def child_site_refresh(path: str) -> dict:
 
     from recommend import refresh
     from recommend.models import RecommendationList
+    from recommend.text import warm_up
 
+    warm_up()  # jieba's dictionary: a Celery worker loads it as it starts (config/celery.py)
     cache.clear()
     started = time.perf_counter()
     state = refresh.model_state_fresh()

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from recommend.algorithms import MODEL_NAMES, diversify, model_fit, top_n
+from recommend.algorithms import MODEL_NAMES, _top_k_rows, diversify, model_fit, top_n
 
 # Items 0-3 finance, 4-7 programming, 8-11 cooking; item 12 is a new finance item
 # nobody has touched yet.
@@ -164,6 +164,24 @@ def test_diversify_with_one_grouping_picks_what_the_greedy_walk_picks():
             ranked, scores, groups=[labels, np.full(size, -1)], n=n, max_per_group=cap
         )
         assert one.tolist() == walked.tolist()
+
+
+def test_trimming_keeps_the_k_largest_magnitudes_of_every_row_block_by_block():
+    rng = np.random.default_rng(3)
+    matrix = rng.standard_normal((11, 9)).astype(np.float32)
+    kept = _top_k_rows(matrix, 4, block=3).toarray()  # blocks of 3 rows, the last of 2
+    for row, out in zip(matrix, kept, strict=True):
+        biggest = np.argsort(-np.abs(row))[:4]
+        assert sorted(np.flatnonzero(out)) == sorted(biggest)
+        assert np.array_equal(out[biggest], row[biggest])
+    assert _top_k_rows(matrix, 0).nnz == 0
+    mostly_zero = np.where(np.abs(matrix) > 1.2, matrix, 0)  # the sparse path
+    kept = _top_k_rows(mostly_zero, 2).toarray()
+    for row, out in zip(mostly_zero, kept, strict=True):
+        biggest = np.argsort(-np.abs(row))[: min(2, np.count_nonzero(row))]
+        assert sorted(np.flatnonzero(out)) == sorted(biggest)
+        assert np.array_equal(out[biggest], row[biggest])
+    assert np.array_equal(_top_k_rows(matrix, 9).toarray(), matrix)
 
 
 @pytest.mark.parametrize("name", ["itemknn", "ease", "content", "blend"])
