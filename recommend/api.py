@@ -35,7 +35,9 @@ def _payload(shown: selectors.ShownList) -> dict:
         services.event_record(
             user=None, kind="impression", value=len(shown.items), variant=shown.variant
         )
-    items = [{**vars(item), "click_url": click_url} for item, click_url in shown.entries]
+    items = [
+        {**vars(item), "url": item.url, "click_url": click_url} for item, click_url in shown.entries
+    ]
     return {
         "source": shown.source,
         "variant": shown.variant,

@@ -6,6 +6,7 @@ replay: a session with a replay is the replay).
 """
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC
 
@@ -36,12 +37,18 @@ class Item:
     kind: str
     pk: int
     title: str
-    url: str
     creator_user_id: int
     creator_id: int
     category_id: int | None
     text: str = ""
     tags: list[str] = field(default_factory=list)
+    # The object's get_absolute_url, called when a page asks: the refresh builds every
+    # item of the catalogue and shows none, and reversing 5,000 URLs took 0.3 s.
+    locate: Callable[[], str] = field(default=str, repr=False, compare=False)
+
+    @property
+    def url(self) -> str:
+        return self.locate()
 
 
 def _visible(model, prefix: str = "") -> Q:
@@ -109,16 +116,15 @@ def items_load(keys=None, *, with_text: bool = False) -> dict[str, Item]:
     channels = restrict(Channel.objects.filter(_channels_q()), "channel")
     if channels is not None:
         channels = channels.select_related("creator", "category")
-        if with_text:
-            channels = channels.prefetch_related("tags")
+        tags_of = _tag_names(Channel, channels) if with_text else {}
         for c in channels.order_by("pk"):
-            tags = [t.name for t in c.tags.all()] if with_text else []
+            tags = tags_of.get(c.pk, [])
             out[f"channel:{c.pk}"] = Item(
                 key=f"channel:{c.pk}",
                 kind="channel",
                 pk=c.pk,
                 title=c.title,
-                url=c.get_absolute_url(),
+                locate=c.get_absolute_url,
                 creator_user_id=c.creator.user_id,
                 creator_id=c.creator_id,
                 category_id=c.category_id,
@@ -128,16 +134,15 @@ def items_load(keys=None, *, with_text: bool = False) -> dict[str, Item]:
     courses = restrict(Course.objects.filter(_courses_q()), "course")
     if courses is not None:
         courses = courses.select_related("channel__creator", "category")
-        if with_text:
-            courses = courses.prefetch_related("tags")
+        tags_of = _tag_names(Course, courses) if with_text else {}
         for c in courses.order_by("pk"):
-            tags = [t.name for t in c.tags.all()] if with_text else []
+            tags = tags_of.get(c.pk, [])
             out[f"course:{c.pk}"] = Item(
                 key=f"course:{c.pk}",
                 kind="course",
                 pk=c.pk,
                 title=c.title,
-                url=c.get_absolute_url(),
+                locate=c.get_absolute_url,
                 creator_user_id=c.channel.creator.user_id,
                 creator_id=c.channel.creator_id,
                 category_id=c.category_id,
@@ -147,23 +152,42 @@ def items_load(keys=None, *, with_text: bool = False) -> dict[str, Item]:
     sessions = restrict(LiveSession.objects.filter(_sessions_q()), "session")
     if sessions is not None:
         sessions = sessions.select_related("channel__creator", "channel__category")
-        if with_text:
-            sessions = sessions.prefetch_related("channel__tags")
+        channel_ids = sessions.values("channel_id")
+        tags_of = (
+            _tag_names(Channel, Channel.objects.filter(pk__in=channel_ids)) if with_text else {}
+        )
         for s in sessions.order_by("pk"):
-            tags = [t.name for t in s.channel.tags.all()] if with_text else []
+            tags = tags_of.get(s.channel_id, [])
             category = s.channel.category
             out[f"session:{s.pk}"] = Item(
                 key=f"session:{s.pk}",
                 kind="session",
                 pk=s.pk,
                 title=s.title,
-                url=s.get_absolute_url(),
+                locate=s.get_absolute_url,
                 creator_user_id=s.channel.creator.user_id,
                 creator_id=s.channel.creator_id,
                 category_id=s.channel.category_id,
                 tags=tags,
                 text=_text(s.title, s.description, _category_text(category), *tags),
             )
+    return out
+
+
+def _tag_names(model, objects) -> dict[int, list[str]]:
+    """Tag names (in the tags' order) of each of `objects` (a queryset of `model`), in
+    one query over the tags' through table: prefetching with 5,000 ids in an IN list
+    cost half of the catalogue's time."""
+    through = model.tags.through
+    owner = f"{model._meta.model_name}_id"
+    rows = (
+        through.objects.filter(**{f"{owner}__in": objects.values("pk")})
+        .order_by(owner, "tag__name", "tag_id")
+        .values_list(owner, "tag__name")
+    )
+    out: dict[int, list[str]] = {}
+    for pk, name in rows:
+        out.setdefault(pk, []).append(name)
     return out
 
 

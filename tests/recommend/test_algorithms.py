@@ -4,7 +4,15 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from recommend.algorithms import MODEL_NAMES, _top_k_rows, diversify, model_fit, top_n
+from recommend.algorithms import (
+    MODEL_NAMES,
+    _top_k_rows,
+    _top_similar,
+    _top_similar_rows,
+    diversify,
+    model_fit,
+    top_n,
+)
 
 # Items 0-3 finance, 4-7 programming, 8-11 cooking; item 12 is a new finance item
 # nobody has touched yet.
@@ -164,6 +172,17 @@ def test_diversify_with_one_grouping_picks_what_the_greedy_walk_picks():
             ranked, scores, groups=[labels, np.full(size, -1)], n=n, max_per_group=cap
         )
         assert one.tolist() == walked.tolist()
+
+
+def test_similar_items_of_a_block_are_those_of_each_item_alone():
+    # similar_all ranks a block of items at once; ties, zeros and negatives included
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        rows, cols = int(rng.integers(1, 8)), int(rng.integers(8, 15))
+        first, n = int(rng.integers(0, cols - rows + 1)), int(rng.integers(0, cols + 2))
+        block = rng.integers(-2, 4, (rows, cols)).astype(np.float32)
+        alone = [_top_similar(row, first + r, n) for r, row in enumerate(block)]
+        assert _top_similar_rows(block, first, n) == alone
 
 
 def test_trimming_keeps_the_k_largest_magnitudes_of_every_row_block_by_block():
