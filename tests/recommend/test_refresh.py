@@ -326,6 +326,15 @@ def test_a_real_worker_refreshes_lists(shelf, learner):
     assert items and topic_of(items[0], shelf) == "finance"
 
 
+def test_a_worker_loads_jiebas_dictionary_as_it_starts():
+    from config import celery as celery_config
+    from recommend import text
+
+    text._jieba.cache_clear()
+    celery_config._warm_up(sender=None)  # what celery's worker_init signal calls
+    assert text._jieba.cache_info().currsize == 1  # loaded: the first task does not wait
+
+
 def _test_database_url(connection) -> str:
     s = connection.settings_dict
     host = s.get("HOST") or "127.0.0.1"
