@@ -20,7 +20,9 @@ class QaConfig(AppConfig):
             set_visible=services.question_set_visible,
             # A mute in the expert's channel stops questions to that expert.
             channel=lambda q: Channel.objects.filter(creator__user_id=q.expert_id),
-            readable_by=_question_readable_by,
+            readable_by=lambda question, user: selectors.question_readable_by(
+                obj=question, user=user
+            ),
         )
         registry.register(
             Answer,
@@ -30,15 +32,3 @@ class QaConfig(AppConfig):
             set_visible=services.answer_set_visible,
             readable_by=lambda answer, user: selectors.answer_readable_by(obj=answer, user=user),
         )
-
-
-def _question_readable_by(question, user) -> bool:
-    from django.http import Http404
-
-    from qa import selectors
-
-    try:
-        selectors.question_get_for_user(user=user, pk=question.pk)
-    except Http404:
-        return False
-    return True

@@ -58,6 +58,16 @@ def answer_readable_by(*, obj: Answer, user: User) -> bool:
     return can_read_answer(user=user, question=obj.question)
 
 
+def question_readable_by(*, obj: Question, user: User) -> bool:
+    """Whether `user` may see this question (`question_get_for_user` would return it):
+    only its readers may report it (moderation)."""
+    try:
+        question_get_for_user(user=user, pk=obj.pk)
+    except Http404:
+        return False
+    return True
+
+
 def answer_file_get_for_user(*, user: User, question_pk: int, kind: str):
     """The stored attachment or audio of an answer `user` may read, else Http404 (a
     reader without access learns nothing, not even whether there is a file)."""
