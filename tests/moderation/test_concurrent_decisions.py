@@ -4,40 +4,17 @@ Each moderator is a thread with its own PostgreSQL connection, released together
 barrier, so both decisions really race for the item's row lock.
 """
 
-import threading
-
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import connection
 
 from marketplace.models import Course
 from moderation import services
 from moderation.models import ModerationAction, ReviewItem
+from tests.concurrency import race
 from tests.moderation.helpers import course_publish
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("review_unverified")]
-
-
-def _race(*functions):
-    barrier = threading.Barrier(len(functions))
-    results: list = [None] * len(functions)
-
-    def run(i, fn):
-        try:
-            barrier.wait()
-            results[i] = ("ok", fn())
-        except Exception as exc:  # noqa: BLE001 - the loser's error is part of the result
-            results[i] = ("error", exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate(functions)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return results
 
 
 @pytest.mark.parametrize("attempt", range(3))
@@ -48,7 +25,7 @@ def test_approve_and_reject_at_once_one_wins_the_other_is_told(
     item = ReviewItem.objects.get(
         content_type=ContentType.objects.get_for_model(Course), object_id=course.pk
     )
-    results = _race(
+    results = race(
         lambda: services.review_approve(item=item, moderator=moderator),
         lambda: services.review_reject(item=item, moderator=second_moderator, reason="Spam"),
     )

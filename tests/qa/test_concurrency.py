@@ -19,31 +19,11 @@ from django.utils import timezone
 from payments.models import LedgerAccount, LedgerTransaction
 from qa import services
 from qa.models import Question
+from tests.concurrency import race
 from tests.qa.conftest import ask, balances, total
 
 Kind = LedgerAccount.Kind
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _race(*functions):
-    barrier = threading.Barrier(len(functions))
-    results: list = [None] * len(functions)
-
-    def run(i, fn):
-        try:
-            barrier.wait()
-            results[i] = ("ok", fn())
-        except Exception as exc:  # noqa: BLE001 - the race's loser is part of the result
-            results[i] = ("error", exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate(functions)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return results
 
 
 def _settlements(question):
@@ -172,9 +152,7 @@ def test_the_same_question_sent_twice_at_once_is_charged_once(asker, expert):
         )
         for _ in range(2)
     ]
-    results = _race(
-        *(lambda q=q: services.question_ask(asker=asker, quote_id=q.pk) for q in quotes)
-    )
+    results = race(*(lambda q=q: services.question_ask(asker=asker, quote_id=q.pk) for q in quotes))
     kinds = sorted(kind for kind, _ in results)
     assert kinds == ["error", "ok"], results
     refused = next(value for kind, value in results if kind == "error")
@@ -191,7 +169,7 @@ def test_expiry_job_run_twice_concurrently_refunds_once(asker, expert):
     Question.objects.filter(pk__in=[q.pk for q in questions]).update(
         deadline=timezone.now() - timedelta(minutes=1)
     )
-    results = _race(services.questions_refund_overdue, services.questions_refund_overdue)
+    results = race(services.questions_refund_overdue, services.questions_refund_overdue)
     assert all(kind == "ok" for kind, _ in results)
     assert sum(count for _, count in results) == 3  # each question refunded by one run
     for question in questions:
