@@ -165,6 +165,11 @@ def _top_k_rows(matrix, k: int, block: int = 256) -> sp.csr_matrix:
     return out
 
 
+def _top_similar(column: np.ndarray, item: int, n: int) -> list[tuple[int, float]]:
+    """The n best other items of one item's scores: [(item, score)], positive only."""
+    return _top_similar_rows(np.asarray(column).ravel()[None, :], item, n)[0]
+
+
 def _top_similar_rows(block: np.ndarray, first: int, n: int) -> list[list[tuple[int, float]]]:
     """`_top_similar` of each row of `block`, row r being item first + r: one partition
     and one sort of the whole block instead of one per item."""
@@ -202,17 +207,6 @@ def _top_k_sparse(matrix: sp.csr_matrix, k: int) -> sp.csr_matrix:
     return sp.csr_matrix(
         (matrix.data[keep], matrix.indices[keep], indptr), shape=matrix.shape, dtype=np.float32
     )
-
-
-def _top_similar(column: np.ndarray, item: int, n: int) -> list[tuple[int, float]]:
-    column = np.asarray(column, dtype=np.float32).ravel().copy()
-    column[item] = -np.inf
-    n = min(n, len(column) - 1)
-    if n <= 0:
-        return []
-    idx = np.argpartition(-column, n - 1)[:n]
-    idx = idx[np.argsort(-column[idx], kind="stable")]
-    return [(int(i), float(column[i])) for i in idx if np.isfinite(column[i]) and column[i] > 0]
 
 
 def cosine_item_similarity(interactions: sp.csr_matrix, shrink: float = 0.0) -> np.ndarray:
@@ -478,16 +472,16 @@ class Blend(Model):
         user_rows = _csr(user_rows, self.n_items)
         sizes = np.asarray(user_rows.getnnz(axis=1))
         w_cf, w_content, w_pop = self.user_weights(sizes)
-        if self.content is not None:
+        if self.content is None:
+            cf, content = self.cf.scores(user_rows), None
+        else:
             cf, content = _side_by_side(
                 lambda: self.cf.scores(user_rows), lambda: self.content.scores(user_rows)
             )
-            cf, content = _row_scale(cf), _row_scale(content)
-        else:
-            cf = _row_scale(self.cf.scores(user_rows))
-        out = w_cf[:, None] * cf
+        out = w_cf[:, None] * _row_scale(cf)
         out += w_pop[:, None] * self.popularity.normalised[None, :]
-        if self.content is not None:
+        if content is not None:
+            content = _row_scale(content)
             out += w_content[:, None] * content
             if self.unseen.any():
                 unseen = self.unseen
@@ -621,41 +615,23 @@ def diversify(
     n = int(n)
     if max_per_group < 1:
         raise ValueError("max_per_group must be at least 1")
-    if len(groups) == 1:
-        # One grouping (each of the refresh's two passes): greedy keeps the first
-        # `max_per_group` of each group, then tops up with the rest in order.
-        seen: dict[int, int] = {}
-        kept: list[int] = []
-        passed: list[int] = []
-        labels = np.asarray(groups[0])[ranked].tolist()
-        for item, label in zip(ranked.tolist(), labels, strict=True):
-            if label < 0 or seen.get(label, 0) < max_per_group:
-                seen[label] = seen.get(label, 0) + 1
-                kept.append(item)
-                if len(kept) >= n:
-                    break
-            else:
-                passed.append(item)
-        return np.asarray((kept + passed)[:n], dtype=np.int64)
-    # Plain lists: the refresh runs this for every user, and indexing numpy arrays one
-    # element at a time made it as slow as scoring the users.
-    candidates = ranked.tolist()
-    labels = [np.asarray(g)[ranked].tolist() for g in groups]
-    counts: list[dict] = [{} for _ in labels]
+    # Plain lists: the refresh runs this twice for every user, and indexing numpy
+    # arrays one element at a time made it as slow as scoring the users.
+    groupings = [(np.asarray(g)[ranked].tolist(), {}) for g in groups]  # (labels, counts)
     chosen: list[int] = []
     skipped: list[int] = []
-    for position, item in enumerate(candidates):
+    for position, item in enumerate(ranked.tolist()):
         if len(chosen) >= n:
             break
-        keys = [g[position] for g in labels]
-        if all(k < 0 or c.get(k, 0) < max_per_group for k, c in zip(keys, counts, strict=True)):
-            chosen.append(item)
-            for k, c in zip(keys, counts, strict=True):
-                c[k] = c.get(k, 0) + 1
+        for label, count in groupings:
+            key = label[position]
+            if key >= 0 and count.get(key, 0) >= max_per_group:
+                skipped.append(item)
+                break
         else:
-            skipped.append(item)
-    if len(chosen) < n:
-        taken = set(chosen) | set(skipped)  # once: per candidate it was quadratic
-        rest = [i for i in candidates if i not in taken]
-        chosen.extend((skipped + rest)[: n - len(chosen)])
-    return np.asarray(chosen, dtype=np.int64)
+            chosen.append(item)
+            for label, count in groupings:
+                key = label[position]
+                count[key] = count.get(key, 0) + 1
+    # Short of n: every candidate was seen, so the best skipped ones top the list up.
+    return np.asarray((chosen + skipped)[:n], dtype=np.int64)

@@ -301,7 +301,7 @@ def _matrix_of(cells: np.ndarray, user_ids: list[int], index: dict[str, int]) ->
     weight), log1p of the weights. Cells of items not in `index` (hidden, deleted)
     and of users not in `user_ids` (a first event that came in meanwhile) are left out."""
     shape = (len(user_ids), len(index))
-    cells = cells[cells[:, 3] > 0] if len(cells) else cells
+    cells = cells[cells[:, 3] > 0]  # (0, 4) when there are none
     parsed = [parse_key(key) for key in index]
     item_codes = np.array(
         [_KIND_CODES[kind] * _ID_SPAN + pk for kind, pk in parsed], dtype=np.int64

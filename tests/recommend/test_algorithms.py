@@ -155,9 +155,9 @@ def test_diversify_tops_up_when_the_caps_leave_too_few():
     assert out.tolist() == [0, 1, 2]
 
 
-def test_diversify_with_one_grouping_picks_what_the_greedy_walk_picks():
-    # One grouping takes a vectorised path; a second, empty grouping forces the
-    # item-by-item walk. Both must choose the same items in the same order.
+def test_diversify_ignores_a_grouping_in_which_no_item_has_a_group():
+    # A second grouping of -1 labels (no group, never capped) must change nothing:
+    # the same items in the same order, padding, caps and top-up included.
     rng = np.random.default_rng(5)
     for _ in range(500):
         size = int(rng.integers(1, 40))
