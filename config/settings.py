@@ -46,7 +46,8 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "djstripe",
-    # Project apps: see DESIGN.md for what each one owns.
+    # Project apps: see docs/architecture.md for what each one owns.
+    "core",
     "accounts",
     "marketplace",
     "payments",
@@ -307,7 +308,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 24,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "EXCEPTION_HANDLER": "config.api_errors.exception_handler",
+    "EXCEPTION_HANDLER": "core.api_errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Zhiliao API",

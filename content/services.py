@@ -17,6 +17,7 @@ from accounts.models import User
 from content import uploads
 from content.models import Access, Article, Asset, Lesson, LessonProgress, Revision, Section, Status
 from content.rendering import normalise_newlines
+from core.slugs import unique_slug
 from marketplace.models import Channel, Course, SubscriptionTier
 from moderation.services import content_screen
 
@@ -27,19 +28,6 @@ EDITABLE = ("title", "summary", "body", "access", "required_tier", "section", "p
 def _owner_check(user: User, channel: Channel) -> None:
     if channel.creator.user_id != user.pk:
         raise PermissionError("not the channel's creator")
-
-
-def _slug_for(model, text: str, *, scope: dict, exclude_pk=None) -> str:
-    base = slugify(text)[:60].strip("-") or f"{model.kind}-{secrets.token_hex(3)}"
-    taken = set(
-        model.objects.filter(slug__startswith=base, **scope)
-        .exclude(pk=exclude_pk)
-        .values_list("slug", flat=True)
-    )
-    slug, n = base, 2
-    while slug in taken:
-        slug, n = f"{base}-{n}", n + 1
-    return slug
 
 
 def _check_paywall(item: ContentItem) -> None:
@@ -133,7 +121,8 @@ def lesson_create(
         required_tier=required_tier,
         author=user,
         position=position,
-        slug=slugify(slug) or _slug_for(Lesson, title, scope={"course": course}),
+        slug=slugify(slug)
+        or unique_slug(Lesson, title, fallback=Lesson.kind, scope={"course": course}),
     )
     _check_paywall(lesson)
     _save(lesson)
@@ -163,7 +152,8 @@ def article_create(
         access=access,
         required_tier=required_tier,
         author=user,
-        slug=slugify(slug) or _slug_for(Article, title, scope={"channel": channel}),
+        slug=slugify(slug)
+        or unique_slug(Article, title, fallback=Article.kind, scope={"channel": channel}),
     )
     _check_paywall(article)
     _save(article)

@@ -20,9 +20,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.static import serve
 
-from config.uploads import uploaded_file_headers
 from content import selectors, services
 from content.models import Asset, Lesson
+from core.uploads import uploaded_file_headers
 
 
 def _paywall_context(item, user) -> dict:

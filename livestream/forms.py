@@ -13,10 +13,10 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.money import MoneyError, format_money, to_major_units, to_minor_units
 from livestream.models import LiveSession
 from marketplace.forms import PriceField, apply_service_errors, currency_choices
 from marketplace.models import Channel
-from payments.money import MoneyError, format_money, to_major_units, to_minor_units
 
 # Service (model) field names that the session form calls something else.
 SESSION_FORM_FIELD_FOR = {"ticket_price_amount": "price", "ticket_currency": "currency"}

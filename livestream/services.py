@@ -351,8 +351,8 @@ def question_ask_priority(
 def _priority_settle(session: LiveSession, question: Question, *, answered: bool) -> None:
     """Pay the host for an answered priority question, or refund an unanswered one."""
     from accounts.services import notification_send
+    from core.money import format_money
     from payments import services as payment_services
-    from payments.money import format_money
 
     if question.priority != Question.Priority.HELD:
         return

@@ -17,6 +17,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.money import supported_currencies
 from marketplace import catalogue_cache, selectors, services
 from marketplace.forms import CatalogueFilterForm
 from marketplace.models import (
@@ -28,7 +29,6 @@ from marketplace.models import (
     PublicationStatus,
     SubscriptionTier,
 )
-from payments.money import supported_currencies
 
 # --- shared output serializers ----------------------------------------------------------
 

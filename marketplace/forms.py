@@ -12,9 +12,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from core.money import MoneyError, supported_currencies, to_minor_units
 from marketplace.models import Category, Course, Language, PublicationStatus, Tag
 from marketplace.selectors import CatalogueFilters
-from payments.money import MoneyError, supported_currencies, to_minor_units
 
 TAG_SEPARATORS = re.compile(r"[,，、;；]")
 

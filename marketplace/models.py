@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from payments.money import validate_currency, validate_price_ceiling
+from core.money import validate_currency, validate_price_ceiling
 
 
 class Language(models.TextChoices):

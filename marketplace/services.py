@@ -16,6 +16,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core.slugs import slug_check_free, unique_slug
 from marketplace import signals
 from marketplace.models import (
     Category,
@@ -46,27 +47,6 @@ def _save_validated(obj: Model, *, update_fields: list[str] | None = None) -> No
         if "slug" in str(exc):
             raise ValidationError({"slug": _("This address is already taken.")}) from exc
         raise
-
-
-def _unique_slug(model: type[Model], text: str, *, fallback: str, exclude_pk=None) -> str:
-    """A free slug derived from `text`; Chinese-only titles get a random one."""
-    base = slugify(text)[:60].strip("-") or f"{fallback}-{secrets.token_hex(3)}"
-    taken = set(
-        model.objects.filter(slug__startswith=base)
-        .exclude(pk=exclude_pk)
-        .values_list("slug", flat=True)
-    )
-    if base not in taken:
-        return base
-    n = 2
-    while f"{base}-{n}" in taken:
-        n += 1
-    return f"{base}-{n}"
-
-
-def _check_slug_free(model: type[Model], slug: str, *, exclude_pk=None) -> None:
-    if model.objects.filter(slug=slug).exclude(pk=exclude_pk).exists():
-        raise ValidationError({"slug": _("This address is already taken.")})
 
 
 def tags_get_or_create(*, names: Iterable[str]) -> list[Tag]:
@@ -146,7 +126,7 @@ def creator_become(
         display_name=display_name.strip(),
         headline=headline.strip(),
         bio=bio.strip(),
-        slug=_unique_slug(CreatorProfile, display_name, fallback="creator"),
+        slug=unique_slug(CreatorProfile, display_name, fallback="creator"),
     )
     _save_validated(creator)
     creator.topics.set(tags_get_or_create(names=topics))
@@ -188,7 +168,7 @@ def channel_create(
     slug: str = "",
 ) -> Channel:
     if slug:
-        _check_slug_free(Channel, slug)
+        slug_check_free(Channel, slug)
     channel = Channel(
         creator=creator,
         title=title.strip(),
@@ -196,7 +176,7 @@ def channel_create(
         description=description.strip(),
         category=category,
         language=language,
-        slug=slug or _unique_slug(Channel, title, fallback="channel"),
+        slug=slug or unique_slug(Channel, title, fallback="channel"),
     )
     _publication_fields(channel, status)
     _save_validated(channel)
@@ -219,7 +199,7 @@ def channel_update(
     slug: str = "",
 ) -> Channel:
     if slug and slug != channel.slug:
-        _check_slug_free(Channel, slug, exclude_pk=channel.pk)
+        slug_check_free(Channel, slug, exclude_pk=channel.pk)
         channel.slug = slug
     channel.title = title.strip()
     channel.tagline = tagline.strip()
@@ -305,7 +285,7 @@ def course_create(
     slug: str = "",
 ) -> Course:
     if slug:
-        _check_slug_free(Course, slug)
+        slug_check_free(Course, slug)
     course = Course(
         channel=channel,
         title=title.strip(),
@@ -316,7 +296,7 @@ def course_create(
         language=language,
         price_amount=price_amount,
         currency=currency,
-        slug=slug or _unique_slug(Course, title, fallback="course"),
+        slug=slug or unique_slug(Course, title, fallback="course"),
     )
     _publication_fields(course, status)
     _save_validated(course)
@@ -342,7 +322,7 @@ def course_update(
     slug: str = "",
 ) -> Course:
     if slug and slug != course.slug:
-        _check_slug_free(Course, slug, exclude_pk=course.pk)
+        slug_check_free(Course, slug, exclude_pk=course.pk)
         course.slug = slug
     course.title = title.strip()
     course.summary = summary.strip()

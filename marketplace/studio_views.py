@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from core.money import to_major_units
 from marketplace import selectors, services
 from marketplace.forms import (
     ChannelForm,
@@ -23,7 +24,6 @@ from marketplace.forms import (
 )
 from marketplace.models import PublicationStatus
 from moderation.selectors import review_state_annotate
-from payments.money import to_major_units
 
 
 def creator_required(view):

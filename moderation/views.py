@@ -10,7 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from config.uploads import uploaded_file_headers
+from core.uploads import uploaded_file_headers
 from moderation import registry, services
 from moderation.forms import AppealForm, ReportForm, VerificationForm
 from moderation.models import ExpertVerification, ReviewItem, VerificationDocument

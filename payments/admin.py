@@ -9,6 +9,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.money import MoneyError, format_money, to_major_units, to_minor_units
 from payments import services
 from payments.models import (
     LedgerAccount,
@@ -19,7 +20,6 @@ from payments.models import (
     Tip,
     TopUp,
 )
-from payments.money import MoneyError, format_money, to_major_units, to_minor_units
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -13,11 +13,11 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.money import supported_currencies
 from livestream.models import LiveSession
 from marketplace.models import Channel, Course, PublicationStatus
 from payments import selectors, services
 from payments.models import LedgerAccount, LedgerEntry, Payout, Purchase, Tip, TopUp
-from payments.money import supported_currencies
 
 Kind = LedgerAccount.Kind
 

@@ -16,8 +16,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
+from core.money import format_money
 from payments.models import LedgerAccount, LedgerEntry, LedgerTransaction
-from payments.money import format_money
 
 
 class InsufficientFunds(ValidationError):

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core.money import format_money, validate_currency
 from payments import gateway, ledger
 from payments.ledger import Leg
 from payments.models import (
@@ -30,7 +31,6 @@ from payments.models import (
     Tip,
     TopUp,
 )
-from payments.money import format_money, validate_currency
 from recommend import services as recommend_services  # behaviour events, on commit
 
 Kind = LedgerAccount.Kind

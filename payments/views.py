@@ -12,12 +12,12 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.money import format_money
 from marketplace import selectors as marketplace_selectors
 from marketplace.forms import apply_service_errors
 from payments import gateway, selectors, services
 from payments.forms import AmountForm, CardPaymentForm, HistoryFilterForm, TipForm
 from payments.models import LedgerAccount, Purchase, Subscription, TopUp
-from payments.money import format_money
 
 Kind = LedgerAccount.Kind
 

@@ -2,7 +2,7 @@
 
 Money is integer minor units with a currency. Asking charges exactly the stored
 quote; a changed price is a 400 asking for a new quote. Services raise Django's
-ValidationError; config.api_errors turns it into a 400 with the message.
+ValidationError; core.api_errors turns it into a 400 with the message.
 """
 
 from django.conf import settings

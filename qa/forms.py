@@ -4,7 +4,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from payments.money import MoneyError, supported_currencies, to_minor_units
+from core.money import MoneyError, supported_currencies, to_minor_units
 from qa.models import Difficulty
 
 

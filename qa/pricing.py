@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from payments.money import format_money
+from core.money import format_money
 
 BPS = 10_000
 

@@ -34,11 +34,11 @@ from django.utils.translation import gettext as _
 
 from accounts import services as account_services
 from accounts.models import User
+from core.money import format_money, validate_currency
 from moderation.services import content_screen
 from payments import ledger
 from payments.ledger import Leg
 from payments.models import LedgerAccount, LedgerTransaction
-from payments.money import format_money, validate_currency
 from payments.services import platform_fee
 from qa import pricing
 from qa.models import Answer, Difficulty, ExpertSettings, Question, Quote, Unlock

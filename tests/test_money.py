@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from payments.money import MoneyError, format_money, to_major_units, to_minor_units
+from core.money import MoneyError, format_money, to_major_units, to_minor_units
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@
 
 import django.core.validators
 import django.db.models.deletion
-import payments.money
+import core.money
 from django.conf import settings
 from django.db import migrations, models
 
@@ -90,8 +90,8 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('name', models.CharField(max_length=60, verbose_name='name')),
-                ('price_amount', models.PositiveIntegerField(validators=[django.core.validators.MinValueValidator(1), payments.money.validate_price_ceiling], verbose_name='monthly price (minor units)')),
-                ('currency', models.CharField(max_length=3, validators=[payments.money.validate_currency], verbose_name='currency')),
+                ('price_amount', models.PositiveIntegerField(validators=[django.core.validators.MinValueValidator(1), core.money.validate_price_ceiling], verbose_name='monthly price (minor units)')),
+                ('currency', models.CharField(max_length=3, validators=[core.money.validate_currency], verbose_name='currency')),
                 ('benefits', models.TextField(blank=True, max_length=2000, verbose_name='benefits')),
                 ('position', models.PositiveSmallIntegerField(default=0)),
                 ('is_active', models.BooleanField(default=True, verbose_name='on sale')),
@@ -115,8 +115,8 @@ class Migration(migrations.Migration):
                 ('description', models.TextField(blank=True, max_length=10000, verbose_name='description')),
                 ('level', models.CharField(choices=[('beginner', 'Beginner'), ('intermediate', 'Intermediate'), ('advanced', 'Advanced')], default='beginner', max_length=20, verbose_name='level')),
                 ('language', models.CharField(choices=[('en', 'English'), ('zh-hans', 'Chinese')], default='en', max_length=10, verbose_name='language')),
-                ('price_amount', models.PositiveIntegerField(default=0, validators=[payments.money.validate_price_ceiling], verbose_name='price (minor units)')),
-                ('currency', models.CharField(max_length=3, validators=[payments.money.validate_currency], verbose_name='currency')),
+                ('price_amount', models.PositiveIntegerField(default=0, validators=[core.money.validate_price_ceiling], verbose_name='price (minor units)')),
+                ('currency', models.CharField(max_length=3, validators=[core.money.validate_currency], verbose_name='currency')),
                 ('status', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published')], default='draft', max_length=20, verbose_name='status')),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('updated_at', models.DateTimeField(auto_now=True)),
