@@ -62,3 +62,31 @@ def send_on_commit(event: Event) -> None:
 def listeners(event_type: type[Event]) -> list[Callable[[Any], None]]:
     """Who listens to `event_type` (for tests and the architecture doc)."""
     return list(_listeners[event_type])
+
+
+@dataclass(frozen=True)
+class Engaged(Event):
+    """A signed-in user did something with a catalogue item that shows interest: a
+    view, a like, a comment, a question, a lesson read. Apps below `recommend` send
+    it; `recommend` stores it as a behaviour event (it ignores kinds it does not
+    know, users who opted out, and objects that are no item).
+
+    Money events (a tip, a purchase, a paid invoice) are `payments` events of their
+    own; `recommend` listens to those too.
+    """
+
+    user_id: int
+    kind: str  # recommend.models.Event.Kind: view, like, comment, question, ...
+    item_model: str  # "app_label.model_name" of the item, e.g. "marketplace.course"
+    item_id: int
+    once_per: int | None = None  # seconds: count at most once per user and item per window
+
+    @classmethod
+    def about(cls, *, user_id: int, kind: str, obj: Any, once_per: int | None = None) -> "Engaged":
+        return cls(
+            user_id=user_id,
+            kind=kind,
+            item_model=obj._meta.label_lower,
+            item_id=obj.pk,
+            once_per=once_per,
+        )
