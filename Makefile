@@ -12,8 +12,9 @@ test:
 bench:
 	scripts/bench.sh
 
+# ruff, the layers (import-linter) and the types (mypy): what CI checks before the tests.
 lint:
-	.venv/bin/ruff check . && .venv/bin/ruff format --check .
+	.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/lint-imports && .venv/bin/mypy
 
 format:
 	.venv/bin/ruff check --fix . && .venv/bin/ruff format .

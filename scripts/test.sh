@@ -13,9 +13,11 @@ export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379/15}"
 export REQUIRE_REAL_SERVICES="${REQUIRE_REAL_SERVICES:-1}"
 export DEBUG=0
 
-echo "==> Lint and migrations"
+echo "==> Lint, layers, types and migrations"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+.venv/bin/lint-imports --no-cache
+.venv/bin/mypy
 .venv/bin/python manage.py makemigrations --check --dry-run -v1
 
 scripts/localstripe.sh
