@@ -2,10 +2,11 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils import formats, timezone
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
-from content.models import AliasStorage
+from core.storage import AliasStorage
 
 
 class BlockedTerm(models.Model):
@@ -155,13 +156,22 @@ class Sanction(models.Model):
         verbose_name = _("sanction")
         verbose_name_plural = _("sanctions")
 
-    def __str__(self):
-        where = self.channel.title if self.channel_id else _("site-wide")
+    def __str__(self) -> str:
+        where = self.channel.title if self.channel is not None else _("site-wide")
         return f"{self.get_kind_display()} · {self.user} · {where}"
 
     @property
     def is_site_wide(self) -> bool:
         return self.channel_id is None
+
+    @property
+    def until(self) -> str:
+        """How long it lasts, as the user is told: "until a moderator lifts it" or
+        "until <date and time>" in the current language and time zone."""
+        if self.expires_at is None:
+            return gettext("until a moderator lifts it")
+        when = formats.date_format(timezone.localtime(self.expires_at), "DATETIME_FORMAT")
+        return gettext("until %(when)s") % {"when": when}
 
 
 class ExpertVerification(models.Model):
