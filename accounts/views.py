@@ -1,18 +1,19 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from accounts import profile_sections
 from accounts.forms import ProfileForm, apply_service_errors
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import Notification
 from accounts.services import notifications_mark_read, user_update_profile
 
 
 @login_required
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     form = ProfileForm(
         request.POST or None,
@@ -39,7 +40,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def notifications(request: HttpRequest) -> HttpResponse:
+def notifications(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The user's inbox, newest first; opening it marks everything read."""
     items = list(Notification.objects.filter(user=request.user)[:50])
     notifications_mark_read(user=request.user)

@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.forms import ModelForm
 from django.http import HttpRequest
 
+from accounts.models import User
 from content import services
 from content.models import Article, Asset, Lesson, LessonProgress, Revision, Section
 from core.admin_writes import ReadOnlyAdmin, ServiceWritesAdmin
@@ -21,6 +22,7 @@ class ContentItemAdmin(ServiceWritesAdmin):
     def save_model(
         self, request: HttpRequest, obj: Lesson | Article, form: ModelForm, change: bool
     ) -> None:
+        assert isinstance(request.user, User)  # the admin site lets only staff in
         super().save_model(request, obj, form, change)
         changed = set(form.changed_data)
         if change and {"title", "body"} & changed:

@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest, HttpResponseBase, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 
 class ServiceWritesAdmin(admin.ModelAdmin):
@@ -20,7 +20,7 @@ class ServiceWritesAdmin(admin.ModelAdmin):
         object_id: str | None = None,
         form_url: str = "",
         extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponseBase:
+    ) -> HttpResponse:
         try:
             with transaction.atomic():
                 return super().changeform_view(request, object_id, form_url, extra_context)

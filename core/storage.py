@@ -2,6 +2,7 @@
 (content's images and attachments, moderation's verification documents, qa's answer
 files)."""
 
+from os import PathLike
 from typing import IO, Any
 
 from django.conf import settings
@@ -29,7 +30,7 @@ class AliasStorage(Storage):
     def save(self, name: str | None, content: IO[Any], max_length: int | None = None) -> str:
         return self.target.save(name, content, max_length=max_length)
 
-    def generate_filename(self, filename: str) -> str:
+    def generate_filename(self, filename: str | PathLike[str]) -> str:
         return self.target.generate_filename(filename)
 
     def delete(self, name: str) -> None:

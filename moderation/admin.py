@@ -5,7 +5,7 @@ through moderation.services, so it is audited and one of two decisions wins."""
 import datetime as dt
 import logging
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Model, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -248,7 +248,7 @@ class ReviewItemAdmin(admin.ModelAdmin):
         object_id: str,
         form_url: str = "",
         extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponseBase:
+    ) -> HttpResponse:
         item = self.get_object(request, object_id)
         extra = extra_context or {}
         if item is not None:
@@ -334,13 +334,14 @@ class ModerationActionAdmin(ReadOnlyAdmin):
     date_hierarchy = "created_at"
 
 
-class SanctionAdminForm(forms.ModelForm):  # type: ignore[type-arg]  # admin's own form base
+class SanctionAdminForm(forms.ModelForm):
     """Refuses, next to the form, what `services.sanction_impose` would refuse."""
 
     moderator: User | None = None  # set per request by SanctionAdmin.get_form
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         user, kind = data.get("user"), data.get("kind")
         reason = (data.get("reason") or "").strip()
         if user is not None and kind and reason:
@@ -393,7 +394,7 @@ class SanctionAdmin(admin.ModelAdmin):
     def get_form(
         self, request: HttpRequest, obj: Model | None = None, change: bool = False, **kwargs: Any
     ) -> Any:
-        form = super().get_form(request, obj, change=change, **kwargs)
+        form = cast(type[SanctionAdminForm], super().get_form(request, obj, change, **kwargs))
         form.moderator = _moderator(request)  # a class made for this request
         return form
 

@@ -43,7 +43,7 @@ def user_sanction(
     A ban outranks a mute; among equals the one lasting longest wins (no expiry first).
     `kind` ("mute" or "ban") narrows the search.
     """
-    if user is None or not getattr(user, "pk", None):
+    if not isinstance(user, User) or not user.pk:
         return None
     where = Q(channel__isnull=True)
     if isinstance(channel, (list, tuple, QuerySet)):
@@ -65,7 +65,7 @@ def user_sanction(
 
 def user_is_banned(user: AnyUser) -> Sanction | None:
     """The active site-wide ban of `user`, or None (logs them out, refuses login)."""
-    if user is None or not getattr(user, "pk", None):
+    if not isinstance(user, User) or not user.pk:
         return None
     return (
         _active(Sanction.objects.filter(user=user, kind=Sanction.Kind.BAN, channel__isnull=True))

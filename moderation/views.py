@@ -11,6 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from accounts.http import AuthenticatedHttpRequest
 from core.uploads import uploaded_file_headers
 from moderation import registry, services
 from moderation.forms import AppealForm, ReportForm, VerificationForm
@@ -38,7 +39,7 @@ def _next(request: HttpRequest, obj: Model) -> str:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def report(request: HttpRequest, content_type_id: int, object_id: int) -> HttpResponse:
+def report(request: AuthenticatedHttpRequest, content_type_id: int, object_id: int) -> HttpResponse:
     obj = content_get(content_type_id, object_id)
     form = ReportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -64,7 +65,7 @@ def report(request: HttpRequest, content_type_id: int, object_id: int) -> HttpRe
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def appeal(request: HttpRequest, pk: int) -> HttpResponse:
+def appeal(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(ReviewItem, pk=pk, author=request.user)
     form = AppealForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -80,7 +81,7 @@ def appeal(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def verification(request: HttpRequest) -> HttpResponse:
+def verification(request: AuthenticatedHttpRequest) -> HttpResponse:
     applications = ExpertVerification.objects.filter(user=request.user).prefetch_related(
         "documents"
     )

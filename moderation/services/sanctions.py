@@ -64,7 +64,7 @@ def sanction_impose(
     sanction = Sanction.objects.create(
         user=user,
         kind=kind,
-        channel=channel,
+        channel=channel,  # type: ignore[misc]  # a marketplace.Channel; moderation doesn't import it
         reason=reason,
         expires_at=expires_at,
         created_by=moderator,

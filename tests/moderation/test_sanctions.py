@@ -8,12 +8,12 @@ from django.contrib.sessions.models import Session
 from django.utils import timezone
 
 from accounts.models import LoginSession, Notification
+from core import events
 from marketplace.models import Course
 from moderation import services
+from moderation.events import SanctionImposed
 from moderation.models import ModerationAction, Sanction
 from moderation.selectors import user_sanction
-from core import events
-from moderation.events import SanctionImposed
 from tests.factories import PASSWORD, CategoryFactory, ChannelFactory
 
 LOGIN = "/accounts/login/"
