@@ -15,8 +15,19 @@ from marketplace import services
 from marketplace.models import Category, Channel, Course, CreatorProfile, SubscriptionTier, Tag
 
 
-def _names(tags: Any) -> list[str]:
-    return [tag.name for tag in tags]
+def _service_fields(form: ModelForm, names: tuple[str, ...]) -> dict[str, Any]:
+    """The form's values for a service call; tags and topics go by name."""
+    data = {name: form.cleaned_data[name] for name in names}
+    for m2m in {"tags", "topics"} & set(names):
+        data[m2m] = [tag.name for tag in data[m2m]]
+    return data
+
+
+# What the studio's services take; the rest of a channel or course is read-only here.
+CHANNEL_FIELDS = ("title", "slug", "tagline", "description", "category", "language", "tags",
+                  "status")  # fmt: skip
+COURSE_FIELDS = ("title", "slug", "summary", "description", "category", "level", "language",
+                 "tags", "status")  # fmt: skip
 
 
 class ServiceSavedAdmin(ServiceWritesAdmin):
@@ -78,17 +89,11 @@ class CreatorProfileAdmin(ServiceSavedAdmin):
     def save_model(
         self, request: HttpRequest, obj: CreatorProfile, form: ModelForm, change: bool
     ) -> None:
-        data = form.cleaned_data
-        fields = {
-            "display_name": data["display_name"],
-            "headline": data["headline"],
-            "bio": data["bio"],
-            "topics": _names(data["topics"]),
-        }
+        fields = _service_fields(form, ("display_name", "headline", "bio", "topics"))
         if change:
             services.creator_update(creator=obj, **fields)
         else:
-            obj.pk = services.creator_become(user=data["user"], **fields).pk
+            obj.pk = services.creator_become(user=form.cleaned_data["user"], **fields).pk
 
 
 class SubscriptionTierInline(admin.TabularInline):
@@ -113,19 +118,7 @@ class ChannelAdmin(ServiceSavedAdmin):
     raw_id_fields = ("creator",)
     autocomplete_fields = ("tags",)
     inlines = [SubscriptionTierInline]
-    fields = (
-        "creator",
-        "title",
-        "slug",
-        "tagline",
-        "description",
-        "category",
-        "language",
-        "tags",
-        "status",
-        "published_at",
-        "hidden_by_moderation",
-    )
+    fields = ("creator", *CHANNEL_FIELDS, "published_at", "hidden_by_moderation")
 
     def get_readonly_fields(
         self, request: HttpRequest, obj: Channel | None = None
@@ -134,21 +127,11 @@ class ChannelAdmin(ServiceSavedAdmin):
         return ("creator", *always) if obj is not None else always
 
     def save_model(self, request: HttpRequest, obj: Channel, form: ModelForm, change: bool) -> None:
-        data = form.cleaned_data
-        fields = {
-            "title": data["title"],
-            "slug": data["slug"],
-            "tagline": data["tagline"],
-            "description": data["description"],
-            "category": data["category"],
-            "language": data["language"],
-            "tags": _names(data["tags"]),
-            "status": data["status"],
-        }
+        fields = _service_fields(form, CHANNEL_FIELDS)
         if change:
             services.channel_update(channel=obj, **fields)
         else:
-            obj.pk = services.channel_create(creator=data["creator"], **fields).pk
+            obj.pk = services.channel_create(creator=form.cleaned_data["creator"], **fields).pk
 
 
 @admin.register(Course)
@@ -162,15 +145,7 @@ class CourseAdmin(ServiceSavedAdmin):
     autocomplete_fields = ("tags",)
     fields = (
         "channel",
-        "title",
-        "slug",
-        "summary",
-        "description",
-        "category",
-        "level",
-        "language",
-        "tags",
-        "status",
+        *COURSE_FIELDS,
         "price_amount",
         "currency",
         "published_at",
@@ -188,18 +163,9 @@ class CourseAdmin(ServiceSavedAdmin):
         return False
 
     def save_model(self, request: HttpRequest, obj: Course, form: ModelForm, change: bool) -> None:
-        data = form.cleaned_data
         services.course_update(
             course=obj,
-            title=data["title"],
-            slug=data["slug"],
-            summary=data["summary"],
-            description=data["description"],
-            category=data["category"],
-            level=data["level"],
-            language=data["language"],
-            tags=_names(data["tags"]),
-            status=data["status"],
+            **_service_fields(form, COURSE_FIELDS),
             price_amount=obj.price_amount,  # read-only here: prices change in the studio
             currency=obj.currency,
         )

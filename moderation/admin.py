@@ -122,6 +122,39 @@ def _with_reason(
     )
 
 
+def _decide_selected(
+    modeladmin: admin.ModelAdmin,
+    request: HttpRequest,
+    queryset: QuerySet[Any],
+    decide: Callable[[Any, User], object],
+) -> None:
+    moderator = _moderator(request)
+    _decide_many(modeladmin, request, queryset, lambda obj: decide(obj, moderator))
+
+
+def _reject_selected(
+    modeladmin: admin.ModelAdmin,
+    request: HttpRequest,
+    queryset: QuerySet[Any],
+    *,
+    title: str,
+    reject: Callable[[Any, User, str], object],
+) -> TemplateResponse | None:
+    """ "Reject selected…": ask for the reason the authors are told, then reject each."""
+    moderator = _moderator(request)
+    return _with_reason(
+        modeladmin,
+        request,
+        queryset,
+        form_class=RejectForm,
+        action="reject_selected",
+        title=title,
+        apply=lambda data: _decide_many(
+            modeladmin, request, queryset, lambda obj: reject(obj, moderator, data["reason"])
+        ),
+    )
+
+
 @admin.register(ReviewItem)
 class ReviewItemAdmin(admin.ModelAdmin):
     list_display = (
@@ -268,43 +301,33 @@ class ReviewItemAdmin(admin.ModelAdmin):
 
     @admin.action(description=gettext_lazy("Approve selected items"), permissions=["change"])
     def approve_selected(self, request: HttpRequest, queryset: QuerySet[ReviewItem]) -> None:
-        moderator = _moderator(request)
-        _decide_many(
+        _decide_selected(
             self,
             request,
             queryset,
-            lambda item: services.review_approve(item=item, moderator=moderator),
+            lambda item, by: services.review_approve(item=item, moderator=by),
         )
 
     @admin.action(description=gettext_lazy("Escalate selected items"), permissions=["change"])
     def escalate_selected(self, request: HttpRequest, queryset: QuerySet[ReviewItem]) -> None:
-        moderator = _moderator(request)
-        _decide_many(
+        _decide_selected(
             self,
             request,
             queryset,
-            lambda item: services.review_escalate(item=item, moderator=moderator),
+            lambda item, by: services.review_escalate(item=item, moderator=by),
         )
 
     @admin.action(description=gettext_lazy("Reject selected items…"), permissions=["change"])
     def reject_selected(
         self, request: HttpRequest, queryset: QuerySet[ReviewItem]
     ) -> TemplateResponse | None:
-        moderator = _moderator(request)
-        return _with_reason(
+        return _reject_selected(
             self,
             request,
             queryset,
-            form_class=RejectForm,
-            action="reject_selected",
             title=_("Reject selected items"),
-            apply=lambda data: _decide_many(
-                self,
-                request,
-                queryset,
-                lambda item: services.review_reject(
-                    item=item, moderator=moderator, reason=data["reason"]
-                ),
+            reject=lambda item, by, reason: services.review_reject(
+                item=item, moderator=by, reason=reason
             ),
         )
 
@@ -464,33 +487,24 @@ class ExpertVerificationAdmin(admin.ModelAdmin):
     def approve_selected(
         self, request: HttpRequest, queryset: QuerySet[ExpertVerification]
     ) -> None:
-        moderator = _moderator(request)
-        _decide_many(
+        _decide_selected(
             self,
             request,
             queryset,
-            lambda v: services.verification_approve(verification=v, moderator=moderator),
+            lambda v, by: services.verification_approve(verification=v, moderator=by),
         )
 
     @admin.action(description=gettext_lazy("Reject selected applications…"), permissions=["change"])
     def reject_selected(
         self, request: HttpRequest, queryset: QuerySet[ExpertVerification]
     ) -> TemplateResponse | None:
-        moderator = _moderator(request)
-        return _with_reason(
+        return _reject_selected(
             self,
             request,
             queryset,
-            form_class=RejectForm,
-            action="reject_selected",
             title=_("Reject selected applications"),
-            apply=lambda data: _decide_many(
-                self,
-                request,
-                queryset,
-                lambda v: services.verification_reject(
-                    verification=v, moderator=moderator, reason=data["reason"]
-                ),
+            reject=lambda v, by, reason: services.verification_reject(
+                verification=v, moderator=by, reason=reason
             ),
         )
 
