@@ -5,6 +5,8 @@ from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import post_delete, post_migrate, post_save
 from django.utils.translation import gettext_lazy as _
 
+from core import screening as core_screening
+
 
 class ModerationConfig(AppConfig):
     """The screening engine, the review queue, reports, sanctions and verification.
@@ -16,7 +18,6 @@ class ModerationConfig(AppConfig):
 
     def ready(self) -> None:
         # Modules that import models load once the app registry is ready.
-        from core import screening as core_screening
         from moderation import services
         from moderation.middleware import user_logged_in_check
         from moderation.models import BlockedTerm
