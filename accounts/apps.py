@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.utils.translation import gettext_lazy as _
 
 
@@ -6,9 +7,8 @@ class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = _("Accounts")
 
-    def ready(self):
-        from django.contrib.auth.signals import user_logged_in, user_logged_out
-
+    def ready(self) -> None:
+        # accounts.services imports the models: only once the app registry is ready.
         from accounts.services import login_session_forget, login_session_record
 
         user_logged_in.connect(login_session_record, dispatch_uid="accounts-login-session")

@@ -2,6 +2,9 @@
 
 from django.conf import settings
 from django.core.cache import cache
+from django.http import HttpRequest
+
+from accounts.models import Notification, User
 
 
 def unread_cache_key(user_id: int) -> str:
@@ -13,19 +16,17 @@ def unread_count_forget(user_id: int) -> None:
     cache.delete(unread_cache_key(user_id))
 
 
-def unread_count(user) -> int:
+def unread_count(user: User) -> int:
     """One COUNT query at most per user per NOTIFICATIONS_UNREAD_CACHE_SECONDS."""
-    from accounts.models import Notification
-
     key = unread_cache_key(user.pk)
-    count = cache.get(key)
+    count: int | None = cache.get(key)
     if count is None:
         count = Notification.objects.filter(user_id=user.pk, read_at__isnull=True).count()
         cache.set(key, count, settings.NOTIFICATIONS_UNREAD_CACHE_SECONDS)
     return count
 
 
-def notifications_unread(request):
+def notifications_unread(request: HttpRequest) -> dict[str, int]:
     """`notifications_unread`: 0 for visitors without a query, else the cached count."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:

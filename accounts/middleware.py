@@ -1,4 +1,7 @@
+from collections.abc import Callable
+
 from django.conf import settings
+from django.http import HttpRequest, HttpResponseBase
 from django.utils import translation
 
 
@@ -9,14 +12,15 @@ class PreferredLanguageMiddleware:
     the language switcher (the language cookie) still wins, so one device can differ.
     """
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         user = getattr(request, "user", None)
         preferred = getattr(user, "preferred_language", "") if user else ""
         if (
             preferred
+            and user is not None
             and user.is_authenticated
             and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES
         ):

@@ -1,22 +1,24 @@
 from datetime import timedelta
 from importlib import import_module
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone, translation
 
+from accounts.context_processors import unread_count_forget
 from accounts.models import LoginSession, Notification, User
 from accounts.tasks import send_email_task
+from core import screening
 
 
 @transaction.atomic
 def user_update_profile(
     *, user: User, display_name: str, bio: str = "", preferred_language: str = ""
 ) -> User:
-    from moderation.services import fields_screen
-
-    fields_screen({"display_name": display_name, "bio": bio})
+    screening.fields_screen({"display_name": display_name, "bio": bio})
     user.display_name = display_name.strip()
     user.bio = bio.strip()
     user.preferred_language = preferred_language
@@ -46,7 +48,7 @@ def email_send_on_commit(*, message: EmailMessage) -> None:
     transaction.on_commit(lambda: send_email_task.delay(payload))
 
 
-def in_language_of(user: User):
+def in_language_of(user: User) -> translation.override:
     """Render what `user` will read (a notification, an email) in their preferred
     language; without one set, in the site's default language (never in the language
     of whoever caused the message)."""
@@ -80,8 +82,6 @@ def notifications_mark_read(*, user: User) -> int:
 def _unread_badge_forget_on_commit(user: User) -> None:
     """The navigation badge caches the unread count: forget it now and again after
     commit (a page rendered in between may have cached the old count)."""
-    from accounts.context_processors import unread_count_forget
-
     user_id = user.pk
     unread_count_forget(user_id)
     transaction.on_commit(lambda: unread_count_forget(user_id))
@@ -90,7 +90,7 @@ def _unread_badge_forget_on_commit(user: User) -> None:
 # --- sessions --------------------------------------------------------------------------
 
 
-def login_session_record(sender, request, user, **kwargs) -> None:
+def login_session_record(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
     """`user_logged_in` receiver: remember the new session's key for this user, and
     forget this user's keys older than a session can live."""
     session = getattr(request, "session", None)
@@ -103,7 +103,9 @@ def login_session_record(sender, request, user, **kwargs) -> None:
     LoginSession.objects.filter(user=user, created_at__lt=too_old).delete()
 
 
-def login_session_forget(sender, request, user, **kwargs) -> None:
+def login_session_forget(
+    sender: Any, request: HttpRequest, user: User | None, **kwargs: Any
+) -> None:
     """`user_logged_out` receiver."""
     session = getattr(request, "session", None)
     if session is not None and session.session_key:

@@ -1,17 +1,19 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from accounts.forms import ProfileForm
-from accounts.services import user_update_profile
-from marketplace.forms import apply_service_errors
-from marketplace.selectors import creator_get_for_user
+from accounts import profile_sections
+from accounts.forms import ProfileForm, apply_service_errors
+from accounts.http import AuthenticatedHttpRequest
+from accounts.models import Notification
+from accounts.services import notifications_mark_read, user_update_profile
 
 
 @login_required
-def profile(request):
+def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     form = ProfileForm(
         request.POST or None,
@@ -32,17 +34,14 @@ def profile(request):
     return render(
         request,
         "accounts/profile.html",
-        {"form": form, "creator": creator_get_for_user(user=user)},
+        {"form": form, "sections": profile_sections.sections_for(user)},
         status=400 if form.errors else 200,
     )
 
 
 @login_required
-def notifications(request):
+def notifications(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The user's inbox, newest first; opening it marks everything read."""
-    from accounts.models import Notification
-    from accounts.services import notifications_mark_read
-
     items = list(Notification.objects.filter(user=request.user)[:50])
     notifications_mark_read(user=request.user)
     return render(request, "accounts/notifications.html", {"notifications": items})

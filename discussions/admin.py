@@ -1,21 +1,14 @@
+"""Posts change through services (screening, notifications) and their visibility in
+the moderation queue: here staff only read."""
+
 from django.contrib import admin
 
+from core.admin_writes import ReadOnlyAdmin
 from discussions.models import Like, LikeTally, Reply, Thread
 
 
-class ReadMostlyAdmin(admin.ModelAdmin):
-    """Posts change through services (screening, notifications); the admin reads.
-    Visibility is decided in the moderation queue, not here."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Thread)
-class ThreadAdmin(ReadMostlyAdmin):
+class ThreadAdmin(ReadOnlyAdmin):
     list_display = (
         "title",
         "author",
@@ -30,25 +23,11 @@ class ThreadAdmin(ReadMostlyAdmin):
     )
     list_filter = ("is_visible", "is_pinned", "is_locked", "content_type")
     search_fields = ("title", "body", "author__email")
-    raw_id_fields = ("author",)
-    readonly_fields = (
-        "content_type",
-        "object_id",
-        "author",
-        "title",
-        "body",
-        "created_at",
-        "edited_at",
-        "deleted_at",
-        "is_visible",
-        "is_pinned",
-        "is_locked",
-        "like_count",
-    )
+    list_select_related = ("author", "content_type")
 
 
 @admin.register(Reply)
-class ReplyAdmin(ReadMostlyAdmin):
+class ReplyAdmin(ReadOnlyAdmin):
     list_display = (
         "__str__",
         "author",
@@ -60,28 +39,16 @@ class ReplyAdmin(ReadMostlyAdmin):
     )
     list_filter = ("is_visible",)
     search_fields = ("body", "author__email")
-    readonly_fields = (
-        "thread",
-        "parent",
-        "in_reply_to",
-        "author",
-        "body",
-        "created_at",
-        "edited_at",
-        "deleted_at",
-        "is_visible",
-        "like_count",
-        "notified_at",
-    )
+    list_select_related = ("author", "thread")
 
 
 @admin.register(Like)
-class LikeAdmin(ReadMostlyAdmin):
+class LikeAdmin(ReadOnlyAdmin):
     list_display = ("user", "content_type", "object_id", "created_at")
-    readonly_fields = ("user", "content_type", "object_id", "created_at")
+    list_select_related = ("user", "content_type")
 
 
 @admin.register(LikeTally)
-class LikeTallyAdmin(ReadMostlyAdmin):
+class LikeTallyAdmin(ReadOnlyAdmin):
     list_display = ("content_type", "object_id", "count")
-    readonly_fields = ("content_type", "object_id", "count")
+    list_select_related = ("content_type",)

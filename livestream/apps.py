@@ -9,19 +9,20 @@ def _recheck_room_access(sender, *, user_ids, **kwargs):
     room_control_publish(action="recheck", user_ids=list(user_ids))
 
 
-def _recheck_after_sanction(sender, *, sanction, **kwargs):
-    """A site-wide or channel ban from moderators ends the user's room sockets."""
-    if sanction.kind == "ban":
-        _recheck_room_access(sender, user_ids=[sanction.user_id])
-
-
 class LivestreamConfig(AppConfig):
     name = "livestream"
     verbose_name = _("Live sessions")
 
     def ready(self):
         from marketplace.signals import entitlements_revoked
-        from moderation.signals import sanction_imposed
 
         entitlements_revoked.connect(_recheck_room_access, dispatch_uid="livestream-recheck")
-        sanction_imposed.connect(_recheck_after_sanction, dispatch_uid="livestream-sanction")
+
+        # Moderation: live sessions are moderated content; a ban ends room sockets.
+        # (Imported here: these modules import models, ready only in ready().)
+        from core import events
+        from livestream.moderation import moderation_register, on_sanction_imposed
+        from moderation.events import SanctionImposed
+
+        moderation_register()
+        events.subscribe(SanctionImposed, on_sanction_imposed)

@@ -37,3 +37,20 @@ class MarketplaceConfig(AppConfig):
                 sender=LiveSession,
                 dispatch_uid=f"catalogue-cache-LiveSession-{name}",
             )
+
+        # Moderation: channels and courses are moderated content; verification
+        # decisions arrive as events. The profile page shows the creator section.
+        # (Imported here: these modules import models, ready only in ready().)
+        from accounts import profile_sections
+        from core import events
+        from marketplace.listeners import on_expert_verification_decided
+        from marketplace.moderation import moderation_register
+        from marketplace.selectors import creator_get_for_user
+        from moderation.events import ExpertVerificationDecided
+
+        moderation_register()
+        events.subscribe(ExpertVerificationDecided, on_expert_verification_decided)
+        profile_sections.register(
+            template="marketplace/includes/profile_creator.html",
+            context=lambda user: {"creator": creator_get_for_user(user=user)},
+        )

@@ -4,13 +4,17 @@ through moderation.services, so it is audited and one of two decisions wins."""
 
 import datetime as dt
 import logging
+from collections.abc import Callable, Iterable
+from typing import Any, cast
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, Model, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -20,6 +24,8 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from accounts.models import User
+from core.admin_writes import ReadOnlyAdmin
 from moderation import registry, services
 from moderation.forms import RejectForm, SanctionForm
 from moderation.models import (
@@ -31,6 +37,7 @@ from moderation.models import (
     Sanction,
     VerificationDocument,
 )
+from moderation.selectors import content_url
 
 logger = logging.getLogger(__name__)
 
@@ -50,18 +57,20 @@ class BlockedTermAdmin(admin.ModelAdmin):
     search_fields = ("term", "note")
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+def _moderator(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)  # the admin site lets only staff in
+    return user
 
 
-def _decide_many(modeladmin, request, queryset, decide) -> None:
+def _decide_many(
+    modeladmin: admin.ModelAdmin,
+    request: HttpRequest,
+    queryset: Iterable[Any],
+    decide: Callable[[Any], object],
+) -> None:
+    """Apply `decide` (a service call) to each selected object; what a service refuses
+    is reported, and the others still go through."""
     done, refused = 0, []
     for item in queryset:
         try:
@@ -80,6 +89,70 @@ def _decide_many(modeladmin, request, queryset, decide) -> None:
         )
     for message in refused:
         modeladmin.message_user(request, message, messages.WARNING)
+
+
+def _with_reason(
+    modeladmin: admin.ModelAdmin,
+    request: HttpRequest,
+    queryset: QuerySet[Any],
+    *,
+    form_class: type[forms.Form],
+    action: str,
+    title: str,
+    apply: Callable[[dict[str, Any]], None],
+) -> TemplateResponse | None:
+    """An admin action that first asks for a reason (and more, per `form_class`):
+    the form page, then `apply(cleaned_data)` once it is filled in."""
+    form = form_class(request.POST if "apply" in request.POST else None)
+    if form.is_bound and form.is_valid():
+        apply(form.cleaned_data)
+        return None
+    return TemplateResponse(
+        request,
+        "admin/moderation/reject_reason.html",
+        {
+            **modeladmin.admin_site.each_context(request),
+            "title": title,
+            "form": form,
+            "queryset": queryset,
+            "action": action,
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            "opts": modeladmin.model._meta,
+        },
+    )
+
+
+def _decide_selected(
+    modeladmin: admin.ModelAdmin,
+    request: HttpRequest,
+    queryset: QuerySet[Any],
+    decide: Callable[[Any, User], object],
+) -> None:
+    moderator = _moderator(request)
+    _decide_many(modeladmin, request, queryset, lambda obj: decide(obj, moderator))
+
+
+def _reject_selected(
+    modeladmin: admin.ModelAdmin,
+    request: HttpRequest,
+    queryset: QuerySet[Any],
+    *,
+    title: str,
+    reject: Callable[[Any, User, str], object],
+) -> TemplateResponse | None:
+    """ "Reject selected…": ask for the reason the authors are told, then reject each."""
+    moderator = _moderator(request)
+    return _with_reason(
+        modeladmin,
+        request,
+        queryset,
+        form_class=RejectForm,
+        action="reject_selected",
+        title=title,
+        apply=lambda data: _decide_many(
+            modeladmin, request, queryset, lambda obj: reject(obj, moderator, data["reason"])
+        ),
+    )
 
 
 @admin.register(ReviewItem)
@@ -115,7 +188,7 @@ class ReviewItemAdmin(admin.ModelAdmin):
     )
     fields = readonly_fields
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ReviewItem]:
         reports = (
             Report.objects.filter(
                 content_type_id=OuterRef("content_type_id"), object_id=OuterRef("object_id")
@@ -131,36 +204,36 @@ class ReviewItemAdmin(admin.ModelAdmin):
             .order_by("-report_weight", "created_at")
         )
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
     @admin.display(description=gettext_lazy("type"), ordering="content_type")
-    def kind(self, item):
-        return item.content_type.name
+    def kind(self, item: ReviewItem) -> str:
+        return str(item.content_type.name)
 
     @admin.display(description=gettext_lazy("excerpt"))
-    def short_excerpt(self, item):
+    def short_excerpt(self, item: ReviewItem) -> str:
         return item.excerpt[:80] + ("…" if len(item.excerpt) > 80 else "")
 
     @admin.display(description=gettext_lazy("reasons"))
-    def reasons_shown(self, item):
+    def reasons_shown(self, item: ReviewItem) -> str:
         return "; ".join(item.reasons)
 
     @admin.display(description=gettext_lazy("reports (weight)"), ordering="report_weight")
-    def reports_shown(self, item):
+    def reports_shown(self, item: ReviewItem) -> str:
         count = getattr(item, "report_count", 0)
         return f"{count} ({item.report_weight:.1f})" if count else "—"
 
     @admin.display(description=gettext_lazy("age"), ordering="created_at")
-    def age(self, item):
+    def age(self, item: ReviewItem) -> str:
         return timesince(item.created_at)
 
     # --- decisions ---------------------------------------------------------------
 
-    def get_urls(self):
+    def get_urls(self) -> list[Any]:
         return [
             path(
                 "<int:pk>/decide/",
@@ -170,25 +243,26 @@ class ReviewItemAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    def decide_view(self, request, pk):
+    def decide_view(self, request: HttpRequest, pk: int) -> HttpResponseBase:
         if request.method != "POST":
             return redirect("admin:moderation_reviewitem_change", pk)
         if not self.has_change_permission(request):
             raise PermissionDenied
         item = get_object_or_404(ReviewItem, pk=pk)
+        moderator = _moderator(request)
         decision = request.POST.get("decision")
         reason = request.POST.get("reason", "")
         try:
             if decision == "approve":
-                services.review_approve(item=item, moderator=request.user)
+                services.review_approve(item=item, moderator=moderator)
                 self.message_user(request, _("Approved: the content is shown."), messages.SUCCESS)
             elif decision == "reject":
-                services.review_reject(item=item, moderator=request.user, reason=reason)
+                services.review_reject(item=item, moderator=moderator, reason=reason)
                 self.message_user(
                     request, _("Rejected: the author was told why."), messages.SUCCESS
                 )
             elif decision == "escalate":
-                services.review_escalate(item=item, moderator=request.user, reason=reason)
+                services.review_escalate(item=item, moderator=moderator, reason=reason)
                 self.message_user(request, _("Escalated."), messages.SUCCESS)
             else:
                 self.message_user(request, _("Choose approve, reject or escalate."), messages.ERROR)
@@ -201,20 +275,20 @@ class ReviewItemAdmin(admin.ModelAdmin):
             return redirect("admin:moderation_reviewitem_change", pk)
         return redirect("admin:moderation_reviewitem_changelist")
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
         item = self.get_object(request, object_id)
         extra = extra_context or {}
         if item is not None:
             obj = item.content_object
-            url = ""
-            if obj is not None:
-                try:
-                    url = registry.adapter_for(obj).url(obj)
-                except Exception:  # noqa: BLE001 - show the item anyway
-                    url = ""
             extra.update(
                 item=item,
-                content_url=url,
+                content_url=content_url(obj),
                 content_text=registry.adapter_for(obj).text(obj) if obj is not None else "",
                 reports=Report.objects.filter(
                     content_type_id=item.content_type_id, object_id=item.object_id
@@ -226,49 +300,35 @@ class ReviewItemAdmin(admin.ModelAdmin):
         return super().change_view(request, object_id, form_url, extra_context=extra)
 
     @admin.action(description=gettext_lazy("Approve selected items"), permissions=["change"])
-    def approve_selected(self, request, queryset):
-        _decide_many(
+    def approve_selected(self, request: HttpRequest, queryset: QuerySet[ReviewItem]) -> None:
+        _decide_selected(
             self,
             request,
             queryset,
-            lambda item: services.review_approve(item=item, moderator=request.user),
+            lambda item, by: services.review_approve(item=item, moderator=by),
         )
 
     @admin.action(description=gettext_lazy("Escalate selected items"), permissions=["change"])
-    def escalate_selected(self, request, queryset):
-        _decide_many(
+    def escalate_selected(self, request: HttpRequest, queryset: QuerySet[ReviewItem]) -> None:
+        _decide_selected(
             self,
             request,
             queryset,
-            lambda item: services.review_escalate(item=item, moderator=request.user),
+            lambda item, by: services.review_escalate(item=item, moderator=by),
         )
 
     @admin.action(description=gettext_lazy("Reject selected items…"), permissions=["change"])
-    def reject_selected(self, request, queryset):
-        form = RejectForm(request.POST if "apply" in request.POST else None)
-        if form.is_bound and form.is_valid():
-            reason = form.cleaned_data["reason"]
-            _decide_many(
-                self,
-                request,
-                queryset,
-                lambda item: services.review_reject(
-                    item=item, moderator=request.user, reason=reason
-                ),
-            )
-            return None
-        return TemplateResponse(
+    def reject_selected(
+        self, request: HttpRequest, queryset: QuerySet[ReviewItem]
+    ) -> TemplateResponse | None:
+        return _reject_selected(
+            self,
             request,
-            "admin/moderation/reject_reason.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": _("Reject selected items"),
-                "form": form,
-                "queryset": queryset,
-                "action": "reject_selected",
-                "action_checkbox_name": ACTION_CHECKBOX_NAME,
-                "opts": self.model._meta,
-            },
+            queryset,
+            title=_("Reject selected items"),
+            reject=lambda item, by, reason: services.review_reject(
+                item=item, moderator=by, reason=reason
+            ),
         )
 
 
@@ -297,6 +357,27 @@ class ModerationActionAdmin(ReadOnlyAdmin):
     date_hierarchy = "created_at"
 
 
+class SanctionAdminForm(forms.ModelForm):
+    """Refuses, next to the form, what `services.sanction_impose` would refuse."""
+
+    moderator: User | None = None  # set per request by SanctionAdmin.get_form
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        user, kind = data.get("user"), data.get("kind")
+        reason = (data.get("reason") or "").strip()
+        if user is not None and kind and reason:
+            services.sanction_check(
+                user=user,
+                kind=kind,
+                reason=reason,
+                moderator=self.moderator,
+                expires_at=data.get("expires_at"),
+            )
+        return data
+
+
 @admin.register(Sanction)
 class SanctionAdmin(admin.ModelAdmin):
     list_display = (
@@ -315,60 +396,52 @@ class SanctionAdmin(admin.ModelAdmin):
     raw_id_fields = ("user", "channel")
     actions = ("lift_selected",)
     fields = ("user", "kind", "channel", "expires_at", "reason")
+    form = SanctionAdminForm
 
     @admin.display(description=gettext_lazy("where"))
-    def where(self, sanction):
-        return sanction.channel.title if sanction.channel_id else _("site-wide")
+    def where(self, sanction: Sanction) -> str:
+        return sanction.channel.title if sanction.channel is not None else _("site-wide")
 
     @admin.display(description=gettext_lazy("active"), boolean=True)
-    def active(self, sanction):
+    def active(self, sanction: Sanction) -> bool:
         return sanction.lifted_at is None and (
             sanction.expires_at is None or sanction.expires_at > timezone.now()
         )
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> Any:
         return self.fields if obj is not None else ()
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False  # lift it instead: the audit trail keeps it
 
-    def save_model(self, request, obj, form, change):
+    def get_form(
+        self, request: HttpRequest, obj: Model | None = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        form = cast(type[SanctionAdminForm], super().get_form(request, obj, change, **kwargs))
+        form.moderator = _moderator(request)  # a class made for this request
+        return form
+
+    def save_model(
+        self, request: HttpRequest, obj: Sanction, form: forms.ModelForm, change: bool
+    ) -> None:
         if change:
-            return
+            return  # every field is read-only once imposed: lift it instead
         sanction = services.sanction_impose(
             user=obj.user,
             kind=obj.kind,
             channel=obj.channel,
             expires_at=obj.expires_at,
             reason=obj.reason,
-            moderator=request.user,
+            moderator=_moderator(request),
         )
         obj.pk = sanction.pk
         obj.created_at = sanction.created_at
 
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change=change, **kwargs)
-        moderator = request.user
-
-        class Checked(form):
-            def clean(self):
-                data = super().clean()
-                user = data.get("user")
-                expires_at = data.get("expires_at")
-                if user is not None and user.pk == moderator.pk:
-                    raise ValidationError(_("You can't sanction yourself."))
-                if user is not None and user.is_superuser:
-                    raise ValidationError(_("Administrators can't be sanctioned here."))
-                if expires_at is not None and expires_at <= timezone.now():
-                    raise ValidationError(_("The expiry must be in the future."))
-                return data
-
-        return Checked
-
     @admin.action(description=gettext_lazy("Lift selected sanctions"), permissions=["change"])
-    def lift_selected(self, request, queryset):
+    def lift_selected(self, request: HttpRequest, queryset: QuerySet[Sanction]) -> None:
+        moderator = _moderator(request)
         for sanction in queryset:
-            services.sanction_lift(sanction=sanction, moderator=request.user)
+            services.sanction_lift(sanction=sanction, moderator=moderator)
         self.message_user(request, _("Lifted."), messages.SUCCESS)
 
 
@@ -379,17 +452,17 @@ class VerificationDocumentInline(admin.TabularInline):
     readonly_fields = fields
 
     @admin.display(description=gettext_lazy("document"))
-    def document(self, doc):
+    def document(self, doc: VerificationDocument) -> str:
         return format_html(
             '<a href="{}" rel="noopener">{}</a>',
             reverse("moderation:verification_document", args=[doc.pk]),
             doc.file.name,
         )
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
@@ -404,96 +477,82 @@ class ExpertVerificationAdmin(admin.ModelAdmin):
     readonly_fields = fields
     actions = ("approve_selected", "reject_selected")
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
     @admin.action(description=gettext_lazy("Approve selected applications"), permissions=["change"])
-    def approve_selected(self, request, queryset):
-        _decide_many(
+    def approve_selected(
+        self, request: HttpRequest, queryset: QuerySet[ExpertVerification]
+    ) -> None:
+        _decide_selected(
             self,
             request,
             queryset,
-            lambda v: services.verification_approve(verification=v, moderator=request.user),
+            lambda v, by: services.verification_approve(verification=v, moderator=by),
         )
 
     @admin.action(description=gettext_lazy("Reject selected applications…"), permissions=["change"])
-    def reject_selected(self, request, queryset):
-        form = RejectForm(request.POST if "apply" in request.POST else None)
-        if form.is_bound and form.is_valid():
-            reason = form.cleaned_data["reason"]
-            _decide_many(
-                self,
-                request,
-                queryset,
-                lambda v: services.verification_reject(
-                    verification=v, moderator=request.user, reason=reason
-                ),
-            )
-            return None
-        return TemplateResponse(
+    def reject_selected(
+        self, request: HttpRequest, queryset: QuerySet[ExpertVerification]
+    ) -> TemplateResponse | None:
+        return _reject_selected(
+            self,
             request,
-            "admin/moderation/reject_reason.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": _("Reject selected applications"),
-                "form": form,
-                "queryset": queryset,
-                "action": "reject_selected",
-                "action_checkbox_name": ACTION_CHECKBOX_NAME,
-                "opts": self.model._meta,
-            },
+            queryset,
+            title=_("Reject selected applications"),
+            reject=lambda v, by, reason: services.verification_reject(
+                verification=v, moderator=by, reason=reason
+            ),
         )
 
 
 # --- "Sanction users" on the users page ---------------------------------------------
 
 
-@admin.action(description=gettext_lazy("Mute or ban selected users…"), permissions=["sanction"])
-def sanction_users(modeladmin, request, queryset):
-    form = SanctionForm(request.POST if "apply" in request.POST else None)
-    if form.is_bound and form.is_valid():
-        days = form.cleaned_data["days"]
-        done = 0
-        for user in queryset:
-            try:
-                services.sanction_impose(
-                    user=user,
-                    kind=form.cleaned_data["kind"],
-                    reason=form.cleaned_data["reason"],
-                    moderator=request.user,
-                    duration=dt.timedelta(days=days) if days else None,
-                )
-                done += 1
-            except ValidationError as exc:
-                modeladmin.message_user(
-                    request, f"{user}: {' '.join(exc.messages)}", messages.WARNING
-                )
-        if done:
-            modeladmin.message_user(
-                request,
-                ngettext("%(n)d user sanctioned.", "%(n)d users sanctioned.", done) % {"n": done},
-                messages.SUCCESS,
+def _sanction_many(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, users: QuerySet[User], data: dict[str, Any]
+) -> None:
+    days = data["days"]
+    done = 0
+    for user in users:
+        try:
+            services.sanction_impose(
+                user=user,
+                kind=data["kind"],
+                reason=data["reason"],
+                moderator=_moderator(request),
+                duration=dt.timedelta(days=days) if days else None,
             )
-        return None
-    return TemplateResponse(
+            done += 1
+        except ValidationError as exc:
+            modeladmin.message_user(request, f"{user}: {' '.join(exc.messages)}", messages.WARNING)
+    if done:
+        modeladmin.message_user(
+            request,
+            ngettext("%(n)d user sanctioned.", "%(n)d users sanctioned.", done) % {"n": done},
+            messages.SUCCESS,
+        )
+
+
+@admin.action(description=gettext_lazy("Mute or ban selected users…"), permissions=["sanction"])
+def sanction_users(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[User]
+) -> TemplateResponse | None:
+    return _with_reason(
+        modeladmin,
         request,
-        "admin/moderation/reject_reason.html",
-        {
-            **modeladmin.admin_site.each_context(request),
-            "title": _("Mute or ban selected users"),
-            "form": form,
-            "queryset": queryset,
-            "action": "sanction_users",
-            "action_checkbox_name": ACTION_CHECKBOX_NAME,
-            "opts": modeladmin.model._meta,
-        },
+        queryset,
+        form_class=SanctionForm,
+        action="sanction_users",
+        title=_("Mute or ban selected users"),
+        apply=lambda data: _sanction_many(modeladmin, request, queryset, data),
     )
 
 
-def _has_sanction_permission(request) -> bool:
+def _has_sanction_permission(request: HttpRequest) -> bool:
     return request.user.has_perm("moderation.add_sanction")
 
 
@@ -503,7 +562,8 @@ def users_admin_extend() -> None:
     if user_admin is None or "sanction_users" in (user_admin.actions or ()):
         return
     user_admin.actions = (*(user_admin.actions or ()), sanction_users)
-    user_admin.has_sanction_permission = _has_sanction_permission
+    # ModelAdmin finds an action's permission check by name: has_<permission>_permission.
+    user_admin.has_sanction_permission = _has_sanction_permission  # type: ignore[attr-defined]
 
 
 users_admin_extend()

@@ -6,44 +6,22 @@ the user's stored sessions. The middleware checks the cache before the view (an
 existing session) and after it (the request that just logged the user in).
 """
 
-import contextlib
+from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.core.cache import cache
+from django.http import HttpRequest, HttpResponseBase
 from django.shortcuts import redirect
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
+from moderation.ban_cache import ban_cache_drop, ban_cache_set, ban_cached
+from moderation.models import Sanction
 from moderation.selectors import user_is_banned
 
 
-def ban_cache_key(user_id) -> str:
-    return f"moderation:banned:{user_id}"
-
-
-def ban_cache_set(ban) -> None:
-    """Remember an active site-wide ban until it expires."""
-    timeout = None
-    if ban.expires_at is not None:
-        timeout = max(1, int((ban.expires_at - timezone.now()).total_seconds()))
-    with contextlib.suppress(Exception):  # sessions are deleted anyway; login re-checks
-        cache.set(ban_cache_key(ban.user_id), ban.pk, timeout)
-
-
-def ban_cache_drop(user_id) -> None:
-    with contextlib.suppress(Exception):
-        cache.delete(ban_cache_key(user_id))
-
-
-def _cached_ban(user) -> bool:
-    try:
-        return bool(cache.get(ban_cache_key(user.pk)))
-    except Exception:  # noqa: BLE001 - a cache outage must not log everyone out
-        return False
-
-
-def user_logged_in_check(sender, request, user, **kwargs) -> None:
+def user_logged_in_check(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
     """Signal receiver: a login is checked against the database (one query), so a
     ban applies even when the cache lost it."""
     ban = user_is_banned(user)
@@ -52,30 +30,28 @@ def user_logged_in_check(sender, request, user, **kwargs) -> None:
 
 
 class BannedUserMiddleware:
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def _banned(self, request):
+    def _banned(self, request: HttpRequest) -> Sanction | None:
         user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated or not _cached_ban(user):
+        if user is None or not user.is_authenticated or not ban_cached(user):
             return None
         ban = user_is_banned(user)
         if ban is None:  # lifted or expired meanwhile
             ban_cache_drop(user.pk)
         return ban
 
-    def _log_out(self, request, ban):
-        from moderation.services import _when
-
+    def _log_out(self, request: HttpRequest, ban: Sanction) -> HttpResponseBase:
         logout(request)
         messages.error(
             request,
             _("Your account is banned %(until)s: %(reason)s")
-            % {"until": _when(ban.expires_at), "reason": ban.reason},
+            % {"until": ban.until, "reason": ban.reason},
         )
         return redirect("account_login")
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         ban = self._banned(request)
         if ban is not None:
             return self._log_out(request, ban)

@@ -1,11 +1,26 @@
+from typing import Any
+
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils import formats, timezone
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
-from content.models import AliasStorage
+from core.storage import AliasStorage
+
+
+def _user_or_null(*, related_name: str = "+") -> "models.ForeignKey[Any, Any]":
+    """A user a record names and outlives (a moderator, an author): the record stays,
+    the name turns empty, when the account is deleted."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name=related_name,
+    )
 
 
 class BlockedTerm(models.Model):
@@ -68,26 +83,14 @@ class ReviewItem(models.Model):
     content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
     object_id = models.PositiveBigIntegerField()
     content_object = GenericForeignKey("content_type", "object_id")
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="review_items",
-    )
+    author = _user_or_null(related_name="review_items")
     excerpt = models.CharField(_("excerpt"), max_length=300, blank=True)
     reasons = models.JSONField(_("reasons"), default=list, blank=True)
     source = models.CharField(_("why it is here"), max_length=20, choices=Source.choices)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
     )
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    decided_by = _user_or_null()
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_reason = models.TextField(_("reason given to the author"), blank=True)
     report_weight = models.FloatField(_("report weight"), default=0.0)
@@ -139,13 +142,7 @@ class Sanction(models.Model):
     )
     reason = models.TextField(_("reason"))
     expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    created_by = _user_or_null()
     created_at = models.DateTimeField(auto_now_add=True)
     lifted_at = models.DateTimeField(null=True, blank=True)
 
@@ -155,13 +152,22 @@ class Sanction(models.Model):
         verbose_name = _("sanction")
         verbose_name_plural = _("sanctions")
 
-    def __str__(self):
-        where = self.channel.title if self.channel_id else _("site-wide")
+    def __str__(self) -> str:
+        where = self.channel.title if self.channel is not None else _("site-wide")
         return f"{self.get_kind_display()} · {self.user} · {where}"
 
     @property
     def is_site_wide(self) -> bool:
         return self.channel_id is None
+
+    @property
+    def until(self) -> str:
+        """How long it lasts, as the user is told: "until a moderator lifts it" or
+        "until <date and time>" in the current language and time zone."""
+        if self.expires_at is None:
+            return gettext("until a moderator lifts it")
+        when = formats.date_format(timezone.localtime(self.expires_at), "DATETIME_FORMAT")
+        return gettext("until %(when)s") % {"when": when}
 
 
 class ExpertVerification(models.Model):
@@ -179,13 +185,7 @@ class ExpertVerification(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
     )
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    decided_by = _user_or_null()
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_reason = models.TextField(_("reason given to the applicant"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -280,13 +280,7 @@ class ModerationAction(models.Model):
         VERIFY_REJECT = "verify_reject", _("Verification rejected")
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    actor = _user_or_null()
     item = models.ForeignKey(
         ReviewItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="actions"
     )
@@ -300,13 +294,7 @@ class ModerationAction(models.Model):
         on_delete=models.SET_NULL,
         related_name="actions",
     )
-    target_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    target_user = _user_or_null()
     reason = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 

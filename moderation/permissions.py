@@ -8,6 +8,11 @@ ban" action on the users page needs `add_sanction`. Nothing of `payments` or
 in line after every migrate.
 """
 
+from typing import Any
+
+from django.contrib.auth.models import Group, Permission
+from django.db.models import Q
+
 MODERATORS_GROUP = "Moderators"
 
 MODERATOR_PERMISSIONS = [
@@ -37,10 +42,8 @@ MODERATOR_PERMISSIONS = [
 ]
 
 
-def moderators_group_sync(**kwargs) -> None:
-    from django.contrib.auth.models import Group, Permission
-    from django.db.models import Q
-
+def moderators_group_sync(**kwargs: Any) -> None:
+    """`post_migrate` receiver: the group holds exactly MODERATOR_PERMISSIONS."""
     group, _created = Group.objects.get_or_create(name=MODERATORS_GROUP)
     wanted = Q(pk__in=[])
     for app_label, codename in MODERATOR_PERMISSIONS:

@@ -12,39 +12,48 @@ Each app registers its public content once (in its `AppConfig.ready`):
 
 The review queue, reports and appeals only ever go through these functions, so they
 work for every registered kind alike and never need to know the model.
+
+The app that owns creator profiles (marketplace) also tells moderation who is a
+creator and who is a verified expert (`creators_register`): creator rules and
+verification ask here rather than import it.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from django.db.models import Model
 
+from accounts.models import User
+
+M = TypeVar("M", bound=Model)
+
 
 @dataclass(frozen=True)
-class Moderated:
-    text: Callable[[Model], str]  # everything the public sees, as plain text
-    author: Callable[[Model], Model]  # the user who wrote it
-    url: Callable[[Model], str]  # where it is shown in context
-    set_visible: Callable[[Model, bool], None]  # a service that shows or hides it
-    channel: Callable[[Model], Model | None] | None = None  # its marketplace.Channel, if any
+class Moderated(Generic[M]):
+    text: Callable[[M], str]  # everything the public sees, as plain text
+    author: Callable[[M], User | None]  # the user who wrote it
+    url: Callable[[M], str]  # where it is shown in context
+    set_visible: Callable[[M, bool], None]  # a service that shows or hides it
+    channel: Callable[[M], Model | None] | None = None  # its marketplace.Channel, if any
     long_form: bool = False  # lessons and articles: see screening.text_screen
     # Whether a user may read it (paid or private content); None: anyone who sees it.
-    readable_by: Callable[[Model, Model], bool] | None = None
+    readable_by: Callable[[M, User], bool] | None = None
 
 
-_registry: dict[type[Model], Moderated] = {}
+_registry: dict[type[Model], Moderated[Any]] = {}
 
 
 def register(
-    model: type[Model],
+    model: type[M],
     *,
-    text: Callable[[Model], str],
-    author: Callable[[Model], Model],
-    url: Callable[[Model], str],
-    set_visible: Callable[[Model, bool], None],
-    channel: Callable[[Model], Model | None] | None = None,
+    text: Callable[[M], str],
+    author: Callable[[M], User | None],
+    url: Callable[[M], str],
+    set_visible: Callable[[M, bool], None],
+    channel: Callable[[M], Model | None] | None = None,
     long_form: bool = False,
-    readable_by: Callable[[Model, Model], bool] | None = None,
+    readable_by: Callable[[M, User], bool] | None = None,
 ) -> None:
     """`channel` (optional) names the marketplace.Channel the content lives in, so a
     mute in that channel stops its author posting there. `long_form`: written material
@@ -62,13 +71,42 @@ def register(
     )
 
 
-def adapter_for(obj_or_model) -> Moderated:
+def adapter_for(obj_or_model: Model | type[Model]) -> Moderated[Any]:
     model = obj_or_model if isinstance(obj_or_model, type) else type(obj_or_model)
     try:
-        return _registry[model._meta.concrete_model]
+        return _registry[model._meta.concrete_model or model]
     except KeyError:
         raise LookupError(f"{model.__name__} is not registered with moderation") from None
 
 
 def registered_models() -> list[type[Model]]:
     return list(_registry)
+
+
+# --- creators ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Creators:
+    is_creator: Callable[[User], bool]  # the user has a creator profile
+    is_verified: Callable[[User], bool]  # ... and wears the verified-expert badge
+
+
+_creators: list[Creators] = []
+
+
+def creators_register(
+    *, is_creator: Callable[[User], bool], is_verified: Callable[[User], bool]
+) -> None:
+    """The creator profiles' owner answers these (one owner; a second call replaces)."""
+    _creators[:] = [Creators(is_creator=is_creator, is_verified=is_verified)]
+
+
+def creator_is(user: User) -> bool:
+    """True when `user` has a creator profile (False if no app keeps creators)."""
+    return bool(_creators) and _creators[0].is_creator(user)
+
+
+def creator_is_verified(user: User) -> bool:
+    """True for a creator with the verified-expert badge."""
+    return bool(_creators) and _creators[0].is_verified(user)

@@ -1,19 +1,27 @@
 """Moderation reads other apps rely on."""
 
-from django.db.models import Q, QuerySet
-from django.utils import timezone
+from collections.abc import Iterable
+from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Model, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from moderation import registry
 from moderation.models import ReviewItem, Sanction
 
+AnyUser = User | AnonymousUser | None
 
-def expert_is_verified(user) -> bool:
-    """True for a creator a moderator verified (marketplace.CreatorProfile.is_verified,
-    set when an ExpertVerification is approved)."""
-    if user is None or not getattr(user, "is_authenticated", False):
+
+def expert_is_verified(user: AnyUser) -> bool:
+    """True for a creator a moderator verified (the badge lives with the creator
+    profiles' owner, marketplace; it is set when an ExpertVerification is approved)."""
+    if not isinstance(user, User) or not user.is_authenticated:
         return False
-    from marketplace.models import CreatorProfile
-
-    return CreatorProfile.objects.filter(user=user, is_verified=True).exists()
+    return registry.creator_is_verified(user)
 
 
 def _active(qs: QuerySet[Sanction]) -> QuerySet[Sanction]:
@@ -23,14 +31,19 @@ def _active(qs: QuerySet[Sanction]) -> QuerySet[Sanction]:
     )
 
 
-def user_sanction(*, user, channel=None, kind: str | None = None) -> Sanction | None:
+def user_sanction(
+    *,
+    user: AnyUser,
+    channel: Model | Iterable[Model] | None = None,
+    kind: str | None = None,
+) -> Sanction | None:
     """The active sanction that applies to `user` site-wide or in `channel` (a Channel,
     or several as a list or queryset), or None.
 
     A ban outranks a mute; among equals the one lasting longest wins (no expiry first).
     `kind` ("mute" or "ban") narrows the search.
     """
-    if user is None or not getattr(user, "pk", None):
+    if not isinstance(user, User) or not user.pk:
         return None
     where = Q(channel__isnull=True)
     if isinstance(channel, (list, tuple, QuerySet)):
@@ -50,9 +63,9 @@ def user_sanction(*, user, channel=None, kind: str | None = None) -> Sanction | 
     )
 
 
-def user_is_banned(user) -> Sanction | None:
+def user_is_banned(user: AnyUser) -> Sanction | None:
     """The active site-wide ban of `user`, or None (logs them out, refuses login)."""
-    if user is None or not getattr(user, "pk", None):
+    if not isinstance(user, User) or not user.pk:
         return None
     return (
         _active(Sanction.objects.filter(user=user, kind=Sanction.Kind.BAN, channel__isnull=True))
@@ -67,20 +80,16 @@ def review_queue() -> QuerySet[ReviewItem]:
     )
 
 
-def review_state_annotate(objs) -> None:
+def review_state_annotate(objs: Iterable[Any]) -> None:
     """Set `obj.review_state` on each object, for its author's studio: "Awaiting
     review" or "Rejected by moderators" while moderation keeps it from the public,
     else None. One query per kind of object."""
-    from django.contrib.contenttypes.models import ContentType
-    from django.utils.translation import gettext as _
-
-    objs = list(objs)
-    by_type: dict[int, dict[int, object]] = {}
+    by_type: dict[int, dict[int, Any]] = {}
     for obj in objs:
         obj.review_state = None
         ct = ContentType.objects.get_for_model(obj)  # cached by Django
         by_type.setdefault(ct.pk, {})[obj.pk] = obj
-    labels = {
+    labels: dict[str, str] = {
         ReviewItem.Status.PENDING: _("Awaiting review"),
         ReviewItem.Status.ESCALATED: _("Awaiting review"),
         ReviewItem.Status.REJECTED: _("Rejected by moderators"),
@@ -93,17 +102,28 @@ def review_state_annotate(objs) -> None:
             members[object_id].review_state = labels.get(status)
 
 
-def reviews_holding(model) -> QuerySet[ReviewItem]:
+def reviews_holding(model: type[Model]) -> QuerySet[ReviewItem]:
     """Review items that keep content of `model` from the public (waiting for a
     decision or rejected). Filter by object_id, or by OuterRef("pk") in a subquery
     for kinds without a visibility field, e.g. livestream.LiveSession."""
-    meta = model._meta.concrete_model._meta
+    meta = (model._meta.concrete_model or model)._meta
     return ReviewItem.objects.filter(  # a join, not a content-type lookup query
         content_type__app_label=meta.app_label, content_type__model=meta.model_name
     ).exclude(status=ReviewItem.Status.APPROVED)
 
 
-def content_held(obj) -> bool:
+def content_held(obj: Model) -> bool:
     """True while moderation keeps `obj` from the public. For kinds without a
     visibility field, e.g. livestream.LiveSession: its detail page and room ask this."""
     return reviews_holding(type(obj)).filter(object_id=obj.pk).exists()
+
+
+def content_url(obj: Model | None) -> str:
+    """Where `obj` is shown in context, or "" (a broken link must not break the page
+    or block a decision)."""
+    if obj is None:
+        return ""
+    try:
+        return registry.adapter_for(obj).url(obj)
+    except Exception:  # noqa: BLE001 - whatever the content's own code raises
+        return ""

@@ -4,19 +4,22 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
+from django.db.models import Model
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from accounts.http import AuthenticatedHttpRequest
 from core.uploads import uploaded_file_headers
 from moderation import registry, services
 from moderation.forms import AppealForm, ReportForm, VerificationForm
 from moderation.models import ExpertVerification, ReviewItem, VerificationDocument
+from moderation.selectors import content_url, expert_is_verified
 
 
-def content_get(content_type_id: int, object_id: int):
+def content_get(content_type_id: int, object_id: int) -> Model:
     """The registered content named in a URL, or 404."""
     content_type = ContentType.objects.filter(pk=content_type_id).first()
     model = content_type.model_class() if content_type else None
@@ -25,21 +28,18 @@ def content_get(content_type_id: int, object_id: int):
     return get_object_or_404(model, pk=object_id)
 
 
-def _next(request, obj) -> str:
+def _next(request: HttpRequest, obj: Model) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if target and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target
-    try:
-        return registry.adapter_for(obj).url(obj) or "/"
-    except Exception:  # noqa: BLE001
-        return "/"
+    return content_url(obj) or "/"
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def report(request, content_type_id: int, object_id: int):
+def report(request: AuthenticatedHttpRequest, content_type_id: int, object_id: int) -> HttpResponse:
     obj = content_get(content_type_id, object_id)
     form = ReportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -65,7 +65,7 @@ def report(request, content_type_id: int, object_id: int):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def appeal(request, pk: int):
+def appeal(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(ReviewItem, pk=pk, author=request.user)
     form = AppealForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -81,7 +81,7 @@ def appeal(request, pk: int):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def verification(request):
+def verification(request: AuthenticatedHttpRequest) -> HttpResponse:
     applications = ExpertVerification.objects.filter(user=request.user).prefetch_related(
         "documents"
     )
@@ -99,8 +99,6 @@ def verification(request):
         else:
             messages.success(request, _("Thank you: a moderator will review your application."))
             return redirect("moderation:verification")
-    from moderation.selectors import expert_is_verified
-
     return render(
         request,
         "moderation/verification.html",
@@ -114,7 +112,7 @@ def verification(request):
 
 
 @permission_required("moderation.view_expertverification", raise_exception=True)
-def verification_document(request, pk: int):
+def verification_document(request: HttpRequest, pk: int) -> HttpResponseBase:
     """A verification document, for moderators only (it is not under MEDIA_URL)."""
     document = get_object_or_404(VerificationDocument, pk=pk)
     try:
@@ -124,7 +122,7 @@ def verification_document(request, pk: int):
     response = FileResponse(
         handle,
         as_attachment=True,
-        filename=document.file.name.rsplit("/", 1)[-1],
+        filename=(document.file.name or "").rsplit("/", 1)[-1],
         content_type=document.content_type,
     )
     return uploaded_file_headers(response)

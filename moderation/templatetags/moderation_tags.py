@@ -19,7 +19,7 @@ def report_link(context, obj):
         try:
             adapter = registry.adapter_for(obj)
             author = adapter.author(obj)
-            show = author is None or author.pk != user.pk
+            show = author is None or user is None or author.pk != user.pk
         except LookupError:
             show = False
     return {

@@ -131,8 +131,8 @@ def test_someone_elses_lesson_is_a_404_in_the_studio(alice, course, charlie, cli
 
 
 def test_held_text_is_hidden_until_a_moderator_decides(alice, course, client, monkeypatch):
-    from moderation import services as moderation_services
     from moderation.screening import HOLD, Verdict
+    from moderation.services import screening as moderation_services
 
     lesson = services.item_publish(user=alice.user, item=_draft(alice, course))
     hold_calls = []
@@ -151,8 +151,8 @@ def test_held_text_is_hidden_until_a_moderator_decides(alice, course, client, mo
 
 
 def test_refusal_changes_nothing(alice, course, monkeypatch):
-    from moderation import services as moderation_services
     from moderation.screening import REFUSE, Verdict
+    from moderation.services import screening as moderation_services
 
     lesson = _draft(alice, course)
     monkeypatch.setattr(

@@ -122,8 +122,8 @@ def test_preview_is_the_first_blocks_without_a_marker(settings):
 
 @pytest.mark.django_db
 def test_every_rendered_field_is_safe(client, alice, course, alice_channel, tier, bob, monkeypatch):
-    from moderation import services as moderation_services
     from moderation.screening import PUBLISH, Verdict
+    from moderation.services import screening as moderation_services
 
     # Moderation would (rightly) refuse this repetitive, link-heavy text; the point
     # here is what rendering does with it.

@@ -8,11 +8,12 @@ from django.contrib.sessions.models import Session
 from django.utils import timezone
 
 from accounts.models import LoginSession, Notification
+from core import events
 from marketplace.models import Course
 from moderation import services
+from moderation.events import SanctionImposed
 from moderation.models import ModerationAction, Sanction
 from moderation.selectors import user_sanction
-from moderation.signals import sanction_imposed
 from tests.factories import PASSWORD, CategoryFactory, ChannelFactory
 
 LOGIN = "/accounts/login/"
@@ -141,15 +142,15 @@ def test_lifting_a_mute_lets_the_user_post_again(alice, moderator):
 def test_sanction_imposed_is_sent_on_commit_only(bob, moderator):
     received = []
 
-    def listener(sender, sanction, **kwargs):
-        received.append(sanction.pk)
+    def listener(event):
+        received.append(event.sanction_id)
 
-    sanction_imposed.connect(listener)
+    events.subscribe(SanctionImposed, listener)
     try:
         sanction = services.sanction_impose(user=bob, kind="mute", reason="x", moderator=moderator)
         assert received == [sanction.pk]
     finally:
-        sanction_imposed.disconnect(listener)
+        events._listeners[SanctionImposed].remove(listener)
 
 
 def test_bad_sanctions_are_refused(bob, moderator, admin_user):

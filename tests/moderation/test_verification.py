@@ -85,7 +85,9 @@ def test_one_pending_application_at_a_time(client, alice):
     assert ExpertVerification.objects.count() == 1
 
 
-def test_a_moderator_approves_and_the_badge_shows(client, alice, moderator):
+def test_a_moderator_approves_and_the_badge_shows(
+    client, alice, moderator, django_capture_on_commit_callbacks
+):
     client.force_login(alice.user)
     apply(client)
     verification = ExpertVerification.objects.get()
@@ -94,11 +96,13 @@ def test_a_moderator_approves_and_the_badge_shows(client, alice, moderator):
         client.get(f"/admin/moderation/expertverification/{verification.pk}/change/").status_code
         == 200
     )
-    response = client.post(
-        "/admin/moderation/expertverification/",
-        {"action": "approve_selected", "_selected_action": [verification.pk]},
-        follow=True,
-    )
+    # The badge is marketplace's: it hears the decision once the transaction commits.
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/admin/moderation/expertverification/",
+            {"action": "approve_selected", "_selected_action": [verification.pk]},
+            follow=True,
+        )
     assert "1 item decided." in response.content.decode()
     assert expert_is_verified(alice.user)
     assert ModerationAction.objects.filter(kind="verify_approve", actor=moderator).exists()

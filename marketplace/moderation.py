@@ -1,0 +1,81 @@
+"""Marketplace's side of moderation: channels and courses registered as moderated
+content, the services that show or hide them, and the verified-expert badge.
+
+Moderation (a lower layer) never imports marketplace. It reads and switches channels
+and courses through what `moderation_register()` hands its registry, asks here who
+is a creator and who is verified, and announces verification decisions as events
+(`marketplace.listeners`).
+"""
+
+from django.db import transaction
+
+from accounts.models import User
+from marketplace import catalogue_cache
+from marketplace.models import Channel, Course, CreatorProfile
+from moderation import registry
+
+
+def _join(*parts: str) -> str:
+    return "\n".join(p for p in parts if p)
+
+
+def _hidden_set(obj: Channel | Course, *, visible: bool) -> None:
+    if obj.hidden_by_moderation != (not visible):
+        type(obj).objects.filter(pk=obj.pk).update(hidden_by_moderation=not visible)
+        obj.hidden_by_moderation = not visible
+        # A queryset update sends no post_save: cached catalogue pages must not show
+        # the old visibility.
+        catalogue_cache.bump_on_change(sender=type(obj))
+
+
+@transaction.atomic
+def channel_set_visible(channel: Channel, visible: bool) -> None:
+    """Show or hide a channel as moderators decided (its own status is the creator's)."""
+    _hidden_set(channel, visible=visible)
+
+
+@transaction.atomic
+def course_set_visible(course: Course, visible: bool) -> None:
+    """Show or hide a course as moderators decided (its own status is the creator's)."""
+    _hidden_set(course, visible=visible)
+
+
+@transaction.atomic
+def creator_verified_set(*, user_id: int) -> int:
+    """Give the creator profile of `user_id` the verified-expert badge (a moderator
+    approved their application). Returns how many profiles changed (0 or 1)."""
+    changed = CreatorProfile.objects.filter(user_id=user_id, is_verified=False).update(
+        is_verified=True
+    )
+    if changed:
+        catalogue_cache.bump_on_change(sender=CreatorProfile)  # cards show the badge
+    return changed
+
+
+def creator_is(user: User) -> bool:
+    return CreatorProfile.objects.filter(user=user).exists()
+
+
+def creator_is_verified(user: User) -> bool:
+    return CreatorProfile.objects.filter(user=user, is_verified=True).exists()
+
+
+def moderation_register() -> None:
+    """Called from MarketplaceConfig.ready()."""
+    registry.register(
+        Channel,
+        text=lambda c: _join(c.title, c.tagline, c.description),
+        author=lambda c: c.creator.user,
+        url=lambda c: c.get_absolute_url(),
+        set_visible=channel_set_visible,
+        channel=lambda c: c,
+    )
+    registry.register(
+        Course,
+        text=lambda c: _join(c.title, c.summary, c.description),
+        author=lambda c: c.channel.creator.user,
+        url=lambda c: c.get_absolute_url(),
+        set_visible=course_set_visible,
+        channel=lambda c: c.channel,
+    )
+    registry.creators_register(is_creator=creator_is, is_verified=creator_is_verified)

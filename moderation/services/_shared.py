@@ -1,0 +1,73 @@
+"""What the moderation services share: settings, the audit trail, review items."""
+
+from typing import TypeVar
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Model
+
+from accounts.models import User
+from moderation import registry
+from moderation.models import ExpertVerification, ModerationAction, ReviewItem, Sanction
+
+EXCERPT_LENGTH = 300
+
+T = TypeVar("T")
+
+
+def setting(name: str, default: T) -> T:
+    value: T = getattr(settings, name, default)
+    return value
+
+
+def audit(
+    kind: str,
+    *,
+    actor: User | None = None,
+    item: ReviewItem | None = None,
+    sanction: Sanction | None = None,
+    verification: ExpertVerification | None = None,
+    target_user: User | None = None,
+    reason: str = "",
+) -> ModerationAction:
+    """One row of the audit trail (append-only)."""
+    return ModerationAction.objects.create(
+        kind=kind,
+        actor=actor,
+        item=item,
+        sanction=sanction,
+        verification=verification,
+        target_user=target_user,
+        reason=reason,
+    )
+
+
+def item_for(obj: Model, *, lock: bool = False) -> ReviewItem | None:
+    """The review item of `obj`, if it ever had one (row-locked with `lock`)."""
+    qs = ReviewItem.objects.filter(
+        content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk
+    )
+    if lock:
+        qs = qs.select_for_update()
+    return qs.first()
+
+
+def review_open(obj: Model, *, source: str, reasons: list[str]) -> ReviewItem:
+    """Open (or reopen) the review item of `obj`: pending, undecided. Caller is in a
+    transaction."""
+    adapter = registry.adapter_for(obj)
+    item, _created = ReviewItem.objects.select_for_update().get_or_create(
+        content_type=ContentType.objects.get_for_model(obj),
+        object_id=obj.pk,
+        defaults={"source": source},
+    )
+    item.author = adapter.author(obj)
+    item.excerpt = adapter.text(obj)[:EXCERPT_LENGTH]
+    item.reasons = reasons
+    item.source = source
+    item.status = ReviewItem.Status.PENDING
+    item.decided_by = None
+    item.decided_at = None
+    item.decision_reason = ""
+    item.save()
+    return item
