@@ -2,13 +2,12 @@
 uploaded images and attachments, and learners' progress through courses."""
 
 from django.conf import settings
-from django.core.files.storage import Storage, storages
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 
+from core.storage import AliasStorage
 from marketplace.models import Channel, Course, SubscriptionTier
 
 
@@ -90,6 +89,11 @@ class Lesson(ContentItem):
 
     kind = "lesson"
 
+    # Per viewer, set on the lessons that selectors.course_outline returns; not stored.
+    is_locked: bool
+    is_done: bool
+    reading_position: int  # percent
+
     class Meta:
         ordering = ("position", "id")
         constraints = [
@@ -129,7 +133,8 @@ class Article(ContentItem):
         )
 
     @property
-    def course(self):
+    def course(self) -> None:
+        """Articles belong to a channel, not a course (lessons have one)."""
         return None
 
 
@@ -173,46 +178,7 @@ class Revision(models.Model):
         return f"#{self.number} {self.title}"
 
 
-@deconstructible
-class AliasStorage(Storage):
-    """The storage configured under STORAGES[alias], looked up on every use, so that a
-    settings change (tests, S3 switched on) applies to files already declared.
-    "private" stands for settings.CONTENT_PRIVATE_STORAGE."""
-
-    def __init__(self, alias: str = "default"):
-        self.alias = alias
-
-    @property
-    def target(self) -> Storage:
-        name = settings.CONTENT_PRIVATE_STORAGE if self.alias == "private" else self.alias
-        return storages[name]
-
-    def open(self, name, mode="rb"):
-        return self.target.open(name, mode)
-
-    def save(self, name, content, max_length=None):
-        return self.target.save(name, content, max_length=max_length)
-
-    def generate_filename(self, filename):
-        return self.target.generate_filename(filename)
-
-    def delete(self, name):
-        return self.target.delete(name)
-
-    def exists(self, name):
-        return self.target.exists(name)
-
-    def size(self, name):
-        return self.target.size(name)
-
-    def url(self, name):
-        return self.target.url(name)
-
-    def path(self, name):
-        return self.target.path(name)
-
-    def listdir(self, path):
-        return self.target.listdir(path)
+IMAGE_UPLOAD_DIR = "content/img/"  # the only public media (views.public_image serves it)
 
 
 class Asset(models.Model):
@@ -232,7 +198,9 @@ class Asset(models.Model):
     )
     key = models.CharField(max_length=40, unique=True)  # random, in URLs
     name = models.CharField(_("file name"), max_length=120)  # cleaned, for display
-    image = models.ImageField(storage=AliasStorage("default"), upload_to="content/img/", blank=True)
+    image = models.ImageField(
+        storage=AliasStorage("default"), upload_to=IMAGE_UPLOAD_DIR, blank=True
+    )
     file = models.FileField(storage=AliasStorage("private"), upload_to="content/files/", blank=True)
     content_type = models.CharField(max_length=100)
     size = models.PositiveBigIntegerField()

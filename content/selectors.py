@@ -1,19 +1,26 @@
 """Reads: who may read what, what a viewer sees of a body, listings, progress."""
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypedDict, TypeVar
 
-from django.db.models import Count, Prefetch, Q
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from content import rendering
 from content.models import Access, Article, Asset, Lesson, LessonProgress, Revision, Section, Status
+from livestream.models import LiveSession
 from marketplace import selectors as market
 from marketplace.models import Channel, Course
 
 ContentItem = Lesson | Article
+Item = TypeVar("Item", Lesson, Article)
 
 
 def _is_owner(user: User, channel: Channel) -> bool:
@@ -92,17 +99,33 @@ def article_get_for_user(*, channel_slug: str, slug: str, user: User) -> Article
     return article
 
 
-def item_get_by_pk_for_user(*, kind: str, pk: int, user: User) -> ContentItem:
-    model = Lesson if kind == "lesson" else Article
-    related = (
-        ("course", "course__channel", "course__channel__creator", "section", "required_tier")
-        if model is Lesson
-        else ("channel", "channel__creator", "required_tier")
-    )
+def _item_get_by_pk(model: type[Item], related: tuple[str, ...], pk: int, user: User) -> Item:
     item = model.objects.select_related(*related).filter(pk=pk).first()
     if item is None or not (_publicly_visible(item) or _is_owner(user, item.channel)):
         raise Http404
     return item
+
+
+def lesson_get_by_pk_for_user(*, pk: int, user: User) -> Lesson:
+    related = ("course", "course__channel", "course__channel__creator", "section")
+    return _item_get_by_pk(Lesson, (*related, "required_tier"), pk, user)
+
+
+def article_get_by_pk_for_user(*, pk: int, user: User) -> Article:
+    return _item_get_by_pk(Article, ("channel", "channel__creator", "required_tier"), pk, user)
+
+
+def item_page_extras(*, item: ContentItem) -> dict[str, object]:
+    """What a lesson or article page shows around the body: the paywall's offers (the
+    course to buy when it is paid, the channel's tiers, the tier required) and the
+    canonical address (from SITE_URL, not the request's Host header)."""
+    course = item.course
+    return {
+        "paywall_course": course if course is not None and not course.is_free else None,
+        "paywall_tiers": list(item.channel.tiers.filter(is_active=True)),
+        "paywall_tier": item.required_tier,
+        "canonical": settings.SITE_URL.rstrip("/") + item.get_absolute_url(),
+    }
 
 
 @dataclass(frozen=True)
@@ -116,10 +139,10 @@ class BodyView:
     description: str  # for meta tags: from the preview only
 
 
-def _replay_resolver(user: User):
-    from livestream.models import LiveSession
+def _replay_resolver(user: User) -> Callable[[int], tuple[str, str] | None]:
+    """Replay shortcodes in a body link to sessions the viewer may watch (title, URL)."""
 
-    def resolve(pk: int):
+    def resolve(pk: int) -> tuple[str, str] | None:
         session = (
             LiveSession.objects.select_related("channel", "channel__creator", "required_tier")
             .filter(pk=pk, replay_status=LiveSession.Replay.READY, replay_hidden=False)
@@ -172,18 +195,18 @@ def asset_get_for_download(*, key: str, user: User) -> Asset:
     if not (_publicly_visible(item) or _is_owner(user, item.channel)):
         raise Http404
     if not item_access_check(user=user, item=item):
-        raise PermissionError
+        raise PermissionDenied(_("This file is for ticket holders or subscribers."))
     return asset
 
 
 # --- listings ------------------------------------------------------------------------
 
 
-def _public_lessons():
+def _public_lessons() -> QuerySet[Lesson]:
     return Lesson.objects.filter(status=Status.PUBLISHED, is_visible=True)
 
 
-def public_articles():
+def public_articles() -> QuerySet[Article]:
     return Article.objects.filter(
         status=Status.PUBLISHED,
         is_visible=True,
@@ -192,7 +215,16 @@ def public_articles():
     )
 
 
-def course_outline(*, course: Course, user: User) -> dict:
+class Outline(TypedDict):
+    sections: list[tuple[Section | None, list[Lesson]]]
+    lessons: list[Lesson]  # each with is_locked, is_done and reading_position set
+    done_count: int
+    total: int
+    percent: int
+    resume: Lesson | None
+
+
+def course_outline(*, course: Course, user: User) -> Outline:
     """Sections with their lessons, each with lock and done flags, and the progress
     bar figures (four queries)."""
     owner = _is_owner(user, course.channel)
@@ -208,10 +240,10 @@ def course_outline(*, course: Course, user: User) -> dict:
         rows = list(LessonProgress.objects.filter(user=user, course=course))
         done = {r.lesson_id for r in rows if r.done_at}
         positions = {r.lesson_id: r.scroll_position for r in rows}
-        opened = [r for r in rows if r.last_opened_at]
+        opened = [(r.last_opened_at, r.lesson_id) for r in rows if r.last_opened_at]
         if opened:
-            last = max(opened, key=lambda r: r.last_opened_at).lesson_id
-    has_course = None
+            last = max(opened, key=lambda pair: pair[0])[1]
+    has_course: bool | None = None
 
     def locked(lesson: Lesson) -> bool:
         nonlocal has_course
@@ -229,7 +261,7 @@ def course_outline(*, course: Course, user: User) -> dict:
         lesson.is_locked = locked(lesson)
         lesson.is_done = lesson.pk in done
         lesson.reading_position = positions.get(lesson.pk, 0)  # percent, for resuming
-    grouped = []
+    grouped: list[tuple[Section | None, list[Lesson]]] = []
     by_section: dict[int | None, list[Lesson]] = {}
     for lesson in lessons:
         by_section.setdefault(lesson.section_id, []).append(lesson)
@@ -252,7 +284,7 @@ def course_outline(*, course: Course, user: User) -> dict:
     }
 
 
-def outline_neighbours(*, outline: dict, lesson: Lesson) -> tuple[Lesson | None, Lesson | None]:
+def outline_neighbours(*, outline: Outline, lesson: Lesson) -> tuple[Lesson | None, Lesson | None]:
     """Previous and next lesson from a `course_outline` already computed (no query):
     the same order as `lesson_neighbours`."""
     ordered = [item for _, section_lessons in outline["sections"] for item in section_lessons]
@@ -293,7 +325,16 @@ def channel_articles(*, channel: Channel, user: User) -> list[Article]:
     return list(qs.order_by("-published_at", "-id"))
 
 
-def course_progress(*, user: User, course: Course) -> dict:
+class Progress(TypedDict):
+    course: str
+    done: list[int]
+    done_count: int
+    total: int
+    percent: int
+    resume_lesson: int | None
+
+
+def course_progress(*, user: User, course: Course) -> Progress:
     outline = course_outline(course=course, user=user)
     return {
         "course": course.slug,
@@ -305,7 +346,7 @@ def course_progress(*, user: User, course: Course) -> dict:
     }
 
 
-def api_lessons(*, course: Course | None = None):
+def api_lessons(*, course: Course | None = None) -> QuerySet[Lesson]:
     qs = (
         _public_lessons()
         .filter(
@@ -322,7 +363,7 @@ def api_lessons(*, course: Course | None = None):
     return qs
 
 
-def api_articles(*, channel: Channel | None = None):
+def api_articles(*, channel: Channel | None = None) -> QuerySet[Article]:
     qs = public_articles().select_related("channel", "channel__creator", "required_tier")
     if channel is not None:
         qs = qs.filter(channel=channel)
@@ -332,7 +373,14 @@ def api_articles(*, channel: Channel | None = None):
 # --- studio --------------------------------------------------------------------------
 
 
-def studio_items(*, user: User) -> dict:
+class StudioItems(TypedDict):
+    lessons: Sequence[Lesson]  # each with revision_count
+    articles: Sequence[Article]  # each with revision_count
+    courses: list[Course]
+    channels: list[Channel]
+
+
+def studio_items(*, user: User) -> StudioItems:
     lessons = list(
         Lesson.objects.filter(course__channel__creator__user_id=user.pk)
         .select_related("course", "section")
@@ -355,6 +403,7 @@ def studio_items(*, user: User) -> dict:
 
 
 def item_get_for_editor(*, kind: str, pk: int, user: User) -> ContentItem:
+    item: ContentItem | None
     if kind == "lesson":
         item = (
             Lesson.objects.select_related("course", "course__channel", "course__channel__creator")
