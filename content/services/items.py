@@ -4,7 +4,7 @@ Each create/update screens the text with moderation (after saving, inside the
 transaction: a refusal rolls everything back)."""
 
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -21,6 +21,7 @@ from marketplace.models import Channel, Course, SubscriptionTier
 from moderation.services import content_screen
 
 ContentItem = Lesson | Article
+Item = TypeVar("Item", Lesson, Article)
 EDITABLE = ("title", "summary", "body", "access", "required_tier", "section", "position", "slug")
 
 
@@ -82,12 +83,23 @@ def item_set_visible(item: ContentItem, visible: bool) -> None:
     item.is_visible = visible
 
 
-def _first_save(item: ContentItem, *, user: User) -> None:
-    """Check, store and screen a new lesson or article, with its first revision."""
+def _created(
+    model: type[Item], *, user: User, scope: dict[str, Course | Channel], slug: str, **fields: Any
+) -> Item:
+    """Build, check, store and screen a new lesson or article, with its first revision.
+    `scope` is the course or channel its address is unique in."""
+    title = fields["title"]
+    item = model(
+        **scope,
+        **fields,
+        author=user,
+        slug=slugify(slug) or unique_slug(model, title, fallback=model.kind, scope=scope),
+    )
     _check_paywall(item)
     _save(item)
     _revision_add(item, user=user)
     content_screen(obj=item)
+    return item
 
 
 @transaction.atomic
@@ -107,21 +119,19 @@ def lesson_create(
     if section is not None and section.course_id != course.pk:
         raise ValidationError({"section": _("Choose a section of this course.")})
     position = (Lesson.objects.filter(course=course).aggregate(n=Max("position"))["n"] or 0) + 1
-    lesson = Lesson(
-        course=course,
+    return _created(
+        Lesson,
+        user=user,
+        scope={"course": course},
+        slug=slug,
         section=section,
+        position=position,
         title=title,
         body=body,
         summary=summary,
         access=access,
         required_tier=required_tier,
-        author=user,
-        position=position,
-        slug=slugify(slug)
-        or unique_slug(Lesson, title, fallback=Lesson.kind, scope={"course": course}),
     )
-    _first_save(lesson, user=user)
-    return lesson
 
 
 @transaction.atomic
@@ -137,19 +147,17 @@ def article_create(
     slug: str = "",
 ) -> Article:
     _owner_check(user, channel)
-    article = Article(
-        channel=channel,
+    return _created(
+        Article,
+        user=user,
+        scope={"channel": channel},
+        slug=slug,
         title=title,
         body=body,
         summary=summary,
         access=access,
         required_tier=required_tier,
-        author=user,
-        slug=slugify(slug)
-        or unique_slug(Article, title, fallback=Article.kind, scope={"channel": channel}),
     )
-    _first_save(article, user=user)
-    return article
 
 
 def _locked(item: ContentItem) -> ContentItem:
