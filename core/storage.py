@@ -1,11 +1,11 @@
-"""A storage that follows the settings: the one file storage every app's uploads use
-(lesson images and attachments, answer files, verification documents)."""
+"""A storage that follows the settings: the one file-storage helper several apps use
+(content's images and attachments, moderation's verification documents, qa's answer
+files)."""
 
-import os
+from os import PathLike
 from typing import IO, Any
 
 from django.conf import settings
-from django.core.files.base import File
 from django.core.files.storage import Storage, storages
 from django.utils.deconstruct import deconstructible
 
@@ -14,8 +14,7 @@ from django.utils.deconstruct import deconstructible
 class AliasStorage(Storage):
     """The storage configured under STORAGES[alias], looked up on every use, so that a
     settings change (tests, S3 switched on) applies to files already declared.
-    "private" stands for settings.CONTENT_PRIVATE_STORAGE (files served only through
-    access-checked views)."""
+    "private" stands for settings.CONTENT_PRIVATE_STORAGE."""
 
     def __init__(self, alias: str = "default") -> None:
         self.alias = alias
@@ -25,13 +24,13 @@ class AliasStorage(Storage):
         name = settings.CONTENT_PRIVATE_STORAGE if self.alias == "private" else self.alias
         return storages[name]
 
-    def open(self, name: str, mode: str = "rb") -> File:
+    def open(self, name: str, mode: str = "rb") -> Any:
         return self.target.open(name, mode)
 
-    def save(self, name: str | None, content: IO[Any] | File, max_length: int | None = None) -> str:
+    def save(self, name: str | None, content: IO[Any], max_length: int | None = None) -> str:
         return self.target.save(name, content, max_length=max_length)
 
-    def generate_filename(self, filename: str | os.PathLike[str]) -> str:
+    def generate_filename(self, filename: str | PathLike[str]) -> str:
         return self.target.generate_filename(filename)
 
     def delete(self, name: str) -> None:

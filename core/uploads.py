@@ -2,12 +2,12 @@
 
 from typing import TypeVar
 
-from django.http.response import HttpResponseBase
-
-R = TypeVar("R", bound=HttpResponseBase)  # a plain response, a FileResponse, ...
+from django.http import HttpResponseBase
 
 PUBLIC_CACHE = "public, max-age=31536000, immutable"  # random names never repeat
 PRIVATE_CACHE = "private, no-store"  # access-checked: no shared cache may keep it
+
+R = TypeVar("R", bound=HttpResponseBase)  # a FileResponse streams: not an HttpResponse
 
 
 def uploaded_file_headers(response: R, *, public: bool = False) -> R:
