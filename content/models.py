@@ -24,6 +24,9 @@ class Access(models.TextChoices):
     TICKET = "ticket", _("Ticket holders of the course")
 
 
+IMAGE_UPLOAD_DIR = "content/img/"  # the only public media (views.public_image serves it)
+
+
 class Section(models.Model):
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="sections")
     title = models.CharField(_("title"), max_length=120)
@@ -176,9 +179,6 @@ class Revision(models.Model):
 
     def __str__(self):
         return f"#{self.number} {self.title}"
-
-
-IMAGE_UPLOAD_DIR = "content/img/"  # the only public media (views.public_image serves it)
 
 
 class Asset(models.Model):
