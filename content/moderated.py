@@ -3,6 +3,7 @@ moderation's registry from ContentConfig.ready (moderation never imports content
 
 from django.db.models import Model
 
+from accounts.models import User
 from content import services
 from content.models import Article, Lesson
 from moderation import registry
@@ -19,7 +20,7 @@ def _text(obj: Model) -> str:
     return f"{item.title}\n{item.summary}\n{item.body}"
 
 
-def _author(obj: Model) -> Model:
+def _author(obj: Model) -> User:
     return _item(obj).author
 
 
