@@ -89,7 +89,7 @@ class LessonDetailApi(APIView):
 
     @extend_schema(responses=LessonDetailOut)
     def get(self, request, pk):
-        lesson = selectors.item_get_by_pk_for_user(kind="lesson", pk=pk, user=request.user)
+        lesson = selectors.lesson_get_by_pk_for_user(pk=pk, user=request.user)
         return Response(_detail(lesson, request, LessonOut))
 
 
@@ -112,7 +112,7 @@ class ArticleDetailApi(APIView):
 
     @extend_schema(responses=ArticleDetailOut)
     def get(self, request, pk):
-        article = selectors.item_get_by_pk_for_user(kind="article", pk=pk, user=request.user)
+        article = selectors.article_get_by_pk_for_user(pk=pk, user=request.user)
         return Response(_detail(article, request, ArticleOut))
 
 
@@ -145,7 +145,7 @@ class LessonDoneApi(APIView):
 
     @extend_schema(request=LessonDoneInputSerializer, responses=ProgressOut)
     def post(self, request, pk):
-        lesson = selectors.item_get_by_pk_for_user(kind="lesson", pk=pk, user=request.user)
+        lesson = selectors.lesson_get_by_pk_for_user(pk=pk, user=request.user)
         data = self.LessonDoneInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.progress_mark(user=request.user, lesson=lesson, **data.validated_data)

@@ -6,18 +6,8 @@ class ContentConfig(AppConfig):
     name = "content"
     verbose_name = _("Lessons and articles")
 
-    def ready(self):
-        from content import services
-        from content.models import Article, Lesson
-        from moderation import registry
+    def ready(self) -> None:
+        # Imported here: it imports the models, which are not loaded before ready().
+        from content import moderated
 
-        for model in (Lesson, Article):
-            registry.register(
-                model,
-                text=lambda item: f"{item.title}\n{item.summary}\n{item.body}",
-                author=lambda item: item.author,
-                url=lambda item: item.get_absolute_url(),
-                set_visible=services.item_set_visible,
-                channel=lambda item: item.channel,
-                long_form=True,
-            )
+        moderated.register()

@@ -1,8 +1,10 @@
+from typing import Any, cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from content.models import Access, Section
-from marketplace.models import SubscriptionTier
+from marketplace.models import Channel, Course, SubscriptionTier
 
 
 class ItemForm(forms.Form):
@@ -26,11 +28,20 @@ class ItemForm(forms.Form):
         label=_("Required tier"), queryset=SubscriptionTier.objects.none(), required=False
     )
 
-    def __init__(self, *args, channel, kind, course=None, **kwargs):
+    def __init__(
+        self,
+        *args: Any,
+        channel: Channel,
+        kind: str,
+        course: Course | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["required_tier"].queryset = SubscriptionTier.objects.filter(channel=channel)
+        tier = cast(forms.ModelChoiceField, self.fields["required_tier"])
+        tier.queryset = SubscriptionTier.objects.filter(channel=channel)
         if kind == "article":
-            self.fields["access"].choices = [c for c in Access.choices if c[0] != Access.TICKET]
+            access = cast(forms.ChoiceField, self.fields["access"])
+            access.choices = [c for c in Access.choices if c[0] != Access.TICKET]
         else:
             self.fields["section"] = forms.ModelChoiceField(
                 label=_("Section"), queryset=Section.objects.filter(course=course), required=False

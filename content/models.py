@@ -24,6 +24,9 @@ class Access(models.TextChoices):
     TICKET = "ticket", _("Ticket holders of the course")
 
 
+IMAGE_UPLOAD_DIR = "content/img/"  # the only public media (views.public_image serves it)
+
+
 class Section(models.Model):
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="sections")
     title = models.CharField(_("title"), max_length=120)
@@ -89,6 +92,11 @@ class Lesson(ContentItem):
 
     kind = "lesson"
 
+    # Per viewer, set on the lessons that selectors.course_outline returns; not stored.
+    is_locked: bool
+    is_done: bool
+    reading_position: int  # percent
+
     class Meta:
         ordering = ("position", "id")
         constraints = [
@@ -128,7 +136,8 @@ class Article(ContentItem):
         )
 
     @property
-    def course(self):
+    def course(self) -> None:
+        """Articles belong to a channel, not a course (lessons have one)."""
         return None
 
 
@@ -189,7 +198,9 @@ class Asset(models.Model):
     )
     key = models.CharField(max_length=40, unique=True)  # random, in URLs
     name = models.CharField(_("file name"), max_length=120)  # cleaned, for display
-    image = models.ImageField(storage=AliasStorage("default"), upload_to="content/img/", blank=True)
+    image = models.ImageField(
+        storage=AliasStorage("default"), upload_to=IMAGE_UPLOAD_DIR, blank=True
+    )
     file = models.FileField(storage=AliasStorage("private"), upload_to="content/files/", blank=True)
     content_type = models.CharField(max_length=100)
     size = models.PositiveBigIntegerField()

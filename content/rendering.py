@@ -7,6 +7,7 @@ shortcodes stay in the cached HTML as inert text and are replaced per viewer.
 """
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from html import unescape
 
@@ -40,7 +41,7 @@ ALLOWED_ATTRIBUTES = {
 _CELL_STYLE = re.compile(r"^text-align:\s*(left|right|center)$")
 
 
-def _attribute_filter(tag: str, attr: str, value: str):
+def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
     if attr == "style":
         return value if _CELL_STYLE.match(value) else None
     if tag == "code" and attr == "class":
@@ -77,11 +78,11 @@ def split_source(body: str, *, preview_blocks: int | None = None) -> tuple[str, 
     if marker:
         return body[: marker.start()], body[marker.end() :]
     n = settings.CONTENT_PREVIEW_BLOCKS if preview_blocks is None else preview_blocks
-    blocks = [t for t in _md.parse(body) if t.level == 0 and t.nesting >= 0 and t.map]
-    if len(blocks) <= n:
+    block_ends = [t.map[1] for t in _md.parse(body) if t.level == 0 and t.nesting >= 0 and t.map]
+    if len(block_ends) <= n:
         return body, ""
     lines = body.splitlines(keepends=True)
-    cut = blocks[n - 1].map[1] if n > 0 else 0
+    cut = block_ends[n - 1] if n > 0 else 0
     return "".join(lines[:cut]), "".join(lines[cut:])
 
 
@@ -123,11 +124,11 @@ def plain_text(html: str, limit: int = 160) -> str:
     return text[: limit - 1] + "…" if len(text) > limit else text
 
 
-def expand_replays(html: str, *, resolve) -> str:
+def expand_replays(html: str, *, resolve: Callable[[int], tuple[str, str] | None]) -> str:
     """Replace [[replay:ID]] by what `resolve(id)` says: (title, url) if the viewer may
     watch that replay, else None (the shortcode becomes a plain note)."""
 
-    def one(match):
+    def one(match: re.Match[str]) -> str:
         found = resolve(int(match.group(1)))
         if found is None:
             return '<span class="replay-locked">🔒</span>'
@@ -136,7 +137,8 @@ def expand_replays(html: str, *, resolve) -> str:
 
     # Only in text: a shortcode inside a code sample or an attribute value is shown
     # as written (a lesson about shortcodes, a link title that quotes one).
-    out, literal = [], 0
+    out: list[str] = []
+    literal = 0
     for part in _TAG.split(html):
         if _TAG.fullmatch(part):
             name = _TAG_NAME.match(part)

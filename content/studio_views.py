@@ -1,21 +1,27 @@
 """The creator's pages for lessons and articles: write, preview, upload, schedule,
 revisions, unpublish. Every fetch is scoped to the creator's own channels."""
 
+from collections.abc import Callable
+from typing import cast
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from content import selectors, services
+from accounts.models import User
+from content import rendering, selectors, services
 from content.forms import ItemForm, ScheduleForm, SectionForm, UploadForm
 from content.models import Asset, Revision
+from content.services import ContentItem
 from marketplace.models import Channel, Course
 
 
-def _errors_to_form(form, exc: ValidationError) -> None:
+def _errors_to_form(form: Form, exc: ValidationError) -> None:
     if hasattr(exc, "error_dict"):
         for field, errors in exc.message_dict.items():
             form.add_error(field if field in form.fields else None, errors)
@@ -23,7 +29,7 @@ def _errors_to_form(form, exc: ValidationError) -> None:
         form.add_error(None, exc.messages)
 
 
-def _edit_url(item):
+def _edit_url(item: ContentItem) -> HttpResponse:
     return redirect("content:item_edit", kind=item.kind, pk=item.pk)
 
 
@@ -32,26 +38,40 @@ def content_list(request):
     return render(request, "content/studio/list.html", selectors.studio_items(user=request.user))
 
 
-def _create(request, *, kind, owner):
-    channel = owner if kind == "article" else owner.channel
-    course = owner if kind == "lesson" else None
+def _form_save(
+    request: HttpRequest, form: Form, save: Callable[[], ContentItem], done: str
+) -> HttpResponse | None:
+    """Run `save()`: a ValidationError lands on the form (None: show it again), a
+    saved item goes back to its editor with `done` as the message."""
+    try:
+        item = save()
+    except ValidationError as exc:
+        _errors_to_form(form, exc)
+        return None
+    messages.success(request, done)
+    return _edit_url(item)
+
+
+def _create(
+    request: HttpRequest, *, kind: str, channel: Channel, course: Course | None = None
+) -> HttpResponse:
     form = ItemForm(request.POST or None, channel=channel, kind=kind, course=course)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
-        try:
-            if kind == "lesson":
-                item = services.lesson_create(user=request.user, course=course, **data)
-            else:
-                item = services.article_create(user=request.user, channel=channel, **data)
-        except ValidationError as exc:
-            _errors_to_form(form, exc)
-        else:
-            messages.success(request, _("Saved as a draft."))
-            return _edit_url(item)
+        user = cast(User, request.user)  # login_required
+
+        def save() -> ContentItem:
+            if course is not None:
+                return services.lesson_create(user=user, course=course, **data)
+            return services.article_create(user=user, channel=channel, **data)
+
+        saved = _form_save(request, form, save, _("Saved as a draft."))
+        if saved is not None:
+            return saved
     return render(
         request,
         "content/studio/edit.html",
-        {"form": form, "kind": kind, "owner": owner, "item": None},
+        {"form": form, "kind": kind, "owner": course or channel, "item": None},
     )
 
 
@@ -62,7 +82,7 @@ def lesson_create(request):
         slug=request.GET.get("course", ""),
         channel__creator__user_id=request.user.pk,
     )
-    return _create(request, kind="lesson", owner=course)
+    return _create(request, kind="lesson", channel=course.channel, course=course)
 
 
 @login_required
@@ -72,7 +92,7 @@ def article_create(request):
         slug=request.GET.get("channel", ""),
         creator__user_id=request.user.pk,
     )
-    return _create(request, kind="article", owner=channel)
+    return _create(request, kind="article", channel=channel)
 
 
 @login_required
@@ -119,13 +139,12 @@ def item_edit(request, kind, pk):
         course=item.course,
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            item = services.item_update(user=request.user, item=item, **form.cleaned_data)
-        except ValidationError as exc:
-            _errors_to_form(form, exc)
-        else:
-            messages.success(request, _("Saved."))
-            return _edit_url(item)
+        data, user, old = form.cleaned_data, request.user, item
+        saved = _form_save(
+            request, form, lambda: services.item_update(user=user, item=old, **data), _("Saved.")
+        )
+        if saved is not None:
+            return saved
     return render(
         request,
         "content/studio/edit.html",
@@ -145,8 +164,6 @@ def item_edit(request, kind, pk):
 @require_POST
 def preview(request):
     """The live preview button: the unsaved Markdown, rendered as learners see it."""
-    from content import rendering
-
     body = request.POST.get("body", "")[:200_000]
     rendered = rendering.render_body(body)
     return render(
@@ -161,12 +178,10 @@ def learner_view(request, kind, pk):
     """The saved item exactly as a visitor without access sees it (preview + prompt)."""
     item = _item(request, kind, pk)
     body = selectors.body_for_viewer(item=item, user=request.user, full=False)
-    from content.views import _paywall_context
-
     return render(
         request,
         "content/studio/learner_view.html",
-        {"item": item, "body": body, **_paywall_context(item, request.user)},
+        {"item": item, "body": body, **selectors.item_page_extras(item=item)},
     )
 
 
@@ -208,7 +223,7 @@ def asset_upload(request, kind, pk):
     item = _item(request, kind, pk)
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
-        errors = "; ".join(" ".join(e) for e in form.errors.values())
+        errors = "; ".join(" ".join(str(m) for m in e) for e in form.errors.values())
         messages.error(request, _("Upload refused: %(errors)s") % {"errors": errors})
         return _edit_url(item)
     try:

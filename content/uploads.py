@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
@@ -44,27 +45,35 @@ def clean_name(raw: str) -> str:
     return name
 
 
-def _size(upload) -> int:
+def _size(upload: UploadedFile) -> int:
     return upload.size if upload.size is not None else len(upload.read())
 
 
-def _head(upload, n=4096) -> bytes:
+def _name_and_size(upload: UploadedFile, *, limit: int, too_large: str) -> tuple[str, int]:
+    """The cleaned display name and the size; an empty file or one over `limit` bytes
+    is refused (`too_large` is the message, with %(size)s and %(max)s)."""
+    name = clean_name(upload.name or "")
+    size = _size(upload)
+    if size > limit:
+        raise ValidationError(too_large % {"size": size, "max": limit})
+    if size == 0:
+        raise ValidationError(_("The file is empty."))
+    return name, size
+
+
+def _head(upload: UploadedFile, n: int = 4096) -> bytes:
     upload.seek(0)
     head = upload.read(n)
     upload.seek(0)
     return head
 
 
-def check_image(upload) -> CheckedFile:
-    name = clean_name(upload.name)
-    size = _size(upload)
-    if size > settings.CONTENT_IMAGE_MAX_BYTES:
-        raise ValidationError(
-            _("The image is too large: %(size)s bytes, at most %(max)s.")
-            % {"size": size, "max": settings.CONTENT_IMAGE_MAX_BYTES}
-        )
-    if size == 0:
-        raise ValidationError(_("The file is empty."))
+def check_image(upload: UploadedFile) -> CheckedFile:
+    name, size = _name_and_size(
+        upload,
+        limit=settings.CONTENT_IMAGE_MAX_BYTES,
+        too_large=_("The image is too large: %(size)s bytes, at most %(max)s."),
+    )
     try:
         upload.seek(0)
         with Image.open(upload) as img:
@@ -88,7 +97,7 @@ def check_image(upload) -> CheckedFile:
     return CheckedFile(name=name, content_type=content_type, extension=ext, size=size)
 
 
-def _sniff_attachment(upload, head: bytes) -> tuple[str, str] | None:
+def _sniff_attachment(upload: UploadedFile, head: bytes) -> tuple[str, str] | None:
     if head.startswith(b"%PDF-"):
         return "application/pdf", "pdf"
     if head.startswith(b"ID3") or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0):
@@ -114,16 +123,12 @@ def _sniff_attachment(upload, head: bytes) -> tuple[str, str] | None:
     return None
 
 
-def check_attachment(upload) -> CheckedFile:
-    name = clean_name(upload.name)
-    size = _size(upload)
-    if size > settings.CONTENT_ATTACHMENT_MAX_BYTES:
-        raise ValidationError(
-            _("The file is too large: %(size)s bytes, at most %(max)s.")
-            % {"size": size, "max": settings.CONTENT_ATTACHMENT_MAX_BYTES}
-        )
-    if size == 0:
-        raise ValidationError(_("The file is empty."))
+def check_attachment(upload: UploadedFile) -> CheckedFile:
+    name, size = _name_and_size(
+        upload,
+        limit=settings.CONTENT_ATTACHMENT_MAX_BYTES,
+        too_large=_("The file is too large: %(size)s bytes, at most %(max)s."),
+    )
     sniffed = _sniff_attachment(upload, _head(upload))
     if sniffed is None:
         raise ValidationError(

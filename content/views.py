@@ -5,7 +5,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import SuspiciousFileOperation, ValidationError
+from django.core.exceptions import PermissionDenied, SuspiciousFileOperation, ValidationError
 from django.core.files.storage import storages
 from django.http import (
     FileResponse,
@@ -16,24 +16,12 @@ from django.http import (
     HttpResponseRedirect,
 )
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.static import serve
 
 from content import selectors, services
-from content.models import Asset, Lesson
+from content.models import IMAGE_UPLOAD_DIR
 from core.uploads import uploaded_file_headers
-
-
-def _paywall_context(item, user) -> dict:
-    course = item.course
-    return {
-        "paywall_course": course if course is not None and not course.is_free else None,
-        "paywall_tiers": list(item.channel.tiers.filter(is_active=True)),
-        "paywall_tier": item.required_tier,
-        # From SITE_URL, not the request's Host header.
-        "canonical": settings.SITE_URL.rstrip("/") + item.get_absolute_url(),
-    }
 
 
 def lesson_detail(request, course, slug):
@@ -61,7 +49,7 @@ def lesson_detail(request, course, slug):
             "locked_attachments": (
                 selectors.item_attachments(item=lesson) if not body.is_full else []
             ),
-            **_paywall_context(lesson, request.user),
+            **selectors.item_page_extras(item=lesson),
         },
     )
 
@@ -81,7 +69,7 @@ def article_detail(request, channel, slug):
             "body": body,
             "attachments": attachments if body.is_full else [],
             "locked_attachments": attachments if not body.is_full else [],
-            **_paywall_context(article, request.user),
+            **selectors.item_page_extras(item=article),
         },
     )
 
@@ -90,16 +78,14 @@ def asset_download(request, key):
     """A paid file, only for those who may read its lesson or article."""
     try:
         asset = selectors.asset_get_for_download(key=key, user=request.user)
-    except PermissionError:
-        return HttpResponseForbidden(
-            _("This file is for ticket holders or subscribers."), content_type="text/plain"
-        )
+    except PermissionDenied as exc:
+        return HttpResponseForbidden(str(exc), content_type="text/plain")
     storage = storages[settings.CONTENT_PRIVATE_STORAGE]
     if getattr(storage, "querystring_auth", False):
         # Object storage: a short-lived presigned URL, never a public one.
         return HttpResponseRedirect(storage.url(asset.file.name))
     try:
-        handle = storage.open(asset.file.name, "rb")
+        handle = storage.open(asset.file.name or "", "rb")
     except FileNotFoundError:
         raise Http404 from None
     response = FileResponse(
@@ -111,8 +97,7 @@ def asset_download(request, key):
 @login_required
 @require_POST
 def lesson_mark_done(request, pk):
-    lesson = selectors.item_get_by_pk_for_user(kind="lesson", pk=pk, user=request.user)
-    assert isinstance(lesson, Lesson)
+    lesson = selectors.lesson_get_by_pk_for_user(pk=pk, user=request.user)
     done = request.POST.get("done", "1") != "0"
     try:
         services.progress_mark(user=request.user, lesson=lesson, done=done)
@@ -129,7 +114,7 @@ def lesson_mark_done(request, pk):
 @require_POST
 def lesson_position(request, pk):
     """The lesson page's script reports how far down the learner has read (204)."""
-    lesson = selectors.item_get_by_pk_for_user(kind="lesson", pk=pk, user=request.user)
+    lesson = selectors.lesson_get_by_pk_for_user(pk=pk, user=request.user)
     try:
         services.progress_position_save(
             user=request.user, lesson=lesson, position=request.POST.get("position")
@@ -137,9 +122,6 @@ def lesson_position(request, pk):
     except ValidationError as exc:
         return HttpResponseBadRequest(" ".join(exc.messages), content_type="text/plain")
     return HttpResponse(status=204)
-
-
-IMAGE_DIR = Asset._meta.get_field("image").upload_to  # the only public media
 
 
 def public_image(request, path):
@@ -150,7 +132,9 @@ def public_image(request, path):
     (deploy/nginx-site.conf); with MEDIA_S3_BUCKET set the URLs point at the bucket.
     """
     try:
-        response = serve(request, path, document_root=str(Path(settings.MEDIA_ROOT) / IMAGE_DIR))
+        response = serve(
+            request, path, document_root=str(Path(settings.MEDIA_ROOT) / IMAGE_UPLOAD_DIR)
+        )
     except SuspiciousFileOperation:  # "../" tricks: the file is not there, as far as anyone asks
         raise Http404 from None
     return uploaded_file_headers(response, public=True)

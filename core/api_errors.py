@@ -1,19 +1,25 @@
 """One error shape for the whole API.
 
-Services raise Django's ValidationError; DRF only knows its own. This handler turns
-the former into a 400 with the same field -> messages shape that serializers give,
-so a client reads every validation failure the same way.
+Services raise Django's ValidationError and PermissionDenied; DRF only knows its own.
+This handler turns a ValidationError into a 400 with the same field -> messages
+shape that serializers give, so a client reads every validation failure the same
+way, and a PermissionDenied into a 403 that keeps the service's reason (DRF's own
+handler would swap it for a generic sentence).
 """
 
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions
+from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 # Model field names that the API calls the same; listed for when they differ.
 API_FIELD_FOR: dict[str, str] = {}
 
 
-def exception_handler(exc, context):
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
             detail = {
@@ -25,4 +31,6 @@ def exception_handler(exc, context):
         else:
             detail = {"non_field_errors": exc.messages}
         exc = exceptions.ValidationError(detail)
+    elif isinstance(exc, DjangoPermissionDenied) and str(exc):
+        exc = exceptions.PermissionDenied(str(exc))
     return drf_exception_handler(exc, context)

@@ -2,11 +2,11 @@
 
 Reading follows the content's access rule (see discussions/kinds.py); writing needs
 a session login. Bad input gives 400 with field messages, refused actions 403 with
-the reason, unknown or hidden objects 404.
+the reason (services raise Django's PermissionDenied; core.api_errors keeps its
+message), unknown or hidden objects 404.
 """
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
@@ -16,29 +16,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from discussions import selectors, services
-from discussions.models import Reply, Thread
-
-
-def _call(fn, **kwargs):
-    """Run a service, turning Django's PermissionDenied into DRF's with its message."""
-    try:
-        return fn(**kwargs)
-    except DjangoPermissionDenied as exc:
-        raise PermissionDenied(str(exc) or None) from exc
-
-
-def _thread_for(request, pk: int) -> Thread:
-    try:
-        return selectors.thread_get_for_user(pk=pk, user=request.user)
-    except DjangoPermissionDenied as exc:
-        raise PermissionDenied(str(exc)) from exc
-
-
-def _reply_for(request, pk: int) -> Reply:
-    try:
-        return selectors.reply_get_for_user(pk=pk, user=request.user)
-    except DjangoPermissionDenied as exc:
-        raise PermissionDenied(str(exc)) from exc
 
 
 class AuthorOut(serializers.Serializer):
@@ -50,7 +27,8 @@ class ReplyOut(serializers.Serializer):
     """Deleted replies keep their place with empty text and no author."""
 
     id = serializers.IntegerField()
-    parent = serializers.IntegerField(source="parent_id", allow_null=True)
+    # DRF's metaclass takes declared fields off the class: this one is no Field.parent.
+    parent = serializers.IntegerField(source="parent_id", allow_null=True)  # type: ignore[assignment]
     in_reply_to = serializers.IntegerField(source="in_reply_to_id", allow_null=True)
     author = serializers.SerializerMethodField()
     body = serializers.CharField()
@@ -70,7 +48,8 @@ class ReplyOut(serializers.Serializer):
 
     @extend_schema_field({"type": "array", "items": {"$ref": "#/components/schemas/ReplyOut"}})
     def get_children(self, obj) -> list[dict]:
-        return ReplyOut(getattr(obj, "shown_children", []), many=True).data
+        children = ReplyOut(getattr(obj, "shown_children", []), many=True)
+        return list(children.data)  # many=True: a list of replies
 
 
 class ThreadOut(serializers.Serializer):
@@ -158,9 +137,7 @@ class ThreadListApi(APIView):
         _kind, target = selectors.target_of(kind, pk, request.user)
         data = ThreadIn(data=request.data)
         data.is_valid(raise_exception=True)
-        thread = _call(
-            services.thread_create, author=request.user, target=target, **data.validated_data
-        )
+        thread = services.thread_create(author=request.user, target=target, **data.validated_data)
         return Response(ThreadOut(thread).data, status=201)
 
 
@@ -174,7 +151,7 @@ class ThreadDetailApi(APIView):
         responses=ThreadDetailOut,
     )
     def get(self, request, pk: int):
-        thread = _thread_for(request, pk)
+        thread = selectors.thread_get_for_user(pk=pk, user=request.user)
         sort = request.query_params.get("sort", "oldest")
         if sort not in selectors.REPLY_SORTS:
             raise serializers.ValidationError({"sort": ["Sort by 'oldest', 'newest' or 'liked'."]})
@@ -185,51 +162,44 @@ class ThreadDetailApi(APIView):
 
     @extend_schema(request=ThreadIn, responses=ThreadOut)
     def patch(self, request, pk: int):
-        thread = _thread_for(request, pk)
+        thread = selectors.thread_get_for_user(pk=pk, user=request.user)
         data = ThreadIn(data=request.data)
         data.is_valid(raise_exception=True)
-        thread = _call(
-            services.thread_edit, user=request.user, thread=thread, **data.validated_data
-        )
+        thread = services.thread_edit(user=request.user, thread=thread, **data.validated_data)
         return Response(ThreadOut(thread).data)
 
     @extend_schema(request=None, responses={204: None})
     def delete(self, request, pk: int):
-        thread = _thread_for(request, pk)
-        _call(services.thread_delete, user=request.user, thread=thread)
+        thread = selectors.thread_get_for_user(pk=pk, user=request.user)
+        services.thread_delete(user=request.user, thread=thread)
         return Response(status=204)
 
 
-class ThreadPinApi(APIView):
+class _ThreadFlagApi(APIView):
+    permission_classes = [IsAuthenticated]
+    flag: services.ThreadFlag
+
+    @extend_schema(request=FlagIn, responses=ThreadOut)
+    def post(self, request, pk: int):
+        thread = selectors.thread_get_for_user(pk=pk, user=request.user)
+        data = FlagIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        thread = services.thread_flag_set(
+            user=request.user, thread=thread, flag=self.flag, on=data.validated_data["on"]
+        )
+        return Response(ThreadOut(thread).data)
+
+
+class ThreadPinApi(_ThreadFlagApi):
     """Pin or unpin (the channel's creator or staff)."""
 
-    permission_classes = [IsAuthenticated]
-
-    @extend_schema(request=FlagIn, responses=ThreadOut)
-    def post(self, request, pk: int):
-        thread = _thread_for(request, pk)
-        data = FlagIn(data=request.data)
-        data.is_valid(raise_exception=True)
-        thread = _call(
-            services.thread_pin, user=request.user, thread=thread, pinned=data.validated_data["on"]
-        )
-        return Response(ThreadOut(thread).data)
+    flag = "pin"
 
 
-class ThreadLockApi(APIView):
+class ThreadLockApi(_ThreadFlagApi):
     """Lock (no new replies) or unlock (the channel's creator or staff)."""
 
-    permission_classes = [IsAuthenticated]
-
-    @extend_schema(request=FlagIn, responses=ThreadOut)
-    def post(self, request, pk: int):
-        thread = _thread_for(request, pk)
-        data = FlagIn(data=request.data)
-        data.is_valid(raise_exception=True)
-        thread = _call(
-            services.thread_lock, user=request.user, thread=thread, locked=data.validated_data["on"]
-        )
-        return Response(ThreadOut(thread).data)
+    flag = "lock"
 
 
 class ReplyCreateApi(APIView):
@@ -239,14 +209,15 @@ class ReplyCreateApi(APIView):
 
     @extend_schema(request=ReplyIn, responses={201: ReplyOut})
     def post(self, request, pk: int):
-        thread = _thread_for(request, pk)
+        thread = selectors.thread_get_for_user(pk=pk, user=request.user)
         data = ReplyIn(data=request.data)
         data.is_valid(raise_exception=True)
         in_reply_to = None
         if data.validated_data.get("in_reply_to"):
-            in_reply_to = _reply_for(request, data.validated_data["in_reply_to"])
-        reply = _call(
-            services.reply_create,
+            in_reply_to = selectors.reply_get_for_user(
+                pk=data.validated_data["in_reply_to"], user=request.user
+            )
+        reply = services.reply_create(
             author=request.user,
             thread=thread,
             body=data.validated_data["body"],
@@ -262,16 +233,16 @@ class ReplyDetailApi(APIView):
 
     @extend_schema(request=BodyIn, responses=ReplyOut)
     def patch(self, request, pk: int):
-        reply = _reply_for(request, pk)
+        reply = selectors.reply_get_for_user(pk=pk, user=request.user)
         data = BodyIn(data=request.data)
         data.is_valid(raise_exception=True)
-        reply = _call(services.reply_edit, user=request.user, reply=reply, **data.validated_data)
+        reply = services.reply_edit(user=request.user, reply=reply, **data.validated_data)
         return Response(ReplyOut(reply).data)
 
     @extend_schema(request=None, responses={204: None})
     def delete(self, request, pk: int):
-        reply = _reply_for(request, pk)
-        _call(services.reply_delete, user=request.user, reply=reply)
+        reply = selectors.reply_get_for_user(pk=pk, user=request.user)
+        services.reply_delete(user=request.user, reply=reply)
         return Response(status=204)
 
 
@@ -283,15 +254,12 @@ class LikeApi(APIView):
 
     @extend_schema(request=LikeIn, responses=LikeOut)
     def post(self, request, kind: str, pk: int):
-        try:
-            obj = selectors.like_target_get_for_user(kind_name=kind, pk=pk, user=request.user)
-        except DjangoPermissionDenied as exc:
-            raise PermissionDenied(str(exc)) from exc
+        obj = selectors.like_target_get_for_user(kind_name=kind, pk=pk, user=request.user)
         data = LikeIn(data=request.data)
         data.is_valid(raise_exception=True)
         wanted = data.validated_data.get("liked")
         if wanted is None:
-            liked, count = _call(services.like_toggle, user=request.user, obj=obj)
+            liked, count = services.like_toggle(user=request.user, obj=obj)
         else:
-            liked, count = _call(services.like_set, user=request.user, obj=obj, liked=wanted)
+            liked, count = services.like_set(user=request.user, obj=obj, liked=wanted)
         return Response({"liked": liked, "like_count": count})

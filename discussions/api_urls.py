@@ -1,35 +1,20 @@
-from django.urls import path
+from django.urls import URLPattern, path
+from rest_framework.views import APIView
 
 from discussions import api
 
+
+def _api(route: str, view: type[APIView], name: str) -> URLPattern:
+    """/api/v1/discussions/<route>, named api_discussion_<name>."""
+    return path(f"discussions/{route}", view.as_view(), name=f"api_discussion_{name}")
+
+
 urlpatterns = [
-    path(
-        "discussions/threads/<int:pk>/", api.ThreadDetailApi.as_view(), name="api_discussion_thread"
-    ),
-    path(
-        "discussions/threads/<int:pk>/replies/",
-        api.ReplyCreateApi.as_view(),
-        name="api_discussion_reply_create",
-    ),
-    path(
-        "discussions/threads/<int:pk>/pin/",
-        api.ThreadPinApi.as_view(),
-        name="api_discussion_thread_pin",
-    ),
-    path(
-        "discussions/threads/<int:pk>/lock/",
-        api.ThreadLockApi.as_view(),
-        name="api_discussion_thread_lock",
-    ),
-    path(
-        "discussions/replies/<int:pk>/", api.ReplyDetailApi.as_view(), name="api_discussion_reply"
-    ),
-    path(
-        "discussions/likes/<slug:kind>/<int:pk>/", api.LikeApi.as_view(), name="api_discussion_like"
-    ),
-    path(
-        "discussions/<slug:kind>/<int:pk>/threads/",
-        api.ThreadListApi.as_view(),
-        name="api_discussion_threads",
-    ),
+    _api("threads/<int:pk>/", api.ThreadDetailApi, "thread"),
+    _api("threads/<int:pk>/replies/", api.ReplyCreateApi, "reply_create"),
+    _api("threads/<int:pk>/pin/", api.ThreadPinApi, "thread_pin"),
+    _api("threads/<int:pk>/lock/", api.ThreadLockApi, "thread_lock"),
+    _api("replies/<int:pk>/", api.ReplyDetailApi, "reply"),
+    _api("likes/<slug:kind>/<int:pk>/", api.LikeApi, "like"),
+    _api("<slug:kind>/<int:pk>/threads/", api.ThreadListApi, "threads"),
 ]

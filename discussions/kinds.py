@@ -19,57 +19,71 @@ from django.db.models import Model
 from django.http import Http404
 from django.utils.module_loading import import_string
 
+from accounts.models import User
+from livestream.models import LiveSession
+from livestream.selectors import session_get_for_user
+from livestream.services import viewer_may_watch
+from marketplace.models import Channel, Course
+from marketplace.selectors import course_get_for_user, entitlement_check
+
 
 @dataclass(frozen=True)
 class Discussable:
     name: str  # in URLs: /discussions/<name>/<pk>/
     model_label: str
-    get_for_user: Callable[[int, object], Model]  # the page's own visibility; Http404
-    may_read: Callable[[object, Model], bool]
-    may_write: Callable[[object, Model], bool]
-    moderator_user_id: Callable[[Model], int]  # the channel's creator
-    title: Callable[[Model], str]
+    get_for_user: Callable[[int, User], Model]  # the page's own visibility; Http404
+    may_read: Callable[[User, Model], bool]
+    may_write: Callable[[User, Model], bool]
 
     @property
     def model(self) -> type[Model]:
         return apps.get_model(self.model_label)
 
+    def moderator_user_id(self, obj: Model) -> int:
+        """The user id of the channel's creator, who moderates its discussions."""
+        return _channel_of(obj).creator.user_id
 
-def _session_get(pk, user):
-    from livestream.selectors import session_get_for_user
 
+def _discussed(obj: Model) -> LiveSession | Course:
+    if not isinstance(obj, LiveSession | Course):
+        raise LookupError(f"{obj._meta.label} has no discussion area")
+    return obj
+
+
+def _channel_of(obj: Model) -> Channel:
+    return _discussed(obj).channel
+
+
+def _session_get(pk: int, user: User) -> LiveSession:
     return session_get_for_user(pk=pk, user=user)
 
 
-def _session_may_read(user, session) -> bool:
-    if session.access == session.Access.FREE:
+def _session_may_read(user: User, session: Model) -> bool:
+    if isinstance(session, LiveSession) and session.access == LiveSession.Access.FREE:
         return True
     return _session_may_write(user, session)
 
 
-def _session_may_write(user, session) -> bool:
-    from livestream.services import viewer_may_watch
+def _session_may_write(user: User, session: Model) -> bool:
+    return (
+        user.is_authenticated
+        and isinstance(session, LiveSession)
+        and viewer_may_watch(session=session, user=user)
+    )
 
-    return user.is_authenticated and viewer_may_watch(session=session, user=user)
 
-
-def _course_get(pk, user):
-    from marketplace.models import Course
-    from marketplace.selectors import course_get_for_user
-
+def _course_get(pk: int, user: User) -> Course:
     slug = Course.objects.filter(pk=pk).values_list("slug", flat=True).first()
     if slug is None:
         raise Http404
     return course_get_for_user(slug=slug, user=user)
 
 
-def _course_may_read(user, course) -> bool:
-    from marketplace.selectors import entitlement_check
-
-    return entitlement_check(user=user, course=course)
+def _course_may_read(user: User, course: Model) -> bool:
+    return isinstance(course, Course) and entitlement_check(user=user, course=course)
 
 
-def _course_may_write(user, course) -> bool:
+def _course_may_write(user: User, course: Model) -> bool:
     return user.is_authenticated and _course_may_read(user, course)
 
 
@@ -80,8 +94,6 @@ DISCUSSABLE: dict[str, Discussable] = {
         get_for_user=_session_get,
         may_read=_session_may_read,
         may_write=_session_may_write,
-        moderator_user_id=lambda s: s.channel.creator.user_id,
-        title=lambda s: s.title,
     ),
     "course": Discussable(
         name="course",
@@ -89,15 +101,18 @@ DISCUSSABLE: dict[str, Discussable] = {
         get_for_user=_course_get,
         may_read=_course_may_read,
         may_write=_course_may_write,
-        moderator_user_id=lambda c: c.channel.creator.user_id,
-        title=lambda c: c.title,
     ),
 }
 
 
-def discussable_for_model(obj_or_model) -> Discussable:
+def _label(obj_or_model: Model | type[Model]) -> str:
     model = obj_or_model if isinstance(obj_or_model, type) else type(obj_or_model)
-    label = model._meta.concrete_model._meta.label
+    concrete = model._meta.concrete_model
+    return (concrete or model)._meta.label
+
+
+def discussable_for_model(obj_or_model: Model | type[Model]) -> Discussable:
+    label = _label(obj_or_model)
     for kind in DISCUSSABLE.values():
         if kind.model_label == label:
             return kind
@@ -112,7 +127,8 @@ def discussable_get(name: str) -> Discussable:
 
 
 # Likeable kinds: the discussable ones, threads, replies and paid-question answers.
-# "answer" resolves qa.Answer lazily so this app never imports qa.
+# "answer" names qa.Answer by label, and its read check by dotted path: qa imports
+# discussions (its pages show like buttons), so discussions never imports qa.
 LIKEABLE_MODELS: dict[str, str] = {
     "session": "livestream.LiveSession",
     "course": "marketplace.Course",
@@ -129,7 +145,7 @@ LIKE_ACCESS: dict[str, str] = {
 }
 
 
-def like_access_check(name: str):
+def like_access_check(name: str) -> Callable[..., bool] | None:
     """The read check of a paid kind, or None when seeing it is enough."""
     path = LIKE_ACCESS.get(name)
     return import_string(path) if path else None
@@ -145,8 +161,8 @@ def likeable_model(name: str) -> type[Model]:
         raise Http404 from None
 
 
-def likeable_name(obj) -> str:
-    label = obj._meta.concrete_model._meta.label
+def likeable_name(obj: Model) -> str:
+    label = _label(obj)
     for name, model_label in LIKEABLE_MODELS.items():
         if model_label == label:
             return name

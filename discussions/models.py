@@ -33,6 +33,10 @@ class Thread(models.Model):
     is_locked = models.BooleanField(_("locked"), default=False)
     like_count = models.PositiveIntegerField(default=0)
 
+    # The discussed object as the reader may see it, set by
+    # selectors.thread_get_for_user (and reply_create); not stored.
+    target_obj: models.Model
+
     class Meta:
         indexes = [
             models.Index(
@@ -53,10 +57,10 @@ class Thread(models.Model):
         verbose_name = _("discussion thread")
         verbose_name_plural = _("discussion threads")
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.title[:60]
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         return reverse("discussions:thread", kwargs={"pk": self.pk})
 
     @property
@@ -87,16 +91,19 @@ class Reply(models.Model):
     # Set once the people it answers were told (at creation, or on approval if held).
     notified_at = models.DateTimeField(null=True, blank=True, editable=False)
 
+    # The replies shown under a top-level one, set by selectors.replies_for_thread.
+    shown_children: list["Reply"]
+
     class Meta:
         ordering = ("created_at", "id")
         indexes = [models.Index(fields=["thread", "parent", "created_at"])]
         verbose_name = _("discussion reply")
         verbose_name_plural = _("discussion replies")
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.body[:60]
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         return f"{self.thread.get_absolute_url()}#reply-{self.pk}"
 
     @property

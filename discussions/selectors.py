@@ -1,5 +1,8 @@
 """Reads of discussions: what a user may see, in few queries."""
 
+from collections.abc import Iterable
+from typing import TypedDict
+
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Model, Q, QuerySet
@@ -28,7 +31,13 @@ def target_of(kind_name: str, pk: int, user: User) -> tuple[kinds.Discussable, M
     return kind, kind.get_for_user(pk, user)
 
 
-def area_access(*, user: User, target: Model) -> dict:
+class AreaAccess(TypedDict):
+    may_read: bool
+    may_write: bool
+    is_moderator: bool
+
+
+def area_access(*, user: User, target: Model) -> AreaAccess:
     kind = kinds.discussable_for_model(target)
     may_read = kind.may_read(user, target)
     return {
@@ -65,7 +74,10 @@ def thread_get_for_user(*, pk: int, user: User) -> Thread:
     thread = Thread.objects.select_related("author", "content_type").filter(pk=pk).first()
     if thread is None or not (thread.is_visible or thread.author_id == user.pk):
         raise Http404
-    kind = kinds.discussable_for_model(thread.content_type.model_class())
+    model = thread.content_type.model_class()
+    if model is None:  # the discussed kind's app is gone
+        raise Http404
+    kind = kinds.discussable_for_model(model)
     target = kind.get_for_user(thread.object_id, user)
     if not kind.may_read(user, target):
         raise PermissionDenied(
@@ -113,7 +125,7 @@ def replies_for_thread(*, thread: Thread, user: User, sort: str = "oldest") -> l
     return top
 
 
-def liked_ids(*, user: User, model: type[Model], ids) -> set[int]:
+def liked_ids(*, user: User, model: type[Model], ids: Iterable[int]) -> set[int]:
     if not user.is_authenticated or not ids:
         return set()
     ct = ContentType.objects.get_for_model(model)

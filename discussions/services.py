@@ -1,6 +1,7 @@
 """Every discussion write: threads, replies, moderation switches and likes."""
 
 from datetime import datetime, timedelta
+from typing import Literal, TypeVar
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -14,9 +15,12 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.services import email_send_on_commit, in_language_of, notification_send
+from core import events
 from discussions import kinds
 from discussions.models import Like, LikeTally, Reply, Thread
 from moderation.services import content_screen
+
+Post = TypeVar("Post", Thread, Reply)
 
 # --- input -------------------------------------------------------------------------
 
@@ -49,7 +53,7 @@ def edit_window() -> timedelta:
     return timedelta(minutes=settings.DISCUSSIONS_EDIT_WINDOW_MINUTES)
 
 
-def _check_editable(post, *, user: User, now: datetime | None) -> None:
+def _check_editable(post: Thread | Reply, *, user: User, now: datetime | None) -> None:
     if post.author_id != user.pk:
         raise PermissionDenied(_("You can only change your own posts."))
     if post.is_deleted:
@@ -74,8 +78,10 @@ def _target_for_write(*, user: User, target: Model) -> kinds.Discussable:
 
 
 def _thread_target(thread: Thread) -> Model:
-    target = getattr(thread, "target_obj", None)
-    return target if target is not None else thread.target
+    target: Model | None = getattr(thread, "target_obj", None) or thread.target
+    if target is None:
+        raise LookupError(f"what thread {thread.pk} discusses is gone")
+    return target
 
 
 def _is_moderator(*, user: User, thread: Thread) -> bool:
@@ -84,14 +90,11 @@ def _is_moderator(*, user: User, thread: Thread) -> bool:
     return user.is_authenticated and (user.is_staff or kind.moderator_user_id(target) == user.pk)
 
 
-def _event_record(*, user: User, obj: Model, kind: str) -> None:
-    """Tell recommendations about a like or comment on `obj` (the session or course).
-
-    recommend.services.event_record never raises and ignores objects that are no
-    item; it runs on commit so a refused post records nothing."""
-    from recommend.services import event_record
-
-    transaction.on_commit(lambda: event_record(user=user, kind=kind, item=obj))
+def _engaged(*, user: User, obj: Model | None, kind: str) -> None:
+    """Tell whoever listens (recommend) about a like or comment on `obj` (the session
+    or course), once the transaction commits: a refused post says nothing."""
+    if obj is not None:
+        events.send_on_commit(events.Engaged.about(user_id=user.pk, kind=kind, obj=obj))
 
 
 # --- threads -------------------------------------------------------------------------
@@ -111,7 +114,7 @@ def thread_create(*, author: User, target: Model, title: str, body: str) -> Thre
     )
     content_screen(obj=thread)
     thread.refresh_from_db(fields=["is_visible"])
-    _event_record(user=author, obj=target, kind="comment")
+    _engaged(user=author, obj=target, kind="comment")
     return thread
 
 
@@ -130,39 +133,49 @@ def thread_edit(
     return thread
 
 
+def _soft_delete(post: Post, *, user: User, cleared: dict[str, object]) -> Post:
+    """The text goes (`cleared`), a placeholder keeps the replies in place. The
+    caller runs in a transaction: the row stays locked until it commits."""
+    post = type(post)._default_manager.select_for_update().get(pk=post.pk)
+    if post.author_id != user.pk:
+        raise PermissionDenied(_("You can only delete your own posts."))
+    if not post.is_deleted:
+        post.deleted_at = timezone.now()
+        for name, value in cleared.items():
+            setattr(post, name, value)
+        post.save(update_fields=["deleted_at", *cleared])
+    return post
+
+
 @transaction.atomic
 def thread_delete(*, user: User, thread: Thread) -> Thread:
-    """Soft delete: the text goes, a placeholder keeps the replies in place."""
-    thread = Thread.objects.select_for_update().get(pk=thread.pk)
-    if thread.author_id != user.pk:
-        raise PermissionDenied(_("You can only delete your own posts."))
-    if not thread.is_deleted:
-        thread.deleted_at = timezone.now()
-        thread.title = ""
-        thread.body = ""
-        thread.is_pinned = False
-        thread.save(update_fields=["deleted_at", "title", "body", "is_pinned"])
-    return thread
+    return _soft_delete(thread, user=user, cleared={"title": "", "body": "", "is_pinned": False})
 
 
-def _thread_flag(*, user: User, thread: Thread, field: str, value: bool) -> Thread:
+ThreadFlag = Literal["pin", "lock"]
+_FLAG_FIELDS: dict[ThreadFlag, str] = {"pin": "is_pinned", "lock": "is_locked"}
+
+
+def thread_flag_set(*, user: User, thread: Thread, flag: ThreadFlag, on: bool) -> Thread:
+    """Pin or lock a thread (`on`), or undo it: the channel's creator or staff only."""
     if not _is_moderator(user=user, thread=thread):
         raise PermissionDenied(_("Only the creator of this channel can pin or lock threads."))
+    field = _FLAG_FIELDS[flag]
     with transaction.atomic():
         locked = Thread.objects.select_for_update().get(pk=thread.pk)
         if locked.is_deleted:
             raise ValidationError(_("This thread was deleted."))
-        setattr(locked, field, value)
+        setattr(locked, field, on)
         locked.save(update_fields=[field])
     return locked
 
 
 def thread_pin(*, user: User, thread: Thread, pinned: bool) -> Thread:
-    return _thread_flag(user=user, thread=thread, field="is_pinned", value=pinned)
+    return thread_flag_set(user=user, thread=thread, flag="pin", on=pinned)
 
 
 def thread_lock(*, user: User, thread: Thread, locked: bool) -> Thread:
-    return _thread_flag(user=user, thread=thread, field="is_locked", value=locked)
+    return thread_flag_set(user=user, thread=thread, flag="lock", on=locked)
 
 
 def thread_set_visible(thread: Thread, visible: bool) -> None:
@@ -209,7 +222,7 @@ def reply_create(
     reply.thread = thread_row
     if reply.is_visible:
         _reply_announce(reply)
-    _event_record(user=author, obj=target, kind="comment")
+    _engaged(user=author, obj=target, kind="comment")
     return reply
 
 
@@ -229,14 +242,7 @@ def reply_edit(*, user: User, reply: Reply, body: str, now: datetime | None = No
 
 @transaction.atomic
 def reply_delete(*, user: User, reply: Reply) -> Reply:
-    reply = Reply.objects.select_for_update().get(pk=reply.pk)
-    if reply.author_id != user.pk:
-        raise PermissionDenied(_("You can only delete your own posts."))
-    if not reply.is_deleted:
-        reply.deleted_at = timezone.now()
-        reply.body = ""
-        reply.save(update_fields=["deleted_at", "body"])
-    return reply
+    return _soft_delete(reply, user=user, cleared={"body": ""})
 
 
 def reply_set_visible(reply: Reply, visible: bool) -> None:
@@ -309,7 +315,7 @@ def _reply_notify(*, user: User, reply: Reply, thread: Thread, what: str, url: s
 
 def _counter_add(obj: Model, ct: ContentType, delta: int) -> None:
     if hasattr(obj, "like_count"):
-        type(obj).objects.filter(pk=obj.pk).update(like_count=F("like_count") + delta)
+        type(obj)._default_manager.filter(pk=obj.pk).update(like_count=F("like_count") + delta)
         return
     # The tally row may not exist yet: create it without racing (ON CONFLICT DO
     # NOTHING waits for a concurrent insert to commit), then add atomically.
@@ -321,7 +327,7 @@ def _counter_add(obj: Model, ct: ContentType, delta: int) -> None:
 
 def _count_read(obj: Model, ct: ContentType) -> int:
     if hasattr(obj, "like_count"):
-        return type(obj).objects.values_list("like_count", flat=True).get(pk=obj.pk)
+        return type(obj)._default_manager.values_list("like_count", flat=True).get(pk=obj.pk)
     return (
         LikeTally.objects.filter(content_type=ct, object_id=obj.pk)
         .values_list("count", flat=True)
@@ -359,12 +365,12 @@ def like_set(*, user: User, obj: Model, liked: bool) -> tuple[bool, int]:
                 _counter_add(obj, ct, -1)
         count = _count_read(obj, ct)
     if changed and liked:
-        target = obj
+        target: Model | None = obj
         if isinstance(obj, Thread):
             target = obj.target
         elif isinstance(obj, Reply):
             target = obj.thread.target
-        _event_record(user=user, obj=target, kind="like")
+        _engaged(user=user, obj=target, kind="like")
     return liked, count
 
 

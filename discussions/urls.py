@@ -1,25 +1,28 @@
-from django.urls import path
+from collections.abc import Callable
+from typing import Any
+
+from django.http import HttpResponse
+from django.urls import URLPattern, path
 
 from discussions import views
 
 app_name = "discussions"
 
+
+def _page(route: str, view: Callable[..., HttpResponse], name: str, **kwargs: Any) -> URLPattern:
+    """/discussions/<route>; `kwargs` go to the view."""
+    return path(f"discussions/{route}", view, kwargs, name=name)
+
+
 urlpatterns = [
-    path("discussions/<slug:kind>/<int:pk>/new/", views.thread_new, name="thread_new"),
-    path("discussions/threads/<int:pk>/", views.thread_detail, name="thread"),
-    path("discussions/threads/<int:pk>/edit/", views.thread_edit, name="thread_edit"),
-    path("discussions/threads/<int:pk>/delete/", views.thread_delete, name="thread_delete"),
-    path(
-        "discussions/threads/<int:pk>/pin/", views.thread_flag, {"flag": "pin"}, name="thread_pin"
-    ),
-    path(
-        "discussions/threads/<int:pk>/lock/",
-        views.thread_flag,
-        {"flag": "lock"},
-        name="thread_lock",
-    ),
-    path("discussions/threads/<int:pk>/reply/", views.reply_create, name="reply_create"),
-    path("discussions/replies/<int:pk>/edit/", views.reply_edit, name="reply_edit"),
-    path("discussions/replies/<int:pk>/delete/", views.reply_delete, name="reply_delete"),
-    path("discussions/likes/<slug:kind>/<int:pk>/", views.like, name="like"),
+    _page("<slug:kind>/<int:pk>/new/", views.thread_new, "thread_new"),
+    _page("threads/<int:pk>/", views.thread_detail, "thread"),
+    _page("threads/<int:pk>/edit/", views.thread_edit, "thread_edit"),
+    _page("threads/<int:pk>/delete/", views.thread_delete, "thread_delete"),
+    _page("threads/<int:pk>/pin/", views.thread_flag, "thread_pin", flag="pin"),
+    _page("threads/<int:pk>/lock/", views.thread_flag, "thread_lock", flag="lock"),
+    _page("threads/<int:pk>/reply/", views.reply_create, "reply_create"),
+    _page("replies/<int:pk>/edit/", views.reply_edit, "reply_edit"),
+    _page("replies/<int:pk>/delete/", views.reply_delete, "reply_delete"),
+    _page("likes/<slug:kind>/<int:pk>/", views.like, "like"),
 ]

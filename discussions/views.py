@@ -1,9 +1,12 @@
 """Discussion pages and their POST forms; they work without JavaScript."""
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponseRedirect
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -11,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from discussions import selectors, services
 from discussions.forms import ReplyForm, ThreadForm
-from discussions.models import Reply
+from discussions.models import Reply, Thread
 
 
 def _messages_of(exc: ValidationError) -> list[str]:
@@ -94,32 +97,55 @@ def thread_detail(request, pk):
     )
 
 
+def _post_edit(
+    request: HttpRequest,
+    post: Thread | Reply,
+    save: Callable[[], Thread | Reply],
+    form: Form,
+    context: dict[str, object],
+) -> HttpResponse:
+    """The edit page of a thread or reply: `save()` on POST, then back to the post."""
+    errors: list[str] = []
+    if request.method == "POST":
+        try:
+            post = save()
+        except PermissionDenied as exc:
+            return _refused(request, exc, post.get_absolute_url())
+        except ValidationError as exc:
+            errors = exc.messages
+        else:
+            _held_notice(request, post)
+            return HttpResponseRedirect(post.get_absolute_url())
+    return render(
+        request,
+        "discussions/post_edit.html",
+        {**context, "form": form, "errors": errors, "post": post},
+        status=400 if errors else 200,
+    )
+
+
+def _post_delete(
+    request: HttpRequest, post: Thread | Reply, delete: Callable[[], object], done: str
+) -> HttpResponse:
+    try:
+        delete()
+    except PermissionDenied as exc:
+        return _refused(request, exc, post.get_absolute_url())
+    messages.success(request, done)
+    return HttpResponseRedirect(post.get_absolute_url())
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 def thread_edit(request, pk):
     thread = selectors.thread_get_for_user(pk=pk, user=request.user)
-    errors: list[str] = []
-    if request.method == "POST":
-        try:
-            thread = services.thread_edit(
-                user=request.user,
-                thread=thread,
-                title=request.POST.get("title", ""),
-                body=request.POST.get("body", ""),
-            )
-        except PermissionDenied as exc:
-            return _refused(request, exc, thread.get_absolute_url())
-        except ValidationError as exc:
-            errors = exc.messages
-        else:
-            _held_notice(request, thread)
-            return HttpResponseRedirect(thread.get_absolute_url())
-    form = ThreadForm(request.POST or None, initial={"title": thread.title, "body": thread.body})
-    return render(
+    title, body = request.POST.get("title", ""), request.POST.get("body", "")
+    return _post_edit(
         request,
-        "discussions/post_edit.html",
-        {"thread": thread, "form": form, "errors": errors, "post": thread},
-        status=400 if errors else 200,
+        thread,
+        lambda: services.thread_edit(user=request.user, thread=thread, title=title, body=body),
+        ThreadForm(request.POST or None, initial={"title": thread.title, "body": thread.body}),
+        {"thread": thread},
     )
 
 
@@ -127,25 +153,22 @@ def thread_edit(request, pk):
 @login_required
 def thread_delete(request, pk):
     thread = selectors.thread_get_for_user(pk=pk, user=request.user)
-    try:
-        services.thread_delete(user=request.user, thread=thread)
-    except PermissionDenied as exc:
-        return _refused(request, exc, thread.get_absolute_url())
-    messages.success(request, _("Your thread was deleted."))
-    return HttpResponseRedirect(thread.get_absolute_url())
+    return _post_delete(
+        request,
+        thread,
+        lambda: services.thread_delete(user=request.user, thread=thread),
+        _("Your thread was deleted."),
+    )
 
 
 @require_POST
 @login_required
 def thread_flag(request, pk, flag):
     thread = selectors.thread_get_for_user(pk=pk, user=request.user)
-    on = request.POST.get("on") == "1"
-    service = services.thread_pin if flag == "pin" else services.thread_lock
     try:
-        if flag == "pin":
-            service(user=request.user, thread=thread, pinned=on)
-        else:
-            service(user=request.user, thread=thread, locked=on)
+        services.thread_flag_set(
+            user=request.user, thread=thread, flag=flag, on=request.POST.get("on") == "1"
+        )
     except (PermissionDenied, ValidationError) as exc:
         return _refused(request, exc, thread.get_absolute_url())
     return _back(request, thread.get_absolute_url())
@@ -180,25 +203,13 @@ def reply_create(request, pk):
 @login_required
 def reply_edit(request, pk):
     reply = selectors.reply_get_for_user(pk=pk, user=request.user)
-    errors: list[str] = []
-    if request.method == "POST":
-        try:
-            reply = services.reply_edit(
-                user=request.user, reply=reply, body=request.POST.get("body", "")
-            )
-        except PermissionDenied as exc:
-            return _refused(request, exc, reply.get_absolute_url())
-        except ValidationError as exc:
-            errors = exc.messages
-        else:
-            _held_notice(request, reply)
-            return HttpResponseRedirect(reply.get_absolute_url())
-    form = ReplyForm(request.POST or None, initial={"body": reply.body})
-    return render(
+    body = request.POST.get("body", "")
+    return _post_edit(
         request,
-        "discussions/post_edit.html",
-        {"thread": reply.thread, "form": form, "errors": errors, "post": reply, "is_reply": True},
-        status=400 if errors else 200,
+        reply,
+        lambda: services.reply_edit(user=request.user, reply=reply, body=body),
+        ReplyForm(request.POST or None, initial={"body": reply.body}),
+        {"thread": reply.thread, "is_reply": True},
     )
 
 
@@ -206,12 +217,12 @@ def reply_edit(request, pk):
 @login_required
 def reply_delete(request, pk):
     reply = selectors.reply_get_for_user(pk=pk, user=request.user)
-    try:
-        services.reply_delete(user=request.user, reply=reply)
-    except PermissionDenied as exc:
-        return _refused(request, exc, reply.get_absolute_url())
-    messages.success(request, _("Your reply was deleted."))
-    return HttpResponseRedirect(reply.get_absolute_url())
+    return _post_delete(
+        request,
+        reply,
+        lambda: services.reply_delete(user=request.user, reply=reply),
+        _("Your reply was deleted."),
+    )
 
 
 @require_POST

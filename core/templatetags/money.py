@@ -6,7 +6,7 @@ register = template.Library()
 
 
 @register.filter(name="money")
-def money_filter(amount_minor, currency):
+def money_filter(amount_minor: int | None, currency: str) -> str:
     """`{{ tier.price_amount|money:tier.currency }}` -> `¥9.90`."""
     if amount_minor is None:
         return ""

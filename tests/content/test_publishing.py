@@ -5,7 +5,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.utils import timezone
 
@@ -126,7 +126,7 @@ def test_someone_elses_lesson_is_a_404_in_the_studio(alice, course, charlie, cli
     client.force_login(charlie.user)
     assert client.get(f"/studio/content/lesson/{lesson.pk}/").status_code == 404
     assert client.post(f"/studio/content/lesson/{lesson.pk}/publish/").status_code == 404
-    with pytest.raises(PermissionError):
+    with pytest.raises(PermissionDenied):
         services.item_update(user=charlie.user, item=lesson, body="mine now")
 
 

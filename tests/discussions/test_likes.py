@@ -111,3 +111,26 @@ def test_likes_and_comments_feed_recommendations(
         services.thread_create(author=bob, target=free_course, title="T", body="B")
     kinds = set(Event.objects.filter(user=bob).values_list("kind", flat=True))
     assert {"like", "comment"} <= kinds
+
+
+@pytest.mark.django_db
+def test_a_like_and_a_comment_are_sent_as_engaged_events_after_commit(
+    bob, free_course, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Discussions tells the apps above through core.events, never by calling them;
+    nothing is sent before the post commits."""
+    from core import events
+
+    sent: list[events.Event] = []
+    monkeypatch.setattr(events, "send", sent.append)
+    with django_capture_on_commit_callbacks(execute=False) as pending:
+        services.like_set(user=bob, obj=free_course, liked=True)
+        services.thread_create(author=bob, target=free_course, title="T", body="B")
+    assert sent == []
+    for callback in pending:
+        callback()
+    about_course = {"item_model": "marketplace.course", "item_id": free_course.pk}
+    assert [e for e in sent if isinstance(e, events.Engaged)] == [
+        events.Engaged(user_id=bob.pk, kind="like", **about_course),
+        events.Engaged(user_id=bob.pk, kind="comment", **about_course),
+    ]

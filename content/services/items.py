@@ -1,12 +1,12 @@
-"""Every write to lessons, articles, sections, revisions, assets and progress.
+"""Writes to lessons, articles, sections and revisions.
 
 Each create/update screens the text with moderation (after saving, inside the
 transaction: a refusal rolls everything back)."""
 
-import secrets
 from datetime import datetime
+from typing import Any, TypeVar
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -14,20 +14,20 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from content import uploads
-from content.models import Access, Article, Asset, Lesson, LessonProgress, Revision, Section, Status
+from content.models import Access, Article, Lesson, Revision, Section, Status
 from content.rendering import normalise_newlines
 from core.slugs import unique_slug
 from marketplace.models import Channel, Course, SubscriptionTier
 from moderation.services import content_screen
 
 ContentItem = Lesson | Article
+Item = TypeVar("Item", Lesson, Article)
 EDITABLE = ("title", "summary", "body", "access", "required_tier", "section", "position", "slug")
 
 
 def _owner_check(user: User, channel: Channel) -> None:
     if channel.creator.user_id != user.pk:
-        raise PermissionError("not the channel's creator")
+        raise PermissionDenied("not the channel's creator")
 
 
 def _check_paywall(item: ContentItem) -> None:
@@ -41,7 +41,9 @@ def _check_paywall(item: ContentItem) -> None:
             item.required_tier = None
 
 
-def _revision_add(item: ContentItem, *, user: User, restored_from=None) -> Revision:
+def _revision_add(
+    item: ContentItem, *, user: User, restored_from: Revision | None = None
+) -> Revision:
     field = item.kind
     # The item's row is locked by the caller, so numbers cannot collide.
     last = Revision.objects.filter(**{field: item}).aggregate(n=Max("number"))["n"] or 0
@@ -81,17 +83,23 @@ def item_set_visible(item: ContentItem, visible: bool) -> None:
     item.is_visible = visible
 
 
-def _record_view_hook(item: ContentItem, user: User) -> None:
-    """Tell recommendations that the course or channel was viewed (recommend's
-    event_record never raises and ignores anonymous or opted-out users)."""
-    try:
-        from recommend.services import event_record
-    except ImportError:
-        return
-    if not user.is_authenticated:
-        return
-    target = item.course if isinstance(item, Lesson) else item.channel
-    event_record(user=user, kind="view", item=target)
+def _created(
+    model: type[Item], *, user: User, scope: dict[str, Course | Channel], slug: str, **fields: Any
+) -> Item:
+    """Build, check, store and screen a new lesson or article, with its first revision.
+    `scope` is the course or channel its address is unique in."""
+    title = fields["title"]
+    item = model(
+        **scope,
+        **fields,
+        author=user,
+        slug=slugify(slug) or unique_slug(model, title, fallback=model.kind, scope=scope),
+    )
+    _check_paywall(item)
+    _save(item)
+    _revision_add(item, user=user)
+    content_screen(obj=item)
+    return item
 
 
 @transaction.atomic
@@ -111,24 +119,19 @@ def lesson_create(
     if section is not None and section.course_id != course.pk:
         raise ValidationError({"section": _("Choose a section of this course.")})
     position = (Lesson.objects.filter(course=course).aggregate(n=Max("position"))["n"] or 0) + 1
-    lesson = Lesson(
-        course=course,
+    return _created(
+        Lesson,
+        user=user,
+        scope={"course": course},
+        slug=slug,
         section=section,
+        position=position,
         title=title,
         body=body,
         summary=summary,
         access=access,
         required_tier=required_tier,
-        author=user,
-        position=position,
-        slug=slugify(slug)
-        or unique_slug(Lesson, title, fallback=Lesson.kind, scope={"course": course}),
     )
-    _check_paywall(lesson)
-    _save(lesson)
-    _revision_add(lesson, user=user)
-    content_screen(obj=lesson)
-    return lesson
 
 
 @transaction.atomic
@@ -144,22 +147,17 @@ def article_create(
     slug: str = "",
 ) -> Article:
     _owner_check(user, channel)
-    article = Article(
-        channel=channel,
+    return _created(
+        Article,
+        user=user,
+        scope={"channel": channel},
+        slug=slug,
         title=title,
         body=body,
         summary=summary,
         access=access,
         required_tier=required_tier,
-        author=user,
-        slug=slugify(slug)
-        or unique_slug(Article, title, fallback=Article.kind, scope={"channel": channel}),
     )
-    _check_paywall(article)
-    _save(article)
-    _revision_add(article, user=user)
-    content_screen(obj=article)
-    return article
 
 
 def _locked(item: ContentItem) -> ContentItem:
@@ -168,7 +166,7 @@ def _locked(item: ContentItem) -> ContentItem:
 
 
 @transaction.atomic
-def item_update(*, user: User, item: ContentItem, **fields) -> ContentItem:
+def item_update(*, user: User, item: ContentItem, **fields: Any) -> ContentItem:
     """Change any of EDITABLE; a changed title or body makes a new revision."""
     _owner_check(user, item.channel)
     unknown = set(fields) - set(EDITABLE)
@@ -176,7 +174,8 @@ def item_update(*, user: User, item: ContentItem, **fields) -> ContentItem:
         raise TypeError(f"not editable: {sorted(unknown)}")
     locked = _locked(item)
     if isinstance(locked, Lesson):
-        locked.course = item.course
+        if isinstance(item, Lesson):  # the same row: keep its loaded course and channel
+            locked.course = item.course
         section = fields.get("section")
         if section is not None and section.course_id != locked.course_id:
             raise ValidationError({"section": _("Choose a section of this course.")})
@@ -281,114 +280,3 @@ def section_create(*, user: User, course: Course, title: str) -> Section:
     section.full_clean()
     section.save()
     return section
-
-
-@transaction.atomic
-def asset_upload(*, user: User, item: ContentItem, upload, kind: str) -> Asset:
-    """Check then store an image (public storage) or attachment (private storage).
-    A refused file raises ValidationError and nothing is stored."""
-    _owner_check(user, item.channel)
-    if kind == Asset.Kind.IMAGE:
-        checked = uploads.check_image(upload)
-    elif kind == Asset.Kind.ATTACHMENT:
-        checked = uploads.check_attachment(upload)
-    else:
-        raise ValidationError(_("Choose image or attachment."))
-    key = secrets.token_urlsafe(24)
-    asset = Asset(
-        kind=kind,
-        key=key,
-        name=checked.name,
-        content_type=checked.content_type,
-        size=checked.size,
-        uploaded_by=user,
-        **{item.kind: item},
-    )
-    # The stored name is random: no guessable URL, no user-supplied path.
-    stored = f"{secrets.token_urlsafe(18)}.{checked.extension}"
-    upload.seek(0)
-    field = asset.image if kind == Asset.Kind.IMAGE else asset.file
-    field.save(stored, upload, save=False)
-    name = field.name
-    try:
-        asset.save()
-    except Exception:
-        field.storage.delete(name)
-        raise
-    return asset
-
-
-@transaction.atomic
-def asset_delete(*, user: User, asset: Asset) -> None:
-    _owner_check(user, asset.item.channel)
-    field = asset.image if asset.kind == Asset.Kind.IMAGE else asset.file
-    storage, name = field.storage, field.name
-    asset.delete()
-    transaction.on_commit(lambda: storage.delete(name))
-
-
-# --- progress ------------------------------------------------------------------------
-
-
-def progress_open(*, user: User, lesson: Lesson) -> None:
-    """Remember the lesson as the learner's place in the course (resume)."""
-    if not user.is_authenticated:
-        return
-    _progress_touch(user=user, lesson=lesson)
-
-
-def _progress_touch(*, user: User, lesson: Lesson, **fields) -> None:
-    """Set `fields` and the last-opened time on the learner's progress row. One UPDATE
-    when the row exists (update_or_create took a savepoint, a locking SELECT and the
-    UPDATE); the first time, an INSERT."""
-    fields["last_opened_at"] = timezone.now()
-    mine = LessonProgress.objects.filter(user=user, lesson=lesson)
-    if not mine.update(**fields):
-        try:
-            with transaction.atomic():
-                LessonProgress.objects.create(
-                    user=user, lesson=lesson, course_id=lesson.course_id, **fields
-                )
-        except IntegrityError:  # another tab inserted it first
-            mine.update(**fields)
-    _record_view_hook(lesson, user)
-
-
-def article_viewed(*, user: User, article: Article) -> None:
-    _record_view_hook(article, user)
-
-
-def progress_position_save(*, user: User, lesson: Lesson, position) -> int:
-    """Remember how far down the lesson the learner has read (percent), for resuming.
-    It says nothing about done: only the learner marks a lesson done."""
-    from content.selectors import item_access_check
-
-    try:
-        position = int(position)
-    except (TypeError, ValueError):
-        raise ValidationError(_("The reading position must be a whole percentage.")) from None
-    if not 0 <= position <= 100:
-        raise ValidationError(_("The reading position must be between 0 and 100."))
-    if not item_access_check(user=user, item=lesson):
-        raise ValidationError(_("You cannot mark a lesson you have no access to."))
-    _progress_touch(user=user, lesson=lesson, scroll_position=position)
-    return position
-
-
-@transaction.atomic
-def progress_mark(
-    *, user: User, lesson: Lesson, done: bool = True, scroll_position: int | None = None
-) -> LessonProgress:
-    from content.selectors import item_access_check
-
-    if not item_access_check(user=user, item=lesson):
-        raise ValidationError(_("You cannot mark a lesson you have no access to."))
-    progress, _created = LessonProgress.objects.select_for_update().get_or_create(
-        user=user, lesson=lesson, defaults={"course_id": lesson.course_id}
-    )
-    progress.done_at = (progress.done_at or timezone.now()) if done else None
-    if scroll_position is not None:
-        progress.scroll_position = max(0, min(100, int(scroll_position)))
-    progress.last_opened_at = progress.last_opened_at or timezone.now()
-    progress.save(update_fields=["done_at", "scroll_position", "last_opened_at"])
-    return progress
