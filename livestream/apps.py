@@ -25,3 +25,6 @@ class LivestreamConfig(AppConfig):
 
         entitlements_revoked.connect(_recheck_room_access, dispatch_uid="livestream-recheck")
         sanction_imposed.connect(_recheck_after_sanction, dispatch_uid="livestream-sanction")
+        from livestream import tickets  # imports models: only once the registry is ready
+
+        tickets.register()

@@ -1,4 +1,5 @@
-"""REST API for money: wallet, top-ups, purchases, tips, earnings, payouts.
+"""REST API for money: wallet, top-ups, earnings, payouts (buying and tipping:
+marketplace/purchase_api.py).
 
 Amounts are integers in minor units with an ISO currency code. Every endpoint acts
 for the logged-in user only; someone else's top-up or purchase is a 404.
@@ -14,10 +15,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.money import supported_currencies
-from livestream.models import LiveSession
-from marketplace.models import Channel, Course, PublicationStatus
 from payments import selectors, services
-from payments.models import LedgerAccount, LedgerEntry, Payout, Purchase, Tip, TopUp
+from payments.models import LedgerAccount, LedgerEntry, Payout, Purchase, TopUp
 
 Kind = LedgerAccount.Kind
 
@@ -124,74 +123,6 @@ class PurchaseOutputSerializer(serializers.ModelSerializer):
             "id", "title", "course", "live_session", "amount", "currency", "method",
             "status", "refunded_amount", "created_at", "paid_at",
         )  # fmt: skip
-
-
-class PurchaseListApi(APIView):
-    permission_classes = [IsAuthenticated]
-
-    class PurchaseInputSerializer(serializers.Serializer):
-        course = serializers.SlugRelatedField(
-            slug_field="slug",
-            queryset=Course.objects.filter(status=PublicationStatus.PUBLISHED),
-            required=False,
-        )
-        live_session = serializers.PrimaryKeyRelatedField(
-            queryset=LiveSession.objects.all(), required=False
-        )
-
-        def validate(self, attrs):
-            if ("course" in attrs) == ("live_session" in attrs):
-                raise serializers.ValidationError("Name exactly one course or live_session.")
-            return attrs
-
-    @extend_schema(responses=PurchaseOutputSerializer(many=True), tags=["money"])
-    def get(self, request):
-        purchases = Purchase.objects.filter(buyer=request.user).order_by("-created_at")[:100]
-        return Response(PurchaseOutputSerializer(purchases, many=True).data)
-
-    @extend_schema(
-        request=PurchaseInputSerializer,
-        responses={201: PurchaseOutputSerializer},
-        tags=["money"],
-        description="Buy a ticket from the wallet.",
-    )
-    def post(self, request):
-        data = self.PurchaseInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        purchase = services.purchase_with_wallet(buyer=request.user, **data.validated_data)
-        return Response(PurchaseOutputSerializer(purchase).data, status=status.HTTP_201_CREATED)
-
-
-class TipApi(APIView):
-    permission_classes = [IsAuthenticated]
-
-    class TipInputSerializer(serializers.Serializer):
-        channel = serializers.SlugRelatedField(
-            slug_field="slug", queryset=Channel.objects.filter(status=PublicationStatus.PUBLISHED)
-        )
-        amount = serializers.IntegerField(help_text="Minor units.")
-        currency = serializers.ChoiceField(choices=supported_currencies())
-        message = serializers.CharField(max_length=200, required=False, allow_blank=True)
-        client_key = serializers.CharField(
-            max_length=64, help_text="Any unique string per tip: a retry with it tips once."
-        )
-        live_session = serializers.PrimaryKeyRelatedField(
-            queryset=LiveSession.objects.all(), required=False, allow_null=True
-        )
-
-    class TipOutputSerializer(serializers.ModelSerializer):
-        class Meta:
-            model = Tip
-            fields = ("id", "amount", "currency", "fee", "message", "live_session", "created_at")
-
-    @extend_schema(request=TipInputSerializer, responses={201: TipOutputSerializer}, tags=["money"])
-    def post(self, request):
-        data = self.TipInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        fields = dict(data.validated_data)
-        channel = fields.pop("channel")
-        tip = services.tip_send(tipper=request.user, creator=channel.creator.user, **fields)
-        return Response(self.TipOutputSerializer(tip).data, status=status.HTTP_201_CREATED)
 
 
 class PayoutApi(APIView):

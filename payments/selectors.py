@@ -97,3 +97,13 @@ def subscriptions_for(*, user: User) -> list[Subscription]:
         .select_related("tier", "tier__channel")
         .order_by("-created_at")
     )
+
+
+def subscriptions_current(*, user: User) -> QuerySet[Subscription]:
+    """The user's subscriptions that still bill or give access (not ended)."""
+    return Subscription.objects.filter(user=user, status__in=["active", "trialing", "past_due"])
+
+
+def purchases_for(*, user: User) -> QuerySet[Purchase]:
+    """The user's tickets, newest first."""
+    return Purchase.objects.filter(buyer=user).order_by("-created_at")

@@ -13,10 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.money import format_money
-from marketplace import selectors as marketplace_selectors
-from marketplace.forms import apply_service_errors
 from payments import gateway, selectors, services
-from payments.forms import AmountForm, CardPaymentForm, HistoryFilterForm, TipForm
+from payments.forms import AmountForm, CardPaymentForm, HistoryFilterForm, apply_service_errors
 from payments.models import LedgerAccount, Purchase, Subscription, TopUp
 
 Kind = LedgerAccount.Kind
@@ -72,7 +70,7 @@ def top_up_pay(request, pk):
             top_up=top_up, payment_method=form.cleaned_data["payment_method"]
         )
         if top_up.status == TopUp.Status.PENDING and top_up.payment_intent_id:
-            return _authenticate_redirect(top_up.payment_intent_id, reverse("payments:wallet"))
+            return authenticate_redirect(top_up.payment_intent_id, reverse("payments:wallet"))
         if top_up.status == TopUp.Status.SUCCEEDED:
             messages.success(
                 request,
@@ -87,7 +85,7 @@ def top_up_pay(request, pk):
             )
         return redirect("payments:wallet")
     amount = format_money(top_up.amount, top_up.currency)
-    return _card_page(
+    return card_page(
         request,
         form,
         heading=_("Top up %(amount)s") % {"amount": amount},
@@ -95,7 +93,7 @@ def top_up_pay(request, pk):
     )
 
 
-def _card_page(request, form, *, heading, pay_label, explanation=""):
+def card_page(request, form, *, heading, pay_label, explanation=""):
     """The card form. Stripe.js confirms a SetupIntent with the card element, which
     yields a PaymentMethod id; only that id is posted to us."""
     _setup_intent_id, client_secret = gateway.setup_intent_create()
@@ -111,40 +109,6 @@ def _card_page(request, form, *, heading, pay_label, explanation=""):
             "stripe_js_url": settings.STRIPE_JS_URL,
             "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
         },
-    )
-
-
-@login_required
-def subscribe(request, slug, tier_pk):
-    channel = marketplace_selectors.channel_get_for_user(slug=slug, user=request.user)
-    tier = get_object_or_404(channel.tiers.filter(is_active=True), pk=tier_pk)
-    form = CardPaymentForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.subscription_start(
-                user=request.user, tier=tier, payment_method=form.cleaned_data["payment_method"]
-            )
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(
-                request,
-                _("Welcome to %(tier)s! You are subscribed to %(channel)s.")
-                % {"tier": tier.name, "channel": channel.title},
-            )
-        return redirect(channel.get_absolute_url())
-    price = format_money(tier.price_amount, tier.currency)
-    return _card_page(
-        request,
-        form,
-        heading=_("Subscribe to %(channel)s: %(tier)s")
-        % {"channel": channel.title, "tier": tier.name},
-        explanation=_(
-            "%(price)s a month, billed to your card. Cancel any time; access lasts "
-            "until the end of the month you paid for."
-        )
-        % {"price": price},
-        pay_label=_("Subscribe for %(price)s a month") % {"price": price},
     )
 
 
@@ -217,101 +181,10 @@ def earnings(request):
     )
 
 
-@login_required
-@require_POST
-def tip(request, slug):
-    channel = marketplace_selectors.channel_get_for_user(slug=slug, user=request.user)
-    form = TipForm(request.POST)
-    if form.is_valid():
-        try:
-            services.tip_send(
-                tipper=request.user,
-                creator=channel.creator.user,
-                amount=form.cleaned_data["price_amount"],
-                currency=form.cleaned_data["currency"],
-                message=form.cleaned_data["message"],
-                client_key=form.cleaned_data["client_key"],
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-    if form.errors:
-        for error in form.errors.values():
-            messages.error(request, " ".join(error))
-    else:
-        messages.success(request, _("Thank you! Your tip is on its way to the creator."))
-    return redirect(channel.get_absolute_url())
-
-
-@login_required
-@require_POST
-def buy_course(request, slug):
-    course = marketplace_selectors.course_get_for_user(slug=slug, user=request.user)
-    try:
-        services.purchase_with_wallet(buyer=request.user, course=course)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("You bought “%(title)s”. Enjoy!") % {"title": course.title})
-    return redirect(course.get_absolute_url())
-
-
-def _card_checkout(request, *, course=None, live_session=None, back):
-    """Card form for one ticket; the POST charges the card and grants access."""
-    thing = course or live_session
-    price = (
-        format_money(course.price_amount, course.currency)
-        if course
-        else format_money(live_session.ticket_price_amount, live_session.ticket_currency)
-    )
-    form = CardPaymentForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            purchase = services.purchase_with_card(
-                buyer=request.user,
-                payment_method=form.cleaned_data["payment_method"],
-                course=course,
-                live_session=live_session,
-            )
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            if purchase.status == purchase.Status.PENDING and purchase.payment_intent_id:
-                return _authenticate_redirect(purchase.payment_intent_id, back)
-            if purchase.status == purchase.Status.PAID:
-                messages.success(request, _("Paid. Enjoy “%(title)s”!") % {"title": thing.title})
-            else:
-                messages.error(
-                    request,
-                    _("The payment did not go through: %(reason)s Nothing was charged.")
-                    % {"reason": purchase.failure_message},
-                )
-        return redirect(back)
-    return _card_page(
-        request,
-        form,
-        heading=_("Buy “%(title)s”") % {"title": thing.title},
-        pay_label=_("Pay %(amount)s") % {"amount": price},
-    )
-
-
-@login_required
-def course_card_checkout(request, slug):
-    course = marketplace_selectors.course_get_for_user(slug=slug, user=request.user)
-    return _card_checkout(request, course=course, back=course.get_absolute_url())
-
-
-@login_required
-def session_card_checkout(request, pk):
-    from livestream.selectors import session_get_for_user
-
-    session = session_get_for_user(pk=pk, user=request.user)
-    return _card_checkout(request, live_session=session, back=session.get_absolute_url())
-
-
 # --- 3-D Secure -----------------------------------------------------------------
 
 
-def _authenticate_redirect(payment_intent_id: str, back: str):
+def authenticate_redirect(payment_intent_id: str, back: str):
     url = reverse("payments:authenticate", kwargs={"payment_intent_id": payment_intent_id})
     return redirect(f"{url}?{urlencode({'next': back})}")
 

@@ -6,7 +6,8 @@ class QaConfig(AppConfig):
     name = "qa"
     verbose_name = _("Questions and answers")
 
-    def ready(self):
+    def ready(self) -> None:
+        # These import models: only once the app registry is ready.
         from marketplace.models import Channel
         from moderation import registry
         from qa import selectors, services

@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
+from marketplace import purchases
 from payments import ledger, services
 from payments import selectors as payment_selectors
 from payments.models import LedgerAccount, LedgerEntry, Purchase
@@ -112,7 +113,7 @@ class LedgerMachine(RuleBasedStateMachine):
             for p in self.purchases.values()
         )
         try:
-            purchase = services.purchase_with_wallet(buyer=buyer, course=course)
+            purchase = purchases.purchase_with_wallet(buyer=buyer, course=course)
         except ValidationError:
             assert owned or self.wallet[buyer.pk] < course.price_amount
             return
