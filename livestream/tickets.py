@@ -7,10 +7,11 @@ LivestreamConfig.ready(), tells it how to find a session and its terms of sale.
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.urls import path
 from django.utils.translation import gettext as _
 
+from accounts.http import AuthenticatedHttpRequest
 from core.money import format_money
 from livestream import selectors
 from livestream.models import LiveSession
@@ -44,7 +45,7 @@ def register() -> None:
 
 
 @login_required
-def session_card_checkout(request: HttpRequest, pk: int) -> HttpResponse:
+def session_card_checkout(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     session = selectors.session_get_for_user(pk=pk, user=request.user)
     return purchase_views.card_checkout(
         request,

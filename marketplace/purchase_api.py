@@ -20,7 +20,7 @@ from marketplace import purchases
 from marketplace.models import Channel, Course, PublicationStatus
 from payments import selectors as payment_selectors
 from payments import services as payment_services
-from payments.api import PurchaseOutputSerializer
+from payments.api import PurchaseOutputSerializer, authenticated_user
 from payments.models import Tip
 
 
@@ -49,7 +49,7 @@ class PurchaseListApi(APIView):
 
     @extend_schema(responses=PurchaseOutputSerializer(many=True), tags=["money"])
     def get(self, request: Request) -> Response:
-        bought = payment_selectors.purchases_for(user=request.user)[:100]
+        bought = payment_selectors.purchases_for(user=authenticated_user(request))[:100]
         return Response(PurchaseOutputSerializer(bought, many=True).data)
 
     @extend_schema(
@@ -61,7 +61,9 @@ class PurchaseListApi(APIView):
     def post(self, request: Request) -> Response:
         data = self.PurchaseInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        purchase = purchases.purchase_with_wallet(buyer=request.user, **data.validated_data)
+        purchase = purchases.purchase_with_wallet(
+            buyer=authenticated_user(request), **data.validated_data
+        )
         return Response(PurchaseOutputSerializer(purchase).data, status=status.HTTP_201_CREATED)
 
 
@@ -91,7 +93,9 @@ class TipApi(APIView):
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         channel = fields.pop("channel")
-        tip = payment_services.tip_send(tipper=request.user, creator=channel.creator.user, **fields)
+        tip = payment_services.tip_send(
+            tipper=authenticated_user(request), creator=channel.creator.user, **fields
+        )
         return Response(self.TipOutputSerializer(tip).data, status=status.HTTP_201_CREATED)
 
 

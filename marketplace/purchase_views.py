@@ -6,12 +6,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Model
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from core.money import format_money
 from marketplace import purchases, selectors
 from marketplace.forms import apply_service_errors
@@ -22,7 +23,7 @@ from payments.views import authenticate_redirect, card_page
 
 
 @login_required
-def subscribe(request: HttpRequest, slug: str, tier_pk: int) -> HttpResponse:
+def subscribe(request: AuthenticatedHttpRequest, slug: str, tier_pk: int) -> HttpResponse:
     channel = selectors.channel_get_for_user(slug=slug, user=request.user)
     tier = get_object_or_404(channel.tiers.filter(is_active=True), pk=tier_pk)
     form = CardPaymentForm(request.POST or None)
@@ -57,7 +58,7 @@ def subscribe(request: HttpRequest, slug: str, tier_pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def tip(request: HttpRequest, slug: str) -> HttpResponse:
+def tip(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     channel = selectors.channel_get_for_user(slug=slug, user=request.user)
     form = TipForm(request.POST)
     if form.is_valid():
@@ -74,7 +75,7 @@ def tip(request: HttpRequest, slug: str) -> HttpResponse:
             apply_service_errors(form, exc)
     if form.errors:
         for error in form.errors.values():
-            messages.error(request, " ".join(error))
+            messages.error(request, " ".join(str(e) for e in error))
     else:
         messages.success(request, _("Thank you! Your tip is on its way to the creator."))
     return redirect(channel.get_absolute_url())
@@ -82,7 +83,7 @@ def tip(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def buy_course(request: HttpRequest, slug: str) -> HttpResponse:
+def buy_course(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     course = selectors.course_get_for_user(slug=slug, user=request.user)
     try:
         purchases.purchase_with_wallet(buyer=request.user, course=course)
@@ -94,7 +95,7 @@ def buy_course(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def card_checkout(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     *,
     title: str,
     price: str,
@@ -135,7 +136,7 @@ def card_checkout(
 
 
 @login_required
-def course_card_checkout(request: HttpRequest, slug: str) -> HttpResponse:
+def course_card_checkout(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     course = selectors.course_get_for_user(slug=slug, user=request.user)
     return card_checkout(
         request,

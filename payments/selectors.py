@@ -27,6 +27,11 @@ def earnings_balance(*, user: User, currency: str) -> int:
     return account_balance(user=user, kind=Kind.EARNINGS, currency=currency)
 
 
+def escrow_balance(*, user: User, currency: str) -> int:
+    """What is held in escrow for this payer now (paid questions not yet settled)."""
+    return account_balance(user=user, kind=Kind.ESCROW, currency=currency)
+
+
 def balances(*, user: User, kind: str) -> list[dict]:
     """[{currency, balance}] for each currency the user has an account of that kind in."""
     accounts = LedgerAccount.objects.filter(owner=user, kind=kind).order_by("currency")

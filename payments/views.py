@@ -1,17 +1,22 @@
 """Wallet, earnings, tips and ticket purchases: pages for learners and creators."""
 
+from datetime import date
+from typing import Any
+
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from core.money import format_money
 from payments import gateway, selectors, services
 from payments.forms import AmountForm, CardPaymentForm, HistoryFilterForm, apply_service_errors
@@ -21,7 +26,7 @@ Kind = LedgerAccount.Kind
 
 
 @login_required
-def wallet(request):
+def wallet(request: AuthenticatedHttpRequest) -> HttpResponse:
     page = Paginator(selectors.account_history(user=request.user, kind=Kind.WALLET), 25).get_page(
         request.GET.get("page")
     )
@@ -40,7 +45,7 @@ def wallet(request):
 
 @login_required
 @require_POST
-def top_up(request):
+def top_up(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = AmountForm(request.POST)
     if form.is_valid():
         try:
@@ -54,12 +59,12 @@ def top_up(request):
         else:
             return redirect("payments:top_up_pay", pk=top_up.pk)
     for errors in form.errors.values():
-        messages.error(request, " ".join(errors))
+        messages.error(request, " ".join(str(e) for e in errors))
     return redirect("payments:wallet")
 
 
 @login_required
-def top_up_pay(request, pk):
+def top_up_pay(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The card form (Stripe.js) for one pending top-up; the POST charges the card."""
     top_up = get_object_or_404(TopUp, pk=pk, user=request.user)
     if top_up.status != TopUp.Status.PENDING:
@@ -93,7 +98,14 @@ def top_up_pay(request, pk):
     )
 
 
-def card_page(request, form, *, heading, pay_label, explanation=""):
+def card_page(
+    request: AuthenticatedHttpRequest,
+    form: forms.Form,
+    *,
+    heading: str,
+    pay_label: str,
+    explanation: str = "",
+) -> HttpResponse:
     """The card form. Stripe.js confirms a SetupIntent with the card element, which
     yields a PaymentMethod id; only that id is posted to us."""
     _setup_intent_id, client_secret = gateway.setup_intent_create()
@@ -114,7 +126,7 @@ def card_page(request, form, *, heading, pay_label, explanation=""):
 
 @login_required
 @require_POST
-def subscription_cancel(request, pk):
+def subscription_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     subscription = get_object_or_404(Subscription, pk=pk, user=request.user)
     try:
         services.subscription_cancel(subscription=subscription, user=request.user)
@@ -127,7 +139,7 @@ def subscription_cancel(request, pk):
     return redirect("payments:wallet")
 
 
-def _chart(points) -> dict:
+def _chart(points: list[tuple[date, int]]) -> dict[str, Any]:
     """Bar geometry for an inline SVG, 10 units per day and 100 high."""
     top = max((amount for _, amount in points), default=0) or 1
     bars = []
@@ -138,7 +150,7 @@ def _chart(points) -> dict:
 
 
 @login_required
-def earnings(request):
+def earnings(request: AuthenticatedHttpRequest) -> HttpResponse:
     currency = request.GET.get("currency") or settings.MARKETPLACE_DEFAULT_CURRENCY
     if currency not in settings.MARKETPLACE_CURRENCIES:
         currency = settings.MARKETPLACE_DEFAULT_CURRENCY
@@ -184,12 +196,14 @@ def earnings(request):
 # --- 3-D Secure -----------------------------------------------------------------
 
 
-def authenticate_redirect(payment_intent_id: str, back: str):
+def authenticate_redirect(payment_intent_id: str, back: str) -> HttpResponseRedirect:
     url = reverse("payments:authenticate", kwargs={"payment_intent_id": payment_intent_id})
     return redirect(f"{url}?{urlencode({'next': back})}")
 
 
-def _own_pending_payment(request, payment_intent_id: str):
+def _own_pending_payment(
+    request: AuthenticatedHttpRequest, payment_intent_id: str
+) -> TopUp | Purchase:
     """The user's own top-up or ticket paid by this PaymentIntent, else 404."""
     record = (
         TopUp.objects.filter(payment_intent_id=payment_intent_id, user=request.user).first()
@@ -201,7 +215,7 @@ def _own_pending_payment(request, payment_intent_id: str):
 
 
 @login_required
-def authenticate(request, payment_intent_id):
+def authenticate(request: AuthenticatedHttpRequest, payment_intent_id: str) -> HttpResponse:
     """The bank wants the card holder to confirm (3-D Secure): Stripe.js shows its
     challenge, then this page's form posts back and we settle with Stripe's answer."""
     _own_pending_payment(request, payment_intent_id)
@@ -209,7 +223,9 @@ def authenticate(request, payment_intent_id):
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         back = reverse("payments:wallet")
     if request.method == "POST":
-        record = services.payment_intent_settle(payment_intent_id=payment_intent_id)
+        record = services.payment_intent_settle(
+            payment_intent_id=payment_intent_id
+        ) or _own_pending_payment(request, payment_intent_id)
         if record.status in ("succeeded", "paid"):
             messages.success(request, _("Payment confirmed. Thank you!"))
         elif record.status == "failed":

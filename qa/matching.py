@@ -11,12 +11,14 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Q
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 from core.text import tfidf_vectorizer
 from marketplace.models import Course, CreatorProfile, PublicationStatus
@@ -35,8 +37,8 @@ _rebuilding: set[str] = set()
 @dataclass
 class TextIndex:
     ids: list[int]
-    vectorizer: object | None
-    matrix: object | None
+    vectorizer: TfidfVectorizer | None
+    matrix: Any  # a scipy CSR matrix (untyped)
     version: int
     built_at: float
 

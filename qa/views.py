@@ -315,14 +315,15 @@ def answer_file(request, pk: int, kind: str):
     answer, stored = selectors.answer_file_get_for_user(
         user=request.user, question_pk=pk, kind=kind
     )
+    name = stored.name or ""  # answer_file_get_for_user refuses an empty file
     storage = storages[settings.CONTENT_PRIVATE_STORAGE]
     if getattr(storage, "querystring_auth", False):
-        return HttpResponseRedirect(storage.url(stored.name))  # short-lived, presigned
+        return HttpResponseRedirect(storage.url(name))  # short-lived, presigned
     try:
-        handle = storage.open(stored.name, "rb")
+        handle = storage.open(name, "rb")
     except FileNotFoundError:
         raise Http404 from None
-    ext = os.path.splitext(stored.name)[1].lower()
+    ext = os.path.splitext(name)[1].lower()
     if kind == "audio":
         response = FileResponse(
             handle, content_type=AUDIO_TYPES.get(ext, "application/octet-stream")
@@ -334,4 +335,4 @@ def answer_file(request, pk: int, kind: str):
             filename=f"answer-{answer.question_id}{ext}",
             content_type=mimetypes.guess_type(f"x{ext}")[0] or "application/octet-stream",
         )
-    return uploaded_file_headers(response)
+    return uploaded_file_headers(response)  # type: ignore[arg-type]  # sets headers only

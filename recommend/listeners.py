@@ -27,11 +27,11 @@ def on_tip_sent(event: TipSent) -> None:
 
 def on_purchase_completed(event: PurchaseCompleted) -> None:
     buyer = User.objects.filter(pk=event.buyer_id).first()
-    item = (
-        Course.objects.filter(pk=event.course_id).first()
-        if event.course_id
-        else LiveSession.objects.filter(pk=event.live_session_id).first()
-    )
+    item: Course | LiveSession | None = None
+    if event.course_id is not None:
+        item = Course.objects.filter(pk=event.course_id).first()
+    elif event.live_session_id is not None:
+        item = LiveSession.objects.filter(pk=event.live_session_id).first()
     if buyer is not None and item is not None:
         services.event_record(user=buyer, kind="purchase", item=item)
 

@@ -21,7 +21,6 @@ from payments.services.common import platform_fee, validate_amount
 from payments.services.escrow import (
     EscrowMove,
     Split,
-    escrow_balance,
     escrow_hold,
     escrow_refund,
     escrow_release,
@@ -53,7 +52,6 @@ __all__ = [
     "EscrowMove",
     "Product",
     "Split",
-    "escrow_balance",
     "escrow_hold",
     "escrow_refund",
     "escrow_release",

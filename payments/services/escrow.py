@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from payments import ledger
 from payments.ledger import Leg
-from payments.models import LedgerAccount, LedgerEntry, LedgerTransaction
+from payments.models import LedgerEntry, LedgerTransaction
 from payments.services.common import (
     Kind,
     account,
@@ -142,12 +142,6 @@ def escrow_refund(*, hold_key: str, key: str, memo: str) -> EscrowMove:
         memo=memo,
     )
     return EscrowMove(amount=escrow.amount, currency=escrow.currency, fee=0)
-
-
-def escrow_balance(*, payer: User, currency: str) -> int:
-    """What is held in escrow for this payer now (0 if nothing ever was)."""
-    held = LedgerAccount.objects.filter(kind=Kind.ESCROW, owner=payer, currency=currency).first()
-    return ledger.balance(held) if held else 0
 
 
 @transaction.atomic

@@ -6,10 +6,10 @@ Fulfilment, in the same transaction as the money.
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -38,8 +38,10 @@ class Product:
     amount: int
     currency: str
     seller: User
-    course: Model | None = None
-    live_session: Model | None = None
+    # The thing sold, kept on the Purchase row (a marketplace.Course or a
+    # livestream.LiveSession): Any, because payments may not import either.
+    course: Any = None
+    live_session: Any = None
 
 
 def purchase_open(*, buyer: User, method: str, product: Product) -> Purchase:

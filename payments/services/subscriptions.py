@@ -7,11 +7,11 @@ first invoice, and the registered Fulfilment extends access.
 
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 import stripe
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Model
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -23,8 +23,10 @@ from payments.models import LedgerTransaction, StripeCustomer, Subscription, Tie
 from payments.services.common import Kind, account, income_legs, platform_fee, validate_amount
 from payments.services.purchases import Product
 
+# `tier` is a marketplace.SubscriptionTier, typed Any: payments may not import it.
 
-def tier_plan_get(*, tier: Model, name: str, amount: int, currency: str) -> TierPlan:
+
+def tier_plan_get(*, tier: Any, name: str, amount: int, currency: str) -> TierPlan:
     """The Stripe plan that bills `tier` at this price, created on first use."""
     plan = TierPlan.objects.filter(tier=tier, amount=amount, currency=currency).first()
     if plan is not None:
@@ -42,7 +44,7 @@ def tier_plan_get(*, tier: Model, name: str, amount: int, currency: str) -> Tier
 
 
 def subscription_start(
-    *, user: User, tier: Model, product: Product, payment_method: str
+    *, user: User, tier: Any, product: Product, payment_method: str
 ) -> Subscription:
     """Subscribe to a tier with a card at the `product` terms: Stripe bills monthly.
 

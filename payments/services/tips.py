@@ -1,9 +1,10 @@
 """Tips: wallet -> the creator's earnings, minus the platform fee, once per click."""
 
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Model
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -30,7 +31,7 @@ def tip_send(
     currency: str,
     client_key: str,
     message: str = "",
-    live_session: Model | None = None,
+    live_session: Any = None,  # a livestream.LiveSession: payments may not import it
 ) -> Tip:
     """Move a tip from the tipper's wallet to the creator's earnings, minus the fee.
 
