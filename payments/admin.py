@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
+from core.admin import ReadOnlyAdmin  # ledger rows are append-only
 from core.money import MoneyError, format_money, to_major_units, to_minor_units
 from payments import services
 from payments.models import (
@@ -34,19 +35,6 @@ def _staff(request: HttpRequest) -> User:
     """The signed-in staff member (the admin lets no one else in)."""
     assert isinstance(request.user, User)
     return request.user
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Ledger rows are append-only: the admin shows them and changes nothing."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
 
 
 class LedgerEntryInline(admin.TabularInline):

@@ -4,29 +4,13 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from core.money import MoneyError, supported_currencies, to_minor_units
+from core.forms import PricedForm, currency_choices
 from payments.models import LedgerTransaction
 
 
-def currency_choices() -> list[tuple[str, str]]:
-    return [(code, code) for code in supported_currencies()]
-
-
-def apply_service_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Attach a service's ValidationError to the form's fields (or the form itself):
-    the services name amounts `amount`, the forms `price`."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for field, errors in exc.error_dict.items():
-        name = "price" if field in ("amount", "price_amount") else field
-        form.add_error(name if name in form.fields else None, errors)
-
-
-class AmountForm(forms.Form):
+class AmountForm(PricedForm):
     """An amount typed in major units; cleaned_data gets `price_amount` in minor units."""
 
     price = forms.DecimalField(
@@ -39,16 +23,6 @@ class AmountForm(forms.Form):
             "currency", settings.MARKETPLACE_DEFAULT_CURRENCY
         )
         super().__init__(*args, **kwargs)
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        price, currency = cleaned.get("price"), cleaned.get("currency")
-        if price is not None and currency:
-            try:
-                cleaned["price_amount"] = to_minor_units(price, currency)
-            except MoneyError as exc:
-                self.add_error("price", str(exc))
-        return cleaned
 
 
 class CardPaymentForm(forms.Form):

@@ -9,27 +9,25 @@ transaction as the posting, so money and access commit, or roll back, together
 """
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from django.core.exceptions import ImproperlyConfigured
 
 from accounts.models import User
-
-if TYPE_CHECKING:  # models import nothing from here; this only names them for mypy
-    from payments.models import Purchase, Subscription
+from payments.models import Purchase, Subscription
 
 
 class Fulfilment(Protocol):
-    def purchase_paid(self, purchase: "Purchase") -> None:
+    def purchase_paid(self, purchase: Purchase) -> None:
         """Grant what `purchase` bought (called once it is paid; may repeat)."""
 
-    def purchase_refunded(self, purchase: "Purchase") -> None:
+    def purchase_refunded(self, purchase: Purchase) -> None:
         """End the access `purchase` gave (called on a full refund)."""
 
-    def subscription_paid(self, subscription: "Subscription", *, paid_until: datetime) -> None:
+    def subscription_paid(self, subscription: Subscription, *, paid_until: datetime) -> None:
         """Access to the subscription's tier runs at least until `paid_until`."""
 
-    def subscription_seller(self, subscription: "Subscription") -> User:
+    def subscription_seller(self, subscription: Subscription) -> User:
         """Who earns the subscription's invoices."""
 
 

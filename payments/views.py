@@ -17,9 +17,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.http import AuthenticatedHttpRequest
+from core.forms import apply_service_errors
 from core.money import format_money
 from payments import gateway, selectors, services
-from payments.forms import AmountForm, CardPaymentForm, HistoryFilterForm, apply_service_errors
+from payments.forms import AmountForm, CardPaymentForm, HistoryFilterForm
 from payments.models import LedgerAccount, Purchase, Subscription, TopUp
 
 Kind = LedgerAccount.Kind

@@ -12,19 +12,9 @@ from django.db.models import Model
 from django.forms import ModelForm
 from django.http import HttpRequest
 
+from core.admin import ReadOnlyAdmin
 from qa import services
 from qa.models import Answer, ExpertSettings, Question, Quote, Unlock
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
 
 
 @admin.register(ExpertSettings)

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from core import events
@@ -23,7 +24,7 @@ from qa.models import ExpertSettings, Question, Quote
 from qa.services.escrow import question_hold
 from qa.services.notify import excerpt, notify
 from qa.services.quotes import expert_terms, price_for, text_digest, validate_question
-from qa.services.settling import refund
+from qa.services.settling import moderation_decide
 
 Status = Question.Status
 
@@ -124,20 +125,13 @@ def question_set_visible(question: Question, visible: bool) -> None:
         question = Question.objects.select_for_update().get(pk=question.pk)
         question.is_visible = visible
         question.save(update_fields=["is_visible"])
-        if visible and question.status in (Status.SCREENING, Status.HELD):
-            _send_to_expert(question)
-        elif not visible and question.status == Status.SCREENING:
-            question.status = Status.HELD
-            question.save(update_fields=["status"])
-        elif not visible and question.status == Status.HELD:
-            refund(
-                question,
-                status=Status.REJECTED,
-                why=lambda: (
-                    _(
-                        "Your question was not accepted by moderation; "
-                        "%(price)s is back in your wallet."
-                    )
-                    % {"price": format_money(question.amount, question.currency)}
-                ),
-            )
+        moderation_decide(
+            question,
+            visible,
+            screening=Status.SCREENING,
+            held=Status.HELD,
+            approve=lambda: _send_to_expert(question),
+            rejected=gettext_noop(
+                "Your question was not accepted by moderation; %(price)s is back in your wallet."
+            ),
+        )

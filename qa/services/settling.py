@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from core.money import format_money
@@ -138,6 +139,30 @@ def answer_submit(
     return question
 
 
+def moderation_decide(
+    question: Question,
+    visible: bool,
+    *,
+    screening: str,
+    held: str,
+    approve: Callable[[], None],
+    rejected: str,
+) -> None:
+    """Caller holds the lock on the question. What moderation's switch means for a
+    question (or its answer) at the `screening` or `held` stage: shown, it goes on
+    (`approve`); hidden while screening, it is held for a moderator; hidden while
+    held, it is rejected and the asker refunded (`rejected`, marked with gettext_noop,
+    tells them in their own language, with %(price)s)."""
+    if visible and question.status in (screening, held):
+        approve()
+    elif not visible and question.status == screening:
+        question.status = held
+        question.save(update_fields=["status"])
+    elif not visible and question.status == held:
+        price = format_money(question.amount, question.currency)
+        refund(question, status=Status.REJECTED, why=lambda: _(rejected) % {"price": price})
+
+
 def answer_set_visible(answer: Answer, visible: bool) -> None:
     """Moderation's switch for answers: approval releases escrow, rejection refunds."""
     with transaction.atomic():
@@ -145,23 +170,17 @@ def answer_set_visible(answer: Answer, visible: bool) -> None:
         answer = Answer.objects.select_for_update().get(pk=answer.pk)
         answer.is_visible = visible
         answer.save(update_fields=["is_visible"])
-        if visible and question.status in (Status.ANSWER_SCREENING, Status.ANSWER_HELD):
-            _release(question)
-        elif not visible and question.status == Status.ANSWER_SCREENING:
-            question.status = Status.ANSWER_HELD
-            question.save(update_fields=["status"])
-        elif not visible and question.status == Status.ANSWER_HELD:
-            refund(
-                question,
-                status=Status.REJECTED,
-                why=lambda: (
-                    _(
-                        "The answer to your question was rejected by moderation; "
-                        "%(price)s is back in your wallet."
-                    )
-                    % {"price": format_money(question.amount, question.currency)}
-                ),
-            )
+        moderation_decide(
+            question,
+            visible,
+            screening=Status.ANSWER_SCREENING,
+            held=Status.ANSWER_HELD,
+            approve=lambda: _release(question),
+            rejected=gettext_noop(
+                "The answer to your question was rejected by moderation; "
+                "%(price)s is back in your wallet."
+            ),
+        )
 
 
 @transaction.atomic
