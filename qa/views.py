@@ -335,4 +335,4 @@ def answer_file(request, pk: int, kind: str):
             filename=f"answer-{answer.question_id}{ext}",
             content_type=mimetypes.guess_type(f"x{ext}")[0] or "application/octet-stream",
         )
-    return uploaded_file_headers(response)  # type: ignore[arg-type]  # sets headers only
+    return uploaded_file_headers(response)
