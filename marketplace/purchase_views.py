@@ -13,9 +13,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.http import AuthenticatedHttpRequest
+from core.forms import apply_service_errors
 from core.money import format_money
 from marketplace import purchases, selectors
-from marketplace.forms import apply_service_errors
 from marketplace.models import Course
 from payments import services as payment_services
 from payments.forms import CardPaymentForm, TipForm

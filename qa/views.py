@@ -16,10 +16,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
+from core.forms import apply_service_errors
 from core.money import format_money, to_major_units
 from core.uploads import uploaded_file_headers
 from discussions import selectors as like_selectors
-from marketplace.forms import apply_service_errors
 from qa import selectors, services
 from qa.forms import AnswerForm, AskForm, DeclineForm, ExpertSettingsForm, RateForm, SearchForm
 from qa.models import Answer, Difficulty, Question, Quote
