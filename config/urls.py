@@ -11,7 +11,10 @@ from drf_spectacular.views import (
 
 from config.health import healthz
 from content.sitemaps import SITEMAPS
+from livestream import tickets
+from marketplace import purchase_api, purchase_views
 from marketplace.views import home
+from payments import urls as payment_urls
 
 admin.site.site_header = "Zhiliao admin"
 admin.site.site_title = "Zhiliao admin"
@@ -19,7 +22,17 @@ admin.site.site_title = "Zhiliao admin"
 urlpatterns = [
     path("", home, name="home"),
     path("", include("marketplace.urls")),
-    path("", include("payments.urls")),
+    # One "payments" namespace for the money pages, wherever they live: the selling
+    # pages moved to marketplace and livestream, their names and paths did not.
+    path(
+        "",
+        include(
+            (
+                payment_urls.urlpatterns + purchase_views.urlpatterns + tickets.urlpatterns,
+                payment_urls.app_name,
+            )
+        ),
+    ),
     path("", include("livestream.urls")),
     path("", include("discussions.urls")),
     path("", include("qa.urls")),
@@ -31,6 +44,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("marketplace.api_urls")),
     path("api/v1/", include("payments.api_urls")),
+    path("api/v1/", include(purchase_api.urlpatterns)),  # buying and tipping (marketplace)
     path("api/v1/", include("livestream.api_urls")),
     path("api/v1/", include("discussions.api_urls")),
     path("api/v1/", include("qa.api_urls")),

@@ -26,3 +26,6 @@ class LivestreamConfig(AppConfig):
 
         moderation_register()
         events.subscribe(SanctionImposed, on_sanction_imposed)
+        from livestream import tickets  # imports models: only once the registry is ready
+
+        tickets.register()

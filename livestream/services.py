@@ -334,7 +334,7 @@ def question_ask_priority(
         payer=user,
         amount=amount,
         currency=currency,
-        key=f"priority-question:{question.pk}",
+        key=f"escrow-hold:priority-question:{question.pk}",
         reference=("livestream.question", str(question.pk)),
         memo=f"Priority question {question.pk} in session {session.pk}",
     )
@@ -356,23 +356,21 @@ def _priority_settle(session: LiveSession, question: Question, *, answered: bool
 
     if question.priority != Question.Priority.HELD:
         return
-    common = {
-        "amount": question.priority_amount,
-        "currency": question.priority_currency,
-        "key": f"priority-question:{question.pk}",
-        "reference": ("livestream.question", str(question.pk)),
-    }
+    hold_key = f"escrow-hold:priority-question:{question.pk}"
     if answered:
         payment_services.escrow_release(
+            hold_key=hold_key,
+            key=f"escrow-release:priority-question:{question.pk}",
             payee=session.channel.creator.user,
             income="priority_question",
             memo=f"Priority question {question.pk} answered",
-            **common,
         )
         question.priority = Question.Priority.PAID
     else:
         payment_services.escrow_refund(
-            payer=question.author, memo=f"Priority question {question.pk} not answered", **common
+            hold_key=hold_key,
+            key=f"escrow-refund:priority-question:{question.pk}",
+            memo=f"Priority question {question.pk} not answered",
         )
         question.priority = Question.Priority.REFUNDED
         asker = question.author

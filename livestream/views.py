@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from livestream import selectors, services, video
 from livestream.models import LiveSession, SessionReminder
-from payments import services as payment_services
+from marketplace import purchases
 from recommend.services import view_record
 
 
@@ -116,7 +116,7 @@ def _room_page_extras() -> dict:
 def buy_ticket(request, pk):
     session = selectors.session_get_for_user(pk=pk, user=request.user)
     try:
-        payment_services.purchase_with_wallet(buyer=request.user, live_session=session)
+        purchases.purchase_with_wallet(buyer=request.user, live_session=session)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:

@@ -9,6 +9,11 @@ class MarketplaceConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_save
 
+        from marketplace import purchases  # imports models: only once the registry is ready
+        from payments.fulfilment import fulfilment_register
+
+        fulfilment_register(purchases.MarketplaceFulfilment())
+
         from marketplace import catalogue_cache, models
 
         for model in (

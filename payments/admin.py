@@ -1,14 +1,20 @@
+from collections.abc import Callable
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path, reverse
+from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.models import User
+from core.admin import ReadOnlyAdmin  # ledger rows are append-only
 from core.money import MoneyError, format_money, to_major_units, to_minor_units
 from payments import services
 from payments.models import (
@@ -21,18 +27,14 @@ from payments.models import (
     TopUp,
 )
 
+if TYPE_CHECKING:  # a dev-only package (django-stubs)
+    from django_stubs_ext import StrOrPromise
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Ledger rows are append-only: the admin shows them and changes nothing."""
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+def _staff(request: HttpRequest) -> User:
+    """The signed-in staff member (the admin lets no one else in)."""
+    assert isinstance(request.user, User)
+    return request.user
 
 
 class LedgerEntryInline(admin.TabularInline):
@@ -41,7 +43,7 @@ class LedgerEntryInline(admin.TabularInline):
     can_delete = False
     readonly_fields = ("account", "amount", "currency")
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
@@ -72,40 +74,46 @@ class MoneyRecordAdmin(admin.ModelAdmin):
     """Purchases, top-ups and payouts: created by the site, changed only through
     their actions (refund, approve, reject), never added or deleted by hand."""
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
     @admin.display(description=gettext_lazy("amount"))
-    def amount_display(self, obj):
+    def amount_display(self, obj: Purchase | Payout | TopUp) -> str:
         return format_money(obj.amount, obj.currency)
 
 
-class RefundAdminMixin:
+class RefundAdmin(MoneyRecordAdmin):
     """A "Refund" button on the change page, leading to a form with the amount.
 
     Subclasses name the service; the hidden `expected_refunded` makes a double
     submit refund once.
     """
 
-    refund_service = None  # services.purchase_refund or services.top_up_refund
-    refund_done_message = ""
+    refund_service: Callable[..., Model]  # services.purchase_refund or services.top_up_refund
+    refund_done_message: "StrOrPromise" = ""
 
-    def get_urls(self):
+    def get_urls(self) -> list[URLPattern]:
         name = f"{self.opts.app_label}_{self.opts.model_name}_refund"
         return [
             path("<int:pk>/refund/", self.admin_site.admin_view(self.refund_view), name=name),
             *super().get_urls(),
         ]
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
         name = f"admin:{self.opts.app_label}_{self.opts.model_name}_refund"
         extra_context = {**(extra_context or {}), "refund_url": reverse(name, args=[object_id])}
         return super().change_view(request, object_id, form_url, extra_context)
 
-    def refund_view(self, request, pk):
+    def refund_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         obj = get_object_or_404(self.model, pk=pk)
         if not request.user.has_perm(f"{self.opts.app_label}.change_{self.opts.model_name}"):
             raise PermissionDenied
@@ -121,7 +129,7 @@ class RefundAdminMixin:
                 type(self).refund_service(
                     obj,
                     amount=to_minor_units(form.cleaned_data["amount"], obj.currency),
-                    refunded_by=request.user,
+                    refunded_by=_staff(request),
                     expected_refunded=form.cleaned_data["expected_refunded"],
                 )
             except ValidationError as exc:
@@ -147,16 +155,16 @@ class RefundAdminMixin:
         )
 
 
-def _refund_purchase(purchase, **kwargs):
+def _refund_purchase(purchase: Purchase, **kwargs: Any) -> Purchase:
     return services.purchase_refund(purchase=purchase, **kwargs)
 
 
-def _refund_top_up(top_up, **kwargs):
+def _refund_top_up(top_up: TopUp, **kwargs: Any) -> TopUp:
     return services.top_up_refund(top_up=top_up, **kwargs)
 
 
 @admin.register(Purchase)
-class PurchaseAdmin(RefundAdminMixin, MoneyRecordAdmin):
+class PurchaseAdmin(RefundAdmin):
     list_display = ("id", "title", "buyer", "amount_display", "method", "status", "created_at")
     list_filter = ("status", "method", "currency")
     search_fields = ("title", "buyer__email", "seller__email", "payment_intent_id")
@@ -176,11 +184,11 @@ class PayoutAdmin(MoneyRecordAdmin):
     actions = ["approve", "reject"]
 
     @admin.action(description=_("Approve and pay the selected payouts"))
-    def approve(self, request, queryset):
+    def approve(self, request: HttpRequest, queryset: QuerySet[Payout]) -> None:
         done = 0
         for payout in queryset.order_by("pk"):
             try:
-                services.payout_approve(payout=payout, approved_by=request.user)
+                services.payout_approve(payout=payout, approved_by=_staff(request))
                 done += 1
             except ValidationError as exc:
                 self.message_user(request, f"#{payout.pk}: {exc.messages[0]}", messages.ERROR)
@@ -188,7 +196,7 @@ class PayoutAdmin(MoneyRecordAdmin):
             self.message_user(request, _("%(n)d payouts paid.") % {"n": done}, messages.SUCCESS)
 
     @admin.action(description=_("Reject the selected payouts"))
-    def reject(self, request, queryset):
+    def reject(self, request: HttpRequest, queryset: QuerySet[Payout]) -> HttpResponse | None:
         reason = request.POST.get("reason", "").strip()
         if not reason:
             return render(
@@ -205,12 +213,13 @@ class PayoutAdmin(MoneyRecordAdmin):
         done = 0
         for payout in queryset.order_by("pk"):
             try:
-                services.payout_reject(payout=payout, rejected_by=request.user, reason=reason)
+                services.payout_reject(payout=payout, rejected_by=_staff(request), reason=reason)
                 done += 1
             except ValidationError as exc:
                 self.message_user(request, f"#{payout.pk}: {exc.messages[0]}", messages.ERROR)
         if done:
             self.message_user(request, _("%(n)d payouts rejected.") % {"n": done}, messages.SUCCESS)
+        return None
 
 
 @admin.register(Tip)
@@ -221,7 +230,7 @@ class TipAdmin(ReadOnlyAdmin):
 
 
 @admin.register(TopUp)
-class TopUpAdmin(RefundAdminMixin, MoneyRecordAdmin):
+class TopUpAdmin(RefundAdmin):
     list_display = ("id", "user", "amount", "currency", "status", "refunded_amount", "created_at")
     list_filter = ("status",)
     search_fields = ("user__email", "payment_intent_id")

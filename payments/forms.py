@@ -1,11 +1,12 @@
 import uuid
 from decimal import Decimal
+from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.forms import PricedForm, currency_choices
+from core.forms import PricedForm, currency_choices
 from payments.models import LedgerTransaction
 
 
@@ -17,7 +18,7 @@ class AmountForm(PricedForm):
     )
     currency = forms.ChoiceField(label=_("Currency"), choices=currency_choices)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {}).setdefault(
             "currency", settings.MARKETPLACE_DEFAULT_CURRENCY
         )

@@ -15,6 +15,9 @@ import stripe
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.utils.translation import gettext as _
+from stripe.params import PaymentIntentCreateParams
+
+from payments.models import Payout
 
 
 @cache
@@ -37,7 +40,7 @@ class PaymentIntentInfo:
     failure_message: str
 
 
-def _info(intent) -> PaymentIntentInfo:
+def _info(intent: stripe.PaymentIntent) -> PaymentIntentInfo:
     error = getattr(intent, "last_payment_error", None)
     return PaymentIntentInfo(
         id=intent.id,
@@ -62,7 +65,7 @@ def refund_create(*, payment_intent_id: str, amount: int, idempotency_key: str) 
     return refund.id
 
 
-def payout_transfer(*, payout) -> str:
+def payout_transfer(*, payout: Payout) -> str:
     """Send an approved payout. Returns a reference for the records.
 
     "manual" (the default, and the only choice in development: localstripe has no
@@ -99,7 +102,7 @@ def setup_intent_create() -> tuple[str, str]:
     """A SetupIntent for the card form: Stripe.js turns the card into a
     PaymentMethod with it (`confirmCardSetup`). Returns (id, client_secret)."""
     intent = client().v1.setup_intents.create(params={"usage": "on_session"})
-    return intent.id, intent.client_secret
+    return intent.id, intent.client_secret or ""
 
 
 def card_charge(
@@ -114,7 +117,7 @@ def card_charge(
 
     Raises CardDeclined with the bank's reason.
     """
-    params: dict = {
+    params: PaymentIntentCreateParams = {
         "amount": amount,
         "currency": currency.lower(),
         "metadata": metadata,
@@ -195,7 +198,7 @@ def plan_create(*, name: str, amount: int, currency: str, metadata: dict[str, st
     return product.id, plan.id
 
 
-def _subscription_info(sub) -> SubscriptionInfo:
+def _subscription_info(sub: stripe.Subscription) -> SubscriptionInfo:
     invoice = sub.latest_invoice
     return SubscriptionInfo(
         id=sub.id,

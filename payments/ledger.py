@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from core.money import format_money
 from payments.models import LedgerAccount, LedgerEntry, LedgerTransaction
 
@@ -30,7 +31,7 @@ class Leg:
     amount: int  # signed minor units, in the account's currency
 
 
-def account_get(*, kind: str, currency: str, owner=None) -> LedgerAccount:
+def account_get(*, kind: str, currency: str, owner: User | None = None) -> LedgerAccount:
     """The account of that kind, owner and currency, created on first use."""
     lookup = {"kind": kind, "currency": currency, "owner": owner}
     account = LedgerAccount.objects.filter(**lookup).first()

@@ -55,8 +55,8 @@ class LedgerAccount(models.Model):
         verbose_name = _("ledger account")
         verbose_name_plural = _("ledger accounts")
 
-    def __str__(self):
-        owner = self.owner.email if self.owner_id else "platform"
+    def __str__(self) -> str:
+        owner = self.owner.email if self.owner is not None else "platform"
         return f"{self.get_kind_display()} {self.currency} ({owner})"
 
 
@@ -93,7 +93,7 @@ class LedgerTransaction(models.Model):
         verbose_name = _("ledger transaction")
         verbose_name_plural = _("ledger transactions")
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk}"
 
 
@@ -114,7 +114,7 @@ class LedgerEntry(models.Model):
         verbose_name = _("ledger entry")
         verbose_name_plural = _("ledger entries")
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.amount:+d} {self.currency} -> {self.account}"
 
 
@@ -157,7 +157,7 @@ class Tip(models.Model):
         verbose_name = _("tip")
         verbose_name_plural = _("tips")
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.tipper} -> {self.creator}: {self.amount} {self.currency}"
 
 
@@ -230,7 +230,7 @@ class Purchase(models.Model):
         verbose_name = _("purchase")
         verbose_name_plural = _("purchases")
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.title} ({self.buyer})"
 
     @property
@@ -263,7 +263,7 @@ class TopUp(models.Model):
         verbose_name = _("top-up")
         verbose_name_plural = _("top-ups")
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.user} +{self.amount} {self.currency}"
 
 
@@ -302,7 +302,7 @@ class Payout(models.Model):
         verbose_name = _("payout")
         verbose_name_plural = _("payouts")
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.creator} {self.amount} {self.currency} ({self.get_status_display()})"
 
 
@@ -322,7 +322,7 @@ class StripeEvent(models.Model):
         verbose_name = _("Stripe event")
         verbose_name_plural = _("Stripe events")
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.type} {self.event_id}"
 
 
@@ -334,7 +334,7 @@ class StripeCustomer(models.Model):
     )
     customer_id = models.CharField(max_length=100, unique=True)
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.customer_id
 
 
@@ -360,7 +360,7 @@ class TierPlan(models.Model):
             )
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.tier} {self.amount} {self.currency}"
 
 
@@ -384,5 +384,5 @@ class Subscription(models.Model):
         verbose_name = _("subscription")
         verbose_name_plural = _("subscriptions")
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.user} -> {self.tier} ({self.status})"

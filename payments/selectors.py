@@ -27,6 +27,11 @@ def earnings_balance(*, user: User, currency: str) -> int:
     return account_balance(user=user, kind=Kind.EARNINGS, currency=currency)
 
 
+def escrow_balance(*, user: User, currency: str) -> int:
+    """What is held in escrow for this payer now (paid questions not yet settled)."""
+    return account_balance(user=user, kind=Kind.ESCROW, currency=currency)
+
+
 def balances(*, user: User, kind: str) -> list[dict]:
     """[{currency, balance}] for each currency the user has an account of that kind in."""
     accounts = LedgerAccount.objects.filter(owner=user, kind=kind).order_by("currency")
@@ -97,3 +102,13 @@ def subscriptions_for(*, user: User) -> list[Subscription]:
         .select_related("tier", "tier__channel")
         .order_by("-created_at")
     )
+
+
+def subscriptions_current(*, user: User) -> QuerySet[Subscription]:
+    """The user's subscriptions that still bill or give access (not ended)."""
+    return Subscription.objects.filter(user=user, status__in=["active", "trialing", "past_due"])
+
+
+def purchases_for(*, user: User) -> QuerySet[Purchase]:
+    """The user's tickets, newest first."""
+    return Purchase.objects.filter(buyer=user).order_by("-created_at")

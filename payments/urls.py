@@ -14,11 +14,6 @@ urlpatterns = [
         name="authenticate",
     ),
     path("earnings/", views.earnings, name="earnings"),
-    path("c/<slug:slug>/tip/", views.tip, name="tip"),
-    path("c/<slug:slug>/subscribe/<int:tier_pk>/", views.subscribe, name="subscribe"),
     path("subscriptions/<int:pk>/cancel/", views.subscription_cancel, name="subscription_cancel"),
     path("stripe/webhook/", webhooks.stripe_webhook, name="stripe_webhook"),
-    path("courses/<slug:slug>/buy/", views.buy_course, name="buy_course"),
-    path("courses/<slug:slug>/buy/card/", views.course_card_checkout, name="course_card"),
-    path("live/<int:pk>/ticket/card/", views.session_card_checkout, name="session_card"),
 ]

@@ -1,29 +1,33 @@
 """Wallet, earnings, tips and ticket purchases: pages for learners and creators."""
 
+from datetime import date
+from typing import Any
+
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.http import AuthenticatedHttpRequest
+from core.forms import apply_service_errors
 from core.money import format_money
-from marketplace import selectors as marketplace_selectors
-from marketplace.forms import apply_service_errors
 from payments import gateway, selectors, services
-from payments.forms import AmountForm, CardPaymentForm, HistoryFilterForm, TipForm
+from payments.forms import AmountForm, CardPaymentForm, HistoryFilterForm
 from payments.models import LedgerAccount, Purchase, Subscription, TopUp
 
 Kind = LedgerAccount.Kind
 
 
 @login_required
-def wallet(request):
+def wallet(request: AuthenticatedHttpRequest) -> HttpResponse:
     page = Paginator(selectors.account_history(user=request.user, kind=Kind.WALLET), 25).get_page(
         request.GET.get("page")
     )
@@ -42,7 +46,7 @@ def wallet(request):
 
 @login_required
 @require_POST
-def top_up(request):
+def top_up(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = AmountForm(request.POST)
     if form.is_valid():
         try:
@@ -56,12 +60,12 @@ def top_up(request):
         else:
             return redirect("payments:top_up_pay", pk=top_up.pk)
     for errors in form.errors.values():
-        messages.error(request, " ".join(errors))
+        messages.error(request, " ".join(str(e) for e in errors))
     return redirect("payments:wallet")
 
 
 @login_required
-def top_up_pay(request, pk):
+def top_up_pay(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The card form (Stripe.js) for one pending top-up; the POST charges the card."""
     top_up = get_object_or_404(TopUp, pk=pk, user=request.user)
     if top_up.status != TopUp.Status.PENDING:
@@ -72,7 +76,7 @@ def top_up_pay(request, pk):
             top_up=top_up, payment_method=form.cleaned_data["payment_method"]
         )
         if top_up.status == TopUp.Status.PENDING and top_up.payment_intent_id:
-            return _authenticate_redirect(top_up.payment_intent_id, reverse("payments:wallet"))
+            return authenticate_redirect(top_up.payment_intent_id, reverse("payments:wallet"))
         if top_up.status == TopUp.Status.SUCCEEDED:
             messages.success(
                 request,
@@ -87,7 +91,7 @@ def top_up_pay(request, pk):
             )
         return redirect("payments:wallet")
     amount = format_money(top_up.amount, top_up.currency)
-    return _card_page(
+    return card_page(
         request,
         form,
         heading=_("Top up %(amount)s") % {"amount": amount},
@@ -95,7 +99,14 @@ def top_up_pay(request, pk):
     )
 
 
-def _card_page(request, form, *, heading, pay_label, explanation=""):
+def card_page(
+    request: AuthenticatedHttpRequest,
+    form: forms.Form,
+    *,
+    heading: str,
+    pay_label: str,
+    explanation: str = "",
+) -> HttpResponse:
     """The card form. Stripe.js confirms a SetupIntent with the card element, which
     yields a PaymentMethod id; only that id is posted to us."""
     _setup_intent_id, client_secret = gateway.setup_intent_create()
@@ -115,42 +126,8 @@ def _card_page(request, form, *, heading, pay_label, explanation=""):
 
 
 @login_required
-def subscribe(request, slug, tier_pk):
-    channel = marketplace_selectors.channel_get_for_user(slug=slug, user=request.user)
-    tier = get_object_or_404(channel.tiers.filter(is_active=True), pk=tier_pk)
-    form = CardPaymentForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.subscription_start(
-                user=request.user, tier=tier, payment_method=form.cleaned_data["payment_method"]
-            )
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(
-                request,
-                _("Welcome to %(tier)s! You are subscribed to %(channel)s.")
-                % {"tier": tier.name, "channel": channel.title},
-            )
-        return redirect(channel.get_absolute_url())
-    price = format_money(tier.price_amount, tier.currency)
-    return _card_page(
-        request,
-        form,
-        heading=_("Subscribe to %(channel)s: %(tier)s")
-        % {"channel": channel.title, "tier": tier.name},
-        explanation=_(
-            "%(price)s a month, billed to your card. Cancel any time; access lasts "
-            "until the end of the month you paid for."
-        )
-        % {"price": price},
-        pay_label=_("Subscribe for %(price)s a month") % {"price": price},
-    )
-
-
-@login_required
 @require_POST
-def subscription_cancel(request, pk):
+def subscription_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     subscription = get_object_or_404(Subscription, pk=pk, user=request.user)
     try:
         services.subscription_cancel(subscription=subscription, user=request.user)
@@ -163,7 +140,7 @@ def subscription_cancel(request, pk):
     return redirect("payments:wallet")
 
 
-def _chart(points) -> dict:
+def _chart(points: list[tuple[date, int]]) -> dict[str, Any]:
     """Bar geometry for an inline SVG, 10 units per day and 100 high."""
     top = max((amount for _, amount in points), default=0) or 1
     bars = []
@@ -174,7 +151,7 @@ def _chart(points) -> dict:
 
 
 @login_required
-def earnings(request):
+def earnings(request: AuthenticatedHttpRequest) -> HttpResponse:
     currency = request.GET.get("currency") or settings.MARKETPLACE_DEFAULT_CURRENCY
     if currency not in settings.MARKETPLACE_CURRENCIES:
         currency = settings.MARKETPLACE_DEFAULT_CURRENCY
@@ -217,106 +194,17 @@ def earnings(request):
     )
 
 
-@login_required
-@require_POST
-def tip(request, slug):
-    channel = marketplace_selectors.channel_get_for_user(slug=slug, user=request.user)
-    form = TipForm(request.POST)
-    if form.is_valid():
-        try:
-            services.tip_send(
-                tipper=request.user,
-                creator=channel.creator.user,
-                amount=form.cleaned_data["price_amount"],
-                currency=form.cleaned_data["currency"],
-                message=form.cleaned_data["message"],
-                client_key=form.cleaned_data["client_key"],
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-    if form.errors:
-        for error in form.errors.values():
-            messages.error(request, " ".join(error))
-    else:
-        messages.success(request, _("Thank you! Your tip is on its way to the creator."))
-    return redirect(channel.get_absolute_url())
-
-
-@login_required
-@require_POST
-def buy_course(request, slug):
-    course = marketplace_selectors.course_get_for_user(slug=slug, user=request.user)
-    try:
-        services.purchase_with_wallet(buyer=request.user, course=course)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("You bought “%(title)s”. Enjoy!") % {"title": course.title})
-    return redirect(course.get_absolute_url())
-
-
-def _card_checkout(request, *, course=None, live_session=None, back):
-    """Card form for one ticket; the POST charges the card and grants access."""
-    thing = course or live_session
-    price = (
-        format_money(course.price_amount, course.currency)
-        if course
-        else format_money(live_session.ticket_price_amount, live_session.ticket_currency)
-    )
-    form = CardPaymentForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            purchase = services.purchase_with_card(
-                buyer=request.user,
-                payment_method=form.cleaned_data["payment_method"],
-                course=course,
-                live_session=live_session,
-            )
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            if purchase.status == purchase.Status.PENDING and purchase.payment_intent_id:
-                return _authenticate_redirect(purchase.payment_intent_id, back)
-            if purchase.status == purchase.Status.PAID:
-                messages.success(request, _("Paid. Enjoy “%(title)s”!") % {"title": thing.title})
-            else:
-                messages.error(
-                    request,
-                    _("The payment did not go through: %(reason)s Nothing was charged.")
-                    % {"reason": purchase.failure_message},
-                )
-        return redirect(back)
-    return _card_page(
-        request,
-        form,
-        heading=_("Buy “%(title)s”") % {"title": thing.title},
-        pay_label=_("Pay %(amount)s") % {"amount": price},
-    )
-
-
-@login_required
-def course_card_checkout(request, slug):
-    course = marketplace_selectors.course_get_for_user(slug=slug, user=request.user)
-    return _card_checkout(request, course=course, back=course.get_absolute_url())
-
-
-@login_required
-def session_card_checkout(request, pk):
-    from livestream.selectors import session_get_for_user
-
-    session = session_get_for_user(pk=pk, user=request.user)
-    return _card_checkout(request, live_session=session, back=session.get_absolute_url())
-
-
 # --- 3-D Secure -----------------------------------------------------------------
 
 
-def _authenticate_redirect(payment_intent_id: str, back: str):
+def authenticate_redirect(payment_intent_id: str, back: str) -> HttpResponseRedirect:
     url = reverse("payments:authenticate", kwargs={"payment_intent_id": payment_intent_id})
     return redirect(f"{url}?{urlencode({'next': back})}")
 
 
-def _own_pending_payment(request, payment_intent_id: str):
+def _own_pending_payment(
+    request: AuthenticatedHttpRequest, payment_intent_id: str
+) -> TopUp | Purchase:
     """The user's own top-up or ticket paid by this PaymentIntent, else 404."""
     record = (
         TopUp.objects.filter(payment_intent_id=payment_intent_id, user=request.user).first()
@@ -328,7 +216,7 @@ def _own_pending_payment(request, payment_intent_id: str):
 
 
 @login_required
-def authenticate(request, payment_intent_id):
+def authenticate(request: AuthenticatedHttpRequest, payment_intent_id: str) -> HttpResponse:
     """The bank wants the card holder to confirm (3-D Secure): Stripe.js shows its
     challenge, then this page's form posts back and we settle with Stripe's answer."""
     _own_pending_payment(request, payment_intent_id)
@@ -336,7 +224,9 @@ def authenticate(request, payment_intent_id):
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         back = reverse("payments:wallet")
     if request.method == "POST":
-        record = services.payment_intent_settle(payment_intent_id=payment_intent_id)
+        record = services.payment_intent_settle(
+            payment_intent_id=payment_intent_id
+        ) or _own_pending_payment(request, payment_intent_id)
         if record.status in ("succeeded", "paid"):
             messages.success(request, _("Payment confirmed. Thank you!"))
         elif record.status == "failed":

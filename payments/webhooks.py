@@ -14,7 +14,7 @@ import logging
 import stripe
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from djstripe import models as djstripe_models
@@ -69,7 +69,7 @@ HANDLERS = {
 
 @csrf_exempt  # Stripe cannot send a CSRF token; the signature authenticates it
 @require_POST
-def stripe_webhook(request):
+def stripe_webhook(request: HttpRequest) -> HttpResponse:
     payload = request.body
     try:
         stripe.WebhookSignature.verify_header(

@@ -20,7 +20,7 @@ from qa.models import Difficulty, Question, Quote
 
 
 class QuoteLineSerializer(serializers.Serializer):
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field may shadow Field.label
     value = serializers.CharField()
 
 
@@ -301,7 +301,7 @@ class SimilarQuestionsApi(APIView):
             {
                 "id": q.pk,
                 "text": q.text,
-                "score": q.score,
+                "score": q.score,  # type: ignore[attr-defined]  # set by questions_similar
                 "expert_id": q.expert_id,
                 "unlock_price": settings.QA_UNLOCK_PRICE,
                 "currency": q.currency,

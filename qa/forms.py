@@ -1,5 +1,7 @@
 """Forms for paid-question pages; services do the real checking."""
 
+from typing import Any
+
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -59,12 +61,14 @@ class ExpertSettingsForm(forms.Form):
         label=_("Answer within (hours)"), min_value=1, max_value=settings.QA_MAX_ANSWER_HOURS
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["currency"].choices = [(c, c) for c in supported_currencies()]
+        currency = self.fields["currency"]
+        assert isinstance(currency, forms.ChoiceField)
+        currency.choices = [(c, c) for c in supported_currencies()]
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         if "price" in data and "currency" in data:
             try:
                 data["base_price"] = to_minor_units(data["price"], data["currency"])

@@ -2,7 +2,7 @@
 
 Each process keeps one index of experts (topics, headline, bio, course titles and
 summaries, recent answered questions) and one of answered public questions, built
-with recommend.text (jieba for Chinese). An index is rebuilt when it is older than
+with core.text (jieba for Chinese). An index is rebuilt when it is older than
 QA_INDEX_TTL_SECONDS, or when the shared version in the cache moved (an answer, a
 rating, a change of terms), but at most every QA_INDEX_MIN_REBUILD_SECONDS.
 """
@@ -11,13 +11,18 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Q
+from sklearn.feature_extraction.text import TfidfVectorizer
 
-from recommend.text import tfidf_vectorizer
+from core.text import tfidf_vectorizer
+from marketplace.models import Course, CreatorProfile, PublicationStatus
+from qa.models import ExpertSettings, Question
 
 VERSION_KEY = "qa:index:version"
 ANSWERS_PER_EXPERT = 30
@@ -32,8 +37,8 @@ _rebuilding: set[str] = set()
 @dataclass
 class TextIndex:
     ids: list[int]
-    vectorizer: object | None
-    matrix: object | None
+    vectorizer: TfidfVectorizer | None
+    matrix: Any  # a scipy CSR matrix (untyped)
     version: int
     built_at: float
 
@@ -92,8 +97,6 @@ def _rebuild(name: str, builder, version: int) -> TextIndex:
 
 
 def _rebuild_in_background(name: str, builder, version: int) -> None:
-    from django.db import connection
-
     try:
         _rebuild(name, builder, version)
     except Exception:  # noqa: BLE001 - the stale index keeps serving; retried next time
@@ -142,9 +145,6 @@ def _current(name: str, builder) -> TextIndex:
 
 def expert_documents() -> tuple[list[int], list[str]]:
     """(expert user ids, one text each) for experts taking questions."""
-    from marketplace.models import Course, CreatorProfile, PublicationStatus
-    from qa.models import ExpertSettings, Question
-
     user_ids = list(
         ExpertSettings.objects.filter(enabled=True)
         .order_by("user_id")
@@ -176,8 +176,6 @@ def expert_documents() -> tuple[list[int], list[str]]:
 
 
 def question_documents() -> tuple[list[int], list[str]]:
-    from qa.models import Question
-
     rows = list(
         Question.objects.filter(
             Q(status=Question.Status.ANSWERED),
@@ -208,8 +206,6 @@ def warm_up() -> threading.Thread:
     Called when a production worker starts (deploy/gunicorn.conf.py)."""
 
     def build() -> None:
-        from django.db import connection
-
         try:
             expert_index()
             question_index()
@@ -237,8 +233,6 @@ def quality_weight(terms, *, median_price: int) -> float:
 
 def experts_match(text: str, *, limit: int | None = None, exclude_user_id=None):
     """[(ExpertSettings with .user, score)] best first, for a question's text."""
-    from qa.models import ExpertSettings
-
     limit = limit or settings.QA_MATCH_LIMIT
     candidates = expert_index().search(text, limit * 4)
     if not candidates:

@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from content.models import AliasStorage
+from core.storage import AliasStorage
 
 
 class Difficulty(models.TextChoices):

@@ -1,6 +1,7 @@
 """Reads for paid questions: queues, lists, permission-checked fetches, search."""
 
 from django.db.models import QuerySet
+from django.db.models.fields.files import FieldFile
 from django.http import Http404
 
 from accounts.models import User
@@ -68,7 +69,9 @@ def question_readable_by(*, obj: Question, user: User) -> bool:
     return True
 
 
-def answer_file_get_for_user(*, user: User, question_pk: int, kind: str):
+def answer_file_get_for_user(
+    *, user: User, question_pk: int, kind: str
+) -> tuple[Answer, FieldFile]:
     """The stored attachment or audio of an answer `user` may read, else Http404 (a
     reader without access learns nothing, not even whether there is a file)."""
     if kind not in ("attachment", "audio"):
@@ -114,7 +117,9 @@ def public_answered(*, expert: User, limit: int = 10) -> list[Question]:
     )
 
 
-def experts_search(*, text: str, exclude: User | None = None, limit: int | None = None):
+def experts_search(
+    *, text: str, exclude: User | None = None, limit: int | None = None
+) -> list[tuple[ExpertSettings, float]]:
     """[(ExpertSettings, score)] for a question typed into the search box."""
     if not text.strip():
         return []
@@ -132,6 +137,6 @@ def questions_similar(*, text: str, limit: int | None = None) -> list[Question]:
     for pk, score in hits:
         question = rows.get(pk)
         if question is not None and question.status == Status.ANSWERED and question.is_visible:
-            question.score = score
+            question.score = score  # type: ignore[attr-defined]  # a hit carries its score
             out.append(question)
     return out

@@ -16,10 +16,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
+from core.forms import apply_service_errors
 from core.money import format_money, to_major_units
 from core.uploads import uploaded_file_headers
 from discussions import selectors as like_selectors
-from marketplace.forms import apply_service_errors
 from qa import selectors, services
 from qa.forms import AnswerForm, AskForm, DeclineForm, ExpertSettingsForm, RateForm, SearchForm
 from qa.models import Answer, Difficulty, Question, Quote
@@ -315,14 +315,15 @@ def answer_file(request, pk: int, kind: str):
     answer, stored = selectors.answer_file_get_for_user(
         user=request.user, question_pk=pk, kind=kind
     )
+    name = stored.name or ""  # answer_file_get_for_user refuses an empty file
     storage = storages[settings.CONTENT_PRIVATE_STORAGE]
     if getattr(storage, "querystring_auth", False):
-        return HttpResponseRedirect(storage.url(stored.name))  # short-lived, presigned
+        return HttpResponseRedirect(storage.url(name))  # short-lived, presigned
     try:
-        handle = storage.open(stored.name, "rb")
+        handle = storage.open(name, "rb")
     except FileNotFoundError:
         raise Http404 from None
-    ext = os.path.splitext(stored.name)[1].lower()
+    ext = os.path.splitext(name)[1].lower()
     if kind == "audio":
         response = FileResponse(
             handle, content_type=AUDIO_TYPES.get(ext, "application/octet-stream")

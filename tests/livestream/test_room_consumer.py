@@ -12,6 +12,7 @@ from asgiref.sync import sync_to_async
 
 from livestream import broadcast, services
 from livestream.models import LiveSession, Question, RoomEvent
+from marketplace import purchases
 from marketplace import services as marketplace_services
 from marketplace.models import Entitlement
 from payments import selectors as payment_selectors
@@ -469,7 +470,7 @@ async def test_a_refunded_ticket_holder_is_disconnected_at_once(alice_channel, b
     await db(payment_services.wallet_top_up_credit)(
         user=bob, amount=500, currency="CNY", payment_intent_id="pi_ticket"
     )
-    purchase = await db(payment_services.purchase_with_wallet)(buyer=bob, live_session=session)
+    purchase = await db(purchases.purchase_with_wallet)(buyer=bob, live_session=session)
     ws = await join(bob, session.pk)
     staff = await db(UserFactory)(email="staff@example.com", is_staff=True)
     await db(payment_services.purchase_refund)(

@@ -10,6 +10,7 @@ from django.utils import timezone
 from livestream import services as live_services
 from livestream.models import LiveSession, SessionReminder
 from livestream.tasks import session_reminders_send_task
+from marketplace import purchases
 from payments import selectors as payment_selectors
 from payments import services as payment_services
 from tests.factories import (
@@ -262,7 +263,7 @@ def test_cancelling_a_ticketed_session_refunds_ticket_holders(client, alice, ali
     payment_services.wallet_top_up_credit(
         user=bob, amount=5000, currency="CNY", payment_intent_id="pi_bob"
     )
-    payment_services.purchase_with_wallet(buyer=bob, live_session=session)
+    purchases.purchase_with_wallet(buyer=bob, live_session=session)
     assert payment_selectors.wallet_balance(user=bob, currency="CNY") == 4010
 
     client.force_login(alice.user)

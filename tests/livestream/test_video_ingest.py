@@ -16,6 +16,7 @@ from livestream import video
 from livestream.management.commands.video_ingest import nginx_start, nginx_stop, write_config
 from livestream.models import LiveSession, RoomEvent
 from livestream.video_views import callback_token
+from marketplace import purchases
 from tests.asgi_servers import free_port
 from tests.factories import LiveSessionFactory, UserFactory
 
@@ -398,7 +399,7 @@ def test_a_refunded_viewer_gets_no_further_segment(client, alice_channel, bob):
     payment_services.wallet_top_up_credit(
         user=bob, amount=500, currency="CNY", payment_intent_id="pi_hls"
     )
-    purchase = payment_services.purchase_with_wallet(buyer=bob, live_session=session)
+    purchase = purchases.purchase_with_wallet(buyer=bob, live_session=session)
     url = f"/video/hls-access/?token={callback_token()}"
     segment = f"/hls/{session.pk}/index-7.ts"
     client.force_login(bob)

@@ -2,6 +2,7 @@
 
 import pytest
 
+from marketplace import purchases
 from payments import selectors as payment_selectors
 from payments import services
 from payments.models import Payout, Purchase
@@ -12,7 +13,7 @@ from tests.factories import CourseFactory
 def paid_purchase(bob, alice_channel):
     course = CourseFactory(channel=alice_channel, price_amount=9900)
     services.wallet_top_up_credit(user=bob, amount=9900, currency="CNY", payment_intent_id="p")
-    return services.purchase_with_wallet(buyer=bob, course=course)
+    return purchases.purchase_with_wallet(buyer=bob, course=course)
 
 
 def test_staff_refunds_part_of_a_ticket_from_the_admin(admin_client, paid_purchase, bob):

@@ -2,6 +2,7 @@
 
 import pytest
 
+from marketplace import purchases
 from payments import gateway, services
 from payments import selectors as payment_selectors
 from payments.models import LedgerTransaction, TopUp
@@ -57,7 +58,7 @@ def test_ticket_paid_by_card_grants_access_and_credits_the_creator(bob, alice, a
     from tests.factories import CourseFactory
 
     course = CourseFactory(channel=alice_channel, price_amount=4900)
-    purchase = services.purchase_with_card(
+    purchase = purchases.purchase_with_card(
         buyer=bob, course=course, payment_method=card("4242424242424242")
     )
     assert purchase.status == Purchase.Status.PAID
@@ -77,13 +78,13 @@ def test_ticket_with_declined_card_leaves_no_access_and_can_be_retried(bob, alic
     from tests.factories import CourseFactory
 
     course = CourseFactory(channel=alice_channel, price_amount=4900)
-    failed = services.purchase_with_card(
+    failed = purchases.purchase_with_card(
         buyer=bob, course=course, payment_method=card("4000000000000341")
     )
     assert failed.status == Purchase.Status.FAILED and "declined" in failed.failure_message.lower()
     assert not entitlement_check(user=bob, course=course)
     assert not LedgerTransaction.objects.exists()
-    retried = services.purchase_with_card(
+    retried = purchases.purchase_with_card(
         buyer=bob, course=course, payment_method=card("4242424242424242")
     )
     assert retried.status == Purchase.Status.PAID
@@ -139,7 +140,7 @@ def test_stale_pending_ticket_is_closed_so_the_learner_can_buy_again(bob, alice_
     assert payments_settle_stale_task.delay().get() == 1
     stuck.refresh_from_db()
     assert stuck.status == Purchase.Status.FAILED
-    bought = services.purchase_with_card(
+    bought = purchases.purchase_with_card(
         buyer=bob, course=course, payment_method=card("4242424242424242")
     )
     assert bought.status == Purchase.Status.PAID

@@ -6,7 +6,10 @@ and checks, after every step, what must always hold:
 - no wallet or earnings account is below zero;
 - money in (card top-ups) equals money held plus money paid out,
 over top-ups (with replays), tips (with repeated clicks), ticket purchases, partial
-and full refunds, payout requests, approvals and rejections.
+and full refunds, payout requests, approvals and rejections, and the escrow of paid
+questions: holds (with double clicks), releases to the expert and refunds to the
+asker (each hold settled once, whichever comes first and however often it is
+retried), and unlock payments split between expert, asker and platform.
 """
 
 import itertools
@@ -19,6 +22,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
+from marketplace import purchases
 from payments import ledger, services
 from payments import selectors as payment_selectors
 from payments.models import LedgerAccount, LedgerEntry, Purchase
@@ -59,6 +63,10 @@ class LedgerMachine(RuleBasedStateMachine):
         self.paid_out = 0
         self.payouts: list = []
         self.staff = UserFactory(email=f"staff{run}@example.com", is_staff=True)
+        self.escrow = {u.pk: 0 for u in self.learners}
+        self.holds: dict[str, dict] = {}  # hold key -> {payer, amount, settled}
+        self.run = run
+        self.unlocks: set[str] = set()
 
     def _platform_balance(self):
         account = LedgerAccount.objects.filter(
@@ -112,7 +120,7 @@ class LedgerMachine(RuleBasedStateMachine):
             for p in self.purchases.values()
         )
         try:
-            purchase = services.purchase_with_wallet(buyer=buyer, course=course)
+            purchase = purchases.purchase_with_wallet(buyer=buyer, course=course)
         except ValidationError:
             assert owned or self.wallet[buyer.pk] < course.price_amount
             return
@@ -176,6 +184,81 @@ class LedgerMachine(RuleBasedStateMachine):
             self.earnings[payout.creator_id] += payout.amount
         self.held -= payout.amount
 
+    @rule(who=st.integers(0, 2), amount=amounts, clicks=st.integers(1, 2))
+    def question_hold(self, who, amount, clicks):
+        asker = self.learners[who]
+        key = f"qa:ask:test-{self.run}-{len(self.holds)}"
+        for _ in range(clicks):  # a double click holds once
+            try:
+                services.escrow_hold(
+                    payer=asker, amount=amount, currency=CURRENCY, key=key,
+                    reference=("qa.question", key), memo="question",
+                    short_field=None,
+                )  # fmt: skip
+            except ValidationError:
+                assert not (1 <= amount <= 10**7) or amount > self.wallet[asker.pk]
+                return
+        self.holds[key] = {"payer": asker.pk, "amount": amount, "settled": False}
+        self.wallet[asker.pk] -= amount
+        self.escrow[asker.pk] += amount
+
+    @rule(pick=st.integers(0, 50), to=st.integers(0, 1), answered=st.booleans(),
+          retries=st.integers(1, 3))  # fmt: skip
+    def question_settle(self, pick, to, answered, retries):
+        if not self.holds:
+            return
+        key = sorted(self.holds)[pick % len(self.holds)]
+        hold = self.holds[key]
+        expert = self.creators[to]
+        settle_key = key.replace("qa:ask:", "qa:settle:")
+        for _ in range(retries):  # a retried job, or an answer racing the deadline
+            if answered:
+                moved = services.escrow_release(
+                    hold_key=key, payee=expert, income="question", key=settle_key, memo="answer"
+                )
+                assert moved.amount == hold["amount"]
+            else:
+                services.escrow_refund(hold_key=key, key=settle_key, memo="refund")
+        if hold["settled"]:
+            return  # the settle key had moved the money already: nothing moves again
+        hold["settled"] = True
+        self.escrow[hold["payer"]] -= hold["amount"]
+        if answered:
+            fee = services.platform_fee(amount=hold["amount"], income="question")
+            self.earnings[expert.pk] += hold["amount"] - fee
+            self.platform += fee
+        else:
+            self.wallet[hold["payer"]] += hold["amount"]
+
+    @rule(reader=st.integers(0, 2), asker=st.integers(0, 2), to=st.integers(0, 1),
+          clicks=st.integers(1, 2))  # fmt: skip
+    def unlock(self, reader, asker, to, clicks):
+        payer, sharer, expert = self.learners[reader], self.learners[asker], self.creators[to]
+        price = django_settings.QA_UNLOCK_PRICE
+        key = f"qa:unlock:test-{self.run}-{to}-{asker}:{payer.pk}"
+        first = key not in self.unlocks
+        for _ in range(clicks):
+            try:
+                split = services.payment_split(
+                    payer=payer, amount=price, currency=CURRENCY, income="question_unlock",
+                    earner=expert, sharer=sharer,
+                    earner_share_bps=django_settings.QA_UNLOCK_EXPERT_SHARE_BPS,
+                    key=key, reference=("qa.question", key), memo="unlock",
+                    short_message="short %(detail)s",
+                )  # fmt: skip
+            except ValidationError:
+                assert first and self.wallet[payer.pk] < price
+                return
+        if not first:
+            return  # unlocked before under this key: nothing moves again
+        self.unlocks.add(key)
+        assert split.fee + split.earner_share + split.sharer_share == price
+        assert split.fee == services.platform_fee(amount=price, income="question_unlock")
+        self.wallet[payer.pk] -= price
+        self.wallet[sharer.pk] += split.sharer_share
+        self.earnings[expert.pk] += split.earner_share
+        self.platform += split.fee
+
     @invariant()
     def balances_match_the_model(self):
         if not hasattr(self, "wallet"):
@@ -188,9 +271,15 @@ class LedgerMachine(RuleBasedStateMachine):
         for user in self.creators:
             account = ledger.account_get(kind=Kind.EARNINGS, currency=CURRENCY, owner=user)
             assert ledger.balance(account) == self.earnings[user.pk]
+        for user in self.learners:
+            assert (
+                payment_selectors.escrow_balance(user=user, currency=CURRENCY)
+                == self.escrow[user.pk]
+            )
         assert self._platform_balance() - self.platform_before == self.platform
         # Money in equals money held plus money paid out: nothing created, nothing lost.
         held = sum(self.wallet.values()) + sum(self.earnings.values()) + self.platform + self.held
+        held += sum(self.escrow.values())
         assert held + self.paid_out == self.topped_up
 
     @invariant()

@@ -6,6 +6,7 @@ import time
 import pytest
 
 from livestream.models import LiveSession
+from marketplace import purchases
 from marketplace.selectors import entitlement_check
 from payments import gateway, services
 from payments import selectors as payment_selectors
@@ -56,7 +57,7 @@ def test_invoice_webhook_opens_the_subscriber_session(webhooks_to_live_server):
     session = LiveSessionFactory(
         channel=channel, access=LiveSession.Access.SUBSCRIBERS, required_tier=tier
     )
-    plan = services._tier_plan(tier)
+    plan = purchases.tier_plan(tier)
     customer_id = gateway.customer_with_card(
         customer_id="", email=fan.email, payment_method=card("4242424242424242")
     )

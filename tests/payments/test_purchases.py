@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from livestream.models import LiveSession
+from marketplace import purchases
 from marketplace.selectors import entitlement_check
 from payments import ledger, services
 from payments import selectors as payment_selectors
@@ -33,7 +34,7 @@ def earnings(user):
 def test_buying_a_course_from_the_wallet_grants_access(rich_bob, course, alice, settings):
     settings.PAYMENTS_FEE_BPS = {**settings.PAYMENTS_FEE_BPS, "purchase": 2000}
     assert not entitlement_check(user=rich_bob, course=course)
-    purchase = services.purchase_with_wallet(buyer=rich_bob, course=course)
+    purchase = purchases.purchase_with_wallet(buyer=rich_bob, course=course)
     assert purchase.status == Purchase.Status.PAID
     assert entitlement_check(user=rich_bob, course=course)
     assert payment_selectors.wallet_balance(user=rich_bob, currency="CNY") == 20_000 - 9900
@@ -41,16 +42,16 @@ def test_buying_a_course_from_the_wallet_grants_access(rich_bob, course, alice, 
 
 
 def test_buying_twice_is_refused(rich_bob, course):
-    services.purchase_with_wallet(buyer=rich_bob, course=course)
+    purchases.purchase_with_wallet(buyer=rich_bob, course=course)
     with pytest.raises(ValidationError, match="already have access"):
-        services.purchase_with_wallet(buyer=rich_bob, course=course)
+        purchases.purchase_with_wallet(buyer=rich_bob, course=course)
     assert Purchase.objects.count() == 1
 
 
 def test_not_enough_in_wallet_leaves_nothing_behind(bob, course):
     services.wallet_top_up_credit(user=bob, amount=100, currency="CNY", payment_intent_id="pi")
     with pytest.raises(ValidationError, match="does not hold enough"):
-        services.purchase_with_wallet(buyer=bob, course=course)
+        purchases.purchase_with_wallet(buyer=bob, course=course)
     assert not Purchase.objects.exists()
     assert not entitlement_check(user=bob, course=course)
     assert payment_selectors.wallet_balance(user=bob, currency="CNY") == 100
@@ -61,11 +62,11 @@ def test_free_and_unpublished_courses_are_not_for_sale(rich_bob, alice_channel):
     draft = CourseFactory(channel=alice_channel, status="draft")
     for course in (free, draft):
         with pytest.raises(ValidationError):
-            services.purchase_with_wallet(buyer=rich_bob, course=course)
+            purchases.purchase_with_wallet(buyer=rich_bob, course=course)
 
 
 def test_full_refund_returns_money_and_ends_access(rich_bob, course, alice, admin_user):
-    purchase = services.purchase_with_wallet(buyer=rich_bob, course=course)
+    purchase = purchases.purchase_with_wallet(buyer=rich_bob, course=course)
     services.purchase_refund(
         purchase=purchase, amount=9900, refunded_by=admin_user, expected_refunded=0
     )
@@ -77,7 +78,7 @@ def test_full_refund_returns_money_and_ends_access(rich_bob, course, alice, admi
 
 
 def test_partial_refund_keeps_access_and_splits_the_fee(rich_bob, course, alice, admin_user):
-    purchase = services.purchase_with_wallet(buyer=rich_bob, course=course)
+    purchase = purchases.purchase_with_wallet(buyer=rich_bob, course=course)
     services.purchase_refund(
         purchase=purchase, amount=4950, refunded_by=admin_user, expected_refunded=0
     )
@@ -89,7 +90,7 @@ def test_partial_refund_keeps_access_and_splits_the_fee(rich_bob, course, alice,
 
 
 def test_refund_submitted_twice_refunds_once(rich_bob, course, admin_user):
-    purchase = services.purchase_with_wallet(buyer=rich_bob, course=course)
+    purchase = purchases.purchase_with_wallet(buyer=rich_bob, course=course)
     services.purchase_refund(
         purchase=purchase, amount=1000, refunded_by=admin_user, expected_refunded=0
     )
@@ -102,7 +103,7 @@ def test_refund_submitted_twice_refunds_once(rich_bob, course, admin_user):
 
 @pytest.mark.parametrize("amount", [0, -1, 9901, 10.5])
 def test_bad_refund_amounts_are_refused(rich_bob, course, admin_user, amount):
-    purchase = services.purchase_with_wallet(buyer=rich_bob, course=course)
+    purchase = purchases.purchase_with_wallet(buyer=rich_bob, course=course)
     with pytest.raises(ValidationError):
         services.purchase_refund(
             purchase=purchase, amount=amount, refunded_by=admin_user, expected_refunded=0
@@ -117,7 +118,7 @@ def test_ticketed_session(rich_bob, alice_channel):
         ticket_currency="CNY",
     )
     assert not entitlement_check(user=rich_bob, live_session=session)
-    services.purchase_with_wallet(buyer=rich_bob, live_session=session)
+    purchases.purchase_with_wallet(buyer=rich_bob, live_session=session)
     assert entitlement_check(user=rich_bob, live_session=session)
 
 

@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from livestream.models import LiveSession
+from marketplace import purchases
 from marketplace.selectors import entitlement_check
 from payments import gateway, ledger, services
 from payments.models import LedgerAccount, LedgerTransaction, Subscription
@@ -34,7 +35,7 @@ def test_subscribing_grants_access_and_credits_the_creator(
 ):
     settings.PAYMENTS_FEE_BPS = {**settings.PAYMENTS_FEE_BPS, "subscription": 1000}
     assert not entitlement_check(user=bob, live_session=members_session)
-    sub = services.subscription_start(user=bob, tier=gold, payment_method=card("4242424242424242"))
+    sub = purchases.subscription_start(user=bob, tier=gold, payment_method=card("4242424242424242"))
     assert sub.status == "active" and sub.paid_until is not None
     assert entitlement_check(user=bob, live_session=members_session)
     earnings = ledger.account_get(kind=Kind.EARNINGS, currency="CNY", owner=alice.user)
@@ -42,7 +43,7 @@ def test_subscribing_grants_access_and_credits_the_creator(
 
 
 def test_invoice_paid_webhook_is_idempotent(client, bob, gold):
-    sub = services.subscription_start(user=bob, tier=gold, payment_method=card("4242424242424242"))
+    sub = purchases.subscription_start(user=bob, tier=gold, payment_method=card("4242424242424242"))
     invoice_id = gateway.subscription_retrieve(sub.stripe_subscription_id).latest_invoice_id
     payload = json.dumps(
         {"id": "evt_inv", "type": "invoice.paid", "data": {"object": {"id": invoice_id}}}
@@ -53,7 +54,7 @@ def test_invoice_paid_webhook_is_idempotent(client, bob, gold):
 
 
 def test_cancel_keeps_access_until_the_paid_period_ends(bob, gold, members_session):
-    sub = services.subscription_start(user=bob, tier=gold, payment_method=card("4242424242424242"))
+    sub = purchases.subscription_start(user=bob, tier=gold, payment_method=card("4242424242424242"))
     sub = services.subscription_cancel(subscription=sub, user=bob)
     assert sub.cancel_at_period_end
     assert entitlement_check(user=bob, live_session=members_session)
@@ -61,17 +62,17 @@ def test_cancel_keeps_access_until_the_paid_period_ends(bob, gold, members_sessi
 
 def test_declined_card_subscribes_nobody(bob, gold, members_session):
     with pytest.raises(ValidationError, match="declined"):
-        services.subscription_start(user=bob, tier=gold, payment_method=card("4000000000000341"))
+        purchases.subscription_start(user=bob, tier=gold, payment_method=card("4000000000000341"))
     assert not entitlement_check(user=bob, live_session=members_session)
     assert not LedgerTransaction.objects.exists()
 
 
 def test_cannot_subscribe_twice_or_to_yourself(bob, alice, gold):
-    services.subscription_start(user=bob, tier=gold, payment_method=card("4242424242424242"))
+    purchases.subscription_start(user=bob, tier=gold, payment_method=card("4242424242424242"))
     with pytest.raises(ValidationError, match="already subscribe"):
-        services.subscription_start(user=bob, tier=gold, payment_method=card("4242424242424242"))
+        purchases.subscription_start(user=bob, tier=gold, payment_method=card("4242424242424242"))
     with pytest.raises(ValidationError, match="own channel"):
-        services.subscription_start(
+        purchases.subscription_start(
             user=alice.user, tier=gold, payment_method=card("4242424242424242")
         )
     assert Subscription.objects.count() == 1
@@ -95,7 +96,7 @@ def test_subscribe_and_cancel_through_the_pages(client, bob, gold, alice_channel
 
 
 def test_someone_elses_subscription_cannot_be_cancelled(client, bob, charlie, gold):
-    sub = services.subscription_start(user=bob, tier=gold, payment_method=card("4242424242424242"))
+    sub = purchases.subscription_start(user=bob, tier=gold, payment_method=card("4242424242424242"))
     client.force_login(charlie.user)
     assert client.post(f"/subscriptions/{sub.pk}/cancel/").status_code == 404
     sub.refresh_from_db()

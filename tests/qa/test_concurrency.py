@@ -19,6 +19,7 @@ from django.utils import timezone
 from payments.models import LedgerAccount, LedgerTransaction
 from qa import services
 from qa.models import Question
+from qa.services import settling
 from tests.concurrency import race
 from tests.qa.conftest import ask, balances, total
 
@@ -194,10 +195,10 @@ def test_a_job_that_died_mid_way_is_finished_by_the_next_run(asker, expert, monk
             raise SystemExit("worker killed")
         return real(question_id=question_id)
 
-    monkeypatch.setattr(services, "question_refund_if_overdue", dies_on_second)
+    monkeypatch.setattr(settling, "question_refund_if_overdue", dies_on_second)
     with pytest.raises(SystemExit):
         services.questions_refund_overdue()
-    monkeypatch.setattr(services, "question_refund_if_overdue", real)
+    monkeypatch.setattr(settling, "question_refund_if_overdue", real)
     assert services.questions_refund_overdue() == 1
     assert services.questions_refund_overdue() == 0
     for question in questions:

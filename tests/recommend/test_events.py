@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from marketplace import purchases
 from recommend import services
 from recommend.items import item_key_for
 from recommend.models import Event, PersonalisationSetting, RecommendationList, VariantDailyStat
@@ -188,7 +189,7 @@ def test_a_wallet_purchase_records_a_purchase_event(bob, alice_channel):
 
     course = CourseFactory(channel=alice_channel, price_amount=1000, currency="CNY")
     payments.wallet_top_up_credit(user=bob, amount=5000, currency="CNY", payment_intent_id="pi_2")
-    payments.purchase_with_wallet(buyer=bob, course=course)
+    purchases.purchase_with_wallet(buyer=bob, course=course)
     assert Event.objects.filter(user=bob, kind="purchase", item_id=course.pk).count() == 1
 
 

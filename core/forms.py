@@ -1,0 +1,39 @@
+"""Form helpers several apps share: amounts typed in major units, service errors."""
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from core.money import MoneyError, supported_currencies, to_minor_units
+
+# Service (model) field names that the forms call something else.
+FORM_FIELD_FOR = {"price_amount": "price"}
+
+
+def currency_choices() -> list[tuple[str, str]]:
+    return [(code, code) for code in supported_currencies()]
+
+
+def apply_service_errors(form: forms.Form, exc: ValidationError) -> None:
+    """Attach a service's ValidationError to the form's fields (or the form itself)."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for field, errors in exc.error_dict.items():
+        name = FORM_FIELD_FOR.get(field, field)
+        form.add_error(name if name in form.fields else None, errors)
+
+
+class PricedForm(forms.Form):
+    """Adds `price_amount` (minor units) to cleaned_data from `price` + `currency`."""
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        price, currency = cleaned.get("price"), cleaned.get("currency")
+        if price is not None and currency:
+            try:
+                cleaned["price_amount"] = to_minor_units(price, currency)
+            except MoneyError as exc:
+                self.add_error("price", str(exc))
+        return cleaned

@@ -1,0 +1,62 @@
+"""Tickets to live sessions, sold through marketplace's purchases as a product kind.
+
+marketplace (below livestream) never imports this app: `register()`, called from
+LivestreamConfig.ready(), tells it how to find a session and its terms of sale.
+"""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpResponse
+from django.urls import path
+from django.utils.translation import gettext as _
+
+from accounts.http import AuthenticatedHttpRequest
+from core.money import format_money
+from livestream import selectors
+from livestream.models import LiveSession
+from marketplace import purchase_views, purchases
+from payments.services import Product
+
+
+def session_ticket_terms(live_session: LiveSession) -> Product:
+    """(title, price, currency, seller) of a ticketed live session still to come."""
+    if live_session.access != LiveSession.Access.TICKET or not live_session.ticket_price_amount:
+        raise ValidationError(_("This session does not sell tickets."))
+    if live_session.status in (LiveSession.Status.ENDED, LiveSession.Status.CANCELLED):
+        raise ValidationError(_("This session is over; tickets are no longer sold."))
+    return Product(
+        title=live_session.title,
+        amount=live_session.ticket_price_amount,
+        currency=live_session.ticket_currency,
+        seller=live_session.channel.creator.user,
+        live_session=live_session,
+    )
+
+
+def _sessions() -> QuerySet[LiveSession]:
+    return LiveSession.objects.all()
+
+
+def register() -> None:
+    purchases.product_kind_register(
+        "live_session", purchases.ProductKind(objects=_sessions, terms=session_ticket_terms)
+    )
+
+
+@login_required
+def session_card_checkout(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    session = selectors.session_get_for_user(pk=pk, user=request.user)
+    return purchase_views.card_checkout(
+        request,
+        title=session.title,
+        price=format_money(session.ticket_price_amount or 0, session.ticket_currency),
+        back=session.get_absolute_url(),
+        live_session=session,
+    )
+
+
+# In the "payments" URL namespace, where it was before (config/urls.py composes it).
+urlpatterns = [
+    path("live/<int:pk>/ticket/card/", session_card_checkout, name="session_card"),
+]

@@ -1,0 +1,106 @@
+"""REST API for buying and tipping: tickets from the wallet, tips to a channel.
+
+They start from the catalogue (a course slug, a channel slug, a live session id), so
+they live here; payments moves the money. Same paths and names as before.
+"""
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.urls import path
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.money import supported_currencies
+from marketplace import purchases
+from marketplace.models import Channel, Course, PublicationStatus
+from payments import selectors as payment_selectors
+from payments import services as payment_services
+from payments.api import PurchaseOutputSerializer, authenticated_user
+from payments.models import Tip
+
+
+class LiveSessionField(serializers.PrimaryKeyRelatedField):
+    """A live session by id (livestream registers the kind: marketplace cannot import it)."""
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return purchases.product_kind("live_session").objects()
+
+
+class PurchaseListApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    class PurchaseInputSerializer(serializers.Serializer):
+        course = serializers.SlugRelatedField(
+            slug_field="slug",
+            queryset=Course.objects.filter(status=PublicationStatus.PUBLISHED),
+            required=False,
+        )
+        live_session = LiveSessionField(required=False)
+
+        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+            if ("course" in attrs) == ("live_session" in attrs):
+                raise serializers.ValidationError("Name exactly one course or live_session.")
+            return attrs
+
+    @extend_schema(responses=PurchaseOutputSerializer(many=True), tags=["money"])
+    def get(self, request: Request) -> Response:
+        bought = payment_selectors.purchases_for(user=authenticated_user(request))[:100]
+        return Response(PurchaseOutputSerializer(bought, many=True).data)
+
+    @extend_schema(
+        request=PurchaseInputSerializer,
+        responses={201: PurchaseOutputSerializer},
+        tags=["money"],
+        description="Buy a ticket from the wallet.",
+    )
+    def post(self, request: Request) -> Response:
+        data = self.PurchaseInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        purchase = purchases.purchase_with_wallet(
+            buyer=authenticated_user(request), **data.validated_data
+        )
+        return Response(PurchaseOutputSerializer(purchase).data, status=status.HTTP_201_CREATED)
+
+
+class TipApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    class TipInputSerializer(serializers.Serializer):
+        channel = serializers.SlugRelatedField(
+            slug_field="slug", queryset=Channel.objects.filter(status=PublicationStatus.PUBLISHED)
+        )
+        amount = serializers.IntegerField(help_text="Minor units.")
+        currency = serializers.ChoiceField(choices=supported_currencies())
+        message = serializers.CharField(max_length=200, required=False, allow_blank=True)
+        client_key = serializers.CharField(
+            max_length=64, help_text="Any unique string per tip: a retry with it tips once."
+        )
+        live_session = LiveSessionField(required=False, allow_null=True)
+
+    class TipOutputSerializer(serializers.ModelSerializer):
+        class Meta:
+            model = Tip
+            fields = ("id", "amount", "currency", "fee", "message", "live_session", "created_at")
+
+    @extend_schema(request=TipInputSerializer, responses={201: TipOutputSerializer}, tags=["money"])
+    def post(self, request: Request) -> Response:
+        data = self.TipInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        channel = fields.pop("channel")
+        tip = payment_services.tip_send(
+            tipper=authenticated_user(request), creator=channel.creator.user, **fields
+        )
+        return Response(self.TipOutputSerializer(tip).data, status=status.HTTP_201_CREATED)
+
+
+# Included under api/v1/ by config/urls.py.
+urlpatterns = [
+    path("purchases/", PurchaseListApi.as_view(), name="api_purchases"),
+    path("tips/", TipApi.as_view(), name="api_tips"),
+]

@@ -1,0 +1,156 @@
+"""Pages that sell: tips on a channel, tier subscriptions, course tickets (wallet or
+card). They live here, not in payments, because they start from the catalogue; the
+URL names stay in the "payments" namespace (config/urls.py composes it)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Model
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.http import AuthenticatedHttpRequest
+from core.forms import apply_service_errors
+from core.money import format_money
+from marketplace import purchases, selectors
+from marketplace.models import Course
+from payments import services as payment_services
+from payments.forms import CardPaymentForm, TipForm
+from payments.views import authenticate_redirect, card_page
+
+
+@login_required
+def subscribe(request: AuthenticatedHttpRequest, slug: str, tier_pk: int) -> HttpResponse:
+    channel = selectors.channel_get_for_user(slug=slug, user=request.user)
+    tier = get_object_or_404(channel.tiers.filter(is_active=True), pk=tier_pk)
+    form = CardPaymentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            purchases.subscription_start(
+                user=request.user, tier=tier, payment_method=form.cleaned_data["payment_method"]
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(
+                request,
+                _("Welcome to %(tier)s! You are subscribed to %(channel)s.")
+                % {"tier": tier.name, "channel": channel.title},
+            )
+        return redirect(channel.get_absolute_url())
+    price = format_money(tier.price_amount, tier.currency)
+    return card_page(
+        request,
+        form,
+        heading=_("Subscribe to %(channel)s: %(tier)s")
+        % {"channel": channel.title, "tier": tier.name},
+        explanation=_(
+            "%(price)s a month, billed to your card. Cancel any time; access lasts "
+            "until the end of the month you paid for."
+        )
+        % {"price": price},
+        pay_label=_("Subscribe for %(price)s a month") % {"price": price},
+    )
+
+
+@login_required
+@require_POST
+def tip(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+    channel = selectors.channel_get_for_user(slug=slug, user=request.user)
+    form = TipForm(request.POST)
+    if form.is_valid():
+        try:
+            payment_services.tip_send(
+                tipper=request.user,
+                creator=channel.creator.user,
+                amount=form.cleaned_data["price_amount"],
+                currency=form.cleaned_data["currency"],
+                message=form.cleaned_data["message"],
+                client_key=form.cleaned_data["client_key"],
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+    if form.errors:
+        for error in form.errors.values():
+            messages.error(request, " ".join(str(e) for e in error))
+    else:
+        messages.success(request, _("Thank you! Your tip is on its way to the creator."))
+    return redirect(channel.get_absolute_url())
+
+
+@login_required
+@require_POST
+def buy_course(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+    course = selectors.course_get_for_user(slug=slug, user=request.user)
+    try:
+        purchases.purchase_with_wallet(buyer=request.user, course=course)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("You bought “%(title)s”. Enjoy!") % {"title": course.title})
+    return redirect(course.get_absolute_url())
+
+
+def card_checkout(
+    request: AuthenticatedHttpRequest,
+    *,
+    title: str,
+    price: str,
+    back: str,
+    course: Course | None = None,
+    live_session: Model | None = None,
+) -> HttpResponse:
+    """Card form for one ticket; the POST charges the card and grants access."""
+    form = CardPaymentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            purchase = purchases.purchase_with_card(
+                buyer=request.user,
+                payment_method=form.cleaned_data["payment_method"],
+                course=course,
+                live_session=live_session,
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            if purchase.status == purchase.Status.PENDING and purchase.payment_intent_id:
+                return authenticate_redirect(purchase.payment_intent_id, back)
+            if purchase.status == purchase.Status.PAID:
+                messages.success(request, _("Paid. Enjoy “%(title)s”!") % {"title": title})
+            else:
+                messages.error(
+                    request,
+                    _("The payment did not go through: %(reason)s Nothing was charged.")
+                    % {"reason": purchase.failure_message},
+                )
+        return redirect(back)
+    return card_page(
+        request,
+        form,
+        heading=_("Buy “%(title)s”") % {"title": title},
+        pay_label=_("Pay %(amount)s") % {"amount": price},
+    )
+
+
+@login_required
+def course_card_checkout(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+    course = selectors.course_get_for_user(slug=slug, user=request.user)
+    return card_checkout(
+        request,
+        title=course.title,
+        price=format_money(course.price_amount, course.currency),
+        back=course.get_absolute_url(),
+        course=course,
+    )
+
+
+# In the "payments" URL namespace, as before they moved here (config/urls.py).
+urlpatterns = [
+    path("c/<slug:slug>/tip/", tip, name="tip"),
+    path("c/<slug:slug>/subscribe/<int:tier_pk>/", subscribe, name="subscribe"),
+    path("courses/<slug:slug>/buy/", buy_course, name="buy_course"),
+    path("courses/<slug:slug>/buy/card/", course_card_checkout, name="course_card"),
+]

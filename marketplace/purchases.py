@@ -1,0 +1,161 @@
+"""Purchases as products: what is for sale, at what terms, and the access it gives.
+
+marketplace decides the terms of a sale (title, price, currency, seller, what the
+Purchase refers to) and hands them to payments, which moves the money and knows
+nothing of courses or tiers. payments calls back through the `Fulfilment` this
+module registers (from MarketplaceConfig.ready()) to grant and end access, inside
+the same transaction as the money.
+
+Things sold by the apps above marketplace (live-session tickets, livestream) are
+product kinds those apps register here from their own ready(): marketplace never
+imports them.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Model, QuerySet
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from marketplace import selectors, services
+from marketplace.models import Course, Entitlement, SubscriptionTier
+from payments import selectors as payment_selectors
+from payments import services as payment_services
+from payments.models import Purchase, Subscription, TierPlan
+from payments.services import Product
+
+
+@dataclass(frozen=True)
+class ProductKind:
+    """A kind of thing sold by ticket: how to find one by id (the API names it so),
+    and its terms of sale (raises ValidationError if it is not on sale now)."""
+
+    objects: Callable[[], QuerySet[Any]]
+    terms: Callable[[Any], Product]
+
+
+_kinds: dict[str, ProductKind] = {}
+
+
+def product_kind_register(name: str, kind: ProductKind) -> None:
+    """Called from the selling app's AppConfig.ready(); `name` is the Purchase field
+    that refers to it ("live_session")."""
+    _kinds[name] = kind
+
+
+def product_kind(name: str) -> ProductKind:
+    return _kinds[name]
+
+
+def course_terms(course: Course) -> Product:
+    if not course.is_published or course.is_free:
+        raise ValidationError(_("This course is not for sale."))
+    return Product(
+        title=course.title,
+        amount=course.price_amount,
+        currency=course.currency,
+        seller=course.channel.creator.user,
+        course=course,
+    )
+
+
+def _terms(*, buyer: User, course: Course | None, live_session: Model | None) -> Product:
+    if selectors.entitlement_check(user=buyer, course=course, live_session=live_session):
+        raise ValidationError(_("You already have access; there is nothing to buy."))
+    if course is not None:
+        return course_terms(course)
+    return product_kind("live_session").terms(live_session)
+
+
+@transaction.atomic
+def purchase_with_wallet(
+    *, buyer: User, course: Course | None = None, live_session: Model | None = None
+) -> Purchase:
+    """Buy a ticket from the wallet: paid, posted and granted in one transaction."""
+    product = _terms(buyer=buyer, course=course, live_session=live_session)
+    return payment_services.purchase_pay_with_wallet(buyer=buyer, product=product)
+
+
+def purchase_with_card(
+    *,
+    buyer: User,
+    payment_method: str,
+    course: Course | None = None,
+    live_session: Model | None = None,
+) -> Purchase:
+    """Buy a ticket with a card: charged, settled and granted, or failed with a reason."""
+    product = _terms(buyer=buyer, course=course, live_session=live_session)
+    return payment_services.purchase_pay_with_card(
+        buyer=buyer, product=product, payment_method=payment_method
+    )
+
+
+def tier_terms(tier: SubscriptionTier) -> Product:
+    return Product(
+        title=f"{tier.channel.title}: {tier.name}",
+        amount=tier.price_amount,
+        currency=tier.currency,
+        seller=tier.channel.creator.user,
+    )
+
+
+def tier_plan(tier: SubscriptionTier) -> TierPlan:
+    """The Stripe plan billing this tier at its current price."""
+    terms = tier_terms(tier)
+    return payment_services.tier_plan_get(
+        tier=tier, name=terms.title, amount=terms.amount, currency=terms.currency
+    )
+
+
+def subscription_start(*, user: User, tier: SubscriptionTier, payment_method: str) -> Subscription:
+    """Subscribe to a channel tier with a card: Stripe bills monthly from now on."""
+    if not tier.is_active or not tier.channel.is_published:
+        raise ValidationError(_("This tier is not on sale."))
+    if tier.channel.creator.user_id == user.pk:
+        raise ValidationError(_("You cannot subscribe to your own channel."))
+    if (
+        payment_selectors.subscriptions_current(user=user)
+        .filter(tier__channel=tier.channel)
+        .exists()
+    ):
+        raise ValidationError(_("You already subscribe to this channel."))
+    return payment_services.subscription_start(
+        user=user, tier=tier, product=tier_terms(tier), payment_method=payment_method
+    )
+
+
+class MarketplaceFulfilment:
+    """Access follows money: payments calls these inside its own transaction."""
+
+    def purchase_paid(self, purchase: Purchase) -> None:
+        services.entitlement_grant(
+            user=purchase.buyer,
+            source=Entitlement.Source.TICKET,
+            source_ref=f"purchase:{purchase.pk}",
+            course=purchase.course,
+            live_session=purchase.live_session,
+        )
+
+    def purchase_refunded(self, purchase: Purchase) -> None:
+        services.entitlement_revoke(
+            source=Entitlement.Source.TICKET, source_ref=f"purchase:{purchase.pk}"
+        )
+
+    def subscription_paid(self, subscription: Subscription, *, paid_until: datetime) -> None:
+        services.entitlement_extend(
+            user=subscription.user,
+            tier=subscription.tier,
+            source_ref=subscription.stripe_subscription_id,
+            ends_at=paid_until,
+        )
+
+    def subscription_seller(self, subscription: Subscription) -> User:
+        tier = SubscriptionTier.objects.select_related("channel__creator__user").get(
+            pk=subscription.tier_id
+        )
+        return tier.channel.creator.user

@@ -1,0 +1,81 @@
+"""Money movements: every one is a balanced ledger posting (payments.ledger.post).
+
+Amounts are integer minor units; every public service validates amount and currency
+before anything is written, and raises ValidationError with a message a person can
+act on. payments knows nothing of what is sold: the selling app passes the terms
+(`Product`) and grants access through the registered `payments.fulfilment`; what
+happened goes out as events (payments/events.py) after commit.
+
+Modules by concern: common (amounts, fees), wallet, tips, purchases, card (Stripe
+charges and settlement), subscriptions, payouts, escrow (holds, releases, refunds
+and split payments for paid questions of every kind).
+"""
+
+from payments.services.card import (
+    payment_intent_settle,
+    payments_settle_stale,
+    purchase_pay_with_card,
+    top_up_pay,
+)
+from payments.services.common import platform_fee, validate_amount
+from payments.services.escrow import (
+    EscrowMove,
+    Split,
+    escrow_hold,
+    escrow_refund,
+    escrow_release,
+    payment_split,
+)
+from payments.services.payouts import payout_approve, payout_reject, payout_request
+from payments.services.purchases import (
+    Product,
+    purchase_open,
+    purchase_pay_with_wallet,
+    purchase_refund,
+)
+from payments.services.subscriptions import (
+    invoice_settle,
+    subscription_cancel,
+    subscription_start,
+    subscription_sync,
+    tier_plan_get,
+)
+from payments.services.tips import tip_send
+from payments.services.wallet import (
+    top_up_fail,
+    top_up_refund,
+    top_up_start,
+    wallet_top_up_credit,
+)
+
+__all__ = [
+    "EscrowMove",
+    "Product",
+    "Split",
+    "escrow_hold",
+    "escrow_refund",
+    "escrow_release",
+    "invoice_settle",
+    "payment_intent_settle",
+    "payment_split",
+    "payments_settle_stale",
+    "payout_approve",
+    "payout_reject",
+    "payout_request",
+    "platform_fee",
+    "purchase_open",
+    "purchase_pay_with_card",
+    "purchase_pay_with_wallet",
+    "purchase_refund",
+    "subscription_cancel",
+    "subscription_start",
+    "subscription_sync",
+    "tier_plan_get",
+    "tip_send",
+    "top_up_fail",
+    "top_up_pay",
+    "top_up_refund",
+    "top_up_start",
+    "validate_amount",
+    "wallet_top_up_credit",
+]

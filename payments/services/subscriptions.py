@@ -1,0 +1,162 @@
+"""Tier subscriptions billed by Stripe: plans, the first charge, invoices, cancelling.
+
+The selling app states the terms (`Product`: the plan's name, price, currency and
+seller; the tier is the reference); an `invoice.paid` settles the same way as the
+first invoice, and the registered Fulfilment extends access.
+"""
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import stripe
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from core import events
+from payments import gateway, ledger
+from payments.events import SubscriptionInvoicePaid
+from payments.fulfilment import fulfilment
+from payments.models import LedgerTransaction, StripeCustomer, Subscription, TierPlan
+from payments.services.common import Kind, account, income_legs, platform_fee, validate_amount
+from payments.services.purchases import Product
+
+# `tier` is a marketplace.SubscriptionTier, typed Any: payments may not import it.
+
+
+def tier_plan_get(*, tier: Any, name: str, amount: int, currency: str) -> TierPlan:
+    """The Stripe plan that bills `tier` at this price, created on first use."""
+    plan = TierPlan.objects.filter(tier=tier, amount=amount, currency=currency).first()
+    if plan is not None:
+        return plan
+    product_id, plan_id = gateway.plan_create(
+        name=name, amount=amount, currency=currency, metadata={"tier": str(tier.pk)}
+    )
+    try:
+        with transaction.atomic():
+            return TierPlan.objects.create(
+                tier=tier, amount=amount, currency=currency, product_id=product_id, plan_id=plan_id
+            )
+    except IntegrityError:  # made by a concurrent first subscriber; theirs is as good
+        return TierPlan.objects.get(tier=tier, amount=amount, currency=currency)
+
+
+def subscription_start(
+    *, user: User, tier: Any, product: Product, payment_method: str
+) -> Subscription:
+    """Subscribe to a tier with a card at the `product` terms: Stripe bills monthly.
+
+    The caller (the selling app) checked that the tier is on sale to this user. The
+    first invoice is settled at once (access and the creator's earnings); later
+    ones arrive as `invoice.paid` webhooks and settle the same way.
+    """
+    validate_amount(amount=product.amount, currency=product.currency)
+    plan = tier_plan_get(
+        tier=tier, name=product.title, amount=product.amount, currency=product.currency
+    )
+    customer = StripeCustomer.objects.filter(user=user).first()
+    try:
+        customer_id = gateway.customer_with_card(
+            customer_id=customer.customer_id if customer else "",
+            email=user.email,
+            payment_method=payment_method,
+        )
+        if customer is None:
+            StripeCustomer.objects.get_or_create(user=user, defaults={"customer_id": customer_id})
+        info = gateway.subscription_create(
+            customer_id=customer_id,
+            plan_id=plan.plan_id,
+            metadata={"tier": str(tier.pk), "user": str(user.pk)},
+            idempotency_key=f"subscribe-{user.pk}-{tier.pk}-{uuid.uuid4().hex}",
+        )
+    except (gateway.CardDeclined, stripe.CardError) as exc:
+        raise ValidationError(
+            _("The card was declined: %(reason)s Nothing was charged.") % {"reason": str(exc)}
+        ) from exc
+    subscription, _created = Subscription.objects.get_or_create(
+        stripe_subscription_id=info.id,
+        defaults={"user": user, "tier": tier, "status": info.status},
+    )
+    if info.latest_invoice_id:
+        invoice_settle(invoice_id=info.latest_invoice_id)
+    subscription.refresh_from_db()
+    return subscription
+
+
+@transaction.atomic
+def invoice_settle(*, invoice_id: str) -> Subscription | None:
+    """Credit a paid subscription invoice and extend access to the end of its period.
+
+    Safe in any order and any number of times: the posting is keyed on the invoice,
+    and access only ever extends to the latest period paid.
+    """
+    invoice = gateway.invoice_retrieve(invoice_id)
+    subscription = (
+        Subscription.objects.select_for_update()
+        .select_related("tier", "user")
+        .filter(stripe_subscription_id=invoice.subscription_id)
+        .first()
+    )
+    if subscription is None or invoice.status != "paid" or invoice.amount_paid <= 0:
+        return subscription
+    seller = fulfilment().subscription_seller(subscription)
+    ledger.post(
+        kind=LedgerTransaction.Kind.SUBSCRIPTION,
+        idempotency_key=f"invoice:{invoice.id}",
+        reference_type="stripe.invoice",
+        reference_id=invoice.id,
+        legs=income_legs(
+            source=account(Kind.STRIPE_CLEARING, invoice.currency),
+            amount=invoice.amount_paid,
+            currency=invoice.currency,
+            payee=seller,
+            fee=platform_fee(amount=invoice.amount_paid, income="subscription"),
+        ),
+        memo=f"Subscription {subscription.tier} by {subscription.user.email}",
+    )
+    paid_until = datetime.fromtimestamp(invoice.period_end, tz=UTC)
+    fulfilment().subscription_paid(subscription, paid_until=paid_until)
+    first = subscription.paid_until is None
+    if subscription.paid_until is None or paid_until > subscription.paid_until:
+        subscription.paid_until = paid_until
+    subscription.status = "active"
+    subscription.save(update_fields=["paid_until", "status"])
+    events.send_on_commit(
+        SubscriptionInvoicePaid(
+            subscription_id=subscription.pk,
+            user_id=subscription.user_id,
+            tier_id=subscription.tier_id,
+            invoice_id=invoice.id,
+            amount=invoice.amount_paid,
+            currency=invoice.currency,
+            first=first,
+        )
+    )
+    return subscription
+
+
+@transaction.atomic
+def subscription_sync(*, subscription_id: str) -> Subscription | None:
+    """Mirror Stripe's status and cancellation flag (webhook: subscription updated)."""
+    subscription = (
+        Subscription.objects.select_for_update()
+        .filter(stripe_subscription_id=subscription_id)
+        .first()
+    )
+    if subscription is None:
+        return None
+    info = gateway.subscription_retrieve(subscription_id)
+    subscription.status = info.status
+    subscription.cancel_at_period_end = info.cancel_at_period_end
+    subscription.save(update_fields=["status", "cancel_at_period_end"])
+    return subscription
+
+
+def subscription_cancel(*, subscription: Subscription, user: User) -> Subscription | None:
+    """Stop renewing; access lasts until the end of the period already paid."""
+    if subscription.user_id != user.pk:
+        raise ValidationError(_("This is not your subscription."))
+    gateway.subscription_cancel_at_period_end(subscription.stripe_subscription_id)
+    return subscription_sync(subscription_id=subscription.stripe_subscription_id)

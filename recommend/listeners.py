@@ -1,0 +1,52 @@
+"""recommend listens to the apps below it: their domain events become behaviour
+events. Subscribed from RecommendConfig.ready()."""
+
+from accounts.models import User
+from core import events
+from livestream.models import LiveSession
+from marketplace.models import Course, SubscriptionTier
+from payments.events import PurchaseCompleted, SubscriptionInvoicePaid, TipSent
+from recommend import services
+
+# --- money (payments events) -----------------------------------------------------------
+
+
+def on_tip_sent(event: TipSent) -> None:
+    """A tip: about the session it was sent in, else the creator's newest channel."""
+    tipper = User.objects.filter(pk=event.tipper_id).first()
+    creator = User.objects.filter(pk=event.creator_id).first()
+    if tipper is None or creator is None:
+        return
+    live_session = (
+        LiveSession.objects.filter(pk=event.live_session_id).first()
+        if event.live_session_id
+        else None
+    )
+    services.tip_record(tipper=tipper, creator=creator, live_session=live_session)
+
+
+def on_purchase_completed(event: PurchaseCompleted) -> None:
+    buyer = User.objects.filter(pk=event.buyer_id).first()
+    item: Course | LiveSession | None = None
+    if event.course_id is not None:
+        item = Course.objects.filter(pk=event.course_id).first()
+    elif event.live_session_id is not None:
+        item = LiveSession.objects.filter(pk=event.live_session_id).first()
+    if buyer is not None and item is not None:
+        services.event_record(user=buyer, kind="purchase", item=item)
+
+
+def on_subscription_invoice_paid(event: SubscriptionInvoicePaid) -> None:
+    """A new subscriber (the first invoice) is interest in the tier's channel."""
+    if not event.first:
+        return
+    user = User.objects.filter(pk=event.user_id).first()
+    tier = SubscriptionTier.objects.select_related("channel").filter(pk=event.tier_id).first()
+    if user is not None and tier is not None:
+        services.event_record(user=user, kind="subscribe", item=tier.channel)
+
+
+def connect_money() -> None:
+    events.subscribe(TipSent, on_tip_sent)
+    events.subscribe(PurchaseCompleted, on_purchase_completed)
+    events.subscribe(SubscriptionInvoicePaid, on_subscription_invoice_paid)
