@@ -15,10 +15,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from livestream import services
+from livestream import selectors, services
 from livestream.forms import SessionForm, apply_session_errors
 from livestream.models import LiveSession
-from marketplace import selectors
+from marketplace.selectors import channel_get_for_editor
 from marketplace.studio_views import creator_required
 from moderation.selectors import review_state_annotate
 
@@ -45,7 +45,7 @@ def session_list(request):
 
 @creator_required
 def session_create(request, slug):
-    channel = selectors.channel_get_for_editor(user=request.user, slug=slug)
+    channel = channel_get_for_editor(user=request.user, slug=slug)
     form = SessionForm(
         request.POST or None,
         channel=channel,

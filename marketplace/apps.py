@@ -1,5 +1,8 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
+
+from marketplace import catalogue_cache
 
 
 class MarketplaceConfig(AppConfig):
@@ -7,9 +10,7 @@ class MarketplaceConfig(AppConfig):
     verbose_name = _("Marketplace")
 
     def ready(self):
-        from django.db.models.signals import post_delete, post_save
-
-        from marketplace import catalogue_cache, models
+        from marketplace import models  # only once the app registry is ready
 
         for model in (
             models.Category,
@@ -26,14 +27,5 @@ class MarketplaceConfig(AppConfig):
                     dispatch_uid=f"catalogue-cache-{model.__name__}-{name}",
                 )
         # Tags and topics are set after the owner is saved, in the same transaction,
-        # so the owner's post_save already covers them.
-        from livestream.models import LiveSession
-
-        # Scheduling, going live, ending and cancelling change the catalogue's
-        # session list (and its LIVE badges).
-        for name, signal in (("save", post_save), ("delete", post_delete)):
-            signal.connect(
-                catalogue_cache.bump_on_session_change,
-                sender=LiveSession,
-                dispatch_uid=f"catalogue-cache-LiveSession-{name}",
-            )
+        # so the owner's post_save already covers them. Live sessions are livestream's:
+        # it connects them itself (livestream.listeners).

@@ -5,14 +5,13 @@ them): foreign keys are joined, many-to-many and reverse relations prefetched.
 """
 
 from dataclasses import dataclass
-from datetime import timedelta
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
-from livestream.models import LiveSession
+from marketplace import listings
 from marketplace.models import (
     Category,
     Channel,
@@ -20,19 +19,12 @@ from marketplace.models import (
     CreatorProfile,
     Entitlement,
     PublicationStatus,
+    SessionAccess,
     SubscriptionTier,
     Tag,
 )
 
 PUBLISHED = PublicationStatus.PUBLISHED
-
-
-def held_sessions():
-    """Live sessions moderation holds or rejected (LiveSession has no visibility
-    field: the review queue is the record)."""
-    from moderation.selectors import reviews_holding
-
-    return reviews_holding(LiveSession).filter(object_id=OuterRef("pk"))
 
 
 @dataclass(frozen=True)
@@ -165,75 +157,12 @@ def catalogue_facets() -> dict:
     }
 
 
-def upcoming_sessions(*, channel: Channel | None = None, limit: int = 6) -> list[LiveSession]:
-    qs = (
-        LiveSession.objects.filter(
-            status__in=[LiveSession.Status.SCHEDULED, LiveSession.Status.LIVE],
-            scheduled_start__gte=timezone.now() - timedelta(hours=6),
-            channel__status=PUBLISHED,
-            channel__hidden_by_moderation=False,
-        )
-        .filter(~Exists(held_sessions()))
-        .select_related("channel", "channel__creator")
-    )
-    if channel is not None:
-        qs = qs.filter(channel=channel)
-    # "live" sorts before "scheduled": sessions on air now come first.
-    return list(qs.order_by("status", "scheduled_start", "id")[:limit])
-
-
-def catalogue_sessions(*, filters: CatalogueFilters, limit: int = 6) -> list[LiveSession]:
-    """Live and upcoming sessions that fit the catalogue's filters (one query).
-
-    Search, category, tag and language apply through the session's channel; "free"
-    means open to every account and "paid" a ticket or a subscription. A price range
-    is about tiers and courses, so it shows no sessions rather than guessing.
-    """
-    if filters.min_price is not None or filters.max_price is not None:
-        return []
-    qs = (
-        LiveSession.objects.filter(
-            status__in=[LiveSession.Status.SCHEDULED, LiveSession.Status.LIVE],
-            scheduled_start__gte=timezone.now() - timedelta(hours=6),
-            channel__status=PUBLISHED,
-            channel__hidden_by_moderation=False,
-        )
-        .filter(~Exists(held_sessions()))
-        .select_related("channel", "channel__creator")
-    )
-    if filters.q:
-        qs = qs.filter(
-            Q(title__icontains=filters.q)
-            | Q(description__icontains=filters.q)
-            | Q(channel__title__icontains=filters.q)
-            | Q(channel__creator__display_name__icontains=filters.q)
-        )
-    if filters.category:
-        qs = qs.filter(channel__category=filters.category)
-    if filters.tag:
-        qs = qs.filter(
-            Exists(
-                Channel.tags.through.objects.filter(
-                    channel_id=OuterRef("channel_id"), tag=filters.tag
-                )
-            )
-        )
-    if filters.language:
-        qs = qs.filter(channel__language=filters.language)
-    if filters.price == "free":
-        qs = qs.filter(access=LiveSession.Access.FREE)
-    elif filters.price == "paid":
-        qs = qs.exclude(access=LiveSession.Access.FREE)
-    # "live" sorts before "scheduled": sessions on air now come first.
-    return list(qs.order_by("status", "scheduled_start", "id")[:limit])
-
-
 def home_page_sections() -> dict:
     everything = CatalogueFilters()
     return {
         "channels": list(catalogue_channels(filters=everything)[:8]),
         "courses": list(catalogue_courses(filters=everything)[:8]),
-        "sessions": upcoming_sessions(limit=6),
+        "sessions": listings.listing(listings.HOME_SESSIONS, limit=6),
         "categories": list(Category.objects.all()),
     }
 
@@ -266,7 +195,7 @@ def channel_page(*, channel: Channel, user: User) -> dict:
     return {
         "tiers": list(channel.tiers.filter(is_active=True)),
         "courses": list(courses.order_by("-published_at", "-id")),
-        "sessions": upcoming_sessions(channel=channel, limit=10),
+        "sessions": listings.listing(listings.CHANNEL_SESSIONS, channel=channel, limit=10),
         "is_owner": _is_owner(user, channel.creator),
     }
 
@@ -324,34 +253,6 @@ def studio_channels(*, creator: CreatorProfile) -> list[Channel]:
         .prefetch_related("tiers", "courses")
         .order_by("-created_at")
     )
-
-
-def studio_sessions(*, creator: CreatorProfile) -> list[LiveSession]:
-    """Every session of the creator's channels: live, then upcoming soonest first,
-    then the ended and cancelled ones, latest first (one query)."""
-    sessions = list(
-        LiveSession.objects.filter(channel__creator=creator)
-        .select_related("channel")
-        .order_by("scheduled_start", "id")
-    )
-    live = [s for s in sessions if s.status == LiveSession.Status.LIVE]
-    upcoming = [s for s in sessions if s.status == LiveSession.Status.SCHEDULED]
-    past = [s for s in reversed(sessions) if not s.is_open]
-    return live + upcoming + past
-
-
-def session_get_for_editor(*, user: User, pk: int) -> LiveSession:
-    """The user's own session (of any of their channels); someone else's is a 404.
-
-    Loads channel and channel.creator, which the session services read."""
-    session = (
-        LiveSession.objects.select_related("channel", "channel__creator", "required_tier", "course")
-        .filter(pk=pk, channel__creator__user_id=user.pk)
-        .first()
-    )
-    if session is None:
-        raise Http404
-    return session
 
 
 def channel_get_for_editor(*, user: User, slug: str) -> Channel:
@@ -424,7 +325,7 @@ def entitlement_check(*, user: User, course: Course | None = None, live_session=
     if course is not None:
         return active.filter(course=course).exists()
 
-    Access = LiveSession.Access
+    Access = SessionAccess
     if live_session.access == Access.FREE:
         return True
     if live_session.course_id and active.filter(course_id=live_session.course_id).exists():

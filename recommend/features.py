@@ -19,8 +19,8 @@ from django.db.models.functions import Cast, Extract, Greatest, Power
 from django.utils import timezone
 
 from livestream.models import LiveSession
+from livestream.selectors import held_sessions
 from marketplace.models import Channel, Course, Entitlement, PublicationStatus
-from marketplace.selectors import held_sessions
 from recommend.items import parse_key
 from recommend.models import Event, ItemKind, PersonalisationSetting
 

@@ -9,16 +9,18 @@ break the caller.
 
 import logging
 import math
-from datetime import timedelta
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.db import connection, transaction
 from django.db.models import BigIntegerField, ExpressionWrapper, F, Subquery
 from django.utils import timezone
 
+from marketplace.models import Channel, PublicationStatus
 from recommend.items import item_key_for, parse_key
 from recommend.models import Event, PersonalisationSetting, RecommendationList, VariantDailyStat
+from recommend.tasks import recommendations_refresh_user_task
 
 logger = logging.getLogger(__name__)
 
@@ -218,9 +220,6 @@ def _gate(user_id: int, once: tuple[str, int] | None) -> tuple[bool, bool, int]:
 
 def _redis_client():
     """The raw client of Django's Redis cache backend, or None (another backend)."""
-    from django.core.cache import caches
-    from django.core.cache.backends.redis import RedisCache
-
     backend = caches["default"]
     if not isinstance(backend, RedisCache):
         return None
@@ -240,8 +239,6 @@ def _quick_refresh_schedule(user_id: int) -> None:
         return  # checked (or queued) in the last five minutes
     if RecommendationList.objects.filter(user_id=user_id).exists():
         return
-    from recommend.tasks import recommendations_refresh_user_task
-
     try:
         recommendations_refresh_user_task.delay(user_id)
     except Exception:  # noqa: BLE001 - a broker hiccup only delays the list
@@ -261,19 +258,6 @@ def variant_stat_bump(*, variant: str, impressions: int = 0, clicks: int = 0) ->
         )
 
 
-def events_prune(*, older_than_days: int | None = None, batch: int = 5000) -> int:
-    """Delete raw events past the retention window (with the half-life they weigh next
-    to nothing by then), in batches so no transaction grows large."""
-    days = older_than_days or settings.RECOMMEND_EVENT_RETENTION_DAYS
-    cutoff = timezone.now() - timedelta(days=days)
-    total = 0
-    while True:
-        ids = list(Event.objects.filter(created_at__lt=cutoff).values_list("id", flat=True)[:batch])
-        if not ids:
-            return total
-        total += Event.objects.filter(id__in=ids).delete()[0]
-
-
 # --- hooks the rest of the site calls (one line each at the call site) ------------------
 
 
@@ -288,8 +272,6 @@ def tip_record(*, tipper, creator, live_session=None) -> None:
     """A tip: about the session it was sent in, else the creator's newest channel."""
     item = live_session
     if item is None:
-        from marketplace.models import Channel, PublicationStatus
-
         item = (
             Channel.objects.filter(creator__user=creator, status=PublicationStatus.PUBLISHED)
             .order_by("-published_at", "-id")

@@ -3,6 +3,7 @@
 import pytest
 from django.utils import timezone
 
+from core import events
 from marketplace.models import Entitlement
 from tests.factories import (
     CategoryFactory,
@@ -93,3 +94,5 @@ def _on_commit_runs_at_once(request, monkeypatch):
     )
     if not transactional:
         monkeypatch.setattr("recommend.services._on_commit", lambda fn: fn())
+        # Interest signals reach recommend as events delivered on commit: at once too.
+        monkeypatch.setattr("core.events.send_on_commit", events.send)
