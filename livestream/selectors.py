@@ -1,6 +1,7 @@
 """Reads of the live rooms: fetching sessions for a viewer, history, the board."""
 
 from datetime import timedelta
+from typing import Any
 
 from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.http import Http404
@@ -160,7 +161,9 @@ def room_events_between(*, session_id: int, after: int, before: int) -> list[tup
     return [(e.seq, room_event_frame(e)) for e in events]
 
 
-def room_chat_history(*, session: LiveSession, before: int | None = None, limit: int = 50):
+def room_chat_history(
+    *, session: LiveSession, before: int | None = None, limit: int = 50
+) -> list[dict[str, Any]]:
     """The latest chat, tips and system messages (newest last), for late joiners."""
     events = RoomEvent.objects.filter(
         session=session,

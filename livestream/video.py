@@ -58,7 +58,7 @@ def _session_for_key(*, name: str, key: str, lock: bool = True) -> LiveSession:
     stored = (
         StreamKey.objects.filter(creator_id=session.channel.creator_id).first() if session else None
     )
-    if stored is None or not hmac.compare_digest(stored.key_hash, _hash(key)):
+    if session is None or stored is None or not hmac.compare_digest(stored.key_hash, _hash(key)):
         raise PermissionDenied("wrong key")
     return session
 
@@ -252,19 +252,23 @@ def replay_chapters(*, session: LiveSession) -> list[dict]:
     Replay time runs only while something was recorded: an answer given while the
     encoder was away (a reconnect gap) is placed at the start of the next part.
     """
-    recordings = [r for r in session.recordings.exclude(path="") if r.duration]
+    recordings = [
+        (r.started_at, r.duration) for r in session.recordings.exclude(path="") if r.duration
+    ]
     chapters = []
     answered = RoomQuestion.objects.filter(
         session=session, status=RoomQuestion.Status.ANSWERED, answered_at__isnull=False
     ).order_by("answered_at", "id")
     for question in answered:
         offset = 0.0
-        for recording in recordings:
-            into = (question.answered_at - recording.started_at).total_seconds()
-            if into <= recording.duration:
+        if question.answered_at is None:  # excluded by the query; for the type checker
+            continue
+        for started_at, duration in recordings:
+            into = (question.answered_at - started_at).total_seconds()
+            if into <= duration:
                 offset += max(0.0, into)
                 break
-            offset += recording.duration
+            offset += duration
         else:
             continue  # answered after the last recording ended
         chapters.append({"question": question.pk, "title": question.text,

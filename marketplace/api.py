@@ -5,7 +5,12 @@ serializers. Writes go through marketplace.services; reads through selectors, so
 the API and the web pages enforce the same rules and permissions.
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 from django.conf import settings
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -14,6 +19,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -29,6 +35,7 @@ from marketplace.models import (
     PublicationStatus,
     SubscriptionTier,
 )
+from marketplace.selectors import CatalogueFilters
 
 # --- shared output serializers ----------------------------------------------------------
 
@@ -53,14 +60,29 @@ class TierOutputSerializer(serializers.ModelSerializer):
         fields = ("id", "name", "price_amount", "currency", "benefits", "is_active")
 
 
-def tag_names(obj) -> list[str]:
+def tag_names(obj: Channel | Course) -> list[str]:
     return [t.name for t in obj.tags.all()]
 
 
-class ChannelListOutputSerializer(serializers.ModelSerializer):
-    creator = CreatorBriefSerializer()
-    category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+def _slug_of(queryset: QuerySet[Category] | None = None) -> serializers.SlugRelatedField[Any]:
+    """A related object shown (and, with a queryset, chosen) by its slug."""
+    if queryset is None:
+        return serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    return serializers.SlugRelatedField(slug_field="slug", queryset=queryset)
+
+
+class TaggedOutputSerializer(serializers.ModelSerializer):
+    """A channel or course with its category slug and its tag names."""
+
+    category = _slug_of()
     tags = serializers.SerializerMethodField()
+
+    def get_tags(self, obj: Channel | Course) -> list[str]:
+        return tag_names(obj)
+
+
+class ChannelListOutputSerializer(TaggedOutputSerializer):
+    creator = CreatorBriefSerializer()
     lowest_price = serializers.IntegerField(allow_null=True)
     lowest_price_currency = serializers.CharField(allow_null=True)
     url = serializers.CharField(source="get_absolute_url")
@@ -81,20 +103,15 @@ class ChannelListOutputSerializer(serializers.ModelSerializer):
             "url",
         )
 
-    def get_tags(self, obj) -> list[str]:
-        return tag_names(obj)
 
-
-class CourseListOutputSerializer(serializers.ModelSerializer):
-    channel = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+class CourseListOutputSerializer(TaggedOutputSerializer):
+    channel = _slug_of()
     creator = CreatorBriefSerializer(source="channel.creator")
-    category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    tags = serializers.SerializerMethodField()
     url = serializers.CharField(source="get_absolute_url")
 
     class Meta:
         model = Course
-        fields = (
+        fields: tuple[str, ...] = (
             "slug",
             "title",
             "summary",
@@ -109,9 +126,6 @@ class CourseListOutputSerializer(serializers.ModelSerializer):
             "published_at",
             "url",
         )
-
-    def get_tags(self, obj) -> list[str]:
-        return tag_names(obj)
 
 
 CATALOGUE_PARAMETERS = [
@@ -129,15 +143,16 @@ CATALOGUE_PARAMETERS = [
 ]
 
 
-class CatalogueListMixin:
-    """Parse the catalogue query with the same form as the web page; 400 if invalid."""
+class CatalogueListApi(ListAPIView):
+    """A catalogue listing: the query parsed with the same form as the web page (400
+    if invalid), the result cached like the page."""
 
-    permission_classes: list = []
-    filter_backends: list = []
+    permission_classes = []
+    filter_backends = []
 
     cache_namespace: str
 
-    def list(self, request, *args, **kwargs):
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Cached like the catalogue page; invalid queries raise before caching."""
         cache_key = catalogue_cache.key(self.cache_namespace, request.query_params)
         data = catalogue_cache.get(cache_key)
@@ -146,7 +161,7 @@ class CatalogueListMixin:
             catalogue_cache.put(cache_key, data)
         return Response(data)
 
-    def catalogue_filters(self):
+    def catalogue_filters(self) -> CatalogueFilters:
         form = CatalogueFilterForm(self.request.query_params)
         if not form.is_valid():
             raise exceptions.ValidationError(
@@ -156,7 +171,7 @@ class CatalogueListMixin:
 
 
 @extend_schema(parameters=CATALOGUE_PARAMETERS, tags=["catalogue"])
-class CatalogueChannelListApi(CatalogueListMixin, ListAPIView):
+class CatalogueChannelListApi(CatalogueListApi):
     serializer_class = ChannelListOutputSerializer
     cache_namespace = "api-channels"
 
@@ -165,7 +180,7 @@ class CatalogueChannelListApi(CatalogueListMixin, ListAPIView):
 
 
 @extend_schema(parameters=CATALOGUE_PARAMETERS, tags=["catalogue"])
-class CatalogueCourseListApi(CatalogueListMixin, ListAPIView):
+class CatalogueCourseListApi(CatalogueListApi):
     serializer_class = CourseListOutputSerializer
     cache_namespace = "api-courses"
 
@@ -184,10 +199,8 @@ class CategoryListApi(APIView):
 class ChannelDetailApi(APIView):
     permission_classes: list = []
 
-    class ChannelDetailOutputSerializer(serializers.ModelSerializer):
+    class ChannelDetailOutputSerializer(TaggedOutputSerializer):
         creator = CreatorBriefSerializer()
-        category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-        tags = serializers.SerializerMethodField()
         # Filled from selectors.channel_page: tiers on sale, courses the user may see.
         tiers = TierOutputSerializer(many=True, source="visible_tiers")
         courses = CourseListOutputSerializer(many=True, source="visible_courses")
@@ -209,14 +222,13 @@ class ChannelDetailApi(APIView):
                 "published_at",
             )
 
-        def get_tags(self, obj) -> list[str]:
-            return tag_names(obj)
-
     @extend_schema(responses=ChannelDetailOutputSerializer, tags=["catalogue"])
     def get(self, request, slug):
         channel = selectors.channel_get_for_user(slug=slug, user=request.user)
         page = selectors.channel_page(channel=channel, user=request.user)
-        channel.visible_tiers, channel.visible_courses = page["tiers"], page["courses"]
+        # The serializer reads these two (its `source`s); a Channel has no such fields.
+        channel.visible_tiers = page["tiers"]  # type: ignore[attr-defined]
+        channel.visible_courses = page["courses"]  # type: ignore[attr-defined]
         return Response(self.ChannelDetailOutputSerializer(channel).data)
 
 
@@ -270,7 +282,10 @@ class CreatorApi(APIView):
         topics = TagListField()
 
     class CreatorOutputSerializer(serializers.ModelSerializer):
-        topics = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+        topics = serializers.ManyRelatedField(
+            child_relation=serializers.SlugRelatedField(slug_field="name", read_only=True),
+            read_only=True,
+        )
 
         class Meta:
             model = CreatorProfile
@@ -312,10 +327,7 @@ class CreatorApi(APIView):
         return Response(self.CreatorOutputSerializer(creator).data)
 
 
-class StudioChannelOutputSerializer(serializers.ModelSerializer):
-    category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    tags = serializers.SerializerMethodField()
-
+class StudioChannelOutputSerializer(TaggedOutputSerializer):
     class Meta:
         model = Channel
         fields = (
@@ -332,16 +344,13 @@ class StudioChannelOutputSerializer(serializers.ModelSerializer):
             "published_at",
         )
 
-    def get_tags(self, obj) -> list[str]:
-        return tag_names(obj)
-
 
 class ChannelInputSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=120)
     slug = serializers.SlugField(max_length=80, required=False, allow_blank=True)
     tagline = serializers.CharField(max_length=200, required=False, allow_blank=True)
     description = serializers.CharField(max_length=5000, required=False, allow_blank=True)
-    category = serializers.SlugRelatedField(slug_field="slug", queryset=Category.objects.all())
+    category = _slug_of(Category.objects.all())
     language = serializers.ChoiceField(choices=Language.choices, required=False)
     tags = TagListField()
     status = serializers.ChoiceField(choices=PublicationStatus.choices, required=False)
@@ -469,7 +478,7 @@ class CourseInputSerializer(serializers.Serializer):
     slug = serializers.SlugField(max_length=80, required=False, allow_blank=True)
     summary = serializers.CharField(max_length=300, required=False, allow_blank=True)
     description = serializers.CharField(max_length=10000, required=False, allow_blank=True)
-    category = serializers.SlugRelatedField(slug_field="slug", queryset=Category.objects.all())
+    category = _slug_of(Category.objects.all())
     level = serializers.ChoiceField(choices=Course.Level.choices, required=False)
     language = serializers.ChoiceField(choices=Language.choices, required=False)
     price_amount = serializers.IntegerField(

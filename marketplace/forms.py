@@ -4,8 +4,11 @@ Forms parse and check the shape of input; the services own the rules and the wri
 `apply_service_errors` puts a service's ValidationError back next to the right field.
 """
 
+from __future__ import annotations
+
 import re
 from decimal import Decimal
+from typing import cast
 
 from django import forms
 from django.conf import settings
@@ -13,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from core.money import MoneyError, supported_currencies, to_minor_units
-from marketplace.models import Category, Course, Language, PublicationStatus, Tag
+from marketplace.models import Category, Channel, Course, Language, PublicationStatus, Tag
 from marketplace.selectors import CatalogueFilters
 
 TAG_SEPARATORS = re.compile(r"[,，、;；]")
@@ -75,7 +78,8 @@ class PricedForm(forms.Form):
     """Adds `price_amount` (minor units) to cleaned_data from `price` + `currency`."""
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         price, currency = cleaned.get("price"), cleaned.get("currency")
         if price is not None and currency:
             try:
@@ -134,7 +138,8 @@ class CatalogueFilterForm(forms.Form):
         return tag
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         currency = cleaned.get("currency") or settings.MARKETPLACE_DEFAULT_CURRENCY
         cleaned["currency"] = currency
         for name in ("min_price", "max_price"):
@@ -229,7 +234,10 @@ class TierForm(PricedForm):
 
 
 class CourseForm(PricedForm):
-    channel = forms.ModelChoiceField(label=_("Channel"), queryset=None)
+    channel: forms.ModelChoiceField[Channel] = forms.ModelChoiceField(
+        label=_("Channel"),
+        queryset=Channel.objects.none(),  # the creator's: set in __init__
+    )
     title = forms.CharField(label=_("Title"), max_length=120)
     slug = forms.SlugField(
         label=_("Web address"),
@@ -255,4 +263,4 @@ class CourseForm(PricedForm):
         super().__init__(*args, **kwargs)
         # Only the creator's own channels can be chosen: another creator's id is
         # refused as an invalid choice.
-        self.fields["channel"].queryset = channels
+        cast(forms.ModelChoiceField, self.fields["channel"]).queryset = channels

@@ -5,7 +5,9 @@ them): foreign keys are joined, many-to-many and reverse relations prefetched.
 """
 
 from dataclasses import dataclass
+from typing import Any, Protocol
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
@@ -27,6 +29,24 @@ from marketplace.models import (
 PUBLISHED = PublicationStatus.PUBLISHED
 
 
+class LiveSessionLike(Protocol):
+    """What entitlements read of a live session (livestream.LiveSession: that app sits
+    above this one, so it is described here rather than imported)."""
+
+    @property
+    def pk(self) -> Any: ...
+    @property
+    def access(self) -> str: ...
+    @property
+    def channel(self) -> Channel: ...
+    @property
+    def channel_id(self) -> int: ...
+    @property
+    def course_id(self) -> int | None: ...
+    @property
+    def required_tier(self) -> SubscriptionTier | None: ...
+
+
 @dataclass(frozen=True)
 class CatalogueFilters:
     """Validated catalogue query; built by marketplace.forms.CatalogueFilterForm."""
@@ -42,7 +62,7 @@ class CatalogueFilters:
     ordering: str = "newest"  # newest | price_low | price_high | title
 
 
-def _active_tiers():
+def _active_tiers() -> QuerySet[SubscriptionTier]:
     return SubscriptionTier.objects.filter(channel=OuterRef("pk"), is_active=True)
 
 
@@ -55,7 +75,7 @@ def _with_lowest_tier(qs: QuerySet[Channel]) -> QuerySet[Channel]:
     )
 
 
-def _tag_match(model, text: str):
+def _tag_match(model: type[Channel] | type[Course], text: str) -> Exists:
     through = model.tags.through
     owner = "channel_id" if model is Channel else "course_id"
     return Exists(through.objects.filter(**{owner: OuterRef("pk"), "tag__name__icontains": text}))
@@ -294,7 +314,7 @@ def course_get_for_editor(*, user: User, slug: str) -> Course:
 # --- entitlements: "may this user watch this?" ----------------------------------------
 
 
-def _active_entitlements(user: User):
+def _active_entitlements(user: User) -> QuerySet[Entitlement]:
     now = timezone.now()
     return Entitlement.objects.filter(
         Q(ends_at__isnull=True) | Q(ends_at__gt=now),
@@ -304,7 +324,12 @@ def _active_entitlements(user: User):
     )
 
 
-def entitlement_check(*, user: User, course: Course | None = None, live_session=None) -> bool:
+def entitlement_check(
+    *,
+    user: User | AnonymousUser,
+    course: Course | None = None,
+    live_session: LiveSessionLike | None = None,
+) -> bool:
     """The one answer to "may this user watch this course or live session?".
 
     Everyone: free courses. Logged-in users: free sessions. The channel's creator
@@ -312,11 +337,22 @@ def entitlement_check(*, user: User, course: Course | None = None, live_session=
     or, for subscriber sessions, an active subscription to the required tier or a
     dearer tier of the same channel.
     """
-    if (course is None) == (live_session is None):
-        raise ValueError("Ask about exactly one course or one live session.")
-    channel = course.channel if course is not None else live_session.channel
-    if course is not None and course.is_free:
-        return True
+    if course is not None and live_session is None:
+        return course.is_free or _sells_to(user, channel=course.channel, course=course)
+    if live_session is not None and course is None:
+        return _sells_to(user, channel=live_session.channel, live_session=live_session)
+    raise ValueError("Ask about exactly one course or one live session.")
+
+
+def _sells_to(
+    user: User | AnonymousUser,
+    *,
+    channel: Channel,
+    course: Course | None = None,
+    live_session: LiveSessionLike | None = None,
+) -> bool:
+    """entitlement_check past a free course: the creator and staff may watch anything,
+    others what they hold an entitlement for."""
     if not user.is_authenticated:
         return False
     if user.is_staff or channel.creator.user_id == user.pk:
@@ -324,6 +360,8 @@ def entitlement_check(*, user: User, course: Course | None = None, live_session=
     active = _active_entitlements(user)
     if course is not None:
         return active.filter(course=course).exists()
+    if live_session is None:
+        return False
 
     Access = SessionAccess
     if live_session.access == Access.FREE:
@@ -331,7 +369,7 @@ def entitlement_check(*, user: User, course: Course | None = None, live_session=
     if live_session.course_id and active.filter(course_id=live_session.course_id).exists():
         return True
     if live_session.access == Access.TICKET:
-        return active.filter(live_session=live_session).exists()
+        return active.filter(live_session_id=live_session.pk).exists()
     # Subscribers: the required tier or any tier of this channel that costs as much.
     tiers = active.filter(tier__channel_id=live_session.channel_id)
     required = live_session.required_tier

@@ -7,6 +7,7 @@ field names that match the form and serializer fields.
 
 import secrets
 from collections.abc import Iterable
+from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -28,6 +29,8 @@ from marketplace.models import (
     SubscriptionTier,
     Tag,
 )
+from marketplace.selectors import LiveSessionLike
+from moderation.services import creator_content_screen, fields_screen
 
 MAX_TAGS = 10
 
@@ -86,21 +89,17 @@ def tags_get_or_create(*, names: Iterable[str]) -> list[Tag]:
 
 def _fields_screen(**fields: str) -> None:
     """Short texts shown without review (see moderation.services.fields_screen)."""
-    from moderation.services import fields_screen
-
     fields_screen(fields)
 
 
-def _moderation_screen(obj, *, creator_user) -> None:
+def _moderation_screen(obj: Channel | Course, *, creator_user: User) -> None:
     """Screen published channels and courses (moderation may refuse, hold or show);
     drafts are not public, so they wait until they are published."""
-    from moderation.services import creator_content_screen
-
     if obj.status == PublicationStatus.PUBLISHED:
         creator_content_screen(obj=obj, creator_user=creator_user)
 
 
-def _publication_fields(obj, status: str) -> None:
+def _publication_fields(obj: Channel | Course, status: str) -> None:
     obj.status = status
     if status == PublicationStatus.PUBLISHED and obj.published_at is None:
         obj.published_at = timezone.now()
@@ -349,9 +348,9 @@ def entitlement_grant(
     source: str,
     source_ref: str,
     course: Course | None = None,
-    live_session=None,
+    live_session: LiveSessionLike | None = None,
     tier: SubscriptionTier | None = None,
-    ends_at=None,
+    ends_at: datetime | None = None,
 ) -> Entitlement:
     """Grant access once per (source, source_ref): a replay returns the first grant."""
     entitlement, _created = Entitlement.objects.get_or_create(
@@ -360,7 +359,7 @@ def entitlement_grant(
         defaults={
             "user": user,
             "course": course,
-            "live_session": live_session,
+            "live_session_id": live_session.pk if live_session is not None else None,
             "tier": tier,
             "starts_at": timezone.now(),
             "ends_at": ends_at,
@@ -371,7 +370,7 @@ def entitlement_grant(
 
 @transaction.atomic
 def entitlement_extend(
-    *, user: User, tier: SubscriptionTier, source_ref: str, ends_at
+    *, user: User, tier: SubscriptionTier, source_ref: str, ends_at: datetime
 ) -> Entitlement:
     """A paid subscription period: access runs at least until `ends_at`.
 

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -11,6 +11,7 @@ from django.utils.safestring import mark_safe
 from core import events
 from marketplace import catalogue_cache, listings, selectors
 from marketplace.forms import CatalogueFilterForm
+from marketplace.models import Channel, Course
 from payments.forms import tip_form
 
 
@@ -44,10 +45,11 @@ def _catalogue_context(request) -> dict:
     form = CatalogueFilterForm(request.GET or None)
     form.is_valid()  # invalid fields are shown beside the filters and left out
     filters = form.to_filters()
-    if form.kind_value == "courses":
-        items = selectors.catalogue_courses(filters=filters)
-    else:
-        items = selectors.catalogue_channels(filters=filters)
+    items: QuerySet[Course] | QuerySet[Channel] = (
+        selectors.catalogue_courses(filters=filters)
+        if form.kind_value == "courses"
+        else selectors.catalogue_channels(filters=filters)
+    )
     page = Paginator(items, settings.CATALOGUE_PAGE_SIZE).get_page(request.GET.get("page"))
     # Live and upcoming sessions head the first page only.
     sessions = (

@@ -38,6 +38,7 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 import numpy as np
 import scipy.sparse as sp
@@ -248,6 +249,9 @@ class Model:
     params: dict = field(default_factory=dict)
     fit_seconds: float = 0.0
 
+    def fit(self, x: sp.csr_matrix, *, item_text: list[str] | None = None, **_: Any) -> Model:
+        raise NotImplementedError
+
     def scores(self, user_rows: sp.csr_matrix) -> np.ndarray:
         raise NotImplementedError
 
@@ -441,8 +445,10 @@ class Blend(Model):
             k[3:]: v for k, v in p.items() if k.startswith("cf_") and k[3:] in DEFAULTS[cf_name]
         }
         self.cf = model_fit(cf_name, x, **cf_params)
-        self.popularity = model_fit("popularity", x)
-        self.content = model_fit("content", x, item_text=item_text) if item_text else None
+        self.popularity = cast(Popularity, model_fit("popularity", x))
+        self.content = (
+            cast(Content, model_fit("content", x, item_text=item_text)) if item_text else None
+        )
         # items nobody has touched: CF knows nothing about them, content speaks for them
         self.unseen = np.asarray(x.getnnz(axis=0) == 0)
         # who touched each item, for "similar items"
@@ -617,7 +623,9 @@ def diversify(
         raise ValueError("max_per_group must be at least 1")
     # Plain lists: the refresh runs this twice for every user, and indexing numpy
     # arrays one element at a time made it as slow as scoring the users.
-    groupings = [(np.asarray(g)[ranked].tolist(), {}) for g in groups]  # (labels, counts)
+    groupings: list[tuple[list[Any], dict[Any, int]]] = [
+        (np.asarray(g)[ranked].tolist(), {}) for g in groups
+    ]  # (labels, counts)
     chosen: list[int] = []
     skipped: list[int] = []
     for position, item in enumerate(ranked.tolist()):

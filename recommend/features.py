@@ -9,6 +9,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC
+from typing import cast
 
 import numpy as np
 import scipy.sparse as sp
@@ -302,7 +303,8 @@ def _matrix_of(cells: np.ndarray, user_ids: list[int], index: dict[str, int]) ->
     and of users not in `user_ids` (a first event that came in meanwhile) are left out."""
     shape = (len(user_ids), len(index))
     cells = cells[cells[:, 3] > 0]  # (0, 4) when there are none
-    parsed = [parse_key(key) for key in index]
+    # The index holds item keys only: each parses.
+    parsed = cast(list[tuple[str, int]], [parse_key(key) for key in index])
     item_codes = np.array(
         [_KIND_CODES[kind] * _ID_SPAN + pk for kind, pk in parsed], dtype=np.int64
     )

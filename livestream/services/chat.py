@@ -23,7 +23,7 @@ from marketplace.selectors import channel_subscriber_check
 
 
 @transaction.atomic
-def chat_post(*, session: LiveSession, user: User, text) -> RoomEvent:
+def chat_post(*, session: LiveSession, user: User, text: object) -> RoomEvent:
     session = locked_session(session)
     role = room_role(session=session, user=user)
     check_can_post(session=session, user=user, role=role)
@@ -53,7 +53,7 @@ def chat_post(*, session: LiveSession, user: User, text) -> RoomEvent:
 
 
 @transaction.atomic
-def message_delete(*, session: LiveSession, user: User, seq) -> RoomEvent:
+def message_delete(*, session: LiveSession, user: User, seq: object) -> RoomEvent:
     """Hide a chat message from history and from every open screen."""
     session = locked_session(session)
     if not room_role(session=session, user=user).can_moderate:

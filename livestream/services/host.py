@@ -14,7 +14,7 @@ from livestream.selectors import public_user, room_settings_payload
 from livestream.services.rooms import locked_session, room_event_append, room_role, system_post
 
 
-def _sanction_target(*, session: LiveSession, by: User, user_id) -> User:
+def _sanction_target(*, session: LiveSession, by: User, user_id: object) -> User:
     if not room_role(session=session, user=by).can_moderate:
         raise PermissionDenied(_("Only the host or a moderator can do that."))
     if not isinstance(user_id, int) or isinstance(user_id, bool):
@@ -29,7 +29,7 @@ def _sanction_target(*, session: LiveSession, by: User, user_id) -> User:
 
 @transaction.atomic
 def user_mute(
-    *, session: LiveSession, by: User, user_id, minutes, reason: str = ""
+    *, session: LiveSession, by: User, user_id: object, minutes: object, reason: str = ""
 ) -> RoomSanction:
     session = locked_session(session)
     target = _sanction_target(session=session, by=by, user_id=user_id)
@@ -48,7 +48,7 @@ def user_mute(
 
 
 @transaction.atomic
-def user_ban(*, session: LiveSession, by: User, user_id, reason: str = "") -> RoomSanction:
+def user_ban(*, session: LiveSession, by: User, user_id: object, reason: str = "") -> RoomSanction:
     """Ban from this room: the user's open sockets close within a second or two."""
     session = locked_session(session)
     target = _sanction_target(session=session, by=by, user_id=user_id)
@@ -69,7 +69,7 @@ def user_ban(*, session: LiveSession, by: User, user_id, reason: str = "") -> Ro
 
 
 @transaction.atomic
-def sanction_lift(*, session: LiveSession, by: User, user_id, kind: str) -> int:
+def sanction_lift(*, session: LiveSession, by: User, user_id: object, kind: str) -> int:
     session = locked_session(session)
     target = _sanction_target(session=session, by=by, user_id=user_id)
     lifted = RoomSanction.objects.filter(
@@ -83,7 +83,11 @@ def sanction_lift(*, session: LiveSession, by: User, user_id, kind: str) -> int:
 
 @transaction.atomic
 def room_settings_update(
-    *, session: LiveSession, by: User, slow_mode_seconds=None, subscribers_only=None
+    *,
+    session: LiveSession,
+    by: User,
+    slow_mode_seconds: object = None,
+    subscribers_only: object = None,
 ) -> LiveSession:
     session = locked_session(session)
     if not room_role(session=session, user=by).can_moderate:

@@ -5,6 +5,8 @@ A paid question's price waits in escrow (payments) until the host answers it (pa
 to the host) or dismisses it or ends the session without an answer (refunded).
 """
 
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -30,7 +32,7 @@ Status = LiveSession.Status
 
 
 @transaction.atomic
-def question_ask(*, session: LiveSession, user: User, text) -> RoomQuestion:
+def question_ask(*, session: LiveSession, user: User, text: object) -> RoomQuestion:
     session = locked_session(session)
     role = room_role(session=session, user=user)
     check_can_post(session=session, user=user, role=role)
@@ -58,7 +60,13 @@ def question_ask(*, session: LiveSession, user: User, text) -> RoomQuestion:
 
 @transaction.atomic
 def question_ask_priority(
-    *, session: LiveSession, user: User, text, amount, currency, client_key
+    *,
+    session: LiveSession,
+    user: User,
+    text: object,
+    amount: object,
+    currency: object,
+    client_key: object,
 ) -> RoomQuestion | None:
     """A paid question that goes to the top of the board, right after pinned ones.
 
@@ -115,7 +123,7 @@ def priority_settle(session: LiveSession, question: RoomQuestion, *, answered: b
     """Pay the host for an answered priority question, or refund an unanswered one."""
     if question.priority != RoomQuestion.Priority.HELD:
         return
-    common = {
+    common: dict[str, Any] = {
         "amount": question.priority_amount,
         "currency": question.priority_currency,
         "key": f"priority-question:{question.pk}",
@@ -152,7 +160,7 @@ def priority_settle(session: LiveSession, question: RoomQuestion, *, answered: b
     question.save(update_fields=["priority"])
 
 
-def _locked_question(*, session: LiveSession, question_id) -> RoomQuestion:
+def _locked_question(*, session: LiveSession, question_id: object) -> RoomQuestion:
     if not isinstance(question_id, int) or isinstance(question_id, bool):
         raise ValidationError(_("Say which question by its number."))
     question = (
@@ -166,7 +174,7 @@ def _locked_question(*, session: LiveSession, question_id) -> RoomQuestion:
     return question
 
 
-def question_changed(session: LiveSession, question: RoomQuestion, by: User) -> RoomEvent:
+def question_changed(session: LiveSession, question: RoomQuestion, by: User | None) -> RoomEvent:
     return room_event_append(
         session=session,
         kind=RoomEvent.Kind.QUESTION_UPDATED,
@@ -176,7 +184,7 @@ def question_changed(session: LiveSession, question: RoomQuestion, by: User) -> 
 
 
 @transaction.atomic
-def question_upvote(*, session: LiveSession, user: User, question_id) -> RoomQuestion:
+def question_upvote(*, session: LiveSession, user: User, question_id: object) -> RoomQuestion:
     """One vote per person per question; a second vote is refused, not counted."""
     session = locked_session(session)
     role = room_role(session=session, user=user)
@@ -201,7 +209,9 @@ QUESTION_ACTIONS = ("answer", "pin", "unpin", "dismiss", "reopen")
 
 
 @transaction.atomic
-def question_moderate(*, session: LiveSession, user: User, question_id, action) -> RoomQuestion:
+def question_moderate(
+    *, session: LiveSession, user: User, question_id: object, action: object
+) -> RoomQuestion:
     """The host (or a moderator) marks a question answered, pins, or dismisses it."""
     session = locked_session(session)
     if not room_role(session=session, user=user).can_moderate:

@@ -7,6 +7,7 @@ name the tasks rather than import them.
 """
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -37,7 +38,13 @@ def _check_host(session: LiveSession, user: User) -> None:
 
 
 def _validate_session_fields(
-    *, channel: Channel, course, access, required_tier, ticket_price_amount, ticket_currency
+    *,
+    channel: Channel,
+    course: Course | None,
+    access: str,
+    required_tier: SubscriptionTier | None,
+    ticket_price_amount: int,
+    ticket_currency: str,
 ) -> None:
     if access not in LiveSession.Access.values:
         raise ValidationError({"access": _("Choose who may watch.")})
@@ -120,7 +127,7 @@ SESSION_EDITABLE = (
 
 
 @transaction.atomic
-def session_update(*, session: LiveSession, user: User, **changes) -> LiveSession:
+def session_update(*, session: LiveSession, user: User, **changes: Any) -> LiveSession:
     session = locked_session(session)
     _check_host(session, user)
     unknown = set(changes) - set(SESSION_EDITABLE)

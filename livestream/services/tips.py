@@ -15,7 +15,13 @@ from payments.models import Tip
 
 @transaction.atomic
 def room_tip(
-    *, session: LiveSession, user: User, amount, currency, client_key, message=""
+    *,
+    session: LiveSession,
+    user: User,
+    amount: object,
+    currency: object,
+    client_key: object,
+    message: object = "",
 ) -> RoomEvent | None:
     """Tip the host from the wallet; the whole room sees a highlighted alert.
 
