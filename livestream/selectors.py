@@ -10,7 +10,7 @@ from django.utils import timezone
 from accounts.models import User
 from livestream.models import LiveSession, RoomEvent, RoomQuestion
 from marketplace.models import Channel, CreatorProfile, PublicationStatus
-from marketplace.selectors import CatalogueFilters
+from marketplace.selectors import CatalogueFilters, first_or_404
 from moderation.models import ReviewItem
 from moderation.selectors import content_held, reviews_holding
 
@@ -125,14 +125,10 @@ def session_get_for_editor(*, user: User, pk: int) -> LiveSession:
     """The user's own session (of any of their channels); someone else's is a 404.
 
     Loads channel and channel.creator, which the session services read."""
-    session = (
-        LiveSession.objects.select_related("channel", "channel__creator", "required_tier", "course")
-        .filter(pk=pk, channel__creator__user_id=user.pk)
-        .first()
+    sessions = LiveSession.objects.select_related(
+        "channel", "channel__creator", "required_tier", "course"
     )
-    if session is None:
-        raise Http404
-    return session
+    return first_or_404(sessions.filter(pk=pk, channel__creator__user_id=user.pk))
 
 
 # --- the room ------------------------------------------------------------------------

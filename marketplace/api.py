@@ -60,10 +60,6 @@ class TierOutputSerializer(serializers.ModelSerializer):
         fields = ("id", "name", "price_amount", "currency", "benefits", "is_active")
 
 
-def tag_names(obj: Channel | Course) -> list[str]:
-    return [t.name for t in obj.tags.all()]
-
-
 def _slug_of(queryset: QuerySet[Category] | None = None) -> serializers.SlugRelatedField[Any]:
     """A related object shown (and, with a queryset, chosen) by its slug."""
     if queryset is None:
@@ -78,7 +74,7 @@ class TaggedOutputSerializer(serializers.ModelSerializer):
     tags = serializers.SerializerMethodField()
 
     def get_tags(self, obj: Channel | Course) -> list[str]:
-        return tag_names(obj)
+        return services.tag_names(obj)
 
 
 class ChannelListOutputSerializer(TaggedOutputSerializer):
@@ -267,7 +263,7 @@ class TagListField(serializers.ListField):
         super().__init__(**kwargs)
 
 
-def _merged(instance_values: dict, serializer: serializers.Serializer) -> dict:
+def _merged(instance_values: dict[str, Any], serializer: serializers.Serializer) -> dict[str, Any]:
     """PATCH semantics: the current values overlaid with what the client sent."""
     return {**instance_values, **serializer.validated_data}
 
@@ -391,16 +387,7 @@ class StudioChannelDetailApi(APIView):
         channel = selectors.channel_get_for_editor(user=request.user, slug=slug)
         serializer = ChannelInputSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        current = {
-            "title": channel.title,
-            "slug": channel.slug,
-            "tagline": channel.tagline,
-            "description": channel.description,
-            "category": channel.category,
-            "language": channel.language,
-            "tags": tag_names(channel),
-            "status": channel.status,
-        }
+        current = services.fields_current(channel, services.ChannelFields)
         channel = services.channel_update(channel=channel, **_merged(current, serializer))
         return Response(StudioChannelOutputSerializer(channel).data)
 
@@ -450,13 +437,7 @@ class StudioTierDetailApi(APIView):
         tier = selectors.tier_get_for_editor(user=request.user, pk=pk)
         serializer = TierInputSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        current = {
-            "name": tier.name,
-            "price_amount": tier.price_amount,
-            "currency": tier.currency,
-            "benefits": tier.benefits,
-            "is_active": tier.is_active,
-        }
+        current = services.fields_current(tier, services.TierFields)
         tier = services.tier_update(tier=tier, **_merged(current, serializer))
         return Response(TierOutputSerializer(tier).data)
 
@@ -489,22 +470,6 @@ class CourseInputSerializer(serializers.Serializer):
     currency = serializers.ChoiceField(choices=supported_currencies())
     tags = TagListField()
     status = serializers.ChoiceField(choices=PublicationStatus.choices, required=False)
-
-
-def _course_current(course: Course) -> dict:
-    return {
-        "title": course.title,
-        "slug": course.slug,
-        "summary": course.summary,
-        "description": course.description,
-        "category": course.category,
-        "level": course.level,
-        "language": course.language,
-        "price_amount": course.price_amount,
-        "currency": course.currency,
-        "tags": tag_names(course),
-        "status": course.status,
-    }
 
 
 class StudioCourseListApi(APIView):
@@ -551,7 +516,7 @@ class StudioCourseDetailApi(APIView):
         course = selectors.course_get_for_editor(user=request.user, slug=slug)
         serializer = CourseInputSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        data = _merged(_course_current(course), serializer)
+        data = _merged(services.fields_current(course, services.CourseFields), serializer)
         if data.pop("channel", course.channel.slug) != course.channel.slug:
             raise exceptions.ValidationError(
                 {"channel": [_("A course cannot move to another channel.")]}

@@ -5,10 +5,12 @@ them): foreign keys are joined, many-to-many and reverse relations prefetched.
 """
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from functools import reduce
+from operator import or_
+from typing import Any, Protocol, TypeVar
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Exists, Model, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
@@ -27,6 +29,9 @@ from marketplace.models import (
 )
 
 PUBLISHED = PublicationStatus.PUBLISHED
+L = TypeVar("L", Channel, Course)  # a listing of the catalogue
+P = TypeVar("P", SubscriptionTier, Course)  # something with a price
+T = TypeVar("T", bound=Model)
 
 
 class LiveSessionLike(Protocol):
@@ -81,46 +86,64 @@ def _tag_match(model: type[Channel] | type[Course], text: str) -> Exists:
     return Exists(through.objects.filter(**{owner: OuterRef("pk"), "tag__name__icontains": text}))
 
 
+def _listing_match(
+    qs: QuerySet[L], filters: CatalogueFilters, *, text: tuple[str, ...]
+) -> QuerySet[L]:
+    """Channels or courses that match the search (in the `text` fields and tag names),
+    the category, the tag and the language."""
+    model = qs.model
+    if filters.q:
+        words = [Q(**{f"{field}__icontains": filters.q}) for field in text]
+        qs = qs.filter(reduce(or_, words) | _tag_match(model, filters.q))
+    if filters.category:
+        qs = qs.filter(category=filters.category)
+    if filters.tag:
+        owner = "channel_id" if model is Channel else "course_id"
+        tagged = model.tags.through.objects.filter(**{owner: OuterRef("pk"), "tag": filters.tag})
+        qs = qs.filter(Exists(tagged))
+    if filters.language:
+        qs = qs.filter(language=filters.language)
+    return qs
+
+
+def _priced_in_range(qs: QuerySet[P], filters: CatalogueFilters) -> QuerySet[P]:
+    """Tiers or courses priced in the filters' currency within its range."""
+    qs = qs.filter(currency=filters.currency)
+    if filters.min_price is not None:
+        qs = qs.filter(price_amount__gte=filters.min_price)
+    if filters.max_price is not None:
+        qs = qs.filter(price_amount__lte=filters.max_price)
+    return qs
+
+
+def _ordered(qs: QuerySet[L], filters: CatalogueFilters, *, price: str) -> QuerySet[L]:
+    order = {
+        "newest": ("-published_at", "-id"),
+        "price_low": (price, "-published_at", "-id"),
+        "price_high": (f"-{price}", "-published_at", "-id"),
+        "title": ("title", "id"),
+    }[filters.ordering]
+    return qs.order_by(*order).prefetch_related("tags")
+
+
+def _price_ranged(filters: CatalogueFilters) -> bool:
+    return filters.min_price is not None or filters.max_price is not None
+
+
 def catalogue_channels(*, filters: CatalogueFilters) -> QuerySet[Channel]:
     qs = Channel.objects.filter(status=PUBLISHED, hidden_by_moderation=False).select_related(
         "creator", "category"
     )
-    if filters.q:
-        qs = qs.filter(
-            Q(title__icontains=filters.q)
-            | Q(tagline__icontains=filters.q)
-            | Q(description__icontains=filters.q)
-            | Q(creator__display_name__icontains=filters.q)
-            | _tag_match(Channel, filters.q)
-        )
-    if filters.category:
-        qs = qs.filter(category=filters.category)
-    if filters.tag:
-        qs = qs.filter(
-            Exists(Channel.tags.through.objects.filter(channel_id=OuterRef("pk"), tag=filters.tag))
-        )
-    if filters.language:
-        qs = qs.filter(language=filters.language)
+    text = ("title", "tagline", "description", "creator__display_name")
+    qs = _listing_match(qs, filters, text=text)
     if filters.price == "free":
         qs = qs.filter(~Exists(_active_tiers()))
     elif filters.price == "paid":
         qs = qs.filter(Exists(_active_tiers()))
-    if filters.min_price is not None or filters.max_price is not None:
+    if _price_ranged(filters):
         # A channel matches when one of its tiers in that currency is in range.
-        in_range = _active_tiers().filter(currency=filters.currency)
-        if filters.min_price is not None:
-            in_range = in_range.filter(price_amount__gte=filters.min_price)
-        if filters.max_price is not None:
-            in_range = in_range.filter(price_amount__lte=filters.max_price)
-        qs = qs.filter(Exists(in_range))
-    qs = _with_lowest_tier(qs)
-    order = {
-        "newest": ("-published_at", "-id"),
-        "price_low": ("lowest_price", "-published_at", "-id"),
-        "price_high": ("-lowest_price", "-published_at", "-id"),
-        "title": ("title", "id"),
-    }[filters.ordering]
-    return qs.order_by(*order).prefetch_related("tags")
+        qs = qs.filter(Exists(_priced_in_range(_active_tiers(), filters)))
+    return _ordered(_with_lowest_tier(qs), filters, price="lowest_price")
 
 
 def catalogue_courses(*, filters: CatalogueFilters) -> QuerySet[Course]:
@@ -130,39 +153,15 @@ def catalogue_courses(*, filters: CatalogueFilters) -> QuerySet[Course]:
         channel__status=PUBLISHED,
         channel__hidden_by_moderation=False,
     ).select_related("channel", "channel__creator", "category")
-    if filters.q:
-        qs = qs.filter(
-            Q(title__icontains=filters.q)
-            | Q(summary__icontains=filters.q)
-            | Q(description__icontains=filters.q)
-            | Q(channel__creator__display_name__icontains=filters.q)
-            | _tag_match(Course, filters.q)
-        )
-    if filters.category:
-        qs = qs.filter(category=filters.category)
-    if filters.tag:
-        qs = qs.filter(
-            Exists(Course.tags.through.objects.filter(course_id=OuterRef("pk"), tag=filters.tag))
-        )
-    if filters.language:
-        qs = qs.filter(language=filters.language)
+    text = ("title", "summary", "description", "channel__creator__display_name")
+    qs = _listing_match(qs, filters, text=text)
     if filters.price == "free":
         qs = qs.filter(price_amount=0)
     elif filters.price == "paid":
         qs = qs.filter(price_amount__gt=0)
-    if filters.min_price is not None or filters.max_price is not None:
-        qs = qs.filter(currency=filters.currency)
-        if filters.min_price is not None:
-            qs = qs.filter(price_amount__gte=filters.min_price)
-        if filters.max_price is not None:
-            qs = qs.filter(price_amount__lte=filters.max_price)
-    order = {
-        "newest": ("-published_at", "-id"),
-        "price_low": ("price_amount", "-published_at", "-id"),
-        "price_high": ("-price_amount", "-published_at", "-id"),
-        "title": ("title", "id"),
-    }[filters.ordering]
-    return qs.order_by(*order).prefetch_related("tags")
+    if _price_ranged(filters):
+        qs = _priced_in_range(qs, filters)
+    return _ordered(qs, filters, price="price_amount")
 
 
 def catalogue_facets() -> dict:
@@ -275,40 +274,28 @@ def studio_channels(*, creator: CreatorProfile) -> list[Channel]:
     )
 
 
+def first_or_404(qs: QuerySet[T]) -> T:
+    """The first row of `qs`, or Http404."""
+    found = qs.first()
+    if found is None:
+        raise Http404
+    return found
+
+
 def channel_get_for_editor(*, user: User, slug: str) -> Channel:
     """The user's own channel, drafts included; someone else's is a 404."""
-    channel = (
-        Channel.objects.select_related("creator", "category")
-        .prefetch_related("tags")
-        .filter(slug=slug, creator__user_id=user.pk)
-        .first()
-    )
-    if channel is None:
-        raise Http404
-    return channel
+    channels = Channel.objects.select_related("creator", "category").prefetch_related("tags")
+    return first_or_404(channels.filter(slug=slug, creator__user_id=user.pk))
 
 
 def tier_get_for_editor(*, user: User, pk: int) -> SubscriptionTier:
-    tier = (
-        SubscriptionTier.objects.select_related("channel", "channel__creator")
-        .filter(pk=pk, channel__creator__user_id=user.pk)
-        .first()
-    )
-    if tier is None:
-        raise Http404
-    return tier
+    tiers = SubscriptionTier.objects.select_related("channel", "channel__creator")
+    return first_or_404(tiers.filter(pk=pk, channel__creator__user_id=user.pk))
 
 
 def course_get_for_editor(*, user: User, slug: str) -> Course:
-    course = (
-        Course.objects.select_related("channel", "category")
-        .prefetch_related("tags")
-        .filter(slug=slug, channel__creator__user_id=user.pk)
-        .first()
-    )
-    if course is None:
-        raise Http404
-    return course
+    courses = Course.objects.select_related("channel", "category").prefetch_related("tags")
+    return first_or_404(courses.filter(slug=slug, channel__creator__user_id=user.pk))
 
 
 # --- entitlements: "may this user watch this?" ----------------------------------------

@@ -227,7 +227,7 @@ def _spd_inverse(matrix: np.ndarray) -> np.ndarray:
     (LAPACK potrf + potri). EASE's regularised Gram matrix is one; on 5,000 items this
     took about a fifth of the time of `np.linalg.inv` in float64 (measured on 2 cores),
     and the scores it gives rank the same (recommend_evaluate)."""
-    from scipy.linalg import lapack
+    from scipy.linalg import lapack  # LAPACK bindings: loaded only when EASE fits
 
     factor, info = lapack.spotrf(np.asarray(matrix, dtype=np.float32), lower=False)
     if info == 0:
@@ -357,6 +357,7 @@ class EASE(Model):
 
 class ALS(Model):
     def fit(self, x: sp.csr_matrix, **_):
+        # implicit and threadpoolctl are heavy and only ALS uses them: loaded on fit
         from implicit.cpu.als import AlternatingLeastSquares
         from threadpoolctl import threadpool_limits
 
@@ -379,7 +380,7 @@ class ALS(Model):
         return self
 
     def scores(self, user_rows):
-        from threadpoolctl import threadpool_limits
+        from threadpoolctl import threadpool_limits  # as in fit: only ALS needs it
 
         user_rows = _csr(user_rows, self.n_items)
         with threadpool_limits(limits=1, user_api="blas"):

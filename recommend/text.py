@@ -61,7 +61,7 @@ STOP_WORDS = frozenset(
 
 @lru_cache(maxsize=1)
 def _jieba():
-    import jieba
+    import jieba  # jieba loads a 50 MB dictionary: only when asked
 
     jieba.setLogLevel(logging.WARNING)
     jieba.initialize()

@@ -48,14 +48,7 @@ def question_ask(*, session: LiveSession, user: User, text: object) -> RoomQuest
             % {"n": settings.LIVESTREAM_MAX_OPEN_QUESTIONS}
         )
     question = RoomQuestion.objects.create(session=session, author=user, text=text)
-    room_event_append(
-        session=session,
-        kind=RoomEvent.Kind.QUESTION,
-        author=user,
-        payload={"question": question_payload(question)},
-    )
-    engaged_send(user=user, session=session, kind="question")
-    return question
+    return _question_post(session, question, user)
 
 
 @transaction.atomic
@@ -109,14 +102,7 @@ def question_ask_priority(
         reference=("livestream.question", str(question.pk)),
         memo=f"Priority question {question.pk} in session {session.pk}",
     )
-    room_event_append(
-        session=session,
-        kind=RoomEvent.Kind.QUESTION,
-        author=user,
-        payload={"question": question_payload(question)},
-    )
-    engaged_send(user=user, session=session, kind="question")
-    return question
+    return _question_post(session, question, user)
 
 
 def priority_settle(session: LiveSession, question: RoomQuestion, *, answered: bool) -> None:
@@ -174,13 +160,23 @@ def _locked_question(*, session: LiveSession, question_id: object) -> RoomQuesti
     return question
 
 
-def question_changed(session: LiveSession, question: RoomQuestion, by: User | None) -> RoomEvent:
+def question_changed(
+    session: LiveSession,
+    question: RoomQuestion,
+    by: User | None,
+    kind: str = RoomEvent.Kind.QUESTION_UPDATED,
+) -> RoomEvent:
+    """Show everyone the question as it is now (new on the board, or changed)."""
     return room_event_append(
-        session=session,
-        kind=RoomEvent.Kind.QUESTION_UPDATED,
-        author=by,
-        payload={"question": question_payload(question)},
+        session=session, kind=kind, author=by, payload={"question": question_payload(question)}
     )
+
+
+def _question_post(session: LiveSession, question: RoomQuestion, user: User) -> RoomQuestion:
+    """Put a new question on everyone's board; asking shows interest in the session."""
+    question_changed(session, question, user, kind=RoomEvent.Kind.QUESTION)
+    engaged_send(user=user, session=session, kind="question")
+    return question
 
 
 @transaction.atomic

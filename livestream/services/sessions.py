@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.services import email_send_on_commit, notification_send
@@ -161,42 +162,64 @@ def session_update(*, session: LiveSession, user: User, **changes: Any) -> LiveS
     return session
 
 
+# Where a session may move: from, to, the time stamped, the room's system line, and
+# what refuses a move from anywhere else.
+_MOVES = {
+    "start": (
+        Status.SCHEDULED,
+        Status.LIVE,
+        "started_at",
+        "session.started",
+        gettext_lazy("Only a scheduled session can go live."),
+    ),
+    "end": (
+        Status.LIVE,
+        Status.ENDED,
+        "ended_at",
+        "session.ended",
+        gettext_lazy("Only a live session can end; cancel a scheduled one instead."),
+    ),
+}
+
+
+def _status_move(session: LiveSession, user: User | None, move: str) -> tuple[LiveSession, bool]:
+    """Make `move` (see _MOVES) under the session's row lock: the host's own session
+    only, unless `user` is None (the system: video ingest). Already there: nothing
+    moves (False)."""
+    source, to, stamp, event, refusal = _MOVES[move]
+    session = locked_session(session)
+    if user is not None:
+        _check_host(session, user)
+    if session.status == to:
+        return session, False
+    if session.status != source:
+        raise ValidationError(str(refusal))
+    session.status = to
+    setattr(session, stamp, timezone.now())
+    session.save(update_fields=["status", stamp])
+    system_post(session, user, event)
+    return session, True
+
+
 @transaction.atomic
 def session_start(*, session: LiveSession, user: User | None) -> LiveSession:
     """Go live (the host's button now, the RTMP ingest later). Starting twice is a no-op.
 
     `user` None means the system (video ingest) started it.
     """
-    session = locked_session(session)
-    if user is not None:
-        _check_host(session, user)
-    if session.status == Status.LIVE:
-        return session
-    if session.status != Status.SCHEDULED:
-        raise ValidationError(_("Only a scheduled session can go live."))
-    session.status = Status.LIVE
-    session.started_at = timezone.now()
-    session.save(update_fields=["status", "started_at"])
-    system_post(session, user, "session.started")
-    jobs.enqueue_on_commit("session_reminders_send_task", session.pk)
-    jobs.enqueue_on_commit("session_audience_notify_task", session.pk)
+    session, moved = _status_move(session, user, "start")
+    if moved:
+        jobs.enqueue_on_commit("session_reminders_send_task", session.pk)
+        jobs.enqueue_on_commit("session_audience_notify_task", session.pk)
     return session
 
 
 @transaction.atomic
 def session_end(*, session: LiveSession, user: User | None) -> LiveSession:
     """End the broadcast; the room stays readable. Ending twice is a no-op."""
-    session = locked_session(session)
-    if user is not None:
-        _check_host(session, user)
-    if session.status == Status.ENDED:
+    session, moved = _status_move(session, user, "end")
+    if not moved:
         return session
-    if session.status != Status.LIVE:
-        raise ValidationError(_("Only a live session can end; cancel a scheduled one instead."))
-    session.status = Status.ENDED
-    session.ended_at = timezone.now()
-    session.save(update_fields=["status", "ended_at"])
-    system_post(session, user, "session.ended")
     unanswered = (
         RoomQuestion.objects.select_for_update()
         .select_related("author")
