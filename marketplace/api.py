@@ -263,9 +263,20 @@ class TagListField(serializers.ListField):
         super().__init__(**kwargs)
 
 
-def _merged(instance_values: dict[str, Any], serializer: serializers.Serializer) -> dict[str, Any]:
+def _validated(
+    request: Request, serializer_class: type[serializers.Serializer], *, partial: bool = False
+) -> dict[str, Any]:
+    """The request's data, checked by `serializer_class` (400 with its errors if bad)."""
+    serializer = serializer_class(data=request.data, partial=partial)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+def _patched(
+    request: Request, serializer_class: type[serializers.Serializer], current: dict[str, Any]
+) -> dict[str, Any]:
     """PATCH semantics: the current values overlaid with what the client sent."""
-    return {**instance_values, **serializer.validated_data}
+    return {**current, **_validated(request, serializer_class, partial=True)}
 
 
 class CreatorApi(APIView):
@@ -301,9 +312,8 @@ class CreatorApi(APIView):
         request=CreatorInputSerializer, responses={201: CreatorOutputSerializer}, tags=["studio"]
     )
     def post(self, request):
-        serializer = self.CreatorInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        creator = services.creator_become(user=request.user, **serializer.validated_data)
+        data = _validated(request, self.CreatorInputSerializer)
+        creator = services.creator_become(user=request.user, **data)
         return Response(self.CreatorOutputSerializer(creator).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -311,15 +321,15 @@ class CreatorApi(APIView):
     )
     def patch(self, request):
         creator = self._creator(request)
-        serializer = self.CreatorInputSerializer(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
         current = {
             "display_name": creator.display_name,
             "headline": creator.headline,
             "bio": creator.bio,
             "topics": [t.name for t in creator.topics.all()],
         }
-        services.creator_update(creator=creator, **_merged(current, serializer))
+        services.creator_update(
+            creator=creator, **_patched(request, self.CreatorInputSerializer, current)
+        )
         return Response(self.CreatorOutputSerializer(creator).data)
 
 
@@ -366,9 +376,8 @@ class StudioChannelListApi(APIView):
         tags=["studio"],
     )
     def post(self, request):
-        serializer = ChannelInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        channel = services.channel_create(creator=request.creator, **serializer.validated_data)
+        data = _validated(request, ChannelInputSerializer)
+        channel = services.channel_create(creator=request.creator, **data)
         return Response(StudioChannelOutputSerializer(channel).data, status=status.HTTP_201_CREATED)
 
 
@@ -385,10 +394,9 @@ class StudioChannelDetailApi(APIView):
     )
     def patch(self, request, slug):
         channel = selectors.channel_get_for_editor(user=request.user, slug=slug)
-        serializer = ChannelInputSerializer(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
         current = services.fields_current(channel, services.ChannelFields)
-        channel = services.channel_update(channel=channel, **_merged(current, serializer))
+        data = _patched(request, ChannelInputSerializer, current)
+        channel = services.channel_update(channel=channel, **data)
         return Response(StudioChannelOutputSerializer(channel).data)
 
 
@@ -417,9 +425,8 @@ class StudioTierListApi(APIView):
     )
     def post(self, request, slug):
         channel = selectors.channel_get_for_editor(user=request.user, slug=slug)
-        serializer = TierInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        tier = services.tier_create(channel=channel, **serializer.validated_data)
+        data = _validated(request, TierInputSerializer)
+        tier = services.tier_create(channel=channel, **data)
         return Response(TierOutputSerializer(tier).data, status=status.HTTP_201_CREATED)
 
 
@@ -435,10 +442,8 @@ class StudioTierDetailApi(APIView):
     @extend_schema(request=TierInputSerializer, responses=TierOutputSerializer, tags=["studio"])
     def patch(self, request, pk):
         tier = selectors.tier_get_for_editor(user=request.user, pk=pk)
-        serializer = TierInputSerializer(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
         current = services.fields_current(tier, services.TierFields)
-        tier = services.tier_update(tier=tier, **_merged(current, serializer))
+        tier = services.tier_update(tier=tier, **_patched(request, TierInputSerializer, current))
         return Response(TierOutputSerializer(tier).data)
 
 
@@ -492,9 +497,7 @@ class StudioCourseListApi(APIView):
         tags=["studio"],
     )
     def post(self, request):
-        serializer = CourseInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+        data = _validated(request, CourseInputSerializer)
         # Someone else's channel is reported exactly like a missing one.
         channel = get_object_or_404(request.creator.channels.all(), slug=data.pop("channel"))
         course = services.course_create(channel=channel, **data)
@@ -514,9 +517,8 @@ class StudioCourseDetailApi(APIView):
     )
     def patch(self, request, slug):
         course = selectors.course_get_for_editor(user=request.user, slug=slug)
-        serializer = CourseInputSerializer(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        data = _merged(services.fields_current(course, services.CourseFields), serializer)
+        current = services.fields_current(course, services.CourseFields)
+        data = _patched(request, CourseInputSerializer, current)
         if data.pop("channel", course.channel.slug) != course.channel.slug:
             raise exceptions.ValidationError(
                 {"channel": [_("A course cannot move to another channel.")]}

@@ -30,7 +30,7 @@ from marketplace.models import (
     SubscriptionTier,
     Tag,
 )
-from marketplace.selectors import LiveSessionLike
+from marketplace.selectors import L, LiveSessionLike
 from moderation.services import creator_content_screen, fields_screen
 
 MAX_TAGS = 10
@@ -222,7 +222,7 @@ _LISTING_DEFAULTS: dict[str, Any] = {
 _TEXT_FIELDS = frozenset({"title", "tagline", "summary", "description"})
 
 
-def _listing_save(obj: Channel | Course, fields: Mapping[str, Any], spec: Any) -> None:
+def _listing_save(obj: L, fields: Mapping[str, Any], spec: Any) -> L:
     """Create or update a channel or course: its fields (text stripped), its address
     (one typed must be free; a new listing without one gets one from the title), its
     publication state and tags; saved validated, then screened by moderation. `fields`
@@ -247,32 +247,30 @@ def _listing_save(obj: Channel | Course, fields: Mapping[str, Any], spec: Any) -
     obj.tags.set(tags_get_or_create(names=tags))
     owner = obj.creator if isinstance(obj, Channel) else obj.channel.creator
     _moderation_screen(obj, creator_user=owner.user)
+    return obj
 
 
 @transaction.atomic
 def channel_create(*, creator: CreatorProfile, **fields: Unpack[ChannelFields]) -> Channel:
-    channel = Channel(creator=creator)
-    _listing_save(channel, fields, ChannelFields)
-    return channel
+    """A creator's new channel: a draft unless `status` publishes it at once."""
+    return _listing_save(Channel(creator=creator), fields, ChannelFields)
 
 
 @transaction.atomic
 def channel_update(*, channel: Channel, **fields: Unpack[ChannelFields]) -> Channel:
-    _listing_save(channel, fields, ChannelFields)
-    return channel
+    return _listing_save(channel, fields, ChannelFields)
 
 
 @transaction.atomic
 def course_create(*, channel: Channel, **fields: Unpack[CourseFields]) -> Course:
-    course = Course(channel=channel)
-    _listing_save(course, fields, CourseFields)
-    return course
+    """A new course in the channel, free unless it has a price; a draft unless `status`
+    publishes it. Buyers get it through marketplace entitlements (payments sells it)."""
+    return _listing_save(Course(channel=channel), fields, CourseFields)
 
 
 @transaction.atomic
 def course_update(*, course: Course, **fields: Unpack[CourseFields]) -> Course:
-    _listing_save(course, fields, CourseFields)
-    return course
+    return _listing_save(course, fields, CourseFields)
 
 
 # --- subscription tiers ------------------------------------------------------------

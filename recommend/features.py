@@ -120,7 +120,12 @@ def items_load(keys=None, *, with_text: bool = False) -> dict[str, Item]:
         tags_of = _tag_names(Channel, channels) if with_text else {}
         for c in channels.order_by("pk"):
             tags = tags_of.get(c.pk, [])
-            texts = (c.title, c.tagline, c.description, _category_text(c.category))
+            texts: tuple[object, ...] = (
+                c.title,
+                c.tagline,
+                c.description,
+                _category_text(c.category),
+            )
             _item_add(out, "channel", c, c.creator, c.category_id, tags, texts)
     courses = restrict(Course.objects.filter(_courses_q()), "course")
     if courses is not None:
