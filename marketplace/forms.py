@@ -195,7 +195,9 @@ STATUS_CHOICES = [
 ]
 
 
-class ChannelForm(forms.Form):
+class ListingForm(forms.Form):
+    """What channels and courses share; each form says where its own fields go."""
+
     title = forms.CharField(label=_("Title"), max_length=120)
     slug = forms.SlugField(
         label=_("Web address"),
@@ -203,15 +205,28 @@ class ChannelForm(forms.Form):
         required=False,
         help_text=_("Letters, numbers and hyphens. Leave empty to make one from the title."),
     )
-    tagline = forms.CharField(label=_("Tagline"), max_length=200, required=False)
-    description = forms.CharField(
-        label=_("Description"), max_length=5000, required=False, widget=forms.Textarea
-    )
     category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.all())
     language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
     tags = TagsField(label=_("Tags"))
     status = forms.ChoiceField(
         label=_("Visibility"), choices=STATUS_CHOICES, widget=forms.RadioSelect
+    )
+
+
+class ChannelForm(ListingForm):
+    field_order = (
+        "title",
+        "slug",
+        "tagline",
+        "description",
+        "category",
+        "language",
+        "tags",
+        "status",
+    )
+    tagline = forms.CharField(label=_("Tagline"), max_length=200, required=False)
+    description = forms.CharField(
+        label=_("Description"), max_length=5000, required=False, widget=forms.Textarea
     )
 
 
@@ -233,31 +248,32 @@ class TierForm(PricedForm):
     is_active = forms.BooleanField(label=_("On sale"), required=False, initial=True)
 
 
-class CourseForm(PricedForm):
+class CourseForm(ListingForm, PricedForm):
+    field_order = (
+        "channel",
+        "title",
+        "slug",
+        "summary",
+        "description",
+        "category",
+        "level",
+        "language",
+        "price",
+        "currency",
+        "tags",
+        "status",
+    )
     channel: forms.ModelChoiceField[Channel] = forms.ModelChoiceField(
         label=_("Channel"),
         queryset=Channel.objects.none(),  # the creator's: set in __init__
-    )
-    title = forms.CharField(label=_("Title"), max_length=120)
-    slug = forms.SlugField(
-        label=_("Web address"),
-        max_length=80,
-        required=False,
-        help_text=_("Letters, numbers and hyphens. Leave empty to make one from the title."),
     )
     summary = forms.CharField(label=_("Summary"), max_length=300, required=False)
     description = forms.CharField(
         label=_("Description"), max_length=10000, required=False, widget=forms.Textarea
     )
-    category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.all())
     level = forms.ChoiceField(label=_("Level"), choices=Course.Level.choices)
-    language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
     price = PriceField(label=_("Price"), help_text=_("0 makes the course free."))
     currency = forms.ChoiceField(label=_("Currency"), choices=currency_choices)
-    tags = TagsField(label=_("Tags"))
-    status = forms.ChoiceField(
-        label=_("Visibility"), choices=STATUS_CHOICES, widget=forms.RadioSelect
-    )
 
     def __init__(self, *args, channels, **kwargs):
         super().__init__(*args, **kwargs)
