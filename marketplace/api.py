@@ -321,12 +321,7 @@ class CreatorApi(APIView):
     )
     def patch(self, request):
         creator = self._creator(request)
-        current = {
-            "display_name": creator.display_name,
-            "headline": creator.headline,
-            "bio": creator.bio,
-            "topics": [t.name for t in creator.topics.all()],
-        }
+        current = services.fields_current(creator, services.CreatorFields)
         services.creator_update(
             creator=creator, **_patched(request, self.CreatorInputSerializer, current)
         )

@@ -109,46 +109,46 @@ def _publication_fields(obj: Channel | Course, status: str) -> None:
 # --- creators --------------------------------------------------------------------
 
 
-@transaction.atomic
-def creator_become(
-    *,
-    user: User,
-    display_name: str,
-    headline: str = "",
-    bio: str = "",
-    topics: Iterable[str] = (),
+class CreatorFields(TypedDict, total=False):
+    """What a creator says about themselves; left out: empty (an update too)."""
+
+    display_name: Required[str]
+    headline: str
+    bio: str
+    topics: Iterable[str]
+
+
+def _creator_save(
+    creator: CreatorProfile, fields: CreatorFields, *, update_fields: list[str] | None = None
 ) -> CreatorProfile:
-    if CreatorProfile.objects.filter(user=user).exists():
-        raise ValidationError(_("You are already a creator."))
-    _fields_screen(display_name=display_name, headline=headline, bio=bio)
-    creator = CreatorProfile(
-        user=user,
-        display_name=display_name.strip(),
-        headline=headline.strip(),
-        bio=bio.strip(),
-        slug=unique_slug(CreatorProfile, display_name, fallback="creator"),
+    _fields_check(fields, CreatorFields)
+    display_name, headline, bio = (
+        fields["display_name"],
+        fields.get("headline", ""),
+        fields.get("bio", ""),
     )
-    _save_validated(creator)
-    creator.topics.set(tags_get_or_create(names=topics))
-    return creator
-
-
-@transaction.atomic
-def creator_update(
-    *,
-    creator: CreatorProfile,
-    display_name: str,
-    headline: str = "",
-    bio: str = "",
-    topics: Iterable[str] = (),
-) -> CreatorProfile:
     _fields_screen(display_name=display_name, headline=headline, bio=bio)
     creator.display_name = display_name.strip()
     creator.headline = headline.strip()
     creator.bio = bio.strip()
-    _save_validated(creator, update_fields=["display_name", "headline", "bio"])
-    creator.topics.set(tags_get_or_create(names=topics))
+    if not creator.slug:
+        creator.slug = unique_slug(CreatorProfile, display_name, fallback="creator")
+    _save_validated(creator, update_fields=update_fields)
+    creator.topics.set(tags_get_or_create(names=fields.get("topics", ())))
     return creator
+
+
+@transaction.atomic
+def creator_become(*, user: User, **fields: Unpack[CreatorFields]) -> CreatorProfile:
+    """The user becomes a creator (once): a public profile with a slug of its own."""
+    if CreatorProfile.objects.filter(user=user).exists():
+        raise ValidationError(_("You are already a creator."))
+    return _creator_save(CreatorProfile(user=user), fields)
+
+
+@transaction.atomic
+def creator_update(*, creator: CreatorProfile, **fields: Unpack[CreatorFields]) -> CreatorProfile:
+    return _creator_save(creator, fields, update_fields=["display_name", "headline", "bio"])
 
 
 # --- channels and courses: listings the catalogue shows ----------------------------
@@ -197,7 +197,10 @@ def fields_current(obj: Any, spec: Any) -> dict[str, Any]:
     takes (`spec`: ChannelFields, CourseFields or TierFields); tags by name. What an
     edit page starts from, and what a PATCH is laid over."""
     names = spec.__required_keys__ | spec.__optional_keys__
-    return {name: tag_names(obj) if name == "tags" else getattr(obj, name) for name in names}
+    return {
+        name: tag_names(obj, name) if name in ("tags", "topics") else getattr(obj, name)
+        for name in names
+    }
 
 
 def fields_pick(data: Mapping[str, Any], spec: Any) -> dict[str, Any]:
@@ -207,8 +210,9 @@ def fields_pick(data: Mapping[str, Any], spec: Any) -> dict[str, Any]:
     return {name: value for name, value in data.items() if name in names}
 
 
-def tag_names(obj: Channel | Course) -> list[str]:
-    return [t.name for t in obj.tags.all()]
+def tag_names(obj: Channel | Course | CreatorProfile, field: str = "tags") -> list[str]:
+    """The names of the object's tags (a creator's: `field` "topics")."""
+    return [t.name for t in getattr(obj, field).all()]
 
 
 _LISTING_DEFAULTS: dict[str, Any] = {

@@ -82,12 +82,7 @@ def studio(request):
 @creator_required
 def creator_edit(request):
     creator = request.creator
-    initial = {
-        "display_name": creator.display_name,
-        "headline": creator.headline,
-        "bio": creator.bio,
-        "topics": [t.name for t in creator.topics.all()],
-    }
+    initial = services.fields_current(creator, services.CreatorFields)
     form = CreatorProfileForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         if _run_service(form, services.creator_update, creator=creator, **form.cleaned_data):
