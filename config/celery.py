@@ -15,7 +15,7 @@ def _warm_up(**_kwargs: object) -> None:
     """Load jieba's dictionary once, before the pool forks (children share it): the
     refresh job, question matching and similar questions all segment Chinese text."""
     # Here, not at the top: every Django process imports this module (config/__init__),
-    # and only workers need recommend.text's numpy and scikit-learn.
-    from recommend.text import warm_up
+    # and only workers need core.text's numpy and scikit-learn.
+    from core.text import warm_up
 
     warm_up()

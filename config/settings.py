@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "recommend",
     "moderation",
     "content",
+    "demo",  # seed_demo: at the top, beside config (it imports anything, nobody imports it)
     "django.contrib.sitemaps",
 ]
 

@@ -5,7 +5,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from livestream import services
-from livestream.models import LiveSession, Question, RoomEvent, RoomSanction
+from livestream.models import LiveSession, RoomEvent, RoomQuestion, RoomSanction
 
 
 @admin.register(LiveSession)
@@ -56,8 +56,8 @@ class RoomEventAdmin(_ReadOnly):
         _report(self, request, done, failures)
 
 
-@admin.register(Question)
-class QuestionAdmin(_ReadOnly):
+@admin.register(RoomQuestion)
+class RoomQuestionAdmin(_ReadOnly):
     list_display = ("text", "session", "author", "status", "pinned", "votes", "created_at")
     list_filter = ("status", "pinned")
     search_fields = ("text", "author__email", "session__title")

@@ -3,11 +3,13 @@ replay page. Readable by whoever may watch the session; others get 403 (404 for 
 session they cannot see at all)."""
 
 import re
+from typing import overload
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -21,7 +23,15 @@ def _session_for_reader(request, pk: int):
     return session
 
 
-def _int_param(request, name: str, *, default: int | None, low: int, high: int) -> int | None:
+@overload
+def _int_param(request: Request, name: str, *, default: int, low: int, high: int) -> int: ...
+@overload
+def _int_param(
+    request: Request, name: str, *, default: None, low: int, high: int
+) -> int | None: ...
+def _int_param(
+    request: Request, name: str, *, default: int | None, low: int, high: int
+) -> int | None:
     raw = request.query_params.get(name)
     if raw in (None, ""):
         return default

@@ -5,8 +5,11 @@ its courses); livestream.services owns the rules and the writes.
 `apply_session_errors` puts a service's ValidationError next to the right field.
 """
 
+from __future__ import annotations
+
 from datetime import timedelta
 from decimal import Decimal
+from typing import cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -16,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from core.money import MoneyError, format_money, to_major_units, to_minor_units
 from livestream.models import LiveSession
 from marketplace.forms import PriceField, apply_service_errors, currency_choices
-from marketplace.models import Channel
+from marketplace.models import Channel, Course, SubscriptionTier
 
 # Service (model) field names that the session form calls something else.
 SESSION_FORM_FIELD_FOR = {"ticket_price_amount": "price", "ticket_currency": "currency"}
@@ -68,9 +71,9 @@ class SessionForm(forms.Form):
     access = forms.ChoiceField(
         label=_("Who may watch"), choices=Access.choices, widget=forms.RadioSelect
     )
-    required_tier = forms.ModelChoiceField(
+    required_tier: forms.ModelChoiceField[SubscriptionTier] = forms.ModelChoiceField(
         label=_("Subscription tier"),
-        queryset=None,
+        queryset=SubscriptionTier.objects.none(),  # this channel's: set in __init__
         required=False,
         empty_label=_("Any tier of this channel"),
         help_text=_("For subscriber sessions: this tier or any dearer one may watch."),
@@ -81,9 +84,9 @@ class SessionForm(forms.Form):
         help_text=_("For ticketed sessions, in the currency below, e.g. 9.90."),
     )
     currency = forms.ChoiceField(label=_("Currency"), choices=currency_choices)
-    course = forms.ModelChoiceField(
+    course: forms.ModelChoiceField[Course] = forms.ModelChoiceField(
         label=_("Part of a course"),
-        queryset=None,
+        queryset=Course.objects.none(),  # this channel's: set in __init__
         required=False,
         empty_label=_("No course"),
         help_text=_("Buyers of the course may watch the session too."),
@@ -94,12 +97,15 @@ class SessionForm(forms.Form):
         self.channel = channel
         # Only this channel's tiers and courses are choices: another channel's id is
         # refused as an invalid choice before the service sees it.
-        self.fields["required_tier"].queryset = channel.tiers.order_by("price_amount", "id")
-        self.fields["required_tier"].label_from_instance = lambda tier: (
+        tiers = cast(forms.ModelChoiceField, self.fields["required_tier"])
+        tiers.queryset = channel.tiers.order_by("price_amount", "id")
+        tiers.label_from_instance = lambda tier: (  # type: ignore[assignment] # Django documents this override
             _("%(name)s (%(price)s a month)")
             % {"name": tier.name, "price": format_money(tier.price_amount, tier.currency)}
         )
-        self.fields["course"].queryset = channel.courses.order_by("title", "id")
+        cast(forms.ModelChoiceField, self.fields["course"]).queryset = channel.courses.order_by(
+            "title", "id"
+        )
         if session is not None and session.status == LiveSession.Status.LIVE:
             # The service refuses these once the broadcast runs; say so up front.
             for name in ("scheduled_start", "access", "price", "currency"):
@@ -138,7 +144,8 @@ class SessionForm(forms.Form):
         return start
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         access = cleaned.get("access")
         price, currency = cleaned.get("price"), cleaned.get("currency")
         cleaned["ticket_price_amount"], cleaned["ticket_currency"] = 0, ""
@@ -151,7 +158,8 @@ class SessionForm(forms.Form):
                     cleaned["ticket_currency"] = currency
                 except MoneyError as exc:
                     self.add_error("price", str(exc))
-        if access == Access.SUBSCRIBERS and not self.fields["required_tier"].queryset.exists():
+        tiers = cast(forms.ModelChoiceField, self.fields["required_tier"]).queryset
+        if access == Access.SUBSCRIBERS and tiers is not None and not tiers.exists():
             self.add_error(
                 "access",
                 _(

@@ -41,6 +41,12 @@ from livestream.selectors import room_events_between
 log = logging.getLogger(__name__)
 
 
+def _being_cancelled() -> bool:
+    """Whether the running task has been asked to stop."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
+
+
 class RoomSocket(Protocol):
     session_id: int
     user_id: int
@@ -200,7 +206,7 @@ class RoomHub:
             except asyncio.CancelledError:
                 raise
             except Exception:  # Redis went away: retry; the tick re-joins groups
-                if self._stopping or asyncio.current_task().cancelling():
+                if self._stopping or _being_cancelled():
                     # redis-py turns a cancelled read into its own TimeoutError.
                     raise asyncio.CancelledError from None
                 log.warning("live hub: channel layer receive failed", exc_info=True)
@@ -263,7 +269,7 @@ class RoomHub:
             except asyncio.CancelledError:
                 raise
             except Exception:
-                if self._stopping or asyncio.current_task().cancelling():
+                if self._stopping or _being_cancelled():
                     raise asyncio.CancelledError from None
                 log.warning("live hub: tick failed", exc_info=True)
 

@@ -3,6 +3,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.models import SessionAccess
+
 
 class LiveSession(models.Model):
     """A scheduled live broadcast of a channel, and the room where it happens.
@@ -32,10 +34,7 @@ class LiveSession(models.Model):
     scheduled_start = models.DateTimeField(_("starts at"))
     duration_minutes = models.PositiveSmallIntegerField(_("planned length (minutes)"), default=60)
 
-    class Access(models.TextChoices):
-        FREE = "free", _("Free for everyone with an account")
-        SUBSCRIBERS = "subscribers", _("Subscribers of a tier")
-        TICKET = "ticket", _("Ticket holders")
+    Access = SessionAccess
 
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.SCHEDULED
@@ -140,8 +139,10 @@ class RoomEvent(models.Model):
         return f"{self.session_id}#{self.seq} {self.kind}"
 
 
-class Question(models.Model):
-    """A question on the live board: learners ask, everyone upvotes once."""
+class RoomQuestion(models.Model):
+    """A question on a live room's board: learners ask, everyone upvotes once.
+
+    Not qa.Question (a paid question to an expert, answered outside any room)."""
 
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
@@ -191,8 +192,8 @@ class Question(models.Model):
         return self.text[:60]
 
 
-class QuestionVote(models.Model):
-    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
+class RoomQuestionVote(models.Model):
+    question = models.ForeignKey(RoomQuestion, on_delete=models.CASCADE, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 

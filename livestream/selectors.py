@@ -1,11 +1,18 @@
 """Reads of the live rooms: fetching sessions for a viewer, history, the board."""
 
-from django.db.models import Case, F, QuerySet, Value, When
+from datetime import timedelta
+from typing import Any
+
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.http import Http404
+from django.utils import timezone
 
 from accounts.models import User
-from livestream.models import LiveSession, Question, RoomEvent
-from moderation.selectors import content_held
+from livestream.models import LiveSession, RoomEvent, RoomQuestion
+from marketplace.models import Channel, CreatorProfile, PublicationStatus
+from marketplace.selectors import CatalogueFilters, first_or_404
+from moderation.models import ReviewItem
+from moderation.selectors import content_held, reviews_holding
 
 
 def session_get_for_user(*, pk: int, user: User) -> LiveSession:
@@ -25,6 +32,106 @@ def session_get_for_user(*, pk: int, user: User) -> LiveSession:
     if hidden and not (is_owner or user.is_staff):
         raise Http404
     return session
+
+
+# --- listings: the home page, the catalogue, a channel, the creator's studio ---------
+
+
+def held_sessions() -> QuerySet[ReviewItem]:
+    """Live sessions moderation holds or rejected (LiveSession has no visibility
+    field: the review queue is the record), for `~Exists(...)` on a session query."""
+    return reviews_holding(LiveSession).filter(object_id=OuterRef("pk"))
+
+
+def _open_sessions() -> QuerySet[LiveSession]:
+    """Live and upcoming sessions of published channels that moderation does not hold
+    (an overrun session still shows six hours after its planned start)."""
+    return (
+        LiveSession.objects.filter(
+            status__in=[LiveSession.Status.SCHEDULED, LiveSession.Status.LIVE],
+            scheduled_start__gte=timezone.now() - timedelta(hours=6),
+            channel__status=PublicationStatus.PUBLISHED,
+            channel__hidden_by_moderation=False,
+        )
+        .filter(~Exists(held_sessions()))
+        .select_related("channel", "channel__creator")
+    )
+
+
+def _live_first(qs: QuerySet[LiveSession], limit: int) -> list[LiveSession]:
+    # "live" sorts before "scheduled": sessions on air now come first.
+    return list(qs.order_by("status", "scheduled_start", "id")[:limit])
+
+
+def upcoming_sessions(*, channel: Channel | None = None, limit: int = 6) -> list[LiveSession]:
+    """Live and upcoming sessions, of one channel or all (one query)."""
+    qs = _open_sessions()
+    if channel is not None:
+        qs = qs.filter(channel=channel)
+    return _live_first(qs, limit)
+
+
+def catalogue_sessions(*, filters: CatalogueFilters, limit: int = 6) -> list[LiveSession]:
+    """Live and upcoming sessions that fit the catalogue's filters (one query).
+
+    Search, category, tag and language apply through the session's channel; "free"
+    means open to every account and "paid" a ticket or a subscription. A price range
+    is about tiers and courses, so it shows no sessions rather than guessing.
+    """
+    if filters.min_price is not None or filters.max_price is not None:
+        return []
+    qs = _open_sessions()
+    if filters.q:
+        qs = qs.filter(
+            Q(title__icontains=filters.q)
+            | Q(description__icontains=filters.q)
+            | Q(channel__title__icontains=filters.q)
+            | Q(channel__creator__display_name__icontains=filters.q)
+        )
+    if filters.category:
+        qs = qs.filter(channel__category=filters.category)
+    if filters.tag:
+        qs = qs.filter(
+            Exists(
+                Channel.tags.through.objects.filter(
+                    channel_id=OuterRef("channel_id"), tag=filters.tag
+                )
+            )
+        )
+    if filters.language:
+        qs = qs.filter(channel__language=filters.language)
+    if filters.price == "free":
+        qs = qs.filter(access=LiveSession.Access.FREE)
+    elif filters.price == "paid":
+        qs = qs.exclude(access=LiveSession.Access.FREE)
+    return _live_first(qs, limit)
+
+
+def studio_sessions(*, creator: CreatorProfile) -> list[LiveSession]:
+    """Every session of the creator's channels: live, then upcoming soonest first,
+    then the ended and cancelled ones, latest first (one query)."""
+    sessions = list(
+        LiveSession.objects.filter(channel__creator=creator)
+        .select_related("channel")
+        .order_by("scheduled_start", "id")
+    )
+    live = [s for s in sessions if s.status == LiveSession.Status.LIVE]
+    upcoming = [s for s in sessions if s.status == LiveSession.Status.SCHEDULED]
+    past = [s for s in reversed(sessions) if not s.is_open]
+    return live + upcoming + past
+
+
+def session_get_for_editor(*, user: User, pk: int) -> LiveSession:
+    """The user's own session (of any of their channels); someone else's is a 404.
+
+    Loads channel and channel.creator, which the session services read."""
+    sessions = LiveSession.objects.select_related(
+        "channel", "channel__creator", "required_tier", "course"
+    )
+    return first_or_404(sessions.filter(pk=pk, channel__creator__user_id=user.pk))
+
+
+# --- the room ------------------------------------------------------------------------
 
 
 def room_event_frame(event: RoomEvent) -> dict:
@@ -50,7 +157,9 @@ def room_events_between(*, session_id: int, after: int, before: int) -> list[tup
     return [(e.seq, room_event_frame(e)) for e in events]
 
 
-def room_chat_history(*, session: LiveSession, before: int | None = None, limit: int = 50):
+def room_chat_history(
+    *, session: LiveSession, before: int | None = None, limit: int = 50
+) -> list[dict[str, Any]]:
     """The latest chat, tips and system messages (newest last), for late joiners."""
     events = RoomEvent.objects.filter(
         session=session,
@@ -62,13 +171,13 @@ def room_chat_history(*, session: LiveSession, before: int | None = None, limit:
     return [room_event_frame(e) for e in reversed(latest)]
 
 
-def question_board(*, session: LiveSession) -> QuerySet[Question]:
+def question_board(*, session: LiveSession) -> QuerySet[RoomQuestion]:
     """The board: open questions first, answered next, dismissed last. Within each:
     pinned first, then paid priority questions (highest amount first), then by votes,
     then oldest first. The page script (static/js/live-room.js) sorts the same way."""
-    Status = Question.Status
+    Status = RoomQuestion.Status
     return (
-        Question.objects.filter(session=session)
+        RoomQuestion.objects.filter(session=session)
         .select_related("author")
         .annotate(
             board_rank=Case(
@@ -78,7 +187,7 @@ def question_board(*, session: LiveSession) -> QuerySet[Question]:
             ),
             paid_rank=Case(
                 When(
-                    priority__in=(Question.Priority.HELD, Question.Priority.PAID),
+                    priority__in=(RoomQuestion.Priority.HELD, RoomQuestion.Priority.PAID),
                     then=F("priority_amount"),
                 ),
                 default=Value(0),
@@ -95,7 +204,7 @@ def public_user(user: User, role: str = "viewer") -> dict:
     return {"id": user.pk, "name": user.public_name, "role": role}
 
 
-def question_payload(question: Question) -> dict:
+def question_payload(question: RoomQuestion) -> dict:
     return {
         "id": question.pk,
         "text": question.text,

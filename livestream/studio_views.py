@@ -15,10 +15,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from livestream import services
+from livestream import selectors, services, video
 from livestream.forms import SessionForm, apply_session_errors
-from livestream.models import LiveSession
-from marketplace import selectors
+from livestream.models import LiveSession, StreamKey
+from marketplace.selectors import channel_get_for_editor
 from marketplace.studio_views import creator_required
 from moderation.selectors import review_state_annotate
 
@@ -45,7 +45,7 @@ def session_list(request):
 
 @creator_required
 def session_create(request, slug):
-    channel = selectors.channel_get_for_editor(user=request.user, slug=slug)
+    channel = channel_get_for_editor(user=request.user, slug=slug)
     form = SessionForm(
         request.POST or None,
         channel=channel,
@@ -151,9 +151,6 @@ def session_cancel(request, pk):
 def stream_key(request):
     """The creator's RTMP settings for OBS. The key itself is shown once, right after
     it is made: only its hash is stored."""
-    from livestream import video
-    from livestream.models import StreamKey
-
     new_key = None
     if request.method == "POST":
         new_key = video.stream_key_rotate(creator=request.creator)
@@ -182,8 +179,6 @@ def stream_key(request):
 @require_POST
 def session_replay(request, pk):
     """Hide the replay from the audience, or show it again."""
-    from livestream import video
-
     session = selectors.session_get_for_editor(user=request.user, pk=pk)
     hidden = request.POST.get("hidden") == "1"
     video.replay_set_hidden(session=session, user=request.user, hidden=hidden)

@@ -1,10 +1,15 @@
-"""Background work of the live rooms: telling people a session has started."""
+"""Background work of the live rooms: telling people a session has started, ending
+abandoned broadcasts, building replays.
+
+The services queue these by name (livestream.jobs): the tasks import the services,
+never the other way round."""
 
 from celery import shared_task
 from django.db import OperationalError, transaction
 from django.utils import timezone
 
 from accounts.services import email_send_on_commit
+from livestream import services, video
 from livestream.emails import live_now_email
 from livestream.models import LiveSession, SessionReminder
 
@@ -49,22 +54,16 @@ def _reminder_notify(*, reminder_id: int, session: LiveSession) -> bool:
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=10, max_retries=5)
 def session_end_if_abandoned_task(session_id: int) -> bool:
     """Enqueued when an encoder stops, to run after the reconnect grace period."""
-    from livestream.video import session_end_if_abandoned
-
-    return session_end_if_abandoned(session_id=session_id)
+    return video.session_end_if_abandoned(session_id=session_id)
 
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=10, max_retries=5)
 def replay_build_task(session_id: int) -> bool:
     """Turn an ended session's recordings into its replay (ffmpeg, no re-encoding)."""
-    from livestream.video import replay_build
-
-    return replay_build(session_id=session_id)
+    return video.replay_build(session_id=session_id)
 
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=10, max_retries=5)
 def session_audience_notify_task(session_id: int) -> int:
     """Enqueued on commit when a session goes live: notify who may watch it."""
-    from livestream.services import session_audience_notify
-
-    return session_audience_notify(session_id=session_id)
+    return services.session_audience_notify(session_id=session_id)

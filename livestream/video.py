@@ -21,8 +21,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from livestream import services
-from livestream.models import LiveSession, Question, Recording, StreamKey
+from livestream import jobs, services
+from livestream.models import LiveSession, Recording, RoomQuestion, StreamKey
 from marketplace.models import CreatorProfile, PublicationStatus
 
 FFMPEG = "/usr/bin/ffmpeg"
@@ -58,7 +58,7 @@ def _session_for_key(*, name: str, key: str, lock: bool = True) -> LiveSession:
     stored = (
         StreamKey.objects.filter(creator_id=session.channel.creator_id).first() if session else None
     )
-    if stored is None or not hmac.compare_digest(stored.key_hash, _hash(key)):
+    if session is None or stored is None or not hmac.compare_digest(stored.key_hash, _hash(key)):
         raise PermissionDenied("wrong key")
     return session
 
@@ -91,8 +91,6 @@ def publish_stop(*, name: str) -> None:
     """nginx's on_publish_done: the encoder stopped. The session ends unless it comes
     back within VIDEO_RECONNECT_GRACE_SECONDS (a dropped connection, an OBS restart).
     """
-    from livestream.tasks import session_end_if_abandoned_task
-
     if not name.isdigit():
         return
     session = LiveSession.objects.select_for_update().filter(pk=int(name)).first()
@@ -101,10 +99,10 @@ def publish_stop(*, name: str) -> None:
     session.publishing = False
     session.publish_stopped_at = timezone.now()
     session.save(update_fields=["publishing", "publish_stopped_at"])
-    transaction.on_commit(
-        lambda: session_end_if_abandoned_task.apply_async(
-            args=[session.pk], countdown=settings.VIDEO_RECONNECT_GRACE_SECONDS
-        )
+    jobs.enqueue_on_commit(
+        "session_end_if_abandoned_task",
+        session.pk,
+        countdown=settings.VIDEO_RECONNECT_GRACE_SECONDS,
     )
 
 
@@ -175,8 +173,6 @@ def recording_done(*, name: str, path: str) -> Recording | None:
     Only files inside VIDEO_ROOT/rec/ are accepted. If the session has already
     ended (the encoder outlived it), the replay is (re)built now.
     """
-    from livestream.tasks import replay_build_task
-
     rec_dir = video_root() / "rec"
     try:
         file = Path(path).resolve()
@@ -196,7 +192,7 @@ def recording_done(*, name: str, path: str) -> Recording | None:
     recording.ended_at = timezone.now()
     recording.save(update_fields=["path", "ended_at"])
     if recording.session.status == LiveSession.Status.ENDED:
-        transaction.on_commit(lambda: replay_build_task.delay(recording.session_id))
+        jobs.enqueue_on_commit("replay_build_task", recording.session_id)
     return recording
 
 
@@ -256,19 +252,23 @@ def replay_chapters(*, session: LiveSession) -> list[dict]:
     Replay time runs only while something was recorded: an answer given while the
     encoder was away (a reconnect gap) is placed at the start of the next part.
     """
-    recordings = [r for r in session.recordings.exclude(path="") if r.duration]
+    recordings = [
+        (r.started_at, r.duration) for r in session.recordings.exclude(path="") if r.duration
+    ]
     chapters = []
-    answered = Question.objects.filter(
-        session=session, status=Question.Status.ANSWERED, answered_at__isnull=False
+    answered = RoomQuestion.objects.filter(
+        session=session, status=RoomQuestion.Status.ANSWERED, answered_at__isnull=False
     ).order_by("answered_at", "id")
     for question in answered:
         offset = 0.0
-        for recording in recordings:
-            into = (question.answered_at - recording.started_at).total_seconds()
-            if into <= recording.duration:
+        if question.answered_at is None:  # excluded by the query; for the type checker
+            continue
+        for started_at, duration in recordings:
+            into = (question.answered_at - started_at).total_seconds()
+            if into <= duration:
                 offset += max(0.0, into)
                 break
-            offset += recording.duration
+            offset += duration
         else:
             continue  # answered after the last recording ended
         chapters.append({"question": question.pk, "title": question.text,

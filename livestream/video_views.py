@@ -36,6 +36,11 @@ def ingest_only(view):
     return checked
 
 
+def ingest_callback(view):
+    """nginx-rtmp's callbacks: a POST from the ingest server (it sends no CSRF token)."""
+    return csrf_exempt(require_POST(ingest_only(view)))
+
+
 def _stream(request) -> tuple[str, str]:
     """(stream name, key) of nginx's form: name=<session id>, args=key=<key>."""
     name = request.POST.get("name", "")
@@ -48,9 +53,7 @@ def _ok():
     return HttpResponse("ok", content_type="text/plain")
 
 
-@csrf_exempt
-@require_POST
-@ingest_only
+@ingest_callback
 def on_publish(request):
     name, key = _stream(request)
     try:
@@ -61,18 +64,14 @@ def on_publish(request):
     return _ok()
 
 
-@csrf_exempt
-@require_POST
-@ingest_only
+@ingest_callback
 def on_publish_done(request):
     name, _key = _stream(request)
     video.publish_stop(name=name)
     return _ok()
 
 
-@csrf_exempt
-@require_POST
-@ingest_only
+@ingest_callback
 def on_update(request):
     name, key = _stream(request)
     if request.POST.get("call") == "update_publish" and not video.publish_still_allowed(
@@ -103,9 +102,7 @@ def hls_access(request):
     return HttpResponse(status=204)
 
 
-@csrf_exempt
-@require_POST
-@ingest_only
+@ingest_callback
 def on_record_done(request):
     video.recording_done(name=request.POST.get("name", ""), path=request.POST.get("path", ""))
     return _ok()

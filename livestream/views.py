@@ -10,15 +10,18 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core import events
 from livestream import selectors, services, video
 from livestream.models import LiveSession, SessionReminder
 from marketplace import purchases
-from recommend.services import view_record
 
 
 def session_detail(request, pk):
     session = selectors.session_get_for_user(pk=pk, user=request.user)
-    view_record(request, session)
+    if request.user.is_authenticated:  # an interest signal; anonymous views store nothing
+        events.send_on_commit(
+            events.Engaged.about(user_id=request.user.pk, kind="view", obj=session)
+        )
     role = services.room_role(session=session, user=request.user)
     context = {
         "session": session,

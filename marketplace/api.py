@@ -5,7 +5,12 @@ serializers. Writes go through marketplace.services; reads through selectors, so
 the API and the web pages enforce the same rules and permissions.
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 from django.conf import settings
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -14,6 +19,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -29,6 +35,7 @@ from marketplace.models import (
     PublicationStatus,
     SubscriptionTier,
 )
+from marketplace.selectors import CatalogueFilters
 
 # --- shared output serializers ----------------------------------------------------------
 
@@ -53,14 +60,25 @@ class TierOutputSerializer(serializers.ModelSerializer):
         fields = ("id", "name", "price_amount", "currency", "benefits", "is_active")
 
 
-def tag_names(obj) -> list[str]:
-    return [t.name for t in obj.tags.all()]
+def _slug_of(queryset: QuerySet[Category] | None = None) -> serializers.SlugRelatedField[Any]:
+    """A related object shown (and, with a queryset, chosen) by its slug."""
+    if queryset is None:
+        return serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    return serializers.SlugRelatedField(slug_field="slug", queryset=queryset)
 
 
-class ChannelListOutputSerializer(serializers.ModelSerializer):
-    creator = CreatorBriefSerializer()
-    category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+class TaggedOutputSerializer(serializers.ModelSerializer):
+    """A channel or course with its category slug and its tag names."""
+
+    category = _slug_of()
     tags = serializers.SerializerMethodField()
+
+    def get_tags(self, obj: Channel | Course) -> list[str]:
+        return services.tag_names(obj)
+
+
+class ChannelListOutputSerializer(TaggedOutputSerializer):
+    creator = CreatorBriefSerializer()
     lowest_price = serializers.IntegerField(allow_null=True)
     lowest_price_currency = serializers.CharField(allow_null=True)
     url = serializers.CharField(source="get_absolute_url")
@@ -81,20 +99,15 @@ class ChannelListOutputSerializer(serializers.ModelSerializer):
             "url",
         )
 
-    def get_tags(self, obj) -> list[str]:
-        return tag_names(obj)
 
-
-class CourseListOutputSerializer(serializers.ModelSerializer):
-    channel = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+class CourseListOutputSerializer(TaggedOutputSerializer):
+    channel = _slug_of()
     creator = CreatorBriefSerializer(source="channel.creator")
-    category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    tags = serializers.SerializerMethodField()
     url = serializers.CharField(source="get_absolute_url")
 
     class Meta:
         model = Course
-        fields = (
+        fields: tuple[str, ...] = (
             "slug",
             "title",
             "summary",
@@ -109,9 +122,6 @@ class CourseListOutputSerializer(serializers.ModelSerializer):
             "published_at",
             "url",
         )
-
-    def get_tags(self, obj) -> list[str]:
-        return tag_names(obj)
 
 
 CATALOGUE_PARAMETERS = [
@@ -129,15 +139,16 @@ CATALOGUE_PARAMETERS = [
 ]
 
 
-class CatalogueListMixin:
-    """Parse the catalogue query with the same form as the web page; 400 if invalid."""
+class CatalogueListApi(ListAPIView):
+    """A catalogue listing: the query parsed with the same form as the web page (400
+    if invalid), the result cached like the page."""
 
-    permission_classes: list = []
-    filter_backends: list = []
+    permission_classes = []
+    filter_backends = []
 
     cache_namespace: str
 
-    def list(self, request, *args, **kwargs):
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Cached like the catalogue page; invalid queries raise before caching."""
         cache_key = catalogue_cache.key(self.cache_namespace, request.query_params)
         data = catalogue_cache.get(cache_key)
@@ -146,7 +157,7 @@ class CatalogueListMixin:
             catalogue_cache.put(cache_key, data)
         return Response(data)
 
-    def catalogue_filters(self):
+    def catalogue_filters(self) -> CatalogueFilters:
         form = CatalogueFilterForm(self.request.query_params)
         if not form.is_valid():
             raise exceptions.ValidationError(
@@ -156,7 +167,7 @@ class CatalogueListMixin:
 
 
 @extend_schema(parameters=CATALOGUE_PARAMETERS, tags=["catalogue"])
-class CatalogueChannelListApi(CatalogueListMixin, ListAPIView):
+class CatalogueChannelListApi(CatalogueListApi):
     serializer_class = ChannelListOutputSerializer
     cache_namespace = "api-channels"
 
@@ -165,7 +176,7 @@ class CatalogueChannelListApi(CatalogueListMixin, ListAPIView):
 
 
 @extend_schema(parameters=CATALOGUE_PARAMETERS, tags=["catalogue"])
-class CatalogueCourseListApi(CatalogueListMixin, ListAPIView):
+class CatalogueCourseListApi(CatalogueListApi):
     serializer_class = CourseListOutputSerializer
     cache_namespace = "api-courses"
 
@@ -184,10 +195,8 @@ class CategoryListApi(APIView):
 class ChannelDetailApi(APIView):
     permission_classes: list = []
 
-    class ChannelDetailOutputSerializer(serializers.ModelSerializer):
+    class ChannelDetailOutputSerializer(TaggedOutputSerializer):
         creator = CreatorBriefSerializer()
-        category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-        tags = serializers.SerializerMethodField()
         # Filled from selectors.channel_page: tiers on sale, courses the user may see.
         tiers = TierOutputSerializer(many=True, source="visible_tiers")
         courses = CourseListOutputSerializer(many=True, source="visible_courses")
@@ -209,14 +218,13 @@ class ChannelDetailApi(APIView):
                 "published_at",
             )
 
-        def get_tags(self, obj) -> list[str]:
-            return tag_names(obj)
-
     @extend_schema(responses=ChannelDetailOutputSerializer, tags=["catalogue"])
     def get(self, request, slug):
         channel = selectors.channel_get_for_user(slug=slug, user=request.user)
         page = selectors.channel_page(channel=channel, user=request.user)
-        channel.visible_tiers, channel.visible_courses = page["tiers"], page["courses"]
+        # The serializer reads these two (its `source`s); a Channel has no such fields.
+        channel.visible_tiers = page["tiers"]  # type: ignore[attr-defined]
+        channel.visible_courses = page["courses"]  # type: ignore[attr-defined]
         return Response(self.ChannelDetailOutputSerializer(channel).data)
 
 
@@ -255,9 +263,20 @@ class TagListField(serializers.ListField):
         super().__init__(**kwargs)
 
 
-def _merged(instance_values: dict, serializer: serializers.Serializer) -> dict:
+def _validated(
+    request: Request, serializer_class: type[serializers.Serializer], *, partial: bool = False
+) -> dict[str, Any]:
+    """The request's data, checked by `serializer_class` (400 with its errors if bad)."""
+    serializer = serializer_class(data=request.data, partial=partial)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+def _patched(
+    request: Request, serializer_class: type[serializers.Serializer], current: dict[str, Any]
+) -> dict[str, Any]:
     """PATCH semantics: the current values overlaid with what the client sent."""
-    return {**instance_values, **serializer.validated_data}
+    return {**current, **_validated(request, serializer_class, partial=True)}
 
 
 class CreatorApi(APIView):
@@ -270,7 +289,10 @@ class CreatorApi(APIView):
         topics = TagListField()
 
     class CreatorOutputSerializer(serializers.ModelSerializer):
-        topics = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+        topics = serializers.ManyRelatedField(
+            child_relation=serializers.SlugRelatedField(slug_field="name", read_only=True),
+            read_only=True,
+        )
 
         class Meta:
             model = CreatorProfile
@@ -290,9 +312,8 @@ class CreatorApi(APIView):
         request=CreatorInputSerializer, responses={201: CreatorOutputSerializer}, tags=["studio"]
     )
     def post(self, request):
-        serializer = self.CreatorInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        creator = services.creator_become(user=request.user, **serializer.validated_data)
+        data = _validated(request, self.CreatorInputSerializer)
+        creator = services.creator_become(user=request.user, **data)
         return Response(self.CreatorOutputSerializer(creator).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -300,22 +321,14 @@ class CreatorApi(APIView):
     )
     def patch(self, request):
         creator = self._creator(request)
-        serializer = self.CreatorInputSerializer(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        current = {
-            "display_name": creator.display_name,
-            "headline": creator.headline,
-            "bio": creator.bio,
-            "topics": [t.name for t in creator.topics.all()],
-        }
-        services.creator_update(creator=creator, **_merged(current, serializer))
+        current = services.fields_current(creator, services.CreatorFields)
+        services.creator_update(
+            creator=creator, **_patched(request, self.CreatorInputSerializer, current)
+        )
         return Response(self.CreatorOutputSerializer(creator).data)
 
 
-class StudioChannelOutputSerializer(serializers.ModelSerializer):
-    category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    tags = serializers.SerializerMethodField()
-
+class StudioChannelOutputSerializer(TaggedOutputSerializer):
     class Meta:
         model = Channel
         fields = (
@@ -332,16 +345,13 @@ class StudioChannelOutputSerializer(serializers.ModelSerializer):
             "published_at",
         )
 
-    def get_tags(self, obj) -> list[str]:
-        return tag_names(obj)
-
 
 class ChannelInputSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=120)
     slug = serializers.SlugField(max_length=80, required=False, allow_blank=True)
     tagline = serializers.CharField(max_length=200, required=False, allow_blank=True)
     description = serializers.CharField(max_length=5000, required=False, allow_blank=True)
-    category = serializers.SlugRelatedField(slug_field="slug", queryset=Category.objects.all())
+    category = _slug_of(Category.objects.all())
     language = serializers.ChoiceField(choices=Language.choices, required=False)
     tags = TagListField()
     status = serializers.ChoiceField(choices=PublicationStatus.choices, required=False)
@@ -361,9 +371,8 @@ class StudioChannelListApi(APIView):
         tags=["studio"],
     )
     def post(self, request):
-        serializer = ChannelInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        channel = services.channel_create(creator=request.creator, **serializer.validated_data)
+        data = _validated(request, ChannelInputSerializer)
+        channel = services.channel_create(creator=request.creator, **data)
         return Response(StudioChannelOutputSerializer(channel).data, status=status.HTTP_201_CREATED)
 
 
@@ -380,19 +389,9 @@ class StudioChannelDetailApi(APIView):
     )
     def patch(self, request, slug):
         channel = selectors.channel_get_for_editor(user=request.user, slug=slug)
-        serializer = ChannelInputSerializer(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        current = {
-            "title": channel.title,
-            "slug": channel.slug,
-            "tagline": channel.tagline,
-            "description": channel.description,
-            "category": channel.category,
-            "language": channel.language,
-            "tags": tag_names(channel),
-            "status": channel.status,
-        }
-        channel = services.channel_update(channel=channel, **_merged(current, serializer))
+        current = services.fields_current(channel, services.ChannelFields)
+        data = _patched(request, ChannelInputSerializer, current)
+        channel = services.channel_update(channel=channel, **data)
         return Response(StudioChannelOutputSerializer(channel).data)
 
 
@@ -421,9 +420,8 @@ class StudioTierListApi(APIView):
     )
     def post(self, request, slug):
         channel = selectors.channel_get_for_editor(user=request.user, slug=slug)
-        serializer = TierInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        tier = services.tier_create(channel=channel, **serializer.validated_data)
+        data = _validated(request, TierInputSerializer)
+        tier = services.tier_create(channel=channel, **data)
         return Response(TierOutputSerializer(tier).data, status=status.HTTP_201_CREATED)
 
 
@@ -439,16 +437,8 @@ class StudioTierDetailApi(APIView):
     @extend_schema(request=TierInputSerializer, responses=TierOutputSerializer, tags=["studio"])
     def patch(self, request, pk):
         tier = selectors.tier_get_for_editor(user=request.user, pk=pk)
-        serializer = TierInputSerializer(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        current = {
-            "name": tier.name,
-            "price_amount": tier.price_amount,
-            "currency": tier.currency,
-            "benefits": tier.benefits,
-            "is_active": tier.is_active,
-        }
-        tier = services.tier_update(tier=tier, **_merged(current, serializer))
+        current = services.fields_current(tier, services.TierFields)
+        tier = services.tier_update(tier=tier, **_patched(request, TierInputSerializer, current))
         return Response(TierOutputSerializer(tier).data)
 
 
@@ -469,7 +459,7 @@ class CourseInputSerializer(serializers.Serializer):
     slug = serializers.SlugField(max_length=80, required=False, allow_blank=True)
     summary = serializers.CharField(max_length=300, required=False, allow_blank=True)
     description = serializers.CharField(max_length=10000, required=False, allow_blank=True)
-    category = serializers.SlugRelatedField(slug_field="slug", queryset=Category.objects.all())
+    category = _slug_of(Category.objects.all())
     level = serializers.ChoiceField(choices=Course.Level.choices, required=False)
     language = serializers.ChoiceField(choices=Language.choices, required=False)
     price_amount = serializers.IntegerField(
@@ -480,22 +470,6 @@ class CourseInputSerializer(serializers.Serializer):
     currency = serializers.ChoiceField(choices=supported_currencies())
     tags = TagListField()
     status = serializers.ChoiceField(choices=PublicationStatus.choices, required=False)
-
-
-def _course_current(course: Course) -> dict:
-    return {
-        "title": course.title,
-        "slug": course.slug,
-        "summary": course.summary,
-        "description": course.description,
-        "category": course.category,
-        "level": course.level,
-        "language": course.language,
-        "price_amount": course.price_amount,
-        "currency": course.currency,
-        "tags": tag_names(course),
-        "status": course.status,
-    }
 
 
 class StudioCourseListApi(APIView):
@@ -518,9 +492,7 @@ class StudioCourseListApi(APIView):
         tags=["studio"],
     )
     def post(self, request):
-        serializer = CourseInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+        data = _validated(request, CourseInputSerializer)
         # Someone else's channel is reported exactly like a missing one.
         channel = get_object_or_404(request.creator.channels.all(), slug=data.pop("channel"))
         course = services.course_create(channel=channel, **data)
@@ -540,9 +512,8 @@ class StudioCourseDetailApi(APIView):
     )
     def patch(self, request, slug):
         course = selectors.course_get_for_editor(user=request.user, slug=slug)
-        serializer = CourseInputSerializer(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        data = _merged(_course_current(course), serializer)
+        current = services.fields_current(course, services.CourseFields)
+        data = _patched(request, CourseInputSerializer, current)
         if data.pop("channel", course.channel.slug) != course.channel.slug:
             raise exceptions.ValidationError(
                 {"channel": [_("A course cannot move to another channel.")]}

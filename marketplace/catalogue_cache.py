@@ -4,7 +4,8 @@ The catalogue page and API are the same for every visitor with the same query an
 language, and they cost 25-30x a one-query view to build (tests/benchmarks). So the
 rendered results are cached under a key that includes a catalogue version; any
 change to channels, tiers, courses, creators, categories, tags or live sessions
-(services or admin alike, through model signals) moves the version, and old
+(services or admin alike, through model signals; livestream connects its
+sessions' signals itself) moves the version, and old
 entries are never read again. Entries also expire after CATALOGUE_CACHE_SECONDS as
 a safety net (which also retires sessions that slip out of the listing's time
 window without any write).
@@ -55,15 +56,3 @@ def bump_on_change(sender, **kwargs) -> None:
     entry from the not yet committed state in between cannot keep it."""
     bump()
     transaction.on_commit(bump)
-
-
-# Saves of a live session that change nothing the catalogue shows (room settings the
-# host flips during a broadcast); they need not throw every cached page away.
-SESSION_ROOM_ONLY_FIELDS = frozenset({"slow_mode_seconds", "subscribers_only_chat", "last_seq"})
-
-
-def bump_on_session_change(sender, update_fields=None, **kwargs) -> None:
-    """Signal receiver for LiveSession: as bump_on_change, except for room-only saves."""
-    if update_fields and set(update_fields) <= SESSION_ROOM_ONLY_FIELDS:
-        return
-    bump_on_change(sender, **kwargs)

@@ -4,8 +4,11 @@ Forms parse and check the shape of input; the services own the rules and the wri
 `apply_service_errors` puts a service's ValidationError back next to the right field.
 """
 
+from __future__ import annotations
+
 import re
 from decimal import Decimal
+from typing import cast
 
 from django import forms
 from django.conf import settings
@@ -13,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from core.money import MoneyError, supported_currencies, to_minor_units
-from marketplace.models import Category, Course, Language, PublicationStatus, Tag
+from marketplace.models import Category, Channel, Course, Language, PublicationStatus, Tag
 from marketplace.selectors import CatalogueFilters
 
 TAG_SEPARATORS = re.compile(r"[,，、;；]")
@@ -75,7 +78,8 @@ class PricedForm(forms.Form):
     """Adds `price_amount` (minor units) to cleaned_data from `price` + `currency`."""
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         price, currency = cleaned.get("price"), cleaned.get("currency")
         if price is not None and currency:
             try:
@@ -134,7 +138,8 @@ class CatalogueFilterForm(forms.Form):
         return tag
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         currency = cleaned.get("currency") or settings.MARKETPLACE_DEFAULT_CURRENCY
         cleaned["currency"] = currency
         for name in ("min_price", "max_price"):
@@ -190,7 +195,9 @@ STATUS_CHOICES = [
 ]
 
 
-class ChannelForm(forms.Form):
+class ListingForm(forms.Form):
+    """What channels and courses share; each form says where its own fields go."""
+
     title = forms.CharField(label=_("Title"), max_length=120)
     slug = forms.SlugField(
         label=_("Web address"),
@@ -198,15 +205,28 @@ class ChannelForm(forms.Form):
         required=False,
         help_text=_("Letters, numbers and hyphens. Leave empty to make one from the title."),
     )
-    tagline = forms.CharField(label=_("Tagline"), max_length=200, required=False)
-    description = forms.CharField(
-        label=_("Description"), max_length=5000, required=False, widget=forms.Textarea
-    )
     category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.all())
     language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
     tags = TagsField(label=_("Tags"))
     status = forms.ChoiceField(
         label=_("Visibility"), choices=STATUS_CHOICES, widget=forms.RadioSelect
+    )
+
+
+class ChannelForm(ListingForm):
+    field_order = (
+        "title",
+        "slug",
+        "tagline",
+        "description",
+        "category",
+        "language",
+        "tags",
+        "status",
+    )
+    tagline = forms.CharField(label=_("Tagline"), max_length=200, required=False)
+    description = forms.CharField(
+        label=_("Description"), max_length=5000, required=False, widget=forms.Textarea
     )
 
 
@@ -228,31 +248,35 @@ class TierForm(PricedForm):
     is_active = forms.BooleanField(label=_("On sale"), required=False, initial=True)
 
 
-class CourseForm(PricedForm):
-    channel = forms.ModelChoiceField(label=_("Channel"), queryset=None)
-    title = forms.CharField(label=_("Title"), max_length=120)
-    slug = forms.SlugField(
-        label=_("Web address"),
-        max_length=80,
-        required=False,
-        help_text=_("Letters, numbers and hyphens. Leave empty to make one from the title."),
+class CourseForm(ListingForm, PricedForm):
+    field_order = (
+        "channel",
+        "title",
+        "slug",
+        "summary",
+        "description",
+        "category",
+        "level",
+        "language",
+        "price",
+        "currency",
+        "tags",
+        "status",
+    )
+    channel: forms.ModelChoiceField[Channel] = forms.ModelChoiceField(
+        label=_("Channel"),
+        queryset=Channel.objects.none(),  # the creator's: set in __init__
     )
     summary = forms.CharField(label=_("Summary"), max_length=300, required=False)
     description = forms.CharField(
         label=_("Description"), max_length=10000, required=False, widget=forms.Textarea
     )
-    category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.all())
     level = forms.ChoiceField(label=_("Level"), choices=Course.Level.choices)
-    language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
     price = PriceField(label=_("Price"), help_text=_("0 makes the course free."))
     currency = forms.ChoiceField(label=_("Currency"), choices=currency_choices)
-    tags = TagsField(label=_("Tags"))
-    status = forms.ChoiceField(
-        label=_("Visibility"), choices=STATUS_CHOICES, widget=forms.RadioSelect
-    )
 
     def __init__(self, *args, channels, **kwargs):
         super().__init__(*args, **kwargs)
         # Only the creator's own channels can be chosen: another creator's id is
         # refused as an invalid choice.
-        self.fields["channel"].queryset = channels
+        cast(forms.ModelChoiceField, self.fields["channel"]).queryset = channels

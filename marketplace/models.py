@@ -20,6 +20,15 @@ class PublicationStatus(models.TextChoices):
     PUBLISHED = "published", _("Published")
 
 
+class SessionAccess(models.TextChoices):
+    """Who may watch a live session: what an entitlement to one is (livestream's
+    sessions take these choices; entitlement_check reads them)."""
+
+    FREE = "free", _("Free for everyone with an account")
+    SUBSCRIBERS = "subscribers", _("Subscribers of a tier")
+    TICKET = "ticket", _("Ticket holders")
+
+
 class Category(models.Model):
     """A fixed top-level subject area, named in both site languages."""
 

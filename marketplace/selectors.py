@@ -5,14 +5,17 @@ them): foreign keys are joined, many-to-many and reverse relations prefetched.
 """
 
 from dataclasses import dataclass
-from datetime import timedelta
+from functools import reduce
+from operator import or_
+from typing import Any, Protocol, TypeVar
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Exists, Model, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
-from livestream.models import LiveSession
+from marketplace import listings
 from marketplace.models import (
     Category,
     Channel,
@@ -20,19 +23,33 @@ from marketplace.models import (
     CreatorProfile,
     Entitlement,
     PublicationStatus,
+    SessionAccess,
     SubscriptionTier,
     Tag,
 )
 
 PUBLISHED = PublicationStatus.PUBLISHED
+L = TypeVar("L", Channel, Course)  # a listing of the catalogue
+P = TypeVar("P", SubscriptionTier, Course)  # something with a price
+T = TypeVar("T", bound=Model)
 
 
-def held_sessions():
-    """Live sessions moderation holds or rejected (LiveSession has no visibility
-    field: the review queue is the record)."""
-    from moderation.selectors import reviews_holding
+class LiveSessionLike(Protocol):
+    """What entitlements read of a live session (livestream.LiveSession: that app sits
+    above this one, so it is described here rather than imported)."""
 
-    return reviews_holding(LiveSession).filter(object_id=OuterRef("pk"))
+    @property
+    def pk(self) -> Any: ...
+    @property
+    def access(self) -> str: ...
+    @property
+    def channel(self) -> Channel: ...
+    @property
+    def channel_id(self) -> int: ...
+    @property
+    def course_id(self) -> int | None: ...
+    @property
+    def required_tier(self) -> SubscriptionTier | None: ...
 
 
 @dataclass(frozen=True)
@@ -50,7 +67,7 @@ class CatalogueFilters:
     ordering: str = "newest"  # newest | price_low | price_high | title
 
 
-def _active_tiers():
+def _active_tiers() -> QuerySet[SubscriptionTier]:
     return SubscriptionTier.objects.filter(channel=OuterRef("pk"), is_active=True)
 
 
@@ -63,52 +80,70 @@ def _with_lowest_tier(qs: QuerySet[Channel]) -> QuerySet[Channel]:
     )
 
 
-def _tag_match(model, text: str):
+def _tag_match(model: type[Channel] | type[Course], text: str) -> Exists:
     through = model.tags.through
     owner = "channel_id" if model is Channel else "course_id"
     return Exists(through.objects.filter(**{owner: OuterRef("pk"), "tag__name__icontains": text}))
+
+
+def _listing_match(
+    qs: QuerySet[L], filters: CatalogueFilters, *, text: tuple[str, ...]
+) -> QuerySet[L]:
+    """Channels or courses that match the search (in the `text` fields and tag names),
+    the category, the tag and the language."""
+    model = qs.model
+    if filters.q:
+        words = [Q(**{f"{field}__icontains": filters.q}) for field in text]
+        qs = qs.filter(reduce(or_, words) | _tag_match(model, filters.q))
+    if filters.category:
+        qs = qs.filter(category=filters.category)
+    if filters.tag:
+        owner = "channel_id" if model is Channel else "course_id"
+        tagged = model.tags.through.objects.filter(**{owner: OuterRef("pk"), "tag": filters.tag})
+        qs = qs.filter(Exists(tagged))
+    if filters.language:
+        qs = qs.filter(language=filters.language)
+    return qs
+
+
+def _priced_in_range(qs: QuerySet[P], filters: CatalogueFilters) -> QuerySet[P]:
+    """Tiers or courses priced in the filters' currency within its range."""
+    qs = qs.filter(currency=filters.currency)
+    if filters.min_price is not None:
+        qs = qs.filter(price_amount__gte=filters.min_price)
+    if filters.max_price is not None:
+        qs = qs.filter(price_amount__lte=filters.max_price)
+    return qs
+
+
+def _ordered(qs: QuerySet[L], filters: CatalogueFilters, *, price: str) -> QuerySet[L]:
+    order = {
+        "newest": ("-published_at", "-id"),
+        "price_low": (price, "-published_at", "-id"),
+        "price_high": (f"-{price}", "-published_at", "-id"),
+        "title": ("title", "id"),
+    }[filters.ordering]
+    return qs.order_by(*order).prefetch_related("tags")
+
+
+def _price_ranged(filters: CatalogueFilters) -> bool:
+    return filters.min_price is not None or filters.max_price is not None
 
 
 def catalogue_channels(*, filters: CatalogueFilters) -> QuerySet[Channel]:
     qs = Channel.objects.filter(status=PUBLISHED, hidden_by_moderation=False).select_related(
         "creator", "category"
     )
-    if filters.q:
-        qs = qs.filter(
-            Q(title__icontains=filters.q)
-            | Q(tagline__icontains=filters.q)
-            | Q(description__icontains=filters.q)
-            | Q(creator__display_name__icontains=filters.q)
-            | _tag_match(Channel, filters.q)
-        )
-    if filters.category:
-        qs = qs.filter(category=filters.category)
-    if filters.tag:
-        qs = qs.filter(
-            Exists(Channel.tags.through.objects.filter(channel_id=OuterRef("pk"), tag=filters.tag))
-        )
-    if filters.language:
-        qs = qs.filter(language=filters.language)
+    text = ("title", "tagline", "description", "creator__display_name")
+    qs = _listing_match(qs, filters, text=text)
     if filters.price == "free":
         qs = qs.filter(~Exists(_active_tiers()))
     elif filters.price == "paid":
         qs = qs.filter(Exists(_active_tiers()))
-    if filters.min_price is not None or filters.max_price is not None:
+    if _price_ranged(filters):
         # A channel matches when one of its tiers in that currency is in range.
-        in_range = _active_tiers().filter(currency=filters.currency)
-        if filters.min_price is not None:
-            in_range = in_range.filter(price_amount__gte=filters.min_price)
-        if filters.max_price is not None:
-            in_range = in_range.filter(price_amount__lte=filters.max_price)
-        qs = qs.filter(Exists(in_range))
-    qs = _with_lowest_tier(qs)
-    order = {
-        "newest": ("-published_at", "-id"),
-        "price_low": ("lowest_price", "-published_at", "-id"),
-        "price_high": ("-lowest_price", "-published_at", "-id"),
-        "title": ("title", "id"),
-    }[filters.ordering]
-    return qs.order_by(*order).prefetch_related("tags")
+        qs = qs.filter(Exists(_priced_in_range(_active_tiers(), filters)))
+    return _ordered(_with_lowest_tier(qs), filters, price="lowest_price")
 
 
 def catalogue_courses(*, filters: CatalogueFilters) -> QuerySet[Course]:
@@ -118,39 +153,15 @@ def catalogue_courses(*, filters: CatalogueFilters) -> QuerySet[Course]:
         channel__status=PUBLISHED,
         channel__hidden_by_moderation=False,
     ).select_related("channel", "channel__creator", "category")
-    if filters.q:
-        qs = qs.filter(
-            Q(title__icontains=filters.q)
-            | Q(summary__icontains=filters.q)
-            | Q(description__icontains=filters.q)
-            | Q(channel__creator__display_name__icontains=filters.q)
-            | _tag_match(Course, filters.q)
-        )
-    if filters.category:
-        qs = qs.filter(category=filters.category)
-    if filters.tag:
-        qs = qs.filter(
-            Exists(Course.tags.through.objects.filter(course_id=OuterRef("pk"), tag=filters.tag))
-        )
-    if filters.language:
-        qs = qs.filter(language=filters.language)
+    text = ("title", "summary", "description", "channel__creator__display_name")
+    qs = _listing_match(qs, filters, text=text)
     if filters.price == "free":
         qs = qs.filter(price_amount=0)
     elif filters.price == "paid":
         qs = qs.filter(price_amount__gt=0)
-    if filters.min_price is not None or filters.max_price is not None:
-        qs = qs.filter(currency=filters.currency)
-        if filters.min_price is not None:
-            qs = qs.filter(price_amount__gte=filters.min_price)
-        if filters.max_price is not None:
-            qs = qs.filter(price_amount__lte=filters.max_price)
-    order = {
-        "newest": ("-published_at", "-id"),
-        "price_low": ("price_amount", "-published_at", "-id"),
-        "price_high": ("-price_amount", "-published_at", "-id"),
-        "title": ("title", "id"),
-    }[filters.ordering]
-    return qs.order_by(*order).prefetch_related("tags")
+    if _price_ranged(filters):
+        qs = _priced_in_range(qs, filters)
+    return _ordered(qs, filters, price="price_amount")
 
 
 def catalogue_facets() -> dict:
@@ -165,75 +176,12 @@ def catalogue_facets() -> dict:
     }
 
 
-def upcoming_sessions(*, channel: Channel | None = None, limit: int = 6) -> list[LiveSession]:
-    qs = (
-        LiveSession.objects.filter(
-            status__in=[LiveSession.Status.SCHEDULED, LiveSession.Status.LIVE],
-            scheduled_start__gte=timezone.now() - timedelta(hours=6),
-            channel__status=PUBLISHED,
-            channel__hidden_by_moderation=False,
-        )
-        .filter(~Exists(held_sessions()))
-        .select_related("channel", "channel__creator")
-    )
-    if channel is not None:
-        qs = qs.filter(channel=channel)
-    # "live" sorts before "scheduled": sessions on air now come first.
-    return list(qs.order_by("status", "scheduled_start", "id")[:limit])
-
-
-def catalogue_sessions(*, filters: CatalogueFilters, limit: int = 6) -> list[LiveSession]:
-    """Live and upcoming sessions that fit the catalogue's filters (one query).
-
-    Search, category, tag and language apply through the session's channel; "free"
-    means open to every account and "paid" a ticket or a subscription. A price range
-    is about tiers and courses, so it shows no sessions rather than guessing.
-    """
-    if filters.min_price is not None or filters.max_price is not None:
-        return []
-    qs = (
-        LiveSession.objects.filter(
-            status__in=[LiveSession.Status.SCHEDULED, LiveSession.Status.LIVE],
-            scheduled_start__gte=timezone.now() - timedelta(hours=6),
-            channel__status=PUBLISHED,
-            channel__hidden_by_moderation=False,
-        )
-        .filter(~Exists(held_sessions()))
-        .select_related("channel", "channel__creator")
-    )
-    if filters.q:
-        qs = qs.filter(
-            Q(title__icontains=filters.q)
-            | Q(description__icontains=filters.q)
-            | Q(channel__title__icontains=filters.q)
-            | Q(channel__creator__display_name__icontains=filters.q)
-        )
-    if filters.category:
-        qs = qs.filter(channel__category=filters.category)
-    if filters.tag:
-        qs = qs.filter(
-            Exists(
-                Channel.tags.through.objects.filter(
-                    channel_id=OuterRef("channel_id"), tag=filters.tag
-                )
-            )
-        )
-    if filters.language:
-        qs = qs.filter(channel__language=filters.language)
-    if filters.price == "free":
-        qs = qs.filter(access=LiveSession.Access.FREE)
-    elif filters.price == "paid":
-        qs = qs.exclude(access=LiveSession.Access.FREE)
-    # "live" sorts before "scheduled": sessions on air now come first.
-    return list(qs.order_by("status", "scheduled_start", "id")[:limit])
-
-
 def home_page_sections() -> dict:
     everything = CatalogueFilters()
     return {
         "channels": list(catalogue_channels(filters=everything)[:8]),
         "courses": list(catalogue_courses(filters=everything)[:8]),
-        "sessions": upcoming_sessions(limit=6),
+        "sessions": listings.listing(listings.HOME_SESSIONS, limit=6),
         "categories": list(Category.objects.all()),
     }
 
@@ -266,7 +214,7 @@ def channel_page(*, channel: Channel, user: User) -> dict:
     return {
         "tiers": list(channel.tiers.filter(is_active=True)),
         "courses": list(courses.order_by("-published_at", "-id")),
-        "sessions": upcoming_sessions(channel=channel, limit=10),
+        "sessions": listings.listing(listings.CHANNEL_SESSIONS, channel=channel, limit=10),
         "is_owner": _is_owner(user, channel.creator),
     }
 
@@ -326,74 +274,34 @@ def studio_channels(*, creator: CreatorProfile) -> list[Channel]:
     )
 
 
-def studio_sessions(*, creator: CreatorProfile) -> list[LiveSession]:
-    """Every session of the creator's channels: live, then upcoming soonest first,
-    then the ended and cancelled ones, latest first (one query)."""
-    sessions = list(
-        LiveSession.objects.filter(channel__creator=creator)
-        .select_related("channel")
-        .order_by("scheduled_start", "id")
-    )
-    live = [s for s in sessions if s.status == LiveSession.Status.LIVE]
-    upcoming = [s for s in sessions if s.status == LiveSession.Status.SCHEDULED]
-    past = [s for s in reversed(sessions) if not s.is_open]
-    return live + upcoming + past
-
-
-def session_get_for_editor(*, user: User, pk: int) -> LiveSession:
-    """The user's own session (of any of their channels); someone else's is a 404.
-
-    Loads channel and channel.creator, which the session services read."""
-    session = (
-        LiveSession.objects.select_related("channel", "channel__creator", "required_tier", "course")
-        .filter(pk=pk, channel__creator__user_id=user.pk)
-        .first()
-    )
-    if session is None:
+def first_or_404(qs: QuerySet[T]) -> T:
+    """The first row of `qs`, or Http404."""
+    found = qs.first()
+    if found is None:
         raise Http404
-    return session
+    return found
 
 
 def channel_get_for_editor(*, user: User, slug: str) -> Channel:
     """The user's own channel, drafts included; someone else's is a 404."""
-    channel = (
-        Channel.objects.select_related("creator", "category")
-        .prefetch_related("tags")
-        .filter(slug=slug, creator__user_id=user.pk)
-        .first()
-    )
-    if channel is None:
-        raise Http404
-    return channel
+    channels = Channel.objects.select_related("creator", "category").prefetch_related("tags")
+    return first_or_404(channels.filter(slug=slug, creator__user_id=user.pk))
 
 
 def tier_get_for_editor(*, user: User, pk: int) -> SubscriptionTier:
-    tier = (
-        SubscriptionTier.objects.select_related("channel", "channel__creator")
-        .filter(pk=pk, channel__creator__user_id=user.pk)
-        .first()
-    )
-    if tier is None:
-        raise Http404
-    return tier
+    tiers = SubscriptionTier.objects.select_related("channel", "channel__creator")
+    return first_or_404(tiers.filter(pk=pk, channel__creator__user_id=user.pk))
 
 
 def course_get_for_editor(*, user: User, slug: str) -> Course:
-    course = (
-        Course.objects.select_related("channel", "category")
-        .prefetch_related("tags")
-        .filter(slug=slug, channel__creator__user_id=user.pk)
-        .first()
-    )
-    if course is None:
-        raise Http404
-    return course
+    courses = Course.objects.select_related("channel", "category").prefetch_related("tags")
+    return first_or_404(courses.filter(slug=slug, channel__creator__user_id=user.pk))
 
 
 # --- entitlements: "may this user watch this?" ----------------------------------------
 
 
-def _active_entitlements(user: User):
+def _active_entitlements(user: User) -> QuerySet[Entitlement]:
     now = timezone.now()
     return Entitlement.objects.filter(
         Q(ends_at__isnull=True) | Q(ends_at__gt=now),
@@ -403,7 +311,12 @@ def _active_entitlements(user: User):
     )
 
 
-def entitlement_check(*, user: User, course: Course | None = None, live_session=None) -> bool:
+def entitlement_check(
+    *,
+    user: User | AnonymousUser,
+    course: Course | None = None,
+    live_session: LiveSessionLike | None = None,
+) -> bool:
     """The one answer to "may this user watch this course or live session?".
 
     Everyone: free courses. Logged-in users: free sessions. The channel's creator
@@ -411,11 +324,22 @@ def entitlement_check(*, user: User, course: Course | None = None, live_session=
     or, for subscriber sessions, an active subscription to the required tier or a
     dearer tier of the same channel.
     """
-    if (course is None) == (live_session is None):
-        raise ValueError("Ask about exactly one course or one live session.")
-    channel = course.channel if course is not None else live_session.channel
-    if course is not None and course.is_free:
-        return True
+    if course is not None and live_session is None:
+        return course.is_free or _sells_to(user, channel=course.channel, course=course)
+    if live_session is not None and course is None:
+        return _sells_to(user, channel=live_session.channel, live_session=live_session)
+    raise ValueError("Ask about exactly one course or one live session.")
+
+
+def _sells_to(
+    user: User | AnonymousUser,
+    *,
+    channel: Channel,
+    course: Course | None = None,
+    live_session: LiveSessionLike | None = None,
+) -> bool:
+    """entitlement_check past a free course: the creator and staff may watch anything,
+    others what they hold an entitlement for."""
     if not user.is_authenticated:
         return False
     if user.is_staff or channel.creator.user_id == user.pk:
@@ -423,14 +347,16 @@ def entitlement_check(*, user: User, course: Course | None = None, live_session=
     active = _active_entitlements(user)
     if course is not None:
         return active.filter(course=course).exists()
+    if live_session is None:
+        return False
 
-    Access = LiveSession.Access
+    Access = SessionAccess
     if live_session.access == Access.FREE:
         return True
     if live_session.course_id and active.filter(course_id=live_session.course_id).exists():
         return True
     if live_session.access == Access.TICKET:
-        return active.filter(live_session=live_session).exists()
+        return active.filter(live_session_id=live_session.pk).exists()
     # Subscribers: the required tier or any tier of this channel that costs as much.
     tiers = active.filter(tier__channel_id=live_session.channel_id)
     required = live_session.required_tier

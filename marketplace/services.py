@@ -6,7 +6,9 @@ field names that match the form and serializer fields.
 """
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any, Required, TypedDict, Unpack
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -28,6 +30,8 @@ from marketplace.models import (
     SubscriptionTier,
     Tag,
 )
+from marketplace.selectors import L, LiveSessionLike
+from moderation.services import creator_content_screen, fields_screen
 
 MAX_TAGS = 10
 
@@ -86,21 +90,17 @@ def tags_get_or_create(*, names: Iterable[str]) -> list[Tag]:
 
 def _fields_screen(**fields: str) -> None:
     """Short texts shown without review (see moderation.services.fields_screen)."""
-    from moderation.services import fields_screen
-
     fields_screen(fields)
 
 
-def _moderation_screen(obj, *, creator_user) -> None:
+def _moderation_screen(obj: Channel | Course, *, creator_user: User) -> None:
     """Screen published channels and courses (moderation may refuse, hold or show);
     drafts are not public, so they wait until they are published."""
-    from moderation.services import creator_content_screen
-
     if obj.status == PublicationStatus.PUBLISHED:
         creator_content_screen(obj=obj, creator_user=creator_user)
 
 
-def _publication_fields(obj, status: str) -> None:
+def _publication_fields(obj: Channel | Course, status: str) -> None:
     obj.status = status
     if status == PublicationStatus.PUBLISHED and obj.published_at is None:
         obj.published_at = timezone.now()
@@ -109,234 +109,214 @@ def _publication_fields(obj, status: str) -> None:
 # --- creators --------------------------------------------------------------------
 
 
-@transaction.atomic
-def creator_become(
-    *,
-    user: User,
-    display_name: str,
-    headline: str = "",
-    bio: str = "",
-    topics: Iterable[str] = (),
+class CreatorFields(TypedDict, total=False):
+    """What a creator says about themselves; left out: empty (an update too)."""
+
+    display_name: Required[str]
+    headline: str
+    bio: str
+    topics: Iterable[str]
+
+
+def _creator_save(
+    creator: CreatorProfile, fields: CreatorFields, *, update_fields: list[str] | None = None
 ) -> CreatorProfile:
-    if CreatorProfile.objects.filter(user=user).exists():
-        raise ValidationError(_("You are already a creator."))
-    _fields_screen(display_name=display_name, headline=headline, bio=bio)
-    creator = CreatorProfile(
-        user=user,
-        display_name=display_name.strip(),
-        headline=headline.strip(),
-        bio=bio.strip(),
-        slug=unique_slug(CreatorProfile, display_name, fallback="creator"),
+    _fields_check(fields, CreatorFields)
+    display_name, headline, bio = (
+        fields["display_name"],
+        fields.get("headline", ""),
+        fields.get("bio", ""),
     )
-    _save_validated(creator)
-    creator.topics.set(tags_get_or_create(names=topics))
-    return creator
-
-
-@transaction.atomic
-def creator_update(
-    *,
-    creator: CreatorProfile,
-    display_name: str,
-    headline: str = "",
-    bio: str = "",
-    topics: Iterable[str] = (),
-) -> CreatorProfile:
     _fields_screen(display_name=display_name, headline=headline, bio=bio)
     creator.display_name = display_name.strip()
     creator.headline = headline.strip()
     creator.bio = bio.strip()
-    _save_validated(creator, update_fields=["display_name", "headline", "bio"])
-    creator.topics.set(tags_get_or_create(names=topics))
+    if not creator.slug:
+        creator.slug = unique_slug(CreatorProfile, display_name, fallback="creator")
+    _save_validated(creator, update_fields=update_fields)
+    creator.topics.set(tags_get_or_create(names=fields.get("topics", ())))
     return creator
 
 
-# --- channels --------------------------------------------------------------------
+@transaction.atomic
+def creator_become(*, user: User, **fields: Unpack[CreatorFields]) -> CreatorProfile:
+    """The user becomes a creator (once): a public profile with a slug of its own."""
+    if CreatorProfile.objects.filter(user=user).exists():
+        raise ValidationError(_("You are already a creator."))
+    return _creator_save(CreatorProfile(user=user), fields)
 
 
 @transaction.atomic
-def channel_create(
-    *,
-    creator: CreatorProfile,
-    title: str,
-    category: Category,
-    tagline: str = "",
-    description: str = "",
-    language: str = "en",
-    tags: Iterable[str] = (),
-    status: str = PublicationStatus.DRAFT,
-    slug: str = "",
-) -> Channel:
-    if slug:
-        slug_check_free(Channel, slug)
-    channel = Channel(
-        creator=creator,
-        title=title.strip(),
-        tagline=tagline.strip(),
-        description=description.strip(),
-        category=category,
-        language=language,
-        slug=slug or unique_slug(Channel, title, fallback="channel"),
-    )
-    _publication_fields(channel, status)
-    _save_validated(channel)
-    channel.tags.set(tags_get_or_create(names=tags))
-    _moderation_screen(channel, creator_user=channel.creator.user)
-    return channel
+def creator_update(*, creator: CreatorProfile, **fields: Unpack[CreatorFields]) -> CreatorProfile:
+    return _creator_save(creator, fields, update_fields=["display_name", "headline", "bio"])
+
+
+# --- channels and courses: listings the catalogue shows ----------------------------
+
+
+class ChannelFields(TypedDict, total=False):
+    """What a creator sets on a channel; left out: the default (an update too)."""
+
+    title: Required[str]
+    category: Required[Category]
+    tagline: str  # ""
+    description: str  # ""
+    language: str  # "en"
+    tags: Iterable[str]  # none
+    status: str  # draft
+    slug: str  # "" for one made from the title (kept on update)
+
+
+class CourseFields(TypedDict, total=False):
+    """What a creator sets on a course; left out: the default (an update too)."""
+
+    title: Required[str]
+    category: Required[Category]
+    currency: Required[str]
+    price_amount: int  # 0: free
+    summary: str  # ""
+    description: str  # ""
+    level: str  # beginner
+    language: str  # "en"
+    tags: Iterable[str]  # none
+    status: str  # draft
+    slug: str  # "" for one made from the title (kept on update)
+
+
+def _fields_check(fields: Mapping[str, Any], spec: Any) -> None:
+    """A field `spec` (a TypedDict) does not have, or one it requires missing, is a
+    TypeError, as a wrong keyword argument is."""
+    if unknown := set(fields) - spec.__required_keys__ - spec.__optional_keys__:
+        raise TypeError(f"not a field of {spec.__name__}: {sorted(unknown)}")
+    if missing := spec.__required_keys__ - set(fields):
+        raise TypeError(f"missing fields of {spec.__name__}: {sorted(missing)}")
+
+
+def fields_current(obj: Any, spec: Any) -> dict[str, Any]:
+    """The values `obj` (a channel, course or tier) has now of the fields its update
+    takes (`spec`: ChannelFields, CourseFields or TierFields); tags by name. What an
+    edit page starts from, and what a PATCH is laid over."""
+    names = spec.__required_keys__ | spec.__optional_keys__
+    return {
+        name: tag_names(obj, name) if name in ("tags", "topics") else getattr(obj, name)
+        for name in names
+    }
+
+
+def fields_pick(data: Mapping[str, Any], spec: Any) -> dict[str, Any]:
+    """The fields of `spec` (ChannelFields, CourseFields or TierFields) in `data` (a
+    form's cleaned data, say), for the create or update service."""
+    names = spec.__required_keys__ | spec.__optional_keys__
+    return {name: value for name, value in data.items() if name in names}
+
+
+def tag_names(obj: Channel | Course | CreatorProfile, field: str = "tags") -> list[str]:
+    """The names of the object's tags (a creator's: `field` "topics")."""
+    return [t.name for t in getattr(obj, field).all()]
+
+
+_LISTING_DEFAULTS: dict[str, Any] = {
+    "tagline": "",
+    "summary": "",
+    "description": "",
+    "language": "en",
+    "level": Course.Level.BEGINNER,
+    "price_amount": 0,
+}
+_TEXT_FIELDS = frozenset({"title", "tagline", "summary", "description"})
+
+
+def _listing_save(obj: L, fields: Mapping[str, Any], spec: Any) -> L:
+    """Create or update a channel or course: its fields (text stripped), its address
+    (one typed must be free; a new listing without one gets one from the title), its
+    publication state and tags; saved validated, then screened by moderation. `fields`
+    are those of `spec` (a wrong or missing name is a TypeError, as for any call)."""
+    _fields_check(fields, spec)
+    model = type(obj)
+    values = dict(fields)
+    slug, status = values.pop("slug", ""), values.pop("status", PublicationStatus.DRAFT)
+    tags = values.pop("tags", ())
+    if slug and slug != obj.slug:
+        slug_check_free(model, slug, exclude_pk=obj.pk)
+        obj.slug = slug
+    for name, default in _LISTING_DEFAULTS.items():
+        if name in spec.__optional_keys__:
+            values.setdefault(name, default)
+    for name, value in values.items():
+        setattr(obj, name, value.strip() if name in _TEXT_FIELDS else value)
+    if not obj.slug:
+        obj.slug = unique_slug(model, obj.title, fallback=model._meta.model_name or "")
+    _publication_fields(obj, status)
+    _save_validated(obj)
+    obj.tags.set(tags_get_or_create(names=tags))
+    owner = obj.creator if isinstance(obj, Channel) else obj.channel.creator
+    _moderation_screen(obj, creator_user=owner.user)
+    return obj
 
 
 @transaction.atomic
-def channel_update(
-    *,
-    channel: Channel,
-    title: str,
-    category: Category,
-    tagline: str = "",
-    description: str = "",
-    language: str = "en",
-    tags: Iterable[str] = (),
-    status: str = PublicationStatus.DRAFT,
-    slug: str = "",
-) -> Channel:
-    if slug and slug != channel.slug:
-        slug_check_free(Channel, slug, exclude_pk=channel.pk)
-        channel.slug = slug
-    channel.title = title.strip()
-    channel.tagline = tagline.strip()
-    channel.description = description.strip()
-    channel.category = category
-    channel.language = language
-    _publication_fields(channel, status)
-    _save_validated(channel)
-    channel.tags.set(tags_get_or_create(names=tags))
-    _moderation_screen(channel, creator_user=channel.creator.user)
-    return channel
+def channel_create(*, creator: CreatorProfile, **fields: Unpack[ChannelFields]) -> Channel:
+    """A creator's new channel: a draft unless `status` publishes it at once."""
+    return _listing_save(Channel(creator=creator), fields, ChannelFields)
+
+
+@transaction.atomic
+def channel_update(*, channel: Channel, **fields: Unpack[ChannelFields]) -> Channel:
+    return _listing_save(channel, fields, ChannelFields)
+
+
+@transaction.atomic
+def course_create(*, channel: Channel, **fields: Unpack[CourseFields]) -> Course:
+    """A new course in the channel, free unless it has a price; a draft unless `status`
+    publishes it. Buyers get it through marketplace entitlements (payments sells it)."""
+    return _listing_save(Course(channel=channel), fields, CourseFields)
+
+
+@transaction.atomic
+def course_update(*, course: Course, **fields: Unpack[CourseFields]) -> Course:
+    return _listing_save(course, fields, CourseFields)
 
 
 # --- subscription tiers ------------------------------------------------------------
 
 
-@transaction.atomic
-def tier_create(
-    *,
-    channel: Channel,
-    name: str,
-    price_amount: int,
-    currency: str,
-    benefits: str = "",
-    is_active: bool = True,
-) -> SubscriptionTier:
-    if channel.tiers.filter(name__iexact=name.strip()).exists():
-        raise ValidationError({"name": _("This channel already has a tier with that name.")})
-    _fields_screen(name=name, benefits=benefits)
-    tier = SubscriptionTier(
-        channel=channel,
-        name=name.strip(),
-        price_amount=price_amount,
-        currency=currency,
-        benefits=benefits.strip(),
-        is_active=is_active,
-        position=channel.tiers.count(),
-    )
-    _save_validated(tier)
-    return tier
+class TierFields(TypedDict, total=False):
+    """What a creator sets on a tier; left out: the default (an update too)."""
+
+    name: Required[str]
+    price_amount: Required[int]  # a month, minor units
+    currency: Required[str]
+    benefits: str  # ""
+    is_active: bool  # True: on sale
 
 
-@transaction.atomic
-def tier_update(
-    *,
-    tier: SubscriptionTier,
-    name: str,
-    price_amount: int,
-    currency: str,
-    benefits: str = "",
-    is_active: bool = True,
-) -> SubscriptionTier:
-    clash = tier.channel.tiers.filter(name__iexact=name.strip()).exclude(pk=tier.pk)
+def _tier_save(tier: SubscriptionTier, fields: TierFields) -> SubscriptionTier:
+    """Create or update a tier: one name per channel (whatever the case), screened."""
+    _fields_check(fields, TierFields)
+    name, benefits = fields["name"], fields.get("benefits", "")
+    clash = tier.channel.tiers.filter(name__iexact=name.strip())
+    if tier.pk is not None:
+        clash = clash.exclude(pk=tier.pk)
     if clash.exists():
         raise ValidationError({"name": _("This channel already has a tier with that name.")})
     _fields_screen(name=name, benefits=benefits)
     tier.name = name.strip()
-    tier.price_amount = price_amount
-    tier.currency = currency
+    tier.price_amount = fields["price_amount"]
+    tier.currency = fields["currency"]
     tier.benefits = benefits.strip()
-    tier.is_active = is_active
+    tier.is_active = fields.get("is_active", True)
     _save_validated(tier)
     return tier
 
 
-# --- courses ---------------------------------------------------------------------
+@transaction.atomic
+def tier_create(*, channel: Channel, **fields: Unpack[TierFields]) -> SubscriptionTier:
+    return _tier_save(SubscriptionTier(channel=channel, position=channel.tiers.count()), fields)
 
 
 @transaction.atomic
-def course_create(
-    *,
-    channel: Channel,
-    title: str,
-    category: Category,
-    currency: str,
-    price_amount: int = 0,
-    summary: str = "",
-    description: str = "",
-    level: str = Course.Level.BEGINNER,
-    language: str = "en",
-    tags: Iterable[str] = (),
-    status: str = PublicationStatus.DRAFT,
-    slug: str = "",
-) -> Course:
-    if slug:
-        slug_check_free(Course, slug)
-    course = Course(
-        channel=channel,
-        title=title.strip(),
-        summary=summary.strip(),
-        description=description.strip(),
-        category=category,
-        level=level,
-        language=language,
-        price_amount=price_amount,
-        currency=currency,
-        slug=slug or unique_slug(Course, title, fallback="course"),
-    )
-    _publication_fields(course, status)
-    _save_validated(course)
-    course.tags.set(tags_get_or_create(names=tags))
-    _moderation_screen(course, creator_user=course.channel.creator.user)
-    return course
-
-
-@transaction.atomic
-def course_update(
-    *,
-    course: Course,
-    title: str,
-    category: Category,
-    currency: str,
-    price_amount: int = 0,
-    summary: str = "",
-    description: str = "",
-    level: str = Course.Level.BEGINNER,
-    language: str = "en",
-    tags: Iterable[str] = (),
-    status: str = PublicationStatus.DRAFT,
-    slug: str = "",
-) -> Course:
-    if slug and slug != course.slug:
-        slug_check_free(Course, slug, exclude_pk=course.pk)
-        course.slug = slug
-    course.title = title.strip()
-    course.summary = summary.strip()
-    course.description = description.strip()
-    course.category = category
-    course.level = level
-    course.language = language
-    course.price_amount = price_amount
-    course.currency = currency
-    _publication_fields(course, status)
-    _save_validated(course)
-    course.tags.set(tags_get_or_create(names=tags))
-    _moderation_screen(course, creator_user=course.channel.creator.user)
-    return course
+def tier_update(*, tier: SubscriptionTier, **fields: Unpack[TierFields]) -> SubscriptionTier:
+    return _tier_save(tier, fields)
 
 
 # --- entitlements (called by payments and by staff tools) ---------------------------
@@ -349,9 +329,9 @@ def entitlement_grant(
     source: str,
     source_ref: str,
     course: Course | None = None,
-    live_session=None,
+    live_session: LiveSessionLike | None = None,
     tier: SubscriptionTier | None = None,
-    ends_at=None,
+    ends_at: datetime | None = None,
 ) -> Entitlement:
     """Grant access once per (source, source_ref): a replay returns the first grant."""
     entitlement, _created = Entitlement.objects.get_or_create(
@@ -360,7 +340,7 @@ def entitlement_grant(
         defaults={
             "user": user,
             "course": course,
-            "live_session": live_session,
+            "live_session_id": live_session.pk if live_session is not None else None,
             "tier": tier,
             "starts_at": timezone.now(),
             "ends_at": ends_at,
@@ -371,7 +351,7 @@ def entitlement_grant(
 
 @transaction.atomic
 def entitlement_extend(
-    *, user: User, tier: SubscriptionTier, source_ref: str, ends_at
+    *, user: User, tier: SubscriptionTier, source_ref: str, ends_at: datetime
 ) -> Entitlement:
     """A paid subscription period: access runs at least until `ends_at`.
 

@@ -82,12 +82,7 @@ def studio(request):
 @creator_required
 def creator_edit(request):
     creator = request.creator
-    initial = {
-        "display_name": creator.display_name,
-        "headline": creator.headline,
-        "bio": creator.bio,
-        "topics": [t.name for t in creator.topics.all()],
-    }
+    initial = services.fields_current(creator, services.CreatorFields)
     form = CreatorProfileForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         if _run_service(form, services.creator_update, creator=creator, **form.cleaned_data):
@@ -112,16 +107,7 @@ def channel_create(request):
 @creator_required
 def channel_edit(request, slug):
     channel = selectors.channel_get_for_editor(user=request.user, slug=slug)
-    initial = {
-        "title": channel.title,
-        "slug": channel.slug,
-        "tagline": channel.tagline,
-        "description": channel.description,
-        "category": channel.category,
-        "language": channel.language,
-        "tags": [t.name for t in channel.tags.all()],
-        "status": channel.status,
-    }
+    initial = services.fields_current(channel, services.ChannelFields)
     form = ChannelForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         if _run_service(form, services.channel_update, channel=channel, **form.cleaned_data):
@@ -144,11 +130,7 @@ def tier_create(request, slug):
             form,
             services.tier_create,
             channel=channel,
-            name=data["name"],
-            price_amount=data["price_amount"],
-            currency=data["currency"],
-            benefits=data["benefits"],
-            is_active=data["is_active"],
+            **services.fields_pick(data, services.TierFields),
         )
         if tier is not None:
             messages.success(request, _("Tier “%(name)s” added.") % {"name": tier.name})
@@ -160,11 +142,8 @@ def tier_create(request, slug):
 def tier_edit(request, pk):
     tier = selectors.tier_get_for_editor(user=request.user, pk=pk)
     initial = {
-        "name": tier.name,
+        **services.fields_current(tier, services.TierFields),
         "price": to_major_units(tier.price_amount, tier.currency),
-        "currency": tier.currency,
-        "benefits": tier.benefits,
-        "is_active": tier.is_active,
     }
     form = TierForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -173,11 +152,7 @@ def tier_edit(request, pk):
             form,
             services.tier_update,
             tier=tier,
-            name=data["name"],
-            price_amount=data["price_amount"],
-            currency=data["currency"],
-            benefits=data["benefits"],
-            is_active=data["is_active"],
+            **services.fields_pick(data, services.TierFields),
         )
         if saved is not None:
             messages.success(request, _("Tier saved."))
@@ -187,25 +162,6 @@ def tier_edit(request, pk):
         "marketplace/studio/tier_form.html",
         {"form": form, "channel": tier.channel, "tier": tier},
     )
-
-
-def _course_kwargs(data: dict) -> dict:
-    return {
-        name: data[name]
-        for name in (
-            "title",
-            "slug",
-            "summary",
-            "description",
-            "category",
-            "level",
-            "language",
-            "price_amount",
-            "currency",
-            "tags",
-            "status",
-        )
-    }
 
 
 @creator_required
@@ -227,7 +183,7 @@ def course_create(request):
             form,
             services.course_create,
             channel=form.cleaned_data["channel"],
-            **_course_kwargs(form.cleaned_data),
+            **services.fields_pick(form.cleaned_data, services.CourseFields),
         )
         if course is not None:
             messages.success(request, _("Course created."))
@@ -239,18 +195,9 @@ def course_create(request):
 def course_edit(request, slug):
     course = selectors.course_get_for_editor(user=request.user, slug=slug)
     initial = {
+        **services.fields_current(course, services.CourseFields),
         "channel": course.channel,
-        "title": course.title,
-        "slug": course.slug,
-        "summary": course.summary,
-        "description": course.description,
-        "category": course.category,
-        "level": course.level,
-        "language": course.language,
         "price": to_major_units(course.price_amount, course.currency),
-        "currency": course.currency,
-        "tags": [t.name for t in course.tags.all()],
-        "status": course.status,
     }
     channels = request.creator.channels.all()
     form = CourseForm(request.POST or None, channels=channels, initial=initial)
@@ -258,7 +205,10 @@ def course_edit(request, slug):
     form.fields["channel"].disabled = True
     if request.method == "POST" and form.is_valid():
         saved = _run_service(
-            form, services.course_update, course=course, **_course_kwargs(form.cleaned_data)
+            form,
+            services.course_update,
+            course=course,
+            **services.fields_pick(form.cleaned_data, services.CourseFields),
         )
         if saved is not None:
             messages.success(request, _("Course saved."))

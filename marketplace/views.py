@@ -2,14 +2,24 @@
 
 from django.conf import settings
 from django.core.paginator import Paginator
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
-from marketplace import catalogue_cache, selectors
+from core import events
+from marketplace import catalogue_cache, listings, selectors
 from marketplace.forms import CatalogueFilterForm
+from marketplace.models import Channel, Course
 from payments.forms import tip_form
-from recommend.services import view_record
+
+
+def _viewed(request: HttpRequest, obj: Model) -> None:
+    """A signed-in user opened the page of `obj`: an interest signal (anonymous views
+    store nothing)."""
+    if request.user.is_authenticated:
+        events.send_on_commit(events.Engaged.about(user_id=request.user.pk, kind="view", obj=obj))
 
 
 def home(request):
@@ -35,13 +45,16 @@ def _catalogue_context(request) -> dict:
     form = CatalogueFilterForm(request.GET or None)
     form.is_valid()  # invalid fields are shown beside the filters and left out
     filters = form.to_filters()
-    if form.kind_value == "courses":
-        items = selectors.catalogue_courses(filters=filters)
-    else:
-        items = selectors.catalogue_channels(filters=filters)
+    items: QuerySet[Course] | QuerySet[Channel] = (
+        selectors.catalogue_courses(filters=filters)
+        if form.kind_value == "courses"
+        else selectors.catalogue_channels(filters=filters)
+    )
     page = Paginator(items, settings.CATALOGUE_PAGE_SIZE).get_page(request.GET.get("page"))
     # Live and upcoming sessions head the first page only.
-    sessions = selectors.catalogue_sessions(filters=filters) if page.number == 1 else []
+    sessions = (
+        listings.listing(listings.CATALOGUE_SESSIONS, filters=filters) if page.number == 1 else []
+    )
     query = request.GET.copy()
     query.pop("page", None)
     return {
@@ -57,7 +70,7 @@ def _catalogue_context(request) -> dict:
 
 def channel_detail(request, slug):
     channel = selectors.channel_get_for_user(slug=slug, user=request.user)
-    view_record(request, channel)
+    _viewed(request, channel)
     context = selectors.channel_page(channel=channel, user=request.user)
     currency = context["tiers"][0].currency if context["tiers"] else None
     context["tip_form"] = tip_form(currency=currency or settings.MARKETPLACE_DEFAULT_CURRENCY)
@@ -66,7 +79,7 @@ def channel_detail(request, slug):
 
 def course_detail(request, slug):
     course = selectors.course_get_for_user(slug=slug, user=request.user)
-    view_record(request, course)
+    _viewed(request, course)
     is_owner = request.user.is_authenticated and course.channel.creator.user_id == request.user.pk
     return render(
         request,

@@ -19,7 +19,7 @@ MODERATOR_PERMISSIONS = [
     ("livestream", "moderate_room"),
     ("livestream", "view_livesession"),
     ("livestream", "view_roomevent"),
-    ("livestream", "view_question"),
+    ("livestream", "view_roomquestion"),
     ("livestream", "view_roomsanction"),
     ("moderation", "view_blockedterm"),
     ("moderation", "add_blockedterm"),

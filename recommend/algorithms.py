@@ -12,7 +12,7 @@ Models (`model_fit(name, ...)`):
 - ``itemknn``: item-item cosine on the binarised interactions, k nearest kept.
 - ``ease``: Steck's EASE^R (closed-form item-item regression, 2019).
 - ``als``: implicit-feedback ALS (Hu, Koren & Volinsky 2008) via `implicit`.
-- ``content``: TF-IDF item vectors (recommend/text.py); profile = weighted sum of the
+- ``content``: TF-IDF item vectors (core/text.py); profile = weighted sum of the
   user's item vectors, scored by cosine.
 - ``blend``: the shipped model. A collaborative part plus content similarity plus
   popularity, each scaled per user (row max), with weights that move from popularity
@@ -38,11 +38,12 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 import numpy as np
 import scipy.sparse as sp
 
-from recommend.text import tfidf_vectorizer
+from core.text import tfidf_vectorizer
 
 MODEL_NAMES = ("popularity", "itemknn", "ease", "als", "content", "blend")
 
@@ -226,7 +227,7 @@ def _spd_inverse(matrix: np.ndarray) -> np.ndarray:
     (LAPACK potrf + potri). EASE's regularised Gram matrix is one; on 5,000 items this
     took about a fifth of the time of `np.linalg.inv` in float64 (measured on 2 cores),
     and the scores it gives rank the same (recommend_evaluate)."""
-    from scipy.linalg import lapack
+    from scipy.linalg import lapack  # LAPACK bindings: loaded only when EASE fits
 
     factor, info = lapack.spotrf(np.asarray(matrix, dtype=np.float32), lower=False)
     if info == 0:
@@ -247,6 +248,9 @@ class Model:
     n_items: int
     params: dict = field(default_factory=dict)
     fit_seconds: float = 0.0
+
+    def fit(self, x: sp.csr_matrix, *, item_text: list[str] | None = None, **_: Any) -> Model:
+        raise NotImplementedError
 
     def scores(self, user_rows: sp.csr_matrix) -> np.ndarray:
         raise NotImplementedError
@@ -353,6 +357,7 @@ class EASE(Model):
 
 class ALS(Model):
     def fit(self, x: sp.csr_matrix, **_):
+        # implicit and threadpoolctl are heavy and only ALS uses them: loaded on fit
         from implicit.cpu.als import AlternatingLeastSquares
         from threadpoolctl import threadpool_limits
 
@@ -375,7 +380,7 @@ class ALS(Model):
         return self
 
     def scores(self, user_rows):
-        from threadpoolctl import threadpool_limits
+        from threadpoolctl import threadpool_limits  # as in fit: only ALS needs it
 
         user_rows = _csr(user_rows, self.n_items)
         with threadpool_limits(limits=1, user_api="blas"):
@@ -441,8 +446,10 @@ class Blend(Model):
             k[3:]: v for k, v in p.items() if k.startswith("cf_") and k[3:] in DEFAULTS[cf_name]
         }
         self.cf = model_fit(cf_name, x, **cf_params)
-        self.popularity = model_fit("popularity", x)
-        self.content = model_fit("content", x, item_text=item_text) if item_text else None
+        self.popularity = cast(Popularity, model_fit("popularity", x))
+        self.content = (
+            cast(Content, model_fit("content", x, item_text=item_text)) if item_text else None
+        )
         # items nobody has touched: CF knows nothing about them, content speaks for them
         self.unseen = np.asarray(x.getnnz(axis=0) == 0)
         # who touched each item, for "similar items"
@@ -617,7 +624,9 @@ def diversify(
         raise ValueError("max_per_group must be at least 1")
     # Plain lists: the refresh runs this twice for every user, and indexing numpy
     # arrays one element at a time made it as slow as scoring the users.
-    groupings = [(np.asarray(g)[ranked].tolist(), {}) for g in groups]  # (labels, counts)
+    groupings: list[tuple[list[Any], dict[Any, int]]] = [
+        (np.asarray(g)[ranked].tolist(), {}) for g in groups
+    ]  # (labels, counts)
     chosen: list[int] = []
     skipped: list[int] = []
     for position, item in enumerate(ranked.tolist()):

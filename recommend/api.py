@@ -24,7 +24,7 @@ class ItemOutputSerializer(serializers.Serializer):
 
 
 class ListOutputSerializer(serializers.Serializer):
-    source = serializers.CharField()
+    source = serializers.CharField()  # type: ignore[assignment] # an output field named "source", not Field.source
     variant = serializers.CharField()
     algorithm = serializers.CharField()
     items = ItemOutputSerializer(many=True)

@@ -7,7 +7,6 @@ class RecommendConfig(AppConfig):
     verbose_name = _("Recommendations")
 
     def ready(self) -> None:
-        # listeners imports models: only once the app registry is ready
-        from recommend import listeners
+        from recommend import listeners  # it imports models: only once the registry is ready
 
-        listeners.connect_money()
+        listeners.subscribe()

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
+from django.conf import settings
 
 DATASETS = ("ml100k", "ml100k-ua", "ml100k-ub", "mooccube", "site")
 
@@ -47,8 +48,6 @@ def data_dir() -> Path:
     if os.environ.get("RECOMMEND_DATA_DIR"):
         return Path(os.environ["RECOMMEND_DATA_DIR"])
     try:
-        from django.conf import settings
-
         return Path(settings.BASE_DIR).parent / "shared" / "data"
     except Exception:  # used outside Django (a plain script): same layout
         return Path(__file__).resolve().parents[2] / "shared" / "data"

@@ -16,6 +16,7 @@ from __future__ import annotations
 import itertools
 import time
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -127,7 +128,7 @@ def evaluate_model(
     test: sp.csr_matrix,
     users: np.ndarray,
     k: int = K,
-) -> dict[str, float]:
+) -> dict[str, Any]:
     """Mean P/R/NDCG@k over `users` and catalogue coverage, training items masked."""
     ranked_parts = []
     for start in range(0, users.size, BATCH):

@@ -9,6 +9,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC
+from typing import cast
 
 import numpy as np
 import scipy.sparse as sp
@@ -19,8 +20,8 @@ from django.db.models.functions import Cast, Extract, Greatest, Power
 from django.utils import timezone
 
 from livestream.models import LiveSession
-from marketplace.models import Channel, Course, Entitlement, PublicationStatus
-from marketplace.selectors import held_sessions
+from livestream.selectors import held_sessions
+from marketplace.models import Channel, Course, CreatorProfile, Entitlement, PublicationStatus
 from recommend.items import parse_key
 from recommend.models import Event, ItemKind, PersonalisationSetting
 
@@ -119,36 +120,21 @@ def items_load(keys=None, *, with_text: bool = False) -> dict[str, Item]:
         tags_of = _tag_names(Channel, channels) if with_text else {}
         for c in channels.order_by("pk"):
             tags = tags_of.get(c.pk, [])
-            out[f"channel:{c.pk}"] = Item(
-                key=f"channel:{c.pk}",
-                kind="channel",
-                pk=c.pk,
-                title=c.title,
-                locate=c.get_absolute_url,
-                creator_user_id=c.creator.user_id,
-                creator_id=c.creator_id,
-                category_id=c.category_id,
-                tags=tags,
-                text=_text(c.title, c.tagline, c.description, _category_text(c.category), *tags),
+            texts: tuple[object, ...] = (
+                c.title,
+                c.tagline,
+                c.description,
+                _category_text(c.category),
             )
+            _item_add(out, "channel", c, c.creator, c.category_id, tags, texts)
     courses = restrict(Course.objects.filter(_courses_q()), "course")
     if courses is not None:
         courses = courses.select_related("channel__creator", "category")
         tags_of = _tag_names(Course, courses) if with_text else {}
         for c in courses.order_by("pk"):
             tags = tags_of.get(c.pk, [])
-            out[f"course:{c.pk}"] = Item(
-                key=f"course:{c.pk}",
-                kind="course",
-                pk=c.pk,
-                title=c.title,
-                locate=c.get_absolute_url,
-                creator_user_id=c.channel.creator.user_id,
-                creator_id=c.channel.creator_id,
-                category_id=c.category_id,
-                tags=tags,
-                text=_text(c.title, c.summary, c.description, _category_text(c.category), *tags),
-            )
+            texts = (c.title, c.summary, c.description, _category_text(c.category))
+            _item_add(out, "course", c, c.channel.creator, c.category_id, tags, texts)
     sessions = restrict(LiveSession.objects.filter(_sessions_q()), "session")
     if sessions is not None:
         sessions = sessions.select_related("channel__creator", "channel__category")
@@ -158,20 +144,34 @@ def items_load(keys=None, *, with_text: bool = False) -> dict[str, Item]:
         )
         for s in sessions.order_by("pk"):
             tags = tags_of.get(s.channel_id, [])
-            category = s.channel.category
-            out[f"session:{s.pk}"] = Item(
-                key=f"session:{s.pk}",
-                kind="session",
-                pk=s.pk,
-                title=s.title,
-                locate=s.get_absolute_url,
-                creator_user_id=s.channel.creator.user_id,
-                creator_id=s.channel.creator_id,
-                category_id=s.channel.category_id,
-                tags=tags,
-                text=_text(s.title, s.description, _category_text(category), *tags),
-            )
+            texts = (s.title, s.description, _category_text(s.channel.category))
+            _item_add(out, "session", s, s.channel.creator, s.channel.category_id, tags, texts)
     return out
+
+
+def _item_add(
+    out: dict[str, Item],
+    kind: str,
+    obj: Channel | Course | LiveSession,
+    creator: CreatorProfile,
+    category_id: int | None,
+    tags: list[str],
+    texts: tuple[object, ...],
+) -> None:
+    """out[key] = the Item of `obj` (its creator and category given: loaded already)."""
+    key = f"{kind}:{obj.pk}"
+    out[key] = Item(
+        key=key,
+        kind=kind,
+        pk=obj.pk,
+        title=obj.title,
+        locate=obj.get_absolute_url,
+        creator_user_id=creator.user_id,
+        creator_id=creator.pk,
+        category_id=category_id,
+        tags=tags,
+        text=_text(*texts, *tags),
+    )
 
 
 def _tag_names(model, objects) -> dict[int, list[str]]:
@@ -302,7 +302,8 @@ def _matrix_of(cells: np.ndarray, user_ids: list[int], index: dict[str, int]) ->
     and of users not in `user_ids` (a first event that came in meanwhile) are left out."""
     shape = (len(user_ids), len(index))
     cells = cells[cells[:, 3] > 0]  # (0, 4) when there are none
-    parsed = [parse_key(key) for key in index]
+    # The index holds item keys only: each parses.
+    parsed = cast(list[tuple[str, int]], [parse_key(key) for key in index])
     item_codes = np.array(
         [_KIND_CODES[kind] * _ID_SPAN + pk for kind, pk in parsed], dtype=np.int64
     )

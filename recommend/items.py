@@ -5,6 +5,10 @@ course or session, a subscription or tier to its channel, a question to its sess
 or course...) or to nothing.
 """
 
+from typing import Any
+
+from django.apps import apps
+
 from recommend.models import ItemKind
 
 KINDS = {choice.value for choice in ItemKind}
@@ -67,3 +71,19 @@ def item_key_for(obj, _depth: int = 0) -> str | None:
             if key:
                 return key
     return None
+
+
+def item_key_for_label(label: str, pk: int) -> str | None:
+    """The item key of the object `pk` of model `label` ("app_label.model_name", as in
+    core.events.Engaged). An item itself (a channel, course or session) costs no
+    query; anything else is loaded once to follow it to its item."""
+    app_label, _, model_name = label.partition(".")
+    kind = _MODEL_KIND.get((app_label, model_name))
+    if kind is not None:
+        return item_key(kind, pk)
+    try:
+        model = apps.get_model(app_label, model_name)
+    except (LookupError, ValueError):
+        return None
+    obj: Any = model._default_manager.filter(pk=pk).first()
+    return item_key_for(obj)

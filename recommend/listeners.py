@@ -1,5 +1,11 @@
-"""recommend listens to the apps below it: their domain events become behaviour
-events. Subscribed from RecommendConfig.ready()."""
+"""What recommend hears from the apps below it; subscribed in RecommendConfig.ready().
+
+- `core.events.Engaged` (a view, a like, a comment, a question, a lesson read);
+- payments' money events: a tip, a purchase, a subscription's first invoice.
+
+Each becomes a behaviour event (recommend.services.event_record, which never raises
+and ignores unknown kinds, opted-out users and objects that are no item).
+"""
 
 from accounts.models import User
 from core import events
@@ -7,8 +13,18 @@ from livestream.models import LiveSession
 from marketplace.models import Course, SubscriptionTier
 from payments.events import PurchaseCompleted, SubscriptionInvoicePaid, TipSent
 from recommend import services
+from recommend.items import item_key_for_label
 
-# --- money (payments events) -----------------------------------------------------------
+
+def engaged_record(event: events.Engaged) -> None:
+    """Store the interest signal. The user is not loaded (event_record needs only the
+    id); the item is resolved without a query when it is a channel, course or session."""
+    item = item_key_for_label(event.item_model, event.item_id)
+    if item is None:
+        return
+    services.event_record(
+        user=User(pk=event.user_id), kind=event.kind, item=item, once_per=event.once_per
+    )
 
 
 def on_tip_sent(event: TipSent) -> None:
@@ -46,7 +62,8 @@ def on_subscription_invoice_paid(event: SubscriptionInvoicePaid) -> None:
         services.event_record(user=user, kind="subscribe", item=tier.channel)
 
 
-def connect_money() -> None:
+def subscribe() -> None:
+    events.subscribe(events.Engaged, engaged_record)
     events.subscribe(TipSent, on_tip_sent)
     events.subscribe(PurchaseCompleted, on_purchase_completed)
     events.subscribe(SubscriptionInvoicePaid, on_subscription_invoice_paid)

@@ -31,6 +31,7 @@ from django.db.models import F, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from marketplace.models import CreatorProfile
 from recommend import algorithms, features
 from recommend.models import Event, RecommendationList
 
@@ -230,8 +231,6 @@ def users_with_new_activity(after_user_id: int = 0, limit: int = 200) -> list[in
 
 def _exclusions(state: ModelState, user_ids: list[int], rows: sp.csr_matrix) -> sp.csr_matrix:
     """Per user: items owned, the user's own content, and what they already watched."""
-    from marketplace.models import CreatorProfile
-
     index = state.index
     r, c = [], []
     owned = features.owned_keys_by_user(user_ids)

@@ -6,8 +6,10 @@ user's own content never shows.
 """
 
 import logging
+from collections.abc import Set
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core import signing
@@ -16,11 +18,12 @@ from django.db.models import Count, Sum
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import User
 from recommend import refresh
 from recommend.features import Item, items_load, owned_keys
 from recommend.items import item_key_for
 from recommend.models import Event, RecommendationList, VariantDailyStat
-from recommend.services import NONPERSONAL_VARIANT, personalisation_opted_out
+from recommend.services import NONPERSONAL_VARIANT, AnyUser, personalisation_opted_out
 
 logger = logging.getLogger(__name__)
 POPULAR_CACHE = "recommend:popular"
@@ -77,7 +80,9 @@ def popular_keys() -> list[str]:
     return keys
 
 
-def _serve(keys: list[str], *, user, n: int, exclude: set[str] = frozenset()) -> list[Item]:
+def _serve(
+    keys: list[str], *, user: AnyUser, n: int, exclude: Set[str] = frozenset()
+) -> list[Item]:
     """The first `n` of `keys` still visible, not owned, not the user's own."""
     candidates = [k for k in dict.fromkeys(keys) if k not in exclude][: n * 4 + 20]
     visible = items_load(candidates)
@@ -94,11 +99,11 @@ def _serve(keys: list[str], *, user, n: int, exclude: set[str] = frozenset()) ->
     return out
 
 
-def recommendations_for_user(*, user, n: int | None = None) -> ShownList:
+def recommendations_for_user(*, user: AnyUser, n: int | None = None) -> ShownList:
     """The "for you" list: the stored list of the user's variant, topped up with
     popular items; popular only for visitors and users who turned personalisation off."""
     n = n or settings.RECOMMEND_ROW_LENGTH
-    if personalisation_opted_out(user):
+    if not isinstance(user, User) or personalisation_opted_out(user):
         return ShownList(
             "for_you", NONPERSONAL_VARIANT, "popularity", _serve(popular_keys(), user=user, n=n)
         )
@@ -111,7 +116,7 @@ def recommendations_for_user(*, user, n: int | None = None) -> ShownList:
     return ShownList("for_you", variant, algorithm, items)
 
 
-def similar_for_item(*, item, user, n: int | None = None) -> ShownList:
+def similar_for_item(*, item: object, user: AnyUser, n: int | None = None) -> ShownList:
     """Items like `item` (any object that maps to an item, or an item key)."""
     n = n or settings.RECOMMEND_ROW_LENGTH
     key = item_key_for(item)
@@ -140,9 +145,11 @@ def similar_variant(algorithm: str) -> str:
     return f"similar-{algorithm}"
 
 
-def because_you_watched(*, user, n: int | None = None, exclude: set[str] = frozenset()):
+def because_you_watched(
+    *, user: AnyUser, n: int | None = None, exclude: Set[str] = frozenset()
+) -> ShownList | None:
     """Items similar to what the user watched most recently (None if nothing)."""
-    if personalisation_opted_out(user):
+    if not isinstance(user, User) or personalisation_opted_out(user):
         return None
     recent = (
         Event.objects.filter(user=user, kind__in=[Event.Kind.WATCH, Event.Kind.VIEW])
@@ -171,12 +178,12 @@ def _same_topic_keys(anchor: Item | None) -> list[str]:
     return [i.key for i in sorted(same, key=lambda i: -i.pk)]
 
 
-def click_through_by_variant(*, days: int = 30) -> dict:
+def click_through_by_variant(*, days: int = 30) -> dict[str, Any]:
     """Daily impressions, clicks and CTR per variant for the staff chart."""
     since = timezone.localdate() - timedelta(days=days - 1)
     rows = list(VariantDailyStat.objects.filter(day__gte=since).order_by("day", "variant"))
     variants = sorted({r.variant for r in rows})
-    series = {v: [] for v in variants}
+    series: dict[str, list[tuple[date, int, int, float]]] = {v: [] for v in variants}
     for r in rows:
         ctr = r.clicks / r.impressions if r.impressions else 0.0
         series[r.variant].append((r.day, r.impressions, r.clicks, ctr))

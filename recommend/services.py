@@ -9,18 +9,27 @@ break the caller.
 
 import logging
 import math
-from datetime import timedelta
+from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
+from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.db import connection, transaction
-from django.db.models import BigIntegerField, ExpressionWrapper, F, Subquery
+from django.db.models import BigIntegerField, ExpressionWrapper, F, QuerySet, Subquery
+from django.http import HttpRequest
 from django.utils import timezone
 
+from accounts.models import User
+from marketplace.models import Channel, PublicationStatus
 from recommend.items import item_key_for, parse_key
 from recommend.models import Event, PersonalisationSetting, RecommendationList, VariantDailyStat
+from recommend.tasks import recommendations_refresh_user_task
 
 logger = logging.getLogger(__name__)
+
+AnyUser = User | AnonymousUser | None
 
 KINDS = {choice.value for choice in Event.Kind}
 COUNTER_KINDS = {Event.Kind.IMPRESSION, Event.Kind.CLICK}
@@ -34,23 +43,23 @@ _QUICK_CACHE = "recommend:quick:{}"
 # --- opt-out -------------------------------------------------------------------------
 
 
-def personalisation_opted_out(user) -> bool:
+def personalisation_opted_out(user: AnyUser) -> bool:
     """Whether `user` turned personalisation off (cached; anonymous users count as off)."""
-    if user is None or not getattr(user, "is_authenticated", False):
+    if not isinstance(user, User) or not user.is_authenticated:
         return True
     return _opted_out_from(user.pk, cache.get(_OPT_OUT_CACHE.format(user.pk)))
 
 
-def _opted_out_from(user_id: int, cached) -> bool:
+def _opted_out_from(user_id: int, cached: object) -> bool:
     if cached is None:
         flag = PersonalisationSetting.objects.filter(user_id=user_id, opted_out=True).exists()
         cache.set(_OPT_OUT_CACHE.format(user_id), int(flag), 3600)  # an int: stored raw
         return flag
-    return bool(int(cached))
+    return bool(int(cached))  # type: ignore[call-overload] # what we stored: an int, bytes or str
 
 
 @transaction.atomic
-def personalisation_set(*, user, opted_out: bool) -> PersonalisationSetting:
+def personalisation_set(*, user: User, opted_out: bool) -> PersonalisationSetting:
     """Turn personalisation on or off. Turning it off forgets what we stored about the
     user: their events and their stored list."""
     setting, _ = PersonalisationSetting.objects.select_for_update().get_or_create(user=user)
@@ -68,7 +77,14 @@ def personalisation_set(*, user, opted_out: bool) -> PersonalisationSetting:
 
 
 def event_record(
-    *, user, kind, item=None, value=1.0, variant="", request=None, once_per: int | None = None
+    *,
+    user: AnyUser,
+    kind: str,
+    item: object = None,
+    value: object = 1.0,
+    variant: str = "",
+    request: HttpRequest | None = None,
+    once_per: int | None = None,
 ) -> bool:
     """Record that `user` did `kind` with `item` (a channel, course, session, or any
     object that leads to one; an item key "course:12" works too). Views count once per
@@ -94,7 +110,16 @@ def event_record(
         return False
 
 
-def _event_record(*, user, kind, item, value, variant, request, once_per) -> bool:
+def _event_record(
+    *,
+    user: AnyUser,
+    kind: str,
+    item: object,
+    value: object,
+    variant: str,
+    request: HttpRequest | None,
+    once_per: int | None,
+) -> bool:
     if user is None and request is not None:
         user = getattr(request, "user", None)
     kind = str(kind)
@@ -102,18 +127,20 @@ def _event_record(*, user, kind, item, value, variant, request, once_per) -> boo
         logger.warning("recommend: unknown event kind %r ignored", kind)
         return False
     variant = str(variant or "")[:40]
-    value = _clean_value(kind, value)
-    if value is None:
+    cleaned = _clean_value(kind, value)
+    if cleaned is None:
         return False
+    amount = cleaned
     key = item_key_for(item)
     if kind == Event.Kind.IMPRESSION:
         # One bulk record per list shown: value = how many items were in it.
-        _on_commit(lambda: variant_stat_bump(variant=variant, impressions=int(value) or 1))
+        _on_commit(lambda: variant_stat_bump(variant=variant, impressions=int(amount) or 1))
         return True
     if kind == Event.Kind.CLICK:
         _on_commit(lambda: variant_stat_bump(variant=variant, clicks=1))
-    if key is None or user is None or not getattr(user, "is_authenticated", False):
+    if key is None or not isinstance(user, User) or not user.is_authenticated:
         return kind == Event.Kind.CLICK
+    once: tuple[str, int] | None
     if kind == Event.Kind.VIEW:
         once = (key, settings.RECOMMEND_VIEW_DEDUPE_SECONDS)
     else:
@@ -123,10 +150,13 @@ def _event_record(*, user, kind, item, value, variant, request, once_per) -> boo
         return kind == Event.Kind.CLICK
     if not fresh or count > settings.RECOMMEND_MAX_EVENTS_PER_USER_PER_DAY:
         return False
-    item_kind, item_id = parse_key(key)
+    parsed = parse_key(key)
+    if parsed is None:
+        return False
+    item_kind, item_id = parsed
     user_id = user.pk
 
-    def write():
+    def write() -> None:
         now = timezone.now()
         if kind == Event.Kind.WATCH:
             # One row per user, item and day: the day's seconds add up in place.
@@ -138,7 +168,7 @@ def _event_record(*, user, kind, item, value, variant, request, once_per) -> boo
                 item_id=item_id,
                 created_at__gte=start,
             )
-            if today.update(value=F("value") + value):
+            if today.update(value=F("value") + amount):
                 _watermark_rewind(user_id, today)
                 return
         Event.objects.create(
@@ -146,7 +176,7 @@ def _event_record(*, user, kind, item, value, variant, request, once_per) -> boo
             kind=kind,
             item_kind=item_kind,
             item_id=item_id,
-            value=value,
+            value=amount,
             variant=variant,
             created_at=now,
         )
@@ -156,7 +186,7 @@ def _event_record(*, user, kind, item, value, variant, request, once_per) -> boo
     return True
 
 
-def _watermark_rewind(user_id: int, rows) -> None:
+def _watermark_rewind(user_id: int, rows: QuerySet[Event]) -> None:
     """Make the refresh see seconds added to an existing watch row.
 
     The refresh compares each user's newest event id with their list's watermark; a
@@ -169,18 +199,18 @@ def _watermark_rewind(user_id: int, rows) -> None:
     )
 
 
-def _clean_value(kind: str, value) -> float | None:
+def _clean_value(kind: str, value: object) -> float | None:
     try:
-        value = float(value)
+        number = float(value)  # type: ignore[arg-type] # anything: float() decides
     except (TypeError, ValueError):
         return None
-    if not math.isfinite(value) or value < 0:
+    if not math.isfinite(number) or number < 0:
         return None
     if kind == Event.Kind.WATCH:
-        value = min(value, float(settings.RECOMMEND_WATCH_MAX_REPORT_SECONDS))
-        return value if value > 0 else None
+        number = min(number, float(settings.RECOMMEND_WATCH_MAX_REPORT_SECONDS))
+        return number if number > 0 else None
     if kind == Event.Kind.IMPRESSION:
-        return min(value, 1000.0)
+        return min(number, 1000.0)
     return 1.0  # a like is a like: the weight per kind says how much it counts
 
 
@@ -216,18 +246,15 @@ def _gate(user_id: int, once: tuple[str, int] | None) -> tuple[bool, bool, int]:
     return opted_out, fresh, count
 
 
-def _redis_client():
+def _redis_client() -> Any:
     """The raw client of Django's Redis cache backend, or None (another backend)."""
-    from django.core.cache import caches
-    from django.core.cache.backends.redis import RedisCache
-
     backend = caches["default"]
     if not isinstance(backend, RedisCache):
         return None
     return backend._cache.get_client(None, write=True)
 
 
-def _on_commit(fn):
+def _on_commit(fn: Callable[[], object]) -> None:
     transaction.on_commit(fn, robust=True)
 
 
@@ -240,8 +267,6 @@ def _quick_refresh_schedule(user_id: int) -> None:
         return  # checked (or queued) in the last five minutes
     if RecommendationList.objects.filter(user_id=user_id).exists():
         return
-    from recommend.tasks import recommendations_refresh_user_task
-
     try:
         recommendations_refresh_user_task.delay(user_id)
     except Exception:  # noqa: BLE001 - a broker hiccup only delays the list
@@ -261,35 +286,13 @@ def variant_stat_bump(*, variant: str, impressions: int = 0, clicks: int = 0) ->
         )
 
 
-def events_prune(*, older_than_days: int | None = None, batch: int = 5000) -> int:
-    """Delete raw events past the retention window (with the half-life they weigh next
-    to nothing by then), in batches so no transaction grows large."""
-    days = older_than_days or settings.RECOMMEND_EVENT_RETENTION_DAYS
-    cutoff = timezone.now() - timedelta(days=days)
-    total = 0
-    while True:
-        ids = list(Event.objects.filter(created_at__lt=cutoff).values_list("id", flat=True)[:batch])
-        if not ids:
-            return total
-        total += Event.objects.filter(id__in=ids).delete()[0]
-
-
 # --- hooks the rest of the site calls (one line each at the call site) ------------------
 
 
-def view_record(request, obj) -> None:
-    """A signed-in user opened the page of `obj` (anonymous views store nothing)."""
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
-        event_record(user=user, kind=Event.Kind.VIEW, item=obj)
-
-
-def tip_record(*, tipper, creator, live_session=None) -> None:
+def tip_record(*, tipper: User, creator: User, live_session: object = None) -> None:
     """A tip: about the session it was sent in, else the creator's newest channel."""
     item = live_session
     if item is None:
-        from marketplace.models import Channel, PublicationStatus
-
         item = (
             Channel.objects.filter(creator__user=creator, status=PublicationStatus.PUBLISHED)
             .order_by("-published_at", "-id")

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from recommend import refresh, services
+from recommend import refresh, retention
 
 
 @shared_task
@@ -19,4 +19,4 @@ def recommendations_refresh_user_task(user_id: int) -> int:
 
 @shared_task
 def events_prune_task() -> int:
-    return services.events_prune()
+    return retention.events_prune()

@@ -267,7 +267,7 @@ def main(argv=None) -> int:
     queries = [_sentence(rng, rng.choice(list(TOPICS))) for _ in range(n_queries)]
 
     def longest_word(text):
-        from recommend.text import terms
+        from core.text import terms
 
         words = terms(text) or [text[:4]]
         return max(words, key=len)
@@ -288,7 +288,7 @@ def main(argv=None) -> int:
             .values_list("pk", flat=True)[:5]
         )
 
-    from recommend.text import terms
+    from core.text import terms
 
     terms("预热 jieba")  # load jieba's dictionary outside the timings
     matching.index_reset()

@@ -255,9 +255,9 @@ def child_site_refresh(path: str) -> dict:
     from django.core.cache import cache
     from django.db import connection
 
+    from core.text import warm_up
     from recommend import refresh
     from recommend.models import RecommendationList
-    from recommend.text import warm_up
 
     warm_up()  # jieba's dictionary: a Celery worker loads it as it starts (config/celery.py)
     cache.clear()

@@ -11,7 +11,7 @@ from django.db.models import Sum
 
 from accounts.models import Notification
 from livestream import selectors, services
-from livestream.models import LiveSession, Question
+from livestream.models import LiveSession, RoomQuestion
 from payments import selectors as payment_selectors
 from payments import services as payment_services
 from payments.models import LedgerAccount, LedgerEntry
@@ -82,7 +82,7 @@ def test_asking_moves_the_price_to_escrow_and_puts_it_right_after_pinned_ones(
     ask(room, carol, text="Cheap", amount=500, key="pq-cheap-1")
     paid = ask(room, bob)
 
-    assert paid.priority == Question.Priority.HELD
+    assert paid.priority == RoomQuestion.Priority.HELD
     board = [q.text for q in selectors.question_board(session=room)]
     assert board == ["Pinned one", paid.text, "Cheap", "Index funds or stocks?"]
     assert selectors.question_payload(paid)["priority"] == {
@@ -100,7 +100,7 @@ def test_answering_pays_the_host_minus_the_fee(room, host, bob):
     services.question_moderate(session=room, user=host, question_id=question.pk, action="answer")
 
     question.refresh_from_db()
-    assert question.priority == Question.Priority.PAID
+    assert question.priority == RoomQuestion.Priority.PAID
     assert balances(host, bob) == {"wallets": [4000], "escrow": 0, "host": 900, "platform": 100}
     # Ending the session later refunds nothing: it was answered.
     services.session_end(session=room, user=host)
@@ -114,7 +114,7 @@ def test_dismissing_refunds_the_asker_in_full(room, host, bob):
     services.question_moderate(session=room, user=host, question_id=question.pk, action="dismiss")
 
     question.refresh_from_db()
-    assert question.priority == Question.Priority.REFUNDED
+    assert question.priority == RoomQuestion.Priority.REFUNDED
     assert balances(host, bob) == {"wallets": [5000], "escrow": 0, "host": 0, "platform": 0}
     # Reopening it does not charge again, nor put it back on top.
     services.question_moderate(session=room, user=host, question_id=question.pk, action="reopen")
@@ -136,7 +136,7 @@ def test_questions_unanswered_when_the_session_ends_are_refunded_and_the_asker_t
     services.session_end(session=room, user=host)  # ending twice refunds once
 
     forgotten.refresh_from_db()
-    assert forgotten.priority == Question.Priority.REFUNDED
+    assert forgotten.priority == RoomQuestion.Priority.REFUNDED
     assert balances(host, bob, carol) == {
         "wallets": [4000, 5000], "escrow": 0, "host": 900, "platform": 100,
     }  # fmt: skip
@@ -150,7 +150,7 @@ def test_the_same_key_charges_once(room, host, bob):
     fund(bob)
     assert ask(room, bob) is not None
     assert ask(room, bob) is None  # a double click or a resend after reconnecting
-    assert Question.objects.filter(author=bob).count() == 1
+    assert RoomQuestion.objects.filter(author=bob).count() == 1
     assert balances(host, bob)["wallets"] == [4000]
 
 
@@ -167,7 +167,7 @@ def test_refused_payments_write_nothing(room, host, bob, amount, message):
     fund(bob)
     with pytest.raises(ValidationError, match=message):
         ask(room, bob, amount=amount)
-    assert not Question.objects.filter(author=bob).exists()
+    assert not RoomQuestion.objects.filter(author=bob).exists()
     assert balances(host, bob) == {"wallets": [5000], "escrow": 0, "host": 0, "platform": 0}
 
 
@@ -181,7 +181,7 @@ def test_only_live_rooms_take_paid_questions_and_not_from_the_host(alice_channel
     fund(host)
     with pytest.raises(ValidationError, match="do not pay"):
         ask(scheduled, host)
-    assert not Question.objects.exists()
+    assert not RoomQuestion.objects.exists()
 
 
 @pytest.mark.asyncio

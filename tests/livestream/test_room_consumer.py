@@ -11,7 +11,7 @@ import pytest
 from asgiref.sync import sync_to_async
 
 from livestream import broadcast, services
-from livestream.models import LiveSession, Question, RoomEvent
+from livestream.models import LiveSession, RoomEvent, RoomQuestion
 from marketplace import purchases
 from marketplace import services as marketplace_services
 from marketplace.models import Entitlement
@@ -267,7 +267,7 @@ async def test_questions_are_upvoted_once_and_answered_live(room, host, bob, dor
         while update["question"]["status"] != "answered":
             update = await ws.next_of("question.updated")
         assert update["question"]["answered_at"]
-    question = await db(Question.objects.get)(pk=question_id)
+    question = await db(RoomQuestion.objects.get)(pk=question_id)
     assert (question.status, question.votes) == ("answered", 1)
     for ws in (host_ws, bob_ws, dora_ws):
         await ws.leave()

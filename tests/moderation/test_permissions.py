@@ -16,7 +16,7 @@ def test_the_group_holds_exactly_the_listed_permissions(db):
 @pytest.mark.parametrize(
     "path",
     ["/admin/moderation/blockedterm/", "/admin/moderation/blockedterm/add/",
-     "/admin/livestream/roomevent/", "/admin/livestream/question/",
+     "/admin/livestream/roomevent/", "/admin/livestream/roomquestion/",
      "/admin/livestream/roomsanction/", "/admin/marketplace/channel/",
      "/admin/moderation/reviewitem/", "/admin/moderation/report/",
      "/admin/moderation/sanction/", "/admin/moderation/sanction/add/",

@@ -210,7 +210,7 @@ def test_an_unverified_creators_live_session_is_left_out_of_public_lists(alice_c
     from django.utils import timezone
 
     from livestream import services as live
-    from marketplace.selectors import upcoming_sessions
+    from livestream.selectors import upcoming_sessions
 
     session = live.session_schedule(
         user=alice.user,

@@ -328,7 +328,7 @@ def test_a_real_worker_refreshes_lists(shelf, learner):
 
 def test_a_worker_loads_jiebas_dictionary_as_it_starts():
     from config import celery as celery_config
-    from recommend import text
+    from core import text
 
     text._jieba.cache_clear()
     celery_config._warm_up(sender=None)  # what celery's worker_init signal calls

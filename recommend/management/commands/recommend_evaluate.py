@@ -9,6 +9,7 @@ manage.py recommend_evaluate --tune                   # blend tuned on a validat
 
 import json
 
+import numpy as np
 from django.core.management.base import BaseCommand, CommandError
 
 from recommend import algorithms, datasets, evaluation
@@ -67,10 +68,9 @@ def verdict(results: list[evaluation.Result]) -> str | None:
         if other not in by or by[other].ndcg <= 0:
             continue
         ratio = f"{blend.ndcg / by[other].ndcg:.3f}x"
-        if blend.per_user_ndcg is not None and by[other].per_user_ndcg is not None:
-            _, low, high = evaluation.paired_ratio_interval(
-                blend.per_user_ndcg, by[other].per_user_ndcg
-            )
+        mine, theirs = blend.per_user_ndcg, by[other].per_user_ndcg
+        if mine is not None and theirs is not None:
+            _, low, high = evaluation.paired_ratio_interval(mine, theirs)
             ratio += f" (95% CI {low:.3f}-{high:.3f})"
         parts.append(f"blend/{label} NDCG {ratio}")
     return ", ".join(parts) or None
@@ -84,23 +84,24 @@ def by_history(results: list[evaluation.Result]) -> list[str]:
     short histories are where content and popularity should earn their place."""
     by = {r.model: r for r in results}
     blend, ease = by.get("blend"), by.get("ease")
-    if blend is None or ease is None or blend.per_user_ndcg is None:
+    if blend is None or ease is None:
         return []
+    blend_ndcg, ease_ndcg = blend.per_user_ndcg, ease.per_user_ndcg
     history_sizes = blend.per_user_history
+    if blend_ndcg is None or ease_ndcg is None or history_sizes is None:
+        return []
     lines = []
     for low, high in HISTORY_BUCKETS:
-        mask = history_sizes >= low
+        mask = np.asarray(history_sizes >= low)
         if high is not None:
             mask &= history_sizes <= high
-        if mask.sum() < 20 or ease.per_user_ndcg[mask].mean() == 0:
+        if mask.sum() < 20 or ease_ndcg[mask].mean() == 0:
             continue  # too few users to say anything
-        ratio, lo, hi = evaluation.paired_ratio_interval(
-            blend.per_user_ndcg[mask], ease.per_user_ndcg[mask]
-        )
+        ratio, lo, hi = evaluation.paired_ratio_interval(blend_ndcg[mask], ease_ndcg[mask])
         label = f"{low}-{high}" if high is not None else f"{low}+"
         lines.append(
             f"  history {label} items: {int(mask.sum())} users, EASE "
-            f"{ease.per_user_ndcg[mask].mean():.4f}, blend {blend.per_user_ndcg[mask].mean():.4f}"
+            f"{ease_ndcg[mask].mean():.4f}, blend {blend_ndcg[mask].mean():.4f}"
             f", blend/EASE {ratio:.3f}x (95% CI {lo:.3f}-{hi:.3f})"
         )
     return lines

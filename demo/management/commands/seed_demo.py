@@ -7,6 +7,7 @@ so the demo obeys the same rules as real users.
 """
 
 from datetime import timedelta
+from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
@@ -20,7 +21,7 @@ from content.models import Access
 from livestream.models import LiveSession
 from livestream.services import session_schedule
 from marketplace import services
-from marketplace.models import Category, CreatorProfile, PublicationStatus
+from marketplace.models import Category, Channel, CreatorProfile, PublicationStatus
 from moderation.permissions import MODERATORS_GROUP
 from qa import services as qa_services
 
@@ -473,8 +474,6 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, if_empty=False, **options):
-        from marketplace.models import Channel
-
         if if_empty and Channel.objects.exists():
             self.stdout.write("The site already has content; demo data not added.")
             return
@@ -527,7 +526,7 @@ class Command(BaseCommand):
                     status=PublicationStatus.PUBLISHED,
                 )
                 _lessons(user, course, summary)
-            first_tier = channel.tiers.order_by("price_amount").first()
+            first_tier = channel.tiers.order_by("price_amount")[0]
             _article(user, channel, tagline, description)
             qa_services.expert_settings_update(
                 user=user,
@@ -539,7 +538,7 @@ class Command(BaseCommand):
             for n, (s_title, days, hour) in enumerate(sessions):
                 # The first session of each channel sells tickets, the second is
                 # for subscribers: the demo shows both ways in.
-                access = {"access": LiveSession.Access.FREE}
+                access: dict[str, Any] = {"access": LiveSession.Access.FREE}
                 if n == 0:
                     access = {
                         "access": LiveSession.Access.TICKET,
