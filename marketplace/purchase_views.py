@@ -5,7 +5,6 @@ URL names stay in the "payments" namespace (config/urls.py composes it)."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Model
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
@@ -17,6 +16,7 @@ from core.forms import apply_service_errors
 from core.money import format_money
 from marketplace import purchases, selectors
 from marketplace.models import Course
+from marketplace.selectors import LiveSessionLike
 from payments import services as payment_services
 from payments.forms import CardPaymentForm, TipForm
 from payments.views import authenticate_redirect, card_page
@@ -101,7 +101,7 @@ def card_checkout(
     price: str,
     back: str,
     course: Course | None = None,
-    live_session: Model | None = None,
+    live_session: LiveSessionLike | None = None,
 ) -> HttpResponse:
     """Card form for one ticket; the POST charges the card and grants access."""
     form = CardPaymentForm(request.POST or None)

@@ -18,12 +18,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from marketplace import selectors, services
 from marketplace.models import Course, Entitlement, SubscriptionTier
+from marketplace.selectors import LiveSessionLike
 from payments import selectors as payment_selectors
 from payments import services as payment_services
 from payments.models import Purchase, Subscription, TierPlan
@@ -64,7 +65,7 @@ def course_terms(course: Course) -> Product:
     )
 
 
-def _terms(*, buyer: User, course: Course | None, live_session: Model | None) -> Product:
+def _terms(*, buyer: User, course: Course | None, live_session: LiveSessionLike | None) -> Product:
     if selectors.entitlement_check(user=buyer, course=course, live_session=live_session):
         raise ValidationError(_("You already have access; there is nothing to buy."))
     if course is not None:
@@ -74,7 +75,7 @@ def _terms(*, buyer: User, course: Course | None, live_session: Model | None) ->
 
 @transaction.atomic
 def purchase_with_wallet(
-    *, buyer: User, course: Course | None = None, live_session: Model | None = None
+    *, buyer: User, course: Course | None = None, live_session: LiveSessionLike | None = None
 ) -> Purchase:
     """Buy a ticket from the wallet: paid, posted and granted in one transaction."""
     product = _terms(buyer=buyer, course=course, live_session=live_session)
@@ -86,7 +87,7 @@ def purchase_with_card(
     buyer: User,
     payment_method: str,
     course: Course | None = None,
-    live_session: Model | None = None,
+    live_session: LiveSessionLike | None = None,
 ) -> Purchase:
     """Buy a ticket with a card: charged, settled and granted, or failed with a reason."""
     product = _terms(buyer=buyer, course=course, live_session=live_session)
