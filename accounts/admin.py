@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.services import user_update_profile
-from core.admin_writes import ServiceWritesAdmin
+from core.admin import ServiceWritesAdmin
 
 PROFILE_FIELDS = ("display_name", "bio", "preferred_language")
 

@@ -6,10 +6,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from accounts import profile_sections
-from accounts.forms import ProfileForm, apply_service_errors
+from accounts.forms import ProfileForm
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import Notification
 from accounts.services import notifications_mark_read, user_update_profile
+from core.forms import apply_service_errors
 
 
 @login_required

@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from accounts.models import User
 from content import services
 from content.models import Article, Asset, Lesson, LessonProgress, Revision, Section
-from core.admin_writes import ReadOnlyAdmin, ServiceWritesAdmin
+from core.admin import ReadOnlyAdmin, ServiceWritesAdmin
 from moderation.services import content_screen
 
 # What staff may correct here; the rest goes through the studio's services.

@@ -1,5 +1,6 @@
 """Form helpers several apps share: amounts typed in major units, service errors."""
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -23,6 +24,16 @@ def apply_service_errors(form: forms.Form, exc: ValidationError) -> None:
     for field, errors in exc.error_dict.items():
         name = FORM_FIELD_FOR.get(field, field)
         form.add_error(name if name in form.fields else None, errors)
+
+
+class PriceField(forms.DecimalField):
+    """A price typed in major units (9.90); the form converts it to minor units."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_digits", 12)
+        kwargs.setdefault("decimal_places", 2)
+        kwargs.setdefault("min_value", Decimal("0"))
+        super().__init__(**kwargs)
 
 
 class PricedForm(forms.Form):

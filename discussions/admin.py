@@ -3,7 +3,7 @@ the moderation queue: here staff only read."""
 
 from django.contrib import admin
 
-from core.admin_writes import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin
 from discussions.models import Like, LikeTally, Reply, Thread
 
 

@@ -16,9 +16,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import PriceField, apply_service_errors, currency_choices
 from core.money import MoneyError, format_money, to_major_units, to_minor_units
 from livestream.models import LiveSession
-from marketplace.forms import PriceField, apply_service_errors, currency_choices
 from marketplace.models import Channel, Course, SubscriptionTier
 
 # Service (model) field names that the session form calls something else.

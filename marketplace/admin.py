@@ -10,7 +10,7 @@ from django.db.models import Model
 from django.forms import BaseInlineFormSet, ModelForm
 from django.http import HttpRequest
 
-from core.admin_writes import ServiceWritesAdmin
+from core.admin import ServiceWritesAdmin
 from marketplace import services
 from marketplace.models import Category, Channel, Course, CreatorProfile, SubscriptionTier, Tag
 

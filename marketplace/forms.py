@@ -1,7 +1,7 @@
 """Input parsing for the catalogue and the creator studio.
 
 Forms parse and check the shape of input; the services own the rules and the writes.
-`apply_service_errors` puts a service's ValidationError back next to the right field.
+The shared pieces (price fields, `apply_service_errors`) are in core.forms.
 """
 
 from __future__ import annotations
@@ -15,32 +15,16 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from core.money import MoneyError, supported_currencies, to_minor_units
+from core.forms import PricedForm, PriceField, currency_choices
+from core.money import to_minor_units
 from marketplace.models import Category, Channel, Course, Language, PublicationStatus, Tag
 from marketplace.selectors import CatalogueFilters
 
 TAG_SEPARATORS = re.compile(r"[,，、;；]")
 
-# Service (model) field names that the forms call something else.
-FORM_FIELD_FOR = {"price_amount": "price"}
-
-
-def apply_service_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Attach a service's ValidationError to the form's fields (or the form itself)."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for field, errors in exc.error_dict.items():
-        name = FORM_FIELD_FOR.get(field, field)
-        form.add_error(name if name in form.fields else None, errors)
-
 
 def parse_tags(text: str) -> list[str]:
     return [part.strip() for part in TAG_SEPARATORS.split(text or "") if part.strip()]
-
-
-def currency_choices():
-    return [(code, code) for code in supported_currencies()]
 
 
 class TagsField(forms.CharField):
@@ -62,31 +46,6 @@ class TagsField(forms.CharField):
         if len(names) > 10:
             raise ValidationError(_("Use at most 10 tags."))
         return names
-
-
-class PriceField(forms.DecimalField):
-    """A price typed in major units (9.90); the form converts it to minor units."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("max_digits", 12)
-        kwargs.setdefault("decimal_places", 2)
-        kwargs.setdefault("min_value", Decimal("0"))
-        super().__init__(**kwargs)
-
-
-class PricedForm(forms.Form):
-    """Adds `price_amount` (minor units) to cleaned_data from `price` + `currency`."""
-
-    def clean(self):
-        super().clean()
-        cleaned = self.cleaned_data
-        price, currency = cleaned.get("price"), cleaned.get("currency")
-        if price is not None and currency:
-            try:
-                cleaned["price_amount"] = to_minor_units(price, currency)
-            except MoneyError as exc:
-                self.add_error("price", str(exc))
-        return cleaned
 
 
 # --- catalogue -------------------------------------------------------------------

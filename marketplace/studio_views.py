@@ -13,15 +13,10 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from core.forms import apply_service_errors
 from core.money import to_major_units
 from marketplace import selectors, services
-from marketplace.forms import (
-    ChannelForm,
-    CourseForm,
-    CreatorProfileForm,
-    TierForm,
-    apply_service_errors,
-)
+from marketplace.forms import ChannelForm, CourseForm, CreatorProfileForm, TierForm
 from marketplace.models import PublicationStatus
 from moderation.selectors import review_state_annotate
 

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import User
-from core.admin_writes import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin
 from moderation import registry, services
 from moderation.forms import RejectForm, SanctionForm
 from moderation.models import (
