@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from django.apps import apps
 from django.db.models import Model
 from django.http import Http404
-from django.utils.module_loading import import_string
 
 from accounts.models import User
 from livestream.models import LiveSession
@@ -126,29 +125,34 @@ def discussable_get(name: str) -> Discussable:
         raise Http404 from None
 
 
-# Likeable kinds: the discussable ones, threads, replies and paid-question answers.
-# "answer" names qa.Answer by label, and its read check by dotted path: qa imports
+# Likeable kinds: the discussable ones, threads, replies, and what apps above
+# discussions register from their ready() (qa's paid answers): qa imports
 # discussions (its pages show like buttons), so discussions never imports qa.
 LIKEABLE_MODELS: dict[str, str] = {
     "session": "livestream.LiveSession",
     "course": "marketplace.Course",
     "thread": "discussions.Thread",
     "reply": "discussions.Reply",
-    "answer": "qa.Answer",
 }
-
 
 # Kinds whose content is paid for: who may like them is decided by their own app
 # (a function taking obj= and user=, returning whether the user may read the object).
-LIKE_ACCESS: dict[str, str] = {
-    "answer": "qa.selectors.answer_readable_by",
-}
+LIKE_ACCESS: dict[str, Callable[..., bool]] = {}
+
+
+def likeable_register(
+    name: str, *, model_label: str, readable_by: Callable[..., bool] | None = None
+) -> None:
+    """Let `name` (in like URLs) be liked; `readable_by(obj=, user=)`, for paid
+    content, says who may read it and so like it."""
+    LIKEABLE_MODELS[name] = model_label
+    if readable_by is not None:
+        LIKE_ACCESS[name] = readable_by
 
 
 def like_access_check(name: str) -> Callable[..., bool] | None:
     """The read check of a paid kind, or None when seeing it is enough."""
-    path = LIKE_ACCESS.get(name)
-    return import_string(path) if path else None
+    return LIKE_ACCESS.get(name)
 
 
 def likeable_model(name: str) -> type[Model]:

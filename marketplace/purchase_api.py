@@ -8,7 +8,8 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.urls import path
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -24,6 +25,7 @@ from payments.api import PurchaseOutputSerializer, authenticated_user
 from payments.models import Tip
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class LiveSessionField(serializers.PrimaryKeyRelatedField):
     """A live session by id (livestream registers the kind: marketplace cannot import it)."""
 

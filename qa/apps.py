@@ -10,6 +10,7 @@ class QaConfig(AppConfig):
 
     def ready(self) -> None:
         # These import models: only once the app registry is ready.
+        from discussions.kinds import likeable_register
         from marketplace.models import Channel
         from moderation import registry
         from qa import selectors, services
@@ -64,4 +65,8 @@ class QaConfig(AppConfig):
             url=url,
             set_visible=answer_visible,
             readable_by=answer_readable,
+        )
+        # Readers of an answer may like it (discussions keeps the likes).
+        likeable_register(
+            "answer", model_label="qa.Answer", readable_by=selectors.answer_readable_by
         )
