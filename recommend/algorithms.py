@@ -294,19 +294,13 @@ class Popularity(Model):
         return _top_similar(self.normalised, item, n)
 
 
-class ItemKNN(Model):
-    def fit(self, x: sp.csr_matrix, **_):
-        p = self.params
-        data = _binary(x) if p["binary"] else x
-        sim = cosine_item_similarity(data, shrink=p["shrink"])
-        k = int(p["k"])
-        if 0 < k < sim.shape[0] - 1:
-            # keep the k largest per column: the neighbours of item j that vote for j
-            drop = np.argpartition(-sim, k, axis=0)[k:, :]
-            np.put_along_axis(sim, drop, 0.0, axis=0)
-        self.sim = sim
-        self.binary = p["binary"]
-        return self
+class _ItemItem(Model):
+    """A model that scores a user's history through one items x items matrix, `sim`
+    (row i: how strongly having item i points to each item), on 0/1 history when
+    `binary`."""
+
+    sim: Any
+    binary: bool
 
     def scores(self, user_rows):
         user_rows = _csr(user_rows, self.n_items)
@@ -322,7 +316,22 @@ class ItemKNN(Model):
         self.sim = _top_k_rows(self.sim, k)
 
 
-class EASE(Model):
+class ItemKNN(_ItemItem):
+    def fit(self, x: sp.csr_matrix, **_):
+        p = self.params
+        data = _binary(x) if p["binary"] else x
+        sim = cosine_item_similarity(data, shrink=p["shrink"])
+        k = int(p["k"])
+        if 0 < k < sim.shape[0] - 1:
+            # keep the k largest per column: the neighbours of item j that vote for j
+            drop = np.argpartition(-sim, k, axis=0)[k:, :]
+            np.put_along_axis(sim, drop, 0.0, axis=0)
+        self.sim = sim
+        self.binary = p["binary"]
+        return self
+
+
+class EASE(_ItemItem):
     def fit(self, x: sp.csr_matrix, **_):
         p = self.params
         data = _binary(x) if p["binary"] else x
@@ -336,23 +345,15 @@ class EASE(Model):
         inverse = _spd_inverse(gram)
         b = inverse / (-np.diag(inverse))
         np.fill_diagonal(b, 0.0)
-        self.b = b.astype(np.float32)
+        self.sim = b.astype(np.float32)
         self.binary = p["binary"]
         return self
 
-    def scores(self, user_rows):
-        user_rows = _csr(user_rows, self.n_items)
-        if self.binary:
-            user_rows = _binary(user_rows)
-        return _product(user_rows, self.b)
-
-    def similar(self, item, n):
-        self._check_item(item)
-        # B[i, j]: how much having i predicts j
-        return _top_similar(_row(self.b, item), item, n)
-
-    def compact(self, k: int) -> None:
-        self.b = _top_k_rows(self.b, k)
+    @property
+    def b(self):
+        """The weight matrix under the EASE paper's name: B[i, j], how much having
+        i predicts j."""
+        return self.sim
 
 
 class ALS(Model):

@@ -5,6 +5,7 @@ from typing import TypeVar
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Model
+from django.utils import timezone
 
 from accounts.models import User
 from moderation import registry
@@ -18,6 +19,17 @@ T = TypeVar("T")
 def setting(name: str, default: T) -> T:
     value: T = getattr(settings, name, default)
     return value
+
+
+def decision_record(
+    row: ReviewItem | ExpertVerification, *, status: str, moderator: User, reason: str
+) -> None:
+    """Caller holds the row lock. Stamp the decision on the row: what, who, when, why."""
+    row.status = status
+    row.decided_by = moderator
+    row.decided_at = timezone.now()
+    row.decision_reason = reason
+    row.save()
 
 
 def audit(

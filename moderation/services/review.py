@@ -13,7 +13,7 @@ from accounts.services import notification_send
 from moderation import registry
 from moderation.models import ModerationAction, Report, ReviewItem
 from moderation.selectors import content_url
-from moderation.services._shared import audit
+from moderation.services._shared import audit, decision_record
 
 
 def _reporters_tell(item: ReviewItem, *, upheld: bool) -> None:
@@ -71,11 +71,7 @@ def _author_tell(item: ReviewItem, *, approved: bool, obj: Model | None) -> None
 @transaction.atomic
 def _decide(item: ReviewItem, *, moderator: User, status: str, reason: str) -> ReviewItem:
     item = _item_lock_open(item)
-    item.status = status
-    item.decided_by = moderator
-    item.decided_at = timezone.now()
-    item.decision_reason = reason
-    item.save()
+    decision_record(item, status=status, moderator=moderator, reason=reason)
     approved = status == ReviewItem.Status.APPROVED
     obj = item.content_object
     if obj is not None:

@@ -7,7 +7,6 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -16,7 +15,7 @@ from core import events
 from moderation import registry
 from moderation.events import ExpertVerificationDecided
 from moderation.models import ExpertVerification, ModerationAction, VerificationDocument
-from moderation.services._shared import audit, setting
+from moderation.services._shared import audit, decision_record, setting
 
 _SIGNATURES = (
     (b"%PDF-", "application/pdf", {".pdf"}),
@@ -88,13 +87,8 @@ def _verification_decide(
             _("Someone else already decided this application (%(status)s).")
             % {"status": verification.get_status_display()}
         )
-    verification.status = (
-        ExpertVerification.Status.APPROVED if approve else ExpertVerification.Status.REJECTED
-    )
-    verification.decided_by = moderator
-    verification.decided_at = timezone.now()
-    verification.decision_reason = reason
-    verification.save()
+    status = ExpertVerification.Status.APPROVED if approve else ExpertVerification.Status.REJECTED
+    decision_record(verification, status=status, moderator=moderator, reason=reason)
     audit(
         ModerationAction.Kind.VERIFY_APPROVE if approve else ModerationAction.Kind.VERIFY_REJECT,
         actor=moderator,

@@ -31,6 +31,17 @@ def locked(question_id: int) -> Question:
     return Question.objects.select_for_update().get(pk=question_id)
 
 
+def _open_for_expert(question_id: int, *, expert: User, not_theirs: str, closed: str) -> Question:
+    """The question, locked, if it was sent to `expert` and still waits for them;
+    else `not_theirs`, or `closed` (with %(status)s), as a ValidationError."""
+    question = locked(question_id)
+    if question.expert_id != expert.pk:
+        raise ValidationError(not_theirs)
+    if question.status != Status.OPEN:
+        raise ValidationError(closed % {"status": question.get_status_display()})
+    return question
+
+
 def refund(question: Question, *, status: str, why: Callable[[], str] | None = None) -> None:
     """Caller holds the lock; the question is unsettled. Escrow back to the wallet,
     a missed question on the expert's record if it had reached them, and (with `why`,
@@ -93,14 +104,12 @@ def answer_submit(
     audio: UploadedFile | None = None,
 ) -> Question:
     """The chosen expert answers in time; escrow goes to them (after screening)."""
-    question = locked(question_id)
-    if question.expert_id != expert.pk:
-        raise ValidationError(_("Only the expert this question was sent to can answer it."))
-    if question.status != Status.OPEN:
-        raise ValidationError(
-            _("This question cannot be answered any more (%(status)s).")
-            % {"status": question.get_status_display()}
-        )
+    question = _open_for_expert(
+        question_id,
+        expert=expert,
+        not_theirs=_("Only the expert this question was sent to can answer it."),
+        closed=_("This question cannot be answered any more (%(status)s)."),
+    )
     now = timezone.now()
     if question.deadline is None or question.deadline <= now:
         raise ValidationError(
@@ -185,14 +194,12 @@ def answer_set_visible(answer: Answer, visible: bool) -> None:
 
 @transaction.atomic
 def question_decline(*, expert: User, question_id: int, reason: str) -> Question:
-    question = locked(question_id)
-    if question.expert_id != expert.pk:
-        raise ValidationError(_("Only the expert this question was sent to can decline it."))
-    if question.status != Status.OPEN:
-        raise ValidationError(
-            _("This question cannot be declined any more (%(status)s).")
-            % {"status": question.get_status_display()}
-        )
+    question = _open_for_expert(
+        question_id,
+        expert=expert,
+        not_theirs=_("Only the expert this question was sent to can decline it."),
+        closed=_("This question cannot be declined any more (%(status)s)."),
+    )
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Tell the asker why you decline.")})
