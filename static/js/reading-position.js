@@ -2,6 +2,7 @@
 // the lesson (percent of the page, unless the address names an anchor); while
 // reading, report how far down the learner is, at most every 10 s, and once more
 // when the page is hidden (sendBeacon).
+// Needs static/js/send-report.js loaded before it.
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -30,17 +31,7 @@
     var form = new FormData();
     form.append("position", String(now));
     form.append("csrfmiddlewaretoken", csrf);
-    if (useBeacon && navigator.sendBeacon) {
-      navigator.sendBeacon(url, form);
-      return;
-    }
-    fetch(url, {
-      method: "POST",
-      body: form,
-      credentials: "same-origin",
-      headers: { "X-CSRFToken": csrf },
-      keepalive: true,
-    }).catch(function () {});
+    window.Zhiliao.sendReport(url, csrf, form, useBeacon);
   }
 
   function restore() {

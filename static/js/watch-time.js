@@ -2,6 +2,7 @@
 // every ~30 s while playing and once more when the page is hidden (sendBeacon).
 // Only real playback counts (timeupdate steps of under 2 s: no seeks, no paused time);
 // the server clips again to the time since the last report and the video's length.
+// Needs static/js/send-report.js loaded before it.
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -25,17 +26,7 @@
     if (pending < 1) return;
     var data = body();
     pending = 0;
-    if (useBeacon && navigator.sendBeacon) {
-      navigator.sendBeacon(url, data);
-      return;
-    }
-    fetch(url, {
-      method: "POST",
-      body: data,
-      credentials: "same-origin",
-      headers: { "X-CSRFToken": csrf },
-      keepalive: true,
-    }).catch(function () {});
+    window.Zhiliao.sendReport(url, csrf, data, useBeacon);
   }
 
   function attach(video) {
