@@ -29,6 +29,33 @@ class SessionAccess(models.TextChoices):
     TICKET = "ticket", _("Ticket holders")
 
 
+class Publishable(models.Model):
+    """What channels and courses share: their creator publishes them, moderation may
+    hide them, and the newest published come first."""
+
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=PublicationStatus.choices,
+        default=PublicationStatus.DRAFT,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    # Set by moderation only (held for review, rejected, hidden after reports).
+    hidden_by_moderation = models.BooleanField(_("hidden by moderation"), default=False)
+
+    class Meta:
+        abstract = True
+        ordering = ("-published_at", "-id")
+        indexes = [models.Index(fields=["status", "-published_at"])]
+
+    @property
+    def is_published(self) -> bool:
+        """Public: published by its creator and not hidden by moderation."""
+        return self.status == PublicationStatus.PUBLISHED and not self.hidden_by_moderation
+
+
 class Category(models.Model):
     """A fixed top-level subject area, named in both site languages."""
 
@@ -95,7 +122,7 @@ class CreatorProfile(models.Model):
         return reverse("marketplace:creator_detail", kwargs={"slug": self.slug})
 
 
-class Channel(models.Model):
+class Channel(Publishable):
     creator = models.ForeignKey(CreatorProfile, on_delete=models.CASCADE, related_name="channels")
     slug = models.SlugField(unique=True, max_length=80)
     title = models.CharField(_("title"), max_length=120)
@@ -106,21 +133,8 @@ class Channel(models.Model):
     language = models.CharField(
         _("language"), max_length=10, choices=Language.choices, default=Language.ENGLISH
     )
-    status = models.CharField(
-        _("status"),
-        max_length=20,
-        choices=PublicationStatus.choices,
-        default=PublicationStatus.DRAFT,
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    published_at = models.DateTimeField(null=True, blank=True)
-    # Set by moderation only (held for review, rejected, hidden after reports).
-    hidden_by_moderation = models.BooleanField(_("hidden by moderation"), default=False)
 
-    class Meta:
-        ordering = ("-published_at", "-id")
-        indexes = [models.Index(fields=["status", "-published_at"])]
+    class Meta(Publishable.Meta):
         verbose_name = _("channel")
         verbose_name_plural = _("channels")
 
@@ -129,11 +143,6 @@ class Channel(models.Model):
 
     def get_absolute_url(self):
         return reverse("marketplace:channel_detail", kwargs={"slug": self.slug})
-
-    @property
-    def is_published(self) -> bool:
-        """Public: published by its creator and not hidden by moderation."""
-        return self.status == PublicationStatus.PUBLISHED and not self.hidden_by_moderation
 
 
 class SubscriptionTier(models.Model):
@@ -172,7 +181,7 @@ class SubscriptionTier(models.Model):
         return f"{self.channel} / {self.name}"
 
 
-class Course(models.Model):
+class Course(Publishable):
     class Level(models.TextChoices):
         BEGINNER = "beginner", _("Beginner")
         INTERMEDIATE = "intermediate", _("Intermediate")
@@ -196,21 +205,8 @@ class Course(models.Model):
         _("price (minor units)"), default=0, validators=[validate_price_ceiling]
     )
     currency = models.CharField(_("currency"), max_length=3, validators=[validate_currency])
-    status = models.CharField(
-        _("status"),
-        max_length=20,
-        choices=PublicationStatus.choices,
-        default=PublicationStatus.DRAFT,
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    published_at = models.DateTimeField(null=True, blank=True)
-    # Set by moderation only (held for review, rejected, hidden after reports).
-    hidden_by_moderation = models.BooleanField(_("hidden by moderation"), default=False)
 
-    class Meta:
-        ordering = ("-published_at", "-id")
-        indexes = [models.Index(fields=["status", "-published_at"])]
+    class Meta(Publishable.Meta):
         verbose_name = _("course")
         verbose_name_plural = _("courses")
 
@@ -223,11 +219,6 @@ class Course(models.Model):
     @property
     def is_free(self) -> bool:
         return self.price_amount == 0
-
-    @property
-    def is_published(self) -> bool:
-        """Public: published by its creator and not hidden by moderation."""
-        return self.status == PublicationStatus.PUBLISHED and not self.hidden_by_moderation
 
 
 class Entitlement(models.Model):
