@@ -74,6 +74,8 @@ class ContentItem(models.Model):
 
     class Meta:
         abstract = True
+        # The scheduled-publication run looks items up by status and due time.
+        indexes = [models.Index(fields=["status", "publish_at"])]
 
     def __str__(self):
         return self.title
@@ -97,12 +99,11 @@ class Lesson(ContentItem):
     is_done: bool
     reading_position: int  # percent
 
-    class Meta:
+    class Meta(ContentItem.Meta):
         ordering = ("position", "id")
         constraints = [
             models.UniqueConstraint(fields=["course", "slug"], name="content_lesson_slug_unique")
         ]
-        indexes = [models.Index(fields=["status", "publish_at"])]
         verbose_name = _("lesson")
         verbose_name_plural = _("lessons")
 
@@ -121,12 +122,11 @@ class Article(ContentItem):
 
     kind = "article"
 
-    class Meta:
+    class Meta(ContentItem.Meta):
         ordering = ("-published_at", "-id")
         constraints = [
             models.UniqueConstraint(fields=["channel", "slug"], name="content_article_slug_unique")
         ]
-        indexes = [models.Index(fields=["status", "publish_at"])]
         verbose_name = _("article")
         verbose_name_plural = _("articles")
 
