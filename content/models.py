@@ -3,10 +3,10 @@ uploaded images and attachments, and learners' progress through courses."""
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from core.models import exactly_one_set
 from core.storage import AliasStorage
 from marketplace.models import Channel, Course, SubscriptionTier
 
@@ -163,8 +163,7 @@ class Revision(models.Model):
         ordering = ("-number",)
         constraints = [
             models.CheckConstraint(
-                condition=Q(lesson__isnull=False, article__isnull=True)
-                | Q(lesson__isnull=True, article__isnull=False),
+                condition=exactly_one_set("lesson", "article"),
                 name="content_revision_one_item",
             ),
             models.UniqueConstraint(
@@ -213,8 +212,7 @@ class Asset(models.Model):
         ordering = ("created_at", "id")
         constraints = [
             models.CheckConstraint(
-                condition=Q(lesson__isnull=False, article__isnull=True)
-                | Q(lesson__isnull=True, article__isnull=False),
+                condition=exactly_one_set("lesson", "article"),
                 name="content_asset_one_item",
             )
         ]

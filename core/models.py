@@ -1,6 +1,11 @@
-"""Abstract model bases that several apps share. No tables of their own."""
+"""Abstract model bases and constraint helpers that several apps share; no tables
+of their own."""
+
+import operator
+from functools import reduce
 
 from django.db import models
+from django.db.models import Q
 
 
 class MoneyAmount(models.Model):
@@ -12,3 +17,12 @@ class MoneyAmount(models.Model):
 
     class Meta:
         abstract = True
+
+
+def exactly_one_set(*fields: str) -> Q:
+    """A constraint condition: exactly one of these nullable foreign keys is set
+    (a revision of a lesson or an article, a ticket for a course or a session)."""
+    return reduce(
+        operator.or_,
+        (Q(**{f"{other}__isnull": other != field for other in fields}) for field in fields),
+    )

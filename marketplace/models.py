@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from core.models import exactly_one_set
 from core.money import validate_currency, validate_price_ceiling
 
 
@@ -258,11 +259,7 @@ class Entitlement(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=(
-                    Q(course__isnull=False, live_session__isnull=True, tier__isnull=True)
-                    | Q(course__isnull=True, live_session__isnull=False, tier__isnull=True)
-                    | Q(course__isnull=True, live_session__isnull=True, tier__isnull=False)
-                ),
+                condition=exactly_one_set("course", "live_session", "tier"),
                 name="marketplace_entitlement_one_target",
             ),
             models.UniqueConstraint(

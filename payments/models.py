@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from core.models import MoneyAmount
+from core.models import MoneyAmount, exactly_one_set
 
 
 class LedgerAccount(models.Model):
@@ -205,8 +205,7 @@ class Purchase(MoneyAmount):
         ordering = ("-created_at",)
         constraints = [
             models.CheckConstraint(
-                condition=Q(course__isnull=False, live_session__isnull=True)
-                | Q(course__isnull=True, live_session__isnull=False),
+                condition=exactly_one_set("course", "live_session"),
                 name="payments_purchase_one_target",
             ),
             models.CheckConstraint(
