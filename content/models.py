@@ -3,10 +3,10 @@ uploaded images and attachments, and learners' progress through courses."""
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from core.models import exactly_one_set
 from core.storage import AliasStorage
 from marketplace.models import Channel, Course, SubscriptionTier
 
@@ -74,6 +74,8 @@ class ContentItem(models.Model):
 
     class Meta:
         abstract = True
+        # The scheduled-publication run looks items up by status and due time.
+        indexes = [models.Index(fields=["status", "publish_at"])]
 
     def __str__(self):
         return self.title
@@ -97,12 +99,11 @@ class Lesson(ContentItem):
     is_done: bool
     reading_position: int  # percent
 
-    class Meta:
+    class Meta(ContentItem.Meta):
         ordering = ("position", "id")
         constraints = [
             models.UniqueConstraint(fields=["course", "slug"], name="content_lesson_slug_unique")
         ]
-        indexes = [models.Index(fields=["status", "publish_at"])]
         verbose_name = _("lesson")
         verbose_name_plural = _("lessons")
 
@@ -121,12 +122,11 @@ class Article(ContentItem):
 
     kind = "article"
 
-    class Meta:
+    class Meta(ContentItem.Meta):
         ordering = ("-published_at", "-id")
         constraints = [
             models.UniqueConstraint(fields=["channel", "slug"], name="content_article_slug_unique")
         ]
-        indexes = [models.Index(fields=["status", "publish_at"])]
         verbose_name = _("article")
         verbose_name_plural = _("articles")
 
@@ -163,8 +163,7 @@ class Revision(models.Model):
         ordering = ("-number",)
         constraints = [
             models.CheckConstraint(
-                condition=Q(lesson__isnull=False, article__isnull=True)
-                | Q(lesson__isnull=True, article__isnull=False),
+                condition=exactly_one_set("lesson", "article"),
                 name="content_revision_one_item",
             ),
             models.UniqueConstraint(
@@ -213,8 +212,7 @@ class Asset(models.Model):
         ordering = ("created_at", "id")
         constraints = [
             models.CheckConstraint(
-                condition=Q(lesson__isnull=False, article__isnull=True)
-                | Q(lesson__isnull=True, article__isnull=False),
+                condition=exactly_one_set("lesson", "article"),
                 name="content_asset_one_item",
             )
         ]

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from core.models import exactly_one_set
 from core.money import validate_currency, validate_price_ceiling
 
 
@@ -70,6 +71,42 @@ class Tag(models.Model):
         return self.name
 
 
+class CatalogueItem(models.Model):
+    """What channels and courses share: a slug, a title, a language, and a publication
+    status their creator sets and moderation may override. The newest published come
+    first. (Each keeps its own category and tags: their related names differ.)"""
+
+    slug = models.SlugField(unique=True, max_length=80)
+    title = models.CharField(_("title"), max_length=120)
+    language = models.CharField(
+        _("language"), max_length=10, choices=Language.choices, default=Language.ENGLISH
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=PublicationStatus.choices,
+        default=PublicationStatus.DRAFT,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    # Set by moderation only (held for review, rejected, hidden after reports).
+    hidden_by_moderation = models.BooleanField(_("hidden by moderation"), default=False)
+
+    class Meta:
+        abstract = True
+        ordering = ("-published_at", "-id")
+        indexes = [models.Index(fields=["status", "-published_at"])]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_published(self) -> bool:
+        """Public: published by its creator and not hidden by moderation."""
+        return self.status == PublicationStatus.PUBLISHED and not self.hidden_by_moderation
+
+
 class CreatorProfile(models.Model):
     """The public face of a user who sells on the site."""
 
@@ -95,45 +132,19 @@ class CreatorProfile(models.Model):
         return reverse("marketplace:creator_detail", kwargs={"slug": self.slug})
 
 
-class Channel(models.Model):
+class Channel(CatalogueItem):
     creator = models.ForeignKey(CreatorProfile, on_delete=models.CASCADE, related_name="channels")
-    slug = models.SlugField(unique=True, max_length=80)
-    title = models.CharField(_("title"), max_length=120)
     tagline = models.CharField(_("tagline"), max_length=200, blank=True)
     description = models.TextField(_("description"), max_length=5000, blank=True)
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="channels")
     tags = models.ManyToManyField(Tag, blank=True, related_name="channels")
-    language = models.CharField(
-        _("language"), max_length=10, choices=Language.choices, default=Language.ENGLISH
-    )
-    status = models.CharField(
-        _("status"),
-        max_length=20,
-        choices=PublicationStatus.choices,
-        default=PublicationStatus.DRAFT,
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    published_at = models.DateTimeField(null=True, blank=True)
-    # Set by moderation only (held for review, rejected, hidden after reports).
-    hidden_by_moderation = models.BooleanField(_("hidden by moderation"), default=False)
 
-    class Meta:
-        ordering = ("-published_at", "-id")
-        indexes = [models.Index(fields=["status", "-published_at"])]
+    class Meta(CatalogueItem.Meta):
         verbose_name = _("channel")
         verbose_name_plural = _("channels")
 
-    def __str__(self):
-        return self.title
-
     def get_absolute_url(self):
         return reverse("marketplace:channel_detail", kwargs={"slug": self.slug})
-
-    @property
-    def is_published(self) -> bool:
-        """Public: published by its creator and not hidden by moderation."""
-        return self.status == PublicationStatus.PUBLISHED and not self.hidden_by_moderation
 
 
 class SubscriptionTier(models.Model):
@@ -172,15 +183,13 @@ class SubscriptionTier(models.Model):
         return f"{self.channel} / {self.name}"
 
 
-class Course(models.Model):
+class Course(CatalogueItem):
     class Level(models.TextChoices):
         BEGINNER = "beginner", _("Beginner")
         INTERMEDIATE = "intermediate", _("Intermediate")
         ADVANCED = "advanced", _("Advanced")
 
     channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="courses")
-    slug = models.SlugField(unique=True, max_length=80)
-    title = models.CharField(_("title"), max_length=120)
     summary = models.CharField(_("summary"), max_length=300, blank=True)
     description = models.TextField(_("description"), max_length=10000, blank=True)
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="courses")
@@ -188,34 +197,15 @@ class Course(models.Model):
     level = models.CharField(
         _("level"), max_length=20, choices=Level.choices, default=Level.BEGINNER
     )
-    language = models.CharField(
-        _("language"), max_length=10, choices=Language.choices, default=Language.ENGLISH
-    )
     # 0 means free. A paid course is bought as a one-off ticket (payments app).
     price_amount = models.PositiveIntegerField(
         _("price (minor units)"), default=0, validators=[validate_price_ceiling]
     )
     currency = models.CharField(_("currency"), max_length=3, validators=[validate_currency])
-    status = models.CharField(
-        _("status"),
-        max_length=20,
-        choices=PublicationStatus.choices,
-        default=PublicationStatus.DRAFT,
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    published_at = models.DateTimeField(null=True, blank=True)
-    # Set by moderation only (held for review, rejected, hidden after reports).
-    hidden_by_moderation = models.BooleanField(_("hidden by moderation"), default=False)
 
-    class Meta:
-        ordering = ("-published_at", "-id")
-        indexes = [models.Index(fields=["status", "-published_at"])]
+    class Meta(CatalogueItem.Meta):
         verbose_name = _("course")
         verbose_name_plural = _("courses")
-
-    def __str__(self):
-        return self.title
 
     def get_absolute_url(self):
         return reverse("marketplace:course_detail", kwargs={"slug": self.slug})
@@ -223,11 +213,6 @@ class Course(models.Model):
     @property
     def is_free(self) -> bool:
         return self.price_amount == 0
-
-    @property
-    def is_published(self) -> bool:
-        """Public: published by its creator and not hidden by moderation."""
-        return self.status == PublicationStatus.PUBLISHED and not self.hidden_by_moderation
 
 
 class Entitlement(models.Model):
@@ -274,11 +259,7 @@ class Entitlement(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=(
-                    Q(course__isnull=False, live_session__isnull=True, tier__isnull=True)
-                    | Q(course__isnull=True, live_session__isnull=False, tier__isnull=True)
-                    | Q(course__isnull=True, live_session__isnull=True, tier__isnull=False)
-                ),
+                condition=exactly_one_set("course", "live_session", "tier"),
                 name="marketplace_entitlement_one_target",
             ),
             models.UniqueConstraint(

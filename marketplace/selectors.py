@@ -357,19 +357,30 @@ def _sells_to(
         return True
     if live_session.access == Access.TICKET:
         return active.filter(live_session_id=live_session.pk).exists()
-    # Subscribers: the required tier or any tier of this channel that costs as much.
-    tiers = active.filter(tier__channel_id=live_session.channel_id)
-    required = live_session.required_tier
-    if required is not None:
+    return tier_subscriber_check(
+        user=user, channel_id=live_session.channel_id, required_tier=live_session.required_tier
+    )
+
+
+def tier_subscriber_check(
+    *, user: User | AnonymousUser, channel_id: int, required_tier: SubscriptionTier | None
+) -> bool:
+    """An active subscription to the required tier or a dearer tier of the channel
+    (any tier of the channel when none is required)."""
+    if not user.is_authenticated:
+        return False
+    tiers = _active_entitlements(user).filter(tier__channel_id=channel_id)
+    if required_tier is not None:
         tiers = tiers.filter(
-            Q(tier=required)
-            | Q(tier__currency=required.currency, tier__price_amount__gte=required.price_amount)
+            Q(tier=required_tier)
+            | Q(
+                tier__currency=required_tier.currency,
+                tier__price_amount__gte=required_tier.price_amount,
+            )
         )
     return tiers.exists()
 
 
 def channel_subscriber_check(*, user: User, channel: Channel) -> bool:
     """Does this user hold an active subscription to any tier of the channel?"""
-    if not user.is_authenticated:
-        return False
-    return _active_entitlements(user).filter(tier__channel=channel).exists()
+    return tier_subscriber_check(user=user, channel_id=channel.pk, required_tier=None)

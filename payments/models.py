@@ -13,6 +13,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.models import MoneyAmount, exactly_one_set
+
 
 class LedgerAccount(models.Model):
     class Kind(models.TextChoices):
@@ -118,7 +120,7 @@ class LedgerEntry(models.Model):
         return f"{self.amount:+d} {self.currency} -> {self.account}"
 
 
-class Tip(models.Model):
+class Tip(MoneyAmount):
     """A learner's tip to a creator, optionally during a live session."""
 
     tipper = models.ForeignKey(
@@ -134,8 +136,6 @@ class Tip(models.Model):
         blank=True,
         related_name="tips",
     )
-    amount = models.PositiveIntegerField()
-    currency = models.CharField(max_length=3)
     fee = models.PositiveIntegerField()
     message = models.CharField(max_length=200, blank=True)
     # Chosen by the client per tip attempt: a double click or a retried request
@@ -161,7 +161,7 @@ class Tip(models.Model):
         return f"{self.tipper} -> {self.creator}: {self.amount} {self.currency}"
 
 
-class Purchase(models.Model):
+class Purchase(MoneyAmount):
     """A ticket: one-off payment for a course or a live session."""
 
     class Status(models.TextChoices):
@@ -192,8 +192,6 @@ class Purchase(models.Model):
         related_name="+",
     )
     title = models.CharField(max_length=200)  # what was bought, as the receipt shows it
-    amount = models.PositiveIntegerField()
-    currency = models.CharField(max_length=3)
     fee = models.PositiveIntegerField()
     method = models.CharField(max_length=10, choices=Method.choices)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
@@ -207,8 +205,7 @@ class Purchase(models.Model):
         ordering = ("-created_at",)
         constraints = [
             models.CheckConstraint(
-                condition=Q(course__isnull=False, live_session__isnull=True)
-                | Q(course__isnull=True, live_session__isnull=False),
+                condition=exactly_one_set("course", "live_session"),
                 name="payments_purchase_one_target",
             ),
             models.CheckConstraint(
@@ -238,7 +235,7 @@ class Purchase(models.Model):
         return self.amount - self.refunded_amount
 
 
-class TopUp(models.Model):
+class TopUp(MoneyAmount):
     """A card payment into a wallet, tracked from PaymentIntent to ledger posting."""
 
     class Status(models.TextChoices):
@@ -249,8 +246,6 @@ class TopUp(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="top_ups"
     )
-    amount = models.PositiveIntegerField()
-    currency = models.CharField(max_length=3)
     # Set when the card is charged; empty while the learner is still typing it.
     payment_intent_id = models.CharField(max_length=100, unique=True, null=True, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
@@ -267,7 +262,7 @@ class TopUp(models.Model):
         return f"{self.user} +{self.amount} {self.currency}"
 
 
-class Payout(models.Model):
+class Payout(MoneyAmount):
     """A creator's request to be paid their earnings, decided by staff."""
 
     class Status(models.TextChoices):
@@ -278,8 +273,6 @@ class Payout(models.Model):
     creator = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payouts"
     )
-    amount = models.PositiveIntegerField()
-    currency = models.CharField(max_length=3)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.REQUESTED)
     requested_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
@@ -338,7 +331,7 @@ class StripeCustomer(models.Model):
         return self.customer_id
 
 
-class TierPlan(models.Model):
+class TierPlan(MoneyAmount):
     """The Stripe product and recurring price (a plan) that bill one tier at one price.
 
     A tier whose price changes gets a new plan for new subscribers; existing ones
@@ -348,8 +341,6 @@ class TierPlan(models.Model):
     tier = models.ForeignKey(
         "marketplace.SubscriptionTier", on_delete=models.PROTECT, related_name="stripe_plans"
     )
-    amount = models.PositiveIntegerField()
-    currency = models.CharField(max_length=3)
     product_id = models.CharField(max_length=100)
     plan_id = models.CharField(max_length=100, unique=True)
 

@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from core.models import MoneyAmount
 from core.storage import AliasStorage
 
 
@@ -73,7 +74,7 @@ class ExpertSettings(models.Model):
         return self.response_seconds_total / self.answered_count / 3600
 
 
-class Quote(models.Model):
+class Quote(MoneyAmount):
     """The price a learner was shown, line by line; asking charges exactly this."""
 
     asker = models.ForeignKey(
@@ -83,8 +84,6 @@ class Quote(models.Model):
     text = models.TextField()
     difficulty = models.CharField(max_length=10, choices=Difficulty.choices)
     is_public = models.BooleanField(default=True)
-    amount = models.PositiveIntegerField()
-    currency = models.CharField(max_length=3)
     breakdown = models.JSONField(default=list)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
@@ -97,7 +96,7 @@ class Quote(models.Model):
         return f"Quote #{self.pk}"
 
 
-class Question(models.Model):
+class Question(MoneyAmount):
     class Status(models.TextChoices):
         SCREENING = "screening", _("Being screened")  # only inside question_ask
         HELD = "held", _("Waiting for moderation")
@@ -123,8 +122,6 @@ class Question(models.Model):
     text_digest = models.CharField(max_length=64, db_index=True)
     difficulty = models.CharField(max_length=10, choices=Difficulty.choices)
     is_public = models.BooleanField(_("others may unlock the answer"), default=True)
-    amount = models.PositiveIntegerField()
-    currency = models.CharField(max_length=3)
     fee = models.PositiveIntegerField(default=0)  # platform's share, set on release
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.SCREENING)
     is_visible = models.BooleanField(default=False)  # moderation's switch
@@ -201,15 +198,13 @@ class Answer(models.Model):
         return reverse("qa:answer_file", args=[self.question_id, kind])
 
 
-class Unlock(models.Model):
+class Unlock(MoneyAmount):
     """Someone other than the asker and the expert paid to read a public answer."""
 
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="unlocks")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="qa_unlocks"
     )
-    amount = models.PositiveIntegerField()
-    currency = models.CharField(max_length=3)
     fee = models.PositiveIntegerField()
     expert_share = models.PositiveIntegerField()
     asker_share = models.PositiveIntegerField()

@@ -7,7 +7,6 @@ from typing import TypeVar
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import Http404
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -30,22 +29,6 @@ def is_channel_owner(user: User, channel: Channel) -> bool:
     return user.is_authenticated and (user.is_staff or channel.creator.user_id == user.pk)
 
 
-def _tier_check(user: User, item: ContentItem) -> bool:
-    """An active subscription to the required tier or a dearer tier of the channel
-    (any tier of the channel when none is required)."""
-    if not user.is_authenticated:
-        return False
-    channel = item.channel
-    tiers = market._active_entitlements(user).filter(tier__channel_id=channel.pk)
-    required = item.required_tier
-    if required is not None:
-        tiers = tiers.filter(
-            Q(tier=required)
-            | Q(tier__currency=required.currency, tier__price_amount__gte=required.price_amount)
-        )
-    return tiers.exists()
-
-
 def item_access_check(*, user: User, item: ContentItem) -> bool:
     """May this user read the whole of this lesson or article (and its files)?"""
     if item.access == Access.FREE:
@@ -58,7 +41,9 @@ def item_access_check(*, user: User, item: ContentItem) -> bool:
     if item.access == Access.TICKET:
         return course is not None and market.entitlement_check(user=user, course=course)
     if item.access == Access.SUBSCRIBERS:
-        return _tier_check(user, item)
+        return market.tier_subscriber_check(
+            user=user, channel_id=item.channel.pk, required_tier=item.required_tier
+        )
     # PREVIEW: the rest for the course's ticket holders or the channel's subscribers.
     if course is not None and market.entitlement_check(user=user, course=course):
         return True
