@@ -24,23 +24,17 @@ class QuoteLineSerializer(serializers.Serializer):
     value = serializers.CharField()
 
 
+# What a quote prices; the question asked from it copies them.
+QUOTED_FIELDS = ("expert", "text", "difficulty", "is_public", "amount", "currency")
+
+
 class QuoteOutputSerializer(serializers.ModelSerializer):
     breakdown = QuoteLineSerializer(many=True)
     expert = serializers.IntegerField(source="expert_id")
 
     class Meta:
         model = Quote
-        fields = (
-            "id",
-            "expert",
-            "text",
-            "difficulty",
-            "is_public",
-            "amount",
-            "currency",
-            "breakdown",
-            "expires_at",
-        )
+        fields = ("id", *QUOTED_FIELDS, "breakdown", "expires_at")
 
 
 class AnswerOutputSerializer(serializers.Serializer):
@@ -74,12 +68,7 @@ class QuestionOutputSerializer(serializers.ModelSerializer):
         fields = (
             "id",
             "asker",
-            "expert",
-            "text",
-            "difficulty",
-            "is_public",
-            "amount",
-            "currency",
+            *QUOTED_FIELDS,
             "status",
             "deadline",
             "decline_reason",
@@ -146,14 +135,9 @@ class QuoteApi(APIView):
     def post(self, request):
         data = self.QuoteInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        expert = get_object_or_404(User, pk=data.validated_data["expert"])
-        quote = services.quote_create(
-            asker=request.user,
-            expert=expert,
-            text=data.validated_data["text"],
-            difficulty=data.validated_data["difficulty"],
-            is_public=data.validated_data["is_public"],
-        )
+        fields = dict(data.validated_data)  # text, difficulty, is_public
+        expert = get_object_or_404(User, pk=fields.pop("expert"))
+        quote = services.quote_create(asker=request.user, expert=expert, **fields)
         return Response(QuoteOutputSerializer(quote).data, status=status.HTTP_201_CREATED)
 
 
