@@ -1,23 +1,20 @@
-from django.urls import URLPattern, path
-from rest_framework.views import APIView
+from django.urls import path
 
 from content import api
-
-
-def _listed(
-    plural: str, one: str, list_api: type[APIView], detail_api: type[APIView]
-) -> list[URLPattern]:
-    """The list and the detail endpoint of lessons or articles (the same shape)."""
-    return [
-        path(f"content/{plural}/", list_api.as_view(), name=f"api_content_{plural}"),
-        path(f"content/{plural}/<int:pk>/", detail_api.as_view(), name=f"api_content_{one}"),
-    ]
-
+from marketplace.api_urls import list_and_detail
 
 urlpatterns = [
-    *_listed("lessons", "lesson", api.LessonListApi, api.LessonDetailApi),
+    *list_and_detail(
+        "content/lessons/", "api_content_lesson", api.LessonListApi, api.LessonDetailApi, "<int:pk>"
+    ),
     path("content/lessons/<int:pk>/done/", api.LessonDoneApi.as_view(), name="api_content_done"),
-    *_listed("articles", "article", api.ArticleListApi, api.ArticleDetailApi),
+    *list_and_detail(
+        "content/articles/",
+        "api_content_article",
+        api.ArticleListApi,
+        api.ArticleDetailApi,
+        "<int:pk>",
+    ),
     path(
         "content/progress/<slug:slug>/",
         api.CourseProgressApi.as_view(),

@@ -7,6 +7,7 @@ the API and the web pages enforce the same rules and permissions.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -15,7 +16,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import IsAuthenticated
@@ -75,6 +76,19 @@ class TaggedOutputSerializer(serializers.ModelSerializer):
 
     def get_tags(self, obj: Channel | Course) -> list[str]:
         return services.tag_names(obj)
+
+
+# A channel as its creator describes it, in the public and in the studio's detail.
+CHANNEL_FIELDS = (
+    "slug",
+    "title",
+    "tagline",
+    "description",
+    "category",
+    "tags",
+    "language",
+    "status",
+)
 
 
 class ChannelListOutputSerializer(TaggedOutputSerializer):
@@ -203,20 +217,7 @@ class ChannelDetailApi(APIView):
 
         class Meta:
             model = Channel
-            fields = (
-                "slug",
-                "title",
-                "tagline",
-                "description",
-                "category",
-                "tags",
-                "language",
-                "status",
-                "creator",
-                "tiers",
-                "courses",
-                "published_at",
-            )
+            fields = (*CHANNEL_FIELDS, "creator", "tiers", "courses", "published_at")
 
     @extend_schema(responses=ChannelDetailOutputSerializer, tags=["catalogue"])
     def get(self, request, slug):
@@ -331,19 +332,7 @@ class CreatorApi(APIView):
 class StudioChannelOutputSerializer(TaggedOutputSerializer):
     class Meta:
         model = Channel
-        fields = (
-            "slug",
-            "title",
-            "tagline",
-            "description",
-            "category",
-            "tags",
-            "language",
-            "status",
-            "created_at",
-            "updated_at",
-            "published_at",
-        )
+        fields = (*CHANNEL_FIELDS, "created_at", "updated_at", "published_at")
 
 
 class ChannelInputSerializer(serializers.Serializer):
@@ -357,42 +346,100 @@ class ChannelInputSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=PublicationStatus.choices, required=False)
 
 
-class StudioChannelListApi(APIView):
+# A creator's own channels, tiers or courses. A subclass for one kind names its input
+# and output serializers, and its schema follows from them (`schemas`). No docstrings
+# on the bases: the schema would take them for every endpoint's description.
+class _StudioApi(APIView):
     permission_classes = [IsCreator]
+    input_serializer: type[serializers.Serializer]
+    output_serializer: type[serializers.Serializer]
 
-    @extend_schema(responses=StudioChannelOutputSerializer(many=True), tags=["studio"])
-    def get(self, request):
-        channels = request.creator.channels.select_related("category").prefetch_related("tags")
-        return Response(StudioChannelOutputSerializer(channels, many=True).data)
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if hasattr(cls, "output_serializer"):  # one kind, not the list or detail base
+            extend_schema_view(**cls.schemas())(cls)
 
-    @extend_schema(
-        request=ChannelInputSerializer,
-        responses={201: StudioChannelOutputSerializer},
-        tags=["studio"],
-    )
-    def post(self, request):
+    @classmethod
+    def schemas(cls) -> dict[str, Any]:
+        raise NotImplementedError
+
+
+class _StudioListApi(_StudioApi):
+    # GET lists the kind, POST creates one (201).
+    @classmethod
+    def schemas(cls) -> dict[str, Any]:
+        return {
+            "get": extend_schema(responses=cls.output_serializer(many=True), tags=["studio"]),
+            "post": extend_schema(
+                request=cls.input_serializer,
+                responses={201: cls.output_serializer},
+                tags=["studio"],
+            ),
+        }
+
+    # Given the request and the URL's arguments: the kind's objects, and a new one
+    # made from the request's data (checked by `input_serializer`).
+    listed: Callable[..., Any]
+    create: Callable[..., Any]
+
+    def get(self, request, **kwargs):
+        return Response(self.output_serializer(self.listed(request, **kwargs), many=True).data)
+
+    def post(self, request, **kwargs):
+        created = self.create(request, **kwargs)
+        return Response(self.output_serializer(created).data, status=status.HTTP_201_CREATED)
+
+
+class _StudioDetailApi(_StudioApi):
+    # GET shows one object its creator may edit, PATCH changes some of its fields.
+    spec: Any  # services.ChannelFields, TierFields or CourseFields: what PATCH may change
+
+    @classmethod
+    def schemas(cls) -> dict[str, Any]:
+        return {
+            "get": extend_schema(responses=cls.output_serializer, tags=["studio"]),
+            "patch": extend_schema(
+                request=cls.input_serializer, responses=cls.output_serializer, tags=["studio"]
+            ),
+        }
+
+    # Given the request and the URL's arguments: the object if the user may edit it
+    # (404 otherwise); given the object and the checked fields: the object saved.
+    editable: Callable[..., Any]
+    update: Callable[[Any, dict[str, Any]], Any]
+
+    def get(self, request, **kwargs):
+        return Response(self.output_serializer(self.editable(request, **kwargs)).data)
+
+    def patch(self, request, **kwargs):
+        obj = self.editable(request, **kwargs)
+        current = services.fields_current(obj, self.spec)
+        obj = self.update(obj, _patched(request, self.input_serializer, current))
+        return Response(self.output_serializer(obj).data)
+
+
+class StudioChannelListApi(_StudioListApi):
+    input_serializer = ChannelInputSerializer
+    output_serializer = StudioChannelOutputSerializer
+
+    def listed(self, request):
+        return request.creator.channels.select_related("category").prefetch_related("tags")
+
+    def create(self, request):
         data = _validated(request, ChannelInputSerializer)
-        channel = services.channel_create(creator=request.creator, **data)
-        return Response(StudioChannelOutputSerializer(channel).data, status=status.HTTP_201_CREATED)
+        return services.channel_create(creator=request.creator, **data)
 
 
-class StudioChannelDetailApi(APIView):
-    permission_classes = [IsCreator]
+class StudioChannelDetailApi(_StudioDetailApi):
+    input_serializer = ChannelInputSerializer
+    output_serializer = StudioChannelOutputSerializer
+    spec = services.ChannelFields
 
-    @extend_schema(responses=StudioChannelOutputSerializer, tags=["studio"])
-    def get(self, request, slug):
-        channel = selectors.channel_get_for_editor(user=request.user, slug=slug)
-        return Response(StudioChannelOutputSerializer(channel).data)
+    def editable(self, request, slug):
+        return selectors.channel_get_for_editor(user=request.user, slug=slug)
 
-    @extend_schema(
-        request=ChannelInputSerializer, responses=StudioChannelOutputSerializer, tags=["studio"]
-    )
-    def patch(self, request, slug):
-        channel = selectors.channel_get_for_editor(user=request.user, slug=slug)
-        current = services.fields_current(channel, services.ChannelFields)
-        data = _patched(request, ChannelInputSerializer, current)
-        channel = services.channel_update(channel=channel, **data)
-        return Response(StudioChannelOutputSerializer(channel).data)
+    def update(self, channel, data):
+        return services.channel_update(channel=channel, **data)
 
 
 class TierInputSerializer(serializers.Serializer):
@@ -407,39 +454,28 @@ class TierInputSerializer(serializers.Serializer):
     is_active = serializers.BooleanField(required=False, default=True)
 
 
-class StudioTierListApi(APIView):
-    permission_classes = [IsCreator]
+class StudioTierListApi(_StudioListApi):
+    input_serializer = TierInputSerializer
+    output_serializer = TierOutputSerializer
 
-    @extend_schema(responses=TierOutputSerializer(many=True), tags=["studio"])
-    def get(self, request, slug):
+    def listed(self, request, slug):
+        return selectors.channel_get_for_editor(user=request.user, slug=slug).tiers.all()
+
+    def create(self, request, slug):
         channel = selectors.channel_get_for_editor(user=request.user, slug=slug)
-        return Response(TierOutputSerializer(channel.tiers.all(), many=True).data)
-
-    @extend_schema(
-        request=TierInputSerializer, responses={201: TierOutputSerializer}, tags=["studio"]
-    )
-    def post(self, request, slug):
-        channel = selectors.channel_get_for_editor(user=request.user, slug=slug)
-        data = _validated(request, TierInputSerializer)
-        tier = services.tier_create(channel=channel, **data)
-        return Response(TierOutputSerializer(tier).data, status=status.HTTP_201_CREATED)
+        return services.tier_create(channel=channel, **_validated(request, TierInputSerializer))
 
 
-class StudioTierDetailApi(APIView):
-    permission_classes = [IsCreator]
+class StudioTierDetailApi(_StudioDetailApi):
+    input_serializer = TierInputSerializer
+    output_serializer = TierOutputSerializer
+    spec = services.TierFields
 
-    @extend_schema(responses=TierOutputSerializer, tags=["studio"])
-    def get(self, request, pk):
-        return Response(
-            TierOutputSerializer(selectors.tier_get_for_editor(user=request.user, pk=pk)).data
-        )
+    def editable(self, request, pk):
+        return selectors.tier_get_for_editor(user=request.user, pk=pk)
 
-    @extend_schema(request=TierInputSerializer, responses=TierOutputSerializer, tags=["studio"])
-    def patch(self, request, pk):
-        tier = selectors.tier_get_for_editor(user=request.user, pk=pk)
-        current = services.fields_current(tier, services.TierFields)
-        tier = services.tier_update(tier=tier, **_patched(request, TierInputSerializer, current))
-        return Response(TierOutputSerializer(tier).data)
+    def update(self, tier, data):
+        return services.tier_update(tier=tier, **data)
 
 
 class StudioCourseOutputSerializer(CourseListOutputSerializer):
@@ -472,51 +508,35 @@ class CourseInputSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=PublicationStatus.choices, required=False)
 
 
-class StudioCourseListApi(APIView):
-    permission_classes = [IsCreator]
+class StudioCourseListApi(_StudioListApi):
+    input_serializer = CourseInputSerializer
+    output_serializer = StudioCourseOutputSerializer
 
-    def _courses(self, request):
+    def listed(self, request):
         return (
             Course.objects.filter(channel__creator=request.creator)
             .select_related("channel", "channel__creator", "category")
             .prefetch_related("tags")
         )
 
-    @extend_schema(responses=StudioCourseOutputSerializer(many=True), tags=["studio"])
-    def get(self, request):
-        return Response(StudioCourseOutputSerializer(self._courses(request), many=True).data)
-
-    @extend_schema(
-        request=CourseInputSerializer,
-        responses={201: StudioCourseOutputSerializer},
-        tags=["studio"],
-    )
-    def post(self, request):
+    def create(self, request):
         data = _validated(request, CourseInputSerializer)
         # Someone else's channel is reported exactly like a missing one.
         channel = get_object_or_404(request.creator.channels.all(), slug=data.pop("channel"))
-        course = services.course_create(channel=channel, **data)
-        return Response(StudioCourseOutputSerializer(course).data, status=status.HTTP_201_CREATED)
+        return services.course_create(channel=channel, **data)
 
 
-class StudioCourseDetailApi(APIView):
-    permission_classes = [IsCreator]
+class StudioCourseDetailApi(_StudioDetailApi):
+    input_serializer = CourseInputSerializer
+    output_serializer = StudioCourseOutputSerializer
+    spec = services.CourseFields
 
-    @extend_schema(responses=StudioCourseOutputSerializer, tags=["studio"])
-    def get(self, request, slug):
-        course = selectors.course_get_for_editor(user=request.user, slug=slug)
-        return Response(StudioCourseOutputSerializer(course).data)
+    def editable(self, request, slug):
+        return selectors.course_get_for_editor(user=request.user, slug=slug)
 
-    @extend_schema(
-        request=CourseInputSerializer, responses=StudioCourseOutputSerializer, tags=["studio"]
-    )
-    def patch(self, request, slug):
-        course = selectors.course_get_for_editor(user=request.user, slug=slug)
-        current = services.fields_current(course, services.CourseFields)
-        data = _patched(request, CourseInputSerializer, current)
+    def update(self, course, data):
         if data.pop("channel", course.channel.slug) != course.channel.slug:
             raise exceptions.ValidationError(
                 {"channel": [_("A course cannot move to another channel.")]}
             )
-        course = services.course_update(course=course, **data)
-        return Response(StudioCourseOutputSerializer(course).data)
+        return services.course_update(course=course, **data)

@@ -1,21 +1,40 @@
-from django.urls import path
+from django.urls import URLPattern, path
+from rest_framework.views import APIView
 
 from marketplace import api
+
+
+def list_and_detail(
+    route: str,
+    name: str,
+    list_api: type[APIView],
+    detail_api: type[APIView],
+    lookup: str = "<slug:slug>",
+) -> list[URLPattern]:
+    """`route` lists a kind (named `name` + "s"), `route<lookup>/` is one (named `name`).
+    Content's lessons and articles have the same pair."""
+    return [
+        path(route, list_api.as_view(), name=f"{name}s"),
+        path(f"{route}{lookup}/", detail_api.as_view(), name=name),
+    ]
+
 
 urlpatterns = [
     # Catalogue (read, public)
     path("categories/", api.CategoryListApi.as_view(), name="api_categories"),
-    path("catalogue/channels/", api.CatalogueChannelListApi.as_view(), name="api_channels"),
-    path("catalogue/channels/<slug:slug>/", api.ChannelDetailApi.as_view(), name="api_channel"),
-    path("catalogue/courses/", api.CatalogueCourseListApi.as_view(), name="api_courses"),
-    path("catalogue/courses/<slug:slug>/", api.CourseDetailApi.as_view(), name="api_course"),
+    *list_and_detail(
+        "catalogue/channels/", "api_channel", api.CatalogueChannelListApi, api.ChannelDetailApi
+    ),
+    *list_and_detail(
+        "catalogue/courses/", "api_course", api.CatalogueCourseListApi, api.CourseDetailApi
+    ),
     # Creator studio (write, the creator's own objects only)
     path("studio/creator/", api.CreatorApi.as_view(), name="api_studio_creator"),
-    path("studio/channels/", api.StudioChannelListApi.as_view(), name="api_studio_channels"),
-    path(
-        "studio/channels/<slug:slug>/",
-        api.StudioChannelDetailApi.as_view(),
-        name="api_studio_channel",
+    *list_and_detail(
+        "studio/channels/",
+        "api_studio_channel",
+        api.StudioChannelListApi,
+        api.StudioChannelDetailApi,
     ),
     path(
         "studio/channels/<slug:slug>/tiers/",
@@ -23,10 +42,7 @@ urlpatterns = [
         name="api_studio_tiers",
     ),
     path("studio/tiers/<int:pk>/", api.StudioTierDetailApi.as_view(), name="api_studio_tier"),
-    path("studio/courses/", api.StudioCourseListApi.as_view(), name="api_studio_courses"),
-    path(
-        "studio/courses/<slug:slug>/",
-        api.StudioCourseDetailApi.as_view(),
-        name="api_studio_course",
+    *list_and_detail(
+        "studio/courses/", "api_studio_course", api.StudioCourseListApi, api.StudioCourseDetailApi
     ),
 ]

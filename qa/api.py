@@ -5,6 +5,8 @@ quote; a changed price is a 400 asking for a new quote. Services raise Django's
 ValidationError; core.api_errors turns it into a 400 with the message.
 """
 
+from typing import Any
+
 from django.conf import settings
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
@@ -24,23 +26,17 @@ class QuoteLineSerializer(serializers.Serializer):
     value = serializers.CharField()
 
 
+# What a quote prices; the question asked from it copies them.
+QUOTED_FIELDS = ("expert", "text", "difficulty", "is_public", "amount", "currency")
+
+
 class QuoteOutputSerializer(serializers.ModelSerializer):
     breakdown = QuoteLineSerializer(many=True)
     expert = serializers.IntegerField(source="expert_id")
 
     class Meta:
         model = Quote
-        fields = (
-            "id",
-            "expert",
-            "text",
-            "difficulty",
-            "is_public",
-            "amount",
-            "currency",
-            "breakdown",
-            "expires_at",
-        )
+        fields = ("id", *QUOTED_FIELDS, "breakdown", "expires_at")
 
 
 class AnswerOutputSerializer(serializers.Serializer):
@@ -74,12 +70,7 @@ class QuestionOutputSerializer(serializers.ModelSerializer):
         fields = (
             "id",
             "asker",
-            "expert",
-            "text",
-            "difficulty",
-            "is_public",
-            "amount",
-            "currency",
+            *QUOTED_FIELDS,
             "status",
             "deadline",
             "decline_reason",
@@ -146,14 +137,9 @@ class QuoteApi(APIView):
     def post(self, request):
         data = self.QuoteInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        expert = get_object_or_404(User, pk=data.validated_data["expert"])
-        quote = services.quote_create(
-            asker=request.user,
-            expert=expert,
-            text=data.validated_data["text"],
-            difficulty=data.validated_data["difficulty"],
-            is_public=data.validated_data["is_public"],
-        )
+        fields = dict(data.validated_data)  # text, difficulty, is_public
+        expert = get_object_or_404(User, pk=fields.pop("expert"))
+        quote = services.quote_create(asker=request.user, expert=expert, **fields)
         return Response(QuoteOutputSerializer(quote).data, status=status.HTTP_201_CREATED)
 
 
@@ -202,66 +188,65 @@ class QuestionDetailApi(APIView):
         return _question_response(request, question)
 
 
-class AnswerApi(APIView):
+# An action on one question: POST checks its input, finds the question (for the
+# expert's actions among the expert's own: 404 otherwise), calls one service and
+# answers with the question. No docstring: the schema would show it on every action.
+class _QuestionActionApi(APIView):
     permission_classes = [IsAuthenticated]
+    input_serializer: type[serializers.Serializer]
+    by_expert = True
+
+    def act(self, user: User, question: Question, data: dict[str, Any]) -> Question:
+        raise NotImplementedError
+
+    def post(self, request, pk: int):
+        data = self.input_serializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        mine = {"expert": request.user} if self.by_expert else {}
+        question = get_object_or_404(Question, pk=pk, **mine)
+        question = self.act(request.user, question, dict(data.validated_data))
+        return _question_response(request, question)
+
+
+class AnswerInputSerializer(serializers.Serializer):
+    text = serializers.CharField(allow_blank=True, max_length=100_000)
+    attachment = serializers.FileField(required=False)
+    audio = serializers.FileField(required=False)
+
+
+@extend_schema(request=AnswerInputSerializer, responses={200: QuestionOutputSerializer})
+class AnswerApi(_QuestionActionApi):
     parser_classes = [MultiPartParser, FormParser, JSONParser]
+    input_serializer = AnswerInputSerializer
 
-    class AnswerInputSerializer(serializers.Serializer):
-        text = serializers.CharField(allow_blank=True, max_length=100_000)
-        attachment = serializers.FileField(required=False)
-        audio = serializers.FileField(required=False)
-
-    @extend_schema(request=AnswerInputSerializer, responses={200: QuestionOutputSerializer})
-    def post(self, request, pk: int):
-        data = self.AnswerInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        question = get_object_or_404(Question, pk=pk, expert=request.user)
-        question = services.answer_submit(
-            expert=request.user,
-            question_id=question.pk,
-            text=data.validated_data["text"],
-            attachment=data.validated_data.get("attachment"),
-            audio=data.validated_data.get("audio"),
-        )
-        return _question_response(request, question)
+    def act(self, user, question, data):
+        return services.answer_submit(expert=user, question_id=question.pk, **data)
 
 
-class DeclineApi(APIView):
-    permission_classes = [IsAuthenticated]
-
-    class DeclineInputSerializer(serializers.Serializer):
-        reason = serializers.CharField(allow_blank=True, max_length=2000)
-
-    @extend_schema(request=DeclineInputSerializer, responses={200: QuestionOutputSerializer})
-    def post(self, request, pk: int):
-        data = self.DeclineInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        question = get_object_or_404(Question, pk=pk, expert=request.user)
-        question = services.question_decline(
-            expert=request.user, question_id=question.pk, reason=data.validated_data["reason"]
-        )
-        return _question_response(request, question)
+class DeclineInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(allow_blank=True, max_length=2000)
 
 
-class RateApi(APIView):
-    permission_classes = [IsAuthenticated]
+@extend_schema(request=DeclineInputSerializer, responses={200: QuestionOutputSerializer})
+class DeclineApi(_QuestionActionApi):
+    input_serializer = DeclineInputSerializer
 
-    class RateInputSerializer(serializers.Serializer):
-        rating = serializers.IntegerField()
-        comment = serializers.CharField(allow_blank=True, required=False, max_length=5000)
+    def act(self, user, question, data):
+        return services.question_decline(expert=user, question_id=question.pk, **data)
 
-    @extend_schema(request=RateInputSerializer, responses={200: QuestionOutputSerializer})
-    def post(self, request, pk: int):
-        data = self.RateInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        question = get_object_or_404(Question, pk=pk)
-        question = services.question_rate(
-            asker=request.user,
-            question_id=question.pk,
-            rating=data.validated_data["rating"],
-            comment=data.validated_data.get("comment", ""),
-        )
-        return _question_response(request, question)
+
+class RateInputSerializer(serializers.Serializer):
+    rating = serializers.IntegerField()
+    comment = serializers.CharField(allow_blank=True, required=False, max_length=5000)
+
+
+@extend_schema(request=RateInputSerializer, responses={200: QuestionOutputSerializer})
+class RateApi(_QuestionActionApi):
+    input_serializer = RateInputSerializer
+    by_expert = False  # the asker's: the service says why another may not
+
+    def act(self, user, question, data):
+        return services.question_rate(asker=user, question_id=question.pk, **data)
 
 
 class UnlockApi(APIView):
