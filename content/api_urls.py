@@ -1,7 +1,7 @@
 from django.urls import path
 
 from content import api
-from marketplace.api_urls import list_and_detail
+from core.urls import list_and_detail
 
 urlpatterns = [
     *list_and_detail(

@@ -1,23 +1,7 @@
-from django.urls import URLPattern, path
-from rest_framework.views import APIView
+from django.urls import path
 
+from core.urls import list_and_detail
 from marketplace import api
-
-
-def list_and_detail(
-    route: str,
-    name: str,
-    list_api: type[APIView],
-    detail_api: type[APIView],
-    lookup: str = "<slug:slug>",
-) -> list[URLPattern]:
-    """`route` lists a kind (named `name` + "s"), `route<lookup>/` is one (named `name`).
-    Content's lessons and articles have the same pair."""
-    return [
-        path(route, list_api.as_view(), name=f"{name}s"),
-        path(f"{route}{lookup}/", detail_api.as_view(), name=name),
-    ]
-
 
 urlpatterns = [
     # Catalogue (read, public)
