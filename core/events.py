@@ -45,6 +45,12 @@ def subscribe(event_type: type[E], listener: Callable[[E], None]) -> None:
         _listeners[event_type].append(listener)
 
 
+def unsubscribe(event_type: type[E], listener: Callable[[E], None]) -> None:
+    """Stop calling `listener` (a test's temporary listener, mostly)."""
+    if listener in _listeners[event_type]:
+        _listeners[event_type].remove(listener)
+
+
 def send(event: Event) -> None:
     """Deliver now. Services call `send_on_commit`; this is what runs after commit."""
     for listener in list(_listeners[type(event)]):

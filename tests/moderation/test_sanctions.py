@@ -150,7 +150,7 @@ def test_sanction_imposed_is_sent_on_commit_only(bob, moderator):
         sanction = services.sanction_impose(user=bob, kind="mute", reason="x", moderator=moderator)
         assert received == [sanction.pk]
     finally:
-        events._listeners[SanctionImposed].remove(listener)
+        events.unsubscribe(SanctionImposed, listener)
 
 
 def test_bad_sanctions_are_refused(bob, moderator, admin_user):
