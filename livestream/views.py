@@ -113,27 +113,33 @@ def _room_page_extras() -> dict:
     }
 
 
+def _session_button(request, pk, act, done):
+    """A button on a session's page: run `act(session)`, say how it went, go back."""
+    session = selectors.session_get_for_user(pk=pk, user=request.user)
+    flash_outcome(request, lambda: act(session), done)
+    return redirect("livestream:session_detail", pk=session.pk)
+
+
 @login_required
 @require_POST
 def buy_ticket(request, pk):
-    session = selectors.session_get_for_user(pk=pk, user=request.user)
-    flash_outcome(
+    return _session_button(
         request,
-        lambda: purchases.purchase_with_wallet(buyer=request.user, live_session=session),
+        pk,
+        lambda session: purchases.purchase_with_wallet(buyer=request.user, live_session=session),
         _("Your ticket is booked. See you there!"),
     )
-    return redirect("livestream:session_detail", pk=session.pk)
 
 
 @login_required
 @require_POST
 def reminder_toggle(request, pk):
-    session = selectors.session_get_for_user(pk=pk, user=request.user)
-    flash_outcome(
+    on = request.POST.get("on") == "1"
+    return _session_button(
         request,
-        lambda: services.reminder_set(
-            session=session, user=request.user, on=request.POST.get("on") == "1"
+        pk,
+        lambda session: services.reminder_set(session=session, user=request.user, on=on),
+        lambda reminded: (
+            _("We will tell you when it starts.") if reminded else _("Reminder removed.")
         ),
-        lambda on: _("We will tell you when it starts.") if on else _("Reminder removed."),
     )
-    return redirect("livestream:session_detail", pk=session.pk)
