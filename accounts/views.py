@@ -1,8 +1,6 @@
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from accounts import profile_sections
@@ -10,7 +8,7 @@ from accounts.forms import ProfileForm
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import Notification
 from accounts.services import notifications_mark_read, user_update_profile
-from core.forms import apply_service_errors
+from core.views import form_save
 
 
 @login_required
@@ -24,14 +22,15 @@ def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
             "preferred_language": user.preferred_language,
         },
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            user_update_profile(user=user, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, _("Your profile is saved."))
-            return redirect("accounts:profile")
+    saved = form_save(
+        request,
+        form,
+        lambda data: user_update_profile(user=user, **data),
+        done=_("Your profile is saved."),
+        then="accounts:profile",
+    )
+    if saved is not None:
+        return saved
     return render(
         request,
         "accounts/profile.html",

@@ -1,8 +1,7 @@
 """The creator's pages for lessons and articles: write, preview, upload, schedule,
 revisions, unpublish. Every fetch is scoped to the creator's own channels."""
 
-from collections.abc import Callable
-from typing import cast
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,6 +17,7 @@ from content import rendering, selectors, services
 from content.forms import ItemForm, ScheduleForm, SectionForm, UploadForm
 from content.models import Asset, Revision
 from content.services import ContentItem
+from core.views import flash_outcome, form_save
 from marketplace.models import Channel, Course
 
 
@@ -38,36 +38,22 @@ def content_list(request):
     return render(request, "content/studio/list.html", selectors.studio_items(user=request.user))
 
 
-def _form_save(
-    request: HttpRequest, form: Form, save: Callable[[], ContentItem], done: str
-) -> HttpResponse | None:
-    """Run `save()`: a ValidationError lands on the form (None: show it again), a
-    saved item goes back to its editor with `done` as the message."""
-    try:
-        item = save()
-    except ValidationError as exc:
-        _errors_to_form(form, exc)
-        return None
-    messages.success(request, done)
-    return _edit_url(item)
-
-
 def _create(
     request: HttpRequest, *, kind: str, channel: Channel, course: Course | None = None
 ) -> HttpResponse:
     form = ItemForm(request.POST or None, channel=channel, kind=kind, course=course)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        user = cast(User, request.user)  # login_required
+    user = cast(User, request.user)  # login_required
 
-        def save() -> ContentItem:
-            if course is not None:
-                return services.lesson_create(user=user, course=course, **data)
-            return services.article_create(user=user, channel=channel, **data)
+    def save(data: dict[str, Any]) -> ContentItem:
+        if course is not None:
+            return services.lesson_create(user=user, course=course, **data)
+        return services.article_create(user=user, channel=channel, **data)
 
-        saved = _form_save(request, form, save, _("Saved as a draft."))
-        if saved is not None:
-            return saved
+    saved = form_save(
+        request, form, save, done=_("Saved as a draft."), then=_edit_url, errors=_errors_to_form
+    )
+    if saved is not None:
+        return saved
     return render(
         request,
         "content/studio/edit.html",
@@ -103,14 +89,16 @@ def section_create(request, slug):
         channel__creator__user_id=request.user.pk,
     )
     form = SectionForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.section_create(user=request.user, course=course, **form.cleaned_data)
-        except ValidationError as exc:
-            _errors_to_form(form, exc)
-        else:
-            messages.success(request, _("Section added."))
-            return redirect("content:studio_list")
+    added = form_save(
+        request,
+        form,
+        lambda data: services.section_create(user=request.user, course=course, **data),
+        done=_("Section added."),
+        then="content:studio_list",
+        errors=_errors_to_form,
+    )
+    if added is not None:
+        return added
     return render(request, "content/studio/section_form.html", {"form": form, "course": course})
 
 
@@ -138,13 +126,16 @@ def item_edit(request, kind, pk):
         kind=kind,
         course=item.course,
     )
-    if request.method == "POST" and form.is_valid():
-        data, user, old = form.cleaned_data, request.user, item
-        saved = _form_save(
-            request, form, lambda: services.item_update(user=user, item=old, **data), _("Saved.")
-        )
-        if saved is not None:
-            return saved
+    saved = form_save(
+        request,
+        form,
+        lambda data: services.item_update(user=request.user, item=item, **data),
+        done=_("Saved."),
+        then=_edit_url,
+        errors=_errors_to_form,
+    )
+    if saved is not None:
+        return saved
     return render(
         request,
         "content/studio/edit.html",
@@ -266,14 +257,12 @@ def revision_restore(request, kind, pk, rev):
     revision = Revision.objects.filter(pk=rev, **{kind: item}).first()
     if revision is None:
         raise Http404
-    try:
-        new = services.revision_restore(user=request.user, item=item, revision=revision)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(
-            request,
+    flash_outcome(
+        request,
+        lambda: services.revision_restore(user=request.user, item=item, revision=revision),
+        lambda new: (
             _("Revision %(old)s restored as revision %(new)s.")
-            % {"old": revision.number, "new": new.number},
-        )
+            % {"old": revision.number, "new": new.number}
+        ),
+    )
     return _edit_url(item)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
-from typing import cast
+from typing import Any, TypeVar, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -28,6 +28,7 @@ SESSION_FORM_FIELD_FOR = {"ticket_price_amount": "price", "ticket_currency": "cu
 START_GRACE = timedelta(minutes=5)
 
 Access = LiveSession.Access
+M = TypeVar("M", SubscriptionTier, Course)
 
 
 def apply_session_errors(form: forms.Form, exc: ValidationError) -> None:
@@ -51,6 +52,11 @@ class DateTimeLocalInput(forms.DateTimeInput):
         super().__init__(**kwargs)
 
 
+def _channel_choice(model: type[M], **kwargs: Any) -> forms.ModelChoiceField[M]:
+    """An optional choice among the channel's tiers or courses (set in __init__)."""
+    return forms.ModelChoiceField(queryset=model.objects.none(), required=False, **kwargs)
+
+
 class SessionForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=120)
     description = forms.CharField(
@@ -71,10 +77,9 @@ class SessionForm(forms.Form):
     access = forms.ChoiceField(
         label=_("Who may watch"), choices=Access.choices, widget=forms.RadioSelect
     )
-    required_tier: forms.ModelChoiceField[SubscriptionTier] = forms.ModelChoiceField(
+    required_tier: forms.ModelChoiceField[SubscriptionTier] = _channel_choice(
+        SubscriptionTier,
         label=_("Subscription tier"),
-        queryset=SubscriptionTier.objects.none(),  # this channel's: set in __init__
-        required=False,
         empty_label=_("Any tier of this channel"),
         help_text=_("For subscriber sessions: this tier or any dearer one may watch."),
     )
@@ -84,10 +89,9 @@ class SessionForm(forms.Form):
         help_text=_("For ticketed sessions, in the currency below, e.g. 9.90."),
     )
     currency = forms.ChoiceField(label=_("Currency"), choices=currency_choices)
-    course: forms.ModelChoiceField[Course] = forms.ModelChoiceField(
+    course: forms.ModelChoiceField[Course] = _channel_choice(
+        Course,
         label=_("Part of a course"),
-        queryset=Course.objects.none(),  # this channel's: set in __init__
-        required=False,
         empty_label=_("No course"),
         help_text=_("Buyers of the course may watch the session too."),
     )

@@ -15,6 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.views import form_save
 from livestream import selectors, services, video
 from livestream.forms import SessionForm, apply_session_errors
 from livestream.models import LiveSession, StreamKey
@@ -55,18 +56,18 @@ def session_create(request, slug):
             "currency": _default_currency(channel),
         },
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            session = services.session_schedule(
-                user=request.user, channel=channel, **form.service_kwargs()
-            )
-        except ValidationError as exc:
-            apply_session_errors(form, exc)
-        else:
-            messages.success(
-                request, _("Session “%(title)s” is scheduled.") % {"title": session.title}
-            )
-            return redirect("livestream:studio_sessions")
+    scheduled = form_save(
+        request,
+        form,
+        lambda _data: services.session_schedule(
+            user=request.user, channel=channel, **form.service_kwargs()
+        ),
+        done=lambda session: _("Session “%(title)s” is scheduled.") % {"title": session.title},
+        then="livestream:studio_sessions",
+        errors=apply_session_errors,
+    )
+    if scheduled is not None:
+        return scheduled
     return render(
         request, "livestream/studio/session_form.html", {"form": form, "channel": channel}
     )
@@ -83,14 +84,18 @@ def session_edit(request, pk):
     form = SessionForm(
         request.POST or None, channel=session.channel, session=session, initial=initial
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.session_update(session=session, user=request.user, **form.service_kwargs())
-        except ValidationError as exc:
-            apply_session_errors(form, exc)
-        else:
-            messages.success(request, _("Session saved."))
-            return redirect("livestream:studio_sessions")
+    saved = form_save(
+        request,
+        form,
+        lambda _data: services.session_update(
+            session=session, user=request.user, **form.service_kwargs()
+        ),
+        done=_("Session saved."),
+        then="livestream:studio_sessions",
+        errors=apply_session_errors,
+    )
+    if saved is not None:
+        return saved
     return render(
         request,
         "livestream/studio/session_form.html",

@@ -3,14 +3,13 @@ tickets and reminders. The room's live part runs over the socket
 (livestream.consumers); this page renders its current state for a first paint."""
 
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core import events
+from core.views import flash_outcome
 from livestream import selectors, services, video
 from livestream.models import LiveSession, SessionReminder
 from marketplace import purchases
@@ -114,32 +113,33 @@ def _room_page_extras() -> dict:
     }
 
 
+def _session_button(request, pk, act, done):
+    """A button on a session's page: run `act(session)`, say how it went, go back."""
+    session = selectors.session_get_for_user(pk=pk, user=request.user)
+    flash_outcome(request, lambda: act(session), done)
+    return redirect("livestream:session_detail", pk=session.pk)
+
+
 @login_required
 @require_POST
 def buy_ticket(request, pk):
-    session = selectors.session_get_for_user(pk=pk, user=request.user)
-    try:
-        purchases.purchase_with_wallet(buyer=request.user, live_session=session)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("Your ticket is booked. See you there!"))
-    return redirect("livestream:session_detail", pk=session.pk)
+    return _session_button(
+        request,
+        pk,
+        lambda session: purchases.purchase_with_wallet(buyer=request.user, live_session=session),
+        _("Your ticket is booked. See you there!"),
+    )
 
 
 @login_required
 @require_POST
 def reminder_toggle(request, pk):
-    session = selectors.session_get_for_user(pk=pk, user=request.user)
-    try:
-        on = services.reminder_set(
-            session=session, user=request.user, on=request.POST.get("on") == "1"
-        )
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(
-            request,
-            _("We will tell you when it starts.") if on else _("Reminder removed."),
-        )
-    return redirect("livestream:session_detail", pk=session.pk)
+    on = request.POST.get("on") == "1"
+    return _session_button(
+        request,
+        pk,
+        lambda session: services.reminder_set(session=session, user=request.user, on=on),
+        lambda reminded: (
+            _("We will tell you when it starts.") if reminded else _("Reminder removed.")
+        ),
+    )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from django import forms
 from django.conf import settings
@@ -19,6 +19,9 @@ from core.forms import PricedForm, PriceField, currency_choices
 from core.money import to_minor_units
 from marketplace.models import Category, Channel, Course, Language, PublicationStatus, Tag
 from marketplace.selectors import CatalogueFilters
+
+if TYPE_CHECKING:  # a dev-only package (django-stubs)
+    from django_stubs_ext import StrOrPromise
 
 TAG_SEPARATORS = re.compile(r"[,，、;；]")
 
@@ -51,6 +54,18 @@ class TagsField(forms.CharField):
 # --- catalogue -------------------------------------------------------------------
 
 
+def _by_slug(
+    model: type[Category] | type[Tag], slug: str, missing: StrOrPromise
+) -> Category | Tag | None:
+    """The filter's category or tag named by `slug` (None: no filter), else `missing`."""
+    if not slug:
+        return None
+    found = model.objects.filter(slug=slug).first()
+    if found is None:
+        raise ValidationError(missing)
+    return found
+
+
 class CatalogueFilterForm(forms.Form):
     KIND_CHOICES = [("channels", _("Channels")), ("courses", _("Courses"))]
     ORDERING_CHOICES = [
@@ -79,22 +94,10 @@ class CatalogueFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
 
     def clean_category(self):
-        slug = self.cleaned_data["category"]
-        if not slug:
-            return None
-        category = Category.objects.filter(slug=slug).first()
-        if category is None:
-            raise ValidationError(_("There is no such category."))
-        return category
+        return _by_slug(Category, self.cleaned_data["category"], _("There is no such category."))
 
     def clean_tag(self):
-        slug = self.cleaned_data["tag"]
-        if not slug:
-            return None
-        tag = Tag.objects.filter(slug=slug).first()
-        if tag is None:
-            raise ValidationError(_("There is no such tag."))
-        return tag
+        return _by_slug(Tag, self.cleaned_data["tag"], _("There is no such tag."))
 
     def clean(self):
         super().clean()

@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.http import AuthenticatedHttpRequest
-from core.forms import apply_service_errors
 from core.money import format_money
+from core.views import flash_outcome, form_save
 from marketplace import purchases, selectors
 from marketplace.models import Course
 from marketplace.selectors import LiveSessionLike
@@ -28,18 +28,15 @@ def subscribe(request: AuthenticatedHttpRequest, slug: str, tier_pk: int) -> Htt
     tier = get_object_or_404(channel.tiers.filter(is_active=True), pk=tier_pk)
     form = CardPaymentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            purchases.subscription_start(
-                user=request.user, tier=tier, payment_method=form.cleaned_data["payment_method"]
-            )
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(
-                request,
-                _("Welcome to %(tier)s! You are subscribed to %(channel)s.")
-                % {"tier": tier.name, "channel": channel.title},
-            )
+        payment_method = form.cleaned_data["payment_method"]
+        flash_outcome(
+            request,
+            lambda: purchases.subscription_start(
+                user=request.user, tier=tier, payment_method=payment_method
+            ),
+            _("Welcome to %(tier)s! You are subscribed to %(channel)s.")
+            % {"tier": tier.name, "channel": channel.title},
+        )
         return redirect(channel.get_absolute_url())
     price = format_money(tier.price_amount, tier.currency)
     return card_page(
@@ -61,23 +58,24 @@ def subscribe(request: AuthenticatedHttpRequest, slug: str, tier_pk: int) -> Htt
 def tip(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     channel = selectors.channel_get_for_user(slug=slug, user=request.user)
     form = TipForm(request.POST)
-    if form.is_valid():
-        try:
-            payment_services.tip_send(
-                tipper=request.user,
-                creator=channel.creator.user,
-                amount=form.cleaned_data["price_amount"],
-                currency=form.cleaned_data["currency"],
-                message=form.cleaned_data["message"],
-                client_key=form.cleaned_data["client_key"],
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-    if form.errors:
-        for error in form.errors.values():
-            messages.error(request, " ".join(str(e) for e in error))
-    else:
-        messages.success(request, _("Thank you! Your tip is on its way to the creator."))
+    sent = form_save(
+        request,
+        form,
+        lambda data: payment_services.tip_send(
+            tipper=request.user,
+            creator=channel.creator.user,
+            amount=data["price_amount"],
+            currency=data["currency"],
+            message=data["message"],
+            client_key=data["client_key"],
+        ),
+        done=_("Thank you! Your tip is on its way to the creator."),
+        then=channel.get_absolute_url(),
+    )
+    if sent is not None:
+        return sent
+    for error in form.errors.values():
+        messages.error(request, " ".join(str(e) for e in error))
     return redirect(channel.get_absolute_url())
 
 
@@ -85,12 +83,11 @@ def tip(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def buy_course(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     course = selectors.course_get_for_user(slug=slug, user=request.user)
-    try:
-        purchases.purchase_with_wallet(buyer=request.user, course=course)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("You bought “%(title)s”. Enjoy!") % {"title": course.title})
+    flash_outcome(
+        request,
+        lambda: purchases.purchase_with_wallet(buyer=request.user, course=course),
+        _("You bought “%(title)s”. Enjoy!") % {"title": course.title},
+    )
     return redirect(course.get_absolute_url())
 
 

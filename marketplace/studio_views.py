@@ -9,12 +9,11 @@ from functools import wraps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from core.forms import apply_service_errors
 from core.money import to_major_units
+from core.views import form_save
 from marketplace import selectors, services
 from marketplace.forms import ChannelForm, CourseForm, CreatorProfileForm, TierForm
 from marketplace.models import PublicationStatus
@@ -37,13 +36,12 @@ def creator_required(view):
     return wrapper
 
 
-def _run_service(form, service, **kwargs):
-    """Call a write service; on a rule violation put its messages on the form."""
-    try:
-        return service(**kwargs)
-    except ValidationError as exc:
-        apply_service_errors(form, exc)
-        return None
+def _channel_edit_url(channel):
+    return redirect("marketplace:channel_edit", slug=channel.slug)
+
+
+def _course_edit_url(course):
+    return redirect("marketplace:course_edit", slug=course.slug)
 
 
 @login_required
@@ -53,13 +51,15 @@ def become_creator(request):
     form = CreatorProfileForm(
         request.POST or None, initial={"display_name": request.user.public_name}
     )
-    if request.method == "POST" and form.is_valid():
-        creator = _run_service(
-            form, services.creator_become, user=request.user, **form.cleaned_data
-        )
-        if creator is not None:
-            messages.success(request, _("Welcome, creator! Now create your first channel."))
-            return redirect("marketplace:channel_create")
+    saved = form_save(
+        request,
+        form,
+        lambda data: services.creator_become(user=request.user, **data),
+        done=_("Welcome, creator! Now create your first channel."),
+        then="marketplace:channel_create",
+    )
+    if saved is not None:
+        return saved
     return render(request, "marketplace/studio/become_creator.html", {"form": form})
 
 
@@ -79,23 +79,30 @@ def creator_edit(request):
     creator = request.creator
     initial = services.fields_current(creator, services.CreatorFields)
     form = CreatorProfileForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        if _run_service(form, services.creator_update, creator=creator, **form.cleaned_data):
-            messages.success(request, _("Your creator profile is saved."))
-            return redirect("marketplace:studio")
+    saved = form_save(
+        request,
+        form,
+        lambda data: services.creator_update(creator=creator, **data),
+        done=_("Your creator profile is saved."),
+        then="marketplace:studio",
+    )
+    if saved is not None:
+        return saved
     return render(request, "marketplace/studio/creator_form.html", {"form": form})
 
 
 @creator_required
 def channel_create(request):
     form = ChannelForm(request.POST or None, initial={"status": PublicationStatus.DRAFT})
-    if request.method == "POST" and form.is_valid():
-        channel = _run_service(
-            form, services.channel_create, creator=request.creator, **form.cleaned_data
-        )
-        if channel is not None:
-            messages.success(request, _("Channel created. Add a subscription tier next."))
-            return redirect("marketplace:channel_edit", slug=channel.slug)
+    saved = form_save(
+        request,
+        form,
+        lambda data: services.channel_create(creator=request.creator, **data),
+        done=_("Channel created. Add a subscription tier next."),
+        then=_channel_edit_url,
+    )
+    if saved is not None:
+        return saved
     return render(request, "marketplace/studio/channel_form.html", {"form": form})
 
 
@@ -104,10 +111,15 @@ def channel_edit(request, slug):
     channel = selectors.channel_get_for_editor(user=request.user, slug=slug)
     initial = services.fields_current(channel, services.ChannelFields)
     form = ChannelForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        if _run_service(form, services.channel_update, channel=channel, **form.cleaned_data):
-            messages.success(request, _("Channel saved."))
-            return redirect("marketplace:channel_edit", slug=channel.slug)
+    saved = form_save(
+        request,
+        form,
+        lambda data: services.channel_update(channel=channel, **data),
+        done=_("Channel saved."),
+        then=_channel_edit_url,
+    )
+    if saved is not None:
+        return saved
     return render(
         request,
         "marketplace/studio/channel_form.html",
@@ -119,17 +131,17 @@ def channel_edit(request, slug):
 def tier_create(request, slug):
     channel = selectors.channel_get_for_editor(user=request.user, slug=slug)
     form = TierForm(request.POST or None, initial={"currency": _default_currency(channel)})
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        tier = _run_service(
-            form,
-            services.tier_create,
-            channel=channel,
-            **services.fields_pick(data, services.TierFields),
-        )
-        if tier is not None:
-            messages.success(request, _("Tier “%(name)s” added.") % {"name": tier.name})
-            return redirect("marketplace:channel_edit", slug=channel.slug)
+    saved = form_save(
+        request,
+        form,
+        lambda data: services.tier_create(
+            channel=channel, **services.fields_pick(data, services.TierFields)
+        ),
+        done=lambda tier: _("Tier “%(name)s” added.") % {"name": tier.name},
+        then=lambda tier: _channel_edit_url(tier.channel),
+    )
+    if saved is not None:
+        return saved
     return render(request, "marketplace/studio/tier_form.html", {"form": form, "channel": channel})
 
 
@@ -141,17 +153,17 @@ def tier_edit(request, pk):
         "price": to_major_units(tier.price_amount, tier.currency),
     }
     form = TierForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        saved = _run_service(
-            form,
-            services.tier_update,
-            tier=tier,
-            **services.fields_pick(data, services.TierFields),
-        )
-        if saved is not None:
-            messages.success(request, _("Tier saved."))
-            return redirect("marketplace:channel_edit", slug=tier.channel.slug)
+    saved = form_save(
+        request,
+        form,
+        lambda data: services.tier_update(
+            tier=tier, **services.fields_pick(data, services.TierFields)
+        ),
+        done=_("Tier saved."),
+        then=lambda tier: _channel_edit_url(tier.channel),
+    )
+    if saved is not None:
+        return saved
     return render(
         request,
         "marketplace/studio/tier_form.html",
@@ -173,16 +185,17 @@ def course_create(request):
     if request.GET.get("channel"):
         initial["channel"] = channels.filter(slug=request.GET["channel"]).first()
     form = CourseForm(request.POST or None, channels=channels, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        course = _run_service(
-            form,
-            services.course_create,
-            channel=form.cleaned_data["channel"],
-            **services.fields_pick(form.cleaned_data, services.CourseFields),
-        )
-        if course is not None:
-            messages.success(request, _("Course created."))
-            return redirect("marketplace:course_edit", slug=course.slug)
+    saved = form_save(
+        request,
+        form,
+        lambda data: services.course_create(
+            channel=data["channel"], **services.fields_pick(data, services.CourseFields)
+        ),
+        done=_("Course created."),
+        then=_course_edit_url,
+    )
+    if saved is not None:
+        return saved
     return render(request, "marketplace/studio/course_form.html", {"form": form})
 
 
@@ -198,16 +211,17 @@ def course_edit(request, slug):
     form = CourseForm(request.POST or None, channels=channels, initial=initial)
     # Moving a course to another channel is not offered: its buyers stay with it.
     form.fields["channel"].disabled = True
-    if request.method == "POST" and form.is_valid():
-        saved = _run_service(
-            form,
-            services.course_update,
-            course=course,
-            **services.fields_pick(form.cleaned_data, services.CourseFields),
-        )
-        if saved is not None:
-            messages.success(request, _("Course saved."))
-            return redirect("marketplace:course_edit", slug=course.slug)
+    saved = form_save(
+        request,
+        form,
+        lambda data: services.course_update(
+            course=course, **services.fields_pick(data, services.CourseFields)
+        ),
+        done=_("Course saved."),
+        then=_course_edit_url,
+    )
+    if saved is not None:
+        return saved
     return render(request, "marketplace/studio/course_form.html", {"form": form, "course": course})
 
 

@@ -5,7 +5,7 @@ through moderation.services, so it is audited and one of two decisions wins."""
 import datetime as dt
 import logging
 from collections.abc import Callable, Iterable
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.contrib import admin, messages
@@ -38,6 +38,9 @@ from moderation.models import (
     VerificationDocument,
 )
 from moderation.selectors import content_url
+
+if TYPE_CHECKING:  # a dev-only package (django-stubs)
+    from django_stubs_ext import StrOrPromise
 
 logger = logging.getLogger(__name__)
 
@@ -122,37 +125,42 @@ def _with_reason(
     )
 
 
-def _decide_selected(
-    modeladmin: admin.ModelAdmin,
-    request: HttpRequest,
-    queryset: QuerySet[Any],
-    decide: Callable[[Any, User], object],
-) -> None:
-    moderator = _moderator(request)
-    _decide_many(modeladmin, request, queryset, lambda obj: decide(obj, moderator))
+def _decide_action(
+    description: "StrOrPromise", decide: Callable[[Any, User], object]
+) -> Callable[[admin.ModelAdmin, HttpRequest, QuerySet[Any]], None]:
+    """An admin action that decides each selected object: `decide(obj, moderator)`."""
+
+    @admin.action(description=description, permissions=["change"])
+    def action(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        moderator = _moderator(request)
+        _decide_many(modeladmin, request, queryset, lambda obj: decide(obj, moderator))
+
+    return action
 
 
-def _reject_selected(
-    modeladmin: admin.ModelAdmin,
-    request: HttpRequest,
-    queryset: QuerySet[Any],
-    *,
-    title: str,
-    reject: Callable[[Any, User, str], object],
-) -> TemplateResponse | None:
+def _reject_action(
+    description: "StrOrPromise", title: "StrOrPromise", reject: Callable[[Any, User, str], object]
+) -> Callable[[admin.ModelAdmin, HttpRequest, QuerySet[Any]], TemplateResponse | None]:
     """ "Reject selected…": ask for the reason the authors are told, then reject each."""
-    moderator = _moderator(request)
-    return _with_reason(
-        modeladmin,
-        request,
-        queryset,
-        form_class=RejectForm,
-        action="reject_selected",
-        title=title,
-        apply=lambda data: _decide_many(
-            modeladmin, request, queryset, lambda obj: reject(obj, moderator, data["reason"])
-        ),
-    )
+
+    @admin.action(description=description, permissions=["change"])
+    def reject_selected(
+        modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Any]
+    ) -> TemplateResponse | None:
+        moderator = _moderator(request)
+        return _with_reason(
+            modeladmin,
+            request,
+            queryset,
+            form_class=RejectForm,
+            action="reject_selected",
+            title=str(title),
+            apply=lambda data: _decide_many(
+                modeladmin, request, queryset, lambda obj: reject(obj, moderator, data["reason"])
+            ),
+        )
+
+    return reject_selected
 
 
 @admin.register(ReviewItem)
@@ -299,37 +307,19 @@ class ReviewItemAdmin(admin.ModelAdmin):
             )
         return super().change_view(request, object_id, form_url, extra_context=extra)
 
-    @admin.action(description=gettext_lazy("Approve selected items"), permissions=["change"])
-    def approve_selected(self, request: HttpRequest, queryset: QuerySet[ReviewItem]) -> None:
-        _decide_selected(
-            self,
-            request,
-            queryset,
-            lambda item, by: services.review_approve(item=item, moderator=by),
-        )
-
-    @admin.action(description=gettext_lazy("Escalate selected items"), permissions=["change"])
-    def escalate_selected(self, request: HttpRequest, queryset: QuerySet[ReviewItem]) -> None:
-        _decide_selected(
-            self,
-            request,
-            queryset,
-            lambda item, by: services.review_escalate(item=item, moderator=by),
-        )
-
-    @admin.action(description=gettext_lazy("Reject selected items…"), permissions=["change"])
-    def reject_selected(
-        self, request: HttpRequest, queryset: QuerySet[ReviewItem]
-    ) -> TemplateResponse | None:
-        return _reject_selected(
-            self,
-            request,
-            queryset,
-            title=_("Reject selected items"),
-            reject=lambda item, by, reason: services.review_reject(
-                item=item, moderator=by, reason=reason
-            ),
-        )
+    approve_selected = _decide_action(
+        gettext_lazy("Approve selected items"),
+        lambda item, by: services.review_approve(item=item, moderator=by),
+    )
+    escalate_selected = _decide_action(
+        gettext_lazy("Escalate selected items"),
+        lambda item, by: services.review_escalate(item=item, moderator=by),
+    )
+    reject_selected = _reject_action(
+        gettext_lazy("Reject selected items…"),
+        gettext_lazy("Reject selected items"),
+        lambda item, by, reason: services.review_reject(item=item, moderator=by, reason=reason),
+    )
 
 
 @admin.register(Report)
@@ -483,30 +473,17 @@ class ExpertVerificationAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    @admin.action(description=gettext_lazy("Approve selected applications"), permissions=["change"])
-    def approve_selected(
-        self, request: HttpRequest, queryset: QuerySet[ExpertVerification]
-    ) -> None:
-        _decide_selected(
-            self,
-            request,
-            queryset,
-            lambda v, by: services.verification_approve(verification=v, moderator=by),
-        )
-
-    @admin.action(description=gettext_lazy("Reject selected applications…"), permissions=["change"])
-    def reject_selected(
-        self, request: HttpRequest, queryset: QuerySet[ExpertVerification]
-    ) -> TemplateResponse | None:
-        return _reject_selected(
-            self,
-            request,
-            queryset,
-            title=_("Reject selected applications"),
-            reject=lambda v, by, reason: services.verification_reject(
-                verification=v, moderator=by, reason=reason
-            ),
-        )
+    approve_selected = _decide_action(
+        gettext_lazy("Approve selected applications"),
+        lambda v, by: services.verification_approve(verification=v, moderator=by),
+    )
+    reject_selected = _reject_action(
+        gettext_lazy("Reject selected applications…"),
+        gettext_lazy("Reject selected applications"),
+        lambda v, by, reason: services.verification_reject(
+            verification=v, moderator=by, reason=reason
+        ),
+    )
 
 
 # --- "Sanction users" on the users page ---------------------------------------------

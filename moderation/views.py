@@ -1,10 +1,10 @@
 """Pages for users: report content, appeal a rejection, apply for verification."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db.models import Model
+from django.forms import Form
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.http import AuthenticatedHttpRequest
 from core.uploads import uploaded_file_headers
+from core.views import flash_outcome, form_save
 from moderation import registry, services
 from moderation.forms import AppealForm, ReportForm, VerificationForm
 from moderation.models import ExpertVerification, ReviewItem, VerificationDocument
@@ -43,16 +44,12 @@ def report(request: AuthenticatedHttpRequest, content_type_id: int, object_id: i
     obj = content_get(content_type_id, object_id)
     form = ReportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.report_submit(
-                reporter=request.user, obj=obj, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(
-                request, _("Thank you. Moderators will look at it and tell you the outcome.")
-            )
+        reason = form.cleaned_data["reason"]
+        flash_outcome(
+            request,
+            lambda: services.report_submit(reporter=request.user, obj=obj, reason=reason),
+            _("Thank you. Moderators will look at it and tell you the outcome."),
+        )
         return redirect(_next(request, obj))
     status = 400 if request.method == "POST" else 200
     return render(
@@ -69,14 +66,19 @@ def appeal(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(ReviewItem, pk=pk, author=request.user)
     form = AppealForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.review_appeal(item=item, user=request.user, text=form.cleaned_data["text"])
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, _("Your appeal is in the moderators' queue."))
+        text = form.cleaned_data["text"]
+        flash_outcome(
+            request,
+            lambda: services.review_appeal(item=item, user=request.user, text=text),
+            _("Your appeal is in the moderators' queue."),
+        )
         return redirect("moderation:appeal", pk=item.pk)
     return render(request, "moderation/appeal.html", {"form": form, "item": item})
+
+
+def _errors_above_form(form: Form, exc: ValidationError) -> None:
+    for message in exc.messages:
+        form.add_error(None, message)
 
 
 @login_required
@@ -86,19 +88,18 @@ def verification(request: AuthenticatedHttpRequest) -> HttpResponse:
         "documents"
     )
     form = VerificationForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.verification_apply(
-                user=request.user,
-                credentials=form.cleaned_data["credentials"],
-                documents=form.cleaned_data["documents"],
-            )
-        except ValidationError as exc:
-            for message in exc.messages:
-                form.add_error(None, message)
-        else:
-            messages.success(request, _("Thank you: a moderator will review your application."))
-            return redirect("moderation:verification")
+    applied = form_save(
+        request,
+        form,
+        lambda data: services.verification_apply(
+            user=request.user, credentials=data["credentials"], documents=data["documents"]
+        ),
+        done=_("Thank you: a moderator will review your application."),
+        then="moderation:verification",
+        errors=_errors_above_form,
+    )
+    if applied is not None:
+        return applied
     return render(
         request,
         "moderation/verification.html",

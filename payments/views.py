@@ -7,7 +7,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,8 +16,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.http import AuthenticatedHttpRequest
-from core.forms import apply_service_errors
 from core.money import format_money
+from core.views import flash_outcome, form_save
 from payments import gateway, selectors, services
 from payments.forms import AmountForm, CardPaymentForm, HistoryFilterForm
 from payments.models import LedgerAccount, Purchase, Subscription, TopUp
@@ -48,17 +47,16 @@ def wallet(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_POST
 def top_up(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = AmountForm(request.POST)
-    if form.is_valid():
-        try:
-            top_up = services.top_up_start(
-                user=request.user,
-                amount=form.cleaned_data["price_amount"],
-                currency=form.cleaned_data["currency"],
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            return redirect("payments:top_up_pay", pk=top_up.pk)
+    started = form_save(
+        request,
+        form,
+        lambda data: services.top_up_start(
+            user=request.user, amount=data["price_amount"], currency=data["currency"]
+        ),
+        then=lambda top_up: redirect("payments:top_up_pay", pk=top_up.pk),
+    )
+    if started is not None:
+        return started
     for errors in form.errors.values():
         messages.error(request, " ".join(str(e) for e in errors))
     return redirect("payments:wallet")
@@ -129,14 +127,11 @@ def card_page(
 @require_POST
 def subscription_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     subscription = get_object_or_404(Subscription, pk=pk, user=request.user)
-    try:
-        services.subscription_cancel(subscription=subscription, user=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(
-            request, _("Your subscription will not renew. Access lasts until the paid period ends.")
-        )
+    flash_outcome(
+        request,
+        lambda: services.subscription_cancel(subscription=subscription, user=request.user),
+        _("Your subscription will not renew. Access lasts until the paid period ends."),
+    )
     return redirect("payments:wallet")
 
 
@@ -165,18 +160,17 @@ def earnings(request: AuthenticatedHttpRequest) -> HttpResponse:
         since=None if "since" in filters.errors else data.get("since"),
     )
     payout_form = AmountForm(request.POST or None, initial={"currency": currency})
-    if request.method == "POST" and payout_form.is_valid():
-        try:
-            services.payout_request(
-                creator=request.user,
-                amount=payout_form.cleaned_data["price_amount"],
-                currency=payout_form.cleaned_data["currency"],
-            )
-        except ValidationError as exc:
-            apply_service_errors(payout_form, exc)
-        else:
-            messages.success(request, _("Payout requested. Staff will review it shortly."))
-            return redirect("payments:earnings")
+    requested = form_save(
+        request,
+        payout_form,
+        lambda data: services.payout_request(
+            creator=request.user, amount=data["price_amount"], currency=data["currency"]
+        ),
+        done=_("Payout requested. Staff will review it shortly."),
+        then="payments:earnings",
+    )
+    if requested is not None:
+        return requested
     return render(
         request,
         "payments/earnings.html",

@@ -19,6 +19,7 @@ from accounts.models import User
 from core.forms import apply_service_errors
 from core.money import format_money, to_major_units
 from core.uploads import uploaded_file_headers
+from core.views import form_save
 from discussions import selectors as like_selectors
 from qa import selectors, services
 from qa.forms import AnswerForm, AskForm, DeclineForm, ExpertSettingsForm, RateForm, SearchForm
@@ -68,23 +69,24 @@ def ask(request, expert_id: int):
     if terms is None:
         messages.error(request, _("This expert does not take paid questions at the moment."))
         return redirect("qa:ask_search")
-    if request.method == "POST":
-        form = AskForm(request.POST)
-        if form.is_valid():
-            try:
-                quote = services.quote_create(
-                    asker=request.user,
-                    expert=expert,
-                    text=form.cleaned_data["text"],
-                    difficulty=form.cleaned_data["difficulty"],
-                    is_public=form.cleaned_data["is_public"],
-                )
-            except ValidationError as exc:
-                apply_service_errors(form, exc)
-            else:
-                return redirect("qa:quote", pk=quote.pk)
-    else:
-        form = AskForm(initial={"text": request.GET.get("q", "")})
+    form = AskForm(
+        request.POST if request.method == "POST" else None,
+        initial={"text": request.GET.get("q", "")},
+    )
+    quoted = form_save(
+        request,
+        form,
+        lambda data: services.quote_create(
+            asker=request.user,
+            expert=expert,
+            text=data["text"],
+            difficulty=data["difficulty"],
+            is_public=data["is_public"],
+        ),
+        then=lambda quote: redirect("qa:quote", pk=quote.pk),
+    )
+    if quoted is not None:
+        return quoted
     return render(request, "qa/ask.html", {"form": form, "expert": expert, "terms": terms})
 
 
@@ -273,30 +275,28 @@ def queue(request):
 @login_required
 def expert_settings(request):
     terms = selectors.expert_settings_get(user=request.user)
-    if request.method == "POST":
-        form = ExpertSettingsForm(request.POST)
-        if form.is_valid():
-            try:
-                services.expert_settings_update(
-                    user=request.user,
-                    enabled=form.cleaned_data["enabled"],
-                    base_price=form.cleaned_data["base_price"],
-                    currency=form.cleaned_data["currency"],
-                    answer_hours=form.cleaned_data["answer_hours"],
-                )
-            except ValidationError as exc:
-                apply_service_errors(form, exc)
-            else:
-                messages.success(request, _("Your paid-question settings were saved."))
-                return redirect("qa:queue")
-    else:
-        initial = {
-            "enabled": terms.enabled if terms else False,
-            "price": to_major_units(terms.base_price, terms.currency) if terms else 10,
-            "currency": terms.currency if terms else settings.MARKETPLACE_DEFAULT_CURRENCY,
-            "answer_hours": terms.answer_hours if terms else settings.QA_DEFAULT_ANSWER_HOURS,
-        }
-        form = ExpertSettingsForm(initial=initial)
+    initial = {
+        "enabled": terms.enabled if terms else False,
+        "price": to_major_units(terms.base_price, terms.currency) if terms else 10,
+        "currency": terms.currency if terms else settings.MARKETPLACE_DEFAULT_CURRENCY,
+        "answer_hours": terms.answer_hours if terms else settings.QA_DEFAULT_ANSWER_HOURS,
+    }
+    form = ExpertSettingsForm(request.POST if request.method == "POST" else None, initial=initial)
+    saved = form_save(
+        request,
+        form,
+        lambda data: services.expert_settings_update(
+            user=request.user,
+            enabled=data["enabled"],
+            base_price=data["base_price"],
+            currency=data["currency"],
+            answer_hours=data["answer_hours"],
+        ),
+        done=_("Your paid-question settings were saved."),
+        then="qa:queue",
+    )
+    if saved is not None:
+        return saved
     return render(request, "qa/expert_settings.html", {"form": form, "terms": terms})
 
 

@@ -92,13 +92,12 @@ def personalisation(request):
     if request.method == "POST":
         opted_out = request.POST.get("personalised") != "on"
         services.personalisation_set(user=request.user, opted_out=opted_out)
-        if opted_out:
-            messages.success(
-                request,
-                _("Personalised recommendations are off and what we had stored is deleted."),
-            )
-        else:
-            messages.success(request, _("Personalised recommendations are on."))
+        messages.success(
+            request,
+            _("Personalised recommendations are off and what we had stored is deleted.")
+            if opted_out
+            else _("Personalised recommendations are on."),
+        )
         return redirect("recommend:personalisation")
     return render(
         request,
