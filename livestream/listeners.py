@@ -16,7 +16,6 @@ from core import events
 from livestream import selectors
 from livestream.broadcast import room_control_publish
 from livestream.models import LiveSession
-from livestream.moderation import on_sanction_imposed
 from marketplace import catalogue_cache, listings
 from marketplace.signals import entitlements_revoked
 from moderation.events import SanctionImposed
@@ -29,6 +28,12 @@ SESSION_ROOM_ONLY_FIELDS = frozenset({"slow_mode_seconds", "subscribers_only_cha
 def room_access_recheck(sender: Any, *, user_ids: list[int], **kwargs: Any) -> None:
     """A refund (or any revoked grant) ends the user's open room sockets at once."""
     room_control_publish(action="recheck", user_ids=list(user_ids))
+
+
+def on_sanction_imposed(event: SanctionImposed) -> None:
+    """A site-wide or channel ban from moderators ends the user's room sockets."""
+    if event.kind == "ban":
+        room_control_publish(action="recheck", user_ids=[event.user_id])
 
 
 def catalogue_bump(sender: Any, update_fields: Any = None, **kwargs: Any) -> None:

@@ -15,7 +15,7 @@ class MarketplaceConfig(AppConfig):
         from core import events
         from marketplace import models, purchases
         from marketplace.listeners import on_expert_verification_decided
-        from marketplace.moderation import moderation_register
+        from marketplace.moderated import moderation_register
         from marketplace.selectors import creator_get_for_user
         from moderation.events import ExpertVerificationDecided
         from payments.fulfilment import fulfilment_register

@@ -1,7 +1,7 @@
 """What marketplace does when a lower app tells it something (see core.events).
 Subscribed in MarketplaceConfig.ready()."""
 
-from marketplace.moderation import creator_verified_set
+from marketplace.moderated import creator_verified_set
 from moderation.events import ExpertVerificationDecided
 
 

@@ -18,7 +18,7 @@ creator and who is a verified expert (`creators_register`): creator rules and
 verification ask here rather than import it.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -27,6 +27,8 @@ from django.db.models import Model
 from accounts.models import User
 
 M = TypeVar("M", bound=Model)
+# The marketplace.Channel content lives in: one, several (a queryset), or none.
+Channels = Model | Iterable[Model] | None
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,7 @@ class Moderated(Generic[M]):
     author: Callable[[M], User | None]  # the user who wrote it
     url: Callable[[M], str]  # where it is shown in context
     set_visible: Callable[[M, bool], None]  # a service that shows or hides it
-    channel: Callable[[M], Model | None] | None = None  # its marketplace.Channel, if any
+    channel: Callable[[M], Channels] | None = None  # its marketplace.Channel(s), if any
     long_form: bool = False  # lessons and articles: see screening.text_screen
     # Whether a user may read it (paid or private content); None: anyone who sees it.
     readable_by: Callable[[M, User], bool] | None = None
@@ -51,7 +53,7 @@ def register(
     author: Callable[[M], User | None],
     url: Callable[[M], str],
     set_visible: Callable[[M, bool], None],
-    channel: Callable[[M], Model | None] | None = None,
+    channel: Callable[[M], Channels] | None = None,
     long_form: bool = False,
     readable_by: Callable[[M, User], bool] | None = None,
 ) -> None:
@@ -69,6 +71,12 @@ def register(
         long_form=long_form,
         readable_by=readable_by,
     )
+
+
+def public_text(*parts: str) -> str:
+    """The public parts of an object (title, summary, body...) as one text to screen;
+    empty parts are left out."""
+    return "\n".join(part for part in parts if part)
 
 
 def adapter_for(obj_or_model: Model | type[Model]) -> Moderated[Any]:

@@ -15,10 +15,6 @@ from marketplace.models import Channel, Course, CreatorProfile
 from moderation import registry
 
 
-def _join(*parts: str) -> str:
-    return "\n".join(p for p in parts if p)
-
-
 def _hidden_set(obj: Channel | Course, *, visible: bool) -> None:
     if obj.hidden_by_moderation != (not visible):
         type(obj).objects.filter(pk=obj.pk).update(hidden_by_moderation=not visible)
@@ -64,7 +60,7 @@ def moderation_register() -> None:
     """Called from MarketplaceConfig.ready()."""
     registry.register(
         Channel,
-        text=lambda c: _join(c.title, c.tagline, c.description),
+        text=lambda c: registry.public_text(c.title, c.tagline, c.description),
         author=lambda c: c.creator.user,
         url=lambda c: c.get_absolute_url(),
         set_visible=channel_set_visible,
@@ -72,7 +68,7 @@ def moderation_register() -> None:
     )
     registry.register(
         Course,
-        text=lambda c: _join(c.title, c.summary, c.description),
+        text=lambda c: registry.public_text(c.title, c.summary, c.description),
         author=lambda c: c.channel.creator.user,
         url=lambda c: c.get_absolute_url(),
         set_visible=course_set_visible,
