@@ -163,11 +163,3 @@ def likeable_model(name: str) -> type[Model]:
         return apps.get_model(label)
     except LookupError:
         raise Http404 from None
-
-
-def likeable_name(obj: Model) -> str:
-    label = _label(obj)
-    for name, model_label in LIKEABLE_MODELS.items():
-        if model_label == label:
-            return name
-    raise LookupError(label)

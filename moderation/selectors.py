@@ -74,12 +74,6 @@ def user_is_banned(user: AnyUser) -> Sanction | None:
     )
 
 
-def review_queue() -> QuerySet[ReviewItem]:
-    return ReviewItem.objects.filter(status__in=ReviewItem.OPEN).select_related(
-        "author", "content_type"
-    )
-
-
 def review_state_annotate(objs: Iterable[Any]) -> None:
     """Set `obj.review_state` on each object, for its author's studio: "Awaiting
     review" or "Rejected by moderators" while moderation keeps it from the public,

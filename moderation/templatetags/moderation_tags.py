@@ -5,7 +5,6 @@ from django import template
 from django.contrib.contenttypes.models import ContentType
 
 from moderation import registry
-from moderation.selectors import expert_is_verified
 
 register = template.Library()
 
@@ -28,8 +27,3 @@ def report_link(context, obj):
         "object_id": getattr(obj, "pk", None),
         "next": request.get_full_path() if request else "",
     }
-
-
-@register.filter
-def is_verified_expert(user) -> bool:
-    return expert_is_verified(user)
