@@ -9,9 +9,9 @@ is a creator and who is verified, and announces verification decisions as events
 
 from django.db import transaction
 
-from accounts.models import User
 from marketplace import catalogue_cache
 from marketplace.models import Channel, Course, CreatorProfile
+from marketplace.selectors import creator_is, creator_is_verified
 from moderation import registry
 
 
@@ -46,14 +46,6 @@ def creator_verified_set(*, user_id: int) -> int:
     if changed:
         catalogue_cache.bump_on_change(sender=CreatorProfile)  # cards show the badge
     return changed
-
-
-def creator_is(user: User) -> bool:
-    return CreatorProfile.objects.filter(user=user).exists()
-
-
-def creator_is_verified(user: User) -> bool:
-    return CreatorProfile.objects.filter(user=user, is_verified=True).exists()
 
 
 def moderation_register() -> None:

@@ -384,3 +384,12 @@ def tier_subscriber_check(
 def channel_subscriber_check(*, user: User, channel: Channel) -> bool:
     """Does this user hold an active subscription to any tier of the channel?"""
     return tier_subscriber_check(user=user, channel_id=channel.pk, required_tier=None)
+
+
+def creator_is(user: User) -> bool:
+    return CreatorProfile.objects.filter(user=user).exists()
+
+
+def creator_is_verified(user: User) -> bool:
+    """A moderator verified this creator (the badge on their profile)."""
+    return CreatorProfile.objects.filter(user=user, is_verified=True).exists()

@@ -14,9 +14,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from accounts.models import User
 from core.money import format_money
-from moderation import selectors as moderation_selectors
 
 BPS = 10_000
 
@@ -54,11 +52,6 @@ def _signed(bps: int) -> str:
 
 def _factor(bps: int) -> str:
     return f"x{bps / BPS:.2f}"
-
-
-def expert_is_verified(user: User) -> bool:
-    """Verified by moderation (it sets the creator profile's flag on approval)."""
-    return moderation_selectors.expert_is_verified(user)
 
 
 def seniority_bps(standing: ExpertStanding) -> tuple[int, list[dict]]:

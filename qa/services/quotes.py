@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.money import format_money, validate_currency
+from marketplace.selectors import creator_is_verified
 from qa import matching, pricing
 from qa.models import Difficulty, ExpertSettings, Question, Quote
 
@@ -109,7 +110,7 @@ def price_for(
     *, expert: User, terms: ExpertSettings, difficulty: str, text: str
 ) -> pricing.PriceQuote:
     standing = pricing.ExpertStanding(
-        verified=pricing.expert_is_verified(expert),
+        verified=creator_is_verified(expert),
         answered_count=terms.answered_count,
         rating_count=terms.rating_count,
         rating_sum=terms.rating_sum,
