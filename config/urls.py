@@ -11,7 +11,7 @@ from drf_spectacular.views import (
 
 from config.health import healthz
 from content.sitemaps import SITEMAPS
-from livestream import tickets
+from livestream import urls as livestream_urls
 from marketplace import purchase_api, purchase_views
 from marketplace.views import home
 from payments import urls as payment_urls
@@ -28,7 +28,9 @@ urlpatterns = [
         "",
         include(
             (
-                payment_urls.urlpatterns + purchase_views.urlpatterns + tickets.urlpatterns,
+                payment_urls.urlpatterns
+                + purchase_views.urlpatterns
+                + livestream_urls.payment_urlpatterns,
                 payment_urls.app_name,
             )
         ),

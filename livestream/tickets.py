@@ -4,18 +4,12 @@ marketplace (below livestream) never imports this app: `register()`, called from
 LivestreamConfig.ready(), tells it how to find a session and its terms of sale.
 """
 
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpResponse
-from django.urls import path
 from django.utils.translation import gettext as _
 
-from accounts.http import AuthenticatedHttpRequest
-from core.money import format_money
-from livestream import selectors
 from livestream.models import LiveSession
-from marketplace import purchase_views, purchases
+from marketplace import purchases
 from payments.services import Product
 
 
@@ -42,21 +36,3 @@ def register() -> None:
     purchases.product_kind_register(
         "live_session", purchases.ProductKind(objects=_sessions, terms=session_ticket_terms)
     )
-
-
-@login_required
-def session_card_checkout(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    session = selectors.session_get_for_user(pk=pk, user=request.user)
-    return purchase_views.card_checkout(
-        request,
-        title=session.title,
-        price=format_money(session.ticket_price_amount or 0, session.ticket_currency),
-        back=session.get_absolute_url(),
-        live_session=session,
-    )
-
-
-# In the "payments" URL namespace, where it was before (config/urls.py composes it).
-urlpatterns = [
-    path("live/<int:pk>/ticket/card/", session_card_checkout, name="session_card"),
-]

@@ -25,3 +25,10 @@ urlpatterns = [
     path("video/rtmp/record-done/", video_views.on_record_done, name="rtmp_record_done"),
     path("video/hls-access/", video_views.hls_access, name="hls_access"),
 ]  # fmt: skip
+
+# The card checkout of a ticket sits in the "payments" URL namespace with the other
+# money pages, where it was before the selling pages left payments (config/urls.py
+# composes that namespace).
+payment_urlpatterns = [
+    path("live/<int:pk>/ticket/card/", views.session_card_checkout, name="session_card"),
+]

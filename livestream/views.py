@@ -4,15 +4,18 @@ tickets and reminders. The room's live part runs over the socket
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from core import events
+from core.money import format_money
 from core.views import flash_outcome
 from livestream import selectors, services, video
 from livestream.models import LiveSession, SessionReminder
-from marketplace import purchases
+from marketplace import purchase_views, purchases
 
 
 def session_detail(request, pk):
@@ -142,4 +145,16 @@ def reminder_toggle(request, pk):
         lambda reminded: (
             _("We will tell you when it starts.") if reminded else _("Reminder removed.")
         ),
+    )
+
+
+@login_required
+def session_card_checkout(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    session = selectors.session_get_for_user(pk=pk, user=request.user)
+    return purchase_views.card_checkout(
+        request,
+        title=session.title,
+        price=format_money(session.ticket_price_amount or 0, session.ticket_currency),
+        back=session.get_absolute_url(),
+        live_session=session,
     )
