@@ -29,7 +29,10 @@ def decision_record(
     row.decided_by = moderator
     row.decided_at = timezone.now()
     row.decision_reason = reason
-    row.save()
+    fields = ["status", "decided_by", "decided_at", "decision_reason"]
+    if isinstance(row, ReviewItem):
+        fields.append("updated_at")
+    row.save(update_fields=fields)
 
 
 def audit(
