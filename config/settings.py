@@ -6,8 +6,10 @@ Setting DATABASE_URL, REDIS_URL and STRIPE_* switches to the real components; se
 README.md for the full list.
 """
 
+import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import environ
 from django.utils.translation import gettext_lazy as _
@@ -131,6 +133,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache, channel layer, Celery broker -------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
+# Parallel test workers (pytest-xdist names them gw0, gw1, ...) flush their Redis
+# database between tests, so each takes its own: the configured number, then the ones
+# below it. Servers a test starts inherit the variable and land on the same one.
+_test_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+if REDIS_URL and _test_worker.startswith("gw"):
+    _url = urlsplit(REDIS_URL)
+    _db = int(_url.path.strip("/") or 0) - int(_test_worker[2:])
+    REDIS_URL = urlunsplit(_url._replace(path=f"/{_db % 16}"))
 
 if REDIS_URL:
     CACHES = {
