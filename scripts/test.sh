@@ -24,4 +24,6 @@ scripts/localstripe.sh
 trap '[ -f var/localstripe.pid ] && kill "$(cat var/localstripe.pid)" 2>/dev/null; rm -f var/localstripe.pid' EXIT
 
 echo "==> Tests"
-.venv/bin/pytest "$@"
+# Two workers by default (each with its own test database and Redis database);
+# PYTEST_WORKERS=0 runs them in this one process.
+.venv/bin/pytest -n "${PYTEST_WORKERS:-2}" "$@"
