@@ -382,7 +382,8 @@ LIVESTREAM_MAX_QUEUED_FRAMES = env.int("LIVESTREAM_MAX_QUEUED_FRAMES", default=1
 # --- Video ingest (nginx-rtmp; deploy/nginx-rtmp.conf.template) --------------------
 # What creators paste into OBS as the server; the stream key is "<session id>?key=...".
 VIDEO_RTMP_URL = env("VIDEO_RTMP_URL", default="rtmp://127.0.0.1:1935/live")
-# Where viewers fetch live HLS and replays (nginx, behind Django's access check).
+# Where viewers fetch live HLS and replays: nginx (or an edge cache, a CDN in front of
+# it) checking a signed token (livestream/playback.py); the token follows in the path.
 VIDEO_HLS_URL = env("VIDEO_HLS_URL", default="http://127.0.0.1:8935/hls")
 VIDEO_VOD_URL = env("VIDEO_VOD_URL", default="http://127.0.0.1:8935/vod")
 # nginx's folder (`manage.py video_ingest` --prefix): live HLS in hls/, recordings in
@@ -392,6 +393,15 @@ VIDEO_ROOT = env("VIDEO_ROOT", default=str(VAR_DIR / "nginx"))
 VIDEO_CALLBACK_TOKEN = env("VIDEO_CALLBACK_TOKEN", default="")
 # How long a stopped encoder may take to come back before the session ends.
 VIDEO_RECONNECT_GRACE_SECONDS = env.int("VIDEO_RECONNECT_GRACE_SECONDS", default=60)
+# Signed playback: "<id>:<secret>" pairs, the first signs, all verify (rotation: put
+# the new key first, keep the old one a token lifetime, then drop it and run
+# `manage.py video_ingest reload`). Empty: one key derived from SECRET_KEY.
+VIDEO_SIGNING_KEYS = env.list("VIDEO_SIGNING_KEYS", default=[])
+# A token's life (revocation takes at most this long) and how often the player asks
+# Django for a new one while it plays (Django requests per viewer per minute =
+# 60 / this).
+VIDEO_TOKEN_TTL_SECONDS = env.int("VIDEO_TOKEN_TTL_SECONDS", default=60)
+VIDEO_TOKEN_REFRESH_SECONDS = env.int("VIDEO_TOKEN_REFRESH_SECONDS", default=40)
 # How often nginx re-checks a running stream's key (a rotated key stops it).
 VIDEO_UPDATE_SECONDS = env.int("VIDEO_UPDATE_SECONDS", default=10)
 # Sockets of paid rooms re-check access this often (refunds and bans act at once).

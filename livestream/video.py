@@ -21,7 +21,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from livestream import jobs, services
+from livestream import jobs, playback, services
 from livestream.models import LiveSession, Recording, RoomQuestion, StreamKey
 from marketplace.models import CreatorProfile, PublicationStatus
 
@@ -157,6 +157,17 @@ def playback_allowed(*, session_id: int, user, replay: bool = False) -> bool:
     if is_owner:
         return True
     return services.viewer_may_watch(session=session, user=user)
+
+
+def playback_token_issue(*, session_id: int, user, kind: str) -> playback.PlaybackToken:
+    """A signed token for the session's live video (kind "hls") or replay ("vod"),
+    if the user may watch it now; PermissionDenied otherwise (the player then shows
+    that access has ended). Asked when the player starts and on each refresh."""
+    if kind not in playback.KINDS:
+        raise PermissionDenied("no such video")
+    if not playback_allowed(session_id=session_id, user=user, replay=kind == "vod"):
+        raise PermissionDenied("no access")
+    return playback.token_sign(kind=kind, session_id=session_id, viewer=user.pk or 0)
 
 
 # --- replays -------------------------------------------------------------------------
