@@ -54,10 +54,11 @@ def signing_keys() -> list[tuple[str, str]]:
     return keys
 
 
-def signature(*, kind: str, session_id: int, viewer: int, expires: int, key_id: str,
-              secret: str) -> str:  # fmt: skip
-    """What nginx computes: base64url(md5("<expires>:/<kind>/<session>/:<viewer>:<key id>:<secret>"))
-    without padding (deploy/nginx-rtmp.conf.template, secure_link_md5)."""
+def signature(
+    *, kind: str, session_id: int, viewer: int, expires: int, key_id: str, secret: str
+) -> str:
+    """What nginx computes (deploy/nginx-rtmp.conf.template, secure_link_md5):
+    base64url(md5("<expires>:/<kind>/<session>/:<viewer>:<key id>:<secret>")), unpadded."""
     text = f"{expires}:/{kind}/{session_id}/:{viewer}:{key_id}:{secret}"
     digest = hashlib.md5(text.encode(), usedforsecurity=True).digest()  # noqa: S324 - nginx's secure_link_md5
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")
@@ -91,8 +92,15 @@ class PlaybackToken:
         }
 
 
-def token_sign(*, kind: str, session_id: int, viewer: int, now: float | None = None,
-               ttl: int | None = None, key: tuple[str, str] | None = None) -> PlaybackToken:  # fmt: skip
+def token_sign(
+    *,
+    kind: str,
+    session_id: int,
+    viewer: int,
+    now: float | None = None,
+    ttl: int | None = None,
+    key: tuple[str, str] | None = None,
+) -> PlaybackToken:
     """A token for one viewer (a user id; 0 for nobody in particular) and one
     session's live video or replay. The caller has decided the viewer may watch."""
     if kind not in KINDS:

@@ -136,7 +136,9 @@ class Command(BaseCommand):
                 nginx_start(config)
             except subprocess.CalledProcessError as exc:
                 raise CommandError(f"nginx did not start; see {edge / 'error.log'}") from exc
-            self.stdout.write(f"edge cache on http://127.0.0.1:{options['edge_port']} (config {config})")
+            self.stdout.write(
+                f"edge cache on http://127.0.0.1:{options['edge_port']} (config {config})"
+            )
             return
         if action == "stop":
             stopped = nginx_stop(prefix)
