@@ -542,35 +542,54 @@ CELERY_BEAT_SCHEDULE.update(
 CONTENT_PRIVATE_STORAGE = "content_private"
 CONTENT_PRIVATE_ROOT = env("CONTENT_PRIVATE_ROOT", default=str(VAR_DIR / "private-media"))
 MEDIA_S3_BUCKET = env("MEDIA_S3_BUCKET", default="")
-if MEDIA_S3_BUCKET:
-    _s3 = {
-        "bucket_name": MEDIA_S3_BUCKET,
-        "endpoint_url": env("MEDIA_S3_ENDPOINT_URL", default="") or None,
-        "region_name": env("MEDIA_S3_REGION", default="") or None,
-        "access_key": env("MEDIA_S3_ACCESS_KEY_ID", default="") or None,
-        "secret_key": env("MEDIA_S3_SECRET_ACCESS_KEY", default="") or None,
-        "custom_domain": env("MEDIA_S3_CUSTOM_DOMAIN", default="") or None,
-        "file_overwrite": False,
-    }
-    STORAGES["default"] = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {**_s3, "default_acl": "public-read", "querystring_auth": False},
-    }
-    STORAGES[CONTENT_PRIVATE_STORAGE] = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            **_s3,
-            "custom_domain": None,
-            "location": "private",
-            "default_acl": "private",
-            "querystring_auth": True,
-            "querystring_expire": env.int("MEDIA_S3_PRESIGN_SECONDS", default=60),
+# Replays (HLS VOD) and processed recordings: under VIDEO_ROOT, or in the bucket
+# under video/ (private; nginx serves them through the signed path, docs/scaling.md).
+VIDEO_STORAGE = "video"
+
+
+def s3_storages(options: dict[str, Any], presign_seconds: int = 60) -> dict[str, dict[str, Any]]:
+    """STORAGES entries on one S3-compatible bucket (django-storages): images
+    public-read, attachments and documents private with short-lived presigned URLs,
+    video private. `options`: bucket_name, endpoint_url, region_name, keys."""
+    backend = "storages.backends.s3.S3Storage"
+    private = {**options, "custom_domain": None, "default_acl": "private",
+               "querystring_auth": True, "querystring_expire": presign_seconds}  # fmt: skip
+    return {
+        "default": {
+            "BACKEND": backend,
+            "OPTIONS": {**options, "default_acl": "public-read", "querystring_auth": False},
         },
+        CONTENT_PRIVATE_STORAGE: {
+            "BACKEND": backend,
+            "OPTIONS": {**private, "location": "private"},
+        },  # fmt: skip
+        VIDEO_STORAGE: {"BACKEND": backend, "OPTIONS": {**private, "location": "video"}},
     }
+
+
+if MEDIA_S3_BUCKET:
+    STORAGES.update(
+        s3_storages(
+            {
+                "bucket_name": MEDIA_S3_BUCKET,
+                "endpoint_url": env("MEDIA_S3_ENDPOINT_URL", default="") or None,
+                "region_name": env("MEDIA_S3_REGION", default="") or None,
+                "access_key": env("MEDIA_S3_ACCESS_KEY_ID", default="") or None,
+                "secret_key": env("MEDIA_S3_SECRET_ACCESS_KEY", default="") or None,
+                "custom_domain": env("MEDIA_S3_CUSTOM_DOMAIN", default="") or None,
+                "file_overwrite": False,
+            },
+            presign_seconds=env.int("MEDIA_S3_PRESIGN_SECONDS", default=60),
+        )
+    )
 else:
     STORAGES[CONTENT_PRIVATE_STORAGE] = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": CONTENT_PRIVATE_ROOT, "base_url": None},
+    }
+    STORAGES[VIDEO_STORAGE] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": VIDEO_ROOT, "base_url": None},
     }
 CONTENT_IMAGE_MAX_BYTES = env.int("CONTENT_IMAGE_MAX_BYTES", default=5 * 1024 * 1024)
 CONTENT_ATTACHMENT_MAX_BYTES = env.int("CONTENT_ATTACHMENT_MAX_BYTES", default=50 * 1024 * 1024)

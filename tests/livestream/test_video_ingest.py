@@ -315,7 +315,8 @@ def test_record_done_accepts_only_files_in_the_recordings_folder(
     inside = tmp_path / "rec" / f"{scheduled.pk}-1.flv"
     inside.write_bytes(b"flv")
     assert video.recording_done(name=str(scheduled.pk), path=str(inside)) is not None
-    assert Recording.objects.get(session=scheduled).path == str(inside.resolve())
+    # Stored relative to VIDEO_ROOT: no host's absolute path in the database.
+    assert Recording.objects.get(session=scheduled).key == f"rec/{scheduled.pk}-1.flv"
 
 
 def test_the_replay_page_lists_chapters_and_the_creator_can_hide_it(client, alice_channel, bob):
@@ -330,7 +331,7 @@ def test_the_replay_page_lists_chapters_and_the_creator_can_hide_it(client, alic
     session = services.session_start(session=LiveSessionFactory(channel=alice_channel), user=host)
     question = services.question_ask(session=session, user=bob, text="Why HLS?")
     Recording.objects.create(
-        session=session, started_at=timezone.now() - timedelta(seconds=90), path="/x.flv",
+        session=session, started_at=timezone.now() - timedelta(seconds=90), key="rec/x.flv",
         duration=600,
     )  # fmt: skip
     services.question_moderate(session=session, user=host, question_id=question.pk, action="answer")

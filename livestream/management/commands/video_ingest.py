@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from livestream.playback import nginx_key_map
+from livestream.replay_storage import nginx_bucket_origin
 from livestream.video_views import callback_token
 
 NGINX = "/usr/sbin/nginx"
@@ -56,12 +57,20 @@ def write_config(*, prefix: Path, rtmp_port: int, http_port: int, callback_base:
         site_origin=callback_base.rstrip("/"),
         token=callback_token(),
         signing_keys=nginx_key_map(),
+        video_bucket=_bucket_directive(),
         update_seconds=settings.VIDEO_UPDATE_SECONDS,
         user_directive=_user_directive(),
     )
     path = prefix / "nginx.conf"
     path.write_text(config)
     return path
+
+
+def _bucket_directive() -> str:
+    origin = nginx_bucket_origin()
+    if not origin:
+        return "return 404;"
+    return f"proxy_pass {origin}/$video_kind/$video_session/$video_file;"
 
 
 def write_edge_config(*, prefix: Path, http_port: int, origin: str, listen_host: str = "127.0.0.1",
