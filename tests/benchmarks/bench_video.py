@@ -78,6 +78,7 @@ from tests.benchmarks.common import (
     free_port,
     log,
     md_table,
+    migrate,
     parse_wrk,
     text_table,
 )
@@ -1289,7 +1290,8 @@ def main(argv=None) -> int:
     seg = None
     try:
         reuse = cfg.reuse_db or (cfg.smoke and database_exists(cfg.database_url))
-        database_fresh(cfg.database_url, env, reuse=reuse)
+        if not database_fresh(cfg.database_url, env, reuse=reuse):
+            migrate(env)  # a reused database gets this checkout's migrations
         django_setup(env)
         sessions = cfg.repeats + 2
         log(f"Seeding a creator, {sessions} free sessions and a logged-in learner")
