@@ -919,9 +919,6 @@ def bench_segments(
 # --- 4. viewers in real time ---------------------------------------------------------------
 
 
-DJANGO_TIMEOUT = None  # set in viewer_load (aiohttp imported there)
-
-
 def origin_requests(nginx: Nginx) -> int:
     """nginx's request counter (stub_status, deploy/nginx-rtmp.conf.template)."""
     status, body = get(nginx.base + "/nginx_status")
@@ -947,7 +944,7 @@ async def _viewer(http, base: str, player_url: str, cookie: str, session_id: int
                 async with (
                     django_slots,
                     http.get(
-                        player_url, headers={"Cookie": cookie}, timeout=DJANGO_TIMEOUT
+                        player_url, headers={"Cookie": cookie}, timeout=django_slots.timeout
                     ) as response,
                 ):
                     stats["django"] += 1
@@ -1000,8 +997,6 @@ def viewer_load(base: str, origin: Nginx, seeded: Seeded, session_id: int, viewe
 
     import aiohttp
 
-    global DJANGO_TIMEOUT
-    DJANGO_TIMEOUT = aiohttp.ClientTimeout(total=seconds)
     stats: dict = {"django": 0, "segments": 0, "stalls": 0, "errors": 0, "last_error": "",
                    "intervals": []}  # fmt: skip
     join_seconds = min(10.0, seconds / 4)
@@ -1011,6 +1006,7 @@ def viewer_load(base: str, origin: Nginx, seeded: Seeded, session_id: int, viewe
         timeout = aiohttp.ClientTimeout(total=10)
         connector = aiohttp.TCPConnector(limit=0, force_close=False)
         django_slots = asyncio.Semaphore(8)
+        django_slots.timeout = aiohttp.ClientTimeout(total=seconds)  # a queue, not a failure
         async with aiohttp.ClientSession(timeout=timeout, connector=connector) as http:
             until = time.monotonic() + seconds
             tasks = []
