@@ -1,44 +1,52 @@
-"""Video benchmark: publish to first playable playlist, latency behind live, segment requests/s.
+"""Video benchmark: publish to first playable playlist, latency behind live, segment
+requests/s through the signed path and the edge cache against unchecked nginx, Django
+requests per viewer, and simulated viewers in real time.
 
-    .venv/bin/python -m tests.benchmarks.bench_video [--quick] [--repeats 5]
+    .venv/bin/python -m tests.benchmarks.bench_video [--quick | --smoke] [--repeats 5]
         [--latency-seconds 30] [--duration 8] [--rounds 3] [-c 32] [-t 2]
-        [--keyint-seconds 2] [--reuse-db]
+        [--keyint-seconds 2] [--viewers 1000,2000] [--viewer-seconds 60] [--reuse-db]
 
 Builds a dedicated PostgreSQL database (zhiliao_bench_video; dropped, created and
-migrated each run unless --reuse-db), a creator with a published channel, one free
-session per publish (scheduled; the publish takes it live) and a logged-in learner
-(a Django session row written directly; the cookie is its key). Then, as production
-runs them:
+migrated each run unless --reuse-db, or --smoke finds it), a creator with a published
+channel, one free session per publish (scheduled; the publish takes it live) and a
+logged-in learner (a Django session row written directly; the cookie is its key).
+Then, as production runs them:
 
   app    gunicorn -c deploy/gunicorn.conf.py (sync workers, persistent connections;
          deploy/Procfile's HTTP server), on a free port
   nginx  livestream.management.commands.video_ingest.write_config + nginx_start:
          deploy/nginx-rtmp.conf.template as shipped (2 s fragments, 20 s playlist,
-         every /hls/ request asks the app's /video/hls-access/ by auth_request),
-         callbacks to the app server
+         playback tokens checked by secure_link), callbacks to the app server
+  edge   deploy/nginx-edge.conf.template (write_edge_config) in front of it
   ffmpeg a generated picture and tone (testsrc 640x360 at 30 fps, libx264 ultrafast
          zerolatency, 1 Mbit/s, a keyframe every --keyint-seconds, AAC), -re, pushed
          to rtmp://.../live/<session id>?key=<stream key>
 
+Players (class Player) do what static/js/live-room.js does: a token from Django
+(/live/<id>/playback/hls/, with the learner's cookie) at start and every refresh_in
+seconds; playlists and segments go to nginx with the token in the path, no cookie.
+
 1. Startup, --repeats times, each on a fresh session: wall time from spawning ffmpeg,
-   and from its first frame (estimated from ffmpeg's -progress: the earliest wall
-   time minus output time), to the first playlist fetched THROUGH nginx with the
-   learner's cookie that answers 200 with at least one segment (polled every 50 ms).
-   Also when the session went live (on_publish accepted) and when the playlist
-   appeared on disk.
-2. Latency behind live, one stream for --latency-seconds: the playlist polled through
-   nginx every 100 ms; the media end of the newest listed segment (sum of EXTINF from
-   media sequence 0) against the wall time since the first frame. "Edge age" is that
-   gap averaged over time; a player at hls.js's live sync point
-   (liveSyncDurationCount = 3, as static/js/live-room.js sets it) plays 3 x
-   EXT-X-TARGETDURATION behind the edge, so its latency is about edge age + 3 x target.
-3. Segment requests/s, while that stream runs: wrk with the learner's cookie on the
-   newest segment, through nginx's access check (auth_request -> gunicorn ->
-   Django), against a second nginx written here from the same rendered config with
-   the RTMP block and the auth_request lines removed, serving the same hls folder
-   (reference), and against the app server's check endpoint directly (what Django
-   alone answers). CPU seconds of gunicorn, nginx and PostgreSQL per 1,000 requests,
-   and database transactions per check (pg_stat_database), from the same runs.
+   and from its first frame (estimated from ffmpeg's -progress), to the first
+   playlist fetched through nginx with the token that answers 200 with at least one
+   segment (polled every 50 ms). Also when the session went live and when the
+   playlist appeared on disk.
+2. Latency behind live, one stream for --latency-seconds: the playlist polled every
+   100 ms; the media end of the newest listed segment against the wall time since
+   the first frame ("edge age"); a player at hls.js's live sync point plays 3 x
+   EXT-X-TARGETDURATION behind the edge.
+3. Segment requests/s, while that stream runs: wrk on the newest segment through the
+   signed path, through the edge cache, from a second nginx written from the same
+   rendered config with the RTMP block and the token check removed (reference), and
+   the app's token endpoint alone. CPU per request, database transactions.
+4. Viewers (asyncio + aiohttp), --viewers N through the origin and M through the
+   edge for --viewer-seconds: each joins (token), polls the playlist every target
+   duration and fetches each new segment; a segment fetched later than its duration
+   after it was listed is a stall. Reports stalls, errors, the origin's requests/s
+   (its stub_status counter) and Django requests per viewer per minute.
+
+The last line printed is
+    video signed <r>x edge <r>x of unchecked nginx, django <n> req/viewer/min
 
 Figures are printed and written to var/bench/video.md (and video.json); nothing is
 asserted. Every process started here (gunicorn, both nginx, ffmpeg) is stopped on
