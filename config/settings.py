@@ -392,7 +392,8 @@ LIVESTREAM_MAX_QUEUED_FRAMES = env.int("LIVESTREAM_MAX_QUEUED_FRAMES", default=1
 # --- Video ingest (nginx-rtmp; deploy/nginx-rtmp.conf.template) --------------------
 # What creators paste into OBS as the server; the stream key is "<session id>?key=...".
 VIDEO_RTMP_URL = env("VIDEO_RTMP_URL", default="rtmp://127.0.0.1:1935/live")
-# Where viewers fetch live HLS and replays (nginx, behind Django's access check).
+# Where viewers fetch live HLS and replays: nginx (or an edge cache, a CDN in front of
+# it) checking a signed token (livestream/playback.py); the token follows in the path.
 VIDEO_HLS_URL = env("VIDEO_HLS_URL", default="http://127.0.0.1:8935/hls")
 VIDEO_VOD_URL = env("VIDEO_VOD_URL", default="http://127.0.0.1:8935/vod")
 # nginx's folder (`manage.py video_ingest` --prefix): live HLS in hls/, recordings in
@@ -402,6 +403,15 @@ VIDEO_ROOT = env("VIDEO_ROOT", default=str(VAR_DIR / "nginx"))
 VIDEO_CALLBACK_TOKEN = env("VIDEO_CALLBACK_TOKEN", default="")
 # How long a stopped encoder may take to come back before the session ends.
 VIDEO_RECONNECT_GRACE_SECONDS = env.int("VIDEO_RECONNECT_GRACE_SECONDS", default=60)
+# Signed playback: "<id>:<secret>" pairs, the first signs, all verify (rotation: put
+# the new key first, keep the old one a token lifetime, then drop it and run
+# `manage.py video_ingest reload`). Empty: one key derived from SECRET_KEY.
+VIDEO_SIGNING_KEYS = env.list("VIDEO_SIGNING_KEYS", default=[])
+# A token's life (revocation takes at most this long) and how often the player asks
+# Django for a new one while it plays (Django requests per viewer per minute =
+# 60 / this).
+VIDEO_TOKEN_TTL_SECONDS = env.int("VIDEO_TOKEN_TTL_SECONDS", default=60)
+VIDEO_TOKEN_REFRESH_SECONDS = env.int("VIDEO_TOKEN_REFRESH_SECONDS", default=40)
 # How often nginx re-checks a running stream's key (a rotated key stops it).
 VIDEO_UPDATE_SECONDS = env.int("VIDEO_UPDATE_SECONDS", default=10)
 # Sockets of paid rooms re-check access this often (refunds and bans act at once).
@@ -542,35 +552,54 @@ CELERY_BEAT_SCHEDULE.update(
 CONTENT_PRIVATE_STORAGE = "content_private"
 CONTENT_PRIVATE_ROOT = env("CONTENT_PRIVATE_ROOT", default=str(VAR_DIR / "private-media"))
 MEDIA_S3_BUCKET = env("MEDIA_S3_BUCKET", default="")
-if MEDIA_S3_BUCKET:
-    _s3 = {
-        "bucket_name": MEDIA_S3_BUCKET,
-        "endpoint_url": env("MEDIA_S3_ENDPOINT_URL", default="") or None,
-        "region_name": env("MEDIA_S3_REGION", default="") or None,
-        "access_key": env("MEDIA_S3_ACCESS_KEY_ID", default="") or None,
-        "secret_key": env("MEDIA_S3_SECRET_ACCESS_KEY", default="") or None,
-        "custom_domain": env("MEDIA_S3_CUSTOM_DOMAIN", default="") or None,
-        "file_overwrite": False,
-    }
-    STORAGES["default"] = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {**_s3, "default_acl": "public-read", "querystring_auth": False},
-    }
-    STORAGES[CONTENT_PRIVATE_STORAGE] = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            **_s3,
-            "custom_domain": None,
-            "location": "private",
-            "default_acl": "private",
-            "querystring_auth": True,
-            "querystring_expire": env.int("MEDIA_S3_PRESIGN_SECONDS", default=60),
+# Replays (HLS VOD) and processed recordings: under VIDEO_ROOT, or in the bucket
+# under video/ (private; nginx serves them through the signed path, docs/scaling.md).
+VIDEO_STORAGE = "video"
+
+
+def s3_storages(options: dict[str, Any], presign_seconds: int = 60) -> dict[str, dict[str, Any]]:
+    """STORAGES entries on one S3-compatible bucket (django-storages): images
+    public-read, attachments and documents private with short-lived presigned URLs,
+    video private. `options`: bucket_name, endpoint_url, region_name, keys."""
+    backend = "storages.backends.s3.S3Storage"
+    private = {**options, "custom_domain": None, "default_acl": "private",
+               "querystring_auth": True, "querystring_expire": presign_seconds}  # fmt: skip
+    return {
+        "default": {
+            "BACKEND": backend,
+            "OPTIONS": {**options, "default_acl": "public-read", "querystring_auth": False},
         },
+        CONTENT_PRIVATE_STORAGE: {
+            "BACKEND": backend,
+            "OPTIONS": {**private, "location": "private"},
+        },  # fmt: skip
+        VIDEO_STORAGE: {"BACKEND": backend, "OPTIONS": {**private, "location": "video"}},
     }
+
+
+if MEDIA_S3_BUCKET:
+    STORAGES.update(
+        s3_storages(
+            {
+                "bucket_name": MEDIA_S3_BUCKET,
+                "endpoint_url": env("MEDIA_S3_ENDPOINT_URL", default="") or None,
+                "region_name": env("MEDIA_S3_REGION", default="") or None,
+                "access_key": env("MEDIA_S3_ACCESS_KEY_ID", default="") or None,
+                "secret_key": env("MEDIA_S3_SECRET_ACCESS_KEY", default="") or None,
+                "custom_domain": env("MEDIA_S3_CUSTOM_DOMAIN", default="") or None,
+                "file_overwrite": False,
+            },
+            presign_seconds=env.int("MEDIA_S3_PRESIGN_SECONDS", default=60),
+        )
+    )
 else:
     STORAGES[CONTENT_PRIVATE_STORAGE] = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": CONTENT_PRIVATE_ROOT, "base_url": None},
+    }
+    STORAGES[VIDEO_STORAGE] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": VIDEO_ROOT, "base_url": None},
     }
 CONTENT_IMAGE_MAX_BYTES = env.int("CONTENT_IMAGE_MAX_BYTES", default=5 * 1024 * 1024)
 CONTENT_ATTACHMENT_MAX_BYTES = env.int("CONTENT_ATTACHMENT_MAX_BYTES", default=50 * 1024 * 1024)

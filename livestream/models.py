@@ -70,6 +70,9 @@ class LiveSession(models.Model):
         max_length=12, choices=Replay.choices, default=Replay.NONE, editable=False
     )
     replay_hidden = models.BooleanField(_("hide the replay"), default=False)
+    # The replay's files are in the video storage's bucket (verified) and no longer
+    # on the ingest host's disk; nginx fetches them from there (docs/scaling.md).
+    replay_in_bucket = models.BooleanField(default=False, editable=False)
     last_seq = models.PositiveBigIntegerField(default=0, editable=False)
     # Room settings the host changes live.
     slow_mode_seconds = models.PositiveSmallIntegerField(_("slow mode (seconds)"), default=0)
@@ -273,7 +276,9 @@ class Recording(models.Model):
     session = models.ForeignKey(LiveSession, on_delete=models.CASCADE, related_name="recordings")
     started_at = models.DateTimeField()
     ended_at = models.DateTimeField(null=True, blank=True)
-    path = models.CharField(max_length=500, blank=True)  # under VIDEO_ROOT/rec/
+    # Relative to VIDEO_ROOT ("rec/<file>.flv"): no host's absolute path is stored, so
+    # the web process, the worker and nginx need not agree on a mount point.
+    key = models.CharField(max_length=500, blank=True)
     duration = models.FloatField(null=True, blank=True)  # seconds, read by ffprobe
 
     class Meta:

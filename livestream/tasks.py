@@ -9,7 +9,7 @@ from django.db import OperationalError, transaction
 from django.utils import timezone
 
 from accounts.services import email_send_on_commit
-from livestream import services, video
+from livestream import replay_storage, services, video
 from livestream.emails import live_now_email
 from livestream.models import LiveSession, SessionReminder
 
@@ -61,6 +61,18 @@ def session_end_if_abandoned_task(session_id: int) -> bool:
 def replay_build_task(session_id: int) -> bool:
     """Turn an ended session's recordings into its replay (ffmpeg, no re-encoding)."""
     return video.replay_build(session_id=session_id)
+
+
+@shared_task(
+    autoretry_for=(OperationalError, *replay_storage.TRANSIENT_ERRORS),
+    retry_backoff=30,
+    retry_backoff_max=1800,
+    max_retries=48,  # about a day of an unreachable bucket; the files stay on disk
+    acks_late=True,  # a worker killed mid-upload: the message comes back, the run resumes
+)
+def replay_upload_task(session_id: int) -> bool:
+    """Move a built replay to the bucket (livestream.video.replay_upload)."""
+    return video.replay_upload(session_id=session_id)
 
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=10, max_retries=5)

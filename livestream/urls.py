@@ -23,7 +23,9 @@ urlpatterns = [
     path("video/rtmp/publish-done/", video_views.on_publish_done, name="rtmp_publish_done"),
     path("video/rtmp/update/", video_views.on_update, name="rtmp_update"),
     path("video/rtmp/record-done/", video_views.on_record_done, name="rtmp_record_done"),
-    path("video/hls-access/", video_views.hls_access, name="hls_access"),
+    # The player's signed playback token, at start and every ~40 s (kind: hls or vod).
+    path("live/<int:pk>/playback/<str:kind>/", video_views.playback_token,
+         name="playback_token"),
 ]  # fmt: skip
 
 # The card checkout of a ticket sits in the "payments" URL namespace with the other

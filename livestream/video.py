@@ -21,7 +21,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from livestream import jobs, services
+from livestream import jobs, playback, replay_storage, services
 from livestream.models import LiveSession, Recording, RoomQuestion, StreamKey
 from marketplace.models import CreatorProfile, PublicationStatus
 
@@ -159,6 +159,17 @@ def playback_allowed(*, session_id: int, user, replay: bool = False) -> bool:
     return services.viewer_may_watch(session=session, user=user)
 
 
+def playback_token_issue(*, session_id: int, user, kind: str) -> playback.PlaybackToken:
+    """A signed token for the session's live video (kind "hls") or replay ("vod"),
+    if the user may watch it now; PermissionDenied otherwise (the player then shows
+    that access has ended). Asked when the player starts and on each refresh."""
+    if kind not in playback.KINDS:
+        raise PermissionDenied("no such video")
+    if not playback_allowed(session_id=session_id, user=user, replay=kind == "vod"):
+        raise PermissionDenied("no access")
+    return playback.token_sign(kind=kind, session_id=session_id, viewer=user.pk or 0)
+
+
 # --- replays -------------------------------------------------------------------------
 
 
@@ -182,15 +193,15 @@ def recording_done(*, name: str, path: str) -> Recording | None:
         return None
     recording = (
         Recording.objects.select_for_update()
-        .filter(session_id=int(name), path="")
+        .filter(session_id=int(name), key="")
         .order_by("-started_at")
         .first()
     )
     if recording is None:
         return None
-    recording.path = str(file)
+    recording.key = str(file.relative_to(video_root()))
     recording.ended_at = timezone.now()
-    recording.save(update_fields=["path", "ended_at"])
+    recording.save(update_fields=["key", "ended_at"])
     if recording.session.status == LiveSession.Status.ENDED:
         jobs.enqueue_on_commit("replay_build_task", recording.session_id)
     return recording
@@ -211,7 +222,8 @@ def replay_build(*, session_id: int) -> bool:
     session = LiveSession.objects.filter(pk=session_id).first()
     if session is None or session.status != LiveSession.Status.ENDED:
         return False
-    recordings = [r for r in session.recordings.exclude(path="") if Path(r.path).is_file()]
+    root = video_root()
+    recordings = [r for r in session.recordings.exclude(key="") if (root / r.key).is_file()]
     if not recordings:
         return False
     LiveSession.objects.filter(pk=session_id).update(replay_status=LiveSession.Replay.PROCESSING)
@@ -220,10 +232,10 @@ def replay_build(*, session_id: int) -> bool:
     work = Path(tempfile.mkdtemp(prefix=f"{session_id}-", dir=vod))
     try:
         for recording in recordings:
-            recording.duration = _probe_duration(Path(recording.path))
+            recording.duration = _probe_duration(root / recording.key)
             recording.save(update_fields=["duration"])
         listing = work / "recordings.txt"
-        listing.write_text("".join(f"file '{r.path}'\n" for r in recordings))
+        listing.write_text("".join(f"file '{root / r.key}'\n" for r in recordings))
         subprocess.run(  # noqa: S603 - fixed binary, our own files
             [FFMPEG, "-hide_banner", "-loglevel", "error", "-y", "-f", "concat", "-safe", "0",
              "-i", str(listing), "-c", "copy", "-f", "hls", "-hls_time", "4",
@@ -242,7 +254,33 @@ def replay_build(*, session_id: int) -> bool:
         shutil.rmtree(work, ignore_errors=True)
         LiveSession.objects.filter(pk=session_id).update(replay_status=LiveSession.Replay.FAILED)
         raise
-    LiveSession.objects.filter(pk=session_id).update(replay_status=LiveSession.Replay.READY)
+    if replay_storage.bucket() is None:
+        LiveSession.objects.filter(pk=session_id).update(
+            replay_status=LiveSession.Replay.READY, replay_in_bucket=False
+        )
+    else:
+        # Ready once the bucket holds a verified copy; "processing" until then.
+        LiveSession.objects.filter(pk=session_id).update(replay_in_bucket=False)
+        jobs.enqueue_on_commit("replay_upload_task", session_id)
+    return True
+
+
+def replay_upload(*, session_id: int) -> bool:
+    """Copy the replay's files to the bucket, verify each (MD5 sent, S3 checks it;
+    the stored ETag compared), mark the replay ready and in the bucket, and only
+    then remove the local copy. Restartable: files already verified are skipped, so
+    a worker killed mid-upload loses nothing and the retry goes on where it was. A
+    bucket that cannot be reached raises (the task retries with backoff); the
+    replay stays on disk, "processing". Returns whether the replay is in the bucket."""
+    folder = video_root() / "vod" / str(session_id)
+    session = LiveSession.objects.filter(pk=session_id).first()
+    if session is None or session.replay_in_bucket or not folder.is_dir():
+        return bool(session and session.replay_in_bucket)
+    replay_storage.upload_folder(folder, prefix=f"vod/{session_id}")
+    LiveSession.objects.filter(pk=session_id).update(
+        replay_status=LiveSession.Replay.READY, replay_in_bucket=True
+    )
+    shutil.rmtree(folder)
     return True
 
 
@@ -253,7 +291,7 @@ def replay_chapters(*, session: LiveSession) -> list[dict]:
     encoder was away (a reconnect gap) is placed at the start of the next part.
     """
     recordings = [
-        (r.started_at, r.duration) for r in session.recordings.exclude(path="") if r.duration
+        (r.started_at, r.duration) for r in session.recordings.exclude(key="") if r.duration
     ]
     chapters = []
     answered = RoomQuestion.objects.filter(

@@ -1,18 +1,20 @@
-"""Callbacks from the ingest server (nginx-rtmp). Only nginx may call them: each URL
-carries the callback token (constant-time compared). CSRF does not apply to them,
-and nothing here logs the stream key (nginx sends it in the POST body)."""
+"""Callbacks from the ingest server (nginx-rtmp), and the player's playback token.
+
+Only nginx may call the callbacks: each URL carries the callback token (constant-time
+compared). CSRF does not apply to them, and nothing here logs the stream key (nginx
+sends it in the POST body). Playlists and segments never come here: nginx checks the
+player's signed token itself (livestream/playback.py)."""
 
 import hmac
-import re
 from functools import wraps
 from urllib.parse import parse_qs
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse, HttpResponseForbidden
+from django.http import HttpResponse, HttpResponseForbidden, JsonResponse
 from django.utils.crypto import salted_hmac
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from livestream import video
 
@@ -81,25 +83,17 @@ def on_update(request):
     return _ok()
 
 
-# /hls/ or /vod/, a session id, <file>.m3u8|.ts, nothing else: no "..", no folders.
-_HLS_PATH = re.compile(
-    r"^/(?P<kind>hls|vod)/(?P<session>[0-9]{1,18})/[A-Za-z0-9_-]{1,64}\.(?:m3u8|ts)$"
-)
-
-
-@ingest_only
-def hls_access(request):
-    """nginx's auth_request for each playlist and segment: 204 lets it through."""
-    uri = request.headers.get("X-Original-URI", "").split("?", 1)[0]
-    match = _HLS_PATH.match(uri)
-    if match is None:
-        return HttpResponseForbidden("no such video path")
-    replay = match["kind"] == "vod"
-    if not video.playback_allowed(
-        session_id=int(match["session"]), user=request.user, replay=replay
-    ):
-        return HttpResponseForbidden("no access")
-    return HttpResponse(status=204)
+@require_GET
+def playback_token(request, pk: int, kind: str):
+    """The player's token for a session's live video or replay: JSON with the URL to
+    load and when to ask again; 403 {"error": ...} once the viewer may not watch."""
+    try:
+        token = video.playback_token_issue(session_id=pk, user=request.user, kind=kind)
+    except PermissionDenied:
+        return JsonResponse({"error": "access ended"}, status=403)
+    response = JsonResponse(token.as_json())
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @ingest_callback

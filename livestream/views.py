@@ -41,8 +41,6 @@ def session_detail(request, pk):
         context["room"] = {
             "session": session.pk,
             "status": session.status,
-            "hls_url": f"{settings.VIDEO_HLS_URL.rstrip('/')}/{session.pk}/index.m3u8",
-            "vod_url": f"{settings.VIDEO_VOD_URL.rstrip('/')}/{session.pk}/index.m3u8",
             "replay_ready": replay_ready,
             "chapters": video.replay_chapters(session=session) if replay_ready else [],
             "last_seq": session.last_seq,
@@ -110,6 +108,7 @@ def _room_page_extras() -> dict:
                 "user.banned": _("%(name)s was removed from the room."),
                 "user.unbanned": _("%(name)s may join again."),
             },
+            "access_ended": _("Your access to this video has ended."),
             "slow_mode": _("Slow mode: one message every %(n)s seconds."),
             "subscribers_only": _("Chat is for subscribers only."),
         },

@@ -172,41 +172,93 @@
     return b;
   }
 
-  // --- video (HLS through nginx; every request is access-checked) --------------
+  // --- video (HLS with a signed token; livestream/playback.py) -----------------
+  // Django hands out a short-lived token when the player starts and again every
+  // `refresh_in` seconds; nginx checks it on every playlist and segment by itself.
+  // Each request's URL gets the newest token (hls.js's xhrSetup), so a refresh
+  // needs no reload. A refused refresh, or nginx refusing a fresh token, means the
+  // viewer may no longer watch: the player stops and says so.
 
   const player = $("room-player");
   let hls = null;
   let videoRetry = null;
   let videoAttempts = 0;
+  let token = null; // {base, token, url, refresh_in}
+  let tokenTimer = null;
+  let accessEnded = false;
 
-  function startVideo() {
-    const replay = cfg.status === "ended" && cfg.replay_ready;
-    if (!player || hls || (cfg.status !== "live" && !replay)) return;
-    const url = replay ? cfg.vod_url : cfg.hls_url;
+  function replayMode() { return cfg.status === "ended" && cfg.replay_ready; }
+
+  async function fetchToken() {
+    const kind = replayMode() ? "vod" : "hls";
+    const response = await fetch(`/live/${cfg.session}/playback/${kind}/`,
+      { credentials: "same-origin", cache: "no-store" });
+    if (response.status === 403) { endAccess(); return null; }
+    if (!response.ok) throw new Error(`token ${response.status}`);
+    token = await response.json();
+    clearTimeout(tokenTimer);
+    tokenTimer = setTimeout(refreshToken, token.refresh_in * 1000);
+    return token;
+  }
+
+  function refreshToken() {
+    fetchToken().catch(() => { tokenTimer = setTimeout(refreshToken, 5000); });
+  }
+
+  // <base><key id>/<expires>/<viewer>/<signature>/<session>/<file> -> the newest token.
+  function signed(url) {
+    if (!token || !url.startsWith(token.base)) return url;
+    const rest = url.slice(token.base.length).split("/").slice(4).join("/");
+    return token.base + token.token + "/" + rest;
+  }
+
+  function endAccess() {
+    accessEnded = true;
+    clearTimeout(tokenTimer);
+    clearTimeout(videoRetry);
+    stopVideo();
+    $("room-video-state").textContent = L.access_ended;
+    $("room-video-state").dataset.state = "access-ended";
+  }
+
+  async function startVideo() {
+    const replay = replayMode();
+    if (!player || hls || accessEnded || (cfg.status !== "live" && !replay)) return;
     clearTimeout(videoRetry);
     // The session goes live a moment before nginx writes the first playlist
-    // (about 2 s): retry soon, then back off.
+    // (about 2 s): retry soon, then back off. A refused token ends it instead.
     const retry = () => {
       stopVideo();
       videoAttempts += 1;
       videoRetry = setTimeout(startVideo, Math.min(5000, 500 * videoAttempts));
     };
+    try {
+      if (!(await fetchToken())) return;
+    } catch (_error) { retry(); return; }
+    if (hls || accessEnded) return;
     if (window.Hls && window.Hls.isSupported()) {
       hls = new window.Hls({
-        xhrSetup: (xhr) => { xhr.withCredentials = true; }, // the viewer's session cookie
+        xhrSetup: (xhr, url) => { xhr.open("GET", signed(url), true); },
         liveSyncDurationCount: 3,
       });
-      hls.on(window.Hls.Events.ERROR, (_event, data) => { if (data.fatal) retry(); });
+      hls.on(window.Hls.Events.ERROR, (_event, data) => {
+        if (!data.fatal) return;
+        // nginx said 403: the token expired or was revoked. Ask Django once more;
+        // it either gives a new token (play on) or refuses (access ended).
+        const status = data.response && data.response.code;
+        if (status === 403) { fetchToken().then((t) => { if (t) retry(); }, retry); }
+        else retry();
+      });
       hls.on(window.Hls.Events.MANIFEST_PARSED, () => {
         videoAttempts = 0;
         player.hidden = false;
         $("room-video-state").hidden = true;
         player.play().catch(() => {});
       });
-      hls.loadSource(url);
+      hls.loadSource(token.url);
       hls.attachMedia(player);
     } else if (player.canPlayType("application/vnd.apple.mpegurl")) {
-      player.src = url; // Safari plays HLS itself
+      player.src = token.url; // Safari plays HLS itself (the token lives TTL; reload to renew)
       player.hidden = false;
       $("room-video-state").hidden = true;
       player.play().catch(() => {});
@@ -222,13 +274,13 @@
   function setStatus(status) {
     cfg.status = status;
     if (status === "live" || (status === "ended" && cfg.replay_ready)) startVideo();
-    else { clearTimeout(videoRetry); stopVideo(); }
+    else { clearTimeout(videoRetry); clearTimeout(tokenTimer); stopVideo(); }
     const reminder = document.querySelector(".reminder-form");
     if (reminder && status !== "scheduled") reminder.hidden = true;
     const badge = $("room-status");
     badge.textContent = L.status[status] || status;
     badge.classList.toggle("badge-live", status === "live");
-    $("room-video-state").textContent = L.video[status] || "";
+    if (!accessEnded) $("room-video-state").textContent = L.video[status] || "";
     if (status === "ended" || status === "cancelled") {
       for (const id of ["chat-form", "question-form", "tip-form", "room-settings"]) {
         const form = $(id);

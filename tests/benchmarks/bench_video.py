@@ -1,44 +1,52 @@
-"""Video benchmark: publish to first playable playlist, latency behind live, segment requests/s.
+"""Video benchmark: publish to first playable playlist, latency behind live, segment
+requests/s through the signed path and the edge cache against unchecked nginx, Django
+requests per viewer, and simulated viewers in real time.
 
-    .venv/bin/python -m tests.benchmarks.bench_video [--quick] [--repeats 5]
+    .venv/bin/python -m tests.benchmarks.bench_video [--quick | --smoke] [--repeats 5]
         [--latency-seconds 30] [--duration 8] [--rounds 3] [-c 32] [-t 2]
-        [--keyint-seconds 2] [--reuse-db]
+        [--keyint-seconds 2] [--viewers 1000,2000] [--viewer-seconds 60] [--reuse-db]
 
 Builds a dedicated PostgreSQL database (zhiliao_bench_video; dropped, created and
-migrated each run unless --reuse-db), a creator with a published channel, one free
-session per publish (scheduled; the publish takes it live) and a logged-in learner
-(a Django session row written directly; the cookie is its key). Then, as production
-runs them:
+migrated each run unless --reuse-db, or --smoke finds it), a creator with a published
+channel, one free session per publish (scheduled; the publish takes it live) and a
+logged-in learner (a Django session row written directly; the cookie is its key).
+Then, as production runs them:
 
   app    gunicorn -c deploy/gunicorn.conf.py (sync workers, persistent connections;
          deploy/Procfile's HTTP server), on a free port
   nginx  livestream.management.commands.video_ingest.write_config + nginx_start:
          deploy/nginx-rtmp.conf.template as shipped (2 s fragments, 20 s playlist,
-         every /hls/ request asks the app's /video/hls-access/ by auth_request),
-         callbacks to the app server
+         playback tokens checked by secure_link), callbacks to the app server
+  edge   deploy/nginx-edge.conf.template (write_edge_config) in front of it
   ffmpeg a generated picture and tone (testsrc 640x360 at 30 fps, libx264 ultrafast
          zerolatency, 1 Mbit/s, a keyframe every --keyint-seconds, AAC), -re, pushed
          to rtmp://.../live/<session id>?key=<stream key>
 
+Players (class Player) do what static/js/live-room.js does: a token from Django
+(/live/<id>/playback/hls/, with the learner's cookie) at start and every refresh_in
+seconds; playlists and segments go to nginx with the token in the path, no cookie.
+
 1. Startup, --repeats times, each on a fresh session: wall time from spawning ffmpeg,
-   and from its first frame (estimated from ffmpeg's -progress: the earliest wall
-   time minus output time), to the first playlist fetched THROUGH nginx with the
-   learner's cookie that answers 200 with at least one segment (polled every 50 ms).
-   Also when the session went live (on_publish accepted) and when the playlist
-   appeared on disk.
-2. Latency behind live, one stream for --latency-seconds: the playlist polled through
-   nginx every 100 ms; the media end of the newest listed segment (sum of EXTINF from
-   media sequence 0) against the wall time since the first frame. "Edge age" is that
-   gap averaged over time; a player at hls.js's live sync point
-   (liveSyncDurationCount = 3, as static/js/live-room.js sets it) plays 3 x
-   EXT-X-TARGETDURATION behind the edge, so its latency is about edge age + 3 x target.
-3. Segment requests/s, while that stream runs: wrk with the learner's cookie on the
-   newest segment, through nginx's access check (auth_request -> gunicorn ->
-   Django), against a second nginx written here from the same rendered config with
-   the RTMP block and the auth_request lines removed, serving the same hls folder
-   (reference), and against the app server's check endpoint directly (what Django
-   alone answers). CPU seconds of gunicorn, nginx and PostgreSQL per 1,000 requests,
-   and database transactions per check (pg_stat_database), from the same runs.
+   and from its first frame (estimated from ffmpeg's -progress), to the first
+   playlist fetched through nginx with the token that answers 200 with at least one
+   segment (polled every 50 ms). Also when the session went live and when the
+   playlist appeared on disk.
+2. Latency behind live, one stream for --latency-seconds: the playlist polled every
+   100 ms; the media end of the newest listed segment against the wall time since
+   the first frame ("edge age"); a player at hls.js's live sync point plays 3 x
+   EXT-X-TARGETDURATION behind the edge.
+3. Segment requests/s, while that stream runs: wrk on the newest segment through the
+   signed path, through the edge cache, from a second nginx written from the same
+   rendered config with the RTMP block and the token check removed (reference), and
+   the app's token endpoint alone. CPU per request, database transactions.
+4. Viewers (asyncio + aiohttp), --viewers N through the origin and M through the
+   edge for --viewer-seconds: each joins (token), polls the playlist every target
+   duration and fetches each new segment; a segment fetched later than its duration
+   after it was listed is a stall. Reports stalls, errors, the origin's requests/s
+   (its stub_status counter) and Django requests per viewer per minute.
+
+The last line printed is
+    video signed <r>x edge <r>x of unchecked nginx, django <n> req/viewer/min
 
 Figures are printed and written to var/bench/video.md (and video.json); nothing is
 asserted. Every process started here (gunicorn, both nginx, ffmpeg) is stopped on
@@ -73,10 +81,12 @@ from tests.benchmarks.common import (
     _admin_url,
     _cores,
     _pick,
+    database_exists,
     database_fresh,
     free_port,
     log,
     md_table,
+    migrate,
     parse_wrk,
     text_table,
 )
@@ -122,6 +132,9 @@ class Config:
     reuse_db: bool
     quick: bool
     cores: int
+    viewers: list[int]
+    viewer_seconds: float
+    smoke: bool = False
 
 
 def parse_args(argv=None) -> Config:
@@ -149,7 +162,23 @@ def parse_args(argv=None) -> Config:
         "(x264's default, OBS's auto); default on, off with --quick",
     )  # fmt: skip
     parser.add_argument("--reuse-db", action="store_true", help="keep the database of the last run")
+    parser.add_argument(
+        "--viewers", help="viewer load test: N through the origin, M through the edge "
+        "(default 1000,2000; --quick 300,600)",
+    )  # fmt: skip
+    parser.add_argument("--viewer-seconds", type=float, help="viewer load test (default 60)")
+    parser.add_argument(
+        "--smoke", action="store_true",
+        help="tiny sizes (CI): 1 startup, 6 s latency, 1 s wrk runs, 20 viewers for 6 s; "
+        "reuses the benchmark database if it exists; nothing judged",
+    )  # fmt: skip
     args = parser.parse_args(argv)
+    smoke = args.smoke
+    if smoke:
+        args.repeats, args.latency_seconds, args.duration, args.rounds = 1, 6.0, 1, 1
+        args.slow_keyint, args.viewers = False, args.viewers or "20,20"
+        args.viewer_seconds = args.viewer_seconds or 6.0
+        args.connections = args.connections or 8
     quick = args.quick
     cfg = Config(
         repeats=_pick(args.repeats, "BENCH_VIDEO_REPEATS", 3 if quick else 5),
@@ -167,7 +196,13 @@ def parse_args(argv=None) -> Config:
         reuse_db=args.reuse_db,
         quick=quick,
         cores=_cores(),
+        viewers=[int(n) for n in (args.viewers or ("300,600" if quick else "1000,2000"))
+                 .split(",")][:2],
+        viewer_seconds=_pick(args.viewer_seconds, "BENCH_VIDEO_VIEWER_SECONDS", 60.0, float),
+        smoke=smoke,
     )  # fmt: skip
+    if len(cfg.viewers) != 2 or not all(1 <= n <= 20000 for n in cfg.viewers):
+        parser.error("--viewers N,M (origin, edge), each 1..20000")
     if not 1 <= cfg.repeats <= 20:
         parser.error("repeats 1..20")
     if not 6 <= cfg.latency_seconds <= 600:
@@ -218,6 +253,38 @@ class Seeded:
     session_ids: list[int]
     key: str
     cookie: str  # "sessionid=..."
+    app_base: str = ""  # set once gunicorn runs
+    players: dict = field(default_factory=dict)
+
+    def player(self, session_id: int) -> "Player":
+        if session_id not in self.players:
+            self.players[session_id] = Player(self.app_base, self.cookie, session_id)
+        return self.players[session_id]
+
+
+class Player:
+    """What static/js/live-room.js does for its token: ask Django (with the viewer's
+    cookie) when it starts and again every `refresh_in` seconds; every playlist and
+    segment goes to nginx with the newest token and no cookie."""
+
+    def __init__(self, app_base: str, cookie: str, session_id: int, kind: str = "hls"):
+        self.url = f"{app_base}/live/{session_id}/playback/{kind}/"
+        self.cookie, self.session_id, self.kind = cookie, session_id, kind
+        self.django_requests = 0
+        self._token: dict | None = None
+        self._at = 0.0
+
+    def token(self) -> str:
+        if self._token is None or time.monotonic() - self._at >= self._token["refresh_in"]:
+            status, body = get(self.url, self.cookie)
+            self.django_requests += 1
+            if status != 200:
+                raise RuntimeError(f"{self.url}: {status} {body[:200]!r}")
+            self._token, self._at = json.loads(body), time.monotonic()
+        return self._token["token"]
+
+    def path(self, file: str) -> str:
+        return f"/{self.kind}/{self.token()}/{self.session_id}/{file}"
 
 
 def django_setup(env: dict[str, str]) -> None:
@@ -342,7 +409,7 @@ class AppServer:
             "--bind", f"{HOST}:{self.port}", "--log-level", "warning",
         ]  # fmt: skip
 
-    def start(self, ready_timeout: float = 60) -> None:
+    def start(self, ready_timeout: float = 180) -> None:
         with open(self.log_path, "wb") as logfile:
             self.proc = subprocess.Popen(
                 self.argv(), cwd=ROOT, env=self.env, stdout=logfile, stderr=subprocess.STDOUT,
@@ -436,7 +503,7 @@ class Nginx:
 
 
 def reference_config(rendered: str, main_prefix: Path, ref_prefix: Path, port: int) -> str:
-    """The shipped, rendered config without RTMP and without the access check: the same
+    """The shipped, rendered config without RTMP and without the token check: the same
     http block (same locations, types and headers) serving the same hls folder."""
     lines = rendered.splitlines()
     out, skipping, removed_checks = [], False, 0
@@ -449,7 +516,8 @@ def reference_config(rendered: str, main_prefix: Path, ref_prefix: Path, port: i
         if skipping:
             skipping = line != "}"
             continue
-        if line.strip().startswith("auth_request "):
+        stripped = line.strip()
+        if stripped.startswith(("secure_link", "if ($video_secret", "if ($secure_link")):
             removed_checks += 1
             continue
         out.append(line)
@@ -626,9 +694,9 @@ def parse_playlist(text: str) -> Playlist | None:
     return Playlist(sequence, target, segments) if segments else None
 
 
-def fetch_playlist(nginx: Nginx, session_id: int, cookie: str) -> tuple[int, Playlist | None]:
+def fetch_playlist(nginx: Nginx, session_id: int, seeded: Seeded) -> tuple[int, Playlist | None]:
     try:
-        status, body = get(f"{nginx.base}/hls/{session_id}/index.m3u8", cookie, timeout=5)
+        status, body = get(nginx.base + seeded.player(session_id).path("index.m3u8"), timeout=5)
     except OSError:
         return 0, None
     if status != 200:
@@ -658,7 +726,7 @@ def time_startup(
                 with contextlib.suppress(OSError):
                     if "#EXTINF" in playlist_file.read_text():
                         t_disk = now
-            status, playlist = fetch_playlist(nginx, session_id, seeded.cookie)
+            status, playlist = fetch_playlist(nginx, session_id, seeded)
             statuses[status] = statuses.get(status, 0) + 1
             if playlist is not None:
                 t_http = time.time()
@@ -716,18 +784,18 @@ class LatencyRun:
 
 
 def measure_latency(
-    cfg: Config, nginx: Nginx, encoder: Encoder, session_id: int, cookie: str, seconds: float
+    cfg: Config, nginx: Nginx, encoder: Encoder, session_id: int, seeded: Seeded, seconds: float
 ) -> LatencyRun:
     run = LatencyRun()
     deadline = time.monotonic() + cfg.startup_timeout
-    while time.monotonic() < deadline and fetch_playlist(nginx, session_id, cookie)[1] is None:
+    while time.monotonic() < deadline and fetch_playlist(nginx, session_id, seeded)[1] is None:
         time.sleep(0.05)
     t_playable = time.time()
     end = time.monotonic() + seconds
     while time.monotonic() < end:
         if not encoder.running():
             raise RuntimeError(f"ffmpeg exited {encoder.proc.returncode} during the latency run")
-        status, playlist = fetch_playlist(nginx, session_id, cookie)
+        status, playlist = fetch_playlist(nginx, session_id, seeded)
         now = time.time()
         run.polls += 1
         if playlist is None:
@@ -754,9 +822,9 @@ def measure_latency(
 
 
 def latency_case(
-    cfg: Config, nginx: Nginx, encoder: Encoder, session_id: int, cookie: str, label: str
+    cfg: Config, nginx: Nginx, encoder: Encoder, session_id: int, seeded: Seeded, label: str
 ) -> dict:
-    run = measure_latency(cfg, nginx, encoder, session_id, cookie, cfg.latency_seconds)
+    run = measure_latency(cfg, nginx, encoder, session_id, seeded, cfg.latency_seconds)
     lat = {"label": label, **latency_summary(run)}
     log(f"  first playlist {_s(lat['startup'])} after the first frame, segments "
         f"{_s(lat['extinf_median'])}, target {_s(lat['target'], '{:g} s')}, edge age "
@@ -795,43 +863,46 @@ def wrk(cfg: Config, url: str, headers: dict[str, str], seconds: int, watch: dic
     return WrkResult(f.rps, f.p50_ms, f.p99_ms, f.requests, f.errors, f.mib_per_s, cpu)
 
 
-def newest_segment(nginx: Nginx, session_id: int, cookie: str) -> str:
-    _status, playlist = fetch_playlist(nginx, session_id, cookie)
+def newest_segment(nginx: Nginx, session_id: int, seeded: Seeded) -> str:
+    _status, playlist = fetch_playlist(nginx, session_id, seeded)
     if playlist is None:
         raise RuntimeError("no playlist to take a segment from")
     return playlist.segments[-1][0]
 
 
 TARGETS = (
-    ("nginx, no check", "reference: the same files, the access check removed"),
-    ("nginx + access check", "auth_request -> gunicorn -> /video/hls-access/ (as shipped)"),
-    ("app: check endpoint", "gunicorn /video/hls-access/ directly (Django alone)"),
-)
+    ("nginx, no check", "reference: the same config and files, the token check removed"),
+    ("nginx, signed", "the token checked by nginx's secure_link (as shipped), no Django"),
+    ("edge cache", "deploy/nginx-edge.conf.template: token checked at the edge, "
+                   "segment from its proxy_cache"),
+    ("app: token endpoint", "gunicorn /live/<id>/playback/hls/ (one player's refresh)"),
+)  # fmt: skip
 
 
 def bench_segments(
-    cfg: Config, main: Nginx, ref: Nginx, app: AppServer, session_id: int, cookie: str,
-    token: str, watch: dict,
+    cfg: Config, main: Nginx, ref: Nginx, edge: Nginx, app: AppServer, session_id: int,
+    seeded: Seeded, watch: dict,
 ) -> dict:  # fmt: skip
     results: dict[str, list[WrkResult]] = {name: [] for name, _ in TARGETS}
     sizes = []
+    player = seeded.player(session_id)
     for round_no in range(cfg.rounds):
         # The newest segment each round: nginx-rtmp deletes old ones as the window moves.
-        segment = newest_segment(main, session_id, cookie)
-        path = f"/hls/{session_id}/{segment}"
-        status, body = get(main.base + path, cookie)
+        segment = newest_segment(main, session_id, seeded)
+        path = player.path(segment)
+        status, body = get(main.base + path)
         ref_status, ref_body = get(ref.base + path)
-        if status != 200 or ref_status != 200 or body != ref_body:
-            raise RuntimeError(f"{path}: checked {status}, reference {ref_status}, same bytes "
-                               f"{body == ref_body}")  # fmt: skip
+        edge_status, edge_body = get(edge.base + path)
+        if status != 200 or ref_status != 200 or body != ref_body or edge_body != body:
+            same = body == ref_body == edge_body
+            raise RuntimeError(f"{path}: signed {status}, reference {ref_status}, edge "
+                               f"{edge_status}, same bytes {same}")  # fmt: skip
         sizes.append(len(body))
         urls = {
-            "nginx, no check": (ref.base + path, {"Cookie": cookie}),
-            "nginx + access check": (main.base + path, {"Cookie": cookie}),
-            "app: check endpoint": (
-                f"{app.base}/video/hls-access/?token={token}",
-                {"Cookie": cookie, "X-Original-URI": path},
-            ),
+            "nginx, no check": (ref.base + path, {}),
+            "nginx, signed": (main.base + path, {}),
+            "edge cache": (edge.base + path, {}),
+            "app: token endpoint": (player.url, {"Cookie": seeded.cookie}),
         }
         for name, _ in TARGETS:
             url, headers = urls[name]
@@ -851,6 +922,122 @@ def bench_segments(
         median = statistics.median_low(r.rps for r in runs)
         chosen[name] = next(r for r in runs if r.rps == median)
     return {"results": chosen, "all": results, "segment_bytes": statistics.median(sizes)}
+
+
+# --- 4. viewers in real time ---------------------------------------------------------------
+
+
+def origin_requests(nginx: Nginx) -> int:
+    """nginx's request counter (stub_status, deploy/nginx-rtmp.conf.template)."""
+    status, body = get(nginx.base + "/nginx_status")
+    if status != 200:
+        raise RuntimeError(f"no /nginx_status on the origin ({status})")
+    return int(body.decode().split("\n")[2].split()[2])
+
+
+async def _viewer(http, base: str, player_url: str, cookie: str, session_id: int,
+                  until: float, stats: dict, django_slots) -> None:  # fmt: skip
+    """One hls.js-like viewer: a token from Django at start and every refresh_in s,
+    the playlist every target duration, each new segment once. A segment that takes
+    longer than its duration from being listed to being fetched is a stall."""
+    import asyncio
+
+    token, token_at, seen = None, 0.0, -1
+    while time.monotonic() < until:
+        started = time.monotonic()
+        try:
+            if token is None or started - token_at >= token["refresh_in"]:
+                # The web tier's connection pool: a join storm queues here, as it
+                # would in front of gunicorn, instead of timing out by the thousand.
+                async with (
+                    django_slots,
+                    http.get(
+                        player_url, headers={"Cookie": cookie}, timeout=django_slots.timeout
+                    ) as response,
+                ):
+                    stats["django"] += 1
+                    if response.status != 200:
+                        stats["errors"] += 1
+                        await asyncio.sleep(1)
+                        continue
+                    now = time.monotonic()
+                    if token is not None:
+                        stats["intervals"].append(now - token_at)
+                    token, token_at = await response.json(), now
+
+            prefix = f"{base}/hls/{token['token']}/{session_id}/"
+            async with http.get(prefix + "index.m3u8") as response:
+                text = await response.text() if response.status == 200 else ""
+            listed_at = time.monotonic()
+            playlist = parse_playlist(text)
+            if playlist is None:
+                stats["errors"] += 1
+                await asyncio.sleep(1)
+                continue
+            first = playlist.media_sequence
+            if seen < 0:  # join at hls.js's live sync point, 3 segments from the end
+                seen = max(first, playlist.newest - HLSJS_SYNC_COUNT) - 1
+            for i, (uri, duration) in enumerate(playlist.segments):
+                if first + i <= seen:
+                    continue
+                async with http.get(prefix + uri) as response:
+                    body = await response.read()
+                    ok = response.status == 200 and body
+                stats["segments"] += 1
+                if not ok:
+                    stats["errors"] += 1
+                elif time.monotonic() - listed_at > duration:
+                    stats["stalls"] += 1
+                seen = first + i
+            await asyncio.sleep(max(0.0, playlist.target - (time.monotonic() - started)))
+        except (OSError, TimeoutError, ValueError) as exc:  # aiohttp errors are OSErrors
+            stats["errors"] += 1
+            stats["last_error"] = repr(exc)[:200]
+            await asyncio.sleep(1)
+
+
+def viewer_load(base: str, origin: Nginx, seeded: Seeded, session_id: int, viewers: int,
+                seconds: float) -> dict:  # fmt: skip
+    """`viewers` simulated players on one session through `base` (the origin or the
+    edge) for `seconds`: stalls, errors, Django requests per viewer per minute, and
+    the origin's requests/s (its stub_status counter)."""
+    import asyncio
+
+    import aiohttp
+
+    stats: dict = {"django": 0, "segments": 0, "stalls": 0, "errors": 0, "last_error": "",
+                   "intervals": []}  # fmt: skip
+    join_seconds = min(10.0, seconds / 4)
+    player_url = seeded.player(session_id).url
+
+    async def run() -> None:
+        timeout = aiohttp.ClientTimeout(total=10)
+        connector = aiohttp.TCPConnector(limit=0, force_close=False)
+        django_slots = asyncio.Semaphore(8)
+        django_slots.timeout = aiohttp.ClientTimeout(total=seconds)  # a queue, not a failure
+        async with aiohttp.ClientSession(timeout=timeout, connector=connector) as http:
+            until = time.monotonic() + seconds
+            tasks = []
+            for _ in range(viewers):  # viewers join over the first seconds
+                tasks.append(asyncio.create_task(_viewer(http, base, player_url, seeded.cookie,
+                                                         session_id, until, stats,
+                                                         django_slots)))  # fmt: skip
+                await asyncio.sleep(join_seconds / viewers)
+            await asyncio.gather(*tasks)
+
+    before, t0 = origin_requests(origin), time.monotonic()
+    asyncio.run(run())
+    elapsed = time.monotonic() - t0
+    stats["origin_rps"] = (origin_requests(origin) - before - 1) / elapsed
+    stats["viewers"], stats["seconds"] = viewers, elapsed
+    # Every request the players made, over the viewers' minutes (a short run is
+    # dominated by the one request at start), and the steady rate: 60 s over the
+    # measured time between a player's consecutive token requests.
+    stats["django_per_viewer_min"] = stats["django"] / viewers / (elapsed / 60)
+    intervals = stats.pop("intervals")
+    stats["refresh_interval"] = statistics.fmean(intervals) if intervals else None
+    stats["django_steady_per_viewer_min"] = 60 / statistics.fmean(intervals) if intervals else None
+    return stats
 
 
 # --- report -------------------------------------------------------------------------------
@@ -964,7 +1151,8 @@ def segment_rows(seg: dict) -> list[list[str]]:
     return rows
 
 
-def summary_rows(startups: list[dict], cases: list[dict], seg: dict | None) -> list[list[str]]:
+def summary_rows(startups: list[dict], cases: list[dict], seg: dict | None,
+                 loads: list[dict]) -> list[list[str]]:  # fmt: skip
     lat = cases[0]
     med, lo, hi = _stats([s["from_first_frame"] for s in startups])
     med2, lo2, hi2 = _stats([s["from_spawn"] for s in startups])
@@ -988,18 +1176,32 @@ def summary_rows(startups: list[dict], cases: list[dict], seg: dict | None) -> l
     # fmt: skip
     if seg:
         r = seg["results"]
-        ref, ours = r["nginx, no check"].rps, r["nginx + access check"].rps
+        ref = r["nginx, no check"].rps
+        signed, edge = r["nginx, signed"].rps, r["edge cache"].rps
         rows += [
-            ["segment req/s, nginx + access check", f"{ours:,.0f}"],
-            ["segment req/s, nginx without the check", f"{ref:,.0f}"],
-            ["ratio checked / unchecked", f"**{ours / ref:.3f}x**" if ref else "-"],
-            ["check endpoint on gunicorn alone", f"{r['app: check endpoint'].rps:,.0f} req/s"],
+            ["segment req/s, nginx with the signed-token check", f"{signed:,.0f}"],
+            ["segment req/s, through the edge cache", f"{edge:,.0f}"],
+            ["segment req/s, nginx without any check", f"{ref:,.0f}"],
+            ["ratio signed / unchecked", f"**{signed / ref:.3f}x**" if ref else "-"],
+            ["ratio edge / unchecked", f"**{edge / ref:.3f}x**" if ref else "-"],
+            ["token endpoint on gunicorn alone", f"{r['app: token endpoint'].rps:,.0f} req/s"],
         ]
+    for load in loads:
+        rows += [
+            [f"{load['viewers']:,} viewers via {load['via']}, {load['seconds']:.0f} s: "
+             "stalls / segments / errors",
+             f"{load['stalls']} / {load['segments']:,} / {load['errors']}"],
+            [f"  origin requests/s ({load['via']})", f"{load['origin_rps']:,.1f}"],
+            [f"  Django requests per viewer per minute ({load['via']}): in this run "
+             "(joins included) / steady (60 s / measured refresh interval)",
+             f"{load['django_per_viewer_min']:.2f} / "
+             f"{_s(load['django_steady_per_viewer_min'], '{:.2f}')}"],
+        ]  # fmt: skip
     return rows
 
 
 def report(cfg: Config, started: datetime, load: str, startups: list[dict], cases: list[dict],
-           seg: dict | None, settings_seen: dict) -> str:  # fmt: skip
+           seg: dict | None, settings_seen: dict, loads: list[dict]) -> str:  # fmt: skip
     lat = cases[0]
     per_run = [
         [str(i + 1), _s(s["from_spawn"]), _s(s["from_first_frame"]),
@@ -1023,14 +1225,15 @@ def report(cfg: Config, started: datetime, load: str, startups: list[dict], case
         + " ".join(Path("/proc/loadavg").read_text().split()[:3])
         + " (anything else running on the machine shows here).",
         "",
-        md_table(["", "value"], summary_rows(startups, cases, seg)),
+        md_table(["", "value"], summary_rows(startups, cases, seg, loads)),
         "",
         f"## 1. Startup ({len(startups)} publishes, a fresh session each)",
         "",
         md_table(["", "median", "min", "max"], startup_rows(startups)),
         "",
-        "Playable = the playlist fetched through nginx with the viewer's cookie (so "
-        "through the access check) answers 200 and lists a segment; polled every 50 ms. "
+        "Playable = the playlist fetched through nginx with the viewer's signed token "
+        "(asked of Django first, as the player does) answers 200 and lists a segment; "
+        "polled every 50 ms. "
         "First frame = earliest (wall time - output time) over ffmpeg's -progress "
         "reports (every 0.1 s).",
         "",
@@ -1075,7 +1278,8 @@ def report(cfg: Config, started: datetime, load: str, startups: list[dict], case
             "",
             f"`wrk -t{cfg.threads} -c{cfg.connections} -d{cfg.duration}s` on one segment "
             f"({seg['segment_bytes'] / 1024:.0f} KiB, the newest of the running stream), "
-            f"the viewer's cookie sent; median of {cfg.rounds} round(s) each; CPU from "
+            "the viewer's token in the path (no cookie); "
+            f"median of {cfg.rounds} round(s) each; CPU from "
             "/proc (gunicorn master and workers; nginx master and worker; every "
             "`postgres` process) per request; DB xacts (transactions, one per query in "
             "autocommit) from pg_stat_database.",
@@ -1110,13 +1314,16 @@ def main(argv=None) -> int:
     static_root.mkdir()
     env = environment(cfg, run_id, str(static_root), prefix)
     app = AppServer(env)
-    main_nginx = ref_nginx = None
+    main_nginx = ref_nginx = edge_nginx = None
     encoder: Encoder | None = None
     startups: list[dict] = []
     cases: list[dict] = []
+    loads: list[dict] = []
     seg = None
     try:
-        database_fresh(cfg.database_url, env, reuse=cfg.reuse_db)
+        reuse = cfg.reuse_db or (cfg.smoke and database_exists(cfg.database_url))
+        if not database_fresh(cfg.database_url, env, reuse=reuse):
+            migrate(env)  # a reused database gets this checkout's migrations
         django_setup(env)
         sessions = cfg.repeats + 2
         log(f"Seeding a creator, {sessions} free sessions and a logged-in learner")
@@ -1124,12 +1331,17 @@ def main(argv=None) -> int:
 
         from django.conf import settings
 
-        from livestream.management.commands.video_ingest import nginx_start, write_config
-        from livestream.video_views import callback_token
+        from livestream.management.commands.video_ingest import (
+            nginx_start,
+            write_config,
+            write_edge_config,
+        )
 
         log(f"gunicorn (deploy/gunicorn.conf.py) on {app.base}")
         app.start()
+        seeded.app_base = app.base
         rtmp_port, http_port, ref_port = free_port(), free_port(), free_port()
+        edge_port = free_port()
         config = write_config(
             prefix=prefix, rtmp_port=rtmp_port, http_port=http_port, callback_base=app.base
         )
@@ -1145,6 +1357,11 @@ def main(argv=None) -> int:
         ref_nginx = Nginx(ref_prefix, ref_port)
         nginx_start(ref_config)
         ref_nginx.started()
+        edge_config = write_edge_config(prefix=workdir / "edge", http_port=edge_port,
+                                        origin=f"http://{HOST}:{http_port}")  # fmt: skip
+        edge_nginx = Nginx(workdir / "edge", edge_port)
+        nginx_start(edge_config)
+        edge_nginx.started()
         (OUT_DIR / "video-nginx.conf").write_text(rendered)
         (OUT_DIR / "video-nginx-reference.conf").write_text(ref_config.read_text())
 
@@ -1174,7 +1391,7 @@ def main(argv=None) -> int:
         log(f"Latency: one stream for {cfg.latency_seconds:g} s (session {live_id})")
         encoder = Encoder(rtmp_port, live_id, seeded.key, cfg.keyint_seconds, ffmpeg_log)
         encoder.start()
-        cases.append(latency_case(cfg, main_nginx, encoder, live_id, seeded.cookie,
+        cases.append(latency_case(cfg, main_nginx, encoder, live_id, seeded,
                                   f"keyframe every {cfg.keyint_seconds:g} s"))  # fmt: skip
 
         log("Segment requests/s (stream still running)")
@@ -1182,15 +1399,28 @@ def main(argv=None) -> int:
             "gunicorn": app.pids,
             "nginx": main_nginx.pids,
             "nginx-ref": ref_nginx.pids,
+            "edge": edge_nginx.pids,
             "postgres": lambda: named_pids("postgres"),
         }
-        seg = bench_segments(cfg, main_nginx, ref_nginx, app, live_id, seeded.cookie,
-                             callback_token(), watch)  # fmt: skip
-        # The reference's CPU is its own nginx's.
-        ref_result = seg["results"]["nginx, no check"]
-        ref_result.cpu["nginx"] = ref_result.cpu.pop("nginx-ref")
-        for name in ("nginx + access check", "app: check endpoint"):
-            seg["results"][name].cpu.pop("nginx-ref", None)
+        seg = bench_segments(cfg, main_nginx, ref_nginx, edge_nginx, app, live_id, seeded,
+                             watch)  # fmt: skip
+        # The reference's CPU is its own nginx's; the edge's, the edge's plus the origin's.
+        for name, result in seg["results"].items():
+            ref_cpu, edge_cpu = result.cpu.pop("nginx-ref", 0), result.cpu.pop("edge", 0)
+            if name == "nginx, no check":
+                result.cpu["nginx"] = ref_cpu
+            elif name == "edge cache":
+                result.cpu["nginx"] += edge_cpu
+        for via, server, viewers in (("origin", main_nginx, cfg.viewers[0]),
+                                     ("edge", edge_nginx, cfg.viewers[1])):  # fmt: skip
+            log(f"{viewers} viewers through the {via} for {cfg.viewer_seconds:g} s")
+            result = viewer_load(server.base, main_nginx, seeded, live_id, viewers,
+                                 cfg.viewer_seconds)  # fmt: skip
+            loads.append({"via": via, **result})
+            log(f"  stalls {result['stalls']} of {result['segments']} segments, errors "
+                f"{result['errors']} {result['last_error']}, origin "
+                f"{result['origin_rps']:.1f} req/s, Django "
+                f"{result['django_per_viewer_min']:.2f} req/viewer/min")  # fmt: skip
         encoder.stop()
         encoder = None
 
@@ -1201,12 +1431,12 @@ def main(argv=None) -> int:
                 f"{cfg.latency_seconds:g} s (session {slow_id})")  # fmt: skip
             encoder = Encoder(rtmp_port, slow_id, seeded.key, keyint, ffmpeg_log)
             encoder.start()
-            cases.append(latency_case(cfg, main_nginx, encoder, slow_id, seeded.cookie,
+            cases.append(latency_case(cfg, main_nginx, encoder, slow_id, seeded,
                                       f"keyframe every {SLOW_KEYINT_FRAMES} frames"))  # fmt: skip
     finally:
         if encoder is not None:
             encoder.stop()
-        for server in (ref_nginx, main_nginx):
+        for server in (edge_nginx, ref_nginx, main_nginx):
             if server is not None:
                 server.stop()
         app.stop()
@@ -1217,24 +1447,32 @@ def main(argv=None) -> int:
         shutil.rmtree(workdir, ignore_errors=True)
 
     print()
-    print(text_table(["", "value"], summary_rows(startups, cases, seg)))
+    print(text_table(["", "value"], summary_rows(startups, cases, seg, loads)))
     print()
     print(text_table(["", "median", "min", "max"], startup_rows(startups)))
     print()
     print(text_table(latency_headers(cases), latency_rows(cases)))
     print()
     print(text_table(SEG_HEADERS, segment_rows(seg)))
-    md = report(cfg, started, load, startups, cases, seg, settings_seen)
+    md = report(cfg, started, load, startups, cases, seg, settings_seen, loads)
     (OUT_DIR / "video.md").write_text(md)
     (OUT_DIR / "video.json").write_text(json.dumps({
         "started": started.isoformat(), "cores": cfg.cores, "startups": startups,
         "latency": cases, "settings": settings_seen,
         "segments": {name: vars(r) for name, r in seg["results"].items()},
-        "segment_bytes": seg["segment_bytes"],
+        "segment_bytes": seg["segment_bytes"], "viewers": loads,
     }, indent=1, default=str))  # fmt: skip
     print(f"\nWritten {OUT_DIR / 'video.md'} in {time.monotonic() - t_begin:.0f} s "
           f"(logs: {OUT_DIR}/video-*.log, configs: {OUT_DIR}/video-nginx*.conf)")  # fmt: skip
-    return 0
+    r = seg["results"]
+    ref = r["nginx, no check"].rps or float("nan")
+    # Steady state where measured (runs longer than the refresh interval), else the
+    # run's own count (the joins dominate it).
+    steady = [load["django_steady_per_viewer_min"] for load in loads]
+    django = max(steady) if all(steady) else max(load["django_per_viewer_min"] for load in loads)
+    print(f"video signed {r['nginx, signed'].rps / ref:.3f}x edge {r['edge cache'].rps / ref:.3f}x "
+          f"of unchecked nginx, django {django:.2f} req/viewer/min")  # fmt: skip
+    return 0 if r["nginx, signed"].requests and loads[0]["segments"] else 1
 
 
 if __name__ == "__main__":

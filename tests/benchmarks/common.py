@@ -66,6 +66,15 @@ def migrate(env: dict[str, str]) -> None:
     )  # fmt: skip
 
 
+def database_exists(database_url: str) -> bool:
+    import psycopg
+
+    admin, name = _admin_url(database_url)
+    with psycopg.connect(admin, autocommit=True, connect_timeout=10) as conn:
+        row = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        return row is not None
+
+
 def database_fresh(database_url: str, env: dict[str, str], *, reuse: bool) -> bool:
     """A migrated, empty database, unless `reuse`. Returns whether it was made anew."""
     if reuse:

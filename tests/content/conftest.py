@@ -7,6 +7,7 @@ from PIL import Image
 from content import services
 from content.models import Access
 from tests.factories import CourseFactory, TierFactory, UserFactory
+from tests.s3 import s3, s3_server  # noqa: F401 - the S3 server's fixtures
 
 LONG_BODY = "Free intro paragraph.\n\n<!-- more -->\n\nThe secret paid paragraph.\n"
 

@@ -1,6 +1,8 @@
 """Live video in a real browser: ffmpeg publishes to a real nginx-rtmp, which asks a
 real uvicorn whether to accept it; a learner opens the room and the video plays
-(its currentTime advances), every playlist and segment passing Django's access check.
+(its currentTime advances), every playlist and segment carrying the signed token
+Django gave the player and nginx checked. Banned from the room, the learner's
+player stops and says that access has ended once the token expires.
 """
 
 import subprocess
@@ -30,7 +32,9 @@ def test_learner_watches_the_stream_play_in_the_room(
     learner = UserFactory(email="viewer@example.com", display_name="Viewer")
     key = video.stream_key_rotate(creator=alice)
     rtmp_port, hls_port = free_port(), free_port()
-    env = {"VIDEO_HLS_URL": f"http://127.0.0.1:{hls_port}/hls"}
+    # Short-lived tokens so revocation shows within the test (60 s in production).
+    env = {"VIDEO_HLS_URL": f"http://127.0.0.1:{hls_port}/hls", "VIDEO_TOKEN_TTL_SECONDS": "6",
+           "VIDEO_TOKEN_REFRESH_SECONDS": "3"}  # fmt: skip
 
     with uvicorn_server(static_root, env_extra=env) as port:
         base = f"http://127.0.0.1:{port}"
@@ -73,6 +77,17 @@ def test_learner_watches_the_stream_play_in_the_room(
         page.wait_for_timeout(2000)
         assert page.evaluate("document.getElementById('room-player').currentTime") > first + 1
         screenshot(page, "live-video-01-playing")
+
+        # Banned from the room: the next refresh is refused, the token in hand expires,
+        # and the player says so instead of spinning.
+        from livestream import services
+
+        services.user_ban(session=session, by=alice.user, user_id=learner.pk)
+        expect(page.get_by_test_id("video-state")).to_have_text(
+            "Your access to this video has ended.", timeout=20_000
+        )
+        expect(player).to_be_hidden()
+        screenshot(page, "live-video-02-access-ended")
 
         # Leaving the page, the player reports the seconds really played
         # (static/js/watch-time.js: a beacon on pagehide), which the recommender records.

@@ -2,6 +2,9 @@
 
     manage.py video_ingest start [--rtmp-port 1935] [--http-port 8935] [--callback-base URL]
     manage.py video_ingest stop
+    manage.py video_ingest reload    (rewrite the config, e.g. after a key rotation)
+    manage.py video_ingest edge [--edge-port 8936]    (an edge cache in front of it,
+        files under <prefix>-edge/; deploy/nginx-edge.conf.template, docs/scaling.md)
     manage.py video_ingest config    (write var/nginx/nginx.conf only)
 
 nginx runs as an ordinary process with everything under var/nginx/; no system
@@ -17,11 +20,20 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from livestream.playback import nginx_key_map
+from livestream.replay_storage import nginx_bucket_origin
 from livestream.video_views import callback_token
 
 NGINX = "/usr/sbin/nginx"
 MODULE_PATHS = ("/usr/lib/nginx/modules/ngx_rtmp_module.so",)
 TEMPLATE = Path(settings.BASE_DIR) / "deploy" / "nginx-rtmp.conf.template"
+EDGE_TEMPLATE = Path(settings.BASE_DIR) / "deploy" / "nginx-edge.conf.template"
+
+
+def _user_directive() -> str:
+    # Started by root (CI), nginx would drop its workers to `nobody`, who cannot
+    # write into the project's folders: keep the workers as the caller.
+    return "user root;" if os.geteuid() == 0 else ""
 
 
 def rtmp_module() -> str | None:
@@ -44,21 +56,59 @@ def write_config(*, prefix: Path, rtmp_port: int, http_port: int, callback_base:
         callback_base=callback_base.rstrip("/"),
         site_origin=callback_base.rstrip("/"),
         token=callback_token(),
+        signing_keys=nginx_key_map(),
+        video_bucket=_bucket_directive(),
         update_seconds=settings.VIDEO_UPDATE_SECONDS,
-        # Started by root (CI), nginx would drop its workers to `nobody`, who cannot
-        # write HLS into the project's folders: keep the workers as the caller.
-        user_directive="user root;" if os.geteuid() == 0 else "",
+        user_directive=_user_directive(),
     )
     path = prefix / "nginx.conf"
     path.write_text(config)
     return path
 
 
-def nginx_start(config: Path) -> None:
-    prefix = config.parent
+def _bucket_directive() -> str:
+    origin = nginx_bucket_origin()
+    if not origin:
+        return "return 404;"
+    return f"proxy_pass {origin}/$video_kind/$video_session/$video_file;"
+
+
+def write_edge_config(*, prefix: Path, http_port: int, origin: str, listen_host: str = "127.0.0.1",
+                      cache_max_size: str = "1g") -> Path:  # fmt: skip
+    """The edge cache's configuration (deploy/nginx-edge.conf.template): verifies
+    the same playback keys, caches segments from `origin` (http://host:port)."""
+    if not Path(NGINX).exists():
+        raise FileNotFoundError("nginx is not installed (Debian: nginx)")
+    for sub in ("cache", "tmp"):
+        (prefix / sub).mkdir(parents=True, exist_ok=True)
+    config = EDGE_TEMPLATE.read_text().format(
+        prefix=prefix,
+        listen=f"{listen_host}:{http_port}",
+        origin_host=origin.removeprefix("http://").rstrip("/"),
+        signing_keys=nginx_key_map(),
+        cache_max_size=cache_max_size,
+        user_directive=_user_directive(),
+    )
+    path = prefix / "nginx.conf"
+    path.write_text(config)
+    return path
+
+
+def _nginx(config: Path, *extra: str) -> None:
+    """Test the configuration, then run nginx with it (and `extra`, e.g. -s reload)."""
+    base = [NGINX, "-p", str(config.parent), "-c", str(config)]
     # Fixed binary, paths of our own making: no untrusted input reaches the command.
-    subprocess.run([NGINX, "-t", "-q", "-p", str(prefix), "-c", str(config)], check=True)  # noqa: S603
-    subprocess.run([NGINX, "-p", str(prefix), "-c", str(config)], check=True)  # noqa: S603
+    subprocess.run([*base, "-t", "-q"], check=True)  # noqa: S603
+    subprocess.run([*base, *extra], check=True)  # noqa: S603
+
+
+def nginx_start(config: Path) -> None:
+    _nginx(config)
+
+
+def nginx_reload(config: Path) -> None:
+    """Re-read the configuration (new playback keys) without dropping streams."""
+    _nginx(config, "-s", "reload")
 
 
 def nginx_stop(prefix: Path) -> bool:
@@ -77,14 +127,28 @@ class Command(BaseCommand):
     help = "Write the nginx-rtmp configuration and start or stop the ingest server."
 
     def add_arguments(self, parser):
-        parser.add_argument("action", choices=["start", "stop", "config"])
+        parser.add_argument("action", choices=["start", "stop", "reload", "config", "edge"])
         parser.add_argument("--prefix", default=settings.VIDEO_ROOT)
         parser.add_argument("--rtmp-port", type=int, default=1935)
         parser.add_argument("--http-port", type=int, default=8935)
         parser.add_argument("--callback-base", default="http://127.0.0.1:8000")
+        parser.add_argument("--edge-port", type=int, default=8936)
 
     def handle(self, *args, action, prefix, rtmp_port, http_port, callback_base, **options):
         prefix = Path(prefix).resolve()
+        if action == "edge":
+            edge = prefix.with_name(prefix.name + "-edge")
+            nginx_stop(edge)
+            config = write_edge_config(prefix=edge, http_port=options["edge_port"],
+                                       origin=f"http://127.0.0.1:{http_port}")  # fmt: skip
+            try:
+                nginx_start(config)
+            except subprocess.CalledProcessError as exc:
+                raise CommandError(f"nginx did not start; see {edge / 'error.log'}") from exc
+            self.stdout.write(
+                f"edge cache on http://127.0.0.1:{options['edge_port']} (config {config})"
+            )
+            return
         if action == "stop":
             stopped = nginx_stop(prefix)
             self.stdout.write("video ingest stopped" if stopped else "video ingest was not running")
@@ -99,6 +163,13 @@ class Command(BaseCommand):
             raise SystemExit(3) from exc
         if action == "config":
             self.stdout.write(str(config))
+            return
+        if action == "reload":
+            try:
+                nginx_reload(config)
+            except subprocess.CalledProcessError as exc:
+                raise CommandError(f"nginx did not reload; see {prefix / 'error.log'}") from exc
+            self.stdout.write("video ingest reloaded")
             return
         nginx_stop(prefix)
         try:

@@ -1,0 +1,115 @@
+"""Replays in object storage: the video storage's bucket (settings.VIDEO_STORAGE),
+when it is an S3-compatible one; None means replays stay under VIDEO_ROOT.
+
+Objects go under <storage location>/vod/<session>/<file>, private. nginx serves them
+through the signed path (deploy/nginx-rtmp.conf.template): viewers never get a bucket
+URL, and Django never streams video.
+"""
+
+import base64
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+from django.conf import settings
+from django.core.files.storage import storages
+
+# Worth a retry: the bucket unreachable, throttling, a timeout, a checksum mismatch.
+TRANSIENT_ERRORS: tuple[type[Exception], ...] = (BotoCoreError, ClientError, OSError)
+CONTENT_TYPES = {".m3u8": "application/vnd.apple.mpegurl", ".ts": "video/mp2t"}
+
+
+class UploadNotVerified(OSError):
+    """The bucket's copy does not match the local file (retried)."""
+
+
+def bucket() -> Any | None:
+    """The django-storages S3 storage for video, or None (file system)."""
+    storage = storages[settings.VIDEO_STORAGE]
+    return storage if hasattr(storage, "bucket_name") else None
+
+
+def object_key(storage: Any, name: str) -> str:
+    location = (storage.location or "").strip("/")
+    return f"{location}/{name}" if location else name
+
+
+def _md5(path: Path) -> bytes:
+    digest = hashlib.md5(usedforsecurity=False)
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.digest()
+
+
+def _stored_etag(client: Any, bucket_name: str, key: str) -> str | None:
+    try:
+        return client.head_object(Bucket=bucket_name, Key=key)["ETag"].strip('"')
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            return None
+        raise
+
+
+def upload_folder(folder: Path, *, prefix: str) -> int:
+    """Upload every file of `folder` to <prefix>/<name>, segments before playlists
+    (a playlist never lists a segment the bucket lacks). Each object is sent with its
+    MD5 (the store refuses a corrupted body) and its ETag compared after; objects
+    already there with the same MD5 are skipped. Returns how many were sent."""
+    storage = bucket()
+    if storage is None:
+        raise RuntimeError("no bucket configured for video")
+    client = storage.connection.meta.client
+    files = sorted(
+        (p for p in folder.iterdir() if p.is_file()), key=lambda p: (p.suffix == ".m3u8", p.name)
+    )
+    sent = 0
+    for path in files:
+        key = object_key(storage, f"{prefix}/{path.name}")
+        md5 = _md5(path)
+        if _stored_etag(client, storage.bucket_name, key) == md5.hex():
+            continue
+        with path.open("rb") as body:
+            client.put_object(
+                Bucket=storage.bucket_name,
+                Key=key,
+                Body=body,
+                ContentMD5=base64.b64encode(md5).decode(),
+                ContentType=CONTENT_TYPES.get(path.suffix, "application/octet-stream"),
+            )
+        if _stored_etag(client, storage.bucket_name, key) != md5.hex():
+            raise UploadNotVerified(f"{key}: the stored copy does not match")
+        sent += 1
+    return sent
+
+
+def origin_read_policy(*, bucket_name: str, location: str, origin_ips: list[str]) -> dict:
+    """The bucket policy that lets the origin nginx (and nothing else anonymous) read
+    replays: GetObject on <location>/vod/* from the origin's addresses. Objects stay
+    private (ACL); viewers reach them only through nginx's token check. With a CDN
+    in front of the bucket use its origin access control instead (docs/scaling.md)."""
+    prefix = f"{location.strip('/')}/vod/*" if location else "vod/*"
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "OriginReadsReplays",
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "s3:GetObject",
+                "Resource": f"arn:aws:s3:::{bucket_name}/{prefix}",
+                "Condition": {"IpAddress": {"aws:SourceIp": origin_ips}},
+            }
+        ],
+    }
+
+
+def nginx_bucket_origin() -> str:
+    """Where the origin nginx fetches replays that left the disk: the bucket's
+    video/ folder over path-style HTTP ("" without a bucket)."""
+    storage = bucket()
+    if storage is None or not storage.endpoint_url:
+        return ""
+    base = f"{storage.endpoint_url.rstrip('/')}/{storage.bucket_name}"
+    return f"{base}/{object_key(storage, '')}".rstrip("/")
