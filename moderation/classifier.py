@@ -33,13 +33,15 @@ import numpy as np
 from core import text as core_text
 from moderation.screening import normalise
 
-FORMAT = 1
+FORMAT = 2  # 2: Latin words with stop words, jieba without HMM
 CHAR_RANGE = (1, 4)
 WORD_RANGE = (1, 2)
 _MENTION = re.compile(r"@\w+")
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _ENTITY = re.compile(r"&#?\w+;")
 _SPACE = re.compile(r"\s+")
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?|@user")
 
 
 def prepare(text: str) -> str:
@@ -55,18 +57,32 @@ def prepare(text: str) -> str:
 def char_features(prepared: str) -> list[str]:
     low, high = CHAR_RANGE
     padded = f" {prepared} "
-    out = []
+    out: list[str] = []
     for n in range(low, high + 1):
         out.extend(padded[i : i + n] for i in range(len(padded) - n + 1))
     return [gram for gram in out if gram.strip()]
 
 
+def words(prepared: str) -> list[str]:
+    """jieba's dictionary words for Chinese runs (without its HMM guesses at new
+    words: a third faster, and the character grams cover them), Latin words as
+    written, stop words kept ("you" makes "you idiot" an attack)."""
+    out: list[str] = []
+    position = 0
+    for run in _CJK_RUN.finditer(prepared):
+        out.extend(_WORD.findall(prepared[position : run.start()]))
+        out.extend(core_text.cjk_words(run.group(), hmm=False))
+        position = run.end()
+    out.extend(_WORD.findall(prepared[position:]))
+    return out
+
+
 def word_features(prepared: str) -> list[str]:
-    words = core_text.terms(prepared)
+    words_ = words(prepared)
     low, high = WORD_RANGE
-    out = []
+    out: list[str] = []
     for n in range(low, high + 1):
-        out.extend(" ".join(words[i : i + n]) for i in range(len(words) - n + 1))
+        out.extend(" ".join(words_[i : i + n]) for i in range(len(words_) - n + 1))
     return out
 
 
@@ -79,24 +95,27 @@ class Block:
 
     features: dict[str, tuple[float, float]]
 
-    def contributions(self, grams: list[str]) -> tuple[float, list[tuple[str, float]]]:
-        """(this block's share of the decision value, per-feature shares)."""
-        counts = Counter(grams)
-        values = []
-        norm = 0.0
-        for gram, count in counts.items():
-            known = self.features.get(gram)
-            if known is None:
+    def contributions(
+        self, grams: list[str], *, shares: bool = False
+    ) -> tuple[float, list[tuple[str, float]]]:
+        """This block's share of the decision value (and, with `shares`, each
+        feature's)."""
+        known = self.features
+        dot = norm = 0.0
+        parts = []
+        for gram, count in Counter(grams).items():
+            entry = known.get(gram)
+            if entry is None:
                 continue
-            idf, weight = known
-            value = (1.0 + math.log(count)) * idf
+            value = entry[0] if count == 1 else (1.0 + math.log(count)) * entry[0]
             norm += value * value
-            values.append((gram, value, weight))
-        if not values:
+            dot += value * entry[1]
+            if shares:
+                parts.append((gram, value * entry[1]))
+        if not norm:
             return 0.0, []
         norm = math.sqrt(norm)
-        shares = [(gram, value * weight / norm) for gram, value, weight in values]
-        return sum(share for _gram, share in shares), shares
+        return dot / norm, [(gram, share / norm) for gram, share in parts]
 
 
 @dataclass
@@ -108,15 +127,17 @@ class Scorer:
     calibration: tuple[float, float]  # Platt: p = 1 / (1 + exp(a * d + b))
     meta: dict[str, Any] = field(default_factory=dict)
 
-    def decision(self, text: str) -> tuple[float, list[tuple[str, float]]]:
+    def decision(self, text: str, *, shares: bool = False) -> tuple[float, list[tuple[str, float]]]:
         prepared = prepare(text)
         total = self.intercept
-        shares: list[tuple[str, float]] = []
+        parts: list[tuple[str, float]] = []
         for name, extract in BLOCKS:
-            block_total, block_shares = self.blocks[name].contributions(extract(prepared))
+            block_total, block_parts = self.blocks[name].contributions(
+                extract(prepared), shares=shares
+            )
             total += block_total
-            shares.extend(block_shares)
-        return total, shares
+            parts.extend(block_parts)
+        return total, parts
 
     def probability(self, decision: float) -> float:
         a, b = self.calibration
@@ -130,14 +151,17 @@ class Scorer:
         return self.probability(self.decision(text)[0])
 
     def explain(self, text: str, top: int = 5) -> tuple[float, list[str]]:
-        """The score and the words that pushed it up most (shown to moderators)."""
-        decision, shares = self.decision(text)
+        """The score and the words that pushed it up most (shown to moderators):
+        features of more than one character (or a Chinese word), a gram left out
+        when a heavier one contains it."""
+        decision, parts = self.decision(text, shares=True)
         merged: dict[str, float] = {}
-        for gram, share in shares:
-            if share > 0 and (len(gram.strip()) > 1 or _is_cjk_word(gram)):
-                merged[gram.strip()] = merged.get(gram.strip(), 0.0) + share
-        words = [g for g, s in sorted(merged.items(), key=lambda kv: -kv[1]) if s > 0]
-        return self.probability(decision), _unshadowed(words)[:top]
+        for gram, share in parts:
+            gram = gram.strip()
+            if share > 0 and (len(gram) > 1 or _CJK_RUN.fullmatch(gram)):
+                merged[gram] = merged.get(gram, 0.0) + share
+        heaviest = sorted(merged, key=merged.__getitem__, reverse=True)[: top * 4]
+        return self.probability(decision), _unshadowed(heaviest)[:top]
 
     # --- the artefact ---------------------------------------------------------------
 
@@ -167,10 +191,6 @@ class Scorer:
         return cls(blocks, float(data["intercept"]), (float(a), float(b)), data.get("meta", {}))
 
 
-def _is_cjk_word(gram: str) -> bool:
-    return bool(core_text._CJK_RUN.fullmatch(gram.strip())) and len(gram.strip()) >= 1
-
-
 def _unshadowed(words: list[str]) -> list[str]:
     """Leave out a gram already inside a heavier one ("idio" after "idiot")."""
     kept: list[str] = []
@@ -193,6 +213,8 @@ def train(
 ) -> Scorer:
     """Fit a Scorer on `texts` (1 = offensive). `weights` (optional) weigh samples,
     e.g. moderators' decisions above public data."""
+    # scikit-learn's estimators load only where a model is trained or measured: a
+    # process that only scores never imports them (tests check it).
     from scipy.sparse import hstack
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
@@ -236,7 +258,7 @@ def train(
 
 def _platt(decisions: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     """Platt scaling, as scikit-learn's CalibratedClassifierCV(method="sigmoid")."""
-    from sklearn.linear_model import LogisticRegression
+    from sklearn.linear_model import LogisticRegression  # training only (see train)
 
     fit = LogisticRegression(C=1e6, max_iter=1000).fit(decisions.reshape(-1, 1), y)
     return -float(fit.coef_[0][0]), -float(fit.intercept_[0])
@@ -247,6 +269,7 @@ def _platt(decisions: np.ndarray, y: np.ndarray) -> tuple[float, float]:
 
 def measures(labels: list[int], scores: list[float], threshold: float) -> dict[str, float]:
     """Precision, recall and F1 of the offensive class at `threshold`, and ROC AUC."""
+    # Measuring only (see train).
     from sklearn.metrics import precision_recall_fscore_support, roc_auc_score
 
     y = np.asarray(labels, dtype=int)

@@ -98,14 +98,24 @@ def active_scorer() -> Scorer | None:
 
 def text_score(text: str, *, kind: str) -> Score | None:
     """The active model's score of `text` against the hold threshold of `kind`
-    (None without a model)."""
+    (None without a model); the weightiest words only when it holds (the moderator
+    reads them; a clean chat message does not pay for them)."""
     scorer = active_scorer()
     if scorer is None or not (text or "").strip():
         return None
-    value, words = scorer.explain(text)
+    return score_with(scorer, text, kind=kind)
+
+
+def score_with(scorer: Scorer, text: str, *, kind: str) -> Score:
+    """`scorer`'s Score of `text` against the hold threshold of `kind`."""
+    threshold = hold_threshold(kind)
+    value = scorer.score(text)
+    words: list[str] = []
+    if value >= threshold:
+        value, words = scorer.explain(text)
     return Score(
         value=value,
         words=tuple(words),
-        threshold=hold_threshold(kind),
+        threshold=threshold,
         version=int(scorer.meta.get("version", 0)),
     )

@@ -81,7 +81,8 @@ def fifth(key: str) -> int:
 
 def davidson_split(rows: Iterable[Example]) -> tuple[list[Example], list[Example]]:
     """(four fifths to train on, the held-out fifth), by a hash of each row's id."""
-    train, held_out = [], []
+    train: list[Example] = []
+    held_out: list[Example] = []
     for row in rows:
         (held_out if fifth(row.key) == HELD_OUT_FIFTH else train).append(row)
     return train, held_out

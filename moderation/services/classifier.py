@@ -130,8 +130,13 @@ def screening_model_activate(*, model: ScreeningModel, by: User) -> ScreeningMod
     model = ScreeningModel.objects.select_for_update().get(pk=model.pk)
     if model.status == ScreeningModel.Status.ACTIVE:
         raise ValidationError(_("Version %(v)s is already active.") % {"v": model.version})
-    if not model.file or not model.file.storage.exists(model.file.name):
-        raise ValidationError(_("The file of version %(v)s is gone.") % {"v": model.version})
+    try:
+        with model.file.open("rb") as handle:
+            classifier.Scorer.loads(handle.read())
+    except (OSError, ValueError) as exc:
+        raise ValidationError(
+            _("Version %(v)s cannot be used: %(error)s") % {"v": model.version, "error": exc}
+        ) from exc
     active = (
         ScreeningModel.objects.select_for_update()
         .filter(status=ScreeningModel.Status.ACTIVE)

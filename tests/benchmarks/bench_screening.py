@@ -9,8 +9,9 @@ message is screened twice, interleaved, as a live room does before broadcast:
 
   rules       moderation.screening.text_screen (the word rules; the blocked-term
               list in its in-process copy, as between two refreshes)
-  rules+clf   the same, then the classifier's score and weightiest words
-              (moderation.classifier.Scorer.explain, what scoring.text_score runs)
+  rules+clf   the same, then the classifier's score against the chat hold threshold,
+              with the weightiest words when it holds (moderation.scoring.score_with,
+              what scoring.text_score runs once it has the active model)
 
 and prints p50 / p95 / p99 per message in milliseconds, the added latency (the
 difference, message by message) and its ratio to the rules alone. No database: the
@@ -114,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     threshold = scoring.hold_threshold("chat")
     for text in messages[:50]:  # warm up: jieba's dictionary, regex caches
         screening.text_screen(text)
-        scorer.explain(text)
+        scoring.score_with(scorer, text, kind="chat")
 
     log(f"Screening {len(messages)} chat messages, rules alone and rules + classifier")
     rules, both, added = [], [], []
@@ -126,9 +127,9 @@ def main(argv: list[str] | None = None) -> int:
         t1 = clock()
         screening.text_screen(text)
         t2 = clock()
-        value, _words = scorer.explain(text)
+        score = scoring.score_with(scorer, text, kind="chat")
         t3 = clock()
-        held += value >= threshold
+        held += score.hold
         rules.append(t1 - t0)
         both.append(t3 - t1)
         added.append(t3 - t2)
