@@ -26,6 +26,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -60,7 +61,21 @@ def char_features(prepared: str) -> list[str]:
     out: list[str] = []
     for n in range(low, high + 1):
         out.extend(padded[i : i + n] for i in range(len(padded) - n + 1))
-    return [gram for gram in out if gram.strip()]
+    # Spaces are collapsed, so only the one-character gram " " is blank.
+    return [gram for gram in out if gram != " "]
+
+
+@lru_cache(maxsize=16384)
+def _cjk_run_words(run: str) -> tuple[str, ...]:
+    return tuple(core_text.cjk_words(run, hmm=False))
+
+
+def _cjk_words(run: str) -> tuple[str, ...]:
+    """Segmenting is most of a chat message's scoring time, and chat repeats its
+    short phrases ("老师好", "哈哈哈"): short runs are remembered."""
+    if len(run) <= 16:
+        return _cjk_run_words(run)
+    return tuple(core_text.cjk_words(run, hmm=False))
 
 
 def words(prepared: str) -> list[str]:
@@ -71,7 +86,7 @@ def words(prepared: str) -> list[str]:
     position = 0
     for run in _CJK_RUN.finditer(prepared):
         out.extend(_WORD.findall(prepared[position : run.start()]))
-        out.extend(core_text.cjk_words(run.group(), hmm=False))
+        out.extend(_cjk_words(run.group()))
         position = run.end()
     out.extend(_WORD.findall(prepared[position:]))
     return out
@@ -151,17 +166,9 @@ class Scorer:
         return self.probability(self.decision(text)[0])
 
     def explain(self, text: str, top: int = 5) -> tuple[float, list[str]]:
-        """The score and the words that pushed it up most (shown to moderators):
-        features of more than one character (or a Chinese word), a gram left out
-        when a heavier one contains it."""
+        """The score and the words that pushed it up most (shown to moderators)."""
         decision, parts = self.decision(text, shares=True)
-        merged: dict[str, float] = {}
-        for gram, share in parts:
-            gram = gram.strip()
-            if share > 0 and (len(gram) > 1 or _CJK_RUN.fullmatch(gram)):
-                merged[gram] = merged.get(gram, 0.0) + share
-        heaviest = sorted(merged, key=merged.__getitem__, reverse=True)[: top * 4]
-        return self.probability(decision), _unshadowed(heaviest)[:top]
+        return self.probability(decision), weightiest(parts, top=top)
 
     # --- the artefact ---------------------------------------------------------------
 
@@ -189,6 +196,18 @@ class Scorer:
         }
         a, b = data["calibration"]
         return cls(blocks, float(data["intercept"]), (float(a), float(b)), data.get("meta", {}))
+
+
+def weightiest(parts: list[tuple[str, float]], *, top: int = 5) -> list[str]:
+    """The features that pushed a decision up most: of more than one character (or
+    a Chinese word), a gram left out when a heavier one contains it."""
+    merged: dict[str, float] = {}
+    for gram, share in parts:
+        gram = gram.strip()
+        if share > 0 and (len(gram) > 1 or _CJK_RUN.fullmatch(gram)):
+            merged[gram] = merged.get(gram, 0.0) + share
+    heaviest = sorted(merged, key=merged.__getitem__, reverse=True)[: top * 4]
+    return _unshadowed(heaviest)[:top]
 
 
 def _unshadowed(words: list[str]) -> list[str]:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from moderation.classifier import Scorer
+from moderation.classifier import Scorer, weightiest
 from moderation.models import ScreeningModel
 
 log = logging.getLogger(__name__)
@@ -109,10 +109,9 @@ def text_score(text: str, *, kind: str) -> Score | None:
 def score_with(scorer: Scorer, text: str, *, kind: str) -> Score:
     """`scorer`'s Score of `text` against the hold threshold of `kind`."""
     threshold = hold_threshold(kind)
-    value = scorer.score(text)
-    words: list[str] = []
-    if value >= threshold:
-        value, words = scorer.explain(text)
+    decision, parts = scorer.decision(text, shares=True)
+    value = scorer.probability(decision)
+    words = weightiest(parts) if value >= threshold else []
     return Score(
         value=value,
         words=tuple(words),

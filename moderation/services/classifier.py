@@ -101,7 +101,7 @@ def screening_model_promote(*, candidate: ScreeningModel, by: User | None = None
         .filter(status=ScreeningModel.Status.ACTIVE)
         .first()
     )
-    if active is not None and active.pk != candidate.pk:
+    if active is not None and active.pk != candidate.pk and _readable(active):
         worse = worse_by(candidate, active)
         if worse:
             candidate.status = ScreeningModel.Status.REFUSED
@@ -124,12 +124,17 @@ def _activate(row: ScreeningModel, *, active: ScreeningModel | None, by: User | 
     transaction.on_commit(scoring.model_changed)
 
 
-@transaction.atomic
-def screening_model_activate(*, model: ScreeningModel, by: User) -> ScreeningModel:
-    """Staff make a version active again (a rollback), whatever its scores."""
-    model = ScreeningModel.objects.select_for_update().get(pk=model.pk)
-    if model.status == ScreeningModel.Status.ACTIVE:
-        raise ValidationError(_("Version %(v)s is already active.") % {"v": model.version})
+def _readable(model: ScreeningModel) -> bool:
+    """Whether this code can load `model`'s artefact (an older format cannot be: a
+    model nobody can score with is no bar to a new one)."""
+    try:
+        _artefact_check(model)
+    except ValidationError:
+        return False
+    return True
+
+
+def _artefact_check(model: ScreeningModel) -> None:
     try:
         with model.file.open("rb") as handle:
             classifier.Scorer.loads(handle.read())
@@ -137,6 +142,15 @@ def screening_model_activate(*, model: ScreeningModel, by: User) -> ScreeningMod
         raise ValidationError(
             _("Version %(v)s cannot be used: %(error)s") % {"v": model.version, "error": exc}
         ) from exc
+
+
+@transaction.atomic
+def screening_model_activate(*, model: ScreeningModel, by: User) -> ScreeningModel:
+    """Staff make a version active again (a rollback), whatever its scores."""
+    model = ScreeningModel.objects.select_for_update().get(pk=model.pk)
+    if model.status == ScreeningModel.Status.ACTIVE:
+        raise ValidationError(_("Version %(v)s is already active.") % {"v": model.version})
+    _artefact_check(model)
     active = (
         ScreeningModel.objects.select_for_update()
         .filter(status=ScreeningModel.Status.ACTIVE)
