@@ -151,6 +151,10 @@ class Scorer:
                 extract(prepared), shares=shares
             )
             total += block_total
+            if name == "char":
+                # A moderator reads words: of the character grams only Chinese ones
+                # ("傻逼"), not fragments of Latin words ("ss" of "worthless").
+                block_parts = [(g, v) for g, v in block_parts if _CJK_RUN.fullmatch(g.strip())]
             parts.extend(block_parts)
         return total, parts
 
