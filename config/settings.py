@@ -628,3 +628,30 @@ MODERATION_REPEAT_LIMIT = 3  # same text on more objects than this, within the w
 MODERATION_REPEAT_WINDOW = 600  # seconds
 MODERATION_VERIFICATION_MAX_BYTES = 5 * 1024 * 1024  # per document
 MODERATION_VERIFICATION_MAX_FILES = 5
+# The screening classifier (moderation.classifier; `manage.py screening_train`): above
+# its kind's hold threshold (a 0-1 calibrated score) content waits for a moderator and
+# live chat is held from viewers; the score never refuses on its own. Keys are the
+# kinds content registers with moderation (model names, "chat" for live chat);
+# "default" covers the rest. Shown on the admin's screening models page.
+MODERATION_CLASSIFIER_HOLD: dict[str, float] = {
+    "default": env.float("MODERATION_CLASSIFIER_HOLD_DEFAULT", default=0.7),
+    "chat": env.float("MODERATION_CLASSIFIER_HOLD_CHAT", default=0.8),
+    "lesson": 0.85,  # long written material: a quoted slur is more often discussion
+    "article": 0.85,
+}
+# Weekly retraining (moderation.tasks.screening_retrain_task) runs only once this many
+# moderators' decisions were made since the active model was trained, and promotes
+# the new model only if no held-out measure drops by more than the tolerance.
+MODERATION_CLASSIFIER_RETRAIN_MIN_DECISIONS = env.int(
+    "MODERATION_CLASSIFIER_RETRAIN_MIN_DECISIONS", default=50
+)
+MODERATION_CLASSIFIER_PROMOTE_TOLERANCE = 0.002
+# A moderator's decision weighs this many public examples in training: it is the
+# site's own traffic, judged by its own rules.
+MODERATION_CLASSIFIER_DECISION_WEIGHT = 3.0
+# Where the public training data lives (empty: ../shared/data/moderation).
+MODERATION_DATA_DIR = env.str("MODERATION_DATA_DIR", default="")
+CELERY_BEAT_SCHEDULE["moderation-screening-retrain"] = {
+    "task": "moderation.tasks.screening_retrain_task",
+    "schedule": 7 * 86400.0,  # weekly
+}

@@ -78,6 +78,12 @@ def warm_up() -> None:
     _jieba()
 
 
+def cjk_words(run: str, *, hmm: bool = True) -> list[str]:
+    """jieba's words of a run of Chinese characters. `hmm=False`: the dictionary's
+    words only (new words come out as single characters), about a third faster."""
+    return [word for word in _jieba().cut(run, HMM=hmm) if word.strip()]
+
+
 def terms(text: str) -> list[str]:
     """The terms of `text`: jieba words for Chinese runs, lower-case words for Latin."""
     text = unicodedata.normalize("NFKC", text or "").lower()

@@ -63,7 +63,12 @@ class RoomChatApi(APIView):
         session = _session_for_reader(request, pk)
         before = _int_param(request, "before", default=None, low=1, high=2**62)
         limit = _int_param(request, "limit", default=50, low=1, high=200)
-        events = selectors.room_chat_history(session=session, before=before, limit=limit)
+        events = selectors.room_chat_history(
+            session=session,
+            before=before,
+            limit=limit,
+            include_held=selectors.room_can_see_held(session=session, user=request.user),
+        )
         return Response({"last_seq": session.last_seq, "events": events})
 
 
@@ -79,7 +84,11 @@ class RoomEventsApi(APIView):
     def get(self, request, pk: int):
         session = _session_for_reader(request, pk)
         after = _int_param(request, "after", default=0, low=0, high=2**62)
-        events = selectors.room_events_after(session_id=session.pk, after=after)
+        events = selectors.room_events_after(
+            session_id=session.pk,
+            after=after,
+            include_held=selectors.room_can_see_held(session=session, user=request.user),
+        )
         return Response({"last_seq": session.last_seq, "events": events})
 
 

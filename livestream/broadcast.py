@@ -44,6 +44,8 @@ def room_event_publish(event: RoomEvent) -> None:
             "session": event.session_id,
             "seq": event.seq,
             "text": json.dumps(room_event_frame(event), ensure_ascii=False),
+            # Held by screening: the hubs give it to the host and moderators only.
+            "held": event.held,
         },
     )
 

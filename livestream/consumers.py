@@ -66,8 +66,10 @@ def _role(session, user):
 
 
 @database_sync_to_async
-def _events_after(session_id: int, after: int):
-    return selectors.room_events_after(session_id=session_id, after=after)
+def _events_after(session_id: int, after: int, include_held: bool):
+    return selectors.room_events_after(
+        session_id=session_id, after=after, include_held=include_held
+    )
 
 
 async def _finish(send, waiting_on) -> None:
@@ -103,6 +105,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self.user = self.scope["user"]
         self.session_id = int(self.scope["url_route"]["kwargs"]["pk"])
         self.user_id = self.user.pk if self.user.is_authenticated else 0
+        self.sees_held = False  # chat held by screening: the host and moderators only
         self.last_seq = 0
         self._outbox: deque = deque()
         self._wake = asyncio.Event()
@@ -139,6 +142,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if not role.can_watch:
             return await self._refuse(CloseCode.NO_ACCESS, _("You have no access to this session."))
 
+        self.sees_held = role.can_moderate
         self.hub = hub_get()
         await self.hub.join(self)  # live events queue up in the outbox from here on
         self._joined = True
@@ -159,7 +163,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         # silently skip live events: never start past what the room has.
         self.last_seq = min(int(after), self.session.last_seq) if after else self.session.last_seq
         while True:
-            frames = await _events_after(self.session_id, self.last_seq)
+            frames = await _events_after(self.session_id, self.last_seq, self.sees_held)
             for frame in frames:
                 await self.send(text_data=json.dumps(frame, ensure_ascii=False))
                 self.last_seq = frame["seq"]
@@ -340,7 +344,14 @@ class RoomConsumer(AsyncWebsocketConsumer):
     # Each handler calls one service.
 
     def _chat(self, c):
-        return {"seq": services.chat_post(session=self.session, user=self.user, text=c["text"]).seq}
+        event = services.chat_post(session=self.session, user=self.user, text=c["text"])
+        return {"seq": event.seq, "held": True} if event.held else {"seq": event.seq}
+
+    def _held(self, c):
+        services.held_message_decide(
+            session=self.session, user=self.user, seq=c["seq"], approve=c["approve"],
+            reason=c.get("reason", ""),
+        )  # fmt: skip
 
     def _question(self, c):
         question = services.question_ask(session=self.session, user=self.user, text=c["text"])
@@ -403,6 +414,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         "upvote": _upvote,
         "question.action": _question_action,
         "delete": _delete,
+        "held.decide": _held,
         "mute": _mute,
         "ban": _ban,
         "lift": _lift,

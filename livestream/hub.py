@@ -50,6 +50,7 @@ def _being_cancelled() -> bool:
 class RoomSocket(Protocol):
     session_id: int
     user_id: int
+    sees_held: bool  # the host or a moderator: receives chat held by screening
 
     def push(self, seq: int | None, text: str) -> None: ...
 
@@ -62,9 +63,9 @@ def _last_seqs(session_ids: list[int]) -> dict[int, int]:
 
 
 @database_sync_to_async
-def _events_between(session_id: int, after: int, before: int) -> list[tuple[int, str]]:
+def _events_between(session_id: int, after: int, before: int) -> list[tuple[int, str, bool]]:
     events = room_events_between(session_id=session_id, after=after, before=before)
-    return [(seq, json.dumps(frame, ensure_ascii=False)) for seq, frame in events]
+    return [(seq, json.dumps(frame, ensure_ascii=False), held) for seq, frame, held in events]
 
 
 class _Room:
@@ -225,7 +226,9 @@ class RoomHub:
             room = self.rooms.get(message["session"])
             if room is not None:
                 await room.ready.wait()
-                await self._deliver(room, message["seq"], message["text"])
+                await self._deliver(
+                    room, message["seq"], message["text"], held=message.get("held", False)
+                )
         elif kind == "room.control":
             self._control(message)
         elif kind == "room.presence" and message.get("hub") != self.id:
@@ -234,21 +237,24 @@ class RoomHub:
                 expires = time.monotonic() + 3 * settings.LIVESTREAM_TICK_SECONDS
                 room.reports[message["hub"]] = (int(message["viewers"]), expires)
 
-    async def _deliver(self, room: _Room, seq: int, text: str) -> None:
+    async def _deliver(self, room: _Room, seq: int, text: str, *, held: bool = False) -> None:
         async with room.lock:
             if seq <= room.last_seq:
                 return  # already delivered (the tick found it first)
             if seq > room.last_seq + 1:
-                for missed_seq, missed_text in await _events_between(
+                for missed_seq, missed_text, missed_held in await _events_between(
                     room.session_id, room.last_seq, seq
                 ):
-                    self._fan_out(room, missed_seq, missed_text)
-            self._fan_out(room, seq, text)
+                    self._fan_out(room, missed_seq, missed_text, held=missed_held)
+            self._fan_out(room, seq, text, held=held)
 
-    def _fan_out(self, room: _Room, seq: int, text: str) -> None:
+    def _fan_out(self, room: _Room, seq: int, text: str, *, held: bool = False) -> None:
+        """Hand the frame to the room's sockets; a held chat message only to those
+        who see held messages (the others just skip its number)."""
         room.last_seq = seq
         for socket in tuple(room.sockets):
-            socket.push(seq, text)
+            if not held or socket.sees_held:
+                socket.push(seq, text)
 
     def _control(self, message: dict) -> None:
         users = message.get("users")
@@ -294,10 +300,10 @@ class RoomHub:
             )  # fmt: skip
             if latest.get(session_id, 0) > room.last_seq:
                 async with room.lock:
-                    for seq, text in await _events_between(
+                    for seq, text, held in await _events_between(
                         session_id, room.last_seq, latest[session_id] + 1
                     ):
-                        self._fan_out(room, seq, text)
+                        self._fan_out(room, seq, text, held=held)
             viewers = self.viewers(session_id)
             if viewers != room.viewers_sent:
                 room.viewers_sent = viewers

@@ -118,6 +118,7 @@ class RoomEvent(models.Model):
         TIP = "tip"
         SYSTEM = "system"
         SETTINGS = "room.settings"
+        MESSAGE_RELEASED = "message.released"
 
     session = models.ForeignKey(LiveSession, on_delete=models.CASCADE, related_name="events")
     seq = models.PositiveBigIntegerField()
@@ -130,6 +131,9 @@ class RoomEvent(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # A chat message removed by the host or a moderator: history shows it as deleted.
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # A chat message the screening classifier held: only the host and moderators
+    # receive it (marked) until one of them approves it (message.released).
+    held = models.BooleanField(default=False)
 
     class Meta:
         ordering = ("session", "seq")

@@ -7,7 +7,8 @@ catalogue's selectors leave out sessions whose item is not approved.
 
 from django.db import transaction
 
-from livestream.models import LiveSession
+from livestream.models import LiveSession, RoomEvent
+from livestream.services.chat import chat_message_set_visible
 from marketplace import catalogue_cache
 from moderation import registry
 
@@ -28,4 +29,14 @@ def moderation_register() -> None:
         url=lambda s: s.get_absolute_url(),
         set_visible=session_set_visible,
         channel=lambda s: s.channel,
+    )
+    # Chat messages the screening classifier holds wait in the review queue too.
+    registry.register(
+        RoomEvent,
+        text=lambda e: str(e.payload.get("text", "")),
+        author=lambda e: e.author,
+        url=lambda e: e.session.get_absolute_url(),
+        set_visible=chat_message_set_visible,
+        channel=lambda e: e.session.channel,
+        kind="chat",
     )

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from moderation import screening as moderation_screening
+from moderation.scoring import Score, text_score
 
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
 
@@ -47,3 +48,10 @@ def text_screen(text: str) -> str | None:
             "payment outside the platform, many links or a watched word."
         )
     return None
+
+
+def chat_score(text: str) -> Score | None:
+    """The screening classifier's score of a chat message (None without a model).
+    Above the "chat" hold threshold the message is held for the room's moderators;
+    the score never refuses it."""
+    return text_score(text, kind="chat")

@@ -138,33 +138,57 @@ def room_event_frame(event: RoomEvent) -> dict:
     """The JSON a client receives for one event (docs/live-room-protocol.md)."""
     frame = {"type": event.kind, "seq": event.seq, "at": event.created_at.isoformat()}
     frame.update(event.payload)
+    if event.held:
+        frame["held"] = True  # only the host and moderators ever receive it
     if event.deleted_at is not None:
         frame["text"] = ""
         frame["deleted"] = True
     return frame
 
 
-def room_events_after(*, session_id: int, after: int, limit: int = 500) -> list[dict]:
-    """Events with seq > after, oldest first, at most `limit` of them."""
+def room_events_after(
+    *, session_id: int, after: int, limit: int = 500, include_held: bool = False
+) -> list[dict]:
+    """Events with seq > after, oldest first, at most `limit` of them; chat held by
+    screening only with `include_held` (the host and moderators)."""
     events = RoomEvent.objects.filter(session_id=session_id, seq__gt=after).order_by("seq")
+    if not include_held:
+        events = events.filter(held=False)
     return [room_event_frame(e) for e in events[:limit]]
 
 
-def room_events_between(*, session_id: int, after: int, before: int) -> list[tuple[int, dict]]:
+def room_events_between(
+    *, session_id: int, after: int, before: int
+) -> list[tuple[int, dict, bool]]:
+    """(seq, frame, held) of the events between two numbers, for the room hubs."""
     events = RoomEvent.objects.filter(
         session_id=session_id, seq__gt=after, seq__lt=before
     ).order_by("seq")
-    return [(e.seq, room_event_frame(e)) for e in events]
+    return [(e.seq, room_event_frame(e), e.held) for e in events]
+
+
+def room_can_see_held(*, session: LiveSession, user: Any) -> bool:
+    """Whether `user` sees chat held by screening: the host and moderators."""
+    if not user.is_authenticated:
+        return False
+    return (
+        session.channel.creator.user_id == user.pk
+        or user.is_staff
+        or user.has_perm("livestream.moderate_room")
+    )
 
 
 def room_chat_history(
-    *, session: LiveSession, before: int | None = None, limit: int = 50
+    *, session: LiveSession, before: int | None = None, limit: int = 50, include_held: bool = False
 ) -> list[dict[str, Any]]:
-    """The latest chat, tips and system messages (newest last), for late joiners."""
+    """The latest chat, tips and system messages (newest last), for late joiners;
+    chat held by screening only with `include_held` (the host and moderators)."""
     events = RoomEvent.objects.filter(
         session=session,
         kind__in=(RoomEvent.Kind.CHAT, RoomEvent.Kind.TIP, RoomEvent.Kind.SYSTEM),
     )
+    if not include_held:
+        events = events.filter(held=False)
     if before is not None:
         events = events.filter(seq__lt=before)
     latest = list(events.order_by("-seq")[:limit])

@@ -47,7 +47,7 @@ def session_detail(request, pk):
             "role": role.label,
             "user": request.user.pk,
             "settings": selectors.room_settings_payload(session),
-            "chat": selectors.room_chat_history(session=session),
+            "chat": selectors.room_chat_history(session=session, include_held=role.can_moderate),
             "questions": [
                 selectors.question_payload(q) for q in selectors.question_board(session=session)
             ],
@@ -86,6 +86,10 @@ def _room_page_extras() -> dict:
             "mute": _("Mute 10 min"),
             "ban": _("Ban"),
             "deleted": _("(message deleted)"),
+            "held": _("Held by screening (%(score)s: %(words)s); viewers don't see it"),
+            "approve": _("Approve"),
+            "reject": _("Reject"),
+            "held_notice": _("Your message waits for a moderator before others see it."),
             "tipped": _("tipped %(amount)s"),
             "status": {
                 "scheduled": _("Scheduled"),

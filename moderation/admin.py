@@ -35,9 +35,12 @@ from moderation.models import (
     Report,
     ReviewItem,
     Sanction,
+    ScreeningModel,
     VerificationDocument,
 )
+from moderation.scoring import hold_thresholds
 from moderation.selectors import content_url
+from moderation.services import classifier as classifier_services
 
 if TYPE_CHECKING:  # a dev-only package (django-stubs)
     from django_stubs_ext import StrOrPromise
@@ -170,6 +173,7 @@ class ReviewItemAdmin(admin.ModelAdmin):
         "author",
         "short_excerpt",
         "reasons_shown",
+        "score_shown",
         "reports_shown",
         "age",
         "source",
@@ -185,6 +189,7 @@ class ReviewItemAdmin(admin.ModelAdmin):
         "author",
         "excerpt",
         "reasons_shown",
+        "score_shown",
         "source",
         "status",
         "report_weight",
@@ -229,6 +234,14 @@ class ReviewItemAdmin(admin.ModelAdmin):
     @admin.display(description=gettext_lazy("reasons"))
     def reasons_shown(self, item: ReviewItem) -> str:
         return "; ".join(item.reasons)
+
+    @admin.display(description=gettext_lazy("classifier score"), ordering="score")
+    def score_shown(self, item: ReviewItem) -> str:
+        """The score and the words that weighed most: what the moderator checks."""
+        if item.score is None:
+            return "—"
+        words = ", ".join(item.score_words)
+        return f"{item.score:.2f}" + (f" ({words})" if words else "")
 
     @admin.display(description=gettext_lazy("reports (weight)"), ordering="report_weight")
     def reports_shown(self, item: ReviewItem) -> str:
@@ -320,6 +333,58 @@ class ReviewItemAdmin(admin.ModelAdmin):
         gettext_lazy("Reject selected items"),
         lambda item, by, reason: services.review_reject(item=item, moderator=by, reason=reason),
     )
+
+
+def _scores_shown(model: ScreeningModel) -> str:
+    return "; ".join(
+        f"{dataset}: AUC {m.get('auc', float('nan')):.3f}, F1 {m.get('f1', float('nan')):.3f}"
+        for dataset, m in model.scores.items()
+    )
+
+
+@admin.register(ScreeningModel)
+class ScreeningModelAdmin(ReadOnlyAdmin):
+    """Each trained version with its held-out scores; staff make one active (a
+    rollback) with the action. The hold thresholds (settings) are shown above."""
+
+    list_display = ("version", "status", "trained_at", "scores_shown", "counts", "activated_at")
+    list_filter = ("status",)
+    actions = ("activate_selected",)
+    change_list_template = "admin/moderation/screeningmodel/change_list.html"
+
+    @admin.display(description=gettext_lazy("held-out scores"))
+    def scores_shown(self, model: ScreeningModel) -> str:
+        return _scores_shown(model)
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        extra = {**(extra_context or {}), "hold_thresholds": sorted(hold_thresholds().items())}
+        return super().changelist_view(request, extra_context=extra)
+
+    def has_activate_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("moderation.change_screeningmodel")
+
+    @admin.action(
+        description=gettext_lazy("Make the selected version active (roll back)"),
+        permissions=["activate"],
+    )
+    def activate_selected(self, request: HttpRequest, queryset: QuerySet[ScreeningModel]) -> None:
+        if queryset.count() != 1:
+            self.message_user(request, _("Choose exactly one version."), messages.ERROR)
+            return
+        try:
+            model = classifier_services.screening_model_activate(
+                model=queryset.get(), by=_moderator(request)
+            )
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            return
+        self.message_user(
+            request,
+            _("Version %(v)s is active: screening scores with it.") % {"v": model.version},
+            messages.SUCCESS,
+        )
 
 
 @admin.register(Report)

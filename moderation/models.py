@@ -95,6 +95,10 @@ class ReviewItem(models.Model):
     decision_reason = models.TextField(_("reason given to the author"), blank=True)
     report_weight = models.FloatField(_("report weight"), default=0.0)
     appealed_at = models.DateTimeField(null=True, blank=True)  # one appeal per item
+    # The screening classifier's view when the item was held: how likely offensive
+    # (0-1) and the words that weighed most. None: not scored (no model yet).
+    score = models.FloatField(_("classifier score"), null=True, blank=True)
+    score_words = models.JSONField(_("words that weighed most"), default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -305,3 +309,50 @@ class ModerationAction(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} · {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ScreeningModel(models.Model):
+    """One trained version of the screening classifier (moderation.classifier).
+
+    The artefact (gzipped JSON) is kept in private storage, in object storage where
+    configured. At most one version is active: screening scores with it. Retraining
+    adds a candidate and promotes it only if it does no worse on the fixed held-out
+    data; staff can roll back to any earlier version.
+    """
+
+    class Status(models.TextChoices):
+        CANDIDATE = "candidate", _("Candidate")
+        ACTIVE = "active", _("Active")
+        RETIRED = "retired", _("Retired (was active)")
+        REFUSED = "refused", _("Refused (worse than the active one)")
+
+    version = models.PositiveIntegerField(_("version"), unique=True)
+    trained_at = models.DateTimeField(_("trained at"))
+    file = models.FileField(
+        _("artefact"), storage=AliasStorage("private"), upload_to="screening/", max_length=200
+    )
+    # How many examples it learnt from, by source: cold, davidson, decisions...
+    counts = models.JSONField(_("training data"), default=dict)
+    # Held-out measures, by data set: {"cold-dev": {"auc": ..., "f1": ...}, ...}
+    scores = models.JSONField(_("held-out scores"), default=dict)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.CANDIDATE
+    )
+    note = models.TextField(_("note"), blank=True)
+    activated_at = models.DateTimeField(null=True, blank=True)
+    activated_by = _user_or_null()
+
+    class Meta:
+        ordering = ("-version",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=["status"],
+                condition=models.Q(status="active"),
+                name="screening_model_one_active",
+            )
+        ]
+        verbose_name = _("screening model")
+        verbose_name_plural = _("screening models")
+
+    def __str__(self) -> str:
+        return f"v{self.version} ({self.get_status_display()})"

@@ -1,7 +1,8 @@
 """The "Moderators" group: exactly the admin permissions moderators need.
 
 They run live rooms, the blocked-term list, the review queue (decide items), reports
-(read), sanctions (impose and lift), expert verifications (decide), the audit trail
+(read), sanctions (impose and lift), the screening classifier's versions (see
+scores, roll back), expert verifications (decide), the audit trail
 (read only), and look at (not edit) users and creators' public content; the "Mute or
 ban" action on the users page needs `add_sanction`. Nothing of `payments` or
 `djstripe`: moderators neither see payment data nor move money. The group is brought
@@ -35,6 +36,8 @@ MODERATOR_PERMISSIONS = [
     ("moderation", "change_expertverification"),  # approve, reject
     ("moderation", "view_verificationdocument"),
     ("moderation", "view_moderationaction"),
+    ("moderation", "view_screeningmodel"),
+    ("moderation", "change_screeningmodel"),  # make a version active (roll back)
     ("accounts", "view_user"),
     ("marketplace", "view_creatorprofile"),
     ("marketplace", "view_channel"),

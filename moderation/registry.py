@@ -41,6 +41,9 @@ class Moderated(Generic[M]):
     long_form: bool = False  # lessons and articles: see screening.text_screen
     # Whether a user may read it (paid or private content); None: anyone who sees it.
     readable_by: Callable[[M, User], bool] | None = None
+    # The kind whose classifier hold threshold applies (MODERATION_CLASSIFIER_HOLD);
+    # empty: the model's name ("question", "thread"...).
+    kind: str = ""
 
 
 _registry: dict[type[Model], Moderated[Any]] = {}
@@ -56,12 +59,14 @@ def register(
     channel: Callable[[M], Channels] | None = None,
     long_form: bool = False,
     readable_by: Callable[[M, User], bool] | None = None,
+    kind: str = "",
 ) -> None:
     """`channel` (optional) names the marketplace.Channel the content lives in, so a
     mute in that channel stops its author posting there. `long_form`: written material
     (Markdown with code, tables and references) rather than a post. `readable_by(obj,
     user)`: for paid or private content, whether the user may read it (only readers
-    may report it)."""
+    may report it). `kind`: the name of its classifier hold threshold (default: the
+    model's name)."""
     _registry[model] = Moderated(
         text=text,
         author=author,
@@ -70,6 +75,7 @@ def register(
         channel=channel,
         long_form=long_form,
         readable_by=readable_by,
+        kind=kind or model._meta.model_name or "",
     )
 
 

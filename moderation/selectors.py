@@ -121,3 +121,10 @@ def content_url(obj: Model | None) -> str:
         return registry.adapter_for(obj).url(obj)
     except Exception:  # noqa: BLE001 - whatever the content's own code raises
         return ""
+
+
+def review_item_for(obj: Model) -> ReviewItem | None:
+    """The review item of `obj`, if it ever had one."""
+    return ReviewItem.objects.filter(
+        content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk
+    ).first()

@@ -25,6 +25,11 @@
 #           ../shared/data and a full refresh (10k users x 5k items x 1M events; --quick:
 #           2k x 1k x 100k) against an implicit ALS fit, no database;
 #           var/bench/recommend.md. Only with --only recommend
+#   screening tests/benchmarks/bench_screening.py: p50/p95 of screening 10,000 chat
+#           messages with the word rules alone and with the classifier's score added
+#           (no database; --model FILE uses a saved model, else one is trained on
+#           ../shared/data/moderation; --smoke: 300 messages, tiny model);
+#           var/bench/screening.md. Only with --only screening
 #   scripts/bench.sh [options]                                 http, ledger, rooms, then video
 #   scripts/bench.sh --only http|ledger|rooms|video [options]  one of them
 #
@@ -47,6 +52,7 @@ if [ "${1:-}" = "--only" ]; then
     http | ledger | rooms | video | content) ;;
     qa) ;;  # tests/benchmarks/bench_qa.py, only with --only qa
     recommend) ;;  # tests/benchmarks/bench_recommend.py, only with --only recommend
+    screening) ;;  # tests/benchmarks/bench_screening.py, only with --only screening
     *) echo "usage: scripts/bench.sh [--only http|ledger|rooms|video|content] [options]" >&2; exit 2 ;;
   esac
 else

@@ -87,15 +87,20 @@ def _reference_data(request):
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    """Rate-limit counters live in the cache, blocked terms in a per-process copy;
-    no test inherits another's."""
+    """Rate-limit counters live in the cache, blocked terms and the screening model in
+    a per-process copy; no test inherits another's. A test starts with no screening
+    model (rules alone, without a query to find out); tests/moderation/
+    screening_fixture.py trains one where a test needs it."""
+    from moderation.scoring import no_model_assumed
     from moderation.screening import terms_changed
 
     cache.clear()
     terms_changed()
+    no_model_assumed()
     yield
     cache.clear()
     terms_changed()
+    no_model_assumed()
 
 
 # --- personas: creator alice, subscriber bob, outsider charlie ---------------------------

@@ -10,7 +10,7 @@
 Callers use the names below (`from livestream import services; services.chat_post(...)`).
 """
 
-from livestream.services.chat import chat_post, message_delete
+from livestream.services.chat import chat_post, held_message_decide, message_delete
 from livestream.services.host import (
     room_settings_update,
     sanction_lift,
@@ -42,6 +42,7 @@ __all__ = [
     "SESSION_EDITABLE",
     "RoomRole",
     "chat_post",
+    "held_message_decide",
     "message_delete",
     "question_ask",
     "question_ask_priority",

@@ -1,4 +1,6 @@
-"""Chat in a live room: posting (slow mode, subscribers-only) and deleting."""
+"""Chat in a live room: posting (slow mode, subscribers-only), deleting, and chat the
+screening classifier held (released to viewers only when the host, a room moderator
+or a site moderator approves it, as Twitch's AutoMod does)."""
 
 from datetime import timedelta
 
@@ -9,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from livestream import screening
 from livestream.models import LiveSession, RoomEvent
 from livestream.selectors import public_user
 from livestream.services.rooms import (
@@ -20,6 +23,8 @@ from livestream.services.rooms import (
     room_role,
 )
 from marketplace.selectors import channel_subscriber_check
+from moderation import services as moderation_services
+from moderation.selectors import review_item_for
 
 
 @transaction.atomic
@@ -42,14 +47,76 @@ def chat_post(*, session: LiveSession, user: User, text: object) -> RoomEvent:
                     _("Slow mode is on: one message every %(n)d seconds.")
                     % {"n": session.slow_mode_seconds}
                 )
+    # The host and moderators are not held: they are the ones who would approve.
+    score = None if role.can_moderate else screening.chat_score(text)
+    payload: dict[str, object] = {"user": public_user(user, role.label), "text": text}
+    held = score is not None and score.hold
+    if held and score is not None:
+        payload["score"] = round(score.value, 2)
+        payload["words"] = list(score.words)
     event = room_event_append(
-        session=session,
-        kind=RoomEvent.Kind.CHAT,
-        author=user,
-        payload={"user": public_user(user, role.label), "text": text},
+        session=session, kind=RoomEvent.Kind.CHAT, author=user, payload=payload, held=held
     )
+    if held and score is not None:
+        moderation_services.content_hold(obj=event, score=score)
     engaged_send(user=user, session=session, kind="comment")
     return event
+
+
+@transaction.atomic
+def chat_message_set_visible(event: RoomEvent, visible: bool) -> None:
+    """Moderation's switch for a chat message (registered in livestream.moderated).
+
+    Showing a held message releases it: viewers receive it as `message.released`
+    (with its text) under a new number. Hiding one deletes it from every screen.
+    """
+    session = locked_session(event.session)
+    event = RoomEvent.objects.select_for_update().get(pk=event.pk)
+    if visible:
+        if not event.held:
+            return
+        event.held = False
+        event.save(update_fields=["held"])
+        released = {k: v for k, v in event.payload.items() if k not in ("score", "words")}
+        room_event_append(
+            session=session,
+            kind=RoomEvent.Kind.MESSAGE_RELEASED,
+            author=event.author,
+            payload={**released, "target": event.seq},
+        )
+    elif event.deleted_at is None:
+        event.deleted_at = timezone.now()
+        event.save(update_fields=["deleted_at"])
+        room_event_append(
+            session=session,
+            kind=RoomEvent.Kind.MESSAGE_DELETED,
+            author=None,
+            payload={"target": event.seq},
+            held=event.held,  # viewers never saw it: nothing to take back
+        )
+
+
+def held_message_decide(
+    *, session: LiveSession, user: User, seq: object, approve: object, reason: object = ""
+) -> None:
+    """The host or a moderator approves (released to viewers) or rejects a chat
+    message screening held, from the room; the decision is the review queue's, so it
+    is audited and reaches the next training set like one made in the admin."""
+    if not room_role(session=session, user=user).can_moderate:
+        raise PermissionDenied(_("Only the host or a moderator can decide held messages."))
+    if not isinstance(seq, int) or isinstance(seq, bool) or not isinstance(approve, bool):
+        raise ValidationError(_("Say which held message (its number) and approve true or false."))
+    event = RoomEvent.objects.filter(
+        session=session, seq=seq, kind=RoomEvent.Kind.CHAT, held=True, deleted_at__isnull=True
+    ).first()
+    item = review_item_for(event) if event is not None else None
+    if item is None or not item.is_open:
+        raise ValidationError(_("There is no such held message, or it was already decided."))
+    if approve:
+        moderation_services.review_approve(item=item, moderator=user)
+    else:
+        why = str(reason or "").strip() or _("Not allowed in this live room.")
+        moderation_services.review_reject(item=item, moderator=user, reason=why)
 
 
 @transaction.atomic

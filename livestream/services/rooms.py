@@ -131,9 +131,15 @@ def locked_session(session: LiveSession) -> LiveSession:
 
 
 def room_event_append(
-    *, session: LiveSession, kind: str, author: User | None, payload: dict[str, Any]
+    *,
+    session: LiveSession,
+    kind: str,
+    author: User | None,
+    payload: dict[str, Any],
+    held: bool = False,
 ) -> RoomEvent:
-    """Save one room event under the next sequence number; broadcast it on commit.
+    """Save one room event under the next sequence number; broadcast it on commit
+    (`held`: to the host and moderators only).
 
     Caller holds the session row's lock (`locked_session`) until commit, so the
     events of one room take consecutive numbers and commit in that order.
@@ -144,7 +150,7 @@ def room_event_append(
     seq = session.last_seq
     LiveSession.objects.filter(pk=session.pk).update(last_seq=seq)
     event = RoomEvent.objects.create(
-        session_id=session.pk, seq=seq, kind=kind, author=author, payload=payload
+        session_id=session.pk, seq=seq, kind=kind, author=author, payload=payload, held=held
     )
     transaction.on_commit(lambda: broadcast.room_event_publish(event))
     return event

@@ -14,6 +14,7 @@ from moderation.services.review import (
 )
 from moderation.services.sanctions import sanction_check, sanction_impose, sanction_lift
 from moderation.services.screening import (
+    content_hold,
     content_screen,
     creator_content_screen,
     fields_screen,
@@ -27,6 +28,7 @@ from moderation.services.verification import (
 )
 
 __all__ = [
+    "content_hold",
     "content_screen",
     "creator_content_screen",
     "document_sniff",

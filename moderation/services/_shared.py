@@ -67,8 +67,16 @@ def item_for(obj: Model, *, lock: bool = False) -> ReviewItem | None:
     return qs.first()
 
 
-def review_open(obj: Model, *, source: str, reasons: list[str]) -> ReviewItem:
-    """Open (or reopen) the review item of `obj`: pending, undecided. Caller is in a
+def review_open(
+    obj: Model,
+    *,
+    source: str,
+    reasons: list[str],
+    score: float | None = None,
+    score_words: list[str] | None = None,
+) -> ReviewItem:
+    """Open (or reopen) the review item of `obj`: pending, undecided, with the
+    classifier's score and weightiest words if it was scored. Caller is in a
     transaction."""
     adapter = registry.adapter_for(obj)
     item, _created = ReviewItem.objects.select_for_update().get_or_create(
@@ -84,5 +92,7 @@ def review_open(obj: Model, *, source: str, reasons: list[str]) -> ReviewItem:
     item.decided_by = None
     item.decided_at = None
     item.decision_reason = ""
+    item.score = score
+    item.score_words = list(score_words or [])
     item.save()
     return item

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from moderation import registry
 from moderation.models import ModerationAction, ReviewItem
+from moderation.scoring import Score, text_score
 from moderation.screening import HOLD, REFUSE, Verdict, text_screen
 from moderation.selectors import expert_is_verified, user_sanction
 from moderation.services._shared import audit, item_for, review_open, setting
@@ -52,6 +53,16 @@ def fields_screen(fields: dict[str, str]) -> None:
         raise ValidationError(errors)
 
 
+def classifier_verdict(verdict: Verdict, score: Score | None) -> Verdict:
+    """The rules' verdict, turned into a hold when the classifier's score reaches the
+    hold threshold. The score never refuses: at worst a moderator looks."""
+    if score is None or not score.hold or verdict.decision == REFUSE:
+        return verdict
+    if verdict.decision == HOLD:
+        return Verdict(HOLD, (*verdict.reasons, score.reason), verdict.message)
+    return Verdict(HOLD, (score.reason,), _("A moderator will look at this before it is shown."))
+
+
 @transaction.atomic
 def content_screen(*, obj: Model, review_reason: str = "") -> Verdict:
     """Screen new or edited content (already saved) and show, hold or refuse it.
@@ -59,8 +70,9 @@ def content_screen(*, obj: Model, review_reason: str = "") -> Verdict:
     Call it inside the service that saves `obj`, after the save:
     - refuse (or the author is muted/banned here): raises ValidationError with the
       reason for the author, so the caller's transaction rolls back;
-    - hold (or `review_reason` given, e.g. an unverified creator's new course): the
-      content is hidden and waits in the review queue;
+    - hold (or `review_reason` given, e.g. an unverified creator's new course, or
+      the classifier's score at or above the kind's hold threshold): the content is
+      hidden and waits in the review queue, with the score and its weightiest words;
     - publish: the content is shown, unless it already waits for a decision or a
       moderator rejected it (an edit of rejected content goes back to the queue).
     """
@@ -68,9 +80,12 @@ def content_screen(*, obj: Model, review_reason: str = "") -> Verdict:
     author = adapter.author(obj)
     _check_not_muted(obj, author)
     ref = f"{obj._meta.label_lower}:{obj.pk}"
-    verdict = text_screen(adapter.text(obj), author=author, ref=ref, long_form=adapter.long_form)
+    text = adapter.text(obj)
+    verdict = text_screen(text, author=author, ref=ref, long_form=adapter.long_form)
     if verdict.decision == REFUSE:
         raise ValidationError(verdict.message)
+    score = text_score(text, kind=adapter.kind)
+    verdict = classifier_verdict(verdict, score)
     existing = item_for(obj, lock=True)
     if (
         not review_reason
@@ -86,7 +101,13 @@ def content_screen(*, obj: Model, review_reason: str = "") -> Verdict:
             if verdict.decision == HOLD
             else ReviewItem.Source.CREATOR_REVIEW
         )
-        item = review_open(obj, source=source, reasons=reasons)
+        item = review_open(
+            obj,
+            source=source,
+            reasons=reasons,
+            score=score.value if score else None,
+            score_words=list(score.words) if score else None,
+        )
         audit(ModerationAction.Kind.HOLD, item=item, target_user=author, reason="; ".join(reasons))
         adapter.set_visible(obj, False)
         return Verdict(
@@ -118,3 +139,24 @@ def creator_content_screen(*, obj: Model, creator_user: User) -> Verdict:
     ):
         reason = _("New content of a creator who is not a verified expert")
     return content_screen(obj=obj, review_reason=reason)
+
+
+@transaction.atomic
+def content_hold(*, obj: Model, score: Score) -> ReviewItem:
+    """Put `obj` (already saved, and kept from view by its app, e.g. live chat held
+    from broadcast) in the review queue because the classifier's score reached the
+    hold threshold."""
+    item = review_open(
+        obj,
+        source=ReviewItem.Source.SCREENING,
+        reasons=[score.reason],
+        score=score.value,
+        score_words=list(score.words),
+    )
+    audit(
+        ModerationAction.Kind.HOLD,
+        item=item,
+        target_user=registry.adapter_for(obj).author(obj),
+        reason=score.reason,
+    )
+    return item

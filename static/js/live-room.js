@@ -87,6 +87,21 @@
     return box;
   }
 
+  // Chat the screening classifier held: the host and moderators alone receive it,
+  // marked, and release it to viewers (or reject it) with these buttons.
+  function heldControls(frame) {
+    const box = el("span", "chat-held-controls");
+    box.append(el("em", "chat-held-label",
+      fmt(L.held, { score: frame.score, words: (frame.words || []).join(", ") })));
+    for (const [label, approve] of [[L.approve, true], [L.reject, false]]) {
+      const button = el("button", "link-button chat-action", label);
+      button.type = "button";
+      button.addEventListener("click", () => send({ type: "held.decide", seq: frame.seq, approve: approve }));
+      box.append(" ", button);
+    }
+    return box;
+  }
+
   function appendChat(frame) {
     const item = el("li", "chat-line chat-" + frame.type.replace(".", "-"));
     item.dataset.seq = frame.seq;
@@ -95,6 +110,10 @@
       const text = el("span", "chat-text", frame.deleted ? L.deleted : frame.text);
       if (frame.deleted) item.classList.add("chat-deleted");
       item.append(text, moderationButtons(frame));
+      if (frame.held && !frame.deleted) {
+        item.classList.add("chat-held");
+        item.append(heldControls(frame));
+      }
     } else if (frame.type === "tip") {
       item.classList.add("chat-tip");
       item.append(userLabel(frame.user), " ",
@@ -330,6 +349,18 @@
         if (frame.event === "session.ended") setStatus("ended");
         if (frame.event === "session.cancelled") setStatus("cancelled");
         break;
+      case "message.released": {
+        // Approved: moderators unmark the line they have; viewers see it for the first time.
+        const held = chatLog.querySelector('[data-seq="' + frame.target + '"]');
+        if (held) {
+          held.classList.remove("chat-held");
+          const controls = held.querySelector(".chat-held-controls");
+          if (controls) controls.remove();
+        } else {
+          appendChat(Object.assign({}, frame, { type: "chat", seq: frame.target }));
+        }
+        break;
+      }
       case "message.deleted": {
         const line = chatLog.querySelector('[data-seq="' + frame.target + '"]');
         if (line) {
@@ -356,7 +387,7 @@
         showError(frame.reason);
         break;
       case "ack":
-        showError("");
+        showError(frame.held ? L.held_notice : "");
         break;
       case "closing":
         showError(frame.reason);

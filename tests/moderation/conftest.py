@@ -3,6 +3,7 @@ from django.contrib.auth.models import Group
 
 from moderation.permissions import MODERATORS_GROUP
 from tests.factories import UserFactory
+from tests.moderation.screening_fixture import active_model, screening_data_dir  # noqa: F401
 
 
 @pytest.fixture
