@@ -25,3 +25,10 @@ trap '[ -f var/localstripe.pid ] && kill "$(cat var/localstripe.pid)" 2>/dev/nul
 
 echo "==> Tests"
 .venv/bin/pytest "$@"
+
+# Every benchmark, tiny and unjudged, so that none silently stops measuring. Only on a
+# whole-suite run (scripts/test.sh with no pytest arguments), as .ci/run does.
+if [ $# -eq 0 ]; then
+  echo "==> Benchmarks, smoke run"
+  scripts/bench.sh --smoke
+fi

@@ -143,3 +143,20 @@ def text_table(headers: list[str], rows: list[list[str]], left=frozenset({0})) -
 def md_table(headers: list[str], rows: list[list[str]], left=frozenset({0})) -> str:
     sep = ["---" if i in left else "---:" for i in range(len(headers))]
     return "\n".join("| " + " | ".join(cells) + " |" for cells in [headers, sep, *rows])
+
+
+# --- smoke mode ------------------------------------------------------------------------
+
+SMOKE_HELP = "CI smoke run: tiny sizes, a few seconds, nothing judged; fails if nothing measured"
+
+
+def smoke_exit(measured: int, what: str) -> int:
+    """The exit status of a --smoke run: 0 only if it really measured something.
+
+    A benchmark that silently stops measuring (every viewer refused, every request an
+    error) is what the smoke run in CI is there to catch."""
+    if measured > 0:
+        print(f"smoke: ok, {measured} {what}", flush=True)
+        return 0
+    print(f"smoke: FAILED, measured no {what}", file=sys.stderr, flush=True)
+    return 1
