@@ -87,12 +87,15 @@ def _reference_data(request):
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    """Rate-limit counters live in the cache, blocked terms in a per-process copy;
-    no test inherits another's."""
+    """Rate-limit counters live in the cache, blocked terms in a per-process copy,
+    system ledger account ids in a per-process cache; no test inherits another's
+    (a rolled-back test's accounts are gone)."""
     from moderation.screening import terms_changed
+    from payments.ledger import system_accounts_forget
 
     cache.clear()
     terms_changed()
+    system_accounts_forget()
     yield
     cache.clear()
     terms_changed()

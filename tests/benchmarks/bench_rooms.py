@@ -1,6 +1,6 @@
 """Live room fan-out benchmark: one room, N viewers, one server process, against plain websockets.
 
-    .venv/bin/python -m tests.benchmarks.bench_rooms [--quick] [--viewers 100,500,1000,2000]
+    .venv/bin/python -m tests.benchmarks.bench_rooms [--quick | --smoke] [--viewers 200,1000,2000]
         [--rates 5,10,20,50,100,200,500,1000] [--step-seconds 3] [--reuse-db] [--profile]
 
 Builds a dedicated PostgreSQL database (zhiliao_bench_rooms; dropped, created and
@@ -89,7 +89,7 @@ CHECK_VIEWERS, CHECK_RATE = 200, 10.0
 SERVERS = ("ours", "plain")
 # Not run unless asked for: our room with the direct send (bench_rooms_asgi.py).
 EXPERIMENTS = ("direct",)
-VIEWERS, QUICK_VIEWERS = "100,500,1000,2000", "100,500"
+VIEWERS, QUICK_VIEWERS = "200,1000,2000", "200,500"
 RATES = "5,10,20,50,100,200,500,1000"
 SERVER_ENV_KEYS = (
     "DB_POOL", "DB_POOL_MIN", "DB_POOL_MAX", "CONN_MAX_AGE", "WEB_CONCURRENCY",
@@ -130,10 +130,10 @@ def parse_args(argv=None) -> Config:
         description="Live room fan-out: N viewers on one server process, against plain websockets.",
     )
     parser.add_argument(
-        "--quick", action="store_true", help="N = 100, 500; 2 s steps; 5 s fixed run (~2 min)"
+        "--quick", action="store_true", help="N = 200, 500; 2 s steps; 5 s fixed run (~2 min)"
     )
     parser.add_argument("--smoke", action="store_true", help=SMOKE_HELP + " (5 viewers, 1 s steps)")
-    parser.add_argument("--viewers", help="comma-separated N (default 100,500,1000,2000)")
+    parser.add_argument("--viewers", help="comma-separated N (default 200,1000,2000)")
     parser.add_argument("--rates", help="messages/s per step (default 5,10,20,50,100,200,500,1000)")
     parser.add_argument("--step-seconds", type=float, help="seconds per rate step (default 3)")
     parser.add_argument("--servers", help="ours,plain (default both)")
@@ -602,6 +602,31 @@ def target_lines(results: list[dict]) -> list[str]:
     return lines
 
 
+def _ratio_at(results: list[dict], n: int) -> float | None:
+    by = {(r["server"], r["viewers"]): r for r in results if r.get("kind") == "steps"}
+    ours, plain = by.get(("ours", n)), by.get(("plain", n))
+    if not ours or not plain:
+        return None
+    ob, pb = summarise(ours)["best"], summarise(plain)["best"]
+    if not pb:
+        return None
+    return ob["deliveries_per_s"] / pb["deliveries_per_s"] if ob else 0.0
+
+
+def summary_line(results: list[dict]) -> str:
+    """The issue's summary: ours/plain deliveries/s at N = 200 and 1,000, and our
+    memory per socket at the largest N measured."""
+    ratios = {n: _ratio_at(results, n) for n in (CHECK_VIEWERS, TARGET_N)}
+    ours = [r for r in results if r.get("kind") == "steps" and r["server"] == "ours"]
+    largest = max(ours, key=lambda r: r["viewers"], default=None)
+    kib = summarise(largest)["kib_per_conn"] if largest else None
+    text = {n: "n/a" if r is None else f"{r:.2f}" for n, r in ratios.items()}
+    return (
+        f"rooms N={CHECK_VIEWERS} {text[CHECK_VIEWERS]}x N={TARGET_N} {text[TARGET_N]}x "
+        f"of plain websockets, {'n/a' if kib is None else f'{kib:.0f}'} KiB/socket"
+    )
+
+
 def report(cfg: Config, results: list[dict], started: datetime, load_at_start: str) -> str:
     steps = [r for r in results if r.get("kind") == "steps"]
     checks = [r for r in results if r.get("kind") == "check"]
@@ -660,6 +685,8 @@ def report(cfg: Config, results: list[dict], started: datetime, load_at_start: s
         "## Against the targets (reported, not asserted)",
         "",
         *target_lines(results),
+        "",
+        summary_line(results),
         "",
         "## Every step",
         "",
@@ -763,6 +790,7 @@ def main(argv=None) -> int:
                 print_profile(r["profile"])
     print(f"\nWritten {OUT_DIR / 'rooms.md'} in {time.monotonic() - t0:.0f} s "
           f"(server logs: {OUT_DIR}/rooms-server-*.log)")  # fmt: skip
+    print(summary_line(results))
     return 0
 
 
