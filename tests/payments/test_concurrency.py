@@ -108,8 +108,11 @@ def test_a_tip_storm_leaves_every_running_balance_equal_to_its_entries():
             try:
                 sent.append(
                     services.tip_send(
-                        tipper=payers[i], creator=alice if n % 3 else dave, amount=500,
-                        currency="CNY", client_key=f"storm-{n % 4}",  # n=4 repeats n=0
+                        tipper=payers[i],
+                        creator=alice if n % 3 else dave,
+                        amount=500,
+                        currency="CNY",
+                        client_key=f"storm-{n % 4}",  # n=4 repeats n=0
                     )  # fmt: skip
                 )
             except ValidationError:

@@ -286,9 +286,7 @@ class LedgerMachine(RuleBasedStateMachine):
     @invariant()
     def running_balances_equal_the_sum_of_entries(self):
         assert payment_selectors.ledger_mismatches() == []
-        sums = dict(
-            LedgerEntry.objects.values_list("account_id").annotate(total=Sum("amount"))
-        )
+        sums = dict(LedgerEntry.objects.values_list("account_id").annotate(total=Sum("amount")))
         for account in LedgerAccount.objects.all():
             assert account.balance == sums.get(account.pk, 0), account
 
