@@ -1,16 +1,20 @@
 """Posting to the ledger: the one function that writes ledger rows.
 
-`post()` checks that a transaction balances, locks every account it touches (one
-SELECT ... FOR UPDATE in primary-key order, so two postings can never deadlock),
-checks the balances of the accounts that must not go negative under that lock, and
-writes the transaction, its entries and the accounts' running balances, all in the
-caller's transaction (no savepoint of its own: it raises before writing anything).
-A second `post()` with the same idempotency key returns the first transaction and
-writes nothing, whether it comes later or at the same moment.
+`post()` checks that a transaction balances, locks the people's accounts it
+touches (one SELECT ... FOR UPDATE in primary-key order), checks the balances of
+the accounts that must not go negative under that lock, writes the transaction and
+its entries, and adds to the running balances: the people's accounts in one UPDATE
+(already locked), then the system accounts (platform revenue, Stripe clearing,
+payouts: no owner), one at a time in id order, last. Every posting thus locks in
+one total order (people's accounts by id, then system accounts by id), so two
+postings can never deadlock, and the system rows that every tip touches are held
+only from their UPDATE to the commit. All in the caller's transaction (no savepoint
+of its own: it raises before writing anything). A second `post()` with the same
+idempotency key returns the first transaction and writes nothing, whether it comes
+later or at the same moment.
 
-The ids of system accounts (platform revenue, Stripe clearing, payouts: no owner)
-are cached per process; a cached id that no longer exists (a test database rolled
-back) is noticed by the lock and looked up again.
+The ids of system accounts are cached per process (they are never deleted; tests
+forget them between tests, `system_accounts_forget`).
 """
 
 from collections import defaultdict
@@ -131,27 +135,27 @@ def post_once(
         return _post(kind, idempotency_key, reference_type, str(reference_id), legs, memo)
 
 
-def _lock(legs: Sequence[Leg]) -> tuple[Sequence[Leg], dict[int, int]]:
-    """Lock every account of `legs` in primary-key order; returns the legs (with any
-    stale cached system account looked up again) and {account id: balance}."""
-    held = _locked_balances(legs)
-    if all(leg.account.pk in held for leg in legs):
-        return legs, held
-    # A cached system account is gone (only a rolled-back test database does that).
-    system_accounts_forget()
-    fresh = [
-        leg
-        if leg.account.pk in held
-        else Leg(account_get(kind=leg.account.kind, currency=leg.account.currency), leg.amount)
-        for leg in legs
-    ]
-    return fresh, _locked_balances(fresh)
-
-
 def _locked_balances(legs: Sequence[Leg]) -> dict[int, int]:
-    ids = {leg.account.pk for leg in legs}
+    """Lock the people's accounts of `legs` (wallets, earnings, escrow, payouts on
+    hold) in primary-key order; returns {account id: balance}."""
+    ids = {
+        leg.account.pk
+        for leg in legs
+        if leg.account.owner_id is not None or leg.account.kind in LedgerAccount.NON_NEGATIVE
+    }
     rows = LedgerAccount.objects.select_for_update().filter(pk__in=ids).order_by("pk")
     return dict(rows.values_list("pk", "balance"))
+
+
+def _add_to_system_balances(changes: dict[int, int]) -> None:
+    """The system accounts' share, last and one row at a time in id order: every
+    posting takes people's accounts first (id order), then system accounts (id order),
+    one total order, so postings never deadlock; and the rows every posting touches
+    (platform revenue, Stripe clearing) stay locked only from here to the commit."""
+    for pk in sorted(changes):
+        if not LedgerAccount.objects.filter(pk=pk).update(balance=F("balance") + changes[pk]):
+            system_accounts_forget()  # only a rolled-back test database does this
+            raise RuntimeError(f"ledger account {pk} vanished; its cached id was forgotten")
 
 
 def _post(
@@ -165,7 +169,7 @@ def _post(
     """Caller holds a transaction. Locks before looking for an earlier posting with
     the key: a concurrent twin (the same key moves the same accounts) that held the
     locks has committed by the time we get them, and we see its row."""
-    legs, held = _lock(legs)
+    held = _locked_balances(legs)
     existing = LedgerTransaction.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:  # posted before under this key: nothing moves again
         return existing, False
@@ -198,9 +202,11 @@ def _post(
         )
         for leg in legs
     )
-    # One UPDATE for every account; the rows are locked already (in id order).
-    LedgerAccount.objects.filter(pk__in=changes).update(
-        balance=F("balance")
-        + Case(*(When(pk=pk, then=Value(change)) for pk, change in changes.items()))
-    )
+    people = {pk: change for pk, change in changes.items() if pk in held}
+    if people:  # one UPDATE; the rows are locked already
+        LedgerAccount.objects.filter(pk__in=people).update(
+            balance=F("balance")
+            + Case(*(When(pk=pk, then=Value(change)) for pk, change in people.items()))
+        )
+    _add_to_system_balances({pk: c for pk, c in changes.items() if pk not in held})
     return txn, True

@@ -73,8 +73,7 @@ from tests.benchmarks.common import (
     _pick,
     log,
     md_table,
-    migrate,
-    recreate_database,
+    recreate_migrated,
     smoke_exit,
     text_table,
 )
@@ -238,8 +237,8 @@ def prepare_database(cfg: Config, env: dict[str, str]) -> None:
     if cfg.reuse_db:
         log(f"Reusing {cfg.database_url}")
     else:
-        log(f"Creating {cfg.database_url} (dropped first)")
-        recreate_database(cfg.database_url)
+        log(f"Creating {cfg.database_url} (dropped first, cloned from the migrated template)")
+        recreate_migrated(cfg.database_url, env)
     admin, name = _admin_url(cfg.database_url)
     with psycopg.connect(admin, autocommit=True, connect_timeout=10) as conn:
         # Per-function timings (the balance trigger) for the sessions opened from now on.
@@ -249,8 +248,6 @@ def prepare_database(cfg: Config, env: dict[str, str]) -> None:
             )
         except psycopg.Error as exc:
             log(f"track_functions not set ({exc.sqlstate}): no trigger timings")
-    if not cfg.reuse_db:
-        migrate(env)
 
 
 def setup_django(env: dict[str, str]) -> None:
