@@ -28,12 +28,19 @@ log = logging.getLogger(__name__)
 
 class RedisOutage:
     """One warning when Redis first fails, one line when it answers again: a process
-    logs an outage, not each failed call (there may be hundreds a second)."""
+    logs an outage, not each failed call (there may be hundreds a second).
+
+    A failure within FLAP_SECONDS of a recovery (a pooled connection that went stale
+    in the restart fails on its first use) belongs to the same outage: not logged."""
+
+    FLAP_SECONDS = 10.0
 
     def __init__(self) -> None:
         self._lock = threading.Lock()  # publishes fail in database threads too
         self.down_since: float | None = None
         self.failures = 0
+        self.warned = False
+        self.recovered_at = float("-inf")
 
     def failed(self, what: str, exc: BaseException) -> None:
         with self._lock:
@@ -41,6 +48,9 @@ class RedisOutage:
             if self.down_since is not None:
                 return
             self.down_since = time.monotonic()
+            self.warned = self.down_since - self.recovered_at > self.FLAP_SECONDS
+            if not self.warned:
+                return
         log.warning(
             "live rooms: Redis unavailable (%s: %s: %s); rooms on this process carry on "
             "locally, events are saved and reach the other processes when it is back",
@@ -53,9 +63,13 @@ class RedisOutage:
         with self._lock:
             if self.down_since is None:
                 return
-            seconds, failures = time.monotonic() - self.down_since, self.failures
-            self.down_since, self.failures = None, 0
-        log.warning("live rooms: Redis recovered after %.1f s (%d failed calls)", seconds, failures)
+            now = time.monotonic()
+            seconds, failures, warned = now - self.down_since, self.failures, self.warned
+            self.down_since, self.failures, self.recovered_at = None, 0, now
+        if warned:
+            log.warning(
+                "live rooms: Redis recovered after %.1f s (%d failed calls)", seconds, failures
+            )
 
     @property
     def down(self) -> bool:
