@@ -145,9 +145,12 @@ class SharedRoomState:
         if settings.REDIS_URL:
             from redis import asyncio as aioredis
 
+            # redis-py's asyncio pool stops at 100 connections and then raises "Too
+            # many connections": a thousand viewers joining at once need more.
             self.redis = aioredis.from_url(
-                settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=2
-            )
+                settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=2,
+                max_connections=1000,
+            )  # fmt: skip
             self._bucket = self.redis.register_script(_BUCKET_LUA)
 
     async def close(self) -> None:

@@ -42,6 +42,9 @@ amounts = st.one_of(
 class LedgerMachine(RuleBasedStateMachine):
     @initialize()
     def people(self):
+        # Each example starts on a rolled-back database: the system accounts cached by
+        # the last one are gone (production never deletes an account).
+        ledger.system_accounts_forget()
         run = next(counter)
         self.learners = [UserFactory(email=f"l{run}-{i}@example.com") for i in range(3)]
         self.creators = [
