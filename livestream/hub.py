@@ -35,6 +35,7 @@ from collections import Counter
 from datetime import UTC, datetime
 from typing import Protocol
 
+import redis
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
@@ -336,8 +337,6 @@ class RoomHub:
 
 
 def _is_redis_error(exc: BaseException) -> bool:
-    import redis
-
     return isinstance(exc, (redis.RedisError, OSError))
 
 

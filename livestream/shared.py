@@ -22,6 +22,7 @@ import time
 from typing import Any
 
 from django.conf import settings
+from redis import asyncio as aioredis
 
 log = logging.getLogger(__name__)
 
@@ -143,8 +144,6 @@ class SharedRoomState:
         self.redis = None
         self.prefix = _prefix()
         if settings.REDIS_URL:
-            from redis import asyncio as aioredis
-
             # redis-py's asyncio pool stops at 100 connections and then raises "Too
             # many connections": a thousand viewers joining at once need more.
             self.redis = aioredis.from_url(
