@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -192,6 +193,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "payments-settle-stale": {
         "task": "payments.tasks.payments_settle_stale_task",
         "schedule": 600.0,  # seconds
+    },
+    # Every running balance against the sum of its entries (read-only; logs errors).
+    "payments-ledger-reconcile": {
+        "task": "payments.tasks.ledger_reconcile_task",
+        "schedule": crontab(hour=3, minute=17),
     },
     # --- qa: refund declined-or-overdue paid questions (safe to run twice) ---
     "qa-refund-overdue": {

@@ -3,9 +3,10 @@
 Each server process subscribes once per room (livestream.hub), so a room event costs
 one channel-layer message per process, whatever the number of viewers.
 
-A publish that fails (Redis restarting) is logged, not raised: the event is already
-saved, and every process's hub checks the database every few seconds for events it
-has not delivered. Viewers get it late, never lose it.
+A publish that fails (Redis restarting) is not raised: the event is already saved,
+and every process's hub checks the database every few seconds for events it has not
+delivered. Viewers get it late, never lose it. The process logs the outage once
+(livestream.shared.redis_outage), not once per failed publish.
 """
 
 import json
@@ -16,6 +17,7 @@ from channels.layers import get_channel_layer
 
 from livestream.models import RoomEvent
 from livestream.selectors import room_event_frame
+from livestream.shared import redis_outage
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +34,10 @@ def _group_send(group: str, message: dict) -> None:
         return
     try:
         async_to_sync(layer.group_send)(group, message)
-    except Exception:  # the database is the source of truth; hubs catch up from it
-        log.warning("live room publish to %s failed; hubs will catch up", group, exc_info=True)
+    except Exception as exc:  # the database is the source of truth; hubs catch up from it
+        redis_outage.failed(f"publish to {group}", exc)
+    else:
+        redis_outage.ok()
 
 
 def room_event_publish(event: RoomEvent) -> None:

@@ -320,7 +320,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
             return await self._error(
                 "unknown_type", _("Unknown message type %(type)r.") % {"type": str(kind)[:40]}, ref
             )
-        if not self.hub.allow(self.user_id):
+        if not await self.hub.allow(self.user_id):
             return await self._error("rate_limited", _("You are sending too fast; slow down."), ref)
         try:
             result = await database_sync_to_async(self._run)(handler, content)

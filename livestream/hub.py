@@ -13,8 +13,13 @@ The hub also keeps the guarantees viewers rely on:
   database, where every event is saved before it is published.
 - A tick every LIVESTREAM_TICK_SECONDS: renews group memberships (lost if Redis
   restarts), compares each room with the database and delivers anything missed,
-  and exchanges viewer counts with the other processes (one small message per
-  process per room per tick, however many viewers).
+  and refreshes the room's presence in Redis (livestream.shared: one set of user ids
+  per process per room; the count is their union, so a person with tabs on two
+  processes is one viewer).
+- Rate limits are per user across processes (livestream.shared, a bucket in Redis).
+- A Redis outage is one warning per process and one "recovered" line
+  (livestream.shared.redis_outage); rooms keep working on each process meanwhile, and
+  the tick delivers from the database what other processes saved during it.
 
 Sockets (livestream.consumers.RoomConsumer) implement `push(seq, text)` (never
 blocks; each socket has its own writer task, so one slow viewer cannot stall a room)
@@ -24,12 +29,13 @@ and `control(action)`.
 import asyncio
 import json
 import logging
-import time
 import uuid
 import weakref
 from collections import Counter
+from datetime import UTC, datetime
 from typing import Protocol
 
+import redis
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
@@ -37,6 +43,8 @@ from django.conf import settings
 from livestream.broadcast import CONTROL_GROUP, room_group
 from livestream.models import LiveSession
 from livestream.selectors import room_events_between
+from livestream.services.presence import presence_minute_record
+from livestream.shared import SharedRoomState, redis_outage
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +76,11 @@ def _events_between(session_id: int, after: int, before: int) -> list[tuple[int,
     return [(seq, json.dumps(frame, ensure_ascii=False), held) for seq, frame, held in events]
 
 
+@database_sync_to_async
+def _presence_minute_record(session_id: int, minute: datetime, viewers: int) -> None:
+    presence_minute_record(session_id=session_id, minute=minute, viewers=viewers)
+
+
 class _Room:
     def __init__(self, session_id: int):
         self.session_id = session_id
@@ -76,7 +89,9 @@ class _Room:
         self.ready = asyncio.Event()
         self.lock = asyncio.Lock()  # one delivery at a time, in sequence order
         self.last_seq = 0
-        self.reports: dict[str, tuple[int, float]] = {}  # other hub -> (viewers, expires)
+        self.shared_viewers: int | None = None  # across processes, from Redis
+        self.minute: datetime | None = None  # the minute being counted, and its peak
+        self.minute_peak = 0
         self.viewers_sent: int | None = None
         self.empty_ticks = 0
 
@@ -106,8 +121,9 @@ class RoomHub:
         self._started: asyncio.Future | None = None
         self._tasks: list[asyncio.Task] = []
         self._stopping = False
-        # Per-user token buckets, shared by all of a user's sockets in this process.
-        self.buckets: dict[int, list[float]] = {}
+        # Rate limits and presence, shared with the other processes through Redis.
+        self.shared = SharedRoomState(self.id)
+        self._background: set[asyncio.Task] = set()
 
     # --- sockets -------------------------------------------------------------
 
@@ -123,34 +139,39 @@ class RoomHub:
             room.last_seq = (await _last_seqs([room.session_id])).get(room.session_id, 0)
             room.ready.set()
         await room.ready.wait()
+        new_user = socket.user_id not in room.sockets_per_user
         room.add(socket)
         room.empty_ticks = 0
+        if new_user:
+            count = await self.shared.presence(room.session_id, {socket.user_id}, replace=False)
+            if count is not None:
+                room.shared_viewers = count
 
     def leave(self, socket: RoomSocket) -> None:
         room = self.rooms.get(socket.session_id)
         if room is not None:
             room.discard(socket)
+            if socket.user_id not in room.sockets_per_user:
+                task = asyncio.get_running_loop().create_task(
+                    self.shared.presence_leave(room.session_id, socket.user_id)
+                )
+                self._background.add(task)
+                task.add_done_callback(self._background.discard)
 
     def viewers(self, session_id: int) -> int:
+        """Distinct people in the room across every process (as of this process's
+        last look at Redis); this process's own while Redis is down."""
         room = self.rooms.get(session_id)
         if room is None:
             return 0
-        now = time.monotonic()
-        others = sum(n for n, expires in room.reports.values() if expires > now)
-        return room.local_viewers() + others
+        if room.shared_viewers is None or redis_outage.down:
+            return room.local_viewers()
+        return max(room.shared_viewers, room.local_viewers())
 
-    def allow(self, user_id: int) -> bool:
-        """Token bucket: LIVESTREAM_RATE_BURST at once, refilled per second."""
-        burst = settings.LIVESTREAM_RATE_BURST
-        rate = settings.LIVESTREAM_RATE_PER_SECOND
-        now = time.monotonic()
-        tokens, at = self.buckets.get(user_id, (burst, now))
-        tokens = min(burst, tokens + (now - at) * rate)
-        if tokens < 1:
-            self.buckets[user_id] = [tokens, now]
-            return False
-        self.buckets[user_id] = [tokens - 1, now]
-        return True
+    async def allow(self, user_id: int) -> bool:
+        """Token bucket per user across processes: LIVESTREAM_RATE_BURST at once,
+        refilled LIVESTREAM_RATE_PER_SECOND."""
+        return await self.shared.allow(user_id)
 
     async def stop(self) -> None:
         """Cancel the loops and leave the groups (server shutdown, end of a test).
@@ -171,14 +192,8 @@ class RoomHub:
             await self.layer.group_discard(CONTROL_GROUP, self.channel_name)
         self.rooms.clear()
         self._started = None
-
-    def _buckets_prune(self) -> None:
-        """Forget users whose bucket has refilled: the same as never having sent."""
-        full_after = settings.LIVESTREAM_RATE_BURST / settings.LIVESTREAM_RATE_PER_SECOND
-        now = time.monotonic()
-        for user_id, (_tokens, at) in list(self.buckets.items()):
-            if now - at > full_after:
-                del self.buckets[user_id]
+        await self.shared.close()
+        self.shared = SharedRoomState(self.id)
 
     # --- the loops -----------------------------------------------------------
 
@@ -206,13 +221,14 @@ class RoomHub:
                 message = await self.layer.receive(self.channel_name)
             except asyncio.CancelledError:
                 raise
-            except Exception:  # Redis went away: retry; the tick re-joins groups
+            except Exception as exc:  # Redis went away: retry; the tick re-joins groups
                 if self._stopping or _being_cancelled():
                     # redis-py turns a cancelled read into its own TimeoutError.
                     raise asyncio.CancelledError from None
-                log.warning("live hub: channel layer receive failed", exc_info=True)
+                redis_outage.failed("channel layer receive", exc)
                 await asyncio.sleep(0.5)
                 continue
+            redis_outage.ok()
             try:
                 await self._dispatch(message)
             except asyncio.CancelledError:
@@ -231,11 +247,6 @@ class RoomHub:
                 )
         elif kind == "room.control":
             self._control(message)
-        elif kind == "room.presence" and message.get("hub") != self.id:
-            room = self.rooms.get(message["session"])
-            if room is not None:
-                expires = time.monotonic() + 3 * settings.LIVESTREAM_TICK_SECONDS
-                room.reports[message["hub"]] = (int(message["viewers"]), expires)
 
     async def _deliver(self, room: _Room, seq: int, text: str, *, held: bool = False) -> None:
         async with room.lock:
@@ -256,6 +267,15 @@ class RoomHub:
             if not held or socket.sees_held:
                 socket.push(seq, text)
 
+    async def _presence_minute(self, room: _Room) -> None:
+        """Store the most viewers seen in each minute (when the next one starts)."""
+        minute = datetime.now(UTC).replace(second=0, microsecond=0)
+        if room.minute is not None and minute != room.minute:
+            await _presence_minute_record(room.session_id, room.minute, room.minute_peak)
+            room.minute_peak = 0
+        room.minute = minute
+        room.minute_peak = max(room.minute_peak, self.viewers(room.session_id))
+
     def _control(self, message: dict) -> None:
         users = message.get("users")
         session_id = message.get("session")
@@ -274,13 +294,16 @@ class RoomHub:
                 await self._tick()
             except asyncio.CancelledError:
                 raise
-            except Exception:
+            except Exception as exc:
                 if self._stopping or _being_cancelled():
                     raise asyncio.CancelledError from None
-                log.warning("live hub: tick failed", exc_info=True)
+                if _is_redis_error(exc):
+                    redis_outage.failed("tick", exc)
+                else:
+                    log.warning("live hub: tick failed", exc_info=True)
 
     async def _tick(self) -> None:
-        self._buckets_prune()
+        self.shared.local.prune()
         for session_id, room in list(self.rooms.items()):
             if not room.sockets:
                 room.empty_ticks += 1
@@ -289,15 +312,22 @@ class RoomHub:
                     await self.layer.group_discard(room_group(session_id), self.channel_name)
         if not self.rooms:
             return
-        await self.layer.group_add(CONTROL_GROUP, self.channel_name)
         latest = await _last_seqs(list(self.rooms))
+        try:
+            await self.layer.group_add(CONTROL_GROUP, self.channel_name)
+            for session_id in list(self.rooms):
+                await self.layer.group_add(room_group(session_id), self.channel_name)
+        except Exception as exc:  # noqa: BLE001 - Redis down: deliver from the database
+            if not _is_redis_error(exc):
+                raise
+            redis_outage.failed("tick", exc)
+        else:
+            redis_outage.ok()
         for session_id, room in list(self.rooms.items()):
-            await self.layer.group_add(room_group(session_id), self.channel_name)
-            await self.layer.group_send(
-                room_group(session_id),
-                {"type": "room.presence", "session": session_id, "hub": self.id,
-                 "viewers": room.local_viewers()},
-            )  # fmt: skip
+            room.shared_viewers = await self.shared.presence(
+                session_id, set(room.sockets_per_user), replace=True
+            )
+            await self._presence_minute(room)
             if latest.get(session_id, 0) > room.last_seq:
                 async with room.lock:
                     for seq, text, held in await _events_between(
@@ -310,6 +340,10 @@ class RoomHub:
                 text = json.dumps({"type": "presence", "viewers": viewers})
                 for socket in tuple(room.sockets):
                     socket.push(None, text)
+
+
+def _is_redis_error(exc: BaseException) -> bool:
+    return isinstance(exc, (redis.RedisError, OSError))
 
 
 # One hub per event loop: a server process has one loop; tests start a loop per test.

@@ -146,6 +146,30 @@ class RoomEvent(models.Model):
         return f"{self.session_id}#{self.seq} {self.kind}"
 
 
+class RoomPresenceMinute(models.Model):
+    """How many distinct people were in a room during one minute (the most seen at
+    any tick of it, across every server process), for the audience analytics: peak
+    concurrent viewers and viewer-minutes. Written by the room hubs
+    (livestream.hub, services.presence_minute_record)."""
+
+    session = models.ForeignKey(
+        LiveSession, on_delete=models.CASCADE, related_name="presence_minutes"
+    )
+    minute = models.DateTimeField()  # the minute's start, UTC
+    viewers = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ("session", "minute")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "minute"], name="room_presence_minute_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.session_id} {self.minute:%Y-%m-%d %H:%M} {self.viewers}"
+
+
 class RoomQuestion(models.Model):
     """A question on a live room's board: learners ask, everyone upvotes once.
 

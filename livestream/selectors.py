@@ -3,12 +3,12 @@
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, Count, Exists, F, Max, OuterRef, Q, QuerySet, Sum, Value, When
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
-from livestream.models import LiveSession, RoomEvent, RoomQuestion
+from livestream.models import LiveSession, RoomEvent, RoomPresenceMinute, RoomQuestion
 from marketplace.models import Channel, CreatorProfile, PublicationStatus
 from marketplace.selectors import CatalogueFilters, first_or_404
 from moderation.models import ReviewItem
@@ -257,3 +257,12 @@ def room_settings_payload(session: LiveSession) -> dict:
         "slow_mode_seconds": session.slow_mode_seconds,
         "subscribers_only": session.subscribers_only_chat,
     }
+
+
+def session_audience(*, session_id: int) -> dict[str, int]:
+    """Peak concurrent viewers and viewer-minutes of a session, from the per-minute
+    presence the room hubs store (RoomPresenceMinute)."""
+    totals = RoomPresenceMinute.objects.filter(session_id=session_id).aggregate(
+        peak=Max("viewers"), viewer_minutes=Sum("viewers"), minutes=Count("pk")
+    )
+    return {key: value or 0 for key, value in totals.items()}

@@ -1,10 +1,20 @@
 """Posting to the ledger: the one function that writes ledger rows.
 
-`post()` checks that a transaction balances, takes row locks on the accounts it
-debits that must not go negative (in primary-key order, so two postings can never
-deadlock), checks their balances under the lock, and writes the transaction and its
-entries. A second `post()` with the same idempotency key returns the first
-transaction and writes nothing, whether it comes later or at the same moment.
+`post()` checks that a transaction balances, locks the people's accounts it
+touches (one SELECT ... FOR UPDATE in primary-key order), checks the balances of
+the accounts that must not go negative under that lock, writes the transaction and
+its entries, and adds to the running balances: the people's accounts in one UPDATE
+(already locked), then the system accounts (platform revenue, Stripe clearing,
+payouts: no owner), one at a time in id order, last. Every posting thus locks in
+one total order (people's accounts by id, then system accounts by id), so two
+postings can never deadlock, and the system rows that every tip touches are held
+only from their UPDATE to the commit. All in the caller's transaction (no savepoint
+of its own: it raises before writing anything). A second `post()` with the same
+idempotency key returns the first transaction and writes nothing, whether it comes
+later or at the same moment.
+
+The ids of system accounts are cached per process (they are never deleted; tests
+forget them between tests, `system_accounts_forget`).
 """
 
 from collections import defaultdict
@@ -12,8 +22,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Case, F, Sum, Value, When
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -31,21 +41,41 @@ class Leg:
     amount: int  # signed minor units, in the account's currency
 
 
+# (kind, currency) -> the system account (no owner); they are never deleted.
+_system_accounts: dict[tuple[str, str], LedgerAccount] = {}
+
+
 def account_get(*, kind: str, currency: str, owner: User | None = None) -> LedgerAccount:
     """The account of that kind, owner and currency, created on first use."""
+    if owner is None and (kind, currency) in _system_accounts:
+        return _system_accounts[(kind, currency)]
     lookup = {"kind": kind, "currency": currency, "owner": owner}
     account = LedgerAccount.objects.filter(**lookup).first()
-    if account is not None:
-        return account
-    try:
-        with transaction.atomic():
-            return LedgerAccount.objects.create(**lookup)
-    except IntegrityError:
-        # Created by a concurrent request between our read and our insert.
-        return LedgerAccount.objects.get(**lookup)
+    if account is None:
+        try:
+            with transaction.atomic():
+                account = LedgerAccount.objects.create(**lookup)
+        except IntegrityError:
+            # Created by a concurrent request between our read and our insert.
+            account = LedgerAccount.objects.get(**lookup)
+    if owner is None:
+        _system_accounts[(kind, currency)] = account
+    return account
+
+
+def system_accounts_forget() -> None:
+    """Drop the cached system account ids (tests whose database is rolled back)."""
+    _system_accounts.clear()
 
 
 def balance(account: LedgerAccount) -> int:
+    """The account's balance now: one primary-key row read."""
+    held = LedgerAccount.objects.filter(pk=account.pk).values_list("balance", flat=True).first()
+    return held or 0
+
+
+def balance_from_entries(account: LedgerAccount) -> int:
+    """The sum of the account's entries: what `balance` must equal (reconciliation)."""
     total = LedgerEntry.objects.filter(account=account).aggregate(total=Sum("amount"))["total"]
     return total or 0
 
@@ -63,7 +93,6 @@ def _check_balanced(legs: Sequence[Leg]) -> None:
         raise ValueError(f"Ledger transaction does not balance: {unbalanced}")
 
 
-@transaction.atomic
 def post(
     *,
     kind: str,
@@ -78,61 +107,106 @@ def post(
     Raises InsufficientFunds (and writes nothing) if a non-negative account would go
     below zero.
     """
+    return post_once(
+        kind=kind,
+        idempotency_key=idempotency_key,
+        reference_type=reference_type,
+        reference_id=reference_id,
+        legs=legs,
+        memo=memo,
+    )[0]
+
+
+def post_once(
+    *,
+    kind: str,
+    idempotency_key: str,
+    reference_type: str,
+    reference_id: str,
+    legs: Sequence[Leg],
+    memo: str = "",
+) -> tuple[LedgerTransaction, bool]:
+    """`post`, telling whether this call wrote the transaction (True) or found the one
+    an earlier call with the key wrote (False)."""
     _check_balanced(legs)
+    if connection.in_atomic_block:
+        return _post(kind, idempotency_key, reference_type, str(reference_id), legs, memo)
+    with transaction.atomic():
+        return _post(kind, idempotency_key, reference_type, str(reference_id), legs, memo)
 
-    debited = sorted(
-        {
-            leg.account.pk
-            for leg in legs
-            if leg.amount < 0 and leg.account.kind in LedgerAccount.NON_NEGATIVE
-        }
-    )
-    # Lock before looking for an earlier posting with this key: a concurrent twin
-    # that held the lock has committed by the time we get it, and we see its row.
-    locked = {
-        account.pk: account
-        for account in LedgerAccount.objects.select_for_update()
-        .filter(pk__in=debited)
-        .order_by("pk")
+
+def _locked_balances(legs: Sequence[Leg]) -> dict[int, int]:
+    """Lock the people's accounts of `legs` (wallets, earnings, escrow, payouts on
+    hold) in primary-key order; returns {account id: balance}."""
+    ids = {
+        leg.account.pk
+        for leg in legs
+        if leg.account.owner_id is not None or leg.account.kind in LedgerAccount.NON_NEGATIVE
     }
+    rows = LedgerAccount.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+    return dict(rows.values_list("pk", "balance"))
 
+
+def _add_to_system_balances(changes: dict[int, int]) -> None:
+    """The system accounts' share, last and one row at a time in id order: every
+    posting takes people's accounts first (id order), then system accounts (id order),
+    one total order, so postings never deadlock; and the rows every posting touches
+    (platform revenue, Stripe clearing) stay locked only from here to the commit."""
+    for pk in sorted(changes):
+        if not LedgerAccount.objects.filter(pk=pk).update(balance=F("balance") + changes[pk]):
+            system_accounts_forget()  # only a rolled-back test database does this
+            raise RuntimeError(f"ledger account {pk} vanished; its cached id was forgotten")
+
+
+def _post(
+    kind: str,
+    idempotency_key: str,
+    reference_type: str,
+    reference_id: str,
+    legs: Sequence[Leg],
+    memo: str,
+) -> tuple[LedgerTransaction, bool]:
+    """Caller holds a transaction. Locks before looking for an earlier posting with
+    the key: a concurrent twin (the same key moves the same accounts) that held the
+    locks has committed by the time we get them, and we see its row."""
+    held = _locked_balances(legs)
     existing = LedgerTransaction.objects.filter(idempotency_key=idempotency_key).first()
-    if existing is not None:
-        return existing
-
-    debits: dict[int, int] = defaultdict(int)
+    if existing is not None:  # posted before under this key: nothing moves again
+        return existing, False
+    changes: dict[int, int] = defaultdict(int)
     for leg in legs:
-        if leg.account.pk in locked:
-            debits[leg.account.pk] += leg.amount
-    for pk, change in debits.items():
-        held = balance(locked[pk])
-        if change < 0 and held + change < 0:
-            currency = locked[pk].currency
+        changes[leg.account.pk] += leg.amount
+    for leg in legs:
+        pk = leg.account.pk
+        change = changes[pk]
+        if change < 0 and leg.account.kind in LedgerAccount.NON_NEGATIVE and held[pk] + change < 0:
             raise InsufficientFunds(
                 _("Not enough money: the balance is %(balance)s and this needs %(need)s.")
                 % {
-                    "balance": format_money(held, currency),
-                    "need": format_money(-change, currency),
+                    "balance": format_money(held[pk], leg.account.currency),
+                    "need": format_money(-change, leg.account.currency),
                 },
                 code="insufficient_funds",
             )
 
-    try:
-        with transaction.atomic():
-            txn = LedgerTransaction.objects.create(
-                kind=kind,
-                idempotency_key=idempotency_key,
-                reference_type=reference_type,
-                reference_id=str(reference_id),
-                memo=memo[:300],
-            )
-    except IntegrityError:
-        # A twin without debits to lock (a credit-only replay) won the race.
-        return LedgerTransaction.objects.get(idempotency_key=idempotency_key)
+    txn = LedgerTransaction.objects.create(
+        kind=kind,
+        idempotency_key=idempotency_key,
+        reference_type=reference_type,
+        reference_id=reference_id,
+        memo=memo[:300],
+    )
     LedgerEntry.objects.bulk_create(
         LedgerEntry(
             transaction=txn, account=leg.account, amount=leg.amount, currency=leg.account.currency
         )
         for leg in legs
     )
-    return txn
+    people = {pk: change for pk, change in changes.items() if pk in held}
+    if people:  # one UPDATE; the rows are locked already
+        LedgerAccount.objects.filter(pk__in=people).update(
+            balance=F("balance")
+            + Case(*(When(pk=pk, then=Value(change)) for pk, change in people.items()))
+        )
+    _add_to_system_balances({pk: c for pk, c in changes.items() if pk not in held})
+    return txn, True

@@ -2,9 +2,12 @@
 
 A `LedgerTransaction` moves money between `LedgerAccount`s through two or more
 `LedgerEntry` rows whose amounts sum to zero per currency. Balances are sums of
-entries; nothing stores a balance that could drift. Entries and transactions are
-append-only: on PostgreSQL a trigger refuses UPDATE and DELETE (migration 0002); a
-mistake is corrected by a reversing transaction.
+entries; each account row also keeps its running `balance`, changed only by
+payments.ledger.post in the same transaction as the entries, under the row lock it
+takes anyway (TigerBeetle keeps account balances the same way), and
+`manage.py ledger_reconcile` (nightly on beat) checks every one against the sum.
+Entries and transactions are append-only: on PostgreSQL a trigger refuses UPDATE and
+DELETE (migration 0002); a mistake is corrected by a reversing transaction.
 """
 
 from django.conf import settings
@@ -39,10 +42,20 @@ class LedgerAccount(models.Model):
         related_name="ledger_accounts",
     )
     currency = models.CharField(max_length=3)
+    # The sum of this account's entries, kept by payments.ledger.post: reading a
+    # balance is one primary-key row read, whatever the history's length.
+    balance = models.BigIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [
+            models.CheckConstraint(
+                # NON_NEGATIVE (a nested class cannot see it): the database refuses
+                # an overdraft even if a caller skipped the check in ledger.post.
+                condition=Q(balance__gte=0)
+                | ~Q(kind__in=["earnings", "escrow", "payout_hold", "wallet"]),
+                name="payments_account_non_negative_balance",
+            ),
             models.UniqueConstraint(
                 fields=["kind", "owner", "currency"],
                 name="payments_account_unique_per_owner",

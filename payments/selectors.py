@@ -1,13 +1,13 @@
 """Reads of money: balances, histories, receipts, earnings over time."""
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import QuerySet, Sum
-from django.db.models.functions import TruncDate
+from django.db.models import F, OuterRef, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from accounts.models import User
-from payments import ledger
 from payments.models import LedgerAccount, LedgerEntry, Payout, Purchase, Subscription, TopUp
 
 Kind = LedgerAccount.Kind
@@ -15,8 +15,8 @@ Kind = LedgerAccount.Kind
 
 def account_balance(*, user: User, kind: str, currency: str) -> int:
     """The balance of the user's account of that kind; 0 if it was never opened."""
-    account = LedgerAccount.objects.filter(kind=kind, owner=user, currency=currency).first()
-    return ledger.balance(account) if account else 0
+    held = LedgerAccount.objects.filter(kind=kind, owner=user, currency=currency)
+    return held.values_list("balance", flat=True).first() or 0
 
 
 def wallet_balance(*, user: User, currency: str) -> int:
@@ -35,7 +35,7 @@ def escrow_balance(*, user: User, currency: str) -> int:
 def balances(*, user: User, kind: str) -> list[dict]:
     """[{currency, balance}] for each currency the user has an account of that kind in."""
     accounts = LedgerAccount.objects.filter(owner=user, kind=kind).order_by("currency")
-    return [{"currency": a.currency, "balance": ledger.balance(a)} for a in accounts]
+    return [{"currency": a.currency, "balance": a.balance} for a in accounts]
 
 
 def account_history(
@@ -112,3 +112,36 @@ def subscriptions_current(*, user: User) -> QuerySet[Subscription]:
 def purchases_for(*, user: User) -> QuerySet[Purchase]:
     """The user's tickets, newest first."""
     return Purchase.objects.filter(buyer=user).order_by("-created_at")
+
+
+@dataclass(frozen=True)
+class BalanceMismatch:
+    account_id: int
+    account: str
+    balance: int  # the running balance on the account row
+    entries_sum: int  # what its entries add up to
+
+
+def ledger_mismatches() -> list[BalanceMismatch]:
+    """Every account whose running balance differs from the sum of its entries.
+
+    One statement, so balances and entries come from the same snapshot even while
+    money moves. An empty list means the ledger reconciles."""
+    total = (
+        LedgerEntry.objects.filter(account=OuterRef("pk"))
+        .values("account")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    rows = (
+        LedgerAccount.objects.annotate(entries_sum=Coalesce(Subquery(total), 0))
+        .exclude(balance=F("entries_sum"))
+        .select_related("owner")
+        .order_by("pk")
+    )
+    return [
+        BalanceMismatch(
+            account_id=a.pk, account=str(a), balance=a.balance, entries_sum=a.entries_sum
+        )
+        for a in rows
+    ]

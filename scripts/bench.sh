@@ -41,8 +41,45 @@
 # Without --only, only the options every script takes are accepted, and go to all:
 #   --quick, --duration N (whole seconds; rooms: seconds per rate step; video: per wrk
 #   run), --rounds N (rooms ignores it), --reuse-db
+#
+# CI smoke run (scripts/test.sh calls it after pytest):
+#   scripts/bench.sh --smoke
+# runs every runnable benchmark, each tests/benchmarks/bench_*.py with a __main__ that
+# does not say SMOKE_SKIP = True (the helpers a benchmark starts itself), with --smoke:
+# tiny sizes, a second or two per measurement, nothing judged and no report written,
+# but a benchmark that measured nothing (0 viewers admitted, only errors) exits 1, and
+# so does a module that does not take --smoke. Every module runs; the run fails at the
+# end if any failed. Each is stopped after BENCH_SMOKE_TIMEOUT seconds (default 150).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+if [ "${1:-}" = "--smoke" ]; then
+  [ $# -eq 1 ] || { echo "scripts/bench.sh --smoke takes no other option" >&2; exit 2; }
+  failed=()
+  started=$SECONDS
+  for path in tests/benchmarks/bench_*.py; do
+    grep -q '^if __name__ == "__main__":' "$path" || continue
+    grep -q '^SMOKE_SKIP = True' "$path" && continue
+    module="tests.benchmarks.$(basename "$path" .py)"
+    echo "==> smoke: $module --smoke"
+    t0=$SECONDS
+    if timeout --kill-after=10 "${BENCH_SMOKE_TIMEOUT:-150}" .venv/bin/python -m "$module" --smoke \
+      >"var/bench-smoke-$(basename "$path" .py).log" 2>&1; then
+      tail -n 1 "var/bench-smoke-$(basename "$path" .py).log"
+    else
+      echo "FAILED ($module, log: var/bench-smoke-$(basename "$path" .py).log):" >&2
+      tail -n 25 "var/bench-smoke-$(basename "$path" .py).log" >&2
+      failed+=("$module")
+    fi
+    echo "    ($((SECONDS - t0)) s)"
+  done
+  echo "==> benchmark smoke run: $((SECONDS - started)) s"
+  if [ ${#failed[@]} -gt 0 ]; then
+    echo "benchmark smoke run FAILED: ${failed[*]}" >&2
+    exit 1
+  fi
+  exit 0
+fi
 
 only=""
 if [ "${1:-}" = "--only" ]; then

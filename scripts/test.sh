@@ -27,3 +27,10 @@ echo "==> Tests"
 # Two workers by default (each with its own test database and Redis database);
 # PYTEST_WORKERS=0 runs them in this one process.
 .venv/bin/pytest -n "${PYTEST_WORKERS:-2}" "$@"
+
+# Every benchmark, tiny and unjudged, so that none silently stops measuring. Only on a
+# whole-suite run (scripts/test.sh with no pytest arguments), as .ci/run does.
+if [ $# -eq 0 ]; then
+  echo "==> Benchmarks, smoke run"
+  scripts/bench.sh --smoke
+fi

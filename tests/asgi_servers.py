@@ -43,6 +43,10 @@ def static_root(tmp_path_factory):
     return root
 
 
+# port -> the server process, while it runs (a test may SIGKILL one).
+running: dict[int, subprocess.Popen] = {}
+
+
 @contextmanager
 def uvicorn_server(static_root, *, env_extra=None, output: Path | None = None):
     """Start uvicorn on a free port and yield the port; stop it on exit.
@@ -77,8 +81,10 @@ def uvicorn_server(static_root, *, env_extra=None, output: Path | None = None):
                 if proc.poll() is not None or time.monotonic() > deadline:
                     pytest.fail(f"uvicorn did not start: {output.read_text()}")
                 time.sleep(0.2)
+        running[port] = proc
         yield port
     finally:
+        running.pop(port, None)
         proc.terminate()
         try:
             proc.wait(timeout=10)

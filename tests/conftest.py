@@ -88,15 +88,18 @@ def _reference_data(request):
 @pytest.fixture(autouse=True)
 def _clear_cache():
     """Rate-limit counters live in the cache, blocked terms and the screening model in
-    a per-process copy; no test inherits another's. A test starts with no screening
-    model (rules alone, without a query to find out); tests/moderation/
+    a per-process copy, system ledger account ids in a per-process cache; no test
+    inherits another's (a rolled-back test's accounts are gone). A test starts with no
+    screening model (rules alone, without a query to find out); tests/moderation/
     screening_fixture.py trains one where a test needs it."""
     from moderation.scoring import no_model_assumed
     from moderation.screening import terms_changed
+    from payments.ledger import system_accounts_forget
 
     cache.clear()
     terms_changed()
     no_model_assumed()
+    system_accounts_forget()
     yield
     cache.clear()
     terms_changed()

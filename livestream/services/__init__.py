@@ -17,6 +17,7 @@ from livestream.services.host import (
     user_ban,
     user_mute,
 )
+from livestream.services.presence import presence_minute_record
 from livestream.services.questions import (
     QUESTION_ACTIONS,
     question_ask,
@@ -38,6 +39,7 @@ from livestream.services.sessions import (
 from livestream.services.tips import room_tip
 
 __all__ = [
+    "presence_minute_record",
     "QUESTION_ACTIONS",
     "SESSION_EDITABLE",
     "RoomRole",

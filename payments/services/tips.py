@@ -4,7 +4,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -52,7 +52,7 @@ def tip_send(
     with short_funds(
         _("Your wallet does not hold enough for this tip. %(detail)s"), field="amount"
     ):
-        txn = ledger.post(
+        txn, posted = ledger.post_once(
             kind=LedgerTransaction.Kind.TIP,
             idempotency_key=f"tip:{tipper.pk}:{client_key}",
             reference_type="payments.tip",
@@ -66,22 +66,21 @@ def tip_send(
             ),
             memo=f"Tip from {tipper.email} to {creator.email}",
         )
-    try:
-        with transaction.atomic():
-            tip = Tip.objects.create(
-                tipper=tipper,
-                creator=creator,
-                live_session=live_session,
-                amount=amount,
-                currency=currency,
-                fee=fee,
-                message=message.strip(),
-                client_key=client_key,
-                ledger_transaction=txn,
-            )
-    except IntegrityError:
-        # The same tip was recorded by a concurrent twin request.
+    if not posted:
+        # A concurrent twin click posted it (and recorded the tip in the same commit)
+        # while we waited for the wallet's lock.
         return Tip.objects.get(tipper=tipper, client_key=client_key)
+    tip = Tip.objects.create(
+        tipper=tipper,
+        creator=creator,
+        live_session=live_session,
+        amount=amount,
+        currency=currency,
+        fee=fee,
+        message=message.strip(),
+        client_key=client_key,
+        ledger_transaction=txn,
+    )
     events.send_on_commit(
         TipSent(
             tip_id=tip.pk,

@@ -41,12 +41,14 @@ from tests.benchmarks.bench_http import (
     _gunicorn_argv,
 )
 from tests.benchmarks.common import (
+    SMOKE_HELP,
     _cores,
     _pick,
     database_fresh,
     log,
     md_table,
     parse_wrk,
+    smoke_exit,
     text_table,
 )
 
@@ -123,11 +125,13 @@ class Config:
     redis_url: str
     reuse_db: bool
     cores: int
+    smoke: bool = False
 
 
 def parse_args(argv=None) -> Config:
     parser = argparse.ArgumentParser(prog="python -m tests.benchmarks.bench_content")
     parser.add_argument("--quick", action="store_true", help="3 s runs, 1 s warm-up")
+    parser.add_argument("--smoke", action="store_true", help=SMOKE_HELP + " (1 s runs)")
     parser.add_argument("--duration", type=int, help="seconds per wrk run (default 8)")
     parser.add_argument("--connections", "-c", type=int, help="wrk connections (default 16)")
     parser.add_argument("--threads", "-t", type=int, help="wrk threads (default 2)")
@@ -137,15 +141,20 @@ def parse_args(argv=None) -> Config:
     args = parser.parse_args(argv)
     cores = _cores()
     cfg = Config(
-        duration=_pick(args.duration, "BENCH_DURATION", 3 if args.quick else 8),
-        connections=_pick(args.connections, "BENCH_CONNECTIONS", 16),
-        threads=_pick(args.threads, "BENCH_THREADS", 2),
-        warmup=1 if args.quick else 2,
-        gunicorn_workers=_pick(args.gunicorn_workers, "BENCH_GUNICORN_WORKERS", 2 * cores + 1),
+        duration=_pick(
+            args.duration, "BENCH_DURATION", 1 if args.smoke else 3 if args.quick else 8
+        ),
+        connections=_pick(args.connections, "BENCH_CONNECTIONS", 4 if args.smoke else 16),
+        threads=_pick(args.threads, "BENCH_THREADS", 1 if args.smoke else 2),
+        warmup=1 if args.quick or args.smoke else 2,
+        gunicorn_workers=_pick(
+            args.gunicorn_workers, "BENCH_GUNICORN_WORKERS", 2 if args.smoke else 2 * cores + 1
+        ),
         database_url=os.environ.get("BENCH_CONTENT_DATABASE_URL", DEFAULT_DATABASE_URL),
         redis_url=os.environ.get("BENCH_CONTENT_REDIS_URL", DEFAULT_REDIS_URL),
         reuse_db=args.reuse_db,
         cores=cores,
+        smoke=args.smoke,
     )
     for url in (cfg.database_url, cfg.redis_url):
         if urlsplit(url).hostname not in LOOPBACK:
@@ -259,6 +268,8 @@ def main(argv=None) -> int:
     print()
     print(text_table(headers, rows, {0, 1}))
     print(summary)
+    if cfg.smoke:  # nothing judged, nothing written over a real run's figures
+        return smoke_exit(sum(r.requests for r in results.values() if not r.errors), "requests")
     md = "\n".join(
         [
             "# Content benchmark: long paid lesson page, entitled learner",

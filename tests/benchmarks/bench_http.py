@@ -46,6 +46,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from tests.benchmarks.common import (
+    SMOKE_HELP,
     _admin_url,
     _cores,
     _pick,
@@ -54,6 +55,7 @@ from tests.benchmarks.common import (
     log,
     md_table,
     parse_wrk,
+    smoke_exit,
     text_table,
 )
 
@@ -111,6 +113,7 @@ class Config:
     redis_url: str
     reuse_db: bool
     cores: int
+    smoke: bool = False
 
 
 def parse_args(argv=None) -> Config:
@@ -119,6 +122,7 @@ def parse_args(argv=None) -> Config:
         description="Serving benchmark (wrk) of the catalogue page and API.",
     )
     parser.add_argument("--quick", action="store_true", help="3 s runs, 1 s warm-up")
+    parser.add_argument("--smoke", action="store_true", help=SMOKE_HELP + " (set-up A, 1 s runs)")
     parser.add_argument("--duration", type=int, help="seconds per wrk run (default 8)")
     parser.add_argument("--connections", "-c", type=int, help="wrk connections (default 32)")
     parser.add_argument("--threads", "-t", type=int, help="wrk threads (default 2)")
@@ -137,11 +141,14 @@ def parse_args(argv=None) -> Config:
 
     cores = _cores()
     quick = args.quick
+    if args.smoke:  # one set-up, a second per endpoint, a small catalogue
+        args.setups, args.duration, args.warmup = args.setups or "A", args.duration or 1, 0
+        args.connections, args.channels = args.connections or 4, min(args.channels, 10)
     setups = _pick(args.setups, "BENCH_SETUPS", "A,B,C,D", str)
     cfg = Config(
         duration=_pick(args.duration, "BENCH_DURATION", 3 if quick else 8),
         connections=_pick(args.connections, "BENCH_CONNECTIONS", 32),
-        threads=_pick(args.threads, "BENCH_THREADS", 2),
+        threads=_pick(args.threads, "BENCH_THREADS", 1 if args.smoke else 2),
         warmup=_pick(args.warmup, "BENCH_WARMUP", 1 if quick else 2),
         rounds=args.rounds,
         setups=[s.strip().upper() for s in setups.split(",") if s.strip()],
@@ -152,6 +159,7 @@ def parse_args(argv=None) -> Config:
         redis_url=os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS_URL),
         reuse_db=args.reuse_db,
         cores=cores,
+        smoke=args.smoke,
     )
     if not 1 <= cfg.duration <= 600 or not 0 <= cfg.warmup <= 60 or not 1 <= cfg.rounds <= 10:
         parser.error("duration 1..600 s, warm-up 0..60 s, rounds 1..10")
@@ -572,6 +580,8 @@ def main(argv=None) -> int:
                 f"{key}: {info['db_connections_opened']} DB connections opened for "
                 f"{info['requests']} requests ({info['db_connections_per_1k_requests']:.1f}/1k)"
             )
+    if cfg.smoke:  # nothing judged, nothing written over a real run's figures
+        return smoke_exit(sum(r.result.requests for r in rows if not r.result.errors), "requests")
     md = report(cfg, rows, infos, started)
     (OUT_DIR / "http.md").write_text(md)
     (OUT_DIR / "http.json").write_text(

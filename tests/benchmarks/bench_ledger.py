@@ -63,16 +63,18 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from tests.benchmarks.common import (
+    SMOKE_HELP,
     _admin_url,
     _cores,
     _pick,
     log,
     md_table,
-    migrate,
-    recreate_database,
+    recreate_migrated,
+    smoke_exit,
     text_table,
 )
 
@@ -124,6 +126,8 @@ class Config:
     redis_url: str
     reuse_db: bool
     cores: int
+    history: list[int] = field(default_factory=lambda: [1_000, 1_000_000])
+    smoke: bool = False
 
 
 def parse_args(argv=None) -> Config:
@@ -132,6 +136,13 @@ def parse_args(argv=None) -> Config:
         description="Ledger throughput (tips/s) on PostgreSQL against a bare INSERT loop.",
     )
     parser.add_argument("--quick", action="store_true", help="2 s runs, 0.5 s warm-up")
+    parser.add_argument(
+        "--smoke", action="store_true", help=SMOKE_HELP + " (1 s runs, scenarios c and d)"
+    )
+    parser.add_argument(
+        "--history",
+        help="entries behind the accounts whose balance reads are timed (default 1000,1000000)",
+    )
     parser.add_argument("--duration", type=float, help="seconds per measured run (default 5)")
     parser.add_argument("--warmup", type=float, help="seconds of warm-up per run (default 1)")
     parser.add_argument(
@@ -153,6 +164,8 @@ def parse_args(argv=None) -> Config:
     args = parser.parse_args(argv)
 
     quick = args.quick
+    if args.smoke:
+        args.scenarios, args.history = args.scenarios or "c,d", args.history or "1000,10000"
     scenarios = _pick(args.scenarios, "BENCH_SCENARIOS", ",".join(SCENARIOS), str)
     cfg = Config(
         duration=_pick(args.duration, "BENCH_DURATION", 2.0 if quick else 5.0, float),
@@ -165,7 +178,13 @@ def parse_args(argv=None) -> Config:
         redis_url=os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS_URL),
         reuse_db=args.reuse_db,
         cores=_cores(),
+        history=[int(n) for n in (args.history or "1000,1000000").split(",") if n.strip()],
+        smoke=args.smoke,
     )
+    if args.smoke and args.duration is None:
+        cfg.duration, cfg.warmup = 1.0, 0.2
+    if len(cfg.history) != 2 or not 1 <= cfg.history[0] < cfg.history[1] <= 10_000_000:
+        parser.error("--history SMALL,LARGE entries, 1 <= SMALL < LARGE <= 10000000")
     if not 1 <= cfg.duration <= 600 or not 0 <= cfg.warmup <= 60 or not 1 <= cfg.rounds <= 10:
         parser.error("duration 1..600 s, warm-up 0..60 s, rounds 1..10")
     if not 100 <= cfg.max_tips <= 1_000_000:
@@ -218,8 +237,8 @@ def prepare_database(cfg: Config, env: dict[str, str]) -> None:
     if cfg.reuse_db:
         log(f"Reusing {cfg.database_url}")
     else:
-        log(f"Creating {cfg.database_url} (dropped first)")
-        recreate_database(cfg.database_url)
+        log(f"Creating {cfg.database_url} (dropped first, cloned from the migrated template)")
+        recreate_migrated(cfg.database_url, env)
     admin, name = _admin_url(cfg.database_url)
     with psycopg.connect(admin, autocommit=True, connect_timeout=10) as conn:
         # Per-function timings (the balance trigger) for the sessions opened from now on.
@@ -229,8 +248,6 @@ def prepare_database(cfg: Config, env: dict[str, str]) -> None:
             )
         except psycopg.Error as exc:
             log(f"track_functions not set ({exc.sqlstate}): no trigger timings")
-    if not cfg.reuse_db:
-        migrate(env)
 
 
 def setup_django(env: dict[str, str]) -> None:
@@ -732,6 +749,110 @@ def check_invariants(
     return problems
 
 
+# --- balance reads -------------------------------------------------------------------------
+
+
+@dataclass
+class BalanceRead:
+    entries: int
+    balance_us: float  # payments.selectors.wallet_balance: the account row
+    sum_us: float  # the old way: SUM over the account's entries
+
+
+def _history_account(run_id: str, entries: int) -> Any:
+    """A wallet with `entries` entries (+1/-1 pairs against a clearing account), written
+    in bulk by SQL: a benchmark-only shortcut around ledger.post (its deferred balance
+    trigger is switched off for this one insert, session_replication_role), then the
+    running balance set to the sum as ledger.post would have kept it."""
+    from django.db import connection, transaction
+
+    from payments.models import LedgerAccount
+    from tests.factories import UserFactory
+
+    user = UserFactory(email=f"history-{run_id}-{entries}@bench.invalid", password=None)
+    wallet = LedgerAccount.objects.create(kind="wallet", owner=user, currency="CNY")
+    other = LedgerAccount.objects.create(kind="stripe_clearing", owner=user, currency="CNY")
+    pairs = entries // 2
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute(
+            "INSERT INTO payments_ledgertransaction "
+            "(kind, idempotency_key, reference_type, reference_id, memo, created_at) "
+            "SELECT 'top_up', %s || g, 'bench.history', g::text, '', now() "
+            "FROM generate_series(1, %s) AS g",
+            [f"history-{run_id}-{entries}-", pairs],
+        )
+        cursor.execute(
+            "INSERT INTO payments_ledgerentry (transaction_id, account_id, amount, currency) "
+            "SELECT t.id, a.account, a.amount, 'CNY' FROM payments_ledgertransaction t "
+            "CROSS JOIN (VALUES (%s, 2), (%s, -2)) AS a(account, amount) "
+            "WHERE t.idempotency_key LIKE %s",
+            [wallet.pk, other.pk, f"history-{run_id}-{entries}-%"],
+        )
+        cursor.execute(
+            "UPDATE payments_ledgeraccount a SET balance = s.total FROM (SELECT account_id, "
+            "sum(amount) AS total FROM payments_ledgerentry WHERE account_id = ANY(%s) "
+            "GROUP BY account_id) s WHERE a.id = s.account_id",
+            [[wallet.pk, other.pk]],
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE payments_ledgerentry")
+    return wallet
+
+
+def _median_us(fn: Callable[[], object], reads: int) -> float:
+    times = []
+    for _ in range(reads):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1e6)
+    return statistics.median(times)
+
+
+def balance_reads(cfg: Config, run_id: str) -> list[BalanceRead]:
+    """Median time of one balance read at each history length, and of the SUM."""
+    from payments import ledger
+    from payments.selectors import wallet_balance
+
+    out = []
+    for entries in cfg.history:
+        log(f"Writing a wallet with {entries:,} entries, timing its balance reads")
+        wallet = _history_account(run_id, entries)
+        user = wallet.owner
+        if wallet_balance(user=user, currency="CNY") != ledger.balance_from_entries(wallet):
+            raise RuntimeError("the running balance of the history wallet is not its sum")
+        reads = 20 if cfg.smoke else 300
+        _median_us(lambda: wallet_balance(user=user, currency="CNY"), 20)  # warm
+        out.append(
+            BalanceRead(
+                entries=entries,
+                balance_us=_median_us(lambda: wallet_balance(user=user, currency="CNY"), reads),
+                sum_us=_median_us(
+                    lambda: ledger.balance_from_entries(wallet), 5 if entries > 10**5 else 50
+                ),
+            )
+        )
+    return out
+
+
+READ_HEADERS = ["entries", "balance read (account row)", "SUM of entries (before)"]
+
+
+def _read_rows(reads: list[BalanceRead]) -> list[list[str]]:
+    return [[f"{r.entries:,}", f"{r.balance_us:.0f} us", f"{r.sum_us:.0f} us"] for r in reads]
+
+
+def summary_line(ms: list[Measurement], reads: list[BalanceRead]) -> str:
+    """The issue's summary: spread (c) against the bare INSERT loop, hot (d) against
+    spread, balance read at the long history against the short one."""
+    by = {m.name: m for m in ms}
+    spread, hot = by.get("c"), by.get("d")
+    r = f"{spread.ratio:.3f}" if spread and spread.ratio else "n/a"
+    h = f"{hot.ops_per_s / spread.ops_per_s:.2f}" if spread and hot and spread.ops_per_s else "n/a"
+    b = f"{reads[-1].balance_us / reads[0].balance_us:.2f}" if len(reads) == 2 else "n/a"
+    return f"ledger {r}x of bare insert, hot {h}x of spread, balance read 1M/1k {b}"
+
+
 # --- report -------------------------------------------------------------------------------
 
 
@@ -921,6 +1042,7 @@ def main(argv=None) -> int:
                 + (f"  errors {m.errors}: {m.error_sample}" if m.errors else "")
             )
     measurements = pick_medians(runs)
+    reads = balance_reads(cfg, run_id)
 
     log("Checking the ledger invariants")
     problems = check_invariants(funded, tips_by_tipper, tips_before)
@@ -939,7 +1061,16 @@ def main(argv=None) -> int:
                     + " / ".join(f"{r:.3f}" for r in m.round_ratios)
                 )
         print()
+    print(text_table(READ_HEADERS, _read_rows(reads), {0}))
+    print()
+    if cfg.smoke:  # nothing judged, nothing written over a real run's figures
+        tips = sum(m.ops for m in measurements if not m.name.startswith("ref"))
+        code = smoke_exit(tips if not problems and reads else 0, "tips through the ledger")
+        print(summary_line(measurements, reads))
+        return code
     md = report(cfg, measurements, started, verdict, problems)
+    md += "\n## Balance reads\n\n" + md_table(READ_HEADERS, _read_rows(reads), {0}) + "\n"
+    md += "\n" + summary_line(measurements, reads) + "\n"
     (OUT_DIR / "ledger.md").write_text(md)
     (OUT_DIR / "ledger.json").write_text(
         json.dumps(
@@ -970,8 +1101,10 @@ def main(argv=None) -> int:
         for p in problems:
             print(f"  !! {p}", file=sys.stderr)
         print("invariants: FAILED", file=sys.stderr)
+        print(summary_line(measurements, reads))
         return 1
     print("invariants: ok")
+    print(summary_line(measurements, reads))
     return 0
 
 

@@ -38,7 +38,14 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tests.benchmarks.common import log, md_table, recreate_database, text_table
+from tests.benchmarks.common import (
+    SMOKE_HELP,
+    log,
+    md_table,
+    recreate_database,
+    smoke_exit,
+    text_table,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "var" / "bench" / "qa.md"
@@ -229,15 +236,16 @@ def _pct(values, p):
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="100 experts, 5000 questions")
+    parser.add_argument("--smoke", action="store_true", help=SMOKE_HELP + " (20 x 200, 10 queries)")
     parser.add_argument("--experts", type=int)
     parser.add_argument("--questions", type=int)
     parser.add_argument("--queries", type=int)
     parser.add_argument("--reuse-db", action="store_true")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
-    experts = args.experts or (100 if args.quick else 1000)
-    questions = args.questions or (5000 if args.quick else 50_000)
-    n_queries = args.queries or (50 if args.quick else 200)
+    experts = args.experts or (20 if args.smoke else 100 if args.quick else 1000)
+    questions = args.questions or (200 if args.smoke else 5000 if args.quick else 50_000)
+    n_queries = args.queries or (10 if args.smoke else 50 if args.quick else 200)
     database_url = os.environ.get(
         "BENCH_QA_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/zhiliao_bench_qa"
     )
@@ -355,6 +363,8 @@ def main(argv=None) -> int:
     print()
     print(text_table(headers, rows))
     print(summary)
+    if args.smoke:  # nothing judged, nothing written over a real run's figures
+        return smoke_exit(len(t_experts) + len(t_similar) if found["similar"] else 0, "queries")
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(
         f"# qa search benchmark ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC)\n\n"

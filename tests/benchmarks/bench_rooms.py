@@ -1,6 +1,6 @@
 """Live room fan-out benchmark: one room, N viewers, one server process, against plain websockets.
 
-    .venv/bin/python -m tests.benchmarks.bench_rooms [--quick] [--viewers 100,500,1000,2000]
+    .venv/bin/python -m tests.benchmarks.bench_rooms [--quick | --smoke] [--viewers 200,1000,2000]
         [--rates 5,10,20,50,100,200,500,1000] [--step-seconds 3] [--reuse-db] [--profile]
 
 Builds a dedicated PostgreSQL database (zhiliao_bench_rooms; dropped, created and
@@ -63,12 +63,14 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from tests.benchmarks.common import (
+    SMOKE_HELP,
     _cores,
     _pick,
     database_fresh,
     free_port,
     log,
     md_table,
+    smoke_exit,
     text_table,
 )
 
@@ -87,7 +89,7 @@ CHECK_VIEWERS, CHECK_RATE = 200, 10.0
 SERVERS = ("ours", "plain")
 # Not run unless asked for: our room with the direct send (bench_rooms_asgi.py).
 EXPERIMENTS = ("direct",)
-VIEWERS, QUICK_VIEWERS = "100,500,1000,2000", "100,500"
+VIEWERS, QUICK_VIEWERS = "200,1000,2000", "200,500"
 RATES = "5,10,20,50,100,200,500,1000"
 SERVER_ENV_KEYS = (
     "DB_POOL", "DB_POOL_MIN", "DB_POOL_MAX", "CONN_MAX_AGE", "WEB_CONCURRENCY",
@@ -114,6 +116,8 @@ class Config:
     profile: bool
     quick: bool
     cores: int
+    smoke: bool = False
+    check_viewers: int = CHECK_VIEWERS
 
 
 def _ints(text: str) -> list[int]:
@@ -126,9 +130,10 @@ def parse_args(argv=None) -> Config:
         description="Live room fan-out: N viewers on one server process, against plain websockets.",
     )
     parser.add_argument(
-        "--quick", action="store_true", help="N = 100, 500; 2 s steps; 5 s fixed run (~2 min)"
+        "--quick", action="store_true", help="N = 200, 500; 2 s steps; 5 s fixed run (~2 min)"
     )
-    parser.add_argument("--viewers", help="comma-separated N (default 100,500,1000,2000)")
+    parser.add_argument("--smoke", action="store_true", help=SMOKE_HELP + " (5 viewers, 1 s steps)")
+    parser.add_argument("--viewers", help="comma-separated N (default 200,1000,2000)")
     parser.add_argument("--rates", help="messages/s per step (default 5,10,20,50,100,200,500,1000)")
     parser.add_argument("--step-seconds", type=float, help="seconds per rate step (default 3)")
     parser.add_argument("--servers", help="ours,plain (default both)")
@@ -141,14 +146,16 @@ def parse_args(argv=None) -> Config:
     args = parser.parse_args(argv)
     quick = args.quick
     step = args.step_seconds if args.step_seconds is not None else args.duration
+    if args.smoke:
+        args.viewers, args.rates, step = args.viewers or "5", args.rates or "5,20", step or 1.0
     viewers = _pick(args.viewers, "BENCH_VIEWERS", QUICK_VIEWERS if quick else VIEWERS, str)
     rates = _pick(args.rates, "BENCH_RATES", RATES, str)
     cfg = Config(
         viewers=_ints(viewers),
         rates=[float(r) for r in rates.split(",") if r.strip()],
         step_seconds=_pick(step, "BENCH_STEP_SECONDS", 2.0 if quick else 3.0, float),
-        drain_seconds=2.0 if quick else 3.0,
-        check_seconds=5.0 if quick else 10.0,
+        drain_seconds=1.0 if args.smoke else 2.0 if quick else 3.0,
+        check_seconds=1.0 if args.smoke else 5.0 if quick else 10.0,
         servers=[s.strip() for s in (args.servers or ",".join(SERVERS)).split(",") if s.strip()],
         database_url=os.environ.get("BENCH_ROOMS_DATABASE_URL", DEFAULT_DATABASE_URL),
         redis_url=os.environ.get("BENCH_ROOMS_REDIS_URL", DEFAULT_REDIS_URL),
@@ -156,6 +163,8 @@ def parse_args(argv=None) -> Config:
         profile=args.profile,
         quick=quick,
         cores=_cores(),
+        smoke=args.smoke,
+        check_viewers=5 if args.smoke else CHECK_VIEWERS,
     )  # fmt: skip
     if not cfg.viewers or not all(1 <= n <= 10_000 for n in cfg.viewers):
         parser.error("viewers: 1..10000 each")
@@ -224,6 +233,7 @@ def seed(env: dict[str, str], run_id: str, viewers: int) -> tuple[int, dict]:
     from livestream.models import LiveSession
     from marketplace import services as market
     from marketplace.models import Category, PublicationStatus
+    from marketplace.moderated import creator_verified_set
 
     db = settings.DATABASES["default"]
     if db["ENGINE"] != "django.db.backends.postgresql" or db.get("HOST") not in LOOPBACK:
@@ -252,6 +262,9 @@ def seed(env: dict[str, str], run_id: str, viewers: int) -> tuple[int, dict]:
             f"host-{run_id}@bench.invalid", None, display_name="Bench Host"
         )
         creator = market.creator_become(user=host, display_name=f"Bench Host {run_id}")
+        # A verified expert's session goes live at once; an unverified one's waits for
+        # review, and the room refuses every viewer ("There is no such session.").
+        creator_verified_set(user_id=host.pk)
         channel = market.channel_create(
             creator=creator,
             title=f"Rooms benchmark {run_id}",
@@ -589,6 +602,31 @@ def target_lines(results: list[dict]) -> list[str]:
     return lines
 
 
+def _ratio_at(results: list[dict], n: int) -> float | None:
+    by = {(r["server"], r["viewers"]): r for r in results if r.get("kind") == "steps"}
+    ours, plain = by.get(("ours", n)), by.get(("plain", n))
+    if not ours or not plain:
+        return None
+    ob, pb = summarise(ours)["best"], summarise(plain)["best"]
+    if not pb:
+        return None
+    return ob["deliveries_per_s"] / pb["deliveries_per_s"] if ob else 0.0
+
+
+def summary_line(results: list[dict]) -> str:
+    """The issue's summary: ours/plain deliveries/s at N = 200 and 1,000, and our
+    memory per socket at the largest N measured."""
+    ratios = {n: _ratio_at(results, n) for n in (CHECK_VIEWERS, TARGET_N)}
+    ours = [r for r in results if r.get("kind") == "steps" and r["server"] == "ours"]
+    largest = max(ours, key=lambda r: r["viewers"], default=None)
+    kib = summarise(largest)["kib_per_conn"] if largest else None
+    text = {n: "n/a" if r is None else f"{r:.2f}" for n, r in ratios.items()}
+    return (
+        f"rooms N={CHECK_VIEWERS} {text[CHECK_VIEWERS]}x N={TARGET_N} {text[TARGET_N]}x "
+        f"of plain websockets, {'n/a' if kib is None else f'{kib:.0f}'} KiB/socket"
+    )
+
+
 def report(cfg: Config, results: list[dict], started: datetime, load_at_start: str) -> str:
     steps = [r for r in results if r.get("kind") == "steps"]
     checks = [r for r in results if r.get("kind") == "check"]
@@ -648,6 +686,8 @@ def report(cfg: Config, results: list[dict], started: datetime, load_at_start: s
         "",
         *target_lines(results),
         "",
+        summary_line(results),
+        "",
         "## Every step",
         "",
         "CPU in cores busy while sending: the server process; the client process; the "
@@ -691,7 +731,7 @@ def main(argv=None) -> int:
         os.makedirs(static_root)
         env = environment(cfg, run_id, static_root)
         database_fresh(cfg.database_url, env, reuse=cfg.reuse_db)
-        need = max([*cfg.viewers, CHECK_VIEWERS])
+        need = max([*cfg.viewers, cfg.check_viewers])
         log(f"Seeding a live session, its host and {need} logged-in viewers (run {run_id})")
         session_id, cookies = seed(env, run_id, need)
         cookies_path = os.path.join(workdir, "cookies.json")
@@ -713,8 +753,8 @@ def main(argv=None) -> int:
                 results.append(r)
         for kind in cfg.servers:
             r = one_run(
-                cfg, kind, server_env, workdir, session_id, cookies_path, CHECK_VIEWERS,
-                [CHECK_RATE], cfg.check_seconds, False, f"check{CHECK_VIEWERS}",
+                cfg, kind, server_env, workdir, session_id, cookies_path, cfg.check_viewers,
+                [CHECK_RATE], cfg.check_seconds, False, f"check{cfg.check_viewers}",
             )  # fmt: skip
             r["kind"] = "check"
             results.append(r)
@@ -728,6 +768,12 @@ def main(argv=None) -> int:
     print()
     for line in target_lines(results):
         print(line)
+    if cfg.smoke:  # nothing judged, nothing written over a real run's figures
+        ours = [r for r in results if r["server"] == "ours"]
+        # Every run of our room must have had its viewers admitted, and delivered.
+        all_in = bool(ours) and all(r.get("connected") == r["viewers"] for r in ours)
+        delivered = sum(s["delivered"] for r in ours for s in r["steps"])
+        return smoke_exit(delivered if all_in else 0, "deliveries to viewers of our room")
     md = report(cfg, results, started, load_at_start)
     (OUT_DIR / "rooms.md").write_text(md)
     (OUT_DIR / "rooms.json").write_text(
@@ -744,6 +790,7 @@ def main(argv=None) -> int:
                 print_profile(r["profile"])
     print(f"\nWritten {OUT_DIR / 'rooms.md'} in {time.monotonic() - t0:.0f} s "
           f"(server logs: {OUT_DIR}/rooms-server-*.log)")  # fmt: skip
+    print(summary_line(results))
     return 0
 
 

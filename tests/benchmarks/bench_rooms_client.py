@@ -36,6 +36,9 @@ import resource
 import sys
 import time
 
+# Not a benchmark of its own: scripts/bench.sh --smoke skips it (run by its benchmark).
+SMOKE_SKIP = True
+
 HANDSHAKE_TIMEOUT = 90.0
 
 

@@ -18,6 +18,9 @@ from datetime import UTC, datetime
 from websockets.asyncio.server import broadcast, serve
 from websockets.exceptions import ConnectionClosed
 
+# Not a benchmark of its own: scripts/bench.sh --smoke skips it (run by its benchmark).
+SMOKE_SKIP = True
+
 HOST = "127.0.0.1"
 
 

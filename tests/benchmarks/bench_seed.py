@@ -12,6 +12,9 @@ import argparse
 import os
 import random
 
+# Not a benchmark of its own: scripts/bench.sh --smoke skips it (run by its benchmark).
+SMOKE_SKIP = True
+
 
 def seed(*, channels: int, per_creator: int = 10) -> int:
     from django.db import transaction

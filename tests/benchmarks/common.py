@@ -75,14 +75,83 @@ def database_exists(database_url: str) -> bool:
         return row is not None
 
 
+TEMPLATE_PREFIX = "zhiliao_bench_template_"
+
+
+def _migrations_digest() -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in sorted(ROOT.glob("*/migrations/*.py")):
+        digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def migrated_template(database_url: str, env: dict[str, str]) -> str:
+    """The name of a database migrated to the project's current migrations, made once
+    per set of migration files and cloned by every benchmark (CREATE DATABASE ...
+    TEMPLATE takes a second where migrating takes minutes on a busy machine)."""
+    import psycopg
+    from psycopg import sql
+
+    admin, _ = _admin_url(database_url)
+    name = TEMPLATE_PREFIX + _migrations_digest()
+    with psycopg.connect(admin, autocommit=True, connect_timeout=10) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            return name
+    building = f"{name}_{os.getpid()}"
+    log(f"Migrating the benchmark template database {name} (once per set of migrations)")
+    recreate_database(urlunsplit(urlsplit(database_url)._replace(path=f"/{building}")))
+    migrate(
+        {**env, "DATABASE_URL": urlunsplit(urlsplit(database_url)._replace(path=f"/{building}"))}
+    )
+    with psycopg.connect(admin, autocommit=True, connect_timeout=10) as conn:
+        try:
+            conn.execute(
+                sql.SQL("ALTER DATABASE {} RENAME TO {}").format(
+                    sql.Identifier(building), sql.Identifier(name)
+                )
+            )
+        except psycopg.errors.DuplicateDatabase:  # a benchmark running beside us won
+            conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(building)))
+        stale = conn.execute(
+            "SELECT datname FROM pg_database WHERE datname LIKE %s AND datname <> %s",
+            [TEMPLATE_PREFIX + "%", name],
+        ).fetchall()
+        for (old,) in stale:
+            if "_" not in old.removeprefix(TEMPLATE_PREFIX):  # not one being built
+                conn.execute(
+                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(old))
+                )
+    return name
+
+
+def recreate_migrated(database_url: str, env: dict[str, str]) -> None:
+    """Drop the benchmark's database and create it again, migrated: a clone of the
+    migrated template."""
+    import psycopg
+    from psycopg import sql
+
+    template = migrated_template(database_url, env)
+    admin, name = _admin_url(database_url)
+    with psycopg.connect(admin, autocommit=True, connect_timeout=10) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+        conn.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                sql.Identifier(name), sql.Identifier(template)
+            )
+        )
+
+
 def database_fresh(database_url: str, env: dict[str, str], *, reuse: bool) -> bool:
     """A migrated, empty database, unless `reuse`. Returns whether it was made anew."""
     if reuse:
         log(f"Reusing {database_url}")
         return False
-    log(f"Creating {database_url} (dropped first)")
-    recreate_database(database_url)
-    migrate(env)
+    log(f"Creating {database_url} (dropped first, cloned from the migrated template)")
+    recreate_migrated(database_url, env)
     return True
 
 
@@ -152,3 +221,20 @@ def text_table(headers: list[str], rows: list[list[str]], left=frozenset({0})) -
 def md_table(headers: list[str], rows: list[list[str]], left=frozenset({0})) -> str:
     sep = ["---" if i in left else "---:" for i in range(len(headers))]
     return "\n".join("| " + " | ".join(cells) + " |" for cells in [headers, sep, *rows])
+
+
+# --- smoke mode ------------------------------------------------------------------------
+
+SMOKE_HELP = "CI smoke run: tiny sizes, a few seconds, nothing judged; fails if nothing measured"
+
+
+def smoke_exit(measured: int, what: str) -> int:
+    """The exit status of a --smoke run: 0 only if it really measured something.
+
+    A benchmark that silently stops measuring (every viewer refused, every request an
+    error) is what the smoke run in CI is there to catch."""
+    if measured > 0:
+        print(f"smoke: ok, {measured} {what}", flush=True)
+        return 0
+    print(f"smoke: FAILED, measured no {what}", file=sys.stderr, flush=True)
+    return 1

@@ -9,6 +9,7 @@ kills Redis in the middle of a session and starts it again.
 
 import json
 import shutil
+import signal
 import subprocess
 import time
 import uuid
@@ -432,6 +433,13 @@ def test_redis_restart_mid_session_loses_no_accepted_message(
             client.settle(3 * TICK_SECONDS)
 
         assert accepted == sorted(accepted) and len(set(accepted)) == len(accepted)
+        for log in logs:
+            # One warning per process for the outage and one line when it is over,
+            # not a traceback per failed call.
+            text = log.read_text()
+            assert text.count("Redis unavailable") == 1, text[-6000:]
+            assert text.count("Redis recovered") == 1, text[-6000:]
+            assert "live hub:" not in text and "livestream/hub.py" not in text, text[-6000:]
         for client in clients:
             # Every event of the room since the client came, once each, in order:
             # across the outage, the tick's catch-up and the reconnections.
@@ -439,3 +447,78 @@ def test_redis_restart_mid_session_loses_no_accepted_message(
             assert _event_seqs(client) == expected, (client.name, client.closes)
             assert set(accepted) <= set(expected)
             client.close()
+
+
+# --- shared presence and rate limits -------------------------------------------------
+
+
+def test_one_user_on_two_processes_is_one_viewer_with_one_budget(
+    static_root, tmp_path, room, bob, dora
+):
+    # A budget of 4 actions that does not refill within the test.
+    env = _room_env(LIVESTREAM_RATE_BURST="4", LIVESTREAM_RATE_PER_SECOND="0.01")
+    with (
+        uvicorn_server(static_root, env_extra=env, output=tmp_path / "one.log") as port_1,
+        uvicorn_server(static_root, env_extra=env, output=tmp_path / "two.log") as port_2,
+    ):
+        bob_1 = RoomClient(port_1, room.pk, bob, "bob@1")
+        bob_2 = RoomClient(port_2, room.pk, bob, "bob@2")  # a second tab, other process
+        assert bob_2.welcome["viewers"] == 1
+        dora_2 = RoomClient(port_2, room.pk, dora, "dora@2")
+        assert dora_2.welcome["viewers"] == 2  # bob once, dora once
+        bob_1.wait_until(lambda: bob_1.viewers == 2, "presence of 2 viewers on process one")
+
+        answers = [bob_1.chat("one"), bob_2.chat("two"), bob_1.chat("three"), bob_2.chat("four")]
+        assert [a["type"] for a in answers] == ["ack"] * 4, answers
+        # The fifth, on either process, is over the one budget they share.
+        for tab in (bob_1, bob_2):
+            refused = tab.chat("five")
+            assert refused["type"] == "error" and refused["code"] == "rate_limited", refused
+        assert dora_2.chat("dora has her own budget")["type"] == "ack"
+
+        # Bob closes one tab: still one viewer; both closed: gone.
+        bob_2.close()
+        dora_2.settle(3 * TICK_SECONDS)
+        assert dora_2.viewers == 2
+        bob_1.close()
+        dora_2.wait_until(lambda: dora_2.viewers == 1, "presence of 1 viewer after bob left")
+        dora_2.close()
+
+
+# --- a server process dies -----------------------------------------------------------
+
+
+def test_viewers_of_a_killed_process_resume_through_the_other_losing_nothing(
+    static_root, tmp_path, room, bob, dora, erin
+):
+    env = _room_env()
+    with (
+        uvicorn_server(static_root, env_extra=env, output=tmp_path / "one.log") as port_1,
+        uvicorn_server(static_root, env_extra=env, output=tmp_path / "two.log") as port_2,
+    ):
+        bob_1 = RoomClient(port_1, room.pk, bob, "bob@1")
+        erin_1 = RoomClient(port_1, room.pk, erin, "erin@1")
+        dora_2 = RoomClient(port_2, room.pk, dora, "dora@2")
+        accepted = [a["seq"] for a in dora_2.chat_many([f"before {n}" for n in range(20)])]
+        for viewer in (bob_1, erin_1):
+            viewer.wait_for_seq(accepted[-1])
+
+        asgi_servers.running[port_1].send_signal(signal.SIGKILL)
+        asgi_servers.running[port_1].wait(timeout=10)
+        # Posted while process one is dead and its viewers are away.
+        accepted += [a["seq"] for a in dora_2.chat_many([f"during {n}" for n in range(30)])]
+        # The page reconnects, through the load balancer, to the process still up,
+        # with ?after= the last seq it applied.
+        for viewer in (bob_1, erin_1):
+            viewer.url = viewer.url.replace(f":{port_1}/", f":{port_2}/")
+            viewer.origin = viewer.origin.replace(f":{port_1}", f":{port_2}")
+        accepted += [a["seq"] for a in dora_2.chat_many([f"after {n}" for n in range(10)])]
+        for viewer in (bob_1, erin_1):
+            viewer.wait_for_seq(accepted[-1], timeout=30)
+            viewer.settle(3 * TICK_SECONDS)
+            assert viewer.connections == 2 and viewer.closes == [None], viewer.closes
+            # Everything since it first joined, once each, in order, across the kill.
+            assert _event_seqs(viewer) == _seqs_in_database(room, after=viewer.first_seq)
+            assert set(accepted) <= set(_event_seqs(viewer))
+            viewer.close()
+        dora_2.close()

@@ -90,3 +90,45 @@ def test_the_same_tip_sent_five_times_at_once_is_one_tip():
     assert Tip.objects.count() == 1
     assert payment_selectors.wallet_balance(user=bob, currency="CNY") == 4000
     assert LedgerEntry.objects.filter(transaction__kind="tip").count() == 3
+
+
+def test_a_tip_storm_leaves_every_running_balance_equal_to_its_entries():
+    # 12 payers tip at once, 5 tips each, to two creators (one of them hot), some
+    # tips repeated (the same client key) and some beyond what the wallet holds.
+    payers = [UserFactory() for _ in range(12)]
+    alice, dave = CreatorFactory().user, CreatorFactory().user
+    for i, payer in enumerate(payers):
+        services.wallet_top_up_credit(
+            user=payer, amount=2000, currency="CNY", payment_intent_id=f"pi_storm_{i}"
+        )
+
+    def storm(i):
+        sent = []
+        for n in range(5):
+            try:
+                sent.append(
+                    services.tip_send(
+                        tipper=payers[i],
+                        creator=alice if n % 3 else dave,
+                        amount=500,
+                        currency="CNY",
+                        client_key=f"storm-{n % 4}",  # n=4 repeats n=0
+                    )  # fmt: skip
+                )
+            except ValidationError:
+                sent.append(None)
+        return sent
+
+    results = run_together(len(payers), storm)
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert Tip.objects.count() == 4 * len(payers)
+    assert payment_selectors.ledger_mismatches() == []
+    for payer in payers:
+        assert payment_selectors.wallet_balance(user=payer, currency="CNY") == 0
+    fee = services.platform_fee(amount=500, income="tip")
+    earned = {
+        alice: sum(1 for n in range(4) if n % 3) * len(payers) * (500 - fee),
+        dave: sum(1 for n in range(4) if not n % 3) * len(payers) * (500 - fee),
+    }
+    for creator, expected in earned.items():
+        assert payment_selectors.earnings_balance(user=creator, currency="CNY") == expected
