@@ -203,7 +203,9 @@ def weights_tune(data: DataSet) -> tuple[Weights, float]:
         return _evaluate("tune", part, score, lambda c: False).mrr_at_10
 
     halves = _halves(data)
-    held_out = [mrr(test, max(grid, key=lambda w: mrr(learn, w))) for learn, test in (halves, halves[::-1])]
+    held_out = [
+        mrr(test, max(grid, key=lambda w: mrr(learn, w))) for learn, test in (halves, halves[::-1])
+    ]
     whole = DataSet(data.name, data.bank, halves[0].queries + halves[1].queries)
     return max(grid, key=lambda w: mrr(whole, w)), float(np.mean(held_out))
 

@@ -38,7 +38,7 @@ _SUFFIXES = ("ations", "ation", "ings", "ing", "edly", "ies", "ied", "ed", "es",
 
 
 def language_detect(text: str) -> str:
-    """"zh", "en", "mixed" (both scripts in earnest) or "other" (neither)."""
+    """ "zh", "en", "mixed" (both scripts in earnest) or "other" (neither)."""
     cjk = len(_CJK.findall(text))
     latin_words = len(re.findall(r"[A-Za-z]{2,}", text))
     if cjk and latin_words:
@@ -144,7 +144,7 @@ class Weights:
     lexical_scale: float = 12.0  # BM25 is unbounded: squashed as s / (s + scale)
 
     @classmethod
-    def for_language(cls, language: str) -> "Weights":
+    def for_language(cls, language: str) -> Weights:
         """Tuned by `assistant_evaluate --tune` (two-fold, README): English paraphrases
         lean on character grams and the semantic space, Chinese ones on BM25 over words
         and character grams (the character space adds little to what BM25 already has)."""

@@ -535,6 +535,8 @@ ASSISTANT_PASSAGES = 3  # passages quoted in one answer
 # The in-process index is rebuilt from PostgreSQL when the stored version moves,
 # at most this often (seconds); until then the previous one answers.
 ASSISTANT_INDEX_MIN_REBUILD_SECONDS = env.float("ASSISTANT_INDEX_MIN_REBUILD_SECONDS", default=5.0)
+# False: the first question waits for the build (tests); True: it is told to come back.
+ASSISTANT_INDEX_BUILD_IN_BACKGROUND = env.bool("ASSISTANT_INDEX_BUILD_IN_BACKGROUND", default=True)
 
 # --- Content authoring: lessons and articles (content app) --------------------------
 # Media go through Django's storage API. Default: local files; public images under

@@ -21,6 +21,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
+from core import events
 from livestream import jobs, services
 from livestream.models import LiveSession, Recording, RoomQuestion, StreamKey
 from marketplace.models import CreatorProfile, PublicationStatus
@@ -243,6 +244,7 @@ def replay_build(*, session_id: int) -> bool:
         LiveSession.objects.filter(pk=session_id).update(replay_status=LiveSession.Replay.FAILED)
         raise
     LiveSession.objects.filter(pk=session_id).update(replay_status=LiveSession.Replay.READY)
+    events.send_on_commit(events.KnowledgeChanged(kind="session", object_id=session_id))
     return True
 
 
@@ -288,4 +290,5 @@ def replay_set_hidden(*, session: LiveSession, user, hidden: bool) -> LiveSessio
         raise PermissionDenied("Only the channel's creator can hide its replays.")
     session.replay_hidden = hidden
     session.save(update_fields=["replay_hidden"])
+    events.send_on_commit(events.KnowledgeChanged(kind="session", object_id=session.pk))
     return session

@@ -16,16 +16,26 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--data", required=True, help="a data set directory, or a parent of several")
-        parser.add_argument("--tune", action="store_true", help="also tune the blend weights (two-fold)")
-        parser.add_argument("--no-feedback", action="store_true", help="skip the simulated-feedback run")
+        parser.add_argument(
+            "--data", required=True, help="a data set directory, or a parent of several"
+        )
+        parser.add_argument(
+            "--tune", action="store_true", help="also tune the blend weights (two-fold)"
+        )
+        parser.add_argument(
+            "--no-feedback", action="store_true", help="skip the simulated-feedback run"
+        )
 
     def handle(self, *args, **options):
         root = Path(options["data"])
         if (root / "bank.jsonl").is_file():
             directories = [root]
         else:
-            directories = sorted(p for p in root.iterdir() if (p / "bank.jsonl").is_file()) if root.is_dir() else []
+            directories = (
+                sorted(p for p in root.iterdir() if (p / "bank.jsonl").is_file())
+                if root.is_dir()
+                else []
+            )
         if not directories:
             raise CommandError(f"{root}: no bank.jsonl there or in its sub-directories")
         for directory in directories:
