@@ -12,11 +12,12 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+import numpy as np
 from django.conf import settings
 from django.db import DatabaseError, connection
 
 from assistant.models import KnowledgeItem
-from assistant.retrieval import HybridIndex, Passage
+from assistant.retrieval import FeedbackMemory, HybridIndex, Passage, top
 from assistant.services.indexing import index_version
 
 logger = logging.getLogger(__name__)
@@ -49,6 +50,7 @@ class KnowledgeIndex:
     built_at: float
     # topic -> topics that label the same items (the topic graph's topic-topic edges)
     related_topics: dict[str, list[str]] = field(default_factory=dict)
+    is_help: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
 
 _lock = threading.Lock()
@@ -69,7 +71,44 @@ def index_build(rows: list[Row], version: int = 0) -> KnowledgeIndex:
         topic: [t for t, _ in sorted(counts.items(), key=lambda kv: -kv[1])[:3]]
         for topic, counts in together.items()
     }
-    return KnowledgeIndex(search, {r.pk: r for r in rows}, version, time.monotonic(), related)
+    is_help = np.array([r.kind == "help" for r in rows], dtype=bool)
+    return KnowledgeIndex(
+        search, {r.pk: r for r in rows}, version, time.monotonic(), related, is_help
+    )
+
+
+def expanded(index: KnowledgeIndex, text: str) -> str:
+    """The question plus the topics the topic graph links to topics it names."""
+    lowered = text.lower()
+    extra = [
+        related
+        for topic, neighbours in index.related_topics.items()
+        if topic and topic in lowered
+        for related in neighbours
+    ]
+    return f"{text} {' '.join(extra[:4])}" if extra else text
+
+
+OTHER_SIDE = 0.85  # support questions meet the help centre first, course questions the rest
+
+
+def rank(
+    index: KnowledgeIndex,
+    text: str,
+    *,
+    intent: str,
+    feedback: FeedbackMemory | None = None,
+    limit: int = 6,
+) -> list[tuple[Row, float]]:
+    """The best rows for `text`, best first: hybrid scores of the question expanded
+    through the topic graph, moved by feedback, weighed by intent. No database."""
+    if not len(index.search):
+        return []
+    scores = index.search.scores(expanded(index, text))
+    if feedback is not None:
+        scores = feedback.adjust(index.search.keys, scores, text)
+    scores = np.where(index.is_help != (intent == "support"), scores * OTHER_SIDE, scores)
+    return [(index.rows[int(key)], score) for key, score in top(index.search.keys, scores, limit)]
 
 
 def _load() -> KnowledgeIndex:

@@ -169,6 +169,38 @@ class Passage:
     body: str = ""
 
 
+class SparseSpace:
+    """A fitted TF-IDF space read without scikit-learn at query time: its per-call input
+    checks cost milliseconds, more than the arithmetic on one short question. The
+    query is weighted as the vectorizer would (sublinear tf x idf, l2) and scored with
+    a few rows of the transposed document matrix."""
+
+    def __init__(self, vectorizer: TfidfVectorizer, matrix: sp.spmatrix) -> None:
+        self.vocabulary: dict[str, int] = vectorizer.vocabulary_
+        self.idf = vectorizer.idf_.astype(np.float32)
+        self.analyse = vectorizer.build_analyzer()
+        self.by_feature = sp.csr_matrix(matrix.T, dtype=np.float32)
+
+    def query(self, document: object) -> tuple[np.ndarray, np.ndarray]:
+        counts: dict[int, int] = {}
+        for feature in self.analyse(document):
+            col = self.vocabulary.get(feature)
+            if col is not None:
+                counts[col] = counts.get(col, 0) + 1
+        if not counts:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        cols = np.fromiter(counts, dtype=np.int64, count=len(counts))
+        tf = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
+        weights = (1 + np.log(tf)) * self.idf[cols]
+        return cols, weights / max(float(np.linalg.norm(weights)), 1e-9)
+
+    def scores(self, document: object) -> np.ndarray:
+        cols, weights = self.query(document)
+        if not cols.size:
+            return np.zeros(self.by_feature.shape[1], dtype=np.float32)
+        return np.asarray(self.by_feature[cols].T @ weights).ravel()
+
+
 @dataclass
 class HybridIndex:
     passages: list[Passage]
@@ -180,25 +212,24 @@ class HybridIndex:
         tokenised = [index_terms(text) for text in texts]
         self.bm25 = BM25().fit(tokenised)
         self.keys = [p.key for p in self.passages]
-        self.chars: TfidfVectorizer | None = None
-        self.semantic: TruncatedSVD | None = None
+        self.chars: SparseSpace | None = None
+        self.semantic: np.ndarray | None = None  # dimensions x vocabulary
         if not self.passages:
             return
-        self.chars = TfidfVectorizer(
+        chars = TfidfVectorizer(
             analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True, dtype=np.float32
         )
-        self.char_matrix = self.chars.fit_transform(
-            [char_text(p.question) for p in self.passages]
-        ).tocsr()
-        self.words = TfidfVectorizer(
-            analyzer=lambda words: words, sublinear_tf=True, dtype=np.float32
-        )
-        word_matrix = self.words.fit_transform(tokenised)
+        matrix = chars.fit_transform([char_text(p.question) for p in self.passages])
+        self.chars = SparseSpace(chars, matrix)
+        words = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, dtype=np.float32)
+        word_matrix = words.fit_transform(tokenised)
+        self.words = SparseSpace(words, word_matrix)
         dims = min(self.semantic_dimensions, word_matrix.shape[1] - 1, len(texts) - 1)
         if dims >= 2:
-            self.semantic = TruncatedSVD(n_components=dims, random_state=0)
-            vectors = self.semantic.fit_transform(word_matrix)
+            svd = TruncatedSVD(n_components=dims, random_state=0)
+            vectors = svd.fit_transform(word_matrix)
             self.vectors = _normalise(vectors.astype(np.float32))
+            self.semantic = svd.components_.astype(np.float32)
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -212,13 +243,12 @@ class HybridIndex:
         chars = np.zeros(n, dtype=np.float32)
         semantic = np.zeros(n, dtype=np.float32)
         if self.chars is not None:
-            q = self.chars.transform([char_text(text)])
-            if q.nnz:
-                chars = np.asarray((self.char_matrix @ q.T).todense()).ravel()
+            chars = self.chars.scores(char_text(text))
         if self.semantic is not None and query:
-            q = self.words.transform([query])
-            if q.nnz:
-                vector = _normalise(self.semantic.transform(q).astype(np.float32))[0]
+            cols, weights = self.words.query(query)
+            if cols.size:
+                vector = self.semantic[:, cols] @ weights
+                vector /= max(float(np.linalg.norm(vector)), 1e-9)
                 semantic = np.clip(self.vectors @ vector, 0, 1)
         return lexical, chars, semantic
 
@@ -231,6 +261,10 @@ class HybridIndex:
         if not self.keys:
             return []
         return top(self.keys, self.scores(text), limit)
+
+
+def _identity(words: list[str]) -> list[str]:
+    return words
 
 
 def _normalise(matrix: np.ndarray) -> np.ndarray:
@@ -279,21 +313,27 @@ class FeedbackMemory:
     ) -> None:
         self.votes = list(votes)
         self.strength, self.min_similarity = strength, min_similarity
-        self.space: TfidfVectorizer | None = None
+        self.space: SparseSpace | None = None
         if self.votes:
-            self.space = TfidfVectorizer(
+            space = TfidfVectorizer(
                 analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True, dtype=np.float32
             )
-            self.matrix = self.space.fit_transform([char_text(v.question) for v in self.votes])
+            matrix = space.fit_transform([char_text(v.question) for v in self.votes])
+            self.space = SparseSpace(space, matrix)
+        self._position: dict[int, dict[str, int]] = {}
 
     def adjust(self, keys: Sequence[str], scores: np.ndarray, text: str) -> np.ndarray:
         if self.space is None:
             return scores
-        similarity = (self.matrix @ self.space.transform([char_text(text)]).T).toarray().ravel()
+        similarity = self.space.scores(char_text(text))
         close = np.flatnonzero(similarity >= self.min_similarity)
         if not close.size:
             return scores
-        position = {key: i for i, key in enumerate(keys)}
+        # The key -> position map of the last key list (the index's, between rebuilds).
+        position = self._position.get(id(keys))
+        if position is None:
+            position = {key: i for i, key in enumerate(keys)}
+            self._position = {id(keys): position}
         adjusted = scores.copy()
         for v in close:
             i = position.get(self.votes[v].key)

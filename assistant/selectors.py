@@ -1,7 +1,7 @@
 """Reads for the assistant: who may read which paid passage, the next step's expert
 and session, a learner's tickets."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import timedelta
 
 from django.db.models import QuerySet
@@ -13,7 +13,7 @@ from assistant.models import SupportTicket
 from content.models import Article, Lesson
 from content.selectors.access import item_access_check
 from livestream.models import LiveSession
-from qa.models import Question
+from qa.models import ExpertSettings, Question
 from qa.selectors import can_read_answer
 
 
@@ -57,6 +57,24 @@ def next_session_of(*, expert_id: int) -> LiveSession | None:
         .order_by("scheduled_start")
         .first()
     )
+
+
+def experts_taking_questions(
+    *, user_ids: Sequence[int], exclude: int | None
+) -> list[ExpertSettings]:
+    """Experts taking paid questions: those of `user_ids` in that order, else the one
+    with the most answers."""
+    enabled = ExpertSettings.objects.filter(enabled=True).select_related(
+        "user", "user__creator_profile"
+    )
+    if exclude is not None:
+        enabled = enabled.exclude(user_id=exclude)
+    by_user = {terms.user_id: terms for terms in enabled.filter(user_id__in=list(user_ids))}
+    ordered = [by_user[pk] for pk in dict.fromkeys(user_ids) if pk in by_user]
+    if ordered:
+        return ordered
+    first = enabled.order_by("-answered_count", "user_id").first()
+    return [first] if first is not None else []
 
 
 def tickets_of(*, user: User) -> QuerySet[SupportTicket]:

@@ -8,6 +8,7 @@ offers the expert or support path: the pages that show it never fail because of 
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -22,7 +23,7 @@ from assistant import index as knowledge
 from assistant import selectors
 from assistant.intents import intent_classify
 from assistant.models import AssistantQuestion, CanonicalAnswer, Vote
-from assistant.retrieval import FeedbackMemory, idf_keywords, language_detect, top
+from assistant.retrieval import FeedbackMemory, idf_keywords, language_detect
 from assistant.retrieval import Vote as FeedbackVote
 from core.money import format_money
 from core.text import terms
@@ -128,7 +129,27 @@ def _quote(text: str, query_terms: set[str], limit: int = 320) -> str:
     return quote if len(quote) <= limit else quote[: limit - 1] + "…"
 
 
+FEEDBACK_VERSION_KEY = "assistant:feedback:version"
+_memory: dict[str, tuple[int, FeedbackMemory]] = {}
+
+
+def feedback_changed() -> None:
+    try:
+        cache.incr(FEEDBACK_VERSION_KEY)
+    except ValueError:
+        cache.set(FEEDBACK_VERSION_KEY, 1, timeout=None)
+
+
 def _feedback() -> FeedbackMemory:
+    """This process's feedback memory, re-read when a vote or canonical answer is added."""
+    version = int(cache.get(FEEDBACK_VERSION_KEY) or 0)
+    held = _memory.get("memory")
+    if held is None or held[0] != version:
+        _memory["memory"] = (version, _feedback_load())
+    return _memory["memory"][1]
+
+
+def _feedback_load() -> FeedbackMemory:
     votes = [
         FeedbackVote(q, str(item), float(v))
         for q, item, v in Vote.objects.values_list("question__text", "item_id", "value")[:20000]
@@ -140,28 +161,21 @@ def _feedback() -> FeedbackMemory:
     return FeedbackMemory(votes)
 
 
-def _expanded(index: knowledge.KnowledgeIndex, text: str) -> str:
-    """The question plus the topics the topic graph links to topics it names."""
-    lowered = text.lower()
-    extra = [
-        related
-        for topic, neighbours in index.related_topics.items()
-        if topic and topic in lowered
-        for related in neighbours
-    ]
-    return f"{text} {' '.join(extra[:4])}" if extra else text
-
-
-def _next_steps(*, user: User, text: str, intent: str) -> list[NextStep]:
+def _next_steps(
+    *, user: User, text: str, intent: str, near_experts: Sequence[int] = ()
+) -> list[NextStep]:
     steps: list[NextStep] = []
     ticket_url = reverse("assistant:ticket_new") + "?" + urlencode({"q": text})
     if intent == "support":
         steps.append(NextStep("ticket", _("Open a support ticket"), ticket_url))
-    candidates = experts_match(
-        text, limit=3, exclude_user_id=user.pk if user.is_authenticated else None
-    )
+    me = user.pk if user.is_authenticated else None
+    candidates = [terms for terms, _score in experts_match(text, limit=3, exclude_user_id=me)]
+    if not candidates:
+        # No expert's words match: the topic graph's nearest experts (who wrote the
+        # passages that came closest), else the most experienced one taking questions.
+        candidates = selectors.experts_taking_questions(user_ids=near_experts, exclude=me)
     if candidates:
-        terms_, _score = candidates[0]
+        terms_ = candidates[0]
         expert = terms_.user
         price = price_for(expert=expert, terms=terms_, difficulty=Difficulty.STANDARD, text=text)
         name = getattr(getattr(expert, "creator_profile", None), "display_name", "") or expert.email
@@ -208,19 +222,9 @@ def question_answer(*, user: User, text: str, place: str, rate_key: str) -> Repl
             ),
         )  # fmt: skip
     keywords = idf_keywords(index.search, text)
-    query = _expanded(index, text)
-    scores = index.search.scores(query)
-    if len(index.search):
-        scores = _feedback().adjust(index.search.keys, scores, text)
-        for i, key in enumerate(index.search.keys):
-            kind = index.rows[int(key)].kind
-            # Support questions meet the help centre first, course questions the rest.
-            if (kind == "help") != (intent == "support") and scores[i] > 0:
-                scores[i] *= 0.85
-    found = (
-        top(index.search.keys, scores, settings.ASSISTANT_PASSAGES * 2) if len(index.search) else []
+    rows = knowledge.rank(
+        index, text, intent=intent, feedback=_feedback(), limit=settings.ASSISTANT_PASSAGES * 2
     )
-    rows = [(index.rows[int(key)], score) for key, score in found]
     confidence = min(1.0, rows[0][1]) if rows else 0.0
     answered = confidence >= settings.ASSISTANT_MIN_CONFIDENCE
     readable = selectors.paid_readable(user=user, rows=[row for row, _ in rows])
@@ -253,5 +257,6 @@ def question_answer(*, user: User, text: str, place: str, rate_key: str) -> Repl
     reply = Reply(stored.pk, language, intent, keywords, answered, round(confidence, 3), passages)
     if not answered:
         reply.message = _("I have no good answer to that yet.")
-        reply.next_steps = _next_steps(user=user, text=text, intent=intent)
+        near = [row.expert_id for row, _score in rows if row.expert_id]
+        reply.next_steps = _next_steps(user=user, text=text, intent=intent, near_experts=near)
     return reply

@@ -18,7 +18,7 @@ from assistant.models import (
     SupportTicket,
     Vote,
 )
-from assistant.services.answering import question_clean
+from assistant.services.answering import feedback_changed, question_clean
 
 
 @transaction.atomic
@@ -79,6 +79,7 @@ def vote_cast(*, user: User, question_id: int, item_id: int, value: int) -> Vote
     vote, _created = Vote.objects.update_or_create(
         question=question, item_id=item_id, user=user, defaults={"value": value}
     )
+    transaction.on_commit(feedback_changed)
     return vote
 
 
@@ -87,6 +88,7 @@ def canonical_mark(*, staff: User, question: str, item_id: int) -> CanonicalAnsw
     if not staff.is_staff:
         raise PermissionDenied("Only staff mark canonical answers.")
     item = KnowledgeItem.objects.get(pk=item_id)
+    transaction.on_commit(feedback_changed)
     return CanonicalAnswer.objects.create(
         question=question_clean(question), item=item, created_by=staff
     )
