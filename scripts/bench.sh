@@ -25,6 +25,10 @@
 #           ../shared/data and a full refresh (10k users x 5k items x 1M events; --quick:
 #           2k x 1k x 100k) against an implicit ALS fit, no database;
 #           var/bench/recommend.md. Only with --only recommend
+#   assistant tests/benchmarks/bench_assistant.py: the assistant's ranking per question
+#           (p50/p95 ms) over 100,000 knowledge items against plain BM25 in the same
+#           run (--quick: 20,000; --smoke: 2,000), no database; var/bench/assistant.md.
+#           Only with --only assistant
 #   scripts/bench.sh [options]                                 http, ledger, rooms, then video
 #   scripts/bench.sh --only http|ledger|rooms|video [options]  one of them
 #
@@ -47,6 +51,7 @@ if [ "${1:-}" = "--only" ]; then
     http | ledger | rooms | video | content) ;;
     qa) ;;  # tests/benchmarks/bench_qa.py, only with --only qa
     recommend) ;;  # tests/benchmarks/bench_recommend.py, only with --only recommend
+    assistant) ;;  # tests/benchmarks/bench_assistant.py, only with --only assistant
     *) echo "usage: scripts/bench.sh [--only http|ledger|rooms|video|content] [options]" >&2; exit 2 ;;
   esac
 else
