@@ -73,23 +73,29 @@ class Result:
     ms_per_query: float
 
 
-def _ranks(scores: np.ndarray, gold: int | None) -> tuple[list[int], float]:
+Scorer = Callable[[str], "np.ndarray | tuple[np.ndarray, np.ndarray]"]
+
+
+def _ranks(scored: np.ndarray | tuple[np.ndarray, np.ndarray]) -> tuple[list[int], float]:
+    """The top positions, and the confidence of the first: a system that returns
+    (scores, confidences) is judged by its own confidence, the others by their score."""
+    scores, confidences = scored if isinstance(scored, tuple) else (scored, scored)
     order = np.argsort(-scores, kind="stable")[:K]
     top = [int(i) for i in order if scores[i] > 0]
-    return top, float(scores[top[0]]) if top else 0.0
+    return top, float(confidences[top[0]]) if top else 0.0
 
 
 def _evaluate(
     system: str,
     data: DataSet,
-    score: Callable[[str], np.ndarray],
+    score: Scorer,
     says_no_answer: Callable[[float], bool],
 ) -> Result:
     position = {row["id"]: i for i, row in enumerate(data.bank)}
     reciprocal, first, abstained, confidences, correct = [], [], [], [], []
     started = time.perf_counter()
     for query in data.queries:
-        top, confidence = _ranks(score(query["query"]), None)
+        top, confidence = _ranks(score(query["query"]))
         gold = position.get(query["match"]) if query["match"] is not None else None
         confidences.append(confidence)
         correct.append(gold is not None and bool(top) and top[0] == gold)
@@ -142,7 +148,7 @@ def evaluate(
         return (matrix @ tfidf.transform([text]).T).toarray().ravel()
 
     return [
-        _evaluate("assistant", data, index.scores, lambda c: c < min_confidence),
+        _evaluate("assistant", data, index.scored, lambda c: c < min_confidence),
         _evaluate("bm25", data, lambda text: bm25.scores(terms(text)), lambda c: False),
         _evaluate("tfidf", data, tfidf_scores, lambda c: False),
     ]

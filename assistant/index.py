@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import DatabaseError, connection
 
 from assistant.models import KnowledgeItem
-from assistant.retrieval import FeedbackMemory, HybridIndex, Passage, top
+from assistant.retrieval import FeedbackMemory, HybridIndex, Passage, top_positions
 from assistant.services.indexing import index_version
 
 logger = logging.getLogger(__name__)
@@ -99,16 +99,23 @@ def rank(
     intent: str,
     feedback: FeedbackMemory | None = None,
     limit: int = 6,
-) -> list[tuple[Row, float]]:
-    """The best rows for `text`, best first: hybrid scores of the question expanded
-    through the topic graph, moved by feedback, weighed by intent. No database."""
+) -> list[tuple[Row, float, float]]:
+    """The best (row, score, confidence) for `text`, best first: hybrid scores of the
+    question expanded through the topic graph, moved by feedback, weighed by intent.
+    Feedback and intent move the confidence as they move the score. No database."""
     if not len(index.search):
         return []
-    scores = index.search.scores(expanded(index, text))
+    base, confidence = index.search.scored(expanded(index, text))
+    scores = base
     if feedback is not None:
-        scores = feedback.adjust(index.search.keys, scores, text)
-    scores = np.where(index.is_help != (intent == "support"), scores * OTHER_SIDE, scores)
-    return [(index.rows[int(key)], score) for key, score in top(index.search.keys, scores, limit)]
+        scores = feedback.adjust(index.search.keys, base, text)
+    factor = np.where(index.is_help != (intent == "support"), OTHER_SIDE, 1.0)
+    confidence = np.clip((confidence + scores - base) * factor, 0, 1)
+    scores = scores * factor
+    return [
+        (index.rows[int(index.search.keys[i])], float(scores[i]), float(confidence[i]))
+        for i in top_positions(scores, limit)
+    ]
 
 
 def _load() -> KnowledgeIndex:

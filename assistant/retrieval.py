@@ -127,6 +127,17 @@ class BM25:
         self.matrix = sp.csr_matrix((weights, (tf.col, tf.row)), shape=(shape[1], n))
         return self
 
+    def query_weight(self, query: Sequence[str]) -> float:
+        """What a passage holding every query term once, at average length, scores: the
+        sum of the terms' idf, an unknown term at the highest idf (it is evidence the
+        index lacks)."""
+        n = self.matrix.shape[1]
+        unknown = float(np.log(1 + (n + 0.5) / 0.5))
+        return sum(
+            float(self.idf[self.vocabulary[t]]) if t in self.vocabulary else unknown
+            for t in set(query)
+        )
+
     def scores(self, query: Sequence[str]) -> np.ndarray:
         cols = [self.vocabulary[t] for t in set(query) if t in self.vocabulary]
         if not cols:
@@ -236,10 +247,17 @@ class HybridIndex:
 
     def signals(self, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per-passage (lexical, character, semantic) scores, each in [0, 1]."""
+        lexical, chars, semantic, _coverage = self._signals(text)
+        return lexical, chars, semantic
+
+    def _signals(self, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         n = len(self.keys)
         query = index_terms(text)
-        lexical = self.bm25.scores(query)
-        lexical = lexical / (lexical + EN_WEIGHTS.lexical_scale)
+        raw = self.bm25.scores(query)
+        lexical = raw / (raw + EN_WEIGHTS.lexical_scale)
+        # The share of the question's term weight a passage holds: unlike the squashed
+        # score it does not depend on how big the index is, so it can say "confident".
+        coverage = np.minimum(1.0, raw / max(self.bm25.query_weight(query), 1e-9))
         chars = np.zeros(n, dtype=np.float32)
         semantic = np.zeros(n, dtype=np.float32)
         if self.chars is not None:
@@ -250,12 +268,18 @@ class HybridIndex:
                 vector = self.semantic[:, cols] @ weights
                 vector /= max(float(np.linalg.norm(vector)), 1e-9)
                 semantic = np.clip(self.vectors @ vector, 0, 1)
-        return lexical, chars, semantic
+        return lexical, chars, semantic, coverage
+
+    def scored(self, text: str, weights: Weights | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(ranking scores, confidences) per passage. The confidence blends the same
+        signals with the lexical one as term coverage: what the threshold is set on."""
+        w = weights or self.weights or Weights.for_language(language_detect(text))
+        lexical, chars, semantic, coverage = self._signals(text)
+        rest = w.chars * chars + w.semantic * semantic
+        return w.lexical * lexical + rest, w.lexical * coverage + rest
 
     def scores(self, text: str, weights: Weights | None = None) -> np.ndarray:
-        w = weights or self.weights or Weights.for_language(language_detect(text))
-        lexical, chars, semantic = self.signals(text)
-        return w.lexical * lexical + w.chars * chars + w.semantic * semantic
+        return self.scored(text, weights)[0]
 
     def search(self, text: str, limit: int = 10) -> list[tuple[str, float]]:
         if not self.keys:
@@ -272,13 +296,17 @@ def _normalise(matrix: np.ndarray) -> np.ndarray:
     return matrix / np.maximum(norms, 1e-9)
 
 
-def top(keys: Sequence[str], scores: np.ndarray, limit: int) -> list[tuple[str, float]]:
-    """The `limit` best (key, score) pairs with a positive score, best first."""
+def top_positions(scores: np.ndarray, limit: int) -> list[int]:
+    """The positions of the `limit` best positive scores, best first."""
     positive = np.flatnonzero(scores > 0)
     if positive.size > limit:
         positive = positive[np.argpartition(-scores[positive], limit - 1)[:limit]]
-    order = positive[np.argsort(-scores[positive], kind="stable")]
-    return [(keys[i], float(scores[i])) for i in order]
+    return [int(i) for i in positive[np.argsort(-scores[positive], kind="stable")]]
+
+
+def top(keys: Sequence[str], scores: np.ndarray, limit: int) -> list[tuple[str, float]]:
+    """The `limit` best (key, score) pairs with a positive score, best first."""
+    return [(keys[i], float(scores[i])) for i in top_positions(scores, limit)]
 
 
 def idf_keywords(index: HybridIndex, text: str, limit: int = 5) -> list[str]:

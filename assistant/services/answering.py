@@ -225,13 +225,14 @@ def question_answer(*, user: User, text: str, place: str, rate_key: str) -> Repl
     rows = knowledge.rank(
         index, text, intent=intent, feedback=_feedback(), limit=settings.ASSISTANT_PASSAGES * 2
     )
-    confidence = min(1.0, rows[0][1]) if rows else 0.0
+    confidence = rows[0][2] if rows else 0.0
     answered = confidence >= settings.ASSISTANT_MIN_CONFIDENCE
-    readable = selectors.paid_readable(user=user, rows=[row for row, _ in rows])
+    readable = selectors.paid_readable(user=user, rows=[row for row, _s, _c in rows])
     query_terms = set(terms(text))
-    passages = []
-    for row, score in rows[: settings.ASSISTANT_PASSAGES]:
-        if score < confidence * 0.6:
+    passages: list[Passage] = []
+    for row, _score, passage_confidence in rows[: settings.ASSISTANT_PASSAGES]:
+        # Further passages only while they are nearly as sure as the answer needs.
+        if passages and passage_confidence < settings.ASSISTANT_MIN_CONFIDENCE * 0.8:
             break
         locked = row.paid and row.pk not in readable
         # Locked: the title and course only, never a word of the paid text.
@@ -239,11 +240,11 @@ def question_answer(*, user: User, text: str, place: str, rate_key: str) -> Repl
         passages.append(
             Passage(
                 row.pk, row.kind, row.title, quote, row.url, locked, row.course_title,
-                round(score, 3),
+                round(passage_confidence, 3),
             )
         )  # fmt: skip
     if not answered:
-        passages = []
+        passages: list[Passage] = []
     stored = AssistantQuestion.objects.create(
         user=user if user.is_authenticated else None,
         text=text,
@@ -257,6 +258,6 @@ def question_answer(*, user: User, text: str, place: str, rate_key: str) -> Repl
     reply = Reply(stored.pk, language, intent, keywords, answered, round(confidence, 3), passages)
     if not answered:
         reply.message = _("I have no good answer to that yet.")
-        near = [row.expert_id for row, _score in rows if row.expert_id]
+        near = [row.expert_id for row, _s, _c in rows if row.expert_id]
         reply.next_steps = _next_steps(user=user, text=text, intent=intent, near_experts=near)
     return reply

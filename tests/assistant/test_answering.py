@@ -7,7 +7,7 @@ from django.core import mail
 from django.urls import reverse
 
 from assistant import index
-from assistant.models import AssistantQuestion, KnowledgeItem, SupportTicket, Vote
+from assistant.models import AssistantQuestion, HelpArticle, KnowledgeItem, SupportTicket, Vote
 from assistant.services import answering, support
 from content import services as content
 from tests.assistant.conftest import SECRET
@@ -45,6 +45,7 @@ def test_paid_lesson_text_is_never_quoted_to_a_learner_without_a_ticket(client, 
     assert lesson_passages[0]["locked"] is True
     assert lesson_passages[0]["quote"] == ""
     assert lesson_passages[0]["course_title"] == "Python Deep Dive"
+    assert SECRET not in body
     assert "secret paid paragraph" not in body.lower()
     assert "yield from" not in json.dumps(lesson_passages)
 
@@ -95,7 +96,8 @@ def test_unknown_question_offers_the_expert_with_a_price(client, bob, expert, re
 def test_bad_input_gets_a_message_and_nothing_is_stored(client, refund_article, text):
     response = ask(client, text)
     assert response.status_code == 400
-    assert response.json()["non_field_errors"][0]
+    messages = [m for field in response.json().values() for m in field]
+    assert messages and all(messages)
     assert AssistantQuestion.objects.count() == 0
 
 
@@ -130,8 +132,6 @@ def test_index_unavailable_says_so_and_offers_the_way_on(client, settings, exper
 
 @pytest.mark.django_db
 def test_votes_change_the_ranking(client, bob, refund_article, committed):
-    from assistant.models import HelpArticle
-
     other = committed(
         HelpArticle.objects.create,
         title="Refunds of wallet top-ups",
@@ -140,14 +140,20 @@ def test_votes_change_the_ranking(client, bob, refund_article, committed):
         body="A wallet top-up is refunded to your card within 5 days of your refund request.",
     )
     client.force_login(bob)
-    question = "refund request for my money"
+    question = "How do refunds work for wallet top-ups?"
     first = ask(client, question).json()
     order = [p["item_id"] for p in first["passages"]]
     assert len(order) == 2
     loser = order[-1]
     for item in order:
         value = 1 if item == loser else -1
-        support.vote_cast(user=bob, question_id=first["question_id"], item_id=item, value=value)
+        committed(
+            support.vote_cast,
+            user=bob,
+            question_id=first["question_id"],
+            item_id=item,
+            value=value,
+        )
     again = ask(client, question).json()
     assert again["passages"][0]["item_id"] == loser
     assert Vote.objects.count() == 2
