@@ -244,7 +244,7 @@ def question_answer(*, user: User, text: str, place: str, rate_key: str) -> Repl
             )
         )  # fmt: skip
     if not answered:
-        passages: list[Passage] = []
+        passages = []
     stored = AssistantQuestion.objects.create(
         user=user if user.is_authenticated else None,
         text=text,
