@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "qa",
     "discussions",
     "recommend",
+    "assistant",
     "moderation",
     "content",
     "demo",  # seed_demo: at the top, beside config (it imports anything, nobody imports it)
@@ -548,6 +549,20 @@ CELERY_BEAT_SCHEDULE.update(
         },
     }
 )
+
+# --- assistant (instant answers from the site's knowledge, support hand-off) ---
+# Below this confidence (the blended score of the best passage, 0..1) the assistant
+# says it has no good answer and offers the next step. Tuned on stackfaq's null
+# queries (README: "The assistant").
+ASSISTANT_MIN_CONFIDENCE = env.float("ASSISTANT_MIN_CONFIDENCE", default=0.45)
+ASSISTANT_MAX_QUESTION_CHARS = 500
+ASSISTANT_RATE_LIMIT = env.int("ASSISTANT_RATE_LIMIT", default=20)  # questions per user per minute
+ASSISTANT_PASSAGES = 3  # passages quoted in one answer
+# The in-process index is rebuilt from PostgreSQL when the stored version moves,
+# at most this often (seconds); until then the previous one answers.
+ASSISTANT_INDEX_MIN_REBUILD_SECONDS = env.float("ASSISTANT_INDEX_MIN_REBUILD_SECONDS", default=5.0)
+# False: the first question waits for the build (tests); True: it is told to come back.
+ASSISTANT_INDEX_BUILD_IN_BACKGROUND = env.bool("ASSISTANT_INDEX_BUILD_IN_BACKGROUND", default=True)
 
 # --- Content authoring: lessons and articles (content app) --------------------------
 # Media go through Django's storage API. Default: local files; public images under

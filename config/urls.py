@@ -43,6 +43,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("recommend.urls")),  # recommend: watch, click, personalisation, staff
+    path("", include("assistant.urls")),  # assistant: help centre, support tickets
     path("admin/", admin.site.urls),
     path("api/v1/", include("marketplace.api_urls")),
     path("api/v1/", include("payments.api_urls")),
@@ -52,6 +53,7 @@ urlpatterns = [
     path("api/v1/", include("qa.api_urls")),
     path("api/v1/", include("moderation.api_urls")),
     path("api/v1/", include("recommend.api_urls")),
+    path("api/v1/", include("assistant.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api_schema"), name="api_redoc"),

@@ -96,3 +96,14 @@ class Engaged(Event):
             item_id=obj.pk,
             once_per=once_per,
         )
+
+
+@dataclass(frozen=True)
+class KnowledgeChanged(Event):
+    """Something the assistant may quote was created, edited, published, unpublished,
+    hidden or shown by moderation: `assistant` re-reads it (in Celery) and updates its
+    knowledge index. kind: "answer" (a question id), "lesson", "article", "session"
+    (its replay chapters)."""
+
+    kind: str
+    object_id: int

@@ -21,6 +21,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
+from core import events
 from livestream import jobs, playback, replay_storage, services
 from livestream.models import LiveSession, Recording, RoomQuestion, StreamKey
 from marketplace.models import CreatorProfile, PublicationStatus
@@ -258,6 +259,7 @@ def replay_build(*, session_id: int) -> bool:
         LiveSession.objects.filter(pk=session_id).update(
             replay_status=LiveSession.Replay.READY, replay_in_bucket=False
         )
+        events.send_on_commit(events.KnowledgeChanged(kind="session", object_id=session_id))
     else:
         # Ready once the bucket holds a verified copy; "processing" until then.
         LiveSession.objects.filter(pk=session_id).update(replay_in_bucket=False)
@@ -280,6 +282,7 @@ def replay_upload(*, session_id: int) -> bool:
     LiveSession.objects.filter(pk=session_id).update(
         replay_status=LiveSession.Replay.READY, replay_in_bucket=True
     )
+    events.send_on_commit(events.KnowledgeChanged(kind="session", object_id=session_id))
     shutil.rmtree(folder)
     return True
 
@@ -326,4 +329,5 @@ def replay_set_hidden(*, session: LiveSession, user, hidden: bool) -> LiveSessio
         raise PermissionDenied("Only the channel's creator can hide its replays.")
     session.replay_hidden = hidden
     session.save(update_fields=["replay_hidden"])
+    events.send_on_commit(events.KnowledgeChanged(kind="session", object_id=session.pk))
     return session

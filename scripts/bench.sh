@@ -30,6 +30,10 @@
 #           (no database; --model FILE uses a saved model, else one is trained on
 #           ../shared/data/moderation; --smoke: 300 messages, tiny model);
 #           var/bench/screening.md. Only with --only screening
+#   assistant tests/benchmarks/bench_assistant.py: the assistant's ranking per question
+#           (p50/p95 ms) over 100,000 knowledge items against plain BM25 in the same
+#           run (--quick: 20,000; --smoke: 2,000), no database; var/bench/assistant.md.
+#           Only with --only assistant
 #   scripts/bench.sh [options]                                 http, ledger, rooms, then video
 #   scripts/bench.sh --only http|ledger|rooms|video [options]  one of them
 #
@@ -90,6 +94,7 @@ if [ "${1:-}" = "--only" ]; then
     qa) ;;  # tests/benchmarks/bench_qa.py, only with --only qa
     recommend) ;;  # tests/benchmarks/bench_recommend.py, only with --only recommend
     screening) ;;  # tests/benchmarks/bench_screening.py, only with --only screening
+    assistant) ;;  # tests/benchmarks/bench_assistant.py, only with --only assistant
     *) echo "usage: scripts/bench.sh [--only http|ledger|rooms|video|content] [options]" >&2; exit 2 ;;
   esac
 else

@@ -23,6 +23,7 @@ APPS = [
     "qa",
     "discussions",
     "recommend",
+    "assistant",
     "demo",
 ]
 LEDGER_NAMES = {"LedgerAccount", "LedgerEntry", "LedgerTransaction", "Leg", "post"}

@@ -15,7 +15,9 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from content.models import Access, Article, Lesson, Revision, Section, Status
+from content.models import ContentItem as BaseItem
 from content.rendering import normalise_newlines
+from core import events
 from core.slugs import unique_slug
 from marketplace.models import Channel, Course, SubscriptionTier
 from moderation.services import content_screen
@@ -67,6 +69,12 @@ def revision_record_staff_edit(*, user: User, item: ContentItem) -> Revision:
     return _revision_add(_locked(item), user=user)
 
 
+def _changed(item: ContentItem | BaseItem) -> None:
+    """Tell the assistant (above) to re-read this item once the transaction commits."""
+    kind = "lesson" if isinstance(item, Lesson) else "article"
+    events.send_on_commit(events.KnowledgeChanged(kind=kind, object_id=item.pk))
+
+
 def _save(item: ContentItem) -> None:
     item.body = normalise_newlines(item.body)
     item.full_clean(exclude=["revision", "author"])
@@ -75,12 +83,14 @@ def _save(item: ContentItem) -> None:
             item.save()
     except IntegrityError as exc:
         raise ValidationError({"slug": _("This address is already taken.")}) from exc
+    _changed(item)
 
 
 def item_set_visible(item: ContentItem, visible: bool) -> None:
     """Moderation's switch (registered in ContentConfig.ready)."""
     type(item).objects.filter(pk=item.pk).update(is_visible=visible)
     item.is_visible = visible
+    _changed(item)
 
 
 def _created(
@@ -221,6 +231,7 @@ def item_publish(*, user: User, item: ContentItem, at: datetime | None = None) -
         locked.publish_at = None
         locked.published_at = locked.published_at or now
     locked.save(update_fields=["status", "publish_at", "published_at", "updated_at"])
+    _changed(locked)
     content_screen(obj=locked)
     return locked
 
@@ -232,6 +243,7 @@ def item_unpublish(*, user: User, item: ContentItem) -> ContentItem:
     locked.status = Status.DRAFT
     locked.publish_at = None
     locked.save(update_fields=["status", "publish_at", "updated_at"])
+    _changed(locked)
     return locked
 
 
@@ -244,6 +256,7 @@ def revision_restore(*, user: User, item: ContentItem, revision: Revision) -> Re
     locked = _locked(item)
     locked.title, locked.body = revision.title, revision.body
     locked.save(update_fields=["title", "body", "updated_at"])
+    _changed(locked)
     new = _revision_add(locked, user=user, restored_from=revision)
     content_screen(obj=locked)
     return new
@@ -265,6 +278,7 @@ def content_publish_due(*, now: datetime | None = None) -> int:
                 item.status = Status.PUBLISHED
                 item.published_at = item.published_at or item.publish_at or now
                 item.save(update_fields=["status", "published_at", "updated_at"])
+                _changed(item)
                 published += 1
     return published
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from accounts.models import User
+from core import events
 from core.money import format_money
 from moderation.services import content_screen
 from qa.models import Answer, ExpertSettings, Question
@@ -161,7 +162,10 @@ def moderation_decide(
     question (or its answer) at the `screening` or `held` stage: shown, it goes on
     (`approve`); hidden while screening, it is held for a moderator; hidden while
     held, it is rejected and the asker refunded (`rejected`, marked with gettext_noop,
-    tells them in their own language, with %(price)s)."""
+    tells them in their own language, with %(price)s).
+
+    Every switch, whatever it decides, tells the assistant to re-read the question."""
+    events.send_on_commit(events.KnowledgeChanged(kind="answer", object_id=question.pk))
     if visible and question.status in (screening, held):
         approve()
     elif not visible and question.status == screening:

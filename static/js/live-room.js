@@ -437,12 +437,39 @@
   }
 
   onSubmit("chat-form", (form) => ({ type: "chat", text: form.text.value }));
-  onSubmit("question-form", (form) => {
-    const paid = form.amount && form.amount.value ? Math.round(parseFloat(form.amount.value) * 100) : 0;
-    if (!paid) return { type: "question", text: form.text.value };
-    return { type: "question.priority", text: form.text.value, amount: paid,
-      currency: form.currency.value, key: newKey() };
-  });
+  // A free question is first put to the assistant: when the site's knowledge already
+  // answers it, the answer shows privately and the learner may still ask the host.
+  const questionForm = $("question-form");
+  const privateAnswer = $("assistant-live-answer");
+  if (questionForm) {
+    questionForm.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const text = questionForm.text.value;
+      const paid = questionForm.amount && questionForm.amount.value
+        ? Math.round(parseFloat(questionForm.amount.value) * 100) : 0;
+      const frame = paid
+        ? { type: "question.priority", text: text, amount: paid, currency: questionForm.currency.value, key: newKey() }
+        : { type: "question", text: text };
+      const toBoard = () => { if (send(frame)) questionForm.reset(); };
+      const assistant = window.zhiliaoAssistant;
+      if (paid || !assistant || !privateAnswer || questionForm.dataset.skipAssistant) {
+        delete questionForm.dataset.skipAssistant;
+        toBoard();
+        return;
+      }
+      assistant.ask(text, "live").then((reply) => {
+        if (!reply.answered) { toBoard(); return; }
+        privateAnswer.hidden = false;
+        const box = document.createElement("div");
+        assistant.render(box, reply);
+        const still = el("button", "button button-small", assistant.labels.askHost);
+        still.type = "button";
+        still.dataset.testid = "assistant-ask-host";
+        still.addEventListener("click", () => { privateAnswer.hidden = true; toBoard(); });
+        privateAnswer.replaceChildren(el("p", "muted", assistant.labels.answeredPrivately), box, still);
+      }).catch(toBoard);
+    });
+  }
   onSubmit("tip-form", (form) => {
     const amount = Math.round(parseFloat(form.amount.value) * 100);
     return { type: "tip", amount: amount, currency: form.currency.value,
@@ -479,6 +506,13 @@
       const seconds = String(Math.floor(chapter.start % 60)).padStart(2, "0");
       item.append(el("span", "muted", minutes + ":" + seconds + " "), jump);
       chapterList.append(item);
+    }
+    // A link to a moment (?t=seconds, from the assistant's chapter links) starts there.
+    const at = parseFloat(new URLSearchParams(window.location.search).get("t"));
+    if (at >= 0 && player) {
+      startVideo();
+      player.currentTime = at;
+      player.play().catch(() => {});
     }
   }
 

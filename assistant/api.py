@@ -1,0 +1,135 @@
+"""REST API of the assistant: ask, vote, support tickets."""
+
+from dataclasses import asdict
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from assistant import selectors
+from assistant.services import answering, support
+
+
+def rate_key(request) -> str:
+    if request.user.is_authenticated:
+        return f"user:{request.user.pk}"
+    return f"ip:{request.META.get('REMOTE_ADDR', '')}"
+
+
+class AskInputSerializer(serializers.Serializer):
+    text = serializers.CharField(trim_whitespace=False, allow_blank=True, max_length=100_000)
+    place = serializers.ChoiceField(choices=answering.PLACES, default="help")
+
+
+class PassageSerializer(serializers.Serializer):
+    item_id = serializers.IntegerField()
+    kind = serializers.CharField()
+    title = serializers.CharField()
+    quote = serializers.CharField(allow_blank=True)
+    url = serializers.CharField()
+    locked = serializers.BooleanField()
+    course_title = serializers.CharField(allow_blank=True)
+    score = serializers.FloatField()
+
+
+class NextStepSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment] # an output field named "label"
+    url = serializers.CharField()
+    price = serializers.CharField(allow_blank=True)
+
+
+class ReplySerializer(serializers.Serializer):
+    question_id = serializers.IntegerField(allow_null=True)
+    language = serializers.CharField()
+    intent = serializers.CharField()
+    keywords = serializers.ListField(child=serializers.CharField())
+    answered = serializers.BooleanField()
+    confidence = serializers.FloatField()
+    passages = PassageSerializer(many=True)
+    next_steps = NextStepSerializer(many=True)
+    unavailable = serializers.BooleanField()
+    message = serializers.CharField(allow_blank=True)
+
+
+class AskApi(APIView):
+    """Ask the assistant. 400 with a message for bad input (nothing stored), 429 when
+    asking too fast; an unavailable index is a 200 with `unavailable` and next steps."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=AskInputSerializer, responses=ReplySerializer)
+    def post(self, request):
+        data = AskInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            reply = answering.question_answer(
+                user=request.user,
+                text=data.validated_data["text"],
+                place=data.validated_data["place"],
+                rate_key=rate_key(request),
+            )
+        except answering.RateLimited as limited:
+            return Response({"detail": str(limited)}, status=status.HTTP_429_TOO_MANY_REQUESTS)
+        return Response(ReplySerializer(asdict(reply)).data)
+
+
+class VoteInputSerializer(serializers.Serializer):
+    question = serializers.IntegerField()
+    item = serializers.IntegerField()
+    value = serializers.IntegerField()
+
+
+class VoteApi(APIView):
+    """Thumbs up (1) or down (-1) on one passage of an answer given to you."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=VoteInputSerializer, responses={201: None})
+    def post(self, request):
+        data = VoteInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        support.vote_cast(
+            user=request.user,
+            question_id=data.validated_data["question"],
+            item_id=data.validated_data["item"],
+            value=data.validated_data["value"],
+        )
+        return Response({"detail": _("Thanks: this changes what the assistant shows.")}, status=201)
+
+
+class TicketSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    subject = serializers.CharField(max_length=100_000)
+    body = serializers.CharField(allow_blank=True, max_length=100_000, default="")
+    question = serializers.IntegerField(required=False, allow_null=True, write_only=True)
+    status = serializers.CharField(read_only=True)
+    reply = serializers.CharField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+
+
+class TicketsApi(APIView):
+    """Your support tickets (GET), or open one (POST)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=TicketSerializer(many=True))
+    def get(self, request):
+        return Response(
+            TicketSerializer(selectors.tickets_of(user=request.user)[:50], many=True).data
+        )
+
+    @extend_schema(request=TicketSerializer, responses=TicketSerializer)
+    def post(self, request):
+        data = TicketSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        ticket = support.ticket_open(
+            user=request.user,
+            subject=data.validated_data["subject"],
+            body=data.validated_data.get("body", ""),
+            question_id=data.validated_data.get("question"),
+        )
+        return Response(TicketSerializer(ticket).data, status=201)

@@ -1,0 +1,380 @@
+"""The assistant's retrieval core: no Django, no database, so the offline evaluation,
+the benchmark and the live index all run exactly the same code.
+
+A question becomes terms (core.text: jieba for Chinese, words for Latin, plus a light
+English suffix stripper here), then is scored against every passage three ways:
+
+- lexical: Okapi BM25 over the terms (a sparse matrix, one product per query);
+- character n-grams: TF-IDF cosine over 2-4 character grams, which forgives typos,
+  inflections and Chinese segmentation slips (a paraphrase rarely keeps its words);
+- semantic: latent semantic vectors (truncated SVD of the TF-IDF term matrix, trained
+  here on the indexed text itself; nothing downloaded), cosine in that space, which
+  lets "remove" meet "delete" when the site's own text uses them together.
+
+The three are normalised per query and blended with weights tuned offline
+(`assistant_evaluate --tune` on the evaluation sets); the blended top score is the
+confidence the answer is shown with.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.decomposition import TruncatedSVD
+from sklearn.feature_extraction.text import TfidfVectorizer
+from threadpoolctl import ThreadpoolController
+
+from core.text import terms
+
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN = re.compile(r"[A-Za-z]")
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_SUFFIXES = ("ations", "ation", "ings", "ing", "edly", "ies", "ied", "ed", "es", "ly", "s")
+
+
+def language_detect(text: str) -> str:
+    """ "zh", "en", "mixed" (both scripts in earnest) or "other" (neither)."""
+    cjk = len(_CJK.findall(text))
+    latin_words = len(re.findall(r"[A-Za-z]{2,}", text))
+    if cjk and latin_words:
+        # A product name or two inside a Chinese sentence is still Chinese.
+        if latin_words <= 2 or cjk >= 4 * latin_words:
+            return "zh"
+        if cjk <= 2:
+            return "en"
+        return "mixed"
+    if cjk:
+        return "zh"
+    if _LATIN.search(text):
+        return "en"
+    return "other"
+
+
+def _stem(word: str) -> str:
+    if not word.isascii() or len(word) <= 4:
+        return word
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)]
+            if suffix in ("ies", "ied"):
+                word += "y"
+            break
+    return word
+
+
+def tokens(text: str) -> list[str]:
+    """Search terms: core.text's terms with English suffixes stripped."""
+    return [_stem(term) for term in terms(text)]
+
+
+def cjk_grams(text: str) -> list[str]:
+    """Single characters and character pairs of the Chinese runs: a paraphrase that
+    jieba segments differently still shares them (measured on AFQMC: BM25 over words
+    plus these beats words alone by a sixth)."""
+    out: list[str] = []
+    for run in _CJK_RUN.findall(unicodedata.normalize("NFKC", text or "")):
+        out += list(run)
+        out += [run[i : i + 2] for i in range(len(run) - 1)]
+    return out
+
+
+def index_terms(text: str) -> list[str]:
+    """What BM25 and the semantic space read: search terms, then Chinese grams."""
+    return tokens(text) + cjk_grams(text)
+
+
+def char_text(text: str) -> str:
+    """The text the character-gram space reads: folded, lower-case, no punctuation."""
+    text = unicodedata.normalize("NFKC", text or "").lower()
+    return re.sub(r"[^\w]+", " ", text).strip()
+
+
+class BM25:
+    """Okapi BM25 over a sparse term matrix (the Lucene idf, k1 and b as usual)."""
+
+    def __init__(self, k1: float = 1.2, b: float = 0.75) -> None:
+        self.k1, self.b = k1, b
+        self.vocabulary: dict[str, int] = {}
+        self.matrix: sp.csr_matrix = sp.csr_matrix((0, 0), dtype=np.float32)
+
+    def fit(self, documents: Sequence[Sequence[str]]) -> BM25:
+        rows, cols, vals = [], [], []
+        lengths = np.zeros(len(documents), dtype=np.float32)
+        for row, document in enumerate(documents):
+            counts: dict[int, int] = {}
+            for term in document:
+                col = self.vocabulary.setdefault(term, len(self.vocabulary))
+                counts[col] = counts.get(col, 0) + 1
+            lengths[row] = len(document)
+            rows += [row] * len(counts)
+            cols += list(counts)
+            vals += list(counts.values())
+        shape = (len(documents), max(1, len(self.vocabulary)))
+        tf = sp.csr_matrix((np.asarray(vals, np.float32), (rows, cols)), shape=shape)
+        n = len(documents)
+        df = np.bincount(tf.indices, minlength=shape[1]).astype(np.float32)
+        self.idf = np.log(1 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
+        average = float(lengths.mean()) if n else 1.0
+        norm = self.k1 * (1 - self.b + self.b * lengths / max(average, 1e-9))
+        tf = tf.tocoo()
+        weights = tf.data * (self.k1 + 1) / (tf.data + norm[tf.row]) * self.idf[tf.col]
+        # Stored transposed (terms x documents): a query reads a few rows.
+        self.matrix = sp.csr_matrix((weights, (tf.col, tf.row)), shape=(shape[1], n))
+        return self
+
+    def query_weight(self, query: Sequence[str]) -> float:
+        """What a passage holding every query term once, at average length, scores: the
+        sum of the terms' idf, an unknown term at the highest idf (it is evidence the
+        index lacks)."""
+        n = self.matrix.shape[1]
+        unknown = float(np.log(1 + (n + 0.5) / 0.5))
+        return sum(
+            float(self.idf[self.vocabulary[t]]) if t in self.vocabulary else unknown
+            for t in set(query)
+        )
+
+    def scores(self, query: Sequence[str]) -> np.ndarray:
+        cols = [self.vocabulary[t] for t in set(query) if t in self.vocabulary]
+        if not cols:
+            return np.zeros(self.matrix.shape[1], dtype=np.float32)
+        return np.asarray(self.matrix[cols].sum(axis=0)).ravel()
+
+
+@dataclass(frozen=True)
+class Weights:
+    """The blend of the three signals, each in [0, 1]."""
+
+    lexical: float
+    chars: float
+    semantic: float
+    lexical_scale: float = 12.0  # BM25 is unbounded: squashed as s / (s + scale)
+
+    @classmethod
+    def for_language(cls, language: str) -> Weights:
+        """Tuned by `assistant_evaluate --tune` (two-fold, README): English paraphrases
+        lean on character grams and the semantic space, Chinese ones on BM25 over words
+        and character grams (the character space adds little to what BM25 already has)."""
+        if language == "zh":
+            return ZH_WEIGHTS
+        if language == "mixed":
+            return MIXED_WEIGHTS
+        return EN_WEIGHTS
+
+
+EN_WEIGHTS = Weights(lexical=0.3, chars=0.5, semantic=0.2)
+ZH_WEIGHTS = Weights(lexical=0.8, chars=0.1, semantic=0.1)
+MIXED_WEIGHTS = Weights(lexical=0.55, chars=0.3, semantic=0.15)
+
+
+@dataclass
+class Passage:
+    """One indexed text: `question` is matched harder than `body`."""
+
+    key: str
+    question: str
+    body: str = ""
+
+
+class SparseSpace:
+    """A fitted TF-IDF space read without scikit-learn at query time: its per-call input
+    checks cost milliseconds, more than the arithmetic on one short question. The
+    query is weighted as the vectorizer would (sublinear tf x idf, l2) and scored with
+    a few rows of the transposed document matrix."""
+
+    def __init__(self, vectorizer: TfidfVectorizer, matrix: sp.spmatrix) -> None:
+        self.vocabulary: dict[str, int] = vectorizer.vocabulary_
+        self.idf = vectorizer.idf_.astype(np.float32)
+        self.analyse = vectorizer.build_analyzer()
+        self.by_feature = sp.csr_matrix(matrix.T, dtype=np.float32)
+
+    def query(self, document: object) -> tuple[np.ndarray, np.ndarray]:
+        counts: dict[int, int] = {}
+        for feature in self.analyse(document):
+            col = self.vocabulary.get(feature)
+            if col is not None:
+                counts[col] = counts.get(col, 0) + 1
+        if not counts:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        cols = np.fromiter(counts, dtype=np.int64, count=len(counts))
+        tf = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
+        weights = (1 + np.log(tf)) * self.idf[cols]
+        return cols, weights / max(float(np.linalg.norm(weights)), 1e-9)
+
+    def scores(self, document: object) -> np.ndarray:
+        cols, weights = self.query(document)
+        if not cols.size:
+            return np.zeros(self.by_feature.shape[1], dtype=np.float32)
+        return np.asarray(self.by_feature[cols].T @ weights).ravel()
+
+
+@dataclass
+class HybridIndex:
+    passages: list[Passage]
+    weights: Weights | None = None  # None: by the question's language
+    semantic_dimensions: int = 200
+
+    def __post_init__(self) -> None:
+        texts = [f"{p.question} {p.question} {p.body}" for p in self.passages]
+        tokenised = [index_terms(text) for text in texts]
+        self.bm25 = BM25().fit(tokenised)
+        self.keys = [p.key for p in self.passages]
+        self.chars: SparseSpace | None = None
+        self.semantic: np.ndarray | None = None  # dimensions x vocabulary
+        if not self.passages:
+            return
+        chars = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True, dtype=np.float32
+        )
+        matrix = chars.fit_transform([char_text(p.question) for p in self.passages])
+        self.chars = SparseSpace(chars, matrix)
+        words = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, dtype=np.float32)
+        word_matrix = words.fit_transform(tokenised)
+        self.words = SparseSpace(words, word_matrix)
+        dims = min(self.semantic_dimensions, word_matrix.shape[1] - 1, len(texts) - 1)
+        if dims >= 2:
+            svd = TruncatedSVD(n_components=dims, random_state=0)
+            vectors = svd.fit_transform(word_matrix)
+            self.vectors = _normalise(vectors.astype(np.float32))
+            self.semantic = svd.components_.astype(np.float32)
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def signals(self, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per-passage (lexical, character, semantic) scores, each in [0, 1]."""
+        lexical, chars, semantic, _coverage = self._signals(text)
+        return lexical, chars, semantic
+
+    def _signals(self, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        n = len(self.keys)
+        query = index_terms(text)
+        raw = self.bm25.scores(query)
+        lexical = raw / (raw + EN_WEIGHTS.lexical_scale)
+        # The share of the question's term weight a passage holds: unlike the squashed
+        # score it does not depend on how big the index is, so it can say "confident".
+        coverage = np.minimum(1.0, raw / max(self.bm25.query_weight(query), 1e-9))
+        chars = np.zeros(n, dtype=np.float32)
+        semantic = np.zeros(n, dtype=np.float32)
+        if self.chars is not None:
+            chars = self.chars.scores(char_text(text))
+        if self.semantic is not None and query:
+            cols, weights = self.words.query(query)
+            if cols.size:
+                vector = self.semantic[:, cols] @ weights
+                vector /= max(float(np.linalg.norm(vector)), 1e-9)
+                # One BLAS thread: a multi-threaded product for one question spins on a
+                # busy machine (measured: the whole ranking 2x slower at 20,000 items).
+                with _blas().limit(limits=1, user_api="blas"):
+                    semantic = np.clip(self.vectors @ vector, 0, 1)
+        return lexical, chars, semantic, coverage
+
+    def scored(self, text: str, weights: Weights | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(ranking scores, confidences) per passage. The confidence blends the same
+        signals with the lexical one as term coverage: what the threshold is set on."""
+        w = weights or self.weights or Weights.for_language(language_detect(text))
+        lexical, chars, semantic, coverage = self._signals(text)
+        rest = w.chars * chars + w.semantic * semantic
+        return w.lexical * lexical + rest, w.lexical * coverage + rest
+
+    def scores(self, text: str, weights: Weights | None = None) -> np.ndarray:
+        return self.scored(text, weights)[0]
+
+    def search(self, text: str, limit: int = 10) -> list[tuple[str, float]]:
+        if not self.keys:
+            return []
+        return top(self.keys, self.scores(text), limit)
+
+
+@lru_cache(maxsize=1)
+def _blas() -> ThreadpoolController:
+    return ThreadpoolController()
+
+
+def _identity(words: list[str]) -> list[str]:
+    return words
+
+
+def _normalise(matrix: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return matrix / np.maximum(norms, 1e-9)
+
+
+def top_positions(scores: np.ndarray, limit: int) -> list[int]:
+    """The positions of the `limit` best positive scores, best first."""
+    positive = np.flatnonzero(scores > 0)
+    if positive.size > limit:
+        positive = positive[np.argpartition(-scores[positive], limit - 1)[:limit]]
+    return [int(i) for i in positive[np.argsort(-scores[positive], kind="stable")]]
+
+
+def top(keys: Sequence[str], scores: np.ndarray, limit: int) -> list[tuple[str, float]]:
+    """The `limit` best (key, score) pairs with a positive score, best first."""
+    return [(keys[i], float(scores[i])) for i in top_positions(scores, limit)]
+
+
+def idf_keywords(index: HybridIndex, text: str, limit: int = 5) -> list[str]:
+    """The query's rarest known terms, most telling first ("understood: refund, ticket")."""
+    seen: dict[str, float] = {}
+    for term in tokens(text):
+        col = index.bm25.vocabulary.get(term)
+        weight = float(index.bm25.idf[col]) if col is not None else math.log(len(index) + 2)
+        seen.setdefault(term, weight)
+    return [t for t, _ in sorted(seen.items(), key=lambda kv: -kv[1])][:limit]
+
+
+@dataclass(frozen=True)
+class Vote:
+    """A learner's thumbs on a passage shown for a question (+1 up, -1 down), or a
+    staff member's canonical answer for it (weighs as several ups)."""
+
+    question: str
+    key: str
+    value: float
+
+
+class FeedbackMemory:
+    """Feedback as a ranking signal: a new question close to one that was voted on
+    (character-gram cosine at least `min_similarity`) moves the voted passage up or
+    down by `strength` x similarity x vote. What it is worth is measured offline
+    (`assistant_evaluate`: votes simulated on half the queries, measured on the
+    other half), not assumed."""
+
+    def __init__(
+        self, votes: Sequence[Vote], *, strength: float = 0.3, min_similarity: float = 0.35
+    ) -> None:
+        self.votes = list(votes)
+        self.strength, self.min_similarity = strength, min_similarity
+        self.space: SparseSpace | None = None
+        if self.votes:
+            space = TfidfVectorizer(
+                analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True, dtype=np.float32
+            )
+            matrix = space.fit_transform([char_text(v.question) for v in self.votes])
+            self.space = SparseSpace(space, matrix)
+        self._position: dict[int, dict[str, int]] = {}
+
+    def adjust(self, keys: Sequence[str], scores: np.ndarray, text: str) -> np.ndarray:
+        if self.space is None:
+            return scores
+        similarity = self.space.scores(char_text(text))
+        close = np.flatnonzero(similarity >= self.min_similarity)
+        if not close.size:
+            return scores
+        # The key -> position map of the last key list (the index's, between rebuilds).
+        position = self._position.get(id(keys))
+        if position is None:
+            position = {key: i for i, key in enumerate(keys)}
+            self._position = {id(keys): position}
+        adjusted = scores.copy()
+        for v in close:
+            i = position.get(self.votes[v].key)
+            if i is not None:
+                adjusted[i] += self.strength * float(similarity[v]) * self.votes[v].value
+        return np.clip(adjusted, 0, None)
