@@ -359,6 +359,14 @@ PAYMENTS_MIN_PAYOUT = env.int("PAYMENTS_MIN_PAYOUT", default=10_000)
 # "stripe_connect": approval makes a Stripe Connect transfer to the creator's account.
 PAYMENTS_PAYOUT_METHOD = env("PAYMENTS_PAYOUT_METHOD", default="manual")
 
+# --- Points, coupons, referrals (issue 27) ---------------------------------------
+# Points expire this many days after they were earned, oldest first (a beat job).
+POINTS_EXPIRY_DAYS = env.int("POINTS_EXPIRY_DAYS", default=365)
+CELERY_BEAT_SCHEDULE["points-expire-due"] = {
+    "task": "payments.tasks.points_expire_due_task",
+    "schedule": 3600.0,  # seconds
+}
+
 # --- Live rooms (docs/live-room-protocol.md) --------------------------------------
 LIVESTREAM_MAX_FRAME_BYTES = env.int("LIVESTREAM_MAX_FRAME_BYTES", default=4096)
 LIVESTREAM_MAX_CHAT_CHARS = env.int("LIVESTREAM_MAX_CHAT_CHARS", default=500)

@@ -78,7 +78,11 @@ def earnings_by_day(*, user: User, currency: str, days: int = 90) -> list[tuple[
 
 def receipts(*, user: User) -> dict:
     return {
-        "purchases": list(Purchase.objects.filter(buyer=user).order_by("-created_at")[:50]),
+        "purchases": list(
+            Purchase.objects.filter(buyer=user)
+            .select_related("coupon_redemption__coupon")
+            .order_by("-created_at")[:50]
+        ),
         "top_ups": list(TopUp.objects.filter(user=user).order_by("-created_at")[:50]),
     }
 
