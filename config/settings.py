@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "qa",
     "discussions",
     "recommend",
+    "rewards",
     "moderation",
     "content",
     "demo",  # seed_demo: at the top, beside config (it imports anything, nobody imports it)

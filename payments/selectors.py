@@ -1,6 +1,6 @@
 """Reads of money: balances, histories, receipts, earnings over time."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db.models import QuerySet, Sum
 from django.db.models.functions import TruncDate
@@ -8,7 +8,19 @@ from django.utils import timezone
 
 from accounts.models import User
 from payments import ledger
-from payments.models import LedgerAccount, LedgerEntry, Payout, Purchase, Subscription, TopUp
+from payments.models import (
+    Coupon,
+    CouponGrant,
+    CouponRedemption,
+    LedgerAccount,
+    LedgerEntry,
+    Payout,
+    PointsLot,
+    Purchase,
+    Subscription,
+    TopUp,
+)
+from payments.rewards_models import POINTS_CURRENCY  # noqa: E402
 
 Kind = LedgerAccount.Kind
 
@@ -116,3 +128,48 @@ def subscriptions_current(*, user: User) -> QuerySet[Subscription]:
 def purchases_for(*, user: User) -> QuerySet[Purchase]:
     """The user's tickets, newest first."""
     return Purchase.objects.filter(buyer=user).order_by("-created_at")
+
+
+# --- points (a currency of their own: payments.rewards_models.POINTS_CURRENCY) -------
+
+
+def points_balance(*, user: User) -> int:
+    return account_balance(user=user, kind=Kind.POINTS, currency=POINTS_CURRENCY)
+
+
+def points_history(*, user: User) -> QuerySet[LedgerEntry]:
+    """The user's points movements, newest first."""
+    return account_history(user=user, kind=Kind.POINTS)
+
+
+def points_expiring(*, user: User) -> QuerySet[PointsLot]:
+    """Lots that still hold points, soonest expiry first: what expires when."""
+    return PointsLot.objects.filter(user=user, remaining__gt=0).order_by("expires_at", "pk")
+
+
+def points_awarded_count(*, user: User, rule: str, since: datetime) -> int:
+    """How many awards of `rule` the user got since `since` (for daily caps)."""
+    return PointsLot.objects.filter(user=user, rule=rule, created_at__gte=since).count()
+
+
+def coupons_in_wallet(*, user: User) -> QuerySet[CouponGrant]:
+    return (
+        CouponGrant.objects.filter(user=user)
+        .select_related("coupon")
+        .order_by("used_at", "-created_at")
+    )
+
+
+def coupons_points_catalogue() -> QuerySet[Coupon]:
+    return Coupon.objects.filter(points_price__isnull=False, is_active=True).order_by(
+        "points_price", "pk"
+    )
+
+
+def coupons_owned(*, user: User) -> QuerySet[Coupon]:
+    """A creator's coupons, newest first."""
+    return Coupon.objects.filter(owner=user).order_by("-created_at")
+
+
+def coupon_redemptions(*, coupon: Coupon) -> QuerySet[CouponRedemption]:
+    return coupon.redemptions.filter(released=False).select_related("user")
