@@ -173,3 +173,13 @@ def coupons_owned(*, user: User) -> QuerySet[Coupon]:
 
 def coupon_redemptions(*, coupon: Coupon) -> QuerySet[CouponRedemption]:
     return coupon.redemptions.filter(released=False).select_related("user")
+
+
+def coupon_sales(*, seller: User, limit: int = 50) -> list[CouponRedemption]:
+    """The seller's discounted sales, newest first: what the earnings page shows."""
+    return list(
+        CouponRedemption.objects.filter(purchase__seller=seller, released=False)
+        .exclude(purchase__status__in=[Purchase.Status.PENDING, Purchase.Status.FAILED])
+        .select_related("coupon", "purchase")
+        .order_by("-created_at")[:limit]
+    )

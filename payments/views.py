@@ -185,6 +185,7 @@ def earnings(request: AuthenticatedHttpRequest) -> HttpResponse:
             "filters": filters,
             "page": Paginator(history, 25).get_page(request.GET.get("page")),
             "payouts": selectors.payouts_for(user=request.user),
+            "coupon_sales": selectors.coupon_sales(seller=request.user),
             "payout_form": payout_form,
             "min_payout": settings.PAYMENTS_MIN_PAYOUT,
         },

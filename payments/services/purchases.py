@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core import events
+from core.money import format_money
 from payments import ledger
 from payments.events import PurchaseCompleted, PurchaseRefunded
 from payments.fulfilment import fulfilment
@@ -117,6 +118,14 @@ def purchase_complete(purchase: Purchase, *, source: LedgerAccount) -> Purchase:
         fee=purchase.fee,
         platform_discount=platform_discount(purchase),
     )
+    memo = f"Ticket: {purchase.title}"
+    redemption = CouponRedemption.objects.filter(purchase=purchase, released=False).first()
+    if redemption is not None:
+        price = format_money(redemption.list_amount, redemption.currency)
+        discount = format_money(redemption.discount, redemption.currency)
+        memo += (
+            f" (price {price}, coupon {redemption.coupon.code} -{discount}, {redemption.bearer})"
+        )
     if legs:  # a free ticket from a 100% creator coupon moves no money
         ledger.post(
             kind=LedgerTransaction.Kind.PURCHASE,
@@ -124,7 +133,7 @@ def purchase_complete(purchase: Purchase, *, source: LedgerAccount) -> Purchase:
             reference_type="payments.purchase",
             reference_id=str(purchase.pk),
             legs=legs,
-            memo=f"Ticket: {purchase.title}",
+            memo=memo,
         )
     purchase.status = Purchase.Status.PAID
     purchase.paid_at = timezone.now()

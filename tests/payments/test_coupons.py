@@ -81,9 +81,7 @@ def test_refund_of_a_staff_discounted_ticket_puts_every_account_back(
         created_by=staff, owner=None, kind="fixed", amount_off=3000, currency="CNY", code="WELCOME"
     )
     purchase = purchases.purchase_with_wallet(buyer=rich_bob, course=course, coupon_code="WELCOME")
-    services.purchase_refund(
-        purchase=purchase, amount=7000, refunded_by=staff, expected_refunded=0
-    )
+    services.purchase_refund(purchase=purchase, amount=7000, refunded_by=staff, expected_refunded=0)
     assert bal(Kind.WALLET, rich_bob) == 50_000
     assert bal(Kind.EARNINGS, alice.user) == 0
     assert bal(Kind.PLATFORM_REVENUE) == 0
