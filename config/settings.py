@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "discussions",
     "recommend",
     "rewards",
+    "ads",
     "moderation",
     "content",
     "demo",  # seed_demo: at the top, beside config (it imports anything, nobody imports it)
@@ -366,6 +367,14 @@ POINTS_EXPIRY_DAYS = env.int("POINTS_EXPIRY_DAYS", default=365)
 CELERY_BEAT_SCHEDULE["points-expire-due"] = {
     "task": "payments.tasks.points_expire_due_task",
     "schedule": 3600.0,  # seconds
+}
+# Sponsored listings: one viewer sees one campaign at most this many times a day; a
+# purchase within this many days of a click is the campaign's conversion.
+ADS_FREQUENCY_CAP = env.int("ADS_FREQUENCY_CAP", default=3)
+ADS_CONVERSION_DAYS = env.int("ADS_CONVERSION_DAYS", default=7)
+CELERY_BEAT_SCHEDULE["ads-charge"] = {
+    "task": "ads.tasks.ads_charge_task",
+    "schedule": 300.0,  # seconds: charges follow delivery within five minutes
 }
 
 # --- Live rooms (docs/live-room-protocol.md) --------------------------------------

@@ -43,7 +43,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("recommend.urls")),
-    path("", include("rewards.urls")),  # recommend: watch, click, personalisation, staff
+    path("", include("rewards.urls")),
+    path("", include("ads.urls")),  # recommend: watch, click, personalisation, staff
     path("admin/", admin.site.urls),
     path("api/v1/", include("marketplace.api_urls")),
     path("api/v1/", include("payments.api_urls")),

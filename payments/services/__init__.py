@@ -12,6 +12,7 @@ and split payments for paid questions of every kind), coupons (codes, limits,
 redemptions, who bears a discount), points (the non-monetary points currency).
 """
 
+from payments.services.ads import ad_budget_charge, ad_budget_fund, ad_budget_release
 from payments.services.card import (
     payment_intent_settle,
     payments_settle_stale,
@@ -67,6 +68,9 @@ from payments.services.wallet import (
 )
 
 __all__ = [
+    "ad_budget_charge",
+    "ad_budget_fund",
+    "ad_budget_release",
     "CouponTarget",
     "coupon_create",
     "coupon_deactivate",
