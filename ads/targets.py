@@ -52,6 +52,6 @@ def promotable_for(user) -> list[tuple[str, str]]:  # type: ignore[no-untyped-de
             )
     for session in LiveSession.objects.filter(
         channel__creator__user=user, status=LiveSession.Status.SCHEDULED
-    ).order_by("starts_at"):
+    ).order_by("scheduled_start"):
         choices.append((f"session:{session.pk}", f"{session._meta.verbose_name}: {session.title}"))
     return choices
