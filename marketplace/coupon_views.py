@@ -52,7 +52,9 @@ class CouponForm(forms.Form):
 
     def __init__(self, *args: Any, courses: list[Course], tiers: list[SubscriptionTier], **kw: Any):
         super().__init__(*args, **kw)
-        self.fields["applies_to"].choices = [
+        applies_to = self.fields["applies_to"]
+        assert isinstance(applies_to, forms.ChoiceField)
+        applies_to.choices = [
             ("everything", _("Everything of mine")),
             ("questions", _("Paid questions to me")),
             *((f"course:{c.pk}", _("Course: %(t)s") % {"t": c.title}) for c in courses),
