@@ -3,12 +3,14 @@
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
 from accounts.models import User
 from ads.models import Campaign, Charge, Delivery
-from ads.services import charged_on, frequency_allows
+from ads.services import RUNNING_CACHE_KEY, charged_on, frequency_allows
 from ads.targets import Target, target_get
 from recommend.selectors import recommendations_for_user
 
@@ -33,7 +35,12 @@ def _effective_bid(campaign: Campaign) -> float:
 
 
 def campaigns_running(*, today: date) -> list[Campaign]:
-    """Approved campaigns within their dates with budget left today."""
+    """Approved campaigns within their dates with budget left today; cached briefly
+    (and forgotten on every change: services.running_changed), so a page with a
+    sponsored slot and no campaign running costs no query."""
+    cached = cache.get(RUNNING_CACHE_KEY)
+    if cached is not None and cached[0] == today:
+        return list(cached[1])
     running = list(
         Campaign.objects.filter(
             status=Campaign.Status.ACTIVE, starts_on__lte=today, ends_on__gte=today
@@ -41,7 +48,9 @@ def campaigns_running(*, today: date) -> list[Campaign]:
         .filter(budget__gt=F("charged") + F("released"))
         .select_related("advertiser")
     )
-    return [c for c in running if charged_on(c, today) < c.daily_budget]
+    result = [c for c in running if charged_on(c, today) < c.daily_budget]
+    cache.set(RUNNING_CACHE_KEY, (today, result), timeout=settings.ADS_RUNNING_CACHE_SECONDS)
+    return result
 
 
 def sponsored_pick(*, placement: str, user: User | None, viewer: str) -> Sponsored | None:

@@ -9,6 +9,7 @@ ends goes back to where it came from.
 import hashlib
 import re
 from datetime import date, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -105,6 +106,7 @@ def campaign_set_visible(campaign: Campaign, visible: bool) -> None:
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     if campaign.status in (Campaign.Status.ENDED, Campaign.Status.REJECTED):
         return
+    running_changed()
     if visible:
         campaign.status = Campaign.Status.ACTIVE
         campaign.save(update_fields=["status"])
@@ -136,13 +138,33 @@ def _close(campaign: Campaign, *, status: str) -> None:
         campaign.released += unspent
     campaign.status = status
     campaign.save(update_fields=["status", "released"])
+    running_changed()
 
 
-def viewer_key(*, user: User | None, session_key: str | None) -> str:
+RUNNING_CACHE_KEY = "ads:running"
+
+
+def running_changed() -> None:
+    """What is running changed (approved, charged, ended): forget the cached list,
+    now and again once the change commits."""
+    cache.delete(RUNNING_CACHE_KEY)
+    transaction.on_commit(lambda: cache.delete(RUNNING_CACHE_KEY))
+
+
+def viewer_key(*, user: User | None, session_key: str | None, fallback: str = "") -> str:
+    """One person for frequency caps and deduplication: the user, else the browser
+    session, else (a visitor with no session yet) their address and browser."""
     if user is not None and user.is_authenticated:
         return f"u{user.pk}"
-    digest = hashlib.sha256((session_key or "").encode()).hexdigest()[:32]
+    digest = hashlib.sha256((session_key or f"anon:{fallback}").encode()).hexdigest()[:32]
     return f"s{digest}"
+
+
+def viewer_for(request: Any) -> str:
+    """viewer_key for an HTTP request; writes nothing (no session is created)."""
+    user = request.user if request.user.is_authenticated else None
+    fallback = f"{request.META.get('REMOTE_ADDR', '')}|{request.headers.get('User-Agent', '')}"
+    return viewer_key(user=user, session_key=request.session.session_key, fallback=fallback)
 
 
 def countable(*, user: User | None, user_agent: str) -> bool:
@@ -270,6 +292,7 @@ def campaign_charge(campaign: Campaign, *, day: date) -> int:
     Charge.objects.create(campaign=campaign, day=day, amount=due)
     campaign.charged += due
     campaign.save(update_fields=["charged"])
+    running_changed()
     return due
 
 

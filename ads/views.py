@@ -24,9 +24,7 @@ from core.views import form_save
 
 def _viewer(request: HttpRequest) -> tuple[Any, str]:
     user = request.user if request.user.is_authenticated else None
-    if user is None and not request.session.session_key:
-        request.session.save()
-    return user, services.viewer_key(user=user, session_key=request.session.session_key)
+    return user, services.viewer_for(request)
 
 
 @require_POST

@@ -372,6 +372,8 @@ CELERY_BEAT_SCHEDULE["points-expire-due"] = {
 # purchase within this many days of a click is the campaign's conversion.
 ADS_FREQUENCY_CAP = env.int("ADS_FREQUENCY_CAP", default=3)
 ADS_CONVERSION_DAYS = env.int("ADS_CONVERSION_DAYS", default=7)
+# The list of running campaigns is cached this long (and dropped on every change).
+ADS_RUNNING_CACHE_SECONDS = 30
 CELERY_BEAT_SCHEDULE["ads-charge"] = {
     "task": "ads.tasks.ads_charge_task",
     "schedule": 300.0,  # seconds: charges follow delivery within five minutes
