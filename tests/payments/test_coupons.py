@@ -187,3 +187,26 @@ def test_ledger_sums_to_zero_after_a_mix_of_coupons_and_refunds(
     # Every account that must stay non-negative did.
     for account in LedgerAccount.objects.filter(kind__in=LedgerAccount.NON_NEGATIVE):
         assert ledger.balance(account) >= 0
+
+
+def test_staff_make_a_platform_coupon_in_the_admin_and_end_it(admin_client, admin_user):
+    from django.urls import reverse
+
+    response = admin_client.post(
+        reverse("admin:payments_coupon_add"),
+        {
+            "code": "site10",
+            "title": "Launch",
+            "kind": "percent",
+            "percent_off": "10",
+            "scope": "everything",
+            "per_user_limit": "1",
+            "min_amount": "0",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    coupon = Coupon.objects.get(code="SITE10")
+    assert coupon.owner is None and coupon.created_by == admin_user
+    admin_client.post(reverse("admin:payments_coupon_change", args=[coupon.pk]), {})
+    coupon.refresh_from_db()
+    assert not coupon.is_active
