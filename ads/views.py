@@ -58,6 +58,14 @@ def go(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(target.url)
 
 
+# Typed in major units -> the service's minor-unit arguments.
+PRICE_FIELDS = {
+    "bid_price": "bid_amount",
+    "daily_budget_price": "daily_budget",
+    "budget_price": "budget",
+}
+
+
 class CampaignForm(forms.Form):
     promote = forms.ChoiceField(label=gettext_lazy("Promote"))
     headline = forms.CharField(label=gettext_lazy("Headline"), max_length=120, required=False)
@@ -80,10 +88,10 @@ class CampaignForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         currency = cleaned.get("currency") or settings.MARKETPLACE_DEFAULT_CURRENCY
-        for field in ("bid_price", "daily_budget_price", "budget_price"):
+        for field, target in PRICE_FIELDS.items():
             if cleaned.get(field) is not None:
                 try:
-                    cleaned[field.removesuffix("_price")] = to_minor_units(cleaned[field], currency)
+                    cleaned[target] = to_minor_units(cleaned[field], currency)
                 except MoneyError as exc:
                     self.add_error(field, str(exc))
         return cleaned

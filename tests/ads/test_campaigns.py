@@ -245,3 +245,36 @@ def test_session_campaigns_and_studio_pages(client, alice, alice_channel, modera
     client.force_login(alice.user)
     page = client.get(reverse("ads:campaigns"))
     assert f"session:{session.pk}" in page.content.decode()
+
+
+def test_creator_makes_a_campaign_from_the_studio_form(client, alice, course):
+    payment_services.wallet_top_up_credit(
+        user=alice.user, amount=20_000, currency="CNY", payment_intent_id="pi-form"
+    )
+    client.force_login(alice.user)
+    today = timezone.localdate()
+    response = client.post(
+        reverse("ads:campaigns"),
+        {
+            "promote": f"course:{course.pk}",
+            "headline": "Learn Python",
+            "bid": "cpc",
+            "bid_price": "1.50",
+            "daily_budget_price": "20",
+            "budget_price": "100",
+            "currency": "CNY",
+            "funded_from": "wallet",
+            "starts_on": today.isoformat(),
+            "ends_on": (today + timedelta(days=3)).isoformat(),
+        },
+    )
+    campaign = Campaign.objects.get()
+    assert response.status_code == 302
+    assert (campaign.bid, campaign.bid_amount, campaign.daily_budget, campaign.budget) == (
+        "cpc",
+        150,
+        2000,
+        10_000,
+    )
+    refused = client.post(reverse("ads:campaigns"), {"promote": "course:999999"})
+    assert refused.status_code == 200 and Campaign.objects.count() == 1
