@@ -86,7 +86,11 @@ def test_creator_code_learner_buys_receipt_and_earnings_show_the_discount(
     screenshot(page, "coupons-earnings")
 
 
-def test_creator_runs_a_campaign_and_sees_its_impressions(live_server, page, shop, screenshot):
+def test_creator_runs_a_campaign_and_sees_its_impressions(
+    live_server, page, shop, screenshot, settings
+):
+    # Logging in lands on the home page too: room for every showing in this journey.
+    settings.ADS_FREQUENCY_CAP = 10
     alice, course, learner = shop
     payment_services.wallet_top_up_credit(
         user=alice.user, amount=20_000, currency="CNY", payment_intent_id="pi-alice"
