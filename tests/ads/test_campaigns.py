@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db.models import Sum
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from ads import selectors, services
 from ads.models import Campaign, Delivery
@@ -278,3 +278,11 @@ def test_creator_makes_a_campaign_from_the_studio_form(client, alice, course):
     )
     refused = client.post(reverse("ads:campaigns"), {"promote": "course:999999"})
     assert refused.status_code == 200 and Campaign.objects.count() == 1
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are matched in English: a page test elsewhere that switched the
+    language (LocaleMiddleware activates it for the thread) must not leak in."""
+    with translation.override("en"):
+        yield

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import ValidationError
 from django.db.models import Sum
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from marketplace import purchases
 from payments import ledger, services
@@ -210,3 +210,11 @@ def test_staff_make_a_platform_coupon_in_the_admin_and_end_it(admin_client, admi
     admin_client.post(reverse("admin:payments_coupon_change", args=[coupon.pk]), {})
     coupon.refresh_from_db()
     assert not coupon.is_active
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are matched in English: a page test elsewhere that switched the
+    language (LocaleMiddleware activates it for the thread) must not leak in."""
+    with translation.override("en"):
+        yield

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import ValidationError
 from django.db.models import Sum
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from payments import selectors, services
 from payments.models import LedgerAccount, LedgerEntry, PointsLot
@@ -93,3 +93,11 @@ def test_points_buy_a_catalogue_coupon_into_the_wallet(bob):
     assert services.points_buy_coupon(user=bob, coupon=coupon, key="k1") == grant  # a replay
     assert selectors.points_balance(user=bob) == 60
     assert list(selectors.coupons_in_wallet(user=bob)) == [grant]
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are matched in English: a page test elsewhere that switched the
+    language (LocaleMiddleware activates it for the thread) must not leak in."""
+    with translation.override("en"):
+        yield

@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from payments import ledger
 from payments import services as payment_services
@@ -65,3 +66,11 @@ def test_a_course_coupon_does_not_apply_to_questions(asker, expert):
     with pytest.raises(ValidationError, match="does not apply"):
         ask_with(asker, expert, "COURSE")
     assert balances(asker, expert)[(asker.email, Kind.WALLET)] == 10_000
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are matched in English: a page test elsewhere that switched the
+    language (LocaleMiddleware activates it for the thread) must not leak in."""
+    with translation.override("en"):
+        yield
