@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "discussions",
     "recommend",
     "assistant",
+    "rewards",
+    "ads",
     "moderation",
     "content",
     "demo",  # seed_demo: at the top, beside config (it imports anything, nobody imports it)
@@ -375,6 +377,24 @@ PAYMENTS_MIN_PAYOUT = env.int("PAYMENTS_MIN_PAYOUT", default=10_000)
 # "manual": staff pay outside the site and record it (development, small teams);
 # "stripe_connect": approval makes a Stripe Connect transfer to the creator's account.
 PAYMENTS_PAYOUT_METHOD = env("PAYMENTS_PAYOUT_METHOD", default="manual")
+
+# --- Points, coupons, referrals (issue 27) ---------------------------------------
+# Points expire this many days after they were earned, oldest first (a beat job).
+POINTS_EXPIRY_DAYS = env.int("POINTS_EXPIRY_DAYS", default=365)
+CELERY_BEAT_SCHEDULE["points-expire-due"] = {
+    "task": "payments.tasks.points_expire_due_task",
+    "schedule": 3600.0,  # seconds
+}
+# Sponsored listings: one viewer sees one campaign at most this many times a day; a
+# purchase within this many days of a click is the campaign's conversion.
+ADS_FREQUENCY_CAP = env.int("ADS_FREQUENCY_CAP", default=3)
+ADS_CONVERSION_DAYS = env.int("ADS_CONVERSION_DAYS", default=7)
+# The list of running campaigns is cached this long (and dropped on every change).
+ADS_RUNNING_CACHE_SECONDS = 30
+CELERY_BEAT_SCHEDULE["ads-charge"] = {
+    "task": "ads.tasks.ads_charge_task",
+    "schedule": 300.0,  # seconds: charges follow delivery within five minutes
+}
 
 # --- Live rooms (docs/live-room-protocol.md) --------------------------------------
 LIVESTREAM_MAX_FRAME_BYTES = env.int("LIVESTREAM_MAX_FRAME_BYTES", default=4096)

@@ -44,6 +44,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("recommend.urls")),  # recommend: watch, click, personalisation, staff
     path("", include("assistant.urls")),  # assistant: help centre, support tickets
+    path("", include("rewards.urls")),  # rewards: points, check-in, invites
+    path("", include("ads.urls")),  # ads: campaigns, impression and click beacons
     path("admin/", admin.site.urls),
     path("api/v1/", include("marketplace.api_urls")),
     path("api/v1/", include("payments.api_urls")),

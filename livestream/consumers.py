@@ -18,6 +18,7 @@ import json
 import logging
 import random
 import re
+import time
 from collections import deque
 from urllib.parse import parse_qs
 
@@ -29,7 +30,9 @@ from django.http import Http404
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from core import events
 from livestream import selectors, services
+from livestream.events import SessionWatched
 from livestream.hub import hub_get
 from livestream.models import LiveSession, RoomSanction
 
@@ -49,6 +52,12 @@ class CloseCode:
 
     # A page reconnects after any other code (network loss, 1006, server restart).
     FINAL = (BAD_REQUEST, NOT_LOGGED_IN, NO_ACCESS, NOT_FOUND, CANCELLED, BANNED)
+
+
+@database_sync_to_async
+def _watched(user_id: int, session_id: int, seconds: float) -> None:
+    """Tell listeners (points for watching) how long this socket stayed."""
+    events.send(SessionWatched(user_id=user_id, session_id=session_id, seconds=int(seconds)))
 
 
 @database_sync_to_async
@@ -146,6 +155,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self.hub = hub_get()
         await self.hub.join(self)  # live events queue up in the outbox from here on
         self._joined = True
+        self._joined_at = time.monotonic()
         await self._send_frame(
             {
                 "type": "welcome",
@@ -178,6 +188,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
     async def disconnect(self, code):
         if self._joined:
             self.hub.leave(self)
+            if self.session.status == LiveSession.Status.LIVE:  # time in a live room
+                await _watched(self.user.pk, self.session_id, time.monotonic() - self._joined_at)
         for task in (self._writer, self._rechecks):
             if task is not None:
                 task.cancel()

@@ -25,6 +25,7 @@ def session_ticket_terms(live_session: LiveSession) -> Product:
         currency=live_session.ticket_currency,
         seller=live_session.channel.creator.user,
         live_session=live_session,
+        scopes=(("session", live_session.pk),),
     )
 
 

@@ -2,8 +2,11 @@
 tickets and reminders. The room's live part runs over the socket
 (livestream.consumers); this page renders its current state for a first paint."""
 
+import contextlib
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -36,6 +39,13 @@ def session_detail(request, pk):
         not session.replay_hidden or role.is_host
     )
     context["replay_ready"] = replay_ready
+    code = request.GET.get("code", "")
+    if code and not role.can_watch and session.access == LiveSession.Access.TICKET:
+        # A share link (?code=...) applies its coupon to the ticket.
+        with contextlib.suppress(ValidationError):  # not on sale: the page says so
+            context["coupon"] = purchases.checkout_price(
+                buyer=request.user, code=code, live_session=session
+            )
     if role.can_watch:
         context.update(_room_page_extras())
         context["room"] = {
@@ -132,7 +142,9 @@ def buy_ticket(request, pk):
     return _session_button(
         request,
         pk,
-        lambda session: purchases.purchase_with_wallet(buyer=request.user, live_session=session),
+        lambda session: purchases.purchase_with_wallet(
+            buyer=request.user, live_session=session, coupon_code=request.POST.get("coupon", "")
+        ),
         _("Your ticket is booked. See you there!"),
     )
 

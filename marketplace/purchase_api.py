@@ -43,6 +43,9 @@ class PurchaseListApi(APIView):
             required=False,
         )
         live_session = LiveSessionField(required=False)
+        coupon_code = serializers.CharField(
+            required=False, allow_blank=True, max_length=32, help_text="A coupon code to apply."
+        )
 
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
             if ("course" in attrs) == ("live_session" in attrs):

@@ -85,7 +85,9 @@ def buy_course(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     course = selectors.course_get_for_user(slug=slug, user=request.user)
     flash_outcome(
         request,
-        lambda: purchases.purchase_with_wallet(buyer=request.user, course=course),
+        lambda: purchases.purchase_with_wallet(
+            buyer=request.user, course=course, coupon_code=request.POST.get("coupon", "")
+        ),
         _("You bought “%(title)s”. Enjoy!") % {"title": course.title},
     )
     return redirect(course.get_absolute_url())
@@ -102,6 +104,7 @@ def card_checkout(
 ) -> HttpResponse:
     """Card form for one ticket; the POST charges the card and grants access."""
     form = CardPaymentForm(request.POST or None)
+    coupon_code = (request.POST.get("coupon") or request.GET.get("coupon", "")).strip()
     if request.method == "POST" and form.is_valid():
         try:
             purchase = purchases.purchase_with_card(
@@ -109,6 +112,7 @@ def card_checkout(
                 payment_method=form.cleaned_data["payment_method"],
                 course=course,
                 live_session=live_session,
+                coupon_code=coupon_code,
             )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
@@ -124,12 +128,32 @@ def card_checkout(
                     % {"reason": purchase.failure_message},
                 )
         return redirect(back)
+    quoted = purchases.checkout_price(
+        buyer=request.user, code=coupon_code, course=course, live_session=live_session
+    )
+    if quoted is not None and not quoted.error:
+        price = format_money(quoted.to_pay, quoted.currency)
     return card_page(
         request,
         form,
         heading=_("Buy “%(title)s”") % {"title": title},
+        explanation=_coupon_line(quoted),
         pay_label=_("Pay %(amount)s") % {"amount": price},
+        hidden={"coupon": quoted.code} if quoted is not None and not quoted.error else None,
     )
+
+
+def _coupon_line(quoted: purchases.PriceWithCoupon | None) -> str:
+    if quoted is None:
+        return ""
+    if quoted.error:
+        return quoted.error
+    return _("Coupon %(code)s: %(price)s − %(discount)s = %(total)s") % {
+        "code": quoted.code.upper(),
+        "price": format_money(quoted.amount, quoted.currency),
+        "discount": format_money(quoted.discount, quoted.currency),
+        "total": format_money(quoted.to_pay, quoted.currency),
+    }
 
 
 @login_required

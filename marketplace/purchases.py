@@ -62,6 +62,7 @@ def course_terms(course: Course) -> Product:
         currency=course.currency,
         seller=course.channel.creator.user,
         course=course,
+        scopes=(("course", course.pk),),
     )
 
 
@@ -75,11 +76,17 @@ def _terms(*, buyer: User, course: Course | None, live_session: LiveSessionLike 
 
 @transaction.atomic
 def purchase_with_wallet(
-    *, buyer: User, course: Course | None = None, live_session: LiveSessionLike | None = None
+    *,
+    buyer: User,
+    course: Course | None = None,
+    live_session: LiveSessionLike | None = None,
+    coupon_code: str = "",
 ) -> Purchase:
     """Buy a ticket from the wallet: paid, posted and granted in one transaction."""
     product = _terms(buyer=buyer, course=course, live_session=live_session)
-    return payment_services.purchase_pay_with_wallet(buyer=buyer, product=product)
+    return payment_services.purchase_pay_with_wallet(
+        buyer=buyer, product=product, coupon_code=coupon_code
+    )
 
 
 def purchase_with_card(
@@ -88,11 +95,61 @@ def purchase_with_card(
     payment_method: str,
     course: Course | None = None,
     live_session: LiveSessionLike | None = None,
+    coupon_code: str = "",
 ) -> Purchase:
     """Buy a ticket with a card: charged, settled and granted, or failed with a reason."""
     product = _terms(buyer=buyer, course=course, live_session=live_session)
     return payment_services.purchase_pay_with_card(
-        buyer=buyer, product=product, payment_method=payment_method
+        buyer=buyer, product=product, payment_method=payment_method, coupon_code=coupon_code
+    )
+
+
+@dataclass(frozen=True)
+class PriceWithCoupon:
+    """What the checkout shows: the list price, the coupon's discount, the rest."""
+
+    code: str
+    amount: int
+    discount: int
+    currency: str
+    error: str = ""
+
+    @property
+    def to_pay(self) -> int:
+        return self.amount - self.discount
+
+
+def checkout_price(
+    *,
+    buyer: User,
+    code: str,
+    course: Course | None = None,
+    live_session: LiveSessionLike | None = None,
+) -> PriceWithCoupon | None:
+    """The price `buyer` would pay with coupon `code` (None without a code). A code
+    that does not apply comes back with its reason, so the page can say why."""
+    code = code.strip()
+    if not code or not buyer.is_authenticated:
+        return None
+    product = (
+        course_terms(course)
+        if course is not None
+        else (product_kind("live_session").terms(live_session))
+    )
+    try:
+        _coupon, discount = payment_services.coupon_preview(
+            code=code, user=buyer, target=payment_services.product_coupon_target(product)
+        )
+    except ValidationError as exc:
+        return PriceWithCoupon(
+            code=code,
+            amount=product.amount,
+            discount=0,
+            currency=product.currency,
+            error=" ".join(exc.messages),
+        )
+    return PriceWithCoupon(
+        code=code, amount=product.amount, discount=discount, currency=product.currency
     )
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from marketplace import studio_views, views
+from marketplace import coupon_views, studio_views, views
 
 app_name = "marketplace"
 
@@ -11,6 +11,7 @@ urlpatterns = [
     path("creators/<slug:slug>/", views.creator_detail, name="creator_detail"),
     # Creator studio
     path("studio/", studio_views.studio, name="studio"),
+    *coupon_views.urlpatterns,
     path("studio/become-creator/", studio_views.become_creator, name="become_creator"),
     path("studio/profile/", studio_views.creator_edit, name="creator_edit"),
     path("studio/channels/new/", studio_views.channel_create, name="channel_create"),

@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
 from core import events
-from marketplace import catalogue_cache, listings, selectors
+from marketplace import catalogue_cache, listings, purchases, selectors
 from marketplace.forms import CatalogueFilterForm
 from marketplace.models import Channel, Course
 from payments.forms import tip_form
@@ -88,6 +88,12 @@ def course_detail(request, slug):
             "course": course,
             "is_owner": is_owner,
             "has_access": selectors.entitlement_check(user=request.user, course=course),
+            # A share link (?code=SPRING20) applies its code at checkout.
+            "coupon": purchases.checkout_price(
+                buyer=request.user, code=request.GET.get("code", ""), course=course
+            )
+            if not course.is_free and course.is_published
+            else None,
         },
     )
 

@@ -14,10 +14,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
-from core.admin import ReadOnlyAdmin  # ledger rows are append-only
+from core.admin import ReadOnlyAdmin, ServiceWritesAdmin  # ledger rows are append-only
 from core.money import MoneyError, format_money, to_major_units, to_minor_units
 from payments import services
 from payments.models import (
+    Coupon,
+    CouponRedemption,
     LedgerAccount,
     LedgerEntry,
     LedgerTransaction,
@@ -238,3 +240,39 @@ class TopUpAdmin(RefundAdmin):
     readonly_fields = [f.name for f in TopUp._meta.fields]
     refund_service = staticmethod(_refund_top_up)
     refund_done_message = gettext_lazy("Refunded to the card.")
+
+
+@admin.register(Coupon)
+class CouponAdmin(ServiceWritesAdmin):
+    """Staff make platform-wide coupons here (the platform bears their discount);
+    creators make theirs in the studio. A coupon in use is ended, never edited."""
+
+    list_display = ("code", "owner", "kind", "percent_off", "amount_off", "scope", "redeemed_count")
+    list_filter = ("is_active", "kind", "scope")
+    search_fields = ("code", "title")
+    fields = (
+        "code", "title", "kind", "percent_off", "amount_off", "currency", "scope", "scope_id",
+        "starts_at", "ends_at", "max_redemptions", "per_user_limit", "first_purchase_only",
+        "min_amount", "wallet_only", "points_price", "is_active",
+    )  # fmt: skip
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # Changing a coupon after buyers used it would rewrite their receipts' terms.
+        return [f for f in self.fields if f != "is_active"] if obj else ["is_active"]
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if change:
+            if not obj.is_active:
+                services.coupon_deactivate(coupon=obj, by=_staff(request))
+            return
+        data = {f: form.cleaned_data.get(f) for f in self.fields if f != "is_active"}
+        data["per_user_limit"] = data["per_user_limit"] or 1
+        data["min_amount"] = data["min_amount"] or 0
+        created = services.coupon_create(created_by=_staff(request), owner=None, **data)
+        obj.pk = created.pk
+        obj._state.adding = False
+
+
+@admin.register(CouponRedemption)
+class CouponRedemptionAdmin(ReadOnlyAdmin):
+    list_display = ("coupon", "user", "list_amount", "discount", "currency", "bearer", "created_at")

@@ -43,3 +43,12 @@ class SubscriptionInvoicePaid(Event):
     amount: int
     currency: str
     first: bool
+
+
+@dataclass(frozen=True)
+class PurchaseRefunded(Event):
+    """A ticket was refunded in full: whatever it earned (points) is undone."""
+
+    purchase_id: int
+    buyer_id: int
+    seller_id: int

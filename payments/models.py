@@ -28,10 +28,27 @@ class LedgerAccount(models.Model):
         STRIPE_CLEARING = "stripe_clearing", _("Stripe clearing")
         PAYOUT_HOLD = "payout_hold", _("Requested payouts")
         PAYOUTS = "payouts", _("Paid out to creators")
+        # The platform's cost of the discounts it bears (staff coupons).
+        PROMOTIONS = "promotions", _("Platform promotions")
+        # Sponsored listings: a campaign's budget held until delivered.
+        AD_BUDGET = "ad_budget", _("Campaign budget")
+        # Points (currency PTS, never money): a user's balance, and the platform-side
+        # accounts they are issued from, spent to and expire into.
+        POINTS = "points", _("Points")
+        POINTS_ISSUED = "points_issued", _("Points issued")
+        POINTS_REDEEMED = "points_redeemed", _("Points redeemed")
+        POINTS_EXPIRED = "points_expired", _("Points expired")
 
     # Accounts whose balance may never go below zero: debits to them lock the row
     # and check the balance first (payments.ledger.post).
-    NON_NEGATIVE = {Kind.WALLET, Kind.EARNINGS, Kind.ESCROW, Kind.PAYOUT_HOLD}
+    NON_NEGATIVE = {
+        Kind.WALLET,
+        Kind.EARNINGS,
+        Kind.ESCROW,
+        Kind.PAYOUT_HOLD,
+        Kind.AD_BUDGET,
+        Kind.POINTS,
+    }
 
     kind = models.CharField(max_length=32, choices=Kind.choices)
     owner = models.ForeignKey(
@@ -53,7 +70,9 @@ class LedgerAccount(models.Model):
                 # NON_NEGATIVE (a nested class cannot see it): the database refuses
                 # an overdraft even if a caller skipped the check in ledger.post.
                 condition=Q(balance__gte=0)
-                | ~Q(kind__in=["earnings", "escrow", "payout_hold", "wallet"]),
+                | ~Q(
+                    kind__in=["ad_budget", "earnings", "escrow", "payout_hold", "points", "wallet"]
+                ),
                 name="payments_account_non_negative_balance",
             ),
             models.UniqueConstraint(
@@ -92,6 +111,13 @@ class LedgerTransaction(models.Model):
         ESCROW_RELEASE = "escrow_release", _("Released from escrow")
         ESCROW_REFUND = "escrow_refund", _("Refunded from escrow")
         UNLOCK = "unlock", _("Answer unlock")
+        AD_FUND = "ad_fund", _("Campaign funded")
+        AD_CHARGE = "ad_charge", _("Campaign charged")
+        AD_RELEASE = "ad_release", _("Campaign budget released")
+        POINTS_AWARD = "points_award", _("Points earned")
+        POINTS_SPEND = "points_spend", _("Points spent")
+        POINTS_EXPIRE = "points_expire", _("Points expired")
+        POINTS_CLAWBACK = "points_clawback", _("Points taken back")
 
     kind = models.CharField(max_length=32, choices=Kind.choices)
     # Unique: a replayed webhook or a double click finds the first posting instead
@@ -390,3 +416,12 @@ class Subscription(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} -> {self.tier} ({self.status})"
+
+
+# Coupons and points (kept in their own module; Django needs them imported here).
+from payments.rewards_models import (  # noqa: E402, F401
+    Coupon,
+    CouponGrant,
+    CouponRedemption,
+    PointsLot,
+)

@@ -1,14 +1,26 @@
 """Reads of money: balances, histories, receipts, earnings over time."""
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db.models import F, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from accounts.models import User
-from payments.models import LedgerAccount, LedgerEntry, Payout, Purchase, Subscription, TopUp
+from payments.models import (
+    Coupon,
+    CouponGrant,
+    CouponRedemption,
+    LedgerAccount,
+    LedgerEntry,
+    Payout,
+    PointsLot,
+    Purchase,
+    Subscription,
+    TopUp,
+)
+from payments.rewards_models import POINTS_CURRENCY  # noqa: E402
 
 Kind = LedgerAccount.Kind
 
@@ -78,7 +90,11 @@ def earnings_by_day(*, user: User, currency: str, days: int = 90) -> list[tuple[
 
 def receipts(*, user: User) -> dict:
     return {
-        "purchases": list(Purchase.objects.filter(buyer=user).order_by("-created_at")[:50]),
+        "purchases": list(
+            Purchase.objects.filter(buyer=user)
+            .select_related("coupon_redemption__coupon")
+            .order_by("-created_at")[:50]
+        ),
         "top_ups": list(TopUp.objects.filter(user=user).order_by("-created_at")[:50]),
     }
 
@@ -145,3 +161,58 @@ def ledger_mismatches() -> list[BalanceMismatch]:
         )
         for a in rows
     ]
+
+
+# --- points (a currency of their own: payments.rewards_models.POINTS_CURRENCY) -------
+
+
+def points_balance(*, user: User) -> int:
+    return account_balance(user=user, kind=Kind.POINTS, currency=POINTS_CURRENCY)
+
+
+def points_history(*, user: User) -> QuerySet[LedgerEntry]:
+    """The user's points movements, newest first."""
+    return account_history(user=user, kind=Kind.POINTS)
+
+
+def points_expiring(*, user: User) -> QuerySet[PointsLot]:
+    """Lots that still hold points, soonest expiry first: what expires when."""
+    return PointsLot.objects.filter(user=user, remaining__gt=0).order_by("expires_at", "pk")
+
+
+def points_awarded_count(*, user: User, rule: str, since: datetime) -> int:
+    """How many awards of `rule` the user got since `since` (for daily caps)."""
+    return PointsLot.objects.filter(user=user, rule=rule, created_at__gte=since).count()
+
+
+def coupons_in_wallet(*, user: User) -> QuerySet[CouponGrant]:
+    return (
+        CouponGrant.objects.filter(user=user)
+        .select_related("coupon")
+        .order_by("used_at", "-created_at")
+    )
+
+
+def coupons_points_catalogue() -> QuerySet[Coupon]:
+    return Coupon.objects.filter(points_price__isnull=False, is_active=True).order_by(
+        "points_price", "pk"
+    )
+
+
+def coupons_owned(*, user: User) -> QuerySet[Coupon]:
+    """A creator's coupons, newest first."""
+    return Coupon.objects.filter(owner=user).order_by("-created_at")
+
+
+def coupon_redemptions(*, coupon: Coupon) -> QuerySet[CouponRedemption]:
+    return coupon.redemptions.filter(released=False).select_related("user")
+
+
+def coupon_sales(*, seller: User, limit: int = 50) -> list[CouponRedemption]:
+    """The seller's discounted sales, newest first: what the earnings page shows."""
+    return list(
+        CouponRedemption.objects.filter(purchase__seller=seller, released=False)
+        .exclude(purchase__status__in=[Purchase.Status.PENDING, Purchase.Status.FAILED])
+        .select_related("coupon", "purchase")
+        .order_by("-created_at")[:limit]
+    )

@@ -23,3 +23,8 @@ def ledger_reconcile_task() -> int:
             m.account_id, m.account, m.balance, m.entries_sum,
         )  # fmt: skip
     return len(mismatches)
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=60, max_retries=3)
+def points_expire_due_task() -> int:
+    return services.points_expire_due()

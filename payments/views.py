@@ -104,9 +104,11 @@ def card_page(
     heading: str,
     pay_label: str,
     explanation: str = "",
+    hidden: dict[str, str] | None = None,
 ) -> HttpResponse:
     """The card form. Stripe.js confirms a SetupIntent with the card element, which
-    yields a PaymentMethod id; only that id is posted to us."""
+    yields a PaymentMethod id; only that id is posted to us. `hidden` fields ride
+    along (the coupon code a checkout applies)."""
     _setup_intent_id, client_secret = gateway.setup_intent_create()
     return render(
         request,
@@ -116,6 +118,7 @@ def card_page(
             "heading": heading,
             "pay_label": pay_label,
             "explanation": explanation,
+            "hidden": hidden or {},
             "setup_client_secret": client_secret,
             "stripe_js_url": settings.STRIPE_JS_URL,
             "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
@@ -182,6 +185,7 @@ def earnings(request: AuthenticatedHttpRequest) -> HttpResponse:
             "filters": filters,
             "page": Paginator(history, 25).get_page(request.GET.get("page")),
             "payouts": selectors.payouts_for(user=request.user),
+            "coupon_sales": selectors.coupon_sales(seller=request.user),
             "payout_form": payout_form,
             "min_payout": settings.PAYMENTS_MIN_PAYOUT,
         },

@@ -148,6 +148,7 @@ class QuestionListApi(APIView):
 
     class QuestionListInputSerializer(serializers.Serializer):
         quote = serializers.IntegerField()
+        coupon_code = serializers.CharField(required=False, allow_blank=True, max_length=32)
 
     @extend_schema(
         parameters=[OpenApiParameter("role", str, enum=["asker", "expert"])],
@@ -167,7 +168,11 @@ class QuestionListApi(APIView):
     def post(self, request):
         data = self.QuestionListInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        question = services.question_ask(asker=request.user, quote_id=data.validated_data["quote"])
+        question = services.question_ask(
+            asker=request.user,
+            quote_id=data.validated_data["quote"],
+            coupon_code=data.validated_data.get("coupon_code", ""),
+        )
         return Response(
             QuestionOutputSerializer(question, context={"request": request}).data,
             status=status.HTTP_201_CREATED,

@@ -95,7 +95,11 @@ def quote(request, pk: int):
     quote = get_object_or_404(Quote, pk=pk, asker=request.user)
     if request.method == "POST":
         try:
-            question = services.question_ask(asker=request.user, quote_id=quote.pk)
+            question = services.question_ask(
+                asker=request.user,
+                quote_id=quote.pk,
+                coupon_code=request.POST.get("coupon", "").strip(),
+            )
         except ValidationError as exc:
             _error_messages(request, exc)
             return render(

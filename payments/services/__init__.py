@@ -8,9 +8,11 @@ happened goes out as events (payments/events.py) after commit.
 
 Modules by concern: common (amounts, fees), wallet, tips, purchases, card (Stripe
 charges and settlement), subscriptions, payouts, escrow (holds, releases, refunds
-and split payments for paid questions of every kind).
+and split payments for paid questions of every kind), coupons (codes, limits,
+redemptions, who bears a discount), points (the non-monetary points currency).
 """
 
+from payments.services.ads import ad_budget_charge, ad_budget_fund, ad_budget_release
 from payments.services.card import (
     payment_intent_settle,
     payments_settle_stale,
@@ -18,6 +20,15 @@ from payments.services.card import (
     top_up_pay,
 )
 from payments.services.common import platform_fee, validate_amount
+from payments.services.coupons import (
+    CouponTarget,
+    coupon_create,
+    coupon_deactivate,
+    coupon_grant,
+    coupon_preview,
+    coupon_redeem,
+    coupon_release,
+)
 from payments.services.escrow import (
     EscrowMove,
     Split,
@@ -27,8 +38,16 @@ from payments.services.escrow import (
     payment_split,
 )
 from payments.services.payouts import payout_approve, payout_reject, payout_request
+from payments.services.points import (
+    points_award,
+    points_buy_coupon,
+    points_clawback,
+    points_expire_due,
+    points_spend,
+)
 from payments.services.purchases import (
     Product,
+    product_coupon_target,
     purchase_open,
     purchase_pay_with_wallet,
     purchase_refund,
@@ -49,6 +68,16 @@ from payments.services.wallet import (
 )
 
 __all__ = [
+    "ad_budget_charge",
+    "ad_budget_fund",
+    "ad_budget_release",
+    "CouponTarget",
+    "coupon_create",
+    "coupon_deactivate",
+    "coupon_grant",
+    "coupon_preview",
+    "coupon_redeem",
+    "coupon_release",
     "EscrowMove",
     "Product",
     "Split",
@@ -63,6 +92,12 @@ __all__ = [
     "payout_reject",
     "payout_request",
     "platform_fee",
+    "points_award",
+    "points_buy_coupon",
+    "points_clawback",
+    "points_expire_due",
+    "points_spend",
+    "product_coupon_target",
     "purchase_open",
     "purchase_pay_with_card",
     "purchase_pay_with_wallet",

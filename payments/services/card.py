@@ -12,8 +12,9 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from payments import gateway
-from payments.models import Purchase, TopUp
+from payments.models import CouponRedemption, Purchase, TopUp
 from payments.services.common import Kind, account
+from payments.services.coupons import coupon_release
 from payments.services.purchases import Product, purchase_complete, purchase_open
 from payments.services.wallet import top_up_fail, wallet_top_up_credit
 
@@ -46,14 +47,21 @@ def top_up_pay(*, top_up: TopUp, payment_method: str) -> TopUp:
     return settled
 
 
-def purchase_pay_with_card(*, buyer: User, product: Product, payment_method: str) -> Purchase:
+def purchase_pay_with_card(
+    *, buyer: User, product: Product, payment_method: str, coupon_code: str = ""
+) -> Purchase:
     """Buy with a card: charged, settled and granted, or failed with a reason.
 
     A declined card leaves a failed purchase (the receipt says why), no ledger
     entry and no access; the learner may try again.
     """
     with transaction.atomic():
-        purchase = purchase_open(buyer=buyer, method=Purchase.Method.CARD, product=product)
+        purchase = purchase_open(
+            buyer=buyer, method=Purchase.Method.CARD, product=product, coupon_code=coupon_code
+        )
+        if purchase.amount == 0:  # a 100% coupon: nothing to charge
+            locked = Purchase.objects.select_for_update().get(pk=purchase.pk)
+            return purchase_complete(locked, source=account(Kind.WALLET, locked.currency, buyer))
     try:
         intent = gateway.card_charge(
             amount=purchase.amount,
@@ -67,6 +75,9 @@ def purchase_pay_with_card(*, buyer: User, product: Product, payment_method: str
             status=Purchase.Status.FAILED, failure_message=str(exc)[:300]
         )
         purchase.refresh_from_db()
+        redemption = CouponRedemption.objects.filter(purchase=purchase).first()
+        if redemption is not None:  # the coupon was not used after all
+            coupon_release(redemption)
         return purchase
     Purchase.objects.filter(pk=purchase.pk).update(payment_intent_id=intent.id)
     settled = payment_intent_settle(payment_intent_id=intent.id)

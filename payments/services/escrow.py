@@ -70,8 +70,13 @@ def escrow_hold(
     memo: str,
     short_message: str = "",
     short_field: str | None = "amount",
+    subsidy: int = 0,
 ) -> LedgerTransaction:
     """Wallet -> the payer's escrow, under idempotency key `key`.
+
+    `subsidy` is a part of the price the platform pays for the payer (a staff
+    coupon): it goes into escrow from PROMOTIONS beside the wallet's `amount`, so
+    the payee is paid on the full price, and a refund gives it back to PROMOTIONS.
 
     Raises ValidationError (nothing moved) for a bad amount or a wallet that does not
     hold enough: `short_message` (with `%(detail)s`) on `short_field`, or on the
@@ -86,8 +91,13 @@ def escrow_hold(
             reference_type=reference[0],
             reference_id=reference[1],
             legs=[
-                Leg(account(Kind.WALLET, currency, payer), -amount),
-                Leg(account(Kind.ESCROW, currency, payer), amount),
+                leg
+                for leg in (
+                    Leg(account(Kind.WALLET, currency, payer), -amount),
+                    Leg(account(Kind.PROMOTIONS, currency), -subsidy),
+                    Leg(account(Kind.ESCROW, currency, payer), amount + subsidy),
+                )
+                if leg.amount
             ],
             memo=memo,
         )
@@ -104,6 +114,11 @@ def _held(hold_key: str) -> tuple[LedgerTransaction, LedgerEntry, LedgerEntry]:
     escrow = next(e for e in entries if e.account.kind == Kind.ESCROW and e.amount > 0)
     wallet = next(e for e in entries if e.account.kind == Kind.WALLET and e.amount < 0)
     return hold, escrow, wallet
+
+
+def _sources(hold: LedgerTransaction) -> list[LedgerEntry]:
+    """The entries that paid into escrow: the wallet, and PROMOTIONS for a subsidy."""
+    return [e for e in hold.entries.select_related("account") if e.amount < 0]
 
 
 @transaction.atomic
@@ -131,14 +146,16 @@ def escrow_release(*, hold_key: str, payee: User, income: str, key: str, memo: s
 
 @transaction.atomic
 def escrow_refund(*, hold_key: str, key: str, memo: str) -> EscrowMove:
-    """Everything held under `hold_key` -> back to the wallet it came from."""
-    hold, escrow, wallet = _held(hold_key)
+    """Everything held under `hold_key` -> back to where it came from (the wallet, and
+    PROMOTIONS for a platform subsidy)."""
+    hold, escrow, _wallet = _held(hold_key)
     ledger.post(
         kind=LedgerTransaction.Kind.ESCROW_REFUND,
         idempotency_key=key,
         reference_type=hold.reference_type,
         reference_id=hold.reference_id,
-        legs=[Leg(escrow.account, -escrow.amount), Leg(wallet.account, escrow.amount)],
+        legs=[Leg(escrow.account, -escrow.amount)]
+        + [Leg(source.account, -source.amount) for source in _sources(hold)],
         memo=memo,
     )
     return EscrowMove(amount=escrow.amount, currency=escrow.currency, fee=0)

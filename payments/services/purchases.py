@@ -15,19 +15,20 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core import events
+from core.money import format_money
 from payments import ledger
-from payments.events import PurchaseCompleted
+from payments.events import PurchaseCompleted, PurchaseRefunded
 from payments.fulfilment import fulfilment
 from payments.ledger import Leg
-from payments.models import LedgerAccount, LedgerTransaction, Purchase
+from payments.models import CouponRedemption, LedgerAccount, LedgerTransaction, Purchase
 from payments.services.common import (
     Kind,
     account,
-    income_legs,
     platform_fee,
     short_funds,
     validate_amount,
 )
+from payments.services.coupons import CouponTarget, coupon_redeem, discounted_sale_legs
 
 
 @dataclass(frozen=True)
@@ -42,48 +43,98 @@ class Product:
     # livestream.LiveSession): Any, because payments may not import either.
     course: Any = None
     live_session: Any = None
+    # What a coupon's scope may name it as: (("course", 3),) or (("session", 9),).
+    scopes: tuple[tuple[str, int], ...] = ()
 
 
-def purchase_open(*, buyer: User, method: str, product: Product) -> Purchase:
-    """A pending purchase at the product's terms; one live purchase per thing."""
+def product_coupon_target(product: Product) -> CouponTarget:
+    return CouponTarget(
+        amount=product.amount,
+        currency=product.currency,
+        seller=product.seller,
+        scopes=product.scopes,
+    )
+
+
+def purchase_open(*, buyer: User, method: str, product: Product, coupon_code: str = "") -> Purchase:
+    """A pending purchase at the product's terms, less the coupon's discount if a
+    code is given (redeemed in the same transaction); one live purchase per thing.
+
+    The Purchase's amount is what the buyer pays; its fee is the platform's share:
+    taken on what was paid when the creator bears the discount, on the full price
+    when the platform does (the creator then earns as if paid in full).
+    """
     validate_amount(amount=product.amount, currency=product.currency)
     try:
         with transaction.atomic():
-            return Purchase.objects.create(
+            redemption = None
+            if coupon_code:
+                redemption = coupon_redeem(
+                    code=coupon_code, user=buyer, target=product_coupon_target(product)
+                )
+            paid = product.amount - (redemption.discount if redemption else 0)
+            platform_bears = redemption is not None and redemption.bearer == "platform"
+            purchase = Purchase.objects.create(
                 buyer=buyer,
                 seller=product.seller,
                 course=product.course,
                 live_session=product.live_session,
                 title=product.title,
-                amount=product.amount,
+                amount=paid,
                 currency=product.currency,
-                fee=platform_fee(amount=product.amount, income="purchase"),
+                fee=platform_fee(
+                    amount=product.amount if platform_bears else paid, income="purchase"
+                ),
                 method=method,
             )
+            if redemption is not None:
+                redemption.purchase = purchase
+                redemption.reference = f"payments.purchase:{purchase.pk}"
+                redemption.save(update_fields=["purchase", "reference"])
+            return purchase
     except IntegrityError:
         raise ValidationError(
             _("A purchase of this is already under way; reload the page to see it.")
         ) from None
 
 
+def platform_discount(purchase: Purchase) -> int:
+    """The part of the price the platform paid for the buyer (a staff coupon)."""
+    redemption = CouponRedemption.objects.filter(purchase=purchase, released=False).first()
+    if redemption is None or redemption.bearer != CouponRedemption.Bearer.PLATFORM:
+        return 0
+    return redemption.discount
+
+
 def purchase_complete(purchase: Purchase, *, source: LedgerAccount) -> Purchase:
     """Caller holds the purchase row lock. Posts the sale and grants access, once."""
     if purchase.status != Purchase.Status.PENDING:
         return purchase
-    ledger.post(
-        kind=LedgerTransaction.Kind.PURCHASE,
-        idempotency_key=f"purchase:{purchase.pk}",
-        reference_type="payments.purchase",
-        reference_id=str(purchase.pk),
-        legs=income_legs(
-            source=source,
-            amount=purchase.amount,
-            currency=purchase.currency,
-            payee=purchase.seller,
-            fee=purchase.fee,
-        ),
-        memo=f"Ticket: {purchase.title}",
+    legs = discounted_sale_legs(
+        source=source,
+        paid=purchase.amount,
+        currency=purchase.currency,
+        payee=purchase.seller,
+        fee=purchase.fee,
+        platform_discount=platform_discount(purchase),
     )
+    memo = f"Ticket: {purchase.title}"
+    redemption = CouponRedemption.objects.filter(purchase=purchase, released=False).first()
+    if redemption is not None:
+        price = format_money(redemption.list_amount, redemption.currency)
+        discount = format_money(redemption.discount, redemption.currency)
+        memo += (
+            f" (price {price}, coupon {redemption.coupon.code} -{discount}, {redemption.bearer})"
+        )
+    if legs:  # a free ticket from a 100% creator coupon moves no money
+        ledger.post(
+            kind=LedgerTransaction.Kind.PURCHASE,
+            idempotency_key=f"purchase:{purchase.pk}",
+            reference_type="payments.purchase",
+            reference_id=str(purchase.pk),
+            legs=legs,
+            memo=memo,
+        )
     purchase.status = Purchase.Status.PAID
     purchase.paid_at = timezone.now()
     purchase.save(update_fields=["status", "paid_at"])
@@ -103,9 +154,11 @@ def purchase_complete(purchase: Purchase, *, source: LedgerAccount) -> Purchase:
 
 
 @transaction.atomic
-def purchase_pay_with_wallet(*, buyer: User, product: Product) -> Purchase:
+def purchase_pay_with_wallet(*, buyer: User, product: Product, coupon_code: str = "") -> Purchase:
     """Buy from the wallet: paid, posted and granted in one transaction."""
-    purchase = purchase_open(buyer=buyer, method=Purchase.Method.WALLET, product=product)
+    purchase = purchase_open(
+        buyer=buyer, method=Purchase.Method.WALLET, product=product, coupon_code=coupon_code
+    )
     wallet = account(Kind.WALLET, purchase.currency, buyer)
     with short_funds(
         _("Your wallet does not hold enough for this ticket. %(detail)s Top up first."),
@@ -121,7 +174,8 @@ def purchase_refund(
     """Give back part or all of a ticket's price to the buyer's wallet (staff only).
 
     The creator's earnings and the platform's fee give back their shares in
-    proportion. A full refund ends the buyer's access. `expected_refunded` is what
+    proportion (and the promotions account its share of a staff coupon). A full
+    refund ends the buyer's access. `expected_refunded` is what
     the staff member saw as already refunded: if it changed meanwhile (a second tab,
     a double submit) nothing is refunded twice.
     """
@@ -135,12 +189,15 @@ def purchase_refund(
     validate_amount(amount=amount, currency=purchase.currency, maximum=purchase.refundable_amount)
     currency = purchase.currency
     fee_part = purchase.fee * amount // purchase.amount
+    promo_part = platform_discount(purchase) * amount // purchase.amount
     legs = [
-        Leg(account(Kind.EARNINGS, currency, purchase.seller), -(amount - fee_part)),
+        Leg(account(Kind.EARNINGS, currency, purchase.seller), -(amount + promo_part - fee_part)),
         Leg(account(Kind.WALLET, currency, purchase.buyer), amount),
     ]
     if fee_part:
         legs.append(Leg(account(Kind.PLATFORM_REVENUE, currency), -fee_part))
+    if promo_part:
+        legs.append(Leg(account(Kind.PROMOTIONS, currency), promo_part))
     with short_funds(_("The creator's earnings no longer cover this refund. %(detail)s")):
         ledger.post(
             kind=LedgerTransaction.Kind.REFUND,
@@ -156,4 +213,9 @@ def purchase_refund(
     purchase.save(update_fields=["refunded_amount", "status"])
     if full:
         fulfilment().purchase_refunded(purchase)
+        events.send_on_commit(
+            PurchaseRefunded(
+                purchase_id=purchase.pk, buyer_id=purchase.buyer_id, seller_id=purchase.seller_id
+            )
+        )
     return purchase

@@ -20,6 +20,7 @@ from accounts.models import User
 from core import events
 from core.money import format_money
 from moderation.services import content_screen
+from payments import services as payment_services
 from qa.models import ExpertSettings, Question, Quote
 from qa.services.escrow import question_hold
 from qa.services.notify import excerpt, notify
@@ -30,12 +31,13 @@ Status = Question.Status
 
 
 @transaction.atomic
-def question_ask(*, asker: User, quote_id: int) -> Question:
+def question_ask(*, asker: User, quote_id: int, coupon_code: str = "") -> Question:
     """Charge the quoted price into escrow and send the question (after screening).
 
     Refuses, charging nothing, if the quote is not the asker's, has expired, or the
     price is no longer what the quote says; and if the wallet does not hold enough.
-    Asking twice with the same quote returns the first question.
+    Asking twice with the same quote returns the first question. A coupon code
+    (the expert's "paid questions to me", or a staff one) lowers what the asker pays.
     """
     # One ask at a time per asker: two identical questions sent at the same instant
     # (two tabs, two quotes) would otherwise both pass the duplicate check below.
@@ -66,6 +68,20 @@ def question_ask(*, asker: User, quote_id: int) -> Question:
             },
             code="price_changed",
         )
+    redemption = None
+    if coupon_code:
+        redemption = payment_services.coupon_redeem(
+            code=coupon_code,
+            user=asker,
+            target=payment_services.CouponTarget(
+                amount=quote.amount,
+                currency=quote.currency,
+                seller=expert,
+                scopes=(("questions", 0),),
+            ),
+            reference=f"qa.quote:{quote.pk}",
+        )
+    discount = redemption.discount if redemption else 0
     question = Question.objects.create(
         asker=asker,
         expert=expert,
@@ -74,11 +90,14 @@ def question_ask(*, asker: User, quote_id: int) -> Question:
         text_digest=text_digest(text),
         difficulty=quote.difficulty,
         is_public=quote.is_public,
-        amount=quote.amount,
+        amount=quote.amount - discount,
         currency=quote.currency,
         status=Status.SCREENING,
     )
-    question_hold(asker=asker, question=question, expert=expert)
+    platform_pays = redemption is not None and redemption.bearer == "platform"
+    question_hold(
+        asker=asker, question=question, expert=expert, subsidy=discount if platform_pays else 0
+    )
     # Refused: raises, and the charge above rolls back with everything else.
     content_screen(obj=question)
     question.refresh_from_db()

@@ -24,11 +24,13 @@ def _settle_key(question: Question) -> str:
     return f"qa:settle:{question.pk}"
 
 
-def question_hold(*, asker: User, question: Question, expert: User) -> None:
-    """Charge the question's price into escrow (ValidationError if the wallet is short)."""
+def question_hold(*, asker: User, question: Question, expert: User, subsidy: int = 0) -> None:
+    """Charge the question's price into escrow (ValidationError if the wallet is short);
+    `subsidy` is the part a staff coupon pays for the asker."""
     payment_services.escrow_hold(
         payer=asker,
         amount=question.amount,
+        subsidy=subsidy,
         currency=question.currency,
         key=_hold_key(question),
         reference=("qa.question", str(question.pk)),

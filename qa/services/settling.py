@@ -20,6 +20,7 @@ from accounts.models import User
 from core import events
 from core.money import format_money
 from moderation.services import content_screen
+from qa.events import AnswerHidden, QuestionAnswered
 from qa.models import Answer, ExpertSettings, Question
 from qa.services.escrow import question_refund, question_release
 from qa.services.notify import excerpt, notify
@@ -64,6 +65,11 @@ def refund(question: Question, *, status: str, why: Callable[[], str] | None = N
 def _release(question: Question) -> None:
     """Caller holds the lock; the answer is accepted. Escrow to the expert, minus fee."""
     question_release(question)
+    events.send_on_commit(
+        QuestionAnswered(
+            question_id=question.pk, asker_id=question.asker_id, expert_id=question.expert_id
+        )
+    )
     assert question.answered_at is not None and question.sent_at is not None
     response = int((question.answered_at - question.sent_at).total_seconds())
     ExpertSettings.objects.filter(user=question.expert).update(
@@ -183,6 +189,10 @@ def answer_set_visible(answer: Answer, visible: bool) -> None:
         answer = Answer.objects.select_for_update().get(pk=answer.pk)
         answer.is_visible = visible
         answer.save(update_fields=["is_visible"])
+        if not visible and question.status == Status.ANSWERED:
+            events.send_on_commit(
+                AnswerHidden(question_id=question.pk, expert_id=question.expert_id)
+            )
         moderation_decide(
             question,
             visible,

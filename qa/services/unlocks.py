@@ -8,8 +8,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core import events
 from core.money import format_money
 from payments import services as payment_services
+from qa.events import AnswerRated
 from qa.models import ExpertSettings, Question, Unlock
 from qa.services.notify import excerpt, notify
 from qa.services.quotes import bump_index_version
@@ -40,6 +42,9 @@ def question_rate(*, asker: User, question_id: int, rating: int, comment: str = 
         rating_count=F("rating_count") + 1, rating_sum=F("rating_sum") + rating
     )
     bump_index_version()
+    events.send_on_commit(
+        AnswerRated(question_id=question.pk, asker_id=question.asker_id, rating=rating)
+    )
     return question
 
 

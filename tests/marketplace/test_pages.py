@@ -29,8 +29,9 @@ def test_catalogue_runs_fixed_queries_whatever_the_number_of_channels(
     make_catalogue(n)
     # 1 count for the paginator, 2 the page of channels (cheapest tier joined in as
     # subqueries), 3 their tags, 4 live and upcoming sessions (first page only),
-    # 5 categories and 6 tags for the filter sidebar.
-    with django_assert_num_queries(6):
+    # 5 categories and 6 tags for the filter sidebar, 7 the running sponsored
+    # campaigns (cached for the next requests; ads.selectors.campaigns_running).
+    with django_assert_num_queries(7):
         response = client.get("/catalogue/")
     assert response.status_code == 200
     assert response.context["page"].paginator.count == n
@@ -40,8 +41,8 @@ def test_catalogue_runs_fixed_queries_whatever_the_number_of_channels(
 def test_course_catalogue_runs_fixed_queries(client, db, n, django_assert_num_queries):
     make_catalogue(n)
     # count, page of courses (channel, creator, category joined), tags, live and
-    # upcoming sessions (first page only), categories, tags
-    with django_assert_num_queries(6):
+    # upcoming sessions (first page only), categories, tags, running sponsored campaigns
+    with django_assert_num_queries(7):
         response = client.get("/catalogue/?kind=courses")
     assert response.status_code == 200
 
@@ -68,8 +69,9 @@ def test_home_page_runs_fixed_queries(client, db, n, django_assert_max_num_queri
     make_catalogue(n)
     # channels, their tags, courses, their tags, upcoming sessions, categories, then
     # the "For you" row: popular items from events, and their channels, courses and
-    # sessions (one kind fewer is needed when the first lists fill the row).
-    with django_assert_max_num_queries(13):
+    # sessions (one kind fewer is needed when the first lists fill the row), and the
+    # running sponsored campaigns (once: the home and "For you" slots share the cache).
+    with django_assert_max_num_queries(14):
         response = client.get("/")
     assert response.status_code == 200
 
