@@ -81,7 +81,7 @@ DEFAULTS: dict[str, dict] = {
         "tune": True,  # False: use `weights` and the models' parameters as given
         "holdout": "random",  # how the tuning slice is carved: random, or last (newest)
         "holdout_fraction": 0.2,
-        "tune_users": 3000,  # users of the slice the search scores (a sample)
+        "tune_users": 800,  # users of the slice scored (more when few items: TUNE_CELLS)
         "weights": {},  # component -> weight; empty: EASE alone until tuned
         "ease_lam": 250.0,
         "rp3_alpha": 0.8,

@@ -302,3 +302,41 @@ def load(name: str, seed: int = 42, split: str = "random") -> Split:
     if name == "site":
         return site(seed)
     raise ValueError(f"unknown data set {name!r}; choose one of {', '.join(DATASETS)}")
+
+
+def ml100k_behaviour():
+    """MovieLens 100K as behaviour over topics, for the interest model: every rating is
+    a "rated" event in each genre of the movie, a rating of 4 or 5 also a "liked" one.
+    Returns (interests.Behaviour, genre names)."""
+    from recommend.interests import Behaviour  # numpy only; kept beside its one caller
+
+    data = _ml_read("u.data")
+    genres: dict[int, str] = {}
+    for line in _path("ml-100k", "u.genre").read_text(encoding="latin-1").splitlines():
+        if "|" in line:
+            name, idx = line.rsplit("|", 1)
+            genres[int(idx)] = name
+    flags = np.zeros((ML_ITEMS, len(genres)), dtype=bool)
+    for line in _path("ml-100k", "u.item").read_text(encoding="latin-1").splitlines():
+        fields = line.split("|")
+        if len(fields) >= 6:
+            flags[int(fields[0]) - 1] = [f == "1" for f in fields[5 : 5 + len(genres)]]
+    keep = [i for i in sorted(genres) if genres[i] != "unknown"]
+    flags = flags[:, keep]
+    rows, topics = np.nonzero(flags[data[:, 1] - 1])
+    liked = data[rows, 2] >= 4
+    users = np.concatenate([data[rows, 0] - 1, data[rows[liked], 0] - 1])
+    ages = (data[:, 3].max() - data[:, 3]) / 86400.0
+    return (
+        Behaviour(
+            users=users,
+            topics=np.concatenate([topics, topics[liked]]),
+            kinds=np.concatenate([np.zeros(rows.size, int), np.ones(int(liked.sum()), int)]),
+            values=np.ones(users.size),
+            ages=np.concatenate([ages[rows], ages[rows[liked]]]),
+            n_users=ML_USERS,
+            n_topics=len(keep),
+            kind_names=("rated", "liked"),
+        ),
+        [genres[i] for i in keep],
+    )

@@ -32,7 +32,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from marketplace.models import CreatorProfile
-from recommend import algorithms, features
+from recommend import algorithms, features, profiles
 from recommend.models import Event, RecommendationList
 
 logger = logging.getLogger(__name__)
@@ -150,6 +150,10 @@ def model_fit_and_store() -> ModelState:
     _memo.update(version=state.version, state=state)
     # The histories just read, for the lists of this same run (see `_Histories`).
     _memo["histories"] = _Histories(state.version, user_ids, matrix, newest)
+    try:  # the interest profiles learn from the same events, as often as the model
+        profiles.interests_refresh()
+    except Exception:  # noqa: BLE001 - stale strengths must not stop the lists
+        logger.exception("recommend: interest profiles failed")
     return state
 
 

@@ -43,6 +43,7 @@ RP3_GRID = ((0.6, 0.2), (0.8, 0.3), (1.0, 0.3), (1.0, 0.5))
 ALS_GRID = ((32, 5.0), (128, 20.0))
 K = 10
 FOLDS = 2  # tuning slices; weights are chosen by their mean NDCG over them
+TUNE_CELLS = 4_000_000  # users x items scored per slice and component, at most
 MIN_GAIN = 0.002  # relative NDCG gain a weight change must bring on the slices
 
 
@@ -144,9 +145,11 @@ class Stacked(Model):
                     x, "random", p["holdout_fraction"], p["seed"] + fold
                 )
             users = np.flatnonzero(np.diff(hidden.indptr) > 0)
-            if users.size > p["tune_users"]:
+            # seven dense users x items score matrices per slice: a few hundred MB at most
+            limit = max(int(p["tune_users"]), TUNE_CELLS // max(x.shape[1], 1))
+            if users.size > limit:
                 rng = np.random.default_rng(p["seed"] + fold)
-                users = np.sort(rng.choice(users, size=p["tune_users"], replace=False))
+                users = np.sort(rng.choice(users, size=limit, replace=False))
             if users.size:
                 folds.append((fit_part, hidden, users))
         return folds
