@@ -55,7 +55,8 @@ def features(b: Behaviour) -> np.ndarray:
     columns = []
     for kind in range(len(b.kind_names)):
         mine = b.kinds == kind
-        summed = np.bincount(cell[mine], weights=b.values[mine], minlength=cells)
+        # float: bincount of no events at all (a kind nobody used) comes back as int
+        summed = np.bincount(cell[mine], weights=b.values[mine], minlength=cells).astype(float)
         per_user = np.bincount(b.users[mine], weights=b.values[mine], minlength=b.n_users)
         totals = np.repeat(per_user, b.n_topics)
         columns += [np.log1p(summed), np.divide(summed, totals, where=totals > 0, out=summed * 0)]

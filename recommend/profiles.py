@@ -162,11 +162,11 @@ def followed_keys(profile: Profile) -> list[str]:
 
 def reason_for(item: Item, profile: Profile, watched: dict[str, str]) -> str:
     """Why an item is on the learner's list, in words ("" when nothing specific)."""
-    category = item.category_id
+    category = item.category_id if item.category_id is not None else -1
     if category in profile.following:
         return _("Because you follow %(topic)s") % {"topic": profile.names.get(category, "")}
     if item.key in watched:
         return _("Because you watched %(title)s") % {"title": watched[item.key]}
-    if profile.strengths.get(category or -1, 0.0) >= STRONG:
+    if profile.strengths.get(category, 0.0) >= STRONG:
         return _("Matches your interest in %(topic)s") % {"topic": profile.names.get(category, "")}
     return ""

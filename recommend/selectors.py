@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.sessions.backends.base import SessionBase
 from django.core import signing
 from django.core.cache import cache
 from django.db.models import Count, Sum
@@ -276,7 +277,7 @@ def interest_topics(*, user: User) -> list[InterestTopic]:
     return rows
 
 
-def topic_picker_due(*, user: AnyUser, session) -> bool:
+def topic_picker_due(*, user: AnyUser, session: SessionBase) -> bool:
     """Whether a signed-in learner should be offered the topic picker: no choices yet,
     no strengths, no stored list, and not answered (or skipped) in this session."""
     if not isinstance(user, User) or session.get(TOPICS_ASKED):

@@ -26,7 +26,7 @@ EASE's 0.26); a logistic ranker only matched the candidates' own order.
 from __future__ import annotations
 
 import itertools
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import scipy.sparse as sp
@@ -74,7 +74,7 @@ class Stacked(Model):
         self.item_text = item_text
         self.has_text = bool(item_text) and any(t and t.strip() for t in item_text or [])
         self.weights = dict(p["weights"]) or {"ease": 1.0}
-        self.chosen = {
+        self.chosen: dict[str, Any] = {
             "ease_lam": float(p["ease_lam"]),
             "rp3": (float(p["rp3_alpha"]), float(p["rp3_beta"])),
             "als": (int(p["als_factors"]), float(p["als_reg"])),
@@ -121,7 +121,8 @@ class Stacked(Model):
         out: dict[str, np.ndarray] = {}
         if "ease" in parts:
             out["ease"] = _row_scale(parts["ease"].scores(binary))
-            out["ease_recent"] = _row_scale(_product(user_rows, parts["ease"].sim))
+            ease = cast(algorithms.EASE, parts["ease"])
+            out["ease_recent"] = _row_scale(_product(user_rows, ease.sim))
         for name in ("rp3beta", "itemknn", "als"):
             if name in parts:
                 out[name] = _row_scale(parts[name].scores(binary))
