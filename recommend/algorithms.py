@@ -14,7 +14,10 @@ Models (`model_fit(name, ...)`):
 - ``als``: implicit-feedback ALS (Hu, Koren & Volinsky 2008) via `implicit`.
 - ``content``: TF-IDF item vectors (core/text.py); profile = weighted sum of the
   user's item vectors, scored by cosine.
-- ``blend``: the shipped model. A collaborative part plus content similarity plus
+- ``rp3beta``: the item -> user -> item random walk with a popularity penalty.
+- ``stacked`` (recommend/stacked.py): the shipped model, every model above blended
+  with weights tuned on a validation slice of the training data.
+- ``blend``: the model shipped before ``stacked``. A collaborative part plus content similarity plus
   popularity, each scaled per user (row max), with weights that move from popularity
   to CF and content as the user's history grows (cold start: an empty history gets
   popularity only), and with content standing in for the CF score of items that nobody
