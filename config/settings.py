@@ -527,8 +527,11 @@ NOTIFICATIONS_UNREAD_CACHE_SECONDS = 60
 
 # --- recommend (behaviour events, stored lists, A/B variants) ---
 # Variant name -> share of signed-in users (deterministic hash of the user id).
-# Names are reccore model names: popularity, itemknn, ease, als, content, blend.
-RECOMMEND_VARIANTS = {"blend": 50, "popularity": 50}
+# Names are model names: popularity, itemknn, ease, als, rp3beta, content, blend, stacked
+# (the shipped model).
+RECOMMEND_VARIANTS = {"stacked": 50, "popularity": 50}
+# the shipped model re-tunes its blend weights on a slice of the events this often
+RECOMMEND_TUNE_MAX_AGE_SECONDS = env.int("RECOMMEND_TUNE_MAX_AGE_SECONDS", default=86400)
 # How much one event of each kind says about a user's taste; watch counts per minute.
 RECOMMEND_EVENT_WEIGHTS = {
     "view": 1.0,

@@ -14,7 +14,10 @@ Models (`model_fit(name, ...)`):
 - ``als``: implicit-feedback ALS (Hu, Koren & Volinsky 2008) via `implicit`.
 - ``content``: TF-IDF item vectors (core/text.py); profile = weighted sum of the
   user's item vectors, scored by cosine.
-- ``blend``: the shipped model. A collaborative part plus content similarity plus
+- ``rp3beta``: the item -> user -> item random walk with a popularity penalty.
+- ``stacked`` (recommend/stacked.py): the shipped model, every model above blended
+  with weights tuned on a validation slice of the training data.
+- ``blend``: the model shipped before ``stacked``. A collaborative part plus content similarity plus
   popularity, each scaled per user (row max), with weights that move from popularity
   to CF and content as the user's history grows (cold start: an empty history gets
   popularity only), and with content standing in for the CF score of items that nobody
@@ -45,7 +48,7 @@ import scipy.sparse as sp
 
 from core.text import tfidf_vectorizer
 
-MODEL_NAMES = ("popularity", "itemknn", "ease", "als", "content", "blend")
+MODEL_NAMES = ("popularity", "itemknn", "ease", "als", "rp3beta", "content", "blend", "stacked")
 
 # Defaults for every model's parameters; model_fit(**params) overrides them.
 DEFAULTS: dict[str, dict] = {
@@ -73,6 +76,22 @@ DEFAULTS: dict[str, dict] = {
         "cold_k": 0.1,  # history size at which CF and popularity weigh the same
         "new_item_weight": 0.1,  # extra content weight standing in for CF on unseen items
         "similar_content": 0.3,  # share of content in "similar items"
+    },
+    "rp3beta": {"alpha": 0.8, "beta": 0.3},
+    # the shipped model (recommend/stacked.py): a blend of every model above, its
+    # parameters and weights tuned on a validation slice of the training data
+    "stacked": {
+        "tune": True,  # False: use `weights` and the models' parameters as given
+        "holdout": "random",  # how the tuning slice is carved: random, or last (newest)
+        "holdout_fraction": 0.2,
+        "tune_users": 800,  # users of the slice scored (more when few items: TUNE_CELLS)
+        "weights": {},  # component -> weight; empty: EASE alone until tuned
+        "ease_lam": 250.0,
+        "rp3_alpha": 0.8,
+        "rp3_beta": 0.3,
+        "als_factors": 32,
+        "als_reg": 5.0,
+        "seed": 42,
     },
 }
 
@@ -356,6 +375,27 @@ class EASE(_ItemItem):
         return self.sim
 
 
+class RP3Beta(_ItemItem):
+    """RP3beta (Paudel et al. 2017; Dacrema et al. 2019's strong graph baseline): a
+    three-step random walk item -> user -> item, each step's transition probabilities
+    raised to `alpha`, divided by the target item's popularity to the power `beta`."""
+
+    def fit(self, x: sp.csr_matrix, **_):
+        p = self.params
+        data = _binary(x)
+        counts = np.asarray(data.sum(axis=0)).ravel()
+        user_to_item = sp.diags(1.0 / np.maximum(np.diff(data.indptr), 1)) @ data
+        item_users = data.T.tocsr()
+        item_to_user = sp.diags(1.0 / np.maximum(np.diff(item_users.indptr), 1)) @ item_users
+        alpha = float(p["alpha"])
+        walk = (item_to_user.power(alpha) @ sp.csr_matrix(user_to_item).power(alpha)).toarray()
+        walk /= np.power(np.maximum(counts, 1.0), float(p["beta"]))[None, :]
+        np.fill_diagonal(walk, 0.0)
+        self.sim = walk.astype(np.float32)
+        self.binary = True
+        return self
+
+
 class ALS(Model):
     def fit(self, x: sp.csr_matrix, **_):
         # implicit and threadpoolctl are heavy and only ALS uses them: loaded on fit
@@ -545,6 +585,7 @@ _CLASSES = {
     "itemknn": ItemKNN,
     "ease": EASE,
     "als": ALS,
+    "rp3beta": RP3Beta,
     "content": Content,
     "blend": Blend,
 }
@@ -557,7 +598,13 @@ def model_fit(
     settings = _params(name, params)
     x = _csr(interactions)
     started = time.perf_counter()
-    model = _CLASSES[name](name=name, n_items=x.shape[1], params=settings)
+    if name == "stacked":
+        # stacked builds on this module's models: imported here, not at the top (a cycle)
+        from recommend.stacked import Stacked
+
+        model: Model = Stacked(name=name, n_items=x.shape[1], params=settings)
+    else:
+        model = _CLASSES[name](name=name, n_items=x.shape[1], params=settings)
     model.fit(x, item_text=item_text)
     model.fit_seconds = time.perf_counter() - started
     return model

@@ -21,6 +21,7 @@ class ItemOutputSerializer(serializers.Serializer):
     title = serializers.CharField()
     url = serializers.CharField()
     click_url = serializers.CharField()
+    reason = serializers.CharField(allow_blank=True)  # "Because you follow Data science"
 
 
 class ListOutputSerializer(serializers.Serializer):
@@ -36,7 +37,8 @@ def _payload(shown: selectors.ShownList) -> dict:
             user=None, kind="impression", value=len(shown.items), variant=shown.variant
         )
     items = [
-        {**vars(item), "url": item.url, "click_url": click_url} for item, click_url in shown.entries
+        {**vars(item), "url": item.url, "click_url": click_url, "reason": reason}
+        for item, click_url, reason in shown.cards
     ]
     return {
         "source": shown.source,

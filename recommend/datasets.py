@@ -20,6 +20,8 @@ import scipy.sparse as sp
 from django.conf import settings
 
 DATASETS = ("ml100k", "ml100k-ua", "ml100k-ub", "mooccube", "site")
+SPLITS = ("random", "time")
+RECENCY_HALF_ITEMS = 20.0
 
 
 class DataMissing(FileNotFoundError):
@@ -33,6 +35,10 @@ class Split:
     test: sp.csr_matrix
     item_text: list[str] | None = None
     protocol: str = ""
+    # train's pattern, valued by recency: 1.0 for each user's newest item, halving every
+    # RECENCY_HALF_ITEMS newer items (what the site's time-decayed weights look like)
+    train_recency: sp.csr_matrix | None = None
+    kind: str = "random"  # how test was held out: random, or time (each user's newest)
 
     @property
     def n_users(self) -> int:
@@ -73,6 +79,66 @@ def _matrix(users, items, values, shape) -> sp.csr_matrix:
     return m
 
 
+def _ordered(users, items, when, shape) -> sp.csr_matrix:
+    """users x items, each pair valued by its position in time (1 = first of the whole
+    data set); ties in `when` keep the file's order; a repeated pair keeps its last."""
+    rank = np.empty(len(when), dtype=np.float64)
+    rank[np.argsort(np.asarray(when), kind="stable")] = np.arange(1, len(when) + 1)
+    users, items = np.asarray(users), np.asarray(items)
+    newest_first = np.argsort(-rank, kind="stable")
+    _, keep = np.unique(users[newest_first] * shape[1] + items[newest_first], return_index=True)
+    keep = newest_first[keep]
+    return sp.csr_matrix((rank[keep], (users[keep], items[keep])), shape=shape)
+
+
+def recency(order: sp.csr_matrix, half_items: float = RECENCY_HALF_ITEMS) -> sp.csr_matrix:
+    """Each user's items valued 0.5 ** (how many of their items are newer / half_items)."""
+    out = sp.csr_matrix(order, dtype=np.float64, copy=True)
+    for u in range(out.shape[0]):
+        start, end = out.indptr[u], out.indptr[u + 1]
+        newer = np.argsort(np.argsort(-out.data[start:end], kind="stable"), kind="stable")
+        out.data[start:end] = 0.5 ** (newer / half_items)
+    return out.astype(np.float32)
+
+
+def split_last(order: sp.csr_matrix) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+    """(train, test): each user's newest item held out (users with two items or more)."""
+    order = sp.csr_matrix(order)
+    last = np.zeros(order.nnz, dtype=bool)
+    for u in range(order.shape[0]):
+        start, end = order.indptr[u], order.indptr[u + 1]
+        if end - start >= 2:
+            last[start + int(np.argmax(order.data[start:end]))] = True
+    return _entries(order, ~last), _entries(order, last)
+
+
+def _entries(matrix: sp.csr_matrix, mask: np.ndarray) -> sp.csr_matrix:
+    """The stored entries of a CSR matrix where `mask` (one flag per entry) is set."""
+    coo = matrix.tocoo()
+    return sp.csr_matrix((coo.data[mask], (coo.row[mask], coo.col[mask])), shape=matrix.shape)
+
+
+def _split(name, order, split, seed, test_fraction, item_text, what) -> Split:
+    """The random or time Split of a matrix of time positions (see `_ordered`)."""
+    if split == "random":
+        train_order, test = split_per_user(order, test_fraction, seed)
+        protocol = (
+            f"{what}, per-user {1 - test_fraction:.0%}/{test_fraction:.0%} hold-out (seed {seed})"
+        )
+    elif split == "time":
+        train_order, test = split_last(order)
+        protocol = f"{what}, each user's last item in time held out (leave-last-out)"
+    else:
+        raise ValueError(f"unknown split {split!r}; choose one of {', '.join(SPLITS)}")
+    ones = sp.csr_matrix(train_order, dtype=np.float32, copy=True)
+    ones.data[:] = 1.0
+    test = sp.csr_matrix(test, dtype=np.float32, copy=True)
+    test.data[:] = 1.0
+    return Split(
+        name, ones, test, item_text, protocol, train_recency=recency(train_order), kind=split
+    )
+
+
 def split_per_user(
     matrix: sp.csr_matrix, test_fraction: float, seed: int, *, min_train: int = 1
 ) -> tuple[sp.csr_matrix, sp.csr_matrix]:
@@ -99,8 +165,7 @@ def split_per_user(
         idx = np.concatenate(rows) if rows else np.empty(0, dtype=np.int64)
         mask = np.zeros(matrix.nnz, dtype=bool)
         mask[idx] = True
-        coo = matrix.tocoo()
-        return sp.csr_matrix((coo.data[mask], (coo.row[mask], coo.col[mask])), shape=matrix.shape)
+        return _entries(matrix, mask)
 
     return take(train_rows), take(test_rows)
 
@@ -134,18 +199,19 @@ def ml100k_item_text() -> list[str]:
     return texts
 
 
-def ml100k(seed: int = 42, test_fraction: float = 0.25) -> Split:
-    """Every rating as a positive, seeded per-user 75/25 hold-out."""
+def ml100k(seed: int = 42, test_fraction: float = 0.25, split: str = "random") -> Split:
+    """Every rating as a positive; a seeded per-user 75/25 hold-out, or (`split="time"`)
+    each user's last rating in time held out."""
     data = _ml_read("u.data")
-    full = _matrix(data[:, 0] - 1, data[:, 1] - 1, np.ones(len(data)), (ML_USERS, ML_ITEMS))
-    train, test = split_per_user(full, test_fraction, seed)
-    return Split(
+    order = _ordered(data[:, 0] - 1, data[:, 1] - 1, data[:, 3], (ML_USERS, ML_ITEMS))
+    return _split(
         "ml100k",
-        train,
-        test,
+        order,
+        split,
+        seed,
+        test_fraction,
         ml100k_item_text(),
-        f"MovieLens 100K, all ratings as positives, per-user {1 - test_fraction:.0%}/"
-        f"{test_fraction:.0%} hold-out (seed {seed})",
+        "MovieLens 100K, all ratings as positives",
     )
 
 
@@ -183,21 +249,24 @@ def mooccube_item_text(n_items: int) -> list[str]:
     return [" ".join(w) for w in words]
 
 
-def mooccube(seed: int = 42, test_fraction: float = 0.2) -> Split:
-    """Enrollments (label 1) as positives, seeded per-user 80/20 hold-out."""
+def mooccube(seed: int = 42, test_fraction: float = 0.2, split: str = "random") -> Split:
+    """Enrollments (label 1) as positives; a seeded per-user 80/20 hold-out, or each
+    user's last enrollment held out (`split="time"`). The subset has no timestamps: a
+    user's rows follow MOOCCube's enrollment listing, so row order stands for time."""
     data = np.loadtxt(_path("mooccube-kgan-course", "ratings_final.txt"), dtype=np.int64, ndmin=2)
-    positives = data[data[:, 2] == 1]
     n_users = int(data[:, 0].max()) + 1
     n_items = int(data[:, 1].max()) + 1
-    full = _matrix(positives[:, 0], positives[:, 1], np.ones(len(positives)), (n_users, n_items))
-    train, test = split_per_user(full, test_fraction, seed)
-    return Split(
+    rows = np.flatnonzero(data[:, 2] == 1)
+    positives = data[rows]
+    order = _ordered(positives[:, 0], positives[:, 1], rows, (n_users, n_items))
+    return _split(
         "mooccube",
-        train,
-        test,
+        order,
+        split,
+        seed,
+        test_fraction,
         mooccube_item_text(n_items),
-        f"MOOCCube course enrollments (label 1), per-user {1 - test_fraction:.0%}/"
-        f"{test_fraction:.0%} hold-out (seed {seed})",
+        "MOOCCube course enrollments (label 1)",
     )
 
 
@@ -221,13 +290,53 @@ def site(seed: int = 42, test_fraction: float = 0.2) -> Split:
     )
 
 
-def load(name: str, seed: int = 42) -> Split:
+def load(name: str, seed: int = 42, split: str = "random") -> Split:
+    if split != "random" and name not in ("ml100k", "mooccube"):
+        raise ValueError(f"{name} has only its own split; the time split is for ml100k, mooccube")
     if name == "ml100k":
-        return ml100k(seed)
+        return ml100k(seed, split=split)
+    if name == "mooccube":
+        return mooccube(seed, split=split)
     if name in ("ml100k-ua", "ml100k-ub"):
         return ml100k_fixed(name.rsplit("-", 1)[1])
-    if name == "mooccube":
-        return mooccube(seed)
     if name == "site":
         return site(seed)
     raise ValueError(f"unknown data set {name!r}; choose one of {', '.join(DATASETS)}")
+
+
+def ml100k_behaviour():
+    """MovieLens 100K as behaviour over topics, for the interest model: every rating is
+    a "rated" event in each genre of the movie, a rating of 4 or 5 also a "liked" one.
+    Returns (interests.Behaviour, genre names)."""
+    from recommend.interests import Behaviour  # numpy only; kept beside its one caller
+
+    data = _ml_read("u.data")
+    genres: dict[int, str] = {}
+    for line in _path("ml-100k", "u.genre").read_text(encoding="latin-1").splitlines():
+        if "|" in line:
+            name, idx = line.rsplit("|", 1)
+            genres[int(idx)] = name
+    flags = np.zeros((ML_ITEMS, len(genres)), dtype=bool)
+    for line in _path("ml-100k", "u.item").read_text(encoding="latin-1").splitlines():
+        fields = line.split("|")
+        if len(fields) >= 6:
+            flags[int(fields[0]) - 1] = [f == "1" for f in fields[5 : 5 + len(genres)]]
+    keep = [i for i in sorted(genres) if genres[i] != "unknown"]
+    flags = flags[:, keep]
+    rows, topics = np.nonzero(flags[data[:, 1] - 1])
+    liked = data[rows, 2] >= 4
+    users = np.concatenate([data[rows, 0] - 1, data[rows[liked], 0] - 1])
+    ages = (data[:, 3].max() - data[:, 3]) / 86400.0
+    return (
+        Behaviour(
+            users=users,
+            topics=np.concatenate([topics, topics[liked]]),
+            kinds=np.concatenate([np.zeros(rows.size, int), np.ones(int(liked.sum()), int)]),
+            values=np.ones(users.size),
+            ages=np.concatenate([ages[rows], ages[rows[liked]]]),
+            n_users=ML_USERS,
+            n_topics=len(keep),
+            kind_names=("rated", "liked"),
+        ),
+        [genres[i] for i in keep],
+    )

@@ -121,3 +121,52 @@ class PersonalisationSetting(models.Model):
 
     def __str__(self):
         return f"{self.user_id}: {'off' if self.opted_out else 'on'}"
+
+
+class TopicChoice(models.Model):
+    """What a learner told us about a topic or an item: follow a category, or "not
+    interested" in a category or one item ("category:3", "course:12"). Explicit choices
+    win over what behaviour suggests."""
+
+    class Choice(models.TextChoices):
+        FOLLOW = "follow", _("Following")
+        NOT_INTERESTED = "not_interested", _("Not interested")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="topic_choices"
+    )
+    topic = models.CharField(max_length=40)
+    choice = models.CharField(max_length=20, choices=Choice.choices)
+    created_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "topic"], name="recommend_topic_choice_once")
+        ]
+        verbose_name = _("topic choice")
+        verbose_name_plural = _("topic choices")
+
+    def __str__(self):
+        return f"{self.user_id} {self.choice} {self.topic}"
+
+
+class InterestStrength(models.Model):
+    """The interest model's strength (0-1) of one learner's interest in one category,
+    as the last refresh computed it from their behaviour."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="interest_strengths"
+    )
+    category = models.ForeignKey("marketplace.Category", on_delete=models.CASCADE, related_name="+")
+    strength = models.FloatField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "category"], name="recommend_interest_once")
+        ]
+        verbose_name = _("interest strength")
+        verbose_name_plural = _("interest strengths")
+
+    def __str__(self):
+        return f"{self.user_id} {self.category_id} {self.strength:.2f}"

@@ -32,7 +32,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from marketplace.models import CreatorProfile
-from recommend import algorithms, features
+from recommend import algorithms, features, profiles
 from recommend.models import Event, RecommendationList
 
 logger = logging.getLogger(__name__)
@@ -43,6 +43,7 @@ SIMILAR_KEY = "recommend:similar:{}:{}"
 POPULAR_KEY = "recommend:popular:{}"
 REFRESH_LOCK = "recommend:refresh:lock"
 FIT_LOCK = "recommend:fit:lock"
+TUNED_KEY = "recommend:stacked:tuned"  # the shipped model's last tuned weights
 SIMILAR_LENGTH = 12
 _memo: dict = {}
 REFRESH_LOCK_SECONDS = 1800
@@ -56,7 +57,7 @@ def variant_for(user_id: int) -> str:
     """The A/B variant of a user: a stable hash of the id over RECOMMEND_VARIANTS shares."""
     variants = sorted((str(k), int(v)) for k, v in settings.RECOMMEND_VARIANTS.items() if v > 0)
     if not variants:
-        return "blend"
+        return "stacked"
     total = sum(share for _, share in variants)
     digest = hashlib.sha256(f"recommend-variant:{user_id}".encode()).digest()
     point = int.from_bytes(digest[:8], "big") % total
@@ -68,7 +69,7 @@ def variant_for(user_id: int) -> str:
 
 
 def algorithm_for(variant: str) -> str:
-    return variant if variant in algorithms.MODEL_NAMES else "blend"
+    return variant if variant in algorithms.MODEL_NAMES else "stacked"
 
 
 # --- the fitted model ----------------------------------------------------------------
@@ -129,7 +130,7 @@ def model_fit_and_store() -> ModelState:
         names = {algorithm_for(v) for v in settings.RECOMMEND_VARIANTS} | {"popularity"}
         for name in sorted(names):
             try:
-                state.models[name] = algorithms.model_fit(name, matrix, item_text=texts)
+                state.models[name] = _model_fit(name, matrix, texts)
             except Exception:  # noqa: BLE001 - one model failing must not stop the others
                 logger.exception("recommend: fitting %s failed", name)
         counts = (
@@ -149,11 +150,35 @@ def model_fit_and_store() -> ModelState:
     _memo.update(version=state.version, state=state)
     # The histories just read, for the lists of this same run (see `_Histories`).
     _memo["histories"] = _Histories(state.version, user_ids, matrix, newest)
+    try:  # the interest profiles learn from the same events, as often as the model
+        profiles.interests_refresh()
+    except Exception:  # noqa: BLE001 - stale strengths must not stop the lists
+        logger.exception("recommend: interest profiles failed")
     return state
 
 
+def _model_fit(name: str, matrix, texts) -> algorithms.Model:
+    """Fit one model. The shipped "stacked" model tunes its weights on a slice of the
+    events at most once per RECOMMEND_TUNE_MAX_AGE_SECONDS; refreshes in between fit
+    each of its parts once with the weights and settings last chosen."""
+    if name != "stacked":
+        return algorithms.model_fit(name, matrix, item_text=texts)
+    tuned = cache.get(TUNED_KEY)
+    if tuned is not None:
+        return algorithms.model_fit(name, matrix, item_text=texts, tune=False, **tuned)
+    model = algorithms.model_fit(name, matrix, item_text=texts)
+    cache.set(
+        TUNED_KEY, getattr(model, "tuned_params", None), settings.RECOMMEND_TUNE_MAX_AGE_SECONDS
+    )
+    return model
+
+
 def _similar_store(state: ModelState) -> None:
-    model = state.models.get("blend") or next(iter(state.models.values()), None)
+    model = (
+        state.models.get("stacked")
+        or state.models.get("blend")
+        or next(iter(state.models.values()), None)
+    )
     if model is None:
         return
     try:

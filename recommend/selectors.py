@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.sessions.backends.base import SessionBase
 from django.core import signing
 from django.core.cache import cache
 from django.db.models import Count, Sum
@@ -19,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from recommend import refresh
+from recommend import profiles, refresh
 from recommend.features import Item, items_load, owned_keys
 from recommend.items import item_key_for
 from recommend.models import Event, RecommendationList, VariantDailyStat
@@ -27,6 +28,7 @@ from recommend.services import NONPERSONAL_VARIANT, AnyUser, personalisation_opt
 
 logger = logging.getLogger(__name__)
 POPULAR_CACHE = "recommend:popular"
+TOPICS_ASKED = "recommend_topics_asked"  # session flag: the topic picker was answered
 CLICK_SALT = "recommend.click"
 
 
@@ -37,6 +39,7 @@ class ShownList:
     algorithm: str
     items: list[Item] = field(default_factory=list)
     anchor: Item | None = None  # "because you watched <anchor>", "similar to <anchor>"
+    reasons: dict[str, str] = field(default_factory=dict)  # item key -> why it is here
 
     def click_url(self, item: Item) -> str:
         token = signing.dumps([item.key, self.variant, self.source], salt=CLICK_SALT)
@@ -45,6 +48,11 @@ class ShownList:
     @property
     def entries(self) -> list[tuple[Item, str]]:
         return [(item, self.click_url(item)) for item in self.items]
+
+    @property
+    def cards(self) -> list[tuple[Item, str, str]]:
+        """(item, click link, reason) of each item, for the row template."""
+        return [(item, url, self.reasons.get(item.key, "")) for item, url in self.entries]
 
 
 def click_token_read(token: str) -> tuple[str, str, str] | None:
@@ -112,8 +120,36 @@ def recommendations_for_user(*, user: AnyUser, n: int | None = None) -> ShownLis
     keys, algorithm = [], "popularity"
     if stored is not None and stored.variant == variant:
         keys, algorithm = list(stored.items), stored.algorithm
-    items = _serve(keys + popular_keys(), user=user, n=n)
-    return ShownList("for_you", variant, algorithm, items)
+    profile = profiles.profile_for(user.pk)
+    followed = profiles.followed_keys(profile)
+    # candidates: the stored list, the followed topics' items (a new learner's first
+    # choice counts at once), popular items; then the learner's profile re-ranks them
+    candidates = _serve(keys + followed + popular_keys(), user=user, n=n * 4)
+    ranked = [item for item, _score in profiles.rerank(candidates, profile)][:n]
+    watched = _watched_anchors(user.pk)
+    reasons = {item.key: profiles.reason_for(item, profile, watched) for item in ranked}
+    return ShownList(
+        "for_you", variant, algorithm, ranked, reasons={k: r for k, r in reasons.items() if r}
+    )
+
+
+def _watched_anchors(user_id: int) -> dict[str, str]:
+    """Item key -> title of the recently watched item it is similar to (the newest
+    watched item first): what "because you watched X" on a card names."""
+    recent = (
+        Event.objects.filter(user_id=user_id, kind=Event.Kind.WATCH)
+        .exclude(item_kind="")
+        .order_by("-created_at")
+        .values_list("item_kind", "item_id")[:3]
+    )
+    anchors: dict[str, str] = {}
+    keys = [f"{kind}:{pk}" for kind, pk in recent]
+    titles = {key: item.title for key, item in items_load(keys).items()} if keys else {}
+    for key in keys:
+        for similar in refresh.similar_keys(key) or []:
+            if key in titles:
+                anchors.setdefault(similar, titles[key])
+    return anchors
 
 
 def similar_for_item(*, item: object, user: AnyUser, n: int | None = None) -> ShownList:
@@ -204,3 +240,48 @@ def click_through_by_variant(*, days: int = 30) -> dict[str, Any]:
             for t in totals
         ],
     }
+
+
+@dataclass
+class InterestTopic:
+    category_id: int
+    topic: str  # "category:3"
+    name: str
+    strength: float  # 0..1, from behaviour
+    choice: str  # "follow", "not_interested" or ""
+
+
+def interest_topics(*, user: User) -> list[InterestTopic]:
+    """Every category with the learner's strength and choice, strongest first (the
+    followed ones on top). Three queries (see profiles.profile_for)."""
+    profile = profiles.profile_for(user.pk)
+    rows = []
+    for category_id, name in profile.names.items():
+        choice = (
+            "follow"
+            if category_id in profile.following
+            else "not_interested"
+            if category_id in profile.not_interested
+            else ""
+        )
+        rows.append(
+            InterestTopic(
+                category_id,
+                profiles.category_topic(category_id),
+                name,
+                profile.strengths.get(category_id, 0.0),
+                choice,
+            )
+        )
+    rows.sort(key=lambda t: (t.choice != "follow", -t.strength, t.name))
+    return rows
+
+
+def topic_picker_due(*, user: AnyUser, session: SessionBase) -> bool:
+    """Whether a signed-in learner should be offered the topic picker: no choices yet,
+    no strengths, no stored list, and not answered (or skipped) in this session."""
+    if not isinstance(user, User) or session.get(TOPICS_ASKED):
+        return False
+    if RecommendationList.objects.filter(user=user).exists():
+        return False
+    return profiles.profile_for(user.pk).empty

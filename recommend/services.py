@@ -16,15 +16,23 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import BigIntegerField, ExpressionWrapper, F, QuerySet, Subquery
 from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import User
-from marketplace.models import Channel, PublicationStatus
+from marketplace.models import Category, Channel, PublicationStatus
 from recommend.items import item_key_for, parse_key
-from recommend.models import Event, PersonalisationSetting, RecommendationList, VariantDailyStat
+from recommend.models import (
+    Event,
+    InterestStrength,
+    PersonalisationSetting,
+    RecommendationList,
+    TopicChoice,
+    VariantDailyStat,
+)
 from recommend.tasks import recommendations_refresh_user_task
 
 logger = logging.getLogger(__name__)
@@ -299,3 +307,43 @@ def tip_record(*, tipper: User, creator: User, live_session: object = None) -> N
             .first()
         )
     event_record(user=tipper, kind=Event.Kind.TIP, item=item)
+
+
+# --- the learner's own choices about topics and items --------------------------------------
+
+
+def _topic_check(topic: str) -> str:
+    """A category ("category:3") or an item key ("course:12") that exists, or ValidationError."""
+    kind, _sep, pk = str(topic).partition(":")
+    if kind == "category" and pk.isdigit() and Category.objects.filter(pk=int(pk)).exists():
+        return f"category:{int(pk)}"
+    key = item_key_for(topic) if kind != "category" else None
+    if key is None or parse_key(key) is None:
+        raise ValidationError({"topic": "Choose a category or an item of the catalogue."})
+    return key
+
+
+@transaction.atomic
+def topic_choose(*, user: User, topic: str, choice: str) -> TopicChoice:
+    """Follow a category, or say "not interested" in a category or an item. An item can
+    only be "not interested" (following is for topics)."""
+    topic = _topic_check(topic)
+    if choice not in TopicChoice.Choice.values:
+        raise ValidationError({"choice": "Choose follow or not_interested."})
+    if choice == TopicChoice.Choice.FOLLOW and not topic.startswith("category:"):
+        raise ValidationError({"choice": "Only topics can be followed."})
+    row, _created = TopicChoice.objects.update_or_create(
+        user=user, topic=topic, defaults={"choice": choice}
+    )
+    return row
+
+
+@transaction.atomic
+def topic_reset(*, user: User, topic: str | None = None) -> int:
+    """Forget the learner's choice about one topic, or (topic None) every choice and the
+    strengths learned from behaviour (they come back from new behaviour). Returns how many
+    rows went."""
+    if topic is not None:
+        return TopicChoice.objects.filter(user=user, topic=_topic_check(topic)).delete()[0]
+    removed = TopicChoice.objects.filter(user=user).delete()[0]
+    return removed + InterestStrength.objects.filter(user=user).delete()[0]

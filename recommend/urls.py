@@ -8,5 +8,8 @@ urlpatterns = [
     path("recommend/watch/", views.watch_report, name="watch"),
     path("recommend/click/", views.click, name="click"),
     path("accounts/personalisation/", views.personalisation, name="personalisation"),
+    path("accounts/interests/", views.interests, name="interests"),
+    path("recommend/start/", views.topics_start, name="start"),
+    path("recommend/not-interested/", views.not_interested, name="not_interested"),
     path("staff/recommendations/", views.staff_dashboard, name="staff"),
 ]

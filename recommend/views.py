@@ -8,9 +8,12 @@ from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -117,3 +120,69 @@ def staff_dashboard(request):
         days = 30
     data = selectors.click_through_by_variant(days=days)
     return render(request, "recommend/staff.html", {**data, "chart": ctr_chart(data)})
+
+
+def _back(request, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
+        return target
+    return reverse(default)
+
+
+@login_required
+def interests(request):
+    """ "Your interests": strengths learned from behaviour, and the learner's own choices
+    (follow, not interested, reset one, reset everything)."""
+    if request.method == "POST":
+        action, topic = request.POST.get("action", ""), request.POST.get("topic", "")
+        try:
+            if action == "reset_all":
+                services.topic_reset(user=request.user)
+            elif action == "reset":
+                services.topic_reset(user=request.user, topic=topic)
+            else:
+                services.topic_choose(user=request.user, topic=topic, choice=action)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Your interests are updated."))
+        return redirect(_back(request, "recommend:interests"))
+    return render(
+        request,
+        "recommend/interests.html",
+        {"topics": selectors.interest_topics(user=request.user)},
+    )
+
+
+@login_required
+@require_POST
+def not_interested(request):
+    """ "Not interested" on a card: the item goes, its siblings go down."""
+    try:
+        services.topic_choose(
+            user=request.user, topic=request.POST.get("item", ""), choice="not_interested"
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Got it: you will see less like this."))
+    return redirect(_back(request, "home"))
+
+
+@login_required
+def topics_start(request):
+    """Onboarding: pick a few topics to follow, or skip."""
+    if request.method == "POST":
+        if "skip" not in request.POST:
+            for topic in request.POST.getlist("topic"):
+                try:
+                    services.topic_choose(user=request.user, topic=topic, choice="follow")
+                except ValidationError:
+                    continue  # a stale or forged checkbox: the others still count
+        request.session[selectors.TOPICS_ASKED] = True
+        return redirect("home")
+    return render(
+        request,
+        "recommend/start.html",
+        {"topics": selectors.interest_topics(user=request.user)},
+    )

@@ -28,7 +28,10 @@ def recommend_for_you(context):
     except Exception:  # noqa: BLE001 - a recommendation row must never break the page
         selectors.logger.exception("recommend: the for-you row failed")
         shown = None
-    return {"lists": [s for s in [_shown(shown)] if s], "request": request}
+    picker = False
+    if request is not None and getattr(user, "is_authenticated", False):
+        picker = selectors.topic_picker_due(user=user, session=request.session)
+    return {"lists": [s for s in [_shown(shown)] if s], "request": request, "picker": picker}
 
 
 @register.inclusion_tag("recommend/row.html", takes_context=True)

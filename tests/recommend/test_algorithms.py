@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
+from recommend import stacked
 from recommend.algorithms import (
     MODEL_NAMES,
     _top_k_rows,
@@ -236,3 +237,24 @@ def test_similar_all_gives_every_item_the_list_similar_gives_it(name, interactio
         one = model.similar(item, 4)
         assert [j for j, _ in every[item]] == [j for j, _ in one]
         np.testing.assert_allclose([s for _, s in every[item]], [s for _, s in one], rtol=1e-5)
+
+
+def test_stacked_model_tunes_its_weights_on_a_slice_and_refits_with_them():
+    rng = np.random.default_rng(3)
+    # two taste clusters of 20 items; each user takes 8 items of their own cluster
+    rows = []
+    for u in range(120):
+        cluster = u % 2
+        for item in rng.choice(20, size=8, replace=False):
+            rows.append((u, cluster * 20 + item))
+    users, items = np.array(rows).T
+    x = sp.csr_matrix((np.ones(len(rows)), (users, items)), shape=(120, 40))
+    model = model_fit("stacked", x)
+    assert model.weights and set(model.weights) <= set(stacked.COMPONENTS)
+    scores = model.scores(x[:4])
+    assert scores.shape == (4, 40)
+    # a user of cluster 0 is steered to cluster 0's items
+    assert np.argsort(-scores[0])[:5].max() < 20
+    again = model_fit("stacked", x, tune=False, **model.tuned_params)
+    assert again.weights == model.weights
+    np.testing.assert_allclose(again.scores(x[:4]), scores, rtol=1e-4, atol=1e-5)

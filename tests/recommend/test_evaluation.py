@@ -76,13 +76,13 @@ def test_evaluate_command_on_a_slice_of_movielens_and_mooccube(capsys):
     _require_data()
     call_command(
         "recommend_evaluate",
-        "--data", "ml100k,mooccube",
+        "--data", "ml100k,mooccube", "--split", "random",
         "--models", "popularity,itemknn,ease,content,blend",
         "--limit-users", "60",
         "--json",
     )  # fmt: skip
     out = json.loads(capsys.readouterr().out)
-    assert [d["data"] for d in out] == ["ml100k", "mooccube"]
+    assert [(d["data"], d["split"]) for d in out] == [("ml100k", "random"), ("mooccube", "random")]
     for data in out:
         by = {r["model"]: r for r in data["results"]}
         assert set(by) == {"popularity", "itemknn", "ease", "content", "blend"}
@@ -117,14 +117,23 @@ def test_paired_interval_separates_a_real_difference_from_noise():
         paired_ratio_interval(base, base[:10])
 
 
-def test_evaluate_command_prints_the_blend_against_ease_with_an_interval(capsys):
+def test_evaluate_command_prints_the_shipped_model_against_the_best_baseline(capsys):
     _require_data()
-    call_command("recommend_evaluate", "--data", "mooccube", "--models", "popularity,ease,blend",
-                 "--limit-users", "200")  # fmt: skip
+    call_command("recommend_evaluate", "--data", "mooccube", "--split", "random",
+                 "--models", "popularity,ease,itemknn,stacked", "--limit-users", "200")  # fmt: skip
     out = capsys.readouterr().out
-    assert re.search(r"blend/EASE NDCG [0-9.]+x \(95% CI [0-9.]+-[0-9.]+\)", out)
+    assert re.search(r"stacked/EASE NDCG [0-9.]+x \(95% CI [0-9.]+-[0-9.]+\)", out)
     # and split by how much history the users have (short histories: cold start)
-    assert re.search(r"history 1-2 items: \d+ users, EASE [0-9.]+, blend [0-9.]+, blend/EASE", out)
+    assert re.search(r"history 1-2 items: \d+ users, EASE [0-9.]+, stacked [0-9.]+", out)
+    last = out.strip().splitlines()[-1]
+    found = re.fullmatch(
+        r"recommend mooccube random ndcg@10 ([0-9.]+) "
+        r"best (ease|itemknn) ([0-9.]+) ratio ([0-9.]+)",
+        last,
+    )
+    assert found, last
+    shipped, best, ratio = float(found[1]), float(found[3]), float(found[4])
+    assert ratio == pytest.approx(shipped / best, abs=2e-3)
 
 
 @pytest.mark.django_db
@@ -164,3 +173,17 @@ def test_missing_data_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.setenv("RECOMMEND_DATA_DIR", str(tmp_path))
     with pytest.raises(CommandError, match="is missing"):
         call_command("recommend_evaluate", "--data", "ml100k", "--models", "popularity")
+
+
+def test_time_split_holds_out_each_users_newest_item():
+    from recommend.datasets import _ordered, recency, split_last
+
+    order = _ordered(
+        np.array([0, 0, 0, 1, 1, 2]), np.array([3, 1, 2, 0, 3, 1]),
+        np.array([30, 10, 20, 5, 1, 7]), (3, 4),
+    )  # fmt: skip
+    train, test = split_last(order)
+    assert test.nonzero()[1].tolist() == [3, 0]  # user 0: item 3 (time 30); user 1: item 0
+    assert train[2].nonzero()[1].tolist() == [1]  # one item only: kept for training
+    weights = recency(train, half_items=1.0)
+    assert weights[0, 2] == 1.0 and weights[0, 1] == 0.5  # the newer item weighs more
