@@ -340,7 +340,9 @@ class RoomConsumer(AsyncWebsocketConsumer):
     # Each handler calls one service.
 
     def _chat(self, c):
-        return {"seq": services.chat_post(session=self.session, user=self.user, text=c["text"]).seq}
+        ip = (self.scope.get("client") or ("",))[0] or ""
+        event = services.chat_post(session=self.session, user=self.user, text=c["text"], ip=ip)
+        return {"seq": event.seq}
 
     def _question(self, c):
         question = services.question_ask(session=self.session, user=self.user, text=c["text"])

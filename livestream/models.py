@@ -3,6 +3,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from core.fields import EncryptedTextField
 from marketplace.models import SessionAccess
 
 
@@ -127,6 +128,9 @@ class RoomEvent(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # A chat message removed by the host or a moderator: history shows it as deleted.
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # The sender's address (chat only), for abuse reports: encrypted at rest, never
+    # broadcast, cleared after PRIVACY_IP_RETENTION_DAYS (livestream.personal_data).
+    ip = EncryptedTextField(blank=True, default="")
 
     class Meta:
         ordering = ("session", "seq")

@@ -104,20 +104,3 @@ class VariantDailyStat(models.Model):
 
     def __str__(self):
         return f"{self.day} {self.variant}"
-
-
-class PersonalisationSetting(models.Model):
-    """A user's choice about personalised recommendations (absent row: on)."""
-
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="personalisation"
-    )
-    opted_out = models.BooleanField(_("turn off personalised recommendations"), default=False)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        verbose_name = _("personalisation setting")
-        verbose_name_plural = _("personalisation settings")
-
-    def __str__(self):
-        return f"{self.user_id}: {'off' if self.opted_out else 'on'}"

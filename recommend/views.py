@@ -4,9 +4,7 @@ personalisation setting, the staff click-through chart."""
 import time
 
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
-from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
@@ -19,7 +17,6 @@ from livestream.models import LiveSession
 from recommend import selectors, services
 from recommend.charts import ctr_chart
 from recommend.features import items_load
-from recommend.models import Event, PersonalisationSetting
 
 WATCH_LAST = "recommend:watch:last:{}:{}"
 WATCH_TOTAL = "recommend:watch:total:{}:{}:{}"
@@ -44,8 +41,10 @@ def watch_report(request):
     except Http404:
         return JsonResponse({"error": _("No such session.")}, status=404)
     seconds = _watch_clip(request.user.pk, session, seconds)
-    if seconds > 0:
-        services.event_record(user=request.user, kind="watch", item=session, value=seconds)
+    if seconds > 0 and not services.event_record(
+        user=request.user, kind="watch", item=session, value=seconds
+    ):
+        seconds = 0.0  # behaviour analytics switched off: nothing recorded
     return JsonResponse({"recorded": round(seconds, 1)})
 
 
@@ -86,27 +85,9 @@ def click(request):
     return redirect(item.url)
 
 
-@login_required
 def personalisation(request):
-    setting = PersonalisationSetting.objects.filter(user=request.user).first()
-    if request.method == "POST":
-        opted_out = request.POST.get("personalised") != "on"
-        services.personalisation_set(user=request.user, opted_out=opted_out)
-        messages.success(
-            request,
-            _("Personalised recommendations are off and what we had stored is deleted.")
-            if opted_out
-            else _("Personalised recommendations are on."),
-        )
-        return redirect("recommend:personalisation")
-    return render(
-        request,
-        "recommend/personalisation.html",
-        {
-            "personalised": not (setting and setting.opted_out),
-            "event_count": Event.objects.filter(user=request.user).count(),
-        },
-    )
+    """The switch now lives on the Privacy page with the other consents."""
+    return redirect("accounts:privacy")
 
 
 @staff_member_required

@@ -23,7 +23,9 @@ from marketplace.selectors import channel_subscriber_check
 
 
 @transaction.atomic
-def chat_post(*, session: LiveSession, user: User, text: object) -> RoomEvent:
+def chat_post(*, session: LiveSession, user: User, text: object, ip: str = "") -> RoomEvent:
+    """Post a chat message. `ip` (the sender's address, kept encrypted for
+    PRIVACY_IP_RETENTION_DAYS for abuse reports) is stored, never broadcast."""
     session = locked_session(session)
     role = room_role(session=session, user=user)
     check_can_post(session=session, user=user, role=role)
@@ -47,6 +49,7 @@ def chat_post(*, session: LiveSession, user: User, text: object) -> RoomEvent:
         kind=RoomEvent.Kind.CHAT,
         author=user,
         payload={"user": public_user(user, role.label), "text": text},
+        ip=ip,
     )
     engaged_send(user=user, session=session, kind="comment")
     return event

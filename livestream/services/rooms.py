@@ -131,7 +131,12 @@ def locked_session(session: LiveSession) -> LiveSession:
 
 
 def room_event_append(
-    *, session: LiveSession, kind: str, author: User | None, payload: dict[str, Any]
+    *,
+    session: LiveSession,
+    kind: str,
+    author: User | None,
+    payload: dict[str, Any],
+    ip: str = "",
 ) -> RoomEvent:
     """Save one room event under the next sequence number; broadcast it on commit.
 
@@ -144,7 +149,7 @@ def room_event_append(
     seq = session.last_seq
     LiveSession.objects.filter(pk=session.pk).update(last_seq=seq)
     event = RoomEvent.objects.create(
-        session_id=session.pk, seq=seq, kind=kind, author=author, payload=payload
+        session_id=session.pk, seq=seq, kind=kind, author=author, payload=payload, ip=ip
     )
     transaction.on_commit(lambda: broadcast.room_event_publish(event))
     return event
