@@ -86,3 +86,8 @@ def _plain(value: object) -> object:
     if isinstance(value, Model):
         return value.pk
     return value
+
+
+def unregister(name: str) -> None:
+    """Forget a kind (a test's temporary one, mostly)."""
+    _kinds.pop(name, None)
