@@ -20,6 +20,6 @@ class PersonalDataViewed(Event):
     """A staff member opened someone's personal data (a user's admin page, a
     verification document): moderation writes it to the audit trail."""
 
-    staff_id: int
+    staff_id: int | None
     user_id: int
     what: str

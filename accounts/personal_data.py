@@ -35,6 +35,7 @@ from django.db.models.fields.files import FieldFile
 from accounts.models import User
 
 Rows = list[dict[str, Any]]
+Files = list[tuple[str, FieldFile]]  # (name in the zip, the stored file)
 
 
 @dataclass(frozen=True)

@@ -86,7 +86,7 @@ def deletion_open_for(*, user: User) -> AccountDeletion | None:
     ).first()
 
 
-def user_ids_refusing(*purposes: str) -> "QuerySet[ConsentRecord, dict[str, Any]]":
+def user_ids_refusing(*purposes: str) -> "QuerySet[Any, Any]":
     """The ids of users whose current choice for any of `purposes` is "off" (for
     purposes on by default: anyone who ever switched it off and not back on)."""
     latest = ConsentRecord.objects.filter(user=OuterRef("user"), purpose=OuterRef("purpose"))

@@ -10,7 +10,7 @@ from content.models import Article, Asset, Lesson, LessonProgress
 rows = personal_data.rows
 
 
-def asset_files(user: User) -> list[tuple[str, object]]:
+def asset_files(user: User) -> personal_data.Files:
     return [
         (f"{asset.key}-{asset.name}", asset.image or asset.file)
         for asset in Asset.objects.filter(uploaded_by=user)

@@ -24,7 +24,6 @@ __all__ = [
     "is_token",
     "key_derive",
     "rotate_bytes",
-    "rotate_text",
 ]
 
 # Every Fernet token starts with version byte 0x80, "gAAAAA" once base64-encoded.
@@ -73,7 +72,3 @@ def is_token(value: str) -> bool:
 def rotate_bytes(token: bytes) -> bytes:
     """The same plaintext under the first (newest) key."""
     return _keys().rotate(token)
-
-
-def rotate_text(token: str) -> str:
-    return rotate_bytes(token.encode("ascii")).decode("ascii")

@@ -83,12 +83,12 @@ class EncryptedStorage(AliasStorage):
         return new_name
 
 
-def encrypted_storages() -> list[tuple[type[models.Model], str]]:
-    """Every (model, file field name) whose storage is an EncryptedStorage."""
+def encrypted_storages() -> list[tuple[type[models.Model], str, EncryptedStorage]]:
+    """Every (model, file field name, storage) whose storage is an EncryptedStorage."""
     from django.apps import apps  # the registry is ready by the time anyone asks
 
     return [
-        (model, field.name)
+        (model, field.name, field.storage)
         for model in apps.get_models()
         for field in model._meta.concrete_fields
         if isinstance(field, models.FileField) and isinstance(field.storage, EncryptedStorage)

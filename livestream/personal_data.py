@@ -66,9 +66,9 @@ def room_erase(user: User, remove_contributions: bool) -> None:
         payload = dict(event.payload)
         if payload.get("user", {}).get("id") == user.pk:
             payload["user"] = _anonymous(payload["user"])
-        question = payload.get("question")
-        if isinstance(question, dict) and question.get("user", {}).get("id") == user.pk:
-            payload["question"] = {**question, "user": _anonymous(question["user"])}
+        asked = payload.get("question")
+        if isinstance(asked, dict) and asked.get("user", {}).get("id") == user.pk:
+            payload["question"] = {**asked, "user": _anonymous(asked["user"])}
             if remove_contributions:
                 payload["question"]["text"] = ""
         fields = ["payload", "ip"]

@@ -27,7 +27,7 @@ def verification_export(user: User) -> personal_data.Rows:
     ]
 
 
-def verification_files(user: User) -> list[tuple[str, object]]:
+def verification_files(user: User) -> personal_data.Files:
     return [
         (f"{doc.pk}-{(doc.original_name or 'document').rsplit('/', 1)[-1]}", doc.file)
         for doc in VerificationDocument.objects.filter(verification__user=user)

@@ -58,12 +58,13 @@ def questions_erase(user: User, remove_contributions: bool) -> None:
         Quote.objects.filter(asker=user, question__isnull=True).delete()
 
 
-def answer_files(user: User) -> list[tuple[str, object]]:
-    files = []
+def answer_files(user: User) -> personal_data.Files:
+    files: personal_data.Files = []
     for answer in Answer.objects.filter(question__expert=user):
         for field in (answer.attachment, answer.audio):
             if field:
-                files.append((f"{answer.question_id}-{field.name.rsplit('/', 1)[-1]}", field))
+                base = (field.name or "").rsplit("/", 1)[-1]
+                files.append((f"{answer.question_id}-{base}", field))
     return files
 
 

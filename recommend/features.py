@@ -241,10 +241,11 @@ def owned_keys_by_user(user_ids) -> dict[int, set[str]]:
 
 def opted_out_user_ids() -> set[int]:
     """Users whose events may not be used: personalisation or analytics switched off."""
-    return {row["user_id"] for row in _refusing()}
+    return {row["user_id"] for row in opted_out_users()}
 
 
-def _refusing() -> Any:
+def opted_out_users() -> Any:
+    """The same, as a subquery of user ids."""
     return user_ids_refusing(ConsentPurpose.PERSONALISATION, ConsentPurpose.ANALYTICS)
 
 
@@ -396,6 +397,6 @@ def site_histories(items: list[Item] | None = None):
     items = catalogue() if items is None else items
     keys = [item.key for item in items]
     index = {key: i for i, key in enumerate(keys)}
-    events = Event.objects.exclude(user_id__in=_refusing())
+    events = Event.objects.exclude(user_id__in=opted_out_users())
     matrix, user_ids, newest = _histories(events, index)
     return matrix, user_ids, newest, keys, [item.text for item in items]

@@ -8,5 +8,6 @@ urlpatterns = [
     path("recommend/watch/", views.watch_report, name="watch"),
     path("recommend/click/", views.click, name="click"),
     path("accounts/personalisation/", views.personalisation, name="personalisation"),
+    path("studio/audience/", views.audience, name="audience"),
     path("staff/recommendations/", views.staff_dashboard, name="staff"),
 ]

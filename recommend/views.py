@@ -5,6 +5,7 @@ import time
 
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
@@ -14,7 +15,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from livestream import selectors as live_selectors
 from livestream.models import LiveSession
+from marketplace.models import CreatorProfile
 from recommend import selectors, services
+from recommend.audience import AUDIENCE_DAYS, creator_audience
 from recommend.charts import ctr_chart
 from recommend.features import items_load
 
@@ -88,6 +91,32 @@ def click(request):
 def personalisation(request):
     """The switch now lives on the Privacy page with the other consents."""
     return redirect("accounts:privacy")
+
+
+@login_required
+def audience(request):
+    """A creator's audience, as far as it can be told without singling anyone out."""
+    creator = CreatorProfile.objects.filter(user=request.user).first()
+    if creator is None:
+        raise Http404(_("Only creators have an audience page."))
+    report = creator_audience(creator=creator)
+    labels = {
+        "by_item": _("Viewers by what they first came to"),
+        "by_source": _("Viewers by where they came from"),
+    }
+    return render(
+        request,
+        "recommend/audience.html",
+        {
+            "report": report,
+            "breakdowns": [
+                (labels[name], sorted(values.items(), key=lambda kv: -(kv[1] or 0)))
+                for name, values in report.breakdowns.items()
+            ],
+            "min_count": settings.PRIVACY_MIN_COUNT,
+            "days": AUDIENCE_DAYS,
+        },
+    )
 
 
 @staff_member_required

@@ -10,10 +10,10 @@ from moderation.services._shared import audit
 
 
 @transaction.atomic
-def personal_data_viewed(*, staff_id: int, user_id: int, what: str) -> ModerationAction:
+def personal_data_viewed(*, staff_id: int | None, user_id: int, what: str) -> ModerationAction:
     return audit(
         ModerationAction.Kind.DATA_VIEWED,
-        actor=User.objects.filter(pk=staff_id).first(),
+        actor=User.objects.filter(pk=staff_id).first() if staff_id is not None else None,
         target_user=User.objects.filter(pk=user_id).first(),
         reason=what[:300],
     )
