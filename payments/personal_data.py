@@ -11,14 +11,29 @@ held must have been refunded by the apps that hold it (qa, livestream run before
 payments), else the erasure fails and is retried.
 """
 
-from django.db.models import Q
+import json
+from typing import Any
+
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
+from djstripe.models import Customer as MirroredCustomer
+from djstripe.models import Event as MirroredEvent
 
 from accounts import personal_data
 from accounts.models import User
 from core.money import format_money
-from payments import ledger, selectors
-from payments.models import LedgerAccount, LedgerEntry, Payout, Purchase, Subscription, Tip, TopUp
+from payments import gateway, ledger, selectors
+from payments.models import (
+    LedgerAccount,
+    LedgerEntry,
+    Payout,
+    Purchase,
+    StripeCustomer,
+    StripeEvent,
+    Subscription,
+    Tip,
+    TopUp,
+)
 from payments.services import subscription_cancel
 
 rows = personal_data.rows
@@ -58,7 +73,26 @@ def money_erase(user: User, remove_contributions: bool) -> None:
         raise RuntimeError(f"user {user.pk} still has {', '.join(held)} in escrow")
     if remove_contributions:
         Tip.objects.filter(tipper=user).exclude(message="").update(message="")
-    ledger.memos_pseudonymise(text=user.email, pseudonym=f"user #{user.pk}")
+    pseudonym = f"user #{user.pk}"
+    ledger.memos_pseudonymise(text=user.email, pseudonym=pseudonym)
+    customer = StripeCustomer.objects.filter(user=user).first()
+    if customer is not None:
+        gateway.customer_forget(customer.customer_id)
+        # dj-stripe's mirror of the customer (and what hangs off it) is a cache of
+        # Stripe's data: it goes with the customer.
+        MirroredCustomer.objects.filter(id=customer.customer_id).delete()
+    for model, field in ((StripeEvent, "payload"), (MirroredEvent, "data")):
+        _json_scrub(model.objects.filter(**{f"{field}__icontains": user.email}), field,
+                    user.email, pseudonym)  # fmt: skip
+
+
+def _json_scrub(rows: "QuerySet[Any]", field: str, text: str, pseudonym: str) -> None:
+    """Replace `text` wherever it occurs in the JSON `field` of `rows`."""
+    for row in rows.only("pk", field):
+        value = json.loads(
+            json.dumps(getattr(row, field)).replace(json.dumps(text)[1:-1], pseudonym)
+        )
+        type(row).objects.filter(pk=row.pk).update(**{field: value})
 
 
 def ledger_lines(user: User) -> personal_data.Rows:

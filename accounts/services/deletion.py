@@ -112,6 +112,9 @@ def account_deletion_execute(*, deletion_id: int) -> bool:
         return False
     try:
         with transaction.atomic():
+            current = AccountDeletion.objects.select_for_update().get(pk=deletion_id)
+            if current.attempts != deletion.attempts:
+                return False  # a later run took this deletion over: it finishes it
             user = User.objects.select_for_update().get(pk=deletion.user_id)
             remove = deletion.contributions == AccountDeletion.Contributions.REMOVE
             for kind in personal_data.kinds():

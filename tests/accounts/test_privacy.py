@@ -10,6 +10,7 @@ import zipfile
 from datetime import timedelta
 
 import pytest
+import stripe
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -38,9 +39,10 @@ from livestream import services as live
 from livestream.models import LiveSession, RoomEvent
 from marketplace import purchases
 from moderation import services as moderation
+from payments import gateway
 from payments import selectors as money
 from payments import services as payments
-from payments.models import LedgerAccount, LedgerEntry
+from payments.models import LedgerAccount, LedgerEntry, StripeCustomer, StripeEvent
 from qa import services as qa
 from qa.models import Question
 from recommend import services as recommend
@@ -118,6 +120,11 @@ def dora(alice, alice_channel, session, django_capture_on_commit_callbacks):
         )
     gold = TierFactory(channel=alice_channel, name="Gold", price_amount=3000, currency="CNY")
     purchases.subscription_start(user=user, tier=gold, payment_method=card("4242424242424242"))
+    # A webhook as Stripe sends it: the customer's address is in the stored payload.
+    StripeEvent.objects.create(
+        event_id="evt_dora", type="customer.updated",
+        payload={"data": {"object": {"object": "customer", "email": EMAIL}}},
+    )  # fmt: skip
     assert question.status == Question.Status.OPEN  # the second one waits in escrow
     return user
 
@@ -260,6 +267,7 @@ def test_after_deletion_no_table_holds_the_email_name_or_ip(
         "accounts_loginsession.ip",
         "account_emailaddress.email",
         "payments_ledgertransaction.memo",
+        "payments_stripeevent.payload",
         "livestream_roomevent.payload",
         "livestream_roomevent.ip",
         "moderation_expertverification.credentials",
@@ -282,6 +290,9 @@ def test_after_deletion_no_table_holds_the_email_name_or_ip(
     assert money.escrow_balance(user=dora, currency="CNY") == 0
     assert all(sub.cancel_at_period_end for sub in money.subscriptions_current(user=dora))
     assert LedgerAccount.objects.filter(owner=dora).exists()  # kept, pseudonymous
+    customer_id = StripeCustomer.objects.get(user=dora).customer_id
+    with pytest.raises(stripe.InvalidRequestError):  # erased at Stripe too
+        gateway.client().v1.customers.retrieve(customer_id)
     assert _ledger_balances()
     # Public contributions stay, shown as by a deleted user.
     thread = Thread.objects.get(author=dora)
