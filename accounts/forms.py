@@ -2,6 +2,8 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import AccountDeletion
+
 
 class ProfileForm(forms.Form):
     display_name = forms.CharField(
@@ -17,4 +19,40 @@ class ProfileForm(forms.Form):
         label=_("Preferred language"),
         choices=[("", _("Same as the browser")), *settings.LANGUAGES],
         required=False,
+    )
+
+
+class ConsentForm(forms.Form):
+    """The privacy page's switches, one per consent purpose."""
+
+    personalisation = forms.BooleanField(
+        label=_("Personalised recommendations"),
+        required=False,
+        help_text=_("Suggest channels, courses and sessions from what you view and buy."),
+    )
+    analytics = forms.BooleanField(
+        label=_("Behaviour analytics"),
+        required=False,
+        help_text=_(
+            "Record what you watch and click (watch time, clicks, impressions). Off: nothing "
+            "is recorded and what was recorded is deleted; recommendations stop learning."
+        ),
+    )
+    marketing = forms.BooleanField(
+        label=_("Marketing e-mail"),
+        required=False,
+        help_text=_("News and offers from the site. Notices about your purchases always come."),
+    )
+
+
+class DeletionForm(forms.Form):
+    contributions = forms.ChoiceField(
+        label=_("Your chat messages, comments and questions"),
+        choices=AccountDeletion.Contributions.choices,
+        initial=AccountDeletion.Contributions.ANONYMISE,
+        widget=forms.RadioSelect,
+    )
+    confirm = forms.BooleanField(
+        label=_("I understand that after the grace period this cannot be undone."),
+        required=True,
     )

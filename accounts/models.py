@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
+from core.fields import EncryptedTextField
+
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
@@ -44,6 +46,9 @@ class User(AbstractUser):
     display_name = models.CharField(_("display name"), max_length=60, blank=True)
     bio = models.TextField(_("about you"), max_length=1000, blank=True)
     preferred_language = models.CharField(_("preferred language"), max_length=10, blank=True)
+    # Set when the account's personal data was erased (accounts.services.deletion): the
+    # row stays so that money records keep a (pseudonymous) party.
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []
@@ -63,7 +68,10 @@ class User(AbstractUser):
 
     @property
     def public_name(self) -> str:
-        """What other people see: the display name, else the email's local part."""
+        """What other people see: the display name, else the email's local part; a
+        deleted account is "deleted user" wherever its contributions remain."""
+        if self.deleted_at is not None:
+            return str(_("deleted user"))
         return self.display_name or self.email.split("@", 1)[0]
 
 
@@ -101,9 +109,129 @@ class LoginSession(models.Model):
     )
     session_key = models.CharField(max_length=40, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Where the login came from (abuse and account-takeover checks); encrypted at
+    # rest and cleared after PRIVACY_IP_RETENTION_DAYS.
+    ip = EncryptedTextField(blank=True, default="")
 
     class Meta:
         indexes = [models.Index(fields=["user", "created_at"])]
 
     def __str__(self):
         return f"{self.user_id}: {self.session_key[:6]}…"
+
+
+class ConsentPurpose(models.TextChoices):
+    PERSONALISATION = "personalisation", _("Personalised recommendations")
+    ANALYTICS = "analytics", _("Behaviour analytics")
+    MARKETING = "marketing", _("Marketing e-mail")
+
+
+class ConsentRecord(models.Model):
+    """One change of one consent, with its time: the history is the proof (GDPR Art.
+    7(1)); the newest row per purpose is the current choice. Append-only."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="consents"
+    )
+    purpose = models.CharField(max_length=20, choices=ConsentPurpose.choices)
+    granted = models.BooleanField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        indexes = [models.Index(fields=["user", "purpose", "-created_at"])]
+        verbose_name = _("consent record")
+        verbose_name_plural = _("consent records")
+
+    def __str__(self):
+        return f"{self.user_id} {self.purpose}={'on' if self.granted else 'off'}"
+
+
+class DataExport(models.Model):
+    """A copy of a user's data (GDPR Art. 15 and 20): a zip built by a Celery job."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting to start")
+        RUNNING = "running", _("Being prepared")
+        READY = "ready", _("Ready to download")
+        FAILED = "failed", _("Failed")
+        EXPIRED = "expired", _("Expired")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="data_exports"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)  # percent
+    attempts = models.PositiveSmallIntegerField(default=0)
+    file = models.CharField(max_length=300, blank=True)  # name in the private storage
+    size = models.PositiveBigIntegerField(default=0)
+    error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # The worker touches this as it goes: a running export silent for longer than
+    # PRIVACY_EXPORT_STALE_SECONDS is dead and is started again.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="data_export_one_running_per_user",
+            )
+        ]
+        verbose_name = _("data export")
+        verbose_name_plural = _("data exports")
+
+    def __str__(self):
+        return f"{self.user_id} export {self.pk} ({self.status})"
+
+
+class AccountDeletion(models.Model):
+    """A request to delete an account (GDPR Art. 17): cancellable until `due_at`,
+    then carried out by a beat job. While it runs (or after it failed) the account is
+    locked; a failed run is retried."""
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", _("Scheduled")
+        CANCELLED = "cancelled", _("Cancelled")
+        RUNNING = "running", _("Being carried out")
+        FAILED = "failed", _("Failed, will be retried")
+        DONE = "done", _("Done")
+
+    class Contributions(models.TextChoices):
+        ANONYMISE = "anonymise", _("Keep them, shown as by a deleted user")
+        REMOVE = "remove", _("Remove them")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="deletions"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
+    contributions = models.CharField(
+        _("your chat messages, comments and questions"),
+        max_length=10,
+        choices=Contributions.choices,
+        default=Contributions.ANONYMISE,
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    due_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.CharField(max_length=300, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-requested_at", "-id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(status__in=["scheduled", "running", "failed"]),
+                name="account_deletion_one_open_per_user",
+            )
+        ]
+        verbose_name = _("account deletion")
+        verbose_name_plural = _("account deletions")
+
+    def __str__(self):
+        return f"{self.user_id} deletion ({self.status})"

@@ -22,3 +22,37 @@ def send_email_task(message: dict) -> None:
     for content, mimetype in message.get("alternatives", []):
         email.attach_alternative(content, mimetype)
     email.send()
+
+
+# The privacy jobs load the services when they run: accounts.services imports this
+# module (send_email_task), so importing them at the top would be a circle.
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=60, max_retries=2)
+def data_export_build_task(export_id: int) -> int | None:
+    """Build one data export (a dead or failed one is picked up again)."""
+    from accounts.services.exports import data_export_build  # see the note above
+
+    export = data_export_build(export_id=export_id)
+    return export.pk if export is not None else None
+
+
+@shared_task
+def data_exports_resume_task() -> list[int]:
+    from accounts.services.exports import data_exports_resume  # see the note above
+
+    return data_exports_resume()
+
+
+@shared_task
+def account_deletions_run_task() -> list[int]:
+    from accounts.services.deletion import account_deletions_run  # see the note above
+
+    return account_deletions_run()
+
+
+@shared_task
+def retention_run_task() -> dict[str, int]:
+    from accounts.services.retention import retention_run  # see the note above
+
+    return retention_run()

@@ -7,4 +7,9 @@ app_name = "accounts"
 urlpatterns = [
     path("profile/", views.profile, name="profile"),
     path("notifications/", views.notifications, name="notifications"),
+    path("privacy/", views.privacy, name="privacy"),
+    path("privacy/export/", views.export_request, name="export_request"),
+    path("privacy/export/<int:pk>/download/", views.export_download, name="export_download"),
+    path("privacy/delete/", views.deletion_request, name="deletion_request"),
+    path("privacy/delete/cancel/", views.deletion_cancel, name="deletion_cancel"),
 ]

@@ -6,6 +6,8 @@ Setting DATABASE_URL, REDIS_URL and STRIPE_* switches to the real components; se
 README.md for the full list.
 """
 
+import base64
+import hashlib
 import os
 from pathlib import Path
 from typing import Any
@@ -699,3 +701,43 @@ CELERY_BEAT_SCHEDULE["moderation-screening-retrain"] = {
     "task": "moderation.tasks.screening_retrain_task",
     "schedule": 7 * 86400.0,  # weekly
 }
+
+# --- Privacy and data rights (accounts.privacy; docs/privacy.md) ---------------------
+# Encryption at rest (core.crypto): comma-separated Fernet keys, newest first; the
+# first encrypts, all decrypt. After adding a key run `manage.py encryption_rotate`,
+# then drop the old one. Without the variable a key is derived from SECRET_KEY, which
+# is fine for development only (check --deploy warns about the same default key).
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[]) or [
+    base64.urlsafe_b64encode(hashlib.sha256(SECRET_KEY.encode()).digest()).decode()
+]
+PRIVACY_DELETION_GRACE_DAYS = env.int("PRIVACY_DELETION_GRACE_DAYS", default=14)
+PRIVACY_EXPORT_VALID_DAYS = env.int("PRIVACY_EXPORT_VALID_DAYS", default=7)
+# A running export whose worker has not reported for this long is taken as dead.
+PRIVACY_EXPORT_STALE_SECONDS = env.int("PRIVACY_EXPORT_STALE_SECONDS", default=900)
+PRIVACY_IP_RETENTION_DAYS = env.int("PRIVACY_IP_RETENTION_DAYS", default=90)
+PRIVACY_NOTIFICATION_RETENTION_DAYS = env.int("PRIVACY_NOTIFICATION_RETENTION_DAYS", default=365)
+# Differential privacy of audience figures (core.privacy): each creator may spend
+# this much epsilon per day on noisy breakdowns; counts below the threshold are hidden.
+PRIVACY_EPSILON_PER_CREATOR_DAY = env.float("PRIVACY_EPSILON_PER_CREATOR_DAY", default=1.0)
+PRIVACY_MIN_COUNT = env.int("PRIVACY_MIN_COUNT", default=5)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        # Deletions past their grace period, dead exports, and the retention windows.
+        "privacy-deletions-due": {
+            "task": "accounts.tasks.account_deletions_run_task",
+            "schedule": 3600.0,  # seconds; safe to run twice
+        },
+        "privacy-exports-resume": {
+            "task": "accounts.tasks.data_exports_resume_task",
+            "schedule": 600.0,
+        },
+        "privacy-retention": {
+            "task": "accounts.tasks.retention_run_task",
+            "schedule": 86400.0,
+        },
+        "privacy-chat-ips": {
+            "task": "livestream.tasks.chat_ips_clear_task",
+            "schedule": 86400.0,
+        },
+    }
+)

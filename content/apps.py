@@ -8,6 +8,7 @@ class ContentConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here: it imports the models, which are not loaded before ready().
-        from content import moderated
+        from content import moderated, personal_data
 
         moderated.register()
+        personal_data.register()

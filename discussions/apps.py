@@ -8,6 +8,7 @@ class DiscussionsConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here: it imports the models, which are not loaded before ready().
-        from discussions import moderated
+        from discussions import moderated, personal_data
 
         moderated.register()
+        personal_data.register()

@@ -356,7 +356,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
     # Each handler calls one service.
 
     def _chat(self, c):
-        event = services.chat_post(session=self.session, user=self.user, text=c["text"])
+        ip = (self.scope.get("client") or ("",))[0] or ""
+        event = services.chat_post(session=self.session, user=self.user, text=c["text"], ip=ip)
         return {"seq": event.seq, "held": True} if event.held else {"seq": event.seq}
 
     def _held(self, c):

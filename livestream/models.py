@@ -3,6 +3,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from core.fields import EncryptedTextField
 from marketplace.models import SessionAccess
 
 
@@ -134,6 +135,9 @@ class RoomEvent(models.Model):
     # A chat message the screening classifier held: only the host and moderators
     # receive it (marked) until one of them approves it (message.released).
     held = models.BooleanField(default=False)
+    # The sender's address (chat only), for abuse reports: encrypted at rest, never
+    # broadcast, cleared after PRIVACY_IP_RETENTION_DAYS (livestream.personal_data).
+    ip = EncryptedTextField(blank=True, default="")
 
     class Meta:
         ordering = ("session", "seq")

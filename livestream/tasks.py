@@ -9,7 +9,7 @@ from django.db import OperationalError, transaction
 from django.utils import timezone
 
 from accounts.services import email_send_on_commit
-from livestream import replay_storage, services, video
+from livestream import personal_data, replay_storage, services, video
 from livestream.emails import live_now_email
 from livestream.models import LiveSession, SessionReminder
 
@@ -79,3 +79,9 @@ def replay_upload_task(session_id: int) -> bool:
 def session_audience_notify_task(session_id: int) -> int:
     """Enqueued on commit when a session goes live: notify who may watch it."""
     return services.session_audience_notify(session_id=session_id)
+
+
+@shared_task
+def chat_ips_clear_task() -> int:
+    """Daily: chat senders' addresses older than PRIVACY_IP_RETENTION_DAYS go."""
+    return personal_data.chat_ips_clear()

@@ -511,7 +511,7 @@ class VerificationDocumentInline(admin.TabularInline):
         return format_html(
             '<a href="{}" rel="noopener">{}</a>',
             reverse("moderation:verification_document", args=[doc.pk]),
-            doc.file.name,
+            doc.original_name or doc.file.name,
         )
 
     def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
@@ -525,7 +525,7 @@ class VerificationDocumentInline(admin.TabularInline):
 class ExpertVerificationAdmin(admin.ModelAdmin):
     list_display = ("user", "status", "created_at", "decided_by", "decided_at")
     list_filter = ("status",)
-    search_fields = ("user__email", "credentials")
+    search_fields = ("user__email",)  # credentials are encrypted: not searchable
     list_select_related = ("user", "decided_by")
     inlines = (VerificationDocumentInline,)
     fields = ("user", "credentials", "status", "decided_by", "decided_at", "decision_reason")
@@ -537,6 +537,26 @@ class ExpertVerificationAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        """An application (credentials, documents) is personal data: opening it is
+        written to the audit trail."""
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200 and object_id.isdigit():
+            verification = ExpertVerification.objects.filter(pk=object_id).first()
+            if verification is not None:
+                services.personal_data_viewed(
+                    staff_id=request.user.pk,
+                    user_id=verification.user_id,
+                    what=f"expert verification #{verification.pk}",
+                )
+        return response
 
     approve_selected = _decide_action(
         gettext_lazy("Approve selected applications"),

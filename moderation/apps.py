@@ -18,7 +18,9 @@ class ModerationConfig(AppConfig):
 
     def ready(self) -> None:
         # Modules that import models load once the app registry is ready.
-        from moderation import services
+        from accounts.events import PersonalDataViewed
+        from core import events
+        from moderation import personal_data, services
         from moderation.middleware import user_logged_in_check
         from moderation.models import BlockedTerm
         from moderation.permissions import moderators_group_sync
@@ -26,6 +28,9 @@ class ModerationConfig(AppConfig):
 
         # accounts (below moderation) screens names and bios through core.screening.
         core_screening.install(fields_screen=services.fields_screen)
+
+        events.subscribe(PersonalDataViewed, services.on_personal_data_viewed)
+        personal_data.register()
 
         post_migrate.connect(moderators_group_sync, sender=self, dispatch_uid="moderators-group")
         user_logged_in.connect(user_logged_in_check, dispatch_uid="moderation-ban-on-login")

@@ -1,3 +1,4 @@
+import secrets
 from typing import Any
 
 from django.conf import settings
@@ -8,6 +9,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from core.fields import EncryptedStorage, EncryptedTextField
 from core.storage import AliasStorage
 
 
@@ -185,7 +187,9 @@ class ExpertVerification(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="expert_verifications"
     )
-    credentials = models.TextField(_("your credentials"), max_length=5000)
+    # Encrypted at rest (core.fields), like the documents: it may name employers,
+    # licence numbers, schools.
+    credentials = EncryptedTextField(_("your credentials"), max_length=5000)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
     )
@@ -210,16 +214,26 @@ class ExpertVerification(models.Model):
         return f"{self.user} ({self.get_status_display()})"
 
 
+def document_file_name(instance: "VerificationDocument", filename: str) -> str:
+    """A random name: the uploader's file name (often their own name) stays out of
+    the storage path and lives encrypted in `original_name`."""
+    return f"verification/{secrets.token_hex(16)}"
+
+
 class VerificationDocument(models.Model):
     verification = models.ForeignKey(
         ExpertVerification, on_delete=models.CASCADE, related_name="documents"
     )
-    # Private storage (never under MEDIA_URL): moderators download it through
-    # moderation.views.verification_document, which checks their permission.
+    # Private storage (never under MEDIA_URL), encrypted (core.fields.EncryptedStorage)
+    # under a random name: moderators download it through
+    # moderation.views.verification_document, which checks their permission and
+    # writes the access to the audit trail.
     file = models.FileField(
-        _("document"), storage=AliasStorage("private"), upload_to="verification/%Y/%m/"
+        _("document"), storage=EncryptedStorage("private"), upload_to=document_file_name
     )
-    content_type = models.CharField(max_length=40)  # sniffed, not the browser's claim
+    # Metadata, encrypted too: what the uploader called it, and its sniffed type.
+    original_name = EncryptedTextField(blank=True, default="")
+    content_type = EncryptedTextField()  # sniffed, not the browser's claim
     size = models.PositiveIntegerField()
 
     class Meta:
@@ -282,6 +296,7 @@ class ModerationAction(models.Model):
         SANCTION_LIFT = "sanction_lift", _("Sanction lifted")
         VERIFY_APPROVE = "verify_approve", _("Verification approved")
         VERIFY_REJECT = "verify_reject", _("Verification rejected")
+        DATA_VIEWED = "data_viewed", _("Personal data viewed")
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     actor = _user_or_null()

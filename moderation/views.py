@@ -115,7 +115,12 @@ def verification(request: AuthenticatedHttpRequest) -> HttpResponse:
 @permission_required("moderation.view_expertverification", raise_exception=True)
 def verification_document(request: HttpRequest, pk: int) -> HttpResponseBase:
     """A verification document, for moderators only (it is not under MEDIA_URL)."""
-    document = get_object_or_404(VerificationDocument, pk=pk)
+    document = get_object_or_404(VerificationDocument.objects.select_related("verification"), pk=pk)
+    services.personal_data_viewed(
+        staff_id=request.user.pk,
+        user_id=document.verification.user_id,
+        what=f"verification document #{document.pk}",
+    )
     try:
         handle = document.file.open("rb")
     except (FileNotFoundError, ValueError):  # gone from storage, or no file at all
@@ -123,7 +128,7 @@ def verification_document(request: HttpRequest, pk: int) -> HttpResponseBase:
     response = FileResponse(
         handle,
         as_attachment=True,
-        filename=(document.file.name or "").rsplit("/", 1)[-1],
+        filename=(document.original_name or document.file.name or "").rsplit("/", 1)[-1],
         content_type=document.content_type,
     )
     return uploaded_file_headers(response)

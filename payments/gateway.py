@@ -259,3 +259,16 @@ def invoice_retrieve(invoice_id: str) -> InvoiceInfo:
 def payment_intent_cancel(payment_intent_id: str) -> None:
     """Cancel a PaymentIntent that was never completed, so it cannot be paid later."""
     client().v1.payment_intents.cancel(payment_intent_id)
+
+
+def customer_forget(customer_id: str) -> None:
+    """Erase a customer at Stripe (an account deletion): the e-mail address is blanked
+    first, so the `customer.deleted` event Stripe then sends carries none; then the
+    customer is deleted, which ends its subscriptions and detaches its cards. A
+    customer already gone is fine (a retried deletion)."""
+    try:
+        client().v1.customers.update(customer_id, params={"email": "", "name": ""})
+        client().v1.customers.delete(customer_id)
+    except stripe.InvalidRequestError as exc:
+        if exc.http_status != 404:
+            raise

@@ -210,3 +210,19 @@ def _post(
         )
     _add_to_system_balances({pk: c for pk, c in changes.items() if pk not in held})
     return txn, True
+
+
+def memos_pseudonymise(*, text: str, pseudonym: str) -> int:
+    """Replace `text` (an erased person's e-mail address) in every ledger memo by
+    `pseudonym`. The one change a ledger row ever takes: the database trigger lets an
+    UPDATE through only when nothing but the memo differs (migration
+    0011_ledger_memo_pseudonymisation). Amounts and accounts never change, so every
+    transaction still balances. Returns how many memos changed."""
+    if not text:
+        return 0
+    changed = 0
+    for row in LedgerTransaction.objects.filter(memo__contains=text).only("memo"):
+        row.memo = row.memo.replace(text, pseudonym)[:300]
+        row.save(update_fields=["memo"])
+        changed += 1
+    return changed

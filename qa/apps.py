@@ -7,6 +7,7 @@ class QaConfig(AppConfig):
     verbose_name = _("Questions and answers")
 
     def ready(self) -> None:
-        from qa import moderated  # it imports models: only once the registry is ready
+        from qa import moderated, personal_data  # they import models: once the registry is ready
 
         moderated.register()
+        personal_data.register()

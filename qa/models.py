@@ -107,9 +107,10 @@ class Question(MoneyAmount):
         DECLINED = "declined", _("Declined, refunded")
         EXPIRED = "expired", _("Not answered in time, refunded")
         REJECTED = "rejected", _("Rejected by moderation, refunded")
+        WITHDRAWN = "withdrawn", _("Withdrawn (account deleted), refunded")
 
-    SETTLED = {Status.ANSWERED, Status.DECLINED, Status.EXPIRED, Status.REJECTED}
-    REFUNDED = {Status.DECLINED, Status.EXPIRED, Status.REJECTED}
+    SETTLED = {Status.ANSWERED, Status.DECLINED, Status.EXPIRED, Status.REJECTED, Status.WITHDRAWN}
+    REFUNDED = {Status.DECLINED, Status.EXPIRED, Status.REJECTED, Status.WITHDRAWN}
 
     asker = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="qa_questions_asked"

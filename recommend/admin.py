@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from recommend.models import Event, PersonalisationSetting, RecommendationList, VariantDailyStat
+from recommend.models import Event, RecommendationList, VariantDailyStat
 
 
 @admin.register(Event)
@@ -22,9 +22,3 @@ class RecommendationListAdmin(admin.ModelAdmin):
 class VariantDailyStatAdmin(admin.ModelAdmin):
     list_display = ("day", "variant", "impressions", "clicks")
     list_filter = ("variant",)
-
-
-@admin.register(PersonalisationSetting)
-class PersonalisationSettingAdmin(admin.ModelAdmin):
-    list_display = ("user", "opted_out", "updated_at")
-    raw_id_fields = ("user",)

@@ -7,6 +7,8 @@ class RecommendConfig(AppConfig):
     verbose_name = _("Recommendations")
 
     def ready(self) -> None:
-        from recommend import listeners  # it imports models: only once the registry is ready
+        # They import models: only once the registry is ready.
+        from recommend import listeners, personal_data
 
         listeners.subscribe()
+        personal_data.register()

@@ -9,7 +9,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
 import scipy.sparse as sp
@@ -19,11 +19,13 @@ from django.db.models import Case, Exists, F, FloatField, Max, Q, Sum, Value, Wh
 from django.db.models.functions import Cast, Extract, Greatest, Power
 from django.utils import timezone
 
+from accounts.models import ConsentPurpose
+from accounts.selectors import user_ids_refusing
 from livestream.models import LiveSession
 from livestream.selectors import held_sessions
 from marketplace.models import Channel, Course, CreatorProfile, Entitlement, PublicationStatus
 from recommend.items import parse_key
-from recommend.models import Event, ItemKind, PersonalisationSetting
+from recommend.models import Event, ItemKind
 
 PUBLISHED = PublicationStatus.PUBLISHED
 # Kinds that say something about taste (impressions say nothing on their own).
@@ -238,9 +240,13 @@ def owned_keys_by_user(user_ids) -> dict[int, set[str]]:
 
 
 def opted_out_user_ids() -> set[int]:
-    return set(
-        PersonalisationSetting.objects.filter(opted_out=True).values_list("user_id", flat=True)
-    )
+    """Users whose events may not be used: personalisation or analytics switched off."""
+    return {row["user_id"] for row in opted_out_users()}
+
+
+def opted_out_users() -> Any:
+    """The same, as a subquery of user ids."""
+    return user_ids_refusing(ConsentPurpose.PERSONALISATION, ConsentPurpose.ANALYTICS)
 
 
 def _decay(age_seconds: float, half_life_days: float) -> float:
@@ -391,7 +397,6 @@ def site_histories(items: list[Item] | None = None):
     items = catalogue() if items is None else items
     keys = [item.key for item in items]
     index = {key: i for i, key in enumerate(keys)}
-    opted_out = PersonalisationSetting.objects.filter(opted_out=True).values("user_id")
-    events = Event.objects.exclude(user_id__in=opted_out)
+    events = Event.objects.exclude(user_id__in=opted_out_users())
     matrix, user_ids, newest = _histories(events, index)
     return matrix, user_ids, newest, keys, [item.text for item in items]

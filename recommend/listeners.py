@@ -7,7 +7,8 @@ Each becomes a behaviour event (recommend.services.event_record, which never rai
 and ignores unknown kinds, opted-out users and objects that are no item).
 """
 
-from accounts.models import User
+from accounts.events import ConsentChanged
+from accounts.models import ConsentPurpose, User
 from core import events
 from livestream.models import LiveSession
 from marketplace.models import Course, SubscriptionTier
@@ -62,7 +63,18 @@ def on_subscription_invoice_paid(event: SubscriptionInvoicePaid) -> None:
         services.event_record(user=user, kind="subscribe", item=tier.channel)
 
 
+def on_consent_changed(event: ConsentChanged) -> None:
+    """Consent to personalisation or analytics withdrawn: what was stored on that
+    basis goes at once."""
+    if not event.granted and event.purpose in (
+        ConsentPurpose.PERSONALISATION,
+        ConsentPurpose.ANALYTICS,
+    ):
+        services.behaviour_forget(user_id=event.user_id)
+
+
 def subscribe() -> None:
+    events.subscribe(ConsentChanged, on_consent_changed)
     events.subscribe(events.Engaged, engaged_record)
     events.subscribe(TipSent, on_tip_sent)
     events.subscribe(PurchaseCompleted, on_purchase_completed)

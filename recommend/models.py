@@ -106,21 +106,33 @@ class VariantDailyStat(models.Model):
         return f"{self.day} {self.variant}"
 
 
-class PersonalisationSetting(models.Model):
-    """A user's choice about personalised recommendations (absent row: on)."""
+class AudienceRelease(models.Model):
+    """One differentially private breakdown shown to a creator, kept for the day.
 
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="personalisation"
+    The privacy budget (PRIVACY_EPSILON_PER_CREATOR_DAY) is the sum of `epsilon` over a
+    creator's rows of one day; showing the page again shows the stored figures, so
+    no new noise is drawn and no budget spent (recommend.audience)."""
+
+    creator = models.ForeignKey(
+        "marketplace.CreatorProfile", on_delete=models.CASCADE, related_name="+"
     )
-    opted_out = models.BooleanField(_("turn off personalised recommendations"), default=False)
-    updated_at = models.DateTimeField(auto_now=True)
+    day = models.DateField()
+    query = models.CharField(max_length=40)
+    epsilon = models.FloatField()
+    values = models.JSONField(default=dict)  # label -> noisy count, or None (suppressed)
+    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = _("personalisation setting")
-        verbose_name_plural = _("personalisation settings")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["creator", "day", "query"], name="audience_release_once_a_day"
+            )
+        ]
+        verbose_name = _("audience release")
+        verbose_name_plural = _("audience releases")
 
     def __str__(self):
-        return f"{self.user_id}: {'off' if self.opted_out else 'on'}"
+        return f"{self.creator_id} {self.day} {self.query} (ε={self.epsilon})"
 
 
 class TopicChoice(models.Model):

@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 
 from marketplace.models import Category
 from recommend import interests
-from recommend.features import TASTE_KINDS, Item, items_load
-from recommend.models import Event, InterestStrength, PersonalisationSetting, TopicChoice
+from recommend.features import TASTE_KINDS, Item, items_load, opted_out_users
+from recommend.models import Event, InterestStrength, TopicChoice
 
 logger = logging.getLogger(__name__)
 KIND_NAMES = tuple(sorted(TASTE_KINDS))
@@ -41,7 +41,7 @@ def interests_refresh() -> int:
         for key, item in items_load().items()
         if item.category_id in topic_of
     }
-    opted_out = PersonalisationSetting.objects.filter(opted_out=True).values("user_id")
+    opted_out = opted_out_users()  # personalisation or analytics switched off
     rows = (
         Event.objects.exclude(user_id__in=opted_out)
         .filter(kind__in=KIND_NAMES)

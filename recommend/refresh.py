@@ -245,7 +245,7 @@ def users_with_new_activity(after_user_id: int = 0, limit: int = 200) -> list[in
     rows = (
         get_user_model()
         .objects.filter(pk__gt=after_user_id)
-        .exclude(personalisation__opted_out=True)
+        .exclude(pk__in=features.opted_out_users())
         .annotate(newest=Subquery(newest))
         .filter(newest__gt=Coalesce(F("recommendation_list__last_event_id"), Value(0)))
         .order_by("pk")

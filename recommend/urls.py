@@ -11,5 +11,6 @@ urlpatterns = [
     path("accounts/interests/", views.interests, name="interests"),
     path("recommend/start/", views.topics_start, name="start"),
     path("recommend/not-interested/", views.not_interested, name="not_interested"),
+    path("studio/audience/", views.audience, name="audience"),
     path("staff/recommendations/", views.staff_dashboard, name="staff"),
 ]

@@ -19,10 +19,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from livestream import selectors as live_selectors
 from livestream.models import LiveSession
+from marketplace.models import CreatorProfile
 from recommend import selectors, services
+from recommend.audience import AUDIENCE_DAYS, creator_audience
 from recommend.charts import ctr_chart
 from recommend.features import items_load
-from recommend.models import Event, PersonalisationSetting
 
 WATCH_LAST = "recommend:watch:last:{}:{}"
 WATCH_TOTAL = "recommend:watch:total:{}:{}:{}"
@@ -47,8 +48,10 @@ def watch_report(request):
     except Http404:
         return JsonResponse({"error": _("No such session.")}, status=404)
     seconds = _watch_clip(request.user.pk, session, seconds)
-    if seconds > 0:
-        services.event_record(user=request.user, kind="watch", item=session, value=seconds)
+    if seconds > 0 and not services.event_record(
+        user=request.user, kind="watch", item=session, value=seconds
+    ):
+        seconds = 0.0  # behaviour analytics switched off: nothing recorded
     return JsonResponse({"recorded": round(seconds, 1)})
 
 
@@ -89,25 +92,33 @@ def click(request):
     return redirect(item.url)
 
 
-@login_required
 def personalisation(request):
-    setting = PersonalisationSetting.objects.filter(user=request.user).first()
-    if request.method == "POST":
-        opted_out = request.POST.get("personalised") != "on"
-        services.personalisation_set(user=request.user, opted_out=opted_out)
-        messages.success(
-            request,
-            _("Personalised recommendations are off and what we had stored is deleted.")
-            if opted_out
-            else _("Personalised recommendations are on."),
-        )
-        return redirect("recommend:personalisation")
+    """The switch now lives on the Privacy page with the other consents."""
+    return redirect("accounts:privacy")
+
+
+@login_required
+def audience(request):
+    """A creator's audience, as far as it can be told without singling anyone out."""
+    creator = CreatorProfile.objects.filter(user=request.user).first()
+    if creator is None:
+        raise Http404(_("Only creators have an audience page."))
+    report = creator_audience(creator=creator)
+    labels = {
+        "by_item": _("Viewers by what they first came to"),
+        "by_source": _("Viewers by where they came from"),
+    }
     return render(
         request,
-        "recommend/personalisation.html",
+        "recommend/audience.html",
         {
-            "personalised": not (setting and setting.opted_out),
-            "event_count": Event.objects.filter(user=request.user).count(),
+            "report": report,
+            "breakdowns": [
+                (labels[name], sorted(values.items(), key=lambda kv: -(kv[1] or 0)))
+                for name, values in report.breakdowns.items()
+            ],
+            "min_count": settings.PRIVACY_MIN_COUNT,
+            "days": AUDIENCE_DAYS,
         },
     )
 

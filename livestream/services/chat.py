@@ -28,7 +28,9 @@ from moderation.selectors import review_item_for
 
 
 @transaction.atomic
-def chat_post(*, session: LiveSession, user: User, text: object) -> RoomEvent:
+def chat_post(*, session: LiveSession, user: User, text: object, ip: str = "") -> RoomEvent:
+    """Post a chat message. `ip` (the sender's address, kept encrypted for
+    PRIVACY_IP_RETENTION_DAYS for abuse reports) is stored, never broadcast."""
     session = locked_session(session)
     role = room_role(session=session, user=user)
     check_can_post(session=session, user=user, role=role)
@@ -55,7 +57,7 @@ def chat_post(*, session: LiveSession, user: User, text: object) -> RoomEvent:
         payload["score"] = round(score.value, 2)
         payload["words"] = list(score.words)
     event = room_event_append(
-        session=session, kind=RoomEvent.Kind.CHAT, author=user, payload=payload, held=held
+        session=session, kind=RoomEvent.Kind.CHAT, author=user, payload=payload, held=held, ip=ip
     )
     if held and score is not None:
         moderation_services.content_hold(obj=event, score=score)

@@ -137,6 +137,7 @@ def room_event_append(
     author: User | None,
     payload: dict[str, Any],
     held: bool = False,
+    ip: str = "",
 ) -> RoomEvent:
     """Save one room event under the next sequence number; broadcast it on commit
     (`held`: to the host and moderators only).
@@ -150,7 +151,13 @@ def room_event_append(
     seq = session.last_seq
     LiveSession.objects.filter(pk=session.pk).update(last_seq=seq)
     event = RoomEvent.objects.create(
-        session_id=session.pk, seq=seq, kind=kind, author=author, payload=payload, held=held
+        session_id=session.pk,
+        seq=seq,
+        kind=kind,
+        author=author,
+        payload=payload,
+        held=held,
+        ip=ip,
     )
     transaction.on_commit(lambda: broadcast.room_event_publish(event))
     return event

@@ -5,6 +5,7 @@ One module per concern; the public names are all here:
 `from moderation import services; services.review_approve(...)`.
 """
 
+from moderation.services.privacy import on_personal_data_viewed, personal_data_viewed
 from moderation.services.reports import report_submit, reporter_trust
 from moderation.services.review import (
     review_appeal,
@@ -33,6 +34,8 @@ __all__ = [
     "creator_content_screen",
     "document_sniff",
     "fields_screen",
+    "on_personal_data_viewed",
+    "personal_data_viewed",
     "report_submit",
     "reporter_trust",
     "review_appeal",

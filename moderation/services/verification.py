@@ -72,7 +72,11 @@ def verification_apply(
     verification.save()
     for doc, mime in sniffed:
         VerificationDocument.objects.create(
-            verification=verification, file=doc, content_type=mime, size=doc.size or 0
+            verification=verification,
+            file=doc,
+            original_name=(getattr(doc, "name", "") or "")[-200:],
+            content_type=mime,
+            size=doc.size or 0,
         )
     return verification
 

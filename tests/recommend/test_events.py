@@ -5,10 +5,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.selectors import consents_for
 from marketplace import purchases
 from recommend import services
 from recommend.items import item_key_for
-from recommend.models import Event, PersonalisationSetting, RecommendationList, VariantDailyStat
+from recommend.models import Event, RecommendationList, VariantDailyStat
 from tests.factories import CourseFactory, LiveSessionFactory, TierFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -78,6 +79,7 @@ def test_opted_out_users_store_nothing_but_anonymous_variant_counts(bob, alice_c
 
 
 def test_impressions_of_one_list_are_one_counter_update(bob, django_assert_num_queries):
+    consents_for(bob.pk)  # bob's consents cached, as after his first page
     # one INSERT ... ON CONFLICT DO UPDATE, whatever the list length
     with django_assert_num_queries(1):
         services.event_record(user=bob, kind="impression", value=12, variant="blend")
@@ -99,21 +101,19 @@ def test_an_event_inside_a_rolled_back_write_is_not_stored(bob, alice_channel):
     assert Event.objects.filter(kind="purchase").count() == 1
 
 
-def test_opt_out_page_switches_personalisation_off_and_on(client, bob):
+def test_old_personalisation_page_leads_to_the_privacy_page(client, bob):
     client.force_login(bob)
-    url = reverse("recommend:personalisation")
-    assert client.get(url).status_code == 200
-    client.post(url, {})
-    assert PersonalisationSetting.objects.get(user=bob).opted_out
-    assert services.personalisation_opted_out(bob)
-    client.post(url, {"personalised": "on"})
-    assert not services.personalisation_opted_out(bob)
-    assert client.get(reverse("accounts:profile")).status_code == 200
-
-
-def test_opt_out_page_needs_login(client):
     response = client.get(reverse("recommend:personalisation"))
     assert response.status_code == 302
+    assert response["Location"] == reverse("accounts:privacy")
+
+
+def test_personalisation_switch_is_the_accounts_consent(bob):
+    services.personalisation_set(user=bob, opted_out=True)
+    assert services.personalisation_opted_out(bob)
+    assert not consents_for(bob.pk)["personalisation"]
+    services.personalisation_set(user=bob, opted_out=False)
+    assert not services.personalisation_opted_out(bob)
 
 
 # --- watch endpoint ----------------------------------------------------------------

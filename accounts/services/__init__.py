@@ -98,7 +98,11 @@ def login_session_record(sender: Any, request: HttpRequest, user: User, **kwargs
         return
     if not session.session_key:
         session.save()
-    LoginSession.objects.update_or_create(session_key=session.session_key, defaults={"user": user})
+    LoginSession.objects.update_or_create(
+        session_key=session.session_key,
+        # Encrypted at rest; cleared after PRIVACY_IP_RETENTION_DAYS (retention.py).
+        defaults={"user": user, "ip": request.META.get("REMOTE_ADDR", "")[:45]},
+    )
     too_old = timezone.now() - timedelta(seconds=settings.SESSION_COOKIE_AGE)
     LoginSession.objects.filter(user=user, created_at__lt=too_old).delete()
 

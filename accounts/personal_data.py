@@ -1,0 +1,94 @@
+"""What each app holds about a person, and how to hand it over or erase it.
+
+accounts sits at the bottom of the layers and knows no app above it, yet an export
+(GDPR Art. 15/20, PIPL Art. 45) and an erasure (GDPR Art. 17, PIPL Art. 47) must
+reach every table. So each app registers its own personal data from its
+`AppConfig.ready()`, in its `personal_data.py` (as moderation's registry of content
+kinds works):
+
+    personal_data.register(
+        "chat_messages",
+        export=lambda user: rows(RoomEvent.objects.filter(author=user), "session_id", ...),
+        erase=chat_erase,            # (user, remove_contributions) -> None
+        blockers=open_sessions,      # user -> ["You have 2 sessions with tickets sold."]
+        order=40,
+    )
+
+`export` returns JSON-ready rows (plain values); `files` names uploaded files to put
+in the zip; `erase` runs inside the deletion's transaction and must leave no
+personal data behind (erase or anonymise; money records are pseudonymised by
+payments, never deleted); `blockers` says what the person must settle first (a
+creator's balance, unanswered paid questions). Erasure runs in ascending `order`:
+payments settles money first (refunds need the accounts intact), accounts erases
+the user row last.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Model, QuerySet
+from django.db.models.fields.files import FieldFile
+
+from accounts.models import User
+
+Rows = list[dict[str, Any]]
+Files = list[tuple[str, FieldFile]]  # (name in the zip, the stored file)
+
+
+@dataclass(frozen=True)
+class PersonalData:
+    name: str
+    export: Callable[[User], Rows]
+    files: Callable[[User], Iterable[tuple[str, FieldFile]]] | None = None
+    erase: Callable[[User, bool], None] | None = None
+    blockers: Callable[[User], list[str]] | None = None
+    order: int = 50
+
+
+_kinds: dict[str, PersonalData] = {}
+
+
+def register(
+    name: str,
+    *,
+    export: Callable[[User], Rows],
+    files: Callable[[User], Iterable[tuple[str, FieldFile]]] | None = None,
+    erase: Callable[[User, bool], None] | None = None,
+    blockers: Callable[[User], list[str]] | None = None,
+    order: int = 50,
+) -> None:
+    """Add (or replace: `ready()` may run twice in tests) the kind called `name`; it
+    becomes `<name>.json` in the export."""
+    _kinds[name] = PersonalData(name, export, files, erase, blockers, order)
+
+
+def kinds() -> list[PersonalData]:
+    """Every registered kind, in erasure order (then by name)."""
+    return sorted(_kinds.values(), key=lambda kind: (kind.order, kind.name))
+
+
+def rows(queryset: "QuerySet[Any]", *fields: str) -> Rows:
+    """The export rows of `queryset`: `fields` as plain JSON values (dates as ISO
+    text, decimals as strings), in primary-key order."""
+    return [
+        {key: _plain(value) for key, value in row.items()}
+        for row in queryset.order_by("pk").values(*fields)
+    ]
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, Model):
+        return value.pk
+    return value
+
+
+def unregister(name: str) -> None:
+    """Forget a kind (a test's temporary one, mostly)."""
+    _kinds.pop(name, None)
