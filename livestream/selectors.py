@@ -43,17 +43,24 @@ def held_sessions() -> QuerySet[ReviewItem]:
     return reviews_holding(LiveSession).filter(object_id=OuterRef("pk"))
 
 
+def sessions_public() -> QuerySet[LiveSession]:
+    """Sessions anyone may see, buy a ticket to or tip in: their channel public and
+    moderation not holding them (what `session_get_for_user` lets a non-owner see).
+    Pages and API serializers draw from it alike."""
+    return LiveSession.objects.filter(
+        channel__status=PublicationStatus.PUBLISHED, channel__hidden_by_moderation=False
+    ).filter(~Exists(held_sessions()))
+
+
 def _open_sessions() -> QuerySet[LiveSession]:
-    """Live and upcoming sessions of published channels that moderation does not hold
-    (an overrun session still shows six hours after its planned start)."""
+    """Live and upcoming public sessions (an overrun session still shows six hours
+    after its planned start)."""
     return (
-        LiveSession.objects.filter(
+        sessions_public()
+        .filter(
             status__in=[LiveSession.Status.SCHEDULED, LiveSession.Status.LIVE],
             scheduled_start__gte=timezone.now() - timedelta(hours=6),
-            channel__status=PublicationStatus.PUBLISHED,
-            channel__hidden_by_moderation=False,
         )
-        .filter(~Exists(held_sessions()))
         .select_related("channel", "channel__creator")
     )
 

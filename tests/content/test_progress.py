@@ -62,7 +62,7 @@ def test_progress_needs_login_and_access(client, paid_lesson, dave):
     assert client.post(url, {}, content_type="application/json").status_code in (401, 403)
     client.force_login(dave)
     response = client.post(url, {}, content_type="application/json")
-    assert response.status_code == 400
+    assert response.status_code == 403
     assert not LessonProgress.objects.filter(done_at__isnull=False).exists()
 
 
