@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.middleware.HardeningMiddleware",  # control characters, Cache-Control, Permissions-Policy
     "accounts.middleware.PreferredLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -306,6 +307,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticatedOrReadOnly",
     ],
+    "DEFAULT_PARSER_CLASSES": [
+        "core.api_parsers.JSONParser",  # every body field refuses control characters
+        "core.api_parsers.FormParser",
+        "core.api_parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 24,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -398,16 +404,35 @@ VIDEO_UPDATE_SECONDS = env.int("VIDEO_UPDATE_SECONDS", default=10)
 LIVESTREAM_ACCESS_RECHECK_SECONDS = env.float("LIVESTREAM_ACCESS_RECHECK_SECONDS", default=60.0)
 
 # --- Security ----------------------------------------------------------------------
+# Secure by default: with DEBUG off, HTTPS redirect, secure cookies and HSTS are on.
+# A deployment served over plain HTTP (a laptop, the test suite, loopback benchmarks)
+# says so with one switch, PLAIN_HTTP=true; DEBUG implies it. Each setting can still
+# be overridden by its own variable.
+PLAIN_HTTP = env.bool("PLAIN_HTTP", default=DEBUG)
+_HTTPS = not PLAIN_HTTP
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
-SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=False)
-CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=False)
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
-SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=_HTTPS)
+# nginx calls these over loopback (RTMP callbacks, auth_request), load balancers
+# probe health over HTTP: a redirect would read as a refusal or an outage.
+SECURE_REDIRECT_EXEMPT = [r"^video/", r"^healthz/$"]
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=_HTTPS)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=_HTTPS)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000 if _HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=_HTTPS)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=_HTTPS)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+# Browser features the site never uses are switched off for every page (core.middleware).
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(self), usb=(), interest-cohort=()"
+)
+# Origins a browser may open the room socket from (scheme, host and port, exact).
+# Default: SITE_URL's origin and CSRF_TRUSTED_ORIGINS.
+WEBSOCKET_ALLOWED_ORIGINS = env.list("WEBSOCKET_ALLOWED_ORIGINS", default=[])
 
 LOGGING = {
     "version": 1,

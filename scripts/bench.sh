@@ -38,6 +38,8 @@
 #   run), --rounds N (rooms ignores it), --reuse-db
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Benchmark servers speak plain HTTP on loopback (config/settings.py).
+export PLAIN_HTTP=1
 
 only=""
 if [ "${1:-}" = "--only" ]; then

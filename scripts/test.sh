@@ -12,6 +12,8 @@ export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/zhiliao}
 export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379/15}"
 export REQUIRE_REAL_SERVICES="${REQUIRE_REAL_SERVICES:-1}"
 export DEBUG=0
+# The suite and the servers it starts speak plain HTTP on loopback (config/settings.py).
+export PLAIN_HTTP=1
 
 echo "==> Lint, layers, types and migrations"
 .venv/bin/ruff check .

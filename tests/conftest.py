@@ -20,6 +20,9 @@ from tests.factories import (
     UserFactory,
 )
 
+# Servers started by tests (uvicorn, gunicorn, manage.py) serve plain HTTP on loopback.
+os.environ.setdefault("PLAIN_HTTP", "1")
+
 
 def _real_services_required() -> bool:
     return os.environ.get("REQUIRE_REAL_SERVICES") == "1" or os.environ.get("CI") == "true"
@@ -57,6 +60,13 @@ def _test_settings(settings):
     # The creator fixtures are not verified experts; outside tests/moderation their
     # content publishes at once (the moderation tests turn the review back on).
     settings.MODERATION_REVIEW_UNVERIFIED_CREATORS = False
+    # The test client and the live server speak plain HTTP. Settings are read before
+    # this file (pytest-django), so a bare `pytest` without PLAIN_HTTP=1 gets the
+    # secure defaults; they are switched off here, and in the environment below for
+    # the servers the tests start as subprocesses.
+    settings.SECURE_SSL_REDIRECT = False
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
+    settings.SECURE_HSTS_SECONDS = 0
 
 
 DB_FIXTURES = {"db", "transactional_db", "live_server"}
