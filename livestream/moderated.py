@@ -7,8 +7,10 @@ catalogue's selectors leave out sessions whose item is not approved.
 
 from django.db import transaction
 
-from livestream.models import LiveSession
+from livestream import services
+from livestream.models import LiveSession, RoomEvent
 from marketplace import catalogue_cache
+from marketplace.selectors import entitlement_check
 from moderation import registry
 
 
@@ -28,4 +30,17 @@ def moderation_register() -> None:
         url=lambda s: s.get_absolute_url(),
         set_visible=session_set_visible,
         channel=lambda s: s.channel,
+    )
+    # Chat messages: viewers report them from the room; hiding one deletes it from
+    # history and from every open screen.
+    registry.register(
+        RoomEvent,
+        text=lambda e: str(e.payload.get("text", "")),
+        author=lambda e: e.author,
+        url=lambda e: e.session.get_absolute_url(),
+        set_visible=services.chat_message_set_visible,
+        channel=lambda e: e.session.channel,
+        readable_by=lambda e, user: (
+            e.kind == RoomEvent.Kind.CHAT and entitlement_check(user=user, live_session=e.session)
+        ),
     )

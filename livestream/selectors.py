@@ -240,3 +240,13 @@ def room_settings_payload(session: LiveSession) -> dict:
         "slow_mode_seconds": session.slow_mode_seconds,
         "subscribers_only": session.subscribers_only_chat,
     }
+
+
+def chat_message_get_for_report(*, session: LiveSession, seq: int) -> RoomEvent:
+    """A chat message of the room by its number (404 if there is none or it is gone)."""
+    event = RoomEvent.objects.filter(
+        session=session, seq=seq, kind=RoomEvent.Kind.CHAT, deleted_at__isnull=True
+    ).first()
+    if event is None:
+        raise Http404
+    return event

@@ -18,7 +18,8 @@ class ModerationConfig(AppConfig):
 
     def ready(self) -> None:
         # Modules that import models load once the app registry is ready.
-        from moderation import services
+        from accounts.models import User
+        from moderation import registry, services
         from moderation.middleware import user_logged_in_check
         from moderation.models import BlockedTerm
         from moderation.permissions import moderators_group_sync
@@ -26,6 +27,16 @@ class ModerationConfig(AppConfig):
 
         # accounts (below moderation) screens names and bios through core.screening.
         core_screening.install(fields_screen=services.fields_screen)
+
+        # Users themselves can be reported (a profile, a pattern of abuse). There is
+        # nothing to hide: a moderator who upholds the report sanctions the user.
+        registry.register(
+            User,
+            text=lambda u: registry.public_text(u.display_name, u.bio),
+            author=lambda u: u,
+            url=lambda u: "",
+            set_visible=lambda u, visible: None,
+        )
 
         post_migrate.connect(moderators_group_sync, sender=self, dispatch_uid="moderators-group")
         user_logged_in.connect(user_logged_in_check, dispatch_uid="moderation-ban-on-login")

@@ -73,3 +73,26 @@ def message_delete(*, session: LiveSession, user: User, seq: object) -> RoomEven
         author=user,
         payload={"target": seq},
     )
+
+
+@transaction.atomic
+def chat_message_set_visible(event: RoomEvent, visible: bool) -> None:
+    """Moderation's switch for a reported chat message: hidden, it reads as deleted
+    in history and on every open screen; shown again, history shows it."""
+    session = locked_session(event.session)
+    event = RoomEvent.objects.select_for_update().get(pk=event.pk)
+    if visible:
+        if event.deleted_at is not None:
+            event.deleted_at = None
+            event.save(update_fields=["deleted_at"])
+        return
+    if event.deleted_at is not None:
+        return
+    event.deleted_at = timezone.now()
+    event.save(update_fields=["deleted_at"])
+    room_event_append(
+        session=session,
+        kind=RoomEvent.Kind.MESSAGE_DELETED,
+        author=None,
+        payload={"target": event.seq},
+    )

@@ -32,6 +32,9 @@ def decision_record(
     fields = ["status", "decided_by", "decided_at", "decision_reason"]
     if isinstance(row, ReviewItem):
         fields.append("updated_at")
+        if status == ReviewItem.Status.REJECTED:
+            row.hiding = True  # rejected content stays hidden, however it came in
+            fields.append("hiding")
     row.save(update_fields=fields)
 
 
@@ -67,9 +70,9 @@ def item_for(obj: Model, *, lock: bool = False) -> ReviewItem | None:
     return qs.first()
 
 
-def review_open(obj: Model, *, source: str, reasons: list[str]) -> ReviewItem:
-    """Open (or reopen) the review item of `obj`: pending, undecided. Caller is in a
-    transaction."""
+def review_open(obj: Model, *, source: str, reasons: list[str], hiding: bool = True) -> ReviewItem:
+    """Open (or reopen) the review item of `obj`: pending, undecided; `hiding` keeps
+    the content from the public meanwhile. Caller is in a transaction."""
     adapter = registry.adapter_for(obj)
     item, _created = ReviewItem.objects.select_for_update().get_or_create(
         content_type=ContentType.objects.get_for_model(obj),
@@ -80,6 +83,7 @@ def review_open(obj: Model, *, source: str, reasons: list[str]) -> ReviewItem:
     item.excerpt = adapter.text(obj)[:EXCERPT_LENGTH]
     item.reasons = reasons
     item.source = source
+    item.hiding = hiding
     item.status = ReviewItem.Status.PENDING
     item.decided_by = None
     item.decided_at = None
