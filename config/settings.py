@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import environ
+from csp.constants import NONCE
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -60,10 +61,12 @@ INSTALLED_APPS = [
     "content",
     "demo",  # seed_demo: at the top, beside config (it imports anything, nobody imports it)
     "django.contrib.sitemaps",
+    "csp",  # Content-Security-Policy with per-request nonces
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -430,6 +433,40 @@ PERMISSIONS_POLICY = (
     "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
     "microphone=(), payment=(self), usb=(), interest-cohort=()"
 )
+
+
+def _origin(url: str) -> str:
+    """ "https://js.stripe.com" of "https://js.stripe.com/v3/"."""
+    parts = url.split("/")
+    return "/".join(parts[:3]) if "://" in url else url
+
+
+# Content-Security-Policy (django-csp) on every page: scripts only from the site, its
+# nonce'd inline scripts and Stripe.js; no plugins; never framed. Inline styles stay
+# allowed (style attributes in a few templates, the admin and API docs use them).
+_STRIPE_ORIGINS = sorted(
+    {_origin(STRIPE_JS_URL), _origin(STRIPE_API_BASE)}
+    | ({"https://js.stripe.com", "https://hooks.stripe.com"} if STRIPE_LIVE_MODE else set())
+)
+_VIDEO_ORIGINS = sorted({_origin(VIDEO_HLS_URL), _origin(VIDEO_VOD_URL)} - {""})
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE, *_STRIPE_ORIGINS],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:", "https:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'", *_STRIPE_ORIGINS, *_VIDEO_ORIGINS],
+        "media-src": ["'self'", "blob:", *_VIDEO_ORIGINS],
+        "frame-src": ["'self'", *_STRIPE_ORIGINS],
+        "worker-src": ["'self'", "blob:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
 # Origins a browser may open the room socket from (scheme, host and port, exact).
 # Default: SITE_URL's origin and CSRF_TRUSTED_ORIGINS.
 WEBSOCKET_ALLOWED_ORIGINS = env.list("WEBSOCKET_ALLOWED_ORIGINS", default=[])

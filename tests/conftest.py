@@ -29,6 +29,14 @@ def _real_services_required() -> bool:
 
 
 def pytest_configure(config):
+    # The test client and the live server speak plain HTTP. Settings are read before
+    # this file (pytest-django), so a bare `pytest` without PLAIN_HTTP=1 (which
+    # scripts/test.sh sets) would get the secure defaults: switch them off before any
+    # server starts; subprocess servers get PLAIN_HTTP=1 from the environment above.
+    settings.PLAIN_HTTP = True
+    settings.SECURE_SSL_REDIRECT = False
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
+    settings.SECURE_HSTS_SECONDS = 0
     # Tasks run inline in tests; tests/test_celery.py also drives a real worker.
     celery_app.conf.task_always_eager = True
 
@@ -60,13 +68,6 @@ def _test_settings(settings):
     # The creator fixtures are not verified experts; outside tests/moderation their
     # content publishes at once (the moderation tests turn the review back on).
     settings.MODERATION_REVIEW_UNVERIFIED_CREATORS = False
-    # The test client and the live server speak plain HTTP. Settings are read before
-    # this file (pytest-django), so a bare `pytest` without PLAIN_HTTP=1 gets the
-    # secure defaults; they are switched off here, and in the environment below for
-    # the servers the tests start as subprocesses.
-    settings.SECURE_SSL_REDIRECT = False
-    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
-    settings.SECURE_HSTS_SECONDS = 0
 
 
 DB_FIXTURES = {"db", "transactional_db", "live_server"}
