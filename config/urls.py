@@ -9,6 +9,7 @@ from drf_spectacular.views import (
     SpectacularSwaggerSplitView,
 )
 
+from accounts import api as accounts_api
 from config.health import healthz
 from content.sitemaps import SITEMAPS
 from livestream import urls as livestream_urls
@@ -52,6 +53,7 @@ urlpatterns = [
     path("api/v1/", include("qa.api_urls")),
     path("api/v1/", include("moderation.api_urls")),
     path("api/v1/", include("recommend.api_urls")),
+    path("api/v1/", include(accounts_api.urlpatterns)),  # personal API tokens
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     # The split view serves Swagger UI's start-up script as a file (no inline script
     # for the Content-Security-Policy to refuse).
