@@ -15,6 +15,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.functional import SimpleLazyObject, empty
 
 from core.validators import CONTROL_CHARACTERS_MESSAGE, control_character_find
 
@@ -26,6 +27,18 @@ def _query_control_characters(request: HttpRequest) -> str | None:
             if control_character_find(text, multiline=False):
                 return name
     return None
+
+
+def _signed_in(request: HttpRequest) -> bool:
+    """A session cookie, an Authorization header or a user already known: the answer
+    may be personal. (Asking a lazy request.user would load the session and the
+    user for every cached public page.)"""
+    if settings.SESSION_COOKIE_NAME in request.COOKIES or "HTTP_AUTHORIZATION" in request.META:
+        return True
+    user = getattr(request, "user", None)
+    if isinstance(user, SimpleLazyObject) and user._wrapped is empty:
+        return False
+    return bool(user is not None and user.is_authenticated)
 
 
 class HardeningMiddleware:
@@ -49,8 +62,7 @@ class HardeningMiddleware:
     @staticmethod
     def harden(request: HttpRequest, response: HttpResponse) -> HttpResponse:
         response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
-        user = getattr(request, "user", None)
-        signed_in = bool(user is not None and user.is_authenticated)
+        signed_in = _signed_in(request)
         if signed_in and "Cache-Control" not in response.headers:
             patch_cache_control(response, private=True, no_store=True)
             patch_vary_headers(response, ("Cookie",))
