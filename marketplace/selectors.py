@@ -131,18 +131,14 @@ def _price_ranged(filters: CatalogueFilters) -> bool:
 
 
 def channels_public() -> QuerySet[Channel]:
-    """Channels anyone may see, pay or tip: published and not hidden by moderation
-    (`Channel.is_published` of one). Pages and API serializers draw from it alike."""
+    """Channels anyone may see, pay or tip (pages and API alike)."""
     return Channel.objects.filter(status=PUBLISHED, hidden_by_moderation=False)
 
 
 def courses_public() -> QuerySet[Course]:
     """Courses anyone may see or buy: the course and its channel public."""
-    return Course.objects.filter(
-        status=PUBLISHED,
-        hidden_by_moderation=False,
-        channel__status=PUBLISHED,
-        channel__hidden_by_moderation=False,
+    return Course.objects.filter(status=PUBLISHED, hidden_by_moderation=False).filter(
+        channel__in=channels_public()
     )
 
 
