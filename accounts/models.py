@@ -235,3 +235,33 @@ class AccountDeletion(models.Model):
 
     def __str__(self):
         return f"{self.user_id} deletion ({self.status})"
+
+
+class ApiToken(models.Model):
+    """A personal API token for a third-party client, alongside the session cookie.
+
+    Only a SHA-256 digest of the token is stored: the token is shown once, when it is
+    created. `read` tokens may only read (GET, HEAD, OPTIONS); `write` tokens may do
+    whatever their owner may do through the API.
+    """
+
+    class Scope(models.TextChoices):
+        READ = "read", _("Read only")
+        WRITE = "write", _("Read and write")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(_("name"), max_length=60)
+    scope = models.CharField(_("scope"), max_length=5, choices=Scope.choices)
+    prefix = models.CharField(max_length=12)  # shown in lists so owners can tell tokens apart
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at",)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

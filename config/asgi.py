@@ -14,9 +14,9 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from config.routing import websocket_urlpatterns  # noqa: E402
+from core.origins import SiteOriginValidator  # noqa: E402
 
 
 class KeepServerSend:
@@ -37,7 +37,7 @@ class KeepServerSend:
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
+        "websocket": SiteOriginValidator(
             KeepServerSend(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
         ),
     }

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONCE
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -68,16 +69,19 @@ INSTALLED_APPS = [
     "content",
     "demo",  # seed_demo: at the top, beside config (it imports anything, nobody imports it)
     "django.contrib.sitemaps",
+    "csp",  # Content-Security-Policy with per-request nonces
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.middleware.HardeningMiddleware",  # control characters, Cache-Control, Permissions-Policy
     "accounts.middleware.PreferredLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -323,9 +327,15 @@ WHITENOISE_AUTOREFRESH = DEBUG
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
+        "accounts.api_tokens.ApiTokenAuthentication",  # personal tokens: Bearer zl_...
     ],
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticatedOrReadOnly",
+    ],
+    "DEFAULT_PARSER_CLASSES": [
+        "core.api_parsers.JSONParser",  # every body field refuses control characters
+        "core.api_parsers.FormParser",
+        "core.api_parsers.MultiPartParser",
     ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 24,
@@ -447,16 +457,69 @@ VIDEO_UPDATE_SECONDS = env.int("VIDEO_UPDATE_SECONDS", default=10)
 LIVESTREAM_ACCESS_RECHECK_SECONDS = env.float("LIVESTREAM_ACCESS_RECHECK_SECONDS", default=60.0)
 
 # --- Security ----------------------------------------------------------------------
+# Secure by default: with DEBUG off, HTTPS redirect, secure cookies and HSTS are on.
+# A deployment served over plain HTTP (a laptop, the test suite, loopback benchmarks)
+# says so with one switch, PLAIN_HTTP=true; DEBUG implies it. Each setting can still
+# be overridden by its own variable.
+PLAIN_HTTP = env.bool("PLAIN_HTTP", default=DEBUG)
+_HTTPS = not PLAIN_HTTP
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
-SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=False)
-CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=False)
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
-SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=_HTTPS)
+# nginx calls these over loopback (RTMP callbacks, auth_request), load balancers
+# probe health over HTTP: a redirect would read as a refusal or an outage.
+SECURE_REDIRECT_EXEMPT = [r"^video/", r"^healthz/$"]
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=_HTTPS)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=_HTTPS)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000 if _HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=_HTTPS)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=_HTTPS)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+# Browser features the site never uses are switched off for every page (core.middleware).
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(self), usb=(), interest-cohort=()"
+)
+
+
+def _origin(url: str) -> str:
+    """ "https://js.stripe.com" of "https://js.stripe.com/v3/"."""
+    parts = url.split("/")
+    return "/".join(parts[:3]) if "://" in url else url
+
+
+# Content-Security-Policy (django-csp) on every page: scripts only from the site, its
+# nonce'd inline scripts and Stripe.js; no plugins; never framed. Inline styles stay
+# allowed (style attributes in a few templates, the admin and API docs use them).
+_STRIPE_ORIGINS = sorted(
+    {_origin(STRIPE_JS_URL), _origin(STRIPE_API_BASE)}
+    | ({"https://js.stripe.com", "https://hooks.stripe.com"} if STRIPE_LIVE_MODE else set())
+)
+_VIDEO_ORIGINS = sorted({_origin(VIDEO_HLS_URL), _origin(VIDEO_VOD_URL)} - {""})
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE, *_STRIPE_ORIGINS],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:", "https:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'", *_STRIPE_ORIGINS, *_VIDEO_ORIGINS],
+        "media-src": ["'self'", "blob:", *_VIDEO_ORIGINS],
+        "frame-src": ["'self'", *_STRIPE_ORIGINS],
+        "worker-src": ["'self'", "blob:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Origins a browser may open the room socket from (scheme, host and port, exact).
+# Default: SITE_URL's origin and CSRF_TRUSTED_ORIGINS.
+WEBSOCKET_ALLOWED_ORIGINS = env.list("WEBSOCKET_ALLOWED_ORIGINS", default=[])
 
 LOGGING = {
     "version": 1,

@@ -6,9 +6,10 @@ from django.urls import include, path
 from drf_spectacular.views import (
     SpectacularAPIView,
     SpectacularRedocView,
-    SpectacularSwaggerView,
+    SpectacularSwaggerSplitView,
 )
 
+from accounts import api as accounts_api
 from config.health import healthz
 from content.sitemaps import SITEMAPS
 from livestream import urls as livestream_urls
@@ -56,8 +57,11 @@ urlpatterns = [
     path("api/v1/", include("moderation.api_urls")),
     path("api/v1/", include("recommend.api_urls")),
     path("api/v1/", include("assistant.api_urls")),
+    path("api/v1/", include(accounts_api.urlpatterns)),  # personal API tokens
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
+    # The split view serves Swagger UI's start-up script as a file (no inline script
+    # for the Content-Security-Policy to refuse).
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api_schema"), name="api_redoc"),
     path("healthz/", healthz, name="healthz"),
     # --- content: lessons, articles, studio pages, API, sitemap ---

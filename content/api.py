@@ -10,7 +10,6 @@ from rest_framework.views import APIView
 
 from content import selectors, services
 from content.models import Access
-from marketplace import selectors as market
 from marketplace.models import Channel, Course
 
 
@@ -130,10 +129,8 @@ class CourseProgressApi(APIView):
 
     @extend_schema(responses=ProgressOut)
     def get(self, request, slug):
-        course = market.course_get_for_user(slug=slug, user=request.user)
-        return Response(
-            ProgressOut(selectors.course_progress(user=request.user, course=course)).data
-        )
+        progress = selectors.course_progress_get_for_user(slug=slug, user=request.user)
+        return Response(ProgressOut(progress).data)
 
 
 class LessonDoneApi(APIView):

@@ -104,6 +104,9 @@ def lesson_mark_done(request, pk):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect(lesson.get_absolute_url())
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+        return redirect(lesson.get_absolute_url())
     _, following = selectors.lesson_neighbours(lesson=lesson, user=request.user)
     if done and following is not None and request.POST.get("next") == "1":
         return redirect(following.get_absolute_url())

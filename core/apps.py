@@ -1,4 +1,7 @@
+from django import forms
 from django.apps import AppConfig
+
+from core.validators import ProhibitControlCharactersValidator
 
 
 class CoreConfig(AppConfig):
@@ -7,3 +10,10 @@ class CoreConfig(AppConfig):
 
     name = "core"
     verbose_name = "Core"
+
+    def ready(self) -> None:
+        # Every text field of every form (the project's, allauth's, the admin's)
+        # refuses control characters; newline and tab pass (Textareas need them;
+        # a one-line input cannot send them from a browser). Fields with their own
+        # default validators (e-mail, slug, URL) refuse them already.
+        forms.CharField.default_validators = [ProhibitControlCharactersValidator()]

@@ -7,6 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from core.money import MoneyError, supported_currencies, to_minor_units
+from core.validators import plain_decimal_check
 
 # Service (model) field names that the forms call something else.
 FORM_FIELD_FOR = {"price_amount": "price"}
@@ -27,13 +28,19 @@ def apply_service_errors(form: forms.Form, exc: ValidationError) -> None:
 
 
 class PriceField(forms.DecimalField):
-    """A price typed in major units (9.90); the form converts it to minor units."""
+    """A price typed in major units as a plain decimal (9.90, never 1E2); the form
+    converts it to minor units, refusing more decimals than the currency has."""
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("max_digits", 12)
         kwargs.setdefault("decimal_places", 2)
         kwargs.setdefault("min_value", Decimal("0"))
         super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]
+        if isinstance(value, str) and value.strip():
+            plain_decimal_check(value)
+        return super().to_python(value)
 
 
 class PricedForm(forms.Form):

@@ -12,6 +12,8 @@ from django.core.exceptions import ValidationError
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from core.validators import PLAIN_DECIMAL
+
 CURRENCY_SYMBOLS = {"CNY": "¥", "USD": "$", "EUR": "€"}
 
 
@@ -33,11 +35,14 @@ def currency_exponent(currency: str) -> int:
 def to_minor_units(amount: Decimal | str | int, currency: str) -> int:
     """Convert a major-unit amount ("9.90") to minor units (990), refusing fractions."""
     exponent = currency_exponent(currency)
+    if isinstance(amount, str) and not PLAIN_DECIMAL.match(amount.strip()):
+        raise MoneyError(_("Enter an amount such as 9.90."))
     try:
         value = Decimal(str(amount))
     except InvalidOperation:
         raise MoneyError(_("Enter an amount such as 9.90.")) from None
-    if not value.is_finite():
+    # A plain decimal never has a positive exponent: Decimal("1E2") does.
+    if not value.is_finite() or value.as_tuple().exponent > 0:  # type: ignore[operator]
         raise MoneyError(_("Enter an amount such as 9.90."))
     minor = value.scaleb(exponent)
     if minor != minor.to_integral_value(rounding=ROUND_DOWN):

@@ -189,3 +189,7 @@ class SessionForm(forms.Form):
             "ticket_currency": data["ticket_currency"],
             "course": data["course"],
         }
+
+
+class ChatReportForm(forms.Form):
+    reason = forms.CharField(max_length=1000)

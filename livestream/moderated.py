@@ -10,6 +10,7 @@ from django.db import transaction
 from livestream.models import LiveSession, RoomEvent
 from livestream.services.chat import chat_message_set_visible
 from marketplace import catalogue_cache
+from marketplace.selectors import entitlement_check
 from moderation import registry
 
 
@@ -30,7 +31,9 @@ def moderation_register() -> None:
         set_visible=session_set_visible,
         channel=lambda s: s.channel,
     )
-    # Chat messages the screening classifier holds wait in the review queue too.
+    # Chat messages: the screening classifier holds some, viewers report others from
+    # the room; both wait in the review queue. Hiding one deletes it from history and
+    # from every open screen.
     registry.register(
         RoomEvent,
         text=lambda e: str(e.payload.get("text", "")),
@@ -39,4 +42,7 @@ def moderation_register() -> None:
         set_visible=chat_message_set_visible,
         channel=lambda e: e.session.channel,
         kind="chat",
+        readable_by=lambda e, user: (
+            e.kind == RoomEvent.Kind.CHAT and entitlement_check(user=user, live_session=e.session)
+        ),
     )

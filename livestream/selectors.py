@@ -43,17 +43,24 @@ def held_sessions() -> QuerySet[ReviewItem]:
     return reviews_holding(LiveSession).filter(object_id=OuterRef("pk"))
 
 
+def sessions_public() -> QuerySet[LiveSession]:
+    """Sessions anyone may see, buy a ticket to or tip in: their channel public and
+    moderation not holding them (what `session_get_for_user` lets a non-owner see).
+    Pages and API serializers draw from it alike."""
+    return LiveSession.objects.filter(
+        channel__status=PublicationStatus.PUBLISHED, channel__hidden_by_moderation=False
+    ).filter(~Exists(held_sessions()))
+
+
 def _open_sessions() -> QuerySet[LiveSession]:
-    """Live and upcoming sessions of published channels that moderation does not hold
-    (an overrun session still shows six hours after its planned start)."""
+    """Live and upcoming public sessions (an overrun session still shows six hours
+    after its planned start)."""
     return (
-        LiveSession.objects.filter(
+        sessions_public()
+        .filter(
             status__in=[LiveSession.Status.SCHEDULED, LiveSession.Status.LIVE],
             scheduled_start__gte=timezone.now() - timedelta(hours=6),
-            channel__status=PublicationStatus.PUBLISHED,
-            channel__hidden_by_moderation=False,
         )
-        .filter(~Exists(held_sessions()))
         .select_related("channel", "channel__creator")
     )
 
@@ -266,3 +273,13 @@ def session_audience(*, session_id: int) -> dict[str, int]:
         peak=Max("viewers"), viewer_minutes=Sum("viewers"), minutes=Count("pk")
     )
     return {key: value or 0 for key, value in totals.items()}
+
+
+def chat_message_get_for_report(*, session: LiveSession, seq: int) -> RoomEvent:
+    """A chat message of the room by its number (404 if there is none or it is gone)."""
+    event = RoomEvent.objects.filter(
+        session=session, seq=seq, kind=RoomEvent.Kind.CHAT, held=False, deleted_at__isnull=True
+    ).first()
+    if event is None:
+        raise Http404
+    return event

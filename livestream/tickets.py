@@ -5,9 +5,9 @@ LivestreamConfig.ready(), tells it how to find a session and its terms of sale.
 """
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from livestream import selectors
 from livestream.models import LiveSession
 from marketplace import purchases
 from payments.services import Product
@@ -29,11 +29,8 @@ def session_ticket_terms(live_session: LiveSession) -> Product:
     )
 
 
-def _sessions() -> QuerySet[LiveSession]:
-    return LiveSession.objects.all()
-
-
 def register() -> None:
     purchases.product_kind_register(
-        "live_session", purchases.ProductKind(objects=_sessions, terms=session_ticket_terms)
+        "live_session",
+        purchases.ProductKind(objects=selectors.sessions_public, terms=session_ticket_terms),
     )

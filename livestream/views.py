@@ -7,8 +7,9 @@ import contextlib
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -17,8 +18,10 @@ from core import events
 from core.money import format_money
 from core.views import flash_outcome
 from livestream import selectors, services, video
+from livestream.forms import ChatReportForm
 from livestream.models import LiveSession, SessionReminder
 from marketplace import purchase_views, purchases
+from moderation import services as moderation_services
 
 
 def session_detail(request, pk):
@@ -56,6 +59,8 @@ def session_detail(request, pk):
             "last_seq": session.last_seq,
             "role": role.label,
             "user": request.user.pk,
+            # The room's script puts the message's number in place of the 0.
+            "report_url": reverse("livestream:chat_report", args=[session.pk, 0]),
             "settings": selectors.room_settings_payload(session),
             "chat": selectors.room_chat_history(session=session, include_held=role.can_moderate),
             "questions": [
@@ -101,6 +106,9 @@ def _room_page_extras() -> dict:
             "reject": _("Reject"),
             "held_notice": _("Your message waits for a moderator before others see it."),
             "tipped": _("tipped %(amount)s"),
+            "report": _("Report"),
+            "report_prompt": _("What is wrong with this message?"),
+            "reported": _("Reported. Thank you."),
             "status": {
                 "scheduled": _("Scheduled"),
                 "live": _("Live"),
@@ -172,4 +180,26 @@ def session_card_checkout(request: AuthenticatedHttpRequest, pk: int) -> HttpRes
         price=format_money(session.ticket_price_amount or 0, session.ticket_currency),
         back=session.get_absolute_url(),
         live_session=session,
+    )
+
+
+@login_required
+@require_POST
+def chat_report(request: AuthenticatedHttpRequest, pk: int, seq: int) -> JsonResponse:
+    """Report a chat message from the room (the room's script posts the reason)."""
+    session = selectors.session_get_for_user(pk=pk, user=request.user)
+    message = selectors.chat_message_get_for_report(session=session, seq=seq)
+    form = ChatReportForm(request.POST)
+    if not form.is_valid():
+        return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
+    try:
+        moderation_services.report_submit(
+            reporter=request.user, obj=message, reason=form.cleaned_data["reason"]
+        )
+    except ValidationError as exc:
+        errors = {"reason": [{"message": m} for m in exc.messages]}
+        return JsonResponse({"errors": errors}, status=400)
+    return JsonResponse(
+        {"message": _("Thank you. Moderators will look at it and tell you the outcome.")},
+        status=201,
     )

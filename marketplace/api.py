@@ -24,6 +24,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api_fields import MinorUnitsField
 from core.money import supported_currencies
 from marketplace import catalogue_cache, selectors, services
 from marketplace.forms import CatalogueFilterForm
@@ -444,7 +445,7 @@ class StudioChannelDetailApi(_StudioDetailApi):
 
 class TierInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=60)
-    price_amount = serializers.IntegerField(
+    price_amount = MinorUnitsField(
         min_value=1,
         max_value=settings.MARKETPLACE_MAX_PRICE_MINOR,
         help_text="Monthly price in minor units (990 = 9.90).",
@@ -498,7 +499,7 @@ class CourseInputSerializer(serializers.Serializer):
     category = _slug_of(Category.objects.all())
     level = serializers.ChoiceField(choices=Course.Level.choices, required=False)
     language = serializers.ChoiceField(choices=Language.choices, required=False)
-    price_amount = serializers.IntegerField(
+    price_amount = MinorUnitsField(
         min_value=0,
         max_value=settings.MARKETPLACE_MAX_PRICE_MINOR,
         help_text="Price in minor units; 0 is free.",

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.urls import path
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
@@ -16,9 +17,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api_fields import MinorUnitsField
 from core.money import supported_currencies
-from marketplace import purchases
-from marketplace.models import Channel, Course, PublicationStatus
+from marketplace import purchases, selectors
 from payments import selectors as payment_selectors
 from payments import services as payment_services
 from payments.api import PurchaseOutputSerializer, authenticated_user
@@ -39,7 +40,7 @@ class PurchaseListApi(APIView):
     class PurchaseInputSerializer(serializers.Serializer):
         course = serializers.SlugRelatedField(
             slug_field="slug",
-            queryset=Course.objects.filter(status=PublicationStatus.PUBLISHED),
+            queryset=selectors.courses_public(),
             required=False,
         )
         live_session = LiveSessionField(required=False)
@@ -77,15 +78,25 @@ class TipApi(APIView):
 
     class TipInputSerializer(serializers.Serializer):
         channel = serializers.SlugRelatedField(
-            slug_field="slug", queryset=Channel.objects.filter(status=PublicationStatus.PUBLISHED)
+            slug_field="slug", queryset=selectors.channels_public().select_related("creator")
         )
-        amount = serializers.IntegerField(help_text="Minor units.")
+        amount = MinorUnitsField(help_text="Minor units.")
         currency = serializers.ChoiceField(choices=supported_currencies())
         message = serializers.CharField(max_length=200, required=False, allow_blank=True)
         client_key = serializers.CharField(
             max_length=64, help_text="Any unique string per tip: a retry with it tips once."
         )
         live_session = LiveSessionField(required=False, allow_null=True)
+
+        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+            # A tip sent "from" a session shows in that session's room: it must be
+            # a session of the creator tipped.
+            session = attrs.get("live_session")
+            if session is not None and session.channel.creator_id != attrs["channel"].creator_id:
+                raise serializers.ValidationError(
+                    {"live_session": [_("That session is not the tipped creator's.")]}
+                )
+            return attrs
 
     class TipOutputSerializer(serializers.ModelSerializer):
         class Meta:

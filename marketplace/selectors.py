@@ -130,10 +130,20 @@ def _price_ranged(filters: CatalogueFilters) -> bool:
     return filters.min_price is not None or filters.max_price is not None
 
 
-def catalogue_channels(*, filters: CatalogueFilters) -> QuerySet[Channel]:
-    qs = Channel.objects.filter(status=PUBLISHED, hidden_by_moderation=False).select_related(
-        "creator", "category"
+def channels_public() -> QuerySet[Channel]:
+    """Channels anyone may see, pay or tip (pages and API alike)."""
+    return Channel.objects.filter(status=PUBLISHED, hidden_by_moderation=False)
+
+
+def courses_public() -> QuerySet[Course]:
+    """Courses anyone may see or buy: the course and its channel public."""
+    return Course.objects.filter(status=PUBLISHED, hidden_by_moderation=False).filter(
+        channel__in=channels_public()
     )
+
+
+def catalogue_channels(*, filters: CatalogueFilters) -> QuerySet[Channel]:
+    qs = channels_public().select_related("creator", "category")
     text = ("title", "tagline", "description", "creator__display_name")
     qs = _listing_match(qs, filters, text=text)
     if filters.price == "free":
@@ -147,12 +157,7 @@ def catalogue_channels(*, filters: CatalogueFilters) -> QuerySet[Channel]:
 
 
 def catalogue_courses(*, filters: CatalogueFilters) -> QuerySet[Course]:
-    qs = Course.objects.filter(
-        status=PUBLISHED,
-        hidden_by_moderation=False,
-        channel__status=PUBLISHED,
-        channel__hidden_by_moderation=False,
-    ).select_related("channel", "channel__creator", "category")
+    qs = courses_public().select_related("channel", "channel__creator", "category")
     text = ("title", "summary", "description", "channel__creator__display_name")
     qs = _listing_match(qs, filters, text=text)
     if filters.price == "free":

@@ -11,6 +11,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Model, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -166,6 +167,32 @@ def _reject_action(
     return reject_selected
 
 
+class RegisteredKindFilter(admin.RelatedFieldListFilter):
+    """The content-type filter lists only the kinds registered with moderation (not
+    every Django model)."""
+
+    def field_choices(self, field: Any, request: HttpRequest, model_admin: Any) -> list[Any]:
+        kinds = ContentType.objects.get_for_models(*registry.registered_models()).values()
+        return sorted(((ct.pk, str(ct.name)) for ct in kinds), key=lambda choice: choice[1])
+
+
+class ReportedFilter(admin.SimpleListFilter):
+    """ "Reported": items with reports waiting for a decision, whatever brought them in."""
+
+    title = gettext_lazy("reports")
+    parameter_name = "reported"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("yes", gettext_lazy("Reported")), ("no", gettext_lazy("Not reported"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() == "yes":
+            return queryset.filter(report_count__gt=0)
+        if self.value() == "no":
+            return queryset.filter(report_count=0)
+        return queryset
+
+
 @admin.register(ReviewItem)
 class ReviewItemAdmin(admin.ModelAdmin):
     list_display = (
@@ -179,7 +206,7 @@ class ReviewItemAdmin(admin.ModelAdmin):
         "source",
         "status",
     )
-    list_filter = ("status", "source", "content_type")
+    list_filter = ("status", ReportedFilter, "source", ("content_type", RegisteredKindFilter))
     search_fields = ("excerpt", "author__email", "author__display_name", "decision_reason")
     list_select_related = ("author", "content_type")
     actions = ("approve_selected", "reject_selected", "escalate_selected")
@@ -204,7 +231,9 @@ class ReviewItemAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[ReviewItem]:
         reports = (
             Report.objects.filter(
-                content_type_id=OuterRef("content_type_id"), object_id=OuterRef("object_id")
+                content_type_id=OuterRef("content_type_id"),
+                object_id=OuterRef("object_id"),
+                outcome=Report.Outcome.OPEN,
             )
             .values("object_id")
             .annotate(n=Count("pk"))
@@ -398,7 +427,7 @@ class ReportAdmin(ReadOnlyAdmin):
         "outcome",
         "created_at",
     )
-    list_filter = ("outcome", "content_type")
+    list_filter = ("outcome", ("content_type", RegisteredKindFilter))
     search_fields = ("reason", "reporter__email")
     list_select_related = ("reporter", "content_type")
 

@@ -19,8 +19,9 @@ class ModerationConfig(AppConfig):
     def ready(self) -> None:
         # Modules that import models load once the app registry is ready.
         from accounts.events import PersonalDataViewed
+        from accounts.models import User
         from core import events
-        from moderation import personal_data, services
+        from moderation import personal_data, registry, services
         from moderation.middleware import user_logged_in_check
         from moderation.models import BlockedTerm
         from moderation.permissions import moderators_group_sync
@@ -31,6 +32,16 @@ class ModerationConfig(AppConfig):
 
         events.subscribe(PersonalDataViewed, services.on_personal_data_viewed)
         personal_data.register()
+
+        # Users themselves can be reported (a profile, a pattern of abuse). There is
+        # nothing to hide: a moderator who upholds the report sanctions the user.
+        registry.register(
+            User,
+            text=lambda u: registry.public_text(u.display_name, u.bio),
+            author=lambda u: u,
+            url=lambda u: "",
+            set_visible=lambda u, visible: None,
+        )
 
         post_migrate.connect(moderators_group_sync, sender=self, dispatch_uid="moderators-group")
         user_logged_in.connect(user_logged_in_check, dispatch_uid="moderation-ban-on-login")

@@ -96,6 +96,11 @@ class ReviewItem(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_reason = models.TextField(_("reason given to the author"), blank=True)
     report_weight = models.FloatField(_("report weight"), default=0.0)
+    # Whether the open item keeps the content from the public. Held, new and appealed
+    # content is hidden while it waits; reported content only once the reports'
+    # weight reaches MODERATION_REPORT_THRESHOLD (before that it waits in the queue
+    # under "Reported" and stays up).
+    hiding = models.BooleanField(_("hidden while open"), default=True)
     appealed_at = models.DateTimeField(null=True, blank=True)  # one appeal per item
     # The screening classifier's view when the item was held: how likely offensive
     # (0-1) and the words that weighed most. None: not scored (no model yet).

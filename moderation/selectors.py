@@ -90,7 +90,7 @@ def review_state_annotate(objs: Iterable[Any]) -> None:
     }
     for ct_id, members in by_type.items():
         rows = ReviewItem.objects.filter(
-            content_type_id=ct_id, object_id__in=list(members)
+            content_type_id=ct_id, object_id__in=list(members), hiding=True
         ).exclude(status=ReviewItem.Status.APPROVED)
         for object_id, status in rows.values_list("object_id", "status"):
             members[object_id].review_state = labels.get(status)
@@ -102,7 +102,7 @@ def reviews_holding(model: type[Model]) -> QuerySet[ReviewItem]:
     for kinds without a visibility field, e.g. livestream.LiveSession."""
     meta = (model._meta.concrete_model or model)._meta
     return ReviewItem.objects.filter(  # a join, not a content-type lookup query
-        content_type__app_label=meta.app_label, content_type__model=meta.model_name
+        content_type__app_label=meta.app_label, content_type__model=meta.model_name, hiding=True
     ).exclude(status=ReviewItem.Status.APPROVED)
 
 

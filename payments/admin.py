@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from core.admin import ReadOnlyAdmin, ServiceWritesAdmin  # ledger rows are append-only
+from core.forms import PriceField
 from core.money import MoneyError, format_money, to_major_units, to_minor_units
 from payments import services
 from payments.models import (
@@ -66,9 +67,7 @@ class LedgerAccountAdmin(ReadOnlyAdmin):
 
 
 class RefundForm(forms.Form):
-    amount = forms.DecimalField(
-        label=_("Amount to refund"), max_digits=12, decimal_places=2, min_value=Decimal("0.01")
-    )
+    amount = PriceField(label=_("Amount to refund"), min_value=Decimal("0.01"))
     expected_refunded = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
 

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
+from core.api_fields import MinorUnitsField
 from core.money import supported_currencies
 from payments import selectors, services
 from payments.models import LedgerAccount, LedgerEntry, Payout, Purchase, TopUp
@@ -82,7 +83,7 @@ class EarningsApi(APIView):
 
 
 class AmountInputSerializer(serializers.Serializer):
-    amount = serializers.IntegerField(help_text="Minor units: 990 is 9.90.")
+    amount = MinorUnitsField(help_text="Minor units: 990 is 9.90.")
     currency = serializers.ChoiceField(choices=supported_currencies())
 
 

@@ -6,16 +6,14 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import PricedForm, currency_choices
+from core.forms import PricedForm, PriceField, currency_choices
 from payments.models import LedgerTransaction
 
 
 class AmountForm(PricedForm):
     """An amount typed in major units; cleaned_data gets `price_amount` in minor units."""
 
-    price = forms.DecimalField(
-        label=_("Amount"), max_digits=12, decimal_places=2, min_value=Decimal("0.01")
-    )
+    price = PriceField(label=_("Amount"), min_value=Decimal("0.01"))
     currency = forms.ChoiceField(label=_("Currency"), choices=currency_choices)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -6,6 +6,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import PriceField
 from core.money import MoneyError, supported_currencies, to_minor_units
 from qa.models import Difficulty
 
@@ -55,7 +56,7 @@ class RateForm(forms.Form):
 
 class ExpertSettingsForm(forms.Form):
     enabled = forms.BooleanField(label=_("Take paid questions"), required=False)
-    price = forms.DecimalField(label=_("Base price"), min_value=0, decimal_places=2)
+    price = PriceField(label=_("Base price"))
     currency = forms.ChoiceField(label=_("Currency"))
     answer_hours = forms.IntegerField(
         label=_("Answer within (hours)"), min_value=1, max_value=settings.QA_MAX_ANSWER_HOURS

@@ -56,6 +56,8 @@
 # end if any failed. Each is stopped after BENCH_SMOKE_TIMEOUT seconds (default 150).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Benchmark servers speak plain HTTP on loopback (config/settings.py).
+export PLAIN_HTTP=1
 
 if [ "${1:-}" = "--smoke" ]; then
   [ $# -eq 1 ] || { echo "scripts/bench.sh --smoke takes no other option" >&2; exit 2; }

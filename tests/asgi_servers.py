@@ -62,6 +62,8 @@ def uvicorn_server(static_root, *, env_extra=None, output: Path | None = None):
         "DATABASE_URL": _database_url(),
         "DEBUG": "0",
         "ALLOWED_HOSTS": "127.0.0.1",
+        "SITE_URL": f"http://127.0.0.1:{port}",  # the room socket's allowed Origin
+        "PLAIN_HTTP": "1",
         **(env_extra or {}),
     }
     with open(output, "w") as log:

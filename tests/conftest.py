@@ -20,12 +20,23 @@ from tests.factories import (
     UserFactory,
 )
 
+# Servers started by tests (uvicorn, gunicorn, manage.py) serve plain HTTP on loopback.
+os.environ.setdefault("PLAIN_HTTP", "1")
+
 
 def _real_services_required() -> bool:
     return os.environ.get("REQUIRE_REAL_SERVICES") == "1" or os.environ.get("CI") == "true"
 
 
 def pytest_configure(config):
+    # The test client and the live server speak plain HTTP. Settings are read before
+    # this file (pytest-django), so a bare `pytest` without PLAIN_HTTP=1 (which
+    # scripts/test.sh sets) would get the secure defaults: switch them off before any
+    # server starts; subprocess servers get PLAIN_HTTP=1 from the environment above.
+    settings.PLAIN_HTTP = True
+    settings.SECURE_SSL_REDIRECT = False
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
+    settings.SECURE_HSTS_SECONDS = 0
     # Tasks run inline in tests; tests/test_celery.py also drives a real worker.
     celery_app.conf.task_always_eager = True
 

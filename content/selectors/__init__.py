@@ -21,6 +21,7 @@ from content.selectors.courses import (
     Progress,
     course_outline,
     course_progress,
+    course_progress_get_for_user,
     lesson_neighbours,
     outline_neighbours,
 )
@@ -50,6 +51,7 @@ __all__ = [
     "channel_articles",
     "course_outline",
     "course_progress",
+    "course_progress_get_for_user",
     "is_channel_owner",
     "item_access_check",
     "item_attachments",

@@ -3,6 +3,9 @@ neighbours of a lesson, and course progress."""
 
 from typing import TypedDict
 
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+
 from accounts.models import User
 from content.models import Access, Lesson, LessonProgress, Section, Status
 from content.selectors.access import is_channel_owner, item_access_check
@@ -120,6 +123,19 @@ class Progress(TypedDict):
     total: int
     percent: int
     resume_lesson: int | None
+
+
+def course_progress_get_for_user(*, slug: str, user: User) -> Progress:
+    """The learner's progress in a course they may follow: a free course, one they
+    hold a ticket for, or one of a channel they subscribe to (the creator and staff
+    too). Anyone else: 404 for a course they cannot see, 403 for one not bought."""
+    course = market.course_get_for_user(slug=slug, user=user)
+    if not (
+        market.entitlement_check(user=user, course=course)
+        or market.channel_subscriber_check(user=user, channel=course.channel)
+    ):
+        raise PermissionDenied(_("Buy this course to track your progress in it."))
+    return course_progress(user=user, course=course)
 
 
 def course_progress(*, user: User, course: Course) -> Progress:

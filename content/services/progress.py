@@ -2,7 +2,7 @@
 interest signal a lesson or article view sends to the apps above (recommend)."""
 
 from django.contrib.auth.models import AnonymousUser
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -66,7 +66,7 @@ def progress_position_save(*, user: User, lesson: Lesson, position: str | int | 
     if not 0 <= percent <= 100:
         raise ValidationError(_("The reading position must be between 0 and 100."))
     if not item_access_check(user=user, item=lesson):
-        raise ValidationError(_("You cannot mark a lesson you have no access to."))
+        raise PermissionDenied(_("You cannot mark a lesson you have no access to."))
     _progress_touch(user=user, lesson=lesson, scroll_position=percent)
     return percent
 
@@ -76,7 +76,7 @@ def progress_mark(
     *, user: User, lesson: Lesson, done: bool = True, scroll_position: int | None = None
 ) -> LessonProgress:
     if not item_access_check(user=user, item=lesson):
-        raise ValidationError(_("You cannot mark a lesson you have no access to."))
+        raise PermissionDenied(_("You cannot mark a lesson you have no access to."))
     progress, _created = LessonProgress.objects.select_for_update().get_or_create(
         user=user, lesson=lesson, defaults={"course_id": lesson.course_id}
     )

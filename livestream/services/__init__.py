@@ -10,7 +10,12 @@
 Callers use the names below (`from livestream import services; services.chat_post(...)`).
 """
 
-from livestream.services.chat import chat_post, held_message_decide, message_delete
+from livestream.services.chat import (
+    chat_message_set_visible,
+    chat_post,
+    held_message_decide,
+    message_delete,
+)
 from livestream.services.host import (
     room_settings_update,
     sanction_lift,
@@ -43,6 +48,7 @@ __all__ = [
     "QUESTION_ACTIONS",
     "SESSION_EDITABLE",
     "RoomRole",
+    "chat_message_set_visible",
     "chat_post",
     "held_message_decide",
     "message_delete",

@@ -67,15 +67,20 @@ def chat_post(*, session: LiveSession, user: User, text: object, ip: str = "") -
 
 @transaction.atomic
 def chat_message_set_visible(event: RoomEvent, visible: bool) -> None:
-    """Moderation's switch for a chat message (registered in livestream.moderated).
+    """Moderation's switch for a chat message (registered in livestream.moderated), held
+    by screening or reported from the room.
 
     Showing a held message releases it: viewers receive it as `message.released`
-    (with its text) under a new number. Hiding one deletes it from every screen.
+    (with its text) under a new number; showing a hidden one again puts it back in
+    history. Hiding one deletes it from every screen.
     """
     session = locked_session(event.session)
     event = RoomEvent.objects.select_for_update().get(pk=event.pk)
     if visible:
         if not event.held:
+            if event.deleted_at is not None:
+                event.deleted_at = None
+                event.save(update_fields=["deleted_at"])
             return
         event.held = False
         event.save(update_fields=["held"])

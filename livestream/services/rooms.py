@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core import events
+from core.validators import CONTROL_CHARACTERS_MESSAGE, control_character_find
 from livestream import broadcast, screening
 from livestream.models import LiveSession, RoomEvent, RoomSanction
 from marketplace.selectors import entitlement_check
@@ -182,6 +183,8 @@ def clean_text(text: object, *, limit: int, what: str) -> str:
     passes the room's screen; else a ValidationError that says why."""
     if not isinstance(text, str):
         raise ValidationError(_("The %(what)s must be text.") % {"what": what})
+    if control_character_find(text):
+        raise ValidationError(CONTROL_CHARACTERS_MESSAGE)
     text = " ".join(text.split())
     if not text:
         raise ValidationError(_("The %(what)s is empty.") % {"what": what})

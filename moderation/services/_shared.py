@@ -32,6 +32,9 @@ def decision_record(
     fields = ["status", "decided_by", "decided_at", "decision_reason"]
     if isinstance(row, ReviewItem):
         fields.append("updated_at")
+        if status == ReviewItem.Status.REJECTED:
+            row.hiding = True  # rejected content stays hidden, however it came in
+            fields.append("hiding")
     row.save(update_fields=fields)
 
 
@@ -72,12 +75,13 @@ def review_open(
     *,
     source: str,
     reasons: list[str],
+    hiding: bool = True,
     score: float | None = None,
     score_words: list[str] | None = None,
 ) -> ReviewItem:
     """Open (or reopen) the review item of `obj`: pending, undecided, with the
-    classifier's score and weightiest words if it was scored. Caller is in a
-    transaction."""
+    classifier's score and weightiest words if it was scored; `hiding` keeps the
+    content from the public meanwhile. Caller is in a transaction."""
     adapter = registry.adapter_for(obj)
     item, _created = ReviewItem.objects.select_for_update().get_or_create(
         content_type=ContentType.objects.get_for_model(obj),
@@ -88,6 +92,7 @@ def review_open(
     item.excerpt = adapter.text(obj)[:EXCERPT_LENGTH]
     item.reasons = reasons
     item.source = source
+    item.hiding = hiding
     item.status = ReviewItem.Status.PENDING
     item.decided_by = None
     item.decided_at = None

@@ -76,22 +76,33 @@ def report_submit(*, reporter: User, obj: Model, reason: str) -> Report:
 
 
 def _reports_weigh(obj: Model, *, content_type: ContentType) -> None:
+    """Every report puts the object in the review queue (under "Reported", with the
+    reports' count and reasons); past the threshold it is also hidden meanwhile."""
     open_reports = Report.objects.filter(
         content_type=content_type, object_id=obj.pk, outcome=Report.Outcome.OPEN
     )
     weight = sum(open_reports.values_list("weight", flat=True))
+    report_reasons = [
+        f"report: {r}"[:200] for r in open_reports.values_list("reason", flat=True)[:5]
+    ]
+    threshold = setting("MODERATION_REPORT_THRESHOLD", 3.0)
     item = item_for(obj, lock=True)
     if item is not None and item.is_open:
-        item.report_weight = weight
-        item.save(update_fields=["report_weight", "updated_at"])
-        return
-    threshold = setting("MODERATION_REPORT_THRESHOLD", 3.0)
-    if weight < threshold:
-        return
-    reasons = [f"report: {r}"[:200] for r in open_reports.values_list("reason", flat=True)[:5]]
-    item = review_open(obj, source=ReviewItem.Source.REPORTS, reasons=reasons)
+        # Already waiting (held by screening, appealed, or reported before): the
+        # reports join its reasons.
+        kept = [r for r in item.reasons if not r.startswith("report: ")]
+        item.reasons = kept + report_reasons
+    else:
+        item = review_open(
+            obj, source=ReviewItem.Source.REPORTS, reasons=report_reasons, hiding=False
+        )
     item.report_weight = weight
-    item.save(update_fields=["report_weight"])
+    hide = weight >= threshold and not item.hiding
+    if hide:
+        item.hiding = True
+    item.save(update_fields=["reasons", "report_weight", "hiding", "updated_at"])
+    if not hide:
+        return
     registry.adapter_for(obj).set_visible(obj, False)
     audit(
         ModerationAction.Kind.REPORTS_HIDE,

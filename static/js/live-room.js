@@ -102,6 +102,46 @@
     return box;
   }
 
+  function csrfToken() {
+    const field = document.querySelector("[name=csrfmiddlewaretoken]");
+    if (field) return field.value;
+    const match = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
+    return match ? decodeURIComponent(match[1]) : "";
+  }
+
+  // Any viewer may report someone else's message; moderators see it in the queue.
+  function reportButton(frame) {
+    const box = el("span", "chat-report");
+    if (!cfg.user || !frame.user || frame.user.id === cfg.user || frame.deleted) return box;
+    const button = el("button", "link-button chat-action", L.report);
+    button.type = "button";
+    button.dataset.testid = "chat-report";
+    button.addEventListener("click", () => {
+      const reason = window.prompt(L.report_prompt);
+      if (!reason || !reason.trim()) return;
+      const body = new FormData();
+      body.append("reason", reason.trim());
+      fetch(cfg.report_url.replace("/0/report/", "/" + frame.seq + "/report/"), {
+        method: "POST",
+        body: body,
+        credentials: "same-origin",
+        headers: { "X-CSRFToken": csrfToken() },
+      })
+        .then((response) => response.json().then((data) => [response.ok, data]))
+        .then(([ok, data]) => {
+          if (ok) {
+            box.replaceChildren(el("span", "muted", L.reported));
+          } else {
+            const errors = (data.errors && data.errors.reason) || [];
+            showError(errors.length ? errors[0].message : L.report_prompt);
+          }
+        })
+        .catch(() => showError(L.report_prompt));
+    });
+    box.append(button);
+    return box;
+  }
+
   function appendChat(frame) {
     const item = el("li", "chat-line chat-" + frame.type.replace(".", "-"));
     item.dataset.seq = frame.seq;
@@ -109,7 +149,7 @@
       item.append(userLabel(frame.user), " ");
       const text = el("span", "chat-text", frame.deleted ? L.deleted : frame.text);
       if (frame.deleted) item.classList.add("chat-deleted");
-      item.append(text, moderationButtons(frame));
+      item.append(text, moderationButtons(frame), reportButton(frame));
       if (frame.held && !frame.deleted) {
         item.classList.add("chat-held");
         item.append(heldControls(frame));

@@ -341,7 +341,8 @@ class Server:
         with open(self.log_path, "wb") as logfile:
             # A session of its own: stop() signals the server's process group only.
             self.proc = subprocess.Popen(
-                self.argv(), cwd=ROOT, env=self.env, stdout=logfile, stderr=subprocess.STDOUT,
+                self.argv(), cwd=ROOT, stdout=logfile, stderr=subprocess.STDOUT,
+                env={**self.env, "SITE_URL": f"http://{HOST}:{self.port}"},
                 start_new_session=True,
             )  # fmt: skip
         deadline = time.monotonic() + ready_timeout

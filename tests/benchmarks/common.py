@@ -9,6 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+# The servers the benchmarks start speak plain HTTP on loopback: without this the
+# secure defaults (DEBUG off) would answer every request with a redirect to HTTPS.
+os.environ.setdefault("PLAIN_HTTP", "1")
+
 
 def _cores() -> int:
     try:

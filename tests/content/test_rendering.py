@@ -185,7 +185,7 @@ def test_every_rendered_field_is_safe(client, alice, course, alice_channel, tier
     ):
         html = _ours(client.get(url).content.decode())
         # The studio's own preview script is the one script on the edit page.
-        html = html.split('<script>\ndocument.getElementById("preview-button")')[0]
+        html = html.split('<script nonce="')[0]
         assert executable_markup(html) == [], url
     preview = client.post(reverse("content:preview"), {"body": payload})
     assert executable_markup(preview.content.decode()) == []

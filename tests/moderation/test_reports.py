@@ -64,8 +64,9 @@ def test_content_hides_once_reports_weigh_enough(client, course, settings, alice
         response = client.post(report_url(course), {"reason": "Plagiarised slides"})
         assert response.status_code == 302
     course.refresh_from_db()
-    assert course.is_published  # 2.0 < 2.5
-    assert not ReviewItem.objects.filter(object_id=course.pk).exists()
+    assert course.is_published  # 2.0 < 2.5: in the queue, still shown
+    item = ReviewItem.objects.get(object_id=course.pk)
+    assert item.is_open and not item.hiding
 
     client.force_login(c)
     client.post(report_url(course), {"reason": "Copied from a book"})
@@ -125,11 +126,13 @@ def test_bad_reports_change_nothing(client, course, alice, bob):
     client.force_login(bob)
     assert client.post(report_url(course), {"reason": ""}).status_code == 400
     assert client.post("/moderation/report/999999/1/", {"reason": "x"}).status_code == 404
+    session_ct = ContentType.objects.get(app_label="sessions", model="session")
+    assert client.post(f"/moderation/report/{session_ct.pk}/1/", {"reason": "x"}).status_code == 404
     user_ct = ContentType.objects.get(app_label="accounts", model="user")
-    assert (
-        client.post(f"/moderation/report/{user_ct.pk}/{bob.pk}/", {"reason": "x"}).status_code
-        == 404
+    response = client.post(
+        f"/moderation/report/{user_ct.pk}/{bob.pk}/", {"reason": "x"}, follow=True
     )
+    assert "report your own content" in response.content.decode()
     client.force_login(alice.user)  # authors don't report themselves
     response = client.post(report_url(course), {"reason": "Test"}, follow=True)
     assert "report your own content" in response.content.decode()

@@ -1,0 +1,101 @@
+"""A report on any kind of content reaches the review queue under "Reported", with the
+number of reports and their reasons; deciding it tells the reporters."""
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+
+from accounts.models import Notification
+from discussions import services as discussion_services
+from livestream import services as room_services
+from livestream.models import RoomEvent
+from moderation import registry, services
+from moderation.models import Report, ReviewItem
+from tests.factories import CourseFactory, LiveSessionFactory, UserFactory
+
+QUEUE = "/admin/moderation/reviewitem/"
+
+
+@pytest.fixture
+def course(alice_channel):
+    return CourseFactory(channel=alice_channel, title="Pandas basics")
+
+
+@pytest.fixture
+def live(alice_channel):
+    return LiveSessionFactory(channel=alice_channel, status="live")
+
+
+def _reportables(alice, bob, course, live):
+    thread = discussion_services.thread_create(
+        author=bob, target=live, title="A thread", body="Hello there everyone"
+    )
+    chat = room_services.chat_post(session=live, user=bob, text="buy my course elsewhere")
+    return {"course": course, "session": live, "channel": course.channel, "thread": thread,
+            "chat message": chat, "user": bob}  # fmt: skip
+
+
+def test_every_kind_of_report_reaches_the_reported_filter(
+    admin_client, alice, bob, course, live, settings
+):
+    settings.MODERATION_REPORT_THRESHOLD = 100.0  # far away: nothing hides
+    reporters = [UserFactory(), UserFactory()]
+    targets = _reportables(alice, bob, course, live)
+    for name, obj in targets.items():
+        for n, reporter in enumerate(reporters):
+            services.report_submit(reporter=reporter, obj=obj, reason=f"{name} reason {n}")
+    page = admin_client.get(QUEUE, {"reported": "yes"})
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert html.count('name="_selected_action"') == len(targets)
+    for name in targets:
+        assert f"report: {name} reason 0" in html and f"report: {name} reason 1" in html
+    assert html.count("2 (") >= len(targets)  # "2 (weight)": two open reports each
+    # Below the threshold nothing is hidden.
+    course.refresh_from_db()
+    assert course.is_published
+    assert not RoomEvent.objects.filter(deleted_at__isnull=False).exists()
+
+
+def test_deciding_a_reported_item_tells_every_reporter(alice, bob, live, moderator):
+    chat = room_services.chat_post(session=live, user=bob, text="spam spam")
+    reporters = [UserFactory(), UserFactory()]
+    for reporter in reporters:
+        services.report_submit(reporter=reporter, obj=chat, reason="spam")
+    item = ReviewItem.objects.get(
+        content_type=ContentType.objects.get_for_model(RoomEvent), object_id=chat.pk
+    )
+    services.review_reject(item=item, moderator=moderator, reason="Spam")
+    chat.refresh_from_db()
+    assert chat.deleted_at is not None  # gone from history and every screen
+    assert RoomEvent.objects.filter(session=live, kind=RoomEvent.Kind.MESSAGE_DELETED).exists()
+    for reporter in reporters:
+        assert "removed" in Notification.objects.get(user=reporter).text
+    assert set(Report.objects.values_list("outcome", flat=True)) == {Report.Outcome.UPHELD}
+
+
+def test_viewers_report_a_chat_message_from_the_room(client, bob, live):
+    chat = room_services.chat_post(session=live, user=bob, text="rude words here")
+    viewer = UserFactory()
+    client.force_login(viewer)
+    url = f"/live/{live.pk}/chat/{chat.seq}/report/"
+    response = client.post(url, {"reason": "Rude"})
+    assert response.status_code == 201, response.content
+    assert Report.objects.get().reporter == viewer
+    again = client.post(url, {"reason": "Rude"})
+    assert again.status_code == 400 and "already reported" in again.content.decode()
+    assert client.post(f"/live/{live.pk}/chat/99999/report/", {"reason": "x"}).status_code == 404
+    assert client.post(url, {"reason": ""}).status_code == 400
+    assert Report.objects.count() == 1
+    # The room page gives the script where to send reports.
+    page = client.get(f"/live/{live.pk}/")
+    assert f"/live/{live.pk}/chat/0/report/" in page.content.decode()
+
+
+def test_the_kind_filter_lists_only_moderated_kinds(admin_client, db):
+    html = admin_client.get(QUEUE).content.decode()
+    registered = ContentType.objects.get_for_models(*registry.registered_models()).values()
+    for content_type in registered:
+        assert f"content_type__id__exact={content_type.pk}" in html
+    session_ct = ContentType.objects.get(app_label="sessions", model="session")
+    assert f'content_type__id__exact={session_ct.pk}"' not in html
+    assert html.count("content_type__id__exact=") == len(registered)
