@@ -14,7 +14,6 @@ from pathlib import Path
 
 from django.core.cache import cache as shared_cache
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 
 from assistant.models import IntentExample
@@ -33,6 +32,9 @@ def repository_examples() -> tuple[tuple[str, str], ...]:
 
 
 def train(examples: list[tuple[str, str]]) -> Pipeline:
+    # Loaded when the first question is classified, not in every process at start-up.
+    from sklearn.linear_model import LogisticRegression
+
     model = make_pipeline(
         TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), sublinear_tf=True, lowercase=True),
         LogisticRegression(C=10.0, max_iter=1000),

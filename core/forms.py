@@ -39,7 +39,8 @@ class PriceField(forms.DecimalField):
 
     def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]
         if isinstance(value, str) and value.strip():
-            plain_decimal_check(value)
+            # A minus sign is plain too: the minimum then says what is allowed.
+            plain_decimal_check(value.strip().removeprefix("-"))
         return super().to_python(value)
 
 

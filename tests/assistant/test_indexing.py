@@ -40,7 +40,7 @@ def test_replay_chapters_link_to_the_moment_and_go_when_the_replay_is_hidden(
 ):
     session = LiveSessionFactory(channel=alice_channel, status=LiveSession.Status.ENDED)
     started = timezone.now() - timedelta(hours=2)
-    Recording.objects.create(session=session, started_at=started, path="rec/1.flv", duration=1800)
+    Recording.objects.create(session=session, started_at=started, key="rec/1.flv", duration=1800)
     RoomQuestion.objects.create(
         session=session,
         author=bob,

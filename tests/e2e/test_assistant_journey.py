@@ -76,7 +76,7 @@ def test_topic_question_answered_in_a_replay_gets_the_chapter_link(
     started = timezone.now() - timedelta(hours=2)
     Recording.objects.create(
         session=session, started_at=started, ended_at=started + timedelta(hours=1),
-        path="rec/1.flv", duration=3600,
+        key="rec/1.flv", duration=3600,
     )  # fmt: skip
     learner = UserFactory(email="ling@example.com")
     RoomQuestion.objects.create(

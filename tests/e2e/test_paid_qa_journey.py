@@ -77,7 +77,7 @@ def test_learner_finds_expert_pays_gets_answer_rates_and_another_unlocks(
     card.get_by_test_id("qa-ask-expert").click()
 
     # --- asks in depth, sees the breakdown, pays from the wallet ----------------------
-    expect(page.locator("textarea[name='text']")).to_have_value(
+    expect(page.locator("#id_text")).to_have_value(
         "Why is my Django ORM query slow on a big table?"
     )
     page.select_option("select[name='difficulty']", "in_depth")
@@ -100,7 +100,7 @@ def test_learner_finds_expert_pays_gets_answer_rates_and_another_unlocks(
     expert_page.goto(url + "/studio/questions/")
     expect(expert_page.get_by_test_id("qa-queue-item")).to_contain_text("ORM query slow")
     expert_page.get_by_test_id("qa-answer-link").click()
-    expert_page.fill("textarea[name='text']", "Add an index on the filtered column; EXPLAIN it.")
+    expert_page.fill("#id_text", "Add an index on the filtered column; EXPLAIN it.")
     expert_page.get_by_test_id("qa-send-answer").click()
     expect(expert_page.locator(".messages")).to_contain_text("the payment is in your earnings")
     screenshot(expert_page, "qa-12-answered")
