@@ -110,23 +110,32 @@ class Block:
 
     features: dict[str, tuple[float, float]]
 
+    def __post_init__(self) -> None:
+        # What scoring multiplies per feature, multiplied once here: (idf², idf·weight).
+        self._products = {g: (i * i, i * w) for g, (i, w) in self.features.items()}
+
     def contributions(
         self, grams: list[str], *, shares: bool = False
     ) -> tuple[float, list[tuple[str, float]]]:
         """This block's share of the decision value (and, with `shares`, each
         feature's)."""
-        known = self.features
+        known = self._products
         dot = norm = 0.0
         parts = []
         for gram, count in Counter(grams).items():
             entry = known.get(gram)
             if entry is None:
                 continue
-            value = entry[0] if count == 1 else (1.0 + math.log(count)) * entry[0]
-            norm += value * value
-            dot += value * entry[1]
-            if shares:
-                parts.append((gram, value * entry[1]))
+            if count == 1:
+                norm += entry[0]
+                share = entry[1]
+            else:  # sublinear term frequency
+                tf = 1.0 + math.log(count)
+                norm += tf * tf * entry[0]
+                share = tf * entry[1]
+            dot += share
+            if shares and share > 0:  # only what pushed the decision up is ever shown
+                parts.append((gram, share))
         if not norm:
             return 0.0, []
         norm = math.sqrt(norm)
@@ -154,7 +163,7 @@ class Scorer:
             if name == "char":
                 # A moderator reads words: of the character grams only Chinese ones
                 # ("傻逼"), not fragments of Latin words ("ss" of "worthless").
-                block_parts = [(g, v) for g, v in block_parts if _CJK_RUN.fullmatch(g.strip())]
+                block_parts = [(g, v) for g, v in block_parts if _is_cjk_word(g)]
             parts.extend(block_parts)
         return total, parts
 
@@ -200,6 +209,12 @@ class Scorer:
         }
         a, b = data["calibration"]
         return cls(blocks, float(data["intercept"]), (float(a), float(b)), data.get("meta", {}))
+
+
+def _is_cjk_word(gram: str) -> bool:
+    """Whether a character gram is Chinese characters only (spaces aside); the plain
+    ASCII test first, because most grams of English text are."""
+    return not gram.isascii() and _CJK_RUN.fullmatch(gram.strip()) is not None
 
 
 def weightiest(parts: list[tuple[str, float]], *, top: int = 5) -> list[str]:
