@@ -92,15 +92,7 @@ def chat_message_set_visible(event: RoomEvent, visible: bool) -> None:
             payload={**released, "target": event.seq},
         )
     elif event.deleted_at is None:
-        event.deleted_at = timezone.now()
-        event.save(update_fields=["deleted_at"])
-        room_event_append(
-            session=session,
-            kind=RoomEvent.Kind.MESSAGE_DELETED,
-            author=None,
-            payload={"target": event.seq},
-            held=event.held,  # viewers never saw it: nothing to take back
-        )
+        _message_hide(session, event, by=None)
 
 
 def held_message_decide(
@@ -139,11 +131,18 @@ def message_delete(*, session: LiveSession, user: User, seq: object) -> RoomEven
     ).first()
     if target is None:
         raise ValidationError(_("There is no such message, or it is already deleted."))
-    target.deleted_at = timezone.now()
-    target.save(update_fields=["deleted_at"])
+    return _message_hide(session, target, by=user)
+
+
+def _message_hide(session: LiveSession, event: RoomEvent, *, by: User | None) -> RoomEvent:
+    """Mark a chat message deleted and tell every open screen (only the host and
+    moderators when it was held: viewers never saw it, there is nothing to take back)."""
+    event.deleted_at = timezone.now()
+    event.save(update_fields=["deleted_at"])
     return room_event_append(
         session=session,
         kind=RoomEvent.Kind.MESSAGE_DELETED,
-        author=user,
-        payload={"target": seq},
+        author=by,
+        payload={"target": event.seq},
+        held=event.held,
     )
