@@ -14,13 +14,7 @@ from accounts.services.exports import export_storage
 def profile_export(user: User) -> personal_data.Rows:
     return personal_data.rows(
         User.objects.filter(pk=user.pk),
-        "id",
-        "email",
-        "display_name",
-        "bio",
-        "preferred_language",
-        "date_joined",
-        "last_login",
+        "id email display_name bio preferred_language date_joined last_login",
     ) + [
         {
             "email_addresses": list(
@@ -61,16 +55,14 @@ def user_erase(user: User, remove_contributions: bool) -> None:
 
 def register() -> None:
     personal_data.register("profile", export=profile_export, erase=user_erase, order=90)
-    personal_data.register(
+    personal_data.register_rows(
         "consents",
-        export=lambda user: personal_data.rows(
-            ConsentRecord.objects.filter(user=user), "purpose", "granted", "created_at"
-        ),
+        lambda user: ConsentRecord.objects.filter(user=user),
+        "purpose granted created_at",
     )
-    personal_data.register(
+    personal_data.register_rows(
         "notifications",
-        export=lambda user: personal_data.rows(
-            Notification.objects.filter(user=user), "text", "url", "created_at", "read_at"
-        ),
+        lambda user: Notification.objects.filter(user=user),
+        "text url created_at read_at",
     )
     personal_data.register("login_sessions", export=login_sessions_export)

@@ -8,10 +8,16 @@ kinds works):
 
     personal_data.register(
         "chat_messages",
-        export=lambda user: rows(RoomEvent.objects.filter(author=user), "session_id", ...),
+        export=chat_export,          # user -> JSON-ready rows
         erase=chat_erase,            # (user, remove_contributions) -> None
         blockers=open_sessions,      # user -> ["You have 2 sessions with tickets sold."]
         order=40,
+    )
+
+Most kinds are plain table rows; `register_rows` says which rows and which columns:
+
+    personal_data.register_rows(
+        "reminders", lambda user: SessionReminder.objects.filter(user=user), "session_id"
     )
 
 `export` returns JSON-ready rows (plain values); `files` names uploaded files to put
@@ -65,17 +71,37 @@ def register(
     _kinds[name] = PersonalData(name, export, files, erase, blockers, order)
 
 
+def register_rows(
+    name: str,
+    of: "Callable[[User], QuerySet[Any]]",
+    fields: str,
+    *,
+    erase: Callable[[User, bool], None] | None = None,
+    blockers: Callable[[User], list[str]] | None = None,
+    order: int = 50,
+) -> None:
+    """Register the kind `name` whose export is the `rows` of `of(user)` with the
+    space-separated `fields`."""
+    register(
+        name,
+        export=lambda user: rows(of(user), fields),
+        erase=erase,
+        blockers=blockers,
+        order=order,
+    )
+
+
 def kinds() -> list[PersonalData]:
     """Every registered kind, in erasure order (then by name)."""
     return sorted(_kinds.values(), key=lambda kind: (kind.order, kind.name))
 
 
-def rows(queryset: "QuerySet[Any]", *fields: str) -> Rows:
-    """The export rows of `queryset`: `fields` as plain JSON values (dates as ISO
-    text, decimals as strings), in primary-key order."""
+def rows(queryset: "QuerySet[Any]", fields: str) -> Rows:
+    """The export rows of `queryset`: the space-separated `fields` as plain JSON
+    values (dates as ISO text, decimals as strings), in primary-key order."""
     return [
         {key: _plain(value) for key, value in row.items()}
-        for row in queryset.order_by("pk").values(*fields)
+        for row in queryset.order_by("pk").values(*fields.split())
     ]
 
 

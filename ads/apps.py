@@ -7,7 +7,9 @@ class AdsConfig(AppConfig):
     verbose_name = _("Sponsored listings")
 
     def ready(self) -> None:
-        from ads import listeners, moderated
+        # Both import the models: only once the app registry is ready.
+        from ads import listeners, moderated, personal_data
 
         moderated.moderation_register()
         listeners.subscribe()
+        personal_data.register()

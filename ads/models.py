@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 
@@ -65,8 +66,6 @@ class Campaign(models.Model):
         return self.headline
 
     def get_absolute_url(self) -> str:
-        from django.urls import reverse
-
         return reverse("ads:campaign", args=[self.pk])
 
 

@@ -22,34 +22,20 @@ def progress_erase(user: User, remove_contributions: bool) -> None:
     LessonProgress.objects.filter(user=user).delete()
 
 
+def authored_export(user: User) -> personal_data.Rows:
+    return (
+        rows(Lesson.objects.filter(author=user), "id title status created_at")
+        + rows(Article.objects.filter(author=user), "id title status created_at")
+        + rows(Asset.objects.filter(uploaded_by=user), "key name content_type size created_at")
+    )
+
+
 def register() -> None:
-    personal_data.register(
+    personal_data.register_rows(
         "reading_progress",
-        export=lambda user: rows(
-            LessonProgress.objects.filter(user=user),
-            "lesson_id",
-            "lesson__title",
-            "course_id",
-            "done_at",
-            "last_opened_at",
-            "scroll_position",
-        ),  # fmt: skip
+        lambda user: LessonProgress.objects.filter(user=user),
+        "lesson_id lesson__title course_id done_at last_opened_at scroll_position",
         erase=progress_erase,
         order=40,
     )
-    personal_data.register(
-        "authored_content",
-        export=lambda user: (
-            rows(Lesson.objects.filter(author=user), "id", "title", "status", "created_at")
-            + rows(Article.objects.filter(author=user), "id", "title", "status", "created_at")
-            + rows(
-                Asset.objects.filter(uploaded_by=user),
-                "key",
-                "name",
-                "content_type",
-                "size",
-                "created_at",
-            )
-        ),  # fmt: skip
-        files=asset_files,
-    )
+    personal_data.register("authored_content", export=authored_export, files=asset_files)

@@ -27,6 +27,7 @@ def post_worker_init(worker):
     """Each worker builds its search indexes in the background as it starts, so the
     first visitor of /ask/ does not wait for them (about 1.5 s idle, much longer
     on a loaded machine)."""
+    # Django is set up only inside the worker, after this file is read.
     from qa.matching import warm_up
 
     warm_up()

@@ -19,38 +19,20 @@ def comments_erase(user: User, remove_contributions: bool) -> None:
     Reply.objects.filter(author=user).update(body="", deleted_at=now)
 
 
-def register() -> None:
-    personal_data.register(
-        "comments",
-        export=lambda user: (
-            rows(
-                Thread.objects.filter(author=user),
-                "id",
-                "content_type__model",
-                "object_id",
-                "title",
-                "body",
-                "created_at",
-                "edited_at",
-                "deleted_at",
-            )
-            + rows(
-                Reply.objects.filter(author=user),
-                "id",
-                "thread_id",
-                "parent_id",
-                "body",
-                "created_at",
-                "edited_at",
-                "deleted_at",
-            )
-        ),  # fmt: skip
-        erase=comments_erase,
-        order=40,
+def comments_export(user: User) -> personal_data.Rows:
+    return rows(
+        Thread.objects.filter(author=user),
+        "id content_type__model object_id title body created_at edited_at deleted_at",
+    ) + rows(
+        Reply.objects.filter(author=user),
+        "id thread_id parent_id body created_at edited_at deleted_at",
     )
-    personal_data.register(
+
+
+def register() -> None:
+    personal_data.register("comments", export=comments_export, erase=comments_erase, order=40)
+    personal_data.register_rows(
         "likes",
-        export=lambda user: rows(
-            Like.objects.filter(user=user), "content_type__model", "object_id", "created_at"
-        ),
+        lambda user: Like.objects.filter(user=user),
+        "content_type__model object_id created_at",
     )

@@ -98,37 +98,19 @@ def register() -> None:
     personal_data.register(
         "chat_messages", export=chat_export, erase=room_erase, blockers=open_sessions, order=10
     )
-    personal_data.register(
+    personal_data.register_rows(
         "room_questions",
-        export=lambda user: rows(
-            RoomQuestion.objects.filter(author=user),
-            "session_id",
-            "text",
-            "status",
-            "votes",
-            "priority",
-            "priority_amount",
-            "priority_currency",
-            "created_at",
-            "answered_at",
-        ),  # fmt: skip
+        lambda user: RoomQuestion.objects.filter(author=user),
+        "session_id text status votes priority priority_amount priority_currency created_at "
+        "answered_at",
     )
-    personal_data.register(
+    personal_data.register_rows(
         "tickets",
-        export=lambda user: rows(
-            Purchase.objects.filter(buyer=user, live_session__isnull=False),
-            "live_session_id",
-            "live_session__title",
-            "amount",
-            "currency",
-            "status",
-            "created_at",
-            "paid_at",
-        ),  # fmt: skip
+        lambda user: Purchase.objects.filter(buyer=user, live_session__isnull=False),
+        "live_session_id live_session__title amount currency status created_at paid_at",
     )
-    personal_data.register(
+    personal_data.register_rows(
         "session_reminders",
-        export=lambda user: rows(
-            SessionReminder.objects.filter(user=user), "session_id", "session__title"
-        ),
+        lambda user: SessionReminder.objects.filter(user=user),
+        "session_id session__title",
     )

@@ -51,44 +51,25 @@ def creator_erase(user: User, remove_contributions: bool) -> None:
     profile.topics.clear()
 
 
+def creator_export(user: User) -> personal_data.Rows:
+    return (
+        rows(CreatorProfile.objects.filter(user=user),
+             "slug display_name headline bio is_verified created_at")
+        + rows(Channel.objects.filter(creator__user=user), "id title status created_at")
+        + rows(Course.objects.filter(channel__creator__user=user), "id title status created_at")
+    )  # fmt: skip
+
+
 def register() -> None:
     personal_data.register(
         "creator_profile",
-        export=lambda user: (
-            rows(
-                CreatorProfile.objects.filter(user=user),
-                "slug",
-                "display_name",
-                "headline",
-                "bio",
-                "is_verified",
-                "created_at",
-            )
-            + rows(
-                Channel.objects.filter(creator__user=user), "id", "title", "status", "created_at"
-            )
-            + rows(
-                Course.objects.filter(channel__creator__user=user),
-                "id",
-                "title",
-                "status",
-                "created_at",
-            )
-        ),  # fmt: skip
+        export=creator_export,
         erase=creator_erase,
         blockers=creator_blockers,
         order=50,
     )
-    personal_data.register(
+    personal_data.register_rows(
         "entitlements",
-        export=lambda user: rows(
-            Entitlement.objects.filter(user=user),
-            "source",
-            "course_id",
-            "live_session_id",
-            "tier_id",
-            "starts_at",
-            "ends_at",
-            "revoked_at",
-        ),  # fmt: skip
+        lambda user: Entitlement.objects.filter(user=user),
+        "source course_id live_session_id tier_id starts_at ends_at revoked_at",
     )

@@ -53,21 +53,11 @@ def register() -> None:
         erase=moderation_erase,
         order=30,
     )
-    personal_data.register(
-        "reports",
-        export=lambda user: rows(
-            Report.objects.filter(reporter=user), "reason", "outcome", "created_at"
-        ),
+    personal_data.register_rows(
+        "reports", lambda user: Report.objects.filter(reporter=user), "reason outcome created_at"
     )
-    personal_data.register(
+    personal_data.register_rows(
         "sanctions",
-        export=lambda user: rows(
-            Sanction.objects.filter(user=user),
-            "kind",
-            "reason",
-            "channel_id",
-            "created_at",
-            "expires_at",
-            "lifted_at",
-        ),  # fmt: skip
+        lambda user: Sanction.objects.filter(user=user),
+        "kind reason channel_id created_at expires_at lifted_at",
     )

@@ -24,9 +24,12 @@ from accounts.models import User
 from core.money import format_money
 from payments import gateway, ledger, selectors
 from payments.models import (
+    CouponGrant,
+    CouponRedemption,
     LedgerAccount,
     LedgerEntry,
     Payout,
+    PointsLot,
     Purchase,
     StripeCustomer,
     StripeEvent,
@@ -95,90 +98,54 @@ def _json_scrub(rows: "QuerySet[Any]", field: str, text: str, pseudonym: str) ->
         type(row).objects.filter(pk=row.pk).update(**{field: value})
 
 
-def ledger_lines(user: User) -> personal_data.Rows:
-    return rows(
-        LedgerEntry.objects.filter(account__owner=user),
-        "transaction__created_at",
-        "transaction__kind",
-        "account__kind",
-        "amount",
-        "currency",
-        "transaction__memo",
-    )
-
-
 def register() -> None:
-    personal_data.register(
+    personal_data.register_rows(
         "purchases",
-        export=lambda user: rows(
-            Purchase.objects.filter(Q(buyer=user) | Q(seller=user)),
-            "id",
-            "buyer_id",
-            "seller_id",
-            "title",
-            "amount",
-            "currency",
-            "fee",
-            "method",
-            "status",
-            "refunded_amount",
-            "course_id",
-            "live_session_id",
-            "created_at",
-            "paid_at",
-        ),  # fmt: skip
+        lambda user: Purchase.objects.filter(Q(buyer=user) | Q(seller=user)),
+        "id buyer_id seller_id title amount currency fee method status refunded_amount "
+        "course_id live_session_id created_at paid_at",
         erase=money_erase,
         blockers=money_blockers,
         order=20,
     )
-    personal_data.register(
+    personal_data.register_rows(
         "tips",
-        export=lambda user: rows(
-            Tip.objects.filter(Q(tipper=user) | Q(creator=user)),
-            "tipper_id",
-            "creator_id",
-            "live_session_id",
-            "amount",
-            "currency",
-            "fee",
-            "message",
-            "created_at",
-        ),  # fmt: skip
+        lambda user: Tip.objects.filter(Q(tipper=user) | Q(creator=user)),
+        "tipper_id creator_id live_session_id amount currency fee message created_at",
     )
-    personal_data.register(
+    personal_data.register_rows(
         "top_ups",
-        export=lambda user: rows(
-            TopUp.objects.filter(user=user),
-            "amount",
-            "currency",
-            "status",
-            "refunded_amount",
-            "created_at",
-        ),  # fmt: skip
+        lambda user: TopUp.objects.filter(user=user),
+        "amount currency status refunded_amount created_at",
     )
-    personal_data.register(
+    personal_data.register_rows(
         "payouts",
-        export=lambda user: rows(
-            Payout.objects.filter(creator=user),
-            "amount",
-            "currency",
-            "status",
-            "requested_at",
-            "decided_at",
-            "reason",
-        ),  # fmt: skip
+        lambda user: Payout.objects.filter(creator=user),
+        "amount currency status requested_at decided_at reason",
     )
-    personal_data.register(
+    personal_data.register_rows(
         "subscriptions",
-        export=lambda user: rows(
-            Subscription.objects.filter(user=user),
-            "tier_id",
-            "tier__name",
-            "tier__channel__title",
-            "status",
-            "cancel_at_period_end",
-            "paid_until",
-            "created_at",
-        ),  # fmt: skip
+        lambda user: Subscription.objects.filter(user=user),
+        "tier_id tier__name tier__channel__title status cancel_at_period_end paid_until created_at",
     )
-    personal_data.register("ledger_lines", export=ledger_lines)
+    personal_data.register_rows(
+        "ledger_lines",
+        lambda user: LedgerEntry.objects.filter(account__owner=user),
+        "transaction__created_at transaction__kind account__kind amount currency transaction__memo",
+    )
+    personal_data.register_rows(
+        "coupons",
+        lambda user: CouponGrant.objects.filter(user=user),
+        "coupon__code coupon__kind coupon__percent_off coupon__amount_off coupon__currency "
+        "reason used_at created_at",
+    )
+    personal_data.register_rows(
+        "coupon_uses",
+        lambda user: CouponRedemption.objects.filter(user=user),
+        "coupon__code purchase_id reference list_amount discount currency released created_at",
+    )
+    personal_data.register_rows(
+        "points",
+        lambda user: PointsLot.objects.filter(user=user),
+        "rule source amount remaining expires_at clawed_back created_at",
+    )

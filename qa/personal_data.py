@@ -69,25 +69,11 @@ def answer_files(user: User) -> personal_data.Files:
 
 
 def register() -> None:
-    personal_data.register(
+    personal_data.register_rows(
         "paid_questions",
-        export=lambda user: rows(
-            Question.objects.filter(Q(asker=user) | Q(expert=user)),
-            "id",
-            "asker_id",
-            "expert_id",
-            "text",
-            "amount",
-            "currency",
-            "status",
-            "is_public",
-            "rating",
-            "rating_comment",
-            "created_at",
-            "answered_at",
-            "settled_at",
-            "decline_reason",
-        ),  # fmt: skip
+        lambda user: Question.objects.filter(Q(asker=user) | Q(expert=user)),
+        "id asker_id expert_id text amount currency status is_public rating rating_comment "
+        "created_at answered_at settled_at decline_reason",
         erase=questions_erase,
         blockers=questions_blockers,
         order=10,
@@ -96,17 +82,12 @@ def register() -> None:
         "paid_answers",
         export=lambda user: rows(
             Answer.objects.filter(Q(question__expert=user) | Q(question__asker=user)),
-            "question_id",
-            "text",
-            "attachment",
-            "audio",
-            "created_at",
-        ),  # fmt: skip
+            "question_id text attachment audio created_at",
+        ),
         files=answer_files,
     )
-    personal_data.register(
+    personal_data.register_rows(
         "unlocks",
-        export=lambda user: rows(
-            Unlock.objects.filter(user=user), "question_id", "amount", "currency", "created_at"
-        ),
+        lambda user: Unlock.objects.filter(user=user),
+        "question_id amount currency created_at",
     )

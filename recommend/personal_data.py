@@ -12,17 +12,10 @@ def events_erase(user: User, remove_contributions: bool) -> None:
 
 
 def register() -> None:
-    personal_data.register(
+    personal_data.register_rows(
         "behaviour_events",
-        export=lambda user: personal_data.rows(
-            Event.objects.filter(user=user),
-            "kind",
-            "item_kind",
-            "item_id",
-            "value",
-            "variant",
-            "created_at",
-        ),  # fmt: skip
+        lambda user: Event.objects.filter(user=user),
+        "kind item_kind item_id value variant created_at",
         erase=events_erase,
         order=40,
     )

@@ -48,6 +48,7 @@ def main():
     resources.Store.dump_to_disk = dump_to_disk
     resources.Store.try_load_from_disk = try_load_from_disk
     sys.path.insert(0, str(Path(__file__).resolve().parent))
+    # Found only once its folder is on the path (the line above).
     import localstripe_compat
 
     localstripe_compat.apply()
