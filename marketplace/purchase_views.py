@@ -27,29 +27,47 @@ def subscribe(request: AuthenticatedHttpRequest, slug: str, tier_pk: int) -> Htt
     channel = selectors.channel_get_for_user(slug=slug, user=request.user)
     tier = get_object_or_404(channel.tiers.filter(is_active=True), pk=tier_pk)
     form = CardPaymentForm(request.POST or None)
+    # A share link says ?coupon=, the coupon box ?code=.
+    coupon_code = (
+        request.POST.get("coupon") or request.GET.get("code") or request.GET.get("coupon") or ""
+    ).strip()
     if request.method == "POST" and form.is_valid():
         payment_method = form.cleaned_data["payment_method"]
         flash_outcome(
             request,
             lambda: purchases.subscription_start(
-                user=request.user, tier=tier, payment_method=payment_method
+                user=request.user,
+                tier=tier,
+                payment_method=payment_method,
+                coupon_code=coupon_code,
             ),
             _("Welcome to %(tier)s! You are subscribed to %(channel)s.")
             % {"tier": tier.name, "channel": channel.title},
         )
         return redirect(channel.get_absolute_url())
     price = format_money(tier.price_amount, tier.currency)
+    quoted = purchases.checkout_price(buyer=request.user, code=coupon_code, tier=tier)
+    explanation = _(
+        "%(price)s a month, billed to your card. Cancel any time; access lasts "
+        "until the end of the month you paid for."
+    ) % {"price": price}
+    pay_label = _("Subscribe for %(price)s a month") % {"price": price}
+    if quoted is not None and not quoted.error:
+        first = format_money(quoted.to_pay, quoted.currency)
+        pay_label = _("Subscribe: %(first)s for the first month, then %(price)s a month") % {
+            "first": first,
+            "price": price,
+        }
     return card_page(
         request,
         form,
         heading=_("Subscribe to %(channel)s: %(tier)s")
         % {"channel": channel.title, "tier": tier.name},
-        explanation=_(
-            "%(price)s a month, billed to your card. Cancel any time; access lasts "
-            "until the end of the month you paid for."
-        )
-        % {"price": price},
-        pay_label=_("Subscribe for %(price)s a month") % {"price": price},
+        explanation=explanation,
+        pay_label=pay_label,
+        hidden={"coupon": quoted.code} if quoted is not None and not quoted.error else None,
+        coupon_box=True,
+        quoted=quoted,
     )
 
 

@@ -125,17 +125,20 @@ def checkout_price(
     code: str,
     course: Course | None = None,
     live_session: LiveSessionLike | None = None,
+    tier: SubscriptionTier | None = None,
 ) -> PriceWithCoupon | None:
-    """The price `buyer` would pay with coupon `code` (None without a code). A code
-    that does not apply comes back with its reason, so the page can say why."""
+    """The price `buyer` would pay with coupon `code` (None without a code): for a
+    course, a session's ticket, or a tier's first month. A code that does not apply
+    comes back with its reason, so the page can say why."""
     code = code.strip()
     if not code or not buyer.is_authenticated:
         return None
-    product = (
-        course_terms(course)
-        if course is not None
-        else (product_kind("live_session").terms(live_session))
-    )
+    if course is not None:
+        product = course_terms(course)
+    elif tier is not None:
+        product = tier_terms(tier)
+    else:
+        product = product_kind("live_session").terms(live_session)
     try:
         _coupon, discount = payment_services.coupon_preview(
             code=code, user=buyer, target=payment_services.product_coupon_target(product)
@@ -159,6 +162,7 @@ def tier_terms(tier: SubscriptionTier) -> Product:
         amount=tier.price_amount,
         currency=tier.currency,
         seller=tier.channel.creator.user,
+        scopes=(("tier", tier.pk),),
     )
 
 
@@ -170,8 +174,11 @@ def tier_plan(tier: SubscriptionTier) -> TierPlan:
     )
 
 
-def subscription_start(*, user: User, tier: SubscriptionTier, payment_method: str) -> Subscription:
-    """Subscribe to a channel tier with a card: Stripe bills monthly from now on."""
+def subscription_start(
+    *, user: User, tier: SubscriptionTier, payment_method: str, coupon_code: str = ""
+) -> Subscription:
+    """Subscribe to a channel tier with a card: Stripe bills monthly from now on; a
+    coupon takes its discount off the first month."""
     if not tier.is_active or not tier.channel.is_published:
         raise ValidationError(_("This tier is not on sale."))
     if tier.channel.creator.user_id == user.pk:
@@ -183,7 +190,11 @@ def subscription_start(*, user: User, tier: SubscriptionTier, payment_method: st
     ):
         raise ValidationError(_("You already subscribe to this channel."))
     return payment_services.subscription_start(
-        user=user, tier=tier, product=tier_terms(tier), payment_method=payment_method
+        user=user,
+        tier=tier,
+        product=tier_terms(tier),
+        payment_method=payment_method,
+        coupon_code=coupon_code,
     )
 
 

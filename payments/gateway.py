@@ -15,7 +15,7 @@ import stripe
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.utils.translation import gettext as _
-from stripe.params import PaymentIntentCreateParams
+from stripe.params import PaymentIntentCreateParams, SubscriptionCreateParams
 
 from payments.models import Payout
 
@@ -208,13 +208,47 @@ def _subscription_info(sub: stripe.Subscription) -> SubscriptionInfo:
     )
 
 
+def coupon_once(*, coupon_id: str, amount_off: int, currency: str) -> str:
+    """A Stripe coupon taking `amount_off` off one invoice (a subscription's first
+    period), made once per id. Returns the id."""
+    try:
+        return client().v1.coupons.retrieve(coupon_id).id
+    except stripe.InvalidRequestError:
+        pass
+    return (
+        client()
+        .v1.coupons.create(
+            params={
+                "id": coupon_id,
+                "duration": "once",
+                "amount_off": amount_off,
+                "currency": currency.lower(),
+            }
+        )
+        .id
+    )
+
+
 def subscription_create(
-    *, customer_id: str, plan_id: str, metadata: dict[str, str], idempotency_key: str
+    *,
+    customer_id: str,
+    plan_id: str,
+    metadata: dict[str, str],
+    idempotency_key: str,
+    coupon_id: str = "",
 ) -> SubscriptionInfo:
+    """Subscribe the customer to the plan; `coupon_id` (a `coupon_once`) comes off
+    the first invoice."""
+    params: SubscriptionCreateParams = {
+        "customer": customer_id,
+        "items": [{"plan": plan_id}],
+        "metadata": metadata,
+    }
+    if coupon_id:
+        params["discounts"] = [{"coupon": coupon_id}]
     try:
         sub = client().v1.subscriptions.create(
-            params={"customer": customer_id, "items": [{"plan": plan_id}], "metadata": metadata},
-            options={"idempotency_key": idempotency_key},
+            params=params, options={"idempotency_key": idempotency_key}
         )
     except stripe.CardError as exc:
         raise CardDeclined(exc.user_message or str(exc)) from exc

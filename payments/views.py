@@ -105,10 +105,13 @@ def card_page(
     pay_label: str,
     explanation: str = "",
     hidden: dict[str, str] | None = None,
+    coupon_box: bool = False,
+    quoted: object = None,
 ) -> HttpResponse:
     """The card form. Stripe.js confirms a SetupIntent with the card element, which
     yields a PaymentMethod id; only that id is posted to us. `hidden` fields ride
-    along (the coupon code a checkout applies)."""
+    along (the coupon code a checkout applies). With `coupon_box`, a box to apply a
+    code above it, showing `quoted` (the price with the code, or why it fails)."""
     _setup_intent_id, client_secret = gateway.setup_intent_create()
     return render(
         request,
@@ -119,6 +122,8 @@ def card_page(
             "pay_label": pay_label,
             "explanation": explanation,
             "hidden": hidden or {},
+            "coupon_box": coupon_box,
+            "quoted": quoted,
             "setup_client_secret": client_secret,
             "stripe_js_url": settings.STRIPE_JS_URL,
             "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,

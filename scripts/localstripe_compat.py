@@ -16,6 +16,9 @@ calls; these only fill the gaps dj-stripe trips on:
   * Subscription/Invoice/line items -> default_tax_rates/discounts = [] instead
                                        of null/missing (dj-stripe iterates them and
                                        expands "discounts")
+  * POST /v1/subscriptions with       -> a coupon (duration "once") off the first
+    discounts=[{"coupon": id}]           invoice, as a negative line "Coupon <id>"
+                                       (localstripe has no discounts)
 """
 
 import json
@@ -128,6 +131,48 @@ def _accept_price_in_items(cls):
     cls.__init__ = __init__
 
 
+def _first_invoice_coupon(cls):
+    """discounts=[{"coupon": id}] on a new subscription: the coupon comes off its
+    first invoice. localstripe bills every pending invoice item of the customer on
+    the subscription's first invoice, so the discount is a pending negative item
+    made just before; it is removed again if the subscription is refused."""
+    orig = cls.__init__
+
+    def __init__(self, *a, discounts=None, customer=None, items=None, **kw):
+        if not discounts:
+            return orig(self, *a, customer=customer, items=items, **kw)
+        try:
+            assert isinstance(discounts, list) and len(discounts) == 1
+            assert isinstance(discounts[0], dict) and isinstance(discounts[0].get("coupon"), str)
+            assert isinstance(items, list) and items and isinstance(items[0], dict)
+            assert isinstance(customer, str)
+        except AssertionError:
+            raise UserError(400, "Bad request: discounts takes one {coupon: id}") from None
+        coupon = R.Coupon._api_retrieve(discounts[0]["coupon"])
+        if coupon.duration != "once":
+            raise UserError(400, "localstripe compat: only coupons with duration 'once'")
+        plan = R.Plan._api_retrieve(items[0]["plan"])
+        if coupon.amount_off is not None:
+            off = coupon.amount_off
+        else:
+            off = int(round(plan.amount * coupon.percent_off / 100))
+        credit = R.InvoiceItem(
+            customer=customer,
+            amount=-min(off, plan.amount),
+            currency=plan.currency,
+            description=f"Coupon {coupon.id}",
+        )
+        try:
+            orig(self, *a, customer=customer, items=items, **kw)
+        except Exception:
+            if credit.invoice is None:  # still pending: not for the customer's next invoice
+                R.InvoiceItem._api_delete(credit.id)
+            raise
+        coupon.times_redeemed += 1
+
+    cls.__init__ = __init__
+
+
 def _stripe_like_404():
     """localstripe: 404 {"message": "Not Found"}; Stripe: code=resource_missing,
     "No such customer: 'cus_...'". dj-stripe treats only the latter as "object
@@ -152,6 +197,7 @@ def _stripe_like_404():
 
 def apply():
     _stripe_like_404()
+    _first_invoice_coupon(R.Subscription)  # wrapped by the next: sees items[].plan
     _accept_price_in_items(R.Subscription)
     # real Stripe returns [] (localstripe: null) -> dj-stripe iterates them
     _export_defaults(R.Subscription, {"default_tax_rates": list, "discounts": list})

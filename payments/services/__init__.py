@@ -26,6 +26,7 @@ from payments.services.coupons import (
     coupon_deactivate,
     coupon_grant,
     coupon_preview,
+    coupon_reclaim,
     coupon_redeem,
     coupon_release,
 )
@@ -77,6 +78,7 @@ __all__ = [
     "coupon_grant",
     "coupon_preview",
     "coupon_redeem",
+    "coupon_reclaim",
     "coupon_release",
     "EscrowMove",
     "Product",

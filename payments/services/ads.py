@@ -18,9 +18,10 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from payments import ledger
 from payments.ledger import Leg
-from payments.models import LedgerTransaction
+from payments.models import LedgerAccount, LedgerTransaction
 from payments.services.common import Kind, account, short_funds, validate_amount
 
+Tx = LedgerTransaction.Kind
 FUNDING_SOURCES = {"earnings": Kind.EARNINGS, "wallet": Kind.WALLET}
 
 
@@ -30,29 +31,35 @@ def _source(funded_from: str) -> str:
     return FUNDING_SOURCES[funded_from]
 
 
+def _move(
+    kind: str, key: str, reference: str, debit: LedgerAccount, credit: LedgerAccount, amount: int,
+    memo: str,
+) -> LedgerTransaction:  # fmt: skip
+    """Move `amount` from `debit` to `credit` for the campaign `reference`."""
+    return ledger.post(
+        kind=kind,
+        idempotency_key=key,
+        reference_type="ads.campaign",
+        reference_id=reference,
+        legs=[Leg(debit, -amount), Leg(credit, amount)],
+        memo=f"Campaign {reference} {memo}",
+    )
+
+
 @transaction.atomic
 def ad_budget_fund(
     *, advertiser: User, amount: int, currency: str, funded_from: str, key: str, reference: str
 ) -> LedgerTransaction:
     """Hold a campaign's budget; ValidationError (nothing held) if the source is short."""
     validate_amount(amount=amount, currency=currency)
-    source = _source(funded_from)
+    source = account(_source(funded_from), currency, advertiser)
+    budget = account(Kind.AD_BUDGET, currency, advertiser)
     with short_funds(
         _("Your %(source)s do not cover this budget. %%(detail)s")
         % {"source": _("earnings") if funded_from == "earnings" else _("wallet funds")},
         field="budget_price",
     ):
-        return ledger.post(
-            kind=LedgerTransaction.Kind.AD_FUND,
-            idempotency_key=key,
-            reference_type="ads.campaign",
-            reference_id=reference,
-            legs=[
-                Leg(account(source, currency, advertiser), -amount),
-                Leg(account(Kind.AD_BUDGET, currency, advertiser), amount),
-            ],
-            memo=f"Campaign {reference} budget",
-        )
+        return _move(Tx.AD_FUND, key, reference, source, budget, amount, "budget")
 
 
 @transaction.atomic
@@ -61,17 +68,9 @@ def ad_budget_charge(
 ) -> LedgerTransaction:
     """Charge delivered impressions or clicks from the held budget."""
     validate_amount(amount=amount, currency=currency)
-    return ledger.post(
-        kind=LedgerTransaction.Kind.AD_CHARGE,
-        idempotency_key=key,
-        reference_type="ads.campaign",
-        reference_id=reference,
-        legs=[
-            Leg(account(Kind.AD_BUDGET, currency, advertiser), -amount),
-            Leg(account(Kind.PLATFORM_REVENUE, currency), amount),
-        ],
-        memo=f"Campaign {reference} delivery",
-    )
+    budget = account(Kind.AD_BUDGET, currency, advertiser)
+    revenue = account(Kind.PLATFORM_REVENUE, currency)
+    return _move(Tx.AD_CHARGE, key, reference, budget, revenue, amount, "delivery")
 
 
 @transaction.atomic
@@ -80,14 +79,6 @@ def ad_budget_release(
 ) -> LedgerTransaction:
     """Give the unspent budget back to where it came from."""
     validate_amount(amount=amount, currency=currency)
-    return ledger.post(
-        kind=LedgerTransaction.Kind.AD_RELEASE,
-        idempotency_key=key,
-        reference_type="ads.campaign",
-        reference_id=reference,
-        legs=[
-            Leg(account(Kind.AD_BUDGET, currency, advertiser), -amount),
-            Leg(account(_source(funded_from), currency, advertiser), amount),
-        ],
-        memo=f"Campaign {reference} unspent budget",
-    )
+    budget = account(Kind.AD_BUDGET, currency, advertiser)
+    source = account(_source(funded_from), currency, advertiser)
+    return _move(Tx.AD_RELEASE, key, reference, budget, source, amount, "unspent budget")

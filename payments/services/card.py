@@ -14,7 +14,7 @@ from accounts.models import User
 from payments import gateway
 from payments.models import CouponRedemption, Purchase, TopUp
 from payments.services.common import Kind, account
-from payments.services.coupons import coupon_release
+from payments.services.coupons import coupon_reclaim, coupon_release
 from payments.services.purchases import Product, purchase_complete, purchase_open
 from payments.services.wallet import top_up_fail, wallet_top_up_credit
 
@@ -75,9 +75,7 @@ def purchase_pay_with_card(
             status=Purchase.Status.FAILED, failure_message=str(exc)[:300]
         )
         purchase.refresh_from_db()
-        redemption = CouponRedemption.objects.filter(purchase=purchase).first()
-        if redemption is not None:  # the coupon was not used after all
-            coupon_release(redemption)
+        _coupon_give_back(purchase)
         return purchase
     Purchase.objects.filter(pk=purchase.pk).update(payment_intent_id=intent.id)
     settled = payment_intent_settle(payment_intent_id=intent.id)
@@ -123,13 +121,25 @@ def payment_intent_settle(*, payment_intent_id: str) -> TopUp | Purchase | None:
         assert purchase is not None
         if purchase.status == Purchase.Status.FAILED:
             purchase.status = Purchase.Status.PENDING  # paid after all (a retried card)
+            redemption = CouponRedemption.objects.filter(purchase=purchase).first()
+            if redemption is not None:
+                coupon_reclaim(redemption)
         return purchase_complete(purchase, source=account(Kind.STRIPE_CLEARING, purchase.currency))
     if intent.status == "canceled" or intent.failure_message:
         if record.status == "pending":  # TopUp and Purchase both call it that
             record.status = "failed"
             record.failure_message = (intent.failure_message or intent.status)[:300]
             record.save(update_fields=["status", "failure_message"])
+            if purchase is not None:
+                _coupon_give_back(purchase)
     return record
+
+
+def _coupon_give_back(purchase: Purchase) -> None:
+    """A failed purchase did not use its coupon after all."""
+    redemption = CouponRedemption.objects.filter(purchase=purchase).first()
+    if redemption is not None:
+        coupon_release(redemption)
 
 
 def payments_settle_stale(*, older_than: timedelta = timedelta(hours=1)) -> int:
@@ -155,8 +165,12 @@ def payments_settle_stale(*, older_than: timedelta = timedelta(hours=1)) -> int:
                     except stripe.StripeError:
                         logger.warning("Could not cancel %s", intent_id)
                     payment_intent_settle(payment_intent_id=intent_id)
-            closed += model.objects.filter(pk=record.pk, status="pending").update(
+            given_up = model.objects.filter(pk=record.pk, status="pending").update(
                 status="failed",
                 failure_message=_("The payment was not completed."),
             )
+            if given_up and isinstance(record, Purchase):
+                _coupon_give_back(record)
+            # Closed here or by Stripe's answer above (a cancelled intent).
+            closed += model.objects.filter(pk=record.pk, status="failed").exists()
     return closed

@@ -237,14 +237,45 @@ def coupon_redeem(
 
 @transaction.atomic
 def coupon_release(redemption: CouponRedemption) -> None:
-    """Give a redemption back (its card payment failed): it stops counting."""
+    """Give a redemption back (its payment failed or was given up on): it stops
+    counting against the code's limits, and a coupon from the buyer's wallet goes
+    back into the wallet. Releasing twice changes nothing."""
     locked = CouponRedemption.objects.select_for_update().get(pk=redemption.pk)
     if locked.released:
         return
-    Coupon.objects.select_for_update().filter(pk=locked.coupon_id).update(
-        redeemed_count=F("redeemed_count") - 1
-    )
+    coupon = Coupon.objects.select_for_update().get(pk=locked.coupon_id)
+    Coupon.objects.filter(pk=coupon.pk).update(redeemed_count=F("redeemed_count") - 1)
+    if coupon.wallet_only:
+        grant = (
+            CouponGrant.objects.filter(coupon=coupon, user_id=locked.user_id)
+            .exclude(used_at=None)
+            .order_by("-used_at", "-pk")
+            .first()
+        )
+        if grant is not None:
+            grant.used_at = None
+            grant.save(update_fields=["used_at"])
     locked.released = True
+    locked.save(update_fields=["released"])
+
+
+@transaction.atomic
+def coupon_reclaim(redemption: CouponRedemption) -> None:
+    """A payment given up on was paid after all, at the discounted price: the
+    redemption counts again (and takes its wallet coupon again) where the code still
+    has room. The buyer keeps the discount either way: it is what they were charged."""
+    locked = CouponRedemption.objects.select_for_update().get(pk=redemption.pk)
+    if not locked.released:
+        return
+    coupon = Coupon.objects.select_for_update().get(pk=locked.coupon_id)
+    if coupon.max_redemptions is None or coupon.redeemed_count < coupon.max_redemptions:
+        Coupon.objects.filter(pk=coupon.pk).update(redeemed_count=F("redeemed_count") + 1)
+    if coupon.wallet_only:
+        grant = _unused_grant(coupon, locked.user).order_by("pk").first()
+        if grant is not None:
+            grant.used_at = timezone.now()
+            grant.save(update_fields=["used_at"])
+    locked.released = False
     locked.save(update_fields=["released"])
 
 

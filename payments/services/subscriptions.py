@@ -16,12 +16,20 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core import events
+from core.money import format_money
 from payments import gateway, ledger
 from payments.events import SubscriptionInvoicePaid
 from payments.fulfilment import fulfilment
-from payments.models import LedgerTransaction, StripeCustomer, Subscription, TierPlan
+from payments.models import (
+    CouponRedemption,
+    LedgerTransaction,
+    StripeCustomer,
+    Subscription,
+    TierPlan,
+)
 from payments.services.common import Kind, account, income_legs, platform_fee, validate_amount
-from payments.services.purchases import Product
+from payments.services.coupons import coupon_redeem, coupon_release, discounted_sale_legs
+from payments.services.purchases import Product, product_coupon_target
 
 # `tier` is a marketplace.SubscriptionTier, typed Any: payments may not import it.
 
@@ -44,37 +52,44 @@ def tier_plan_get(*, tier: Any, name: str, amount: int, currency: str) -> TierPl
 
 
 def subscription_start(
-    *, user: User, tier: Any, product: Product, payment_method: str
+    *, user: User, tier: Any, product: Product, payment_method: str, coupon_code: str = ""
 ) -> Subscription:
     """Subscribe to a tier with a card at the `product` terms: Stripe bills monthly.
 
     The caller (the selling app) checked that the tier is on sale to this user. The
     first invoice is settled at once (access and the creator's earnings); later
-    ones arrive as `invoice.paid` webhooks and settle the same way.
+    ones arrive as `invoice.paid` webhooks and settle the same way. A coupon
+    (`coupon_code`) takes its discount off the first month only, as a Stripe coupon
+    on the subscription; it is given back if the card is refused.
     """
     validate_amount(amount=product.amount, currency=product.currency)
     plan = tier_plan_get(
         tier=tier, name=product.title, amount=product.amount, currency=product.currency
     )
-    customer = StripeCustomer.objects.filter(user=user).first()
-    try:
-        customer_id = gateway.customer_with_card(
-            customer_id=customer.customer_id if customer else "",
-            email=user.email,
-            payment_method=payment_method,
+    redemption = None
+    if coupon_code:
+        redemption = coupon_redeem(
+            code=coupon_code, user=user, target=product_coupon_target(product)
         )
-        if customer is None:
-            StripeCustomer.objects.get_or_create(user=user, defaults={"customer_id": customer_id})
-        info = gateway.subscription_create(
-            customer_id=customer_id,
-            plan_id=plan.plan_id,
-            metadata={"tier": str(tier.pk), "user": str(user.pk)},
-            idempotency_key=f"subscribe-{user.pk}-{tier.pk}-{uuid.uuid4().hex}",
+    try:
+        info = _subscribe(
+            user=user, tier=tier, plan=plan, payment_method=payment_method, redemption=redemption
         )
     except (gateway.CardDeclined, stripe.CardError) as exc:
+        if redemption is not None:
+            coupon_release(redemption)
         raise ValidationError(
             _("The card was declined: %(reason)s Nothing was charged.") % {"reason": str(exc)}
         ) from exc
+    except Exception:
+        if redemption is not None:
+            coupon_release(redemption)
+        raise
+    if redemption is not None:
+        # invoice_settle finds the discount of the first invoice by this reference.
+        CouponRedemption.objects.filter(pk=redemption.pk).update(
+            reference=f"stripe.invoice:{info.latest_invoice_id}"
+        )
     subscription, _created = Subscription.objects.get_or_create(
         stripe_subscription_id=info.id,
         defaults={"user": user, "tier": tier, "status": info.status},
@@ -85,12 +100,47 @@ def subscription_start(
     return subscription
 
 
+def _subscribe(
+    *,
+    user: User,
+    tier: Any,
+    plan: TierPlan,
+    payment_method: str,
+    redemption: CouponRedemption | None,
+) -> gateway.SubscriptionInfo:
+    """The Stripe side of `subscription_start`: customer, card, coupon, subscription."""
+    customer = StripeCustomer.objects.filter(user=user).first()
+    customer_id = gateway.customer_with_card(
+        customer_id=customer.customer_id if customer else "",
+        email=user.email,
+        payment_method=payment_method,
+    )
+    if customer is None:
+        StripeCustomer.objects.get_or_create(user=user, defaults={"customer_id": customer_id})
+    coupon_id = ""
+    if redemption is not None and redemption.discount:
+        coupon_id = gateway.coupon_once(
+            coupon_id=f"zl-coupon-use-{redemption.pk}",
+            amount_off=redemption.discount,
+            currency=redemption.currency,
+        )
+    return gateway.subscription_create(
+        customer_id=customer_id,
+        plan_id=plan.plan_id,
+        metadata={"tier": str(tier.pk), "user": str(user.pk)},
+        idempotency_key=f"subscribe-{user.pk}-{tier.pk}-{uuid.uuid4().hex}",
+        coupon_id=coupon_id,
+    )
+
+
 @transaction.atomic
 def invoice_settle(*, invoice_id: str) -> Subscription | None:
     """Credit a paid subscription invoice and extend access to the end of its period.
 
     Safe in any order and any number of times: the posting is keyed on the invoice,
-    and access only ever extends to the latest period paid.
+    and access only ever extends to the latest period paid. A first invoice with a
+    coupon is split like a discounted sale: the creator's fee is on what was paid
+    when they bear the discount, and on the full price when the platform does.
     """
     invoice = gateway.invoice_retrieve(invoice_id)
     subscription = (
@@ -99,23 +149,50 @@ def invoice_settle(*, invoice_id: str) -> Subscription | None:
         .filter(stripe_subscription_id=invoice.subscription_id)
         .first()
     )
-    if subscription is None or invoice.status != "paid" or invoice.amount_paid <= 0:
+    if subscription is None or invoice.status != "paid":
+        return subscription
+    redemption = (
+        CouponRedemption.objects.select_related("coupon")
+        .filter(reference=f"stripe.invoice:{invoice.id}", released=False)
+        .first()
+    )
+    if invoice.amount_paid <= 0 and redemption is None:
         return subscription
     seller = fulfilment().subscription_seller(subscription)
-    ledger.post(
-        kind=LedgerTransaction.Kind.SUBSCRIPTION,
-        idempotency_key=f"invoice:{invoice.id}",
-        reference_type="stripe.invoice",
-        reference_id=invoice.id,
-        legs=income_legs(
-            source=account(Kind.STRIPE_CLEARING, invoice.currency),
+    clearing = account(Kind.STRIPE_CLEARING, invoice.currency)
+    memo = f"Subscription {subscription.tier} by {subscription.user.email}"
+    if redemption is None:
+        legs = income_legs(
+            source=clearing,
             amount=invoice.amount_paid,
             currency=invoice.currency,
             payee=seller,
             fee=platform_fee(amount=invoice.amount_paid, income="subscription"),
-        ),
-        memo=f"Subscription {subscription.tier} by {subscription.user.email}",
-    )
+        )
+    else:
+        on_platform = redemption.discount if redemption.bearer == "platform" else 0
+        legs = discounted_sale_legs(
+            source=clearing,
+            paid=invoice.amount_paid,
+            currency=invoice.currency,
+            payee=seller,
+            fee=platform_fee(amount=invoice.amount_paid + on_platform, income="subscription"),
+            platform_discount=on_platform,
+        )
+        memo += (
+            f" (price {format_money(redemption.list_amount, redemption.currency)}, coupon "
+            f"{redemption.coupon.code} -{format_money(redemption.discount, redemption.currency)}"
+            f", {redemption.bearer})"
+        )
+    if legs:  # a first month free by the creator's coupon moves no money
+        ledger.post(
+            kind=LedgerTransaction.Kind.SUBSCRIPTION,
+            idempotency_key=f"invoice:{invoice.id}",
+            reference_type="stripe.invoice",
+            reference_id=invoice.id,
+            legs=legs,
+            memo=memo,
+        )
     paid_until = datetime.fromtimestamp(invoice.period_end, tz=UTC)
     fulfilment().subscription_paid(subscription, paid_until=paid_until)
     first = subscription.paid_until is None

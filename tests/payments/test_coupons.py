@@ -218,3 +218,60 @@ def _english():
     language (LocaleMiddleware activates it for the thread) must not leak in."""
     with translation.override("en"):
         yield
+
+
+def test_a_ticket_whose_bank_check_fails_gives_its_coupon_back(alice, bob, charlie, course):
+    from tests.payments.test_card_payments import THREE_D_SECURE, bank_confirms, card
+
+    coupon = creator_coupon(alice, code="ONEUSE", max_redemptions=1)
+    waiting = purchases.purchase_with_card(
+        buyer=bob, course=course, payment_method=card(THREE_D_SECURE), coupon_code="ONEUSE"
+    )
+    assert waiting.status == Purchase.Status.PENDING and waiting.amount == 8000
+    # Held for bob while his bank checks: the code has no use left for charlie.
+    assert purchases.checkout_price(buyer=charlie.user, code="ONEUSE", course=course).error
+    bank_confirms(waiting.payment_intent_id, success=False)
+    services.payment_intent_settle(payment_intent_id=waiting.payment_intent_id)
+    waiting.refresh_from_db()
+    coupon.refresh_from_db()
+    assert waiting.status == Purchase.Status.FAILED
+    assert coupon.redeemed_count == 0 and waiting.coupon_redemption.released
+    # The code is free again for the next buyer.
+    quoted = purchases.checkout_price(buyer=charlie.user, code="ONEUSE", course=course)
+    assert (quoted.error, quoted.to_pay) == ("", 8000)
+
+
+def test_a_payment_given_up_on_puts_the_wallet_coupon_back(alice, bob, course, staff):
+    from tests.payments.test_card_payments import THREE_D_SECURE, card
+
+    coupon = services.coupon_create(
+        created_by=staff, owner=None, kind="percent", percent_off=10, code="GIFT", wallet_only=True
+    )
+    grant = services.coupon_grant(coupon=coupon, user=bob, reason="gift", key="gift:bob")
+    abandoned = purchases.purchase_with_card(
+        buyer=bob, course=course, payment_method=card(THREE_D_SECURE), coupon_code="GIFT"
+    )
+    grant.refresh_from_db()
+    assert grant.used_at is not None
+    Purchase.objects.filter(pk=abandoned.pk).update(created_at=timezone.now() - timedelta(hours=2))
+    assert services.payments_settle_stale() == 1
+    grant.refresh_from_db()
+    coupon.refresh_from_db()
+    assert grant.used_at is None and coupon.redeemed_count == 0
+    quoted = purchases.checkout_price(buyer=bob, code="GIFT", course=course)
+    assert (quoted.error, quoted.to_pay) == ("", 9000)
+
+
+def test_a_released_redemption_counts_again_when_paid_after_all(alice, rich_bob, course):
+    coupon = creator_coupon(alice, code="TWO", max_redemptions=2)
+    purchase = purchases.purchase_with_wallet(buyer=rich_bob, course=course, coupon_code="TWO")
+    redemption = purchase.coupon_redemption
+    services.coupon_release(redemption)
+    services.coupon_release(redemption)  # twice: nothing more
+    coupon.refresh_from_db()
+    assert coupon.redeemed_count == 0
+    services.coupon_reclaim(redemption)
+    services.coupon_reclaim(redemption)
+    coupon.refresh_from_db()
+    redemption.refresh_from_db()
+    assert coupon.redeemed_count == 1 and not redemption.released
