@@ -245,6 +245,9 @@
   let token = null; // {base, token, url, refresh_in}
   let tokenTimer = null;
   let accessEnded = false;
+  // With the ABR ladder on, the token's url is the master playlist; a replay built
+  // before the ladder was switched on has none: play its source playlist instead.
+  let sourceOnly = false;
 
   function replayMode() { return cfg.status === "ended" && cfg.replay_ready; }
 
@@ -306,6 +309,11 @@
         // it either gives a new token (play on) or refuses (access ended).
         const status = data.response && data.response.code;
         if (status === 403) { fetchToken().then((t) => { if (t) retry(); }, retry); }
+        else if (status === 404 && data.details === window.Hls.ErrorDetails.MANIFEST_LOAD_ERROR
+                 && replay && token.source_url && token.url !== token.source_url) {
+          sourceOnly = true;
+          retry();
+        }
         else retry();
       });
       hls.on(window.Hls.Events.MANIFEST_PARSED, () => {
@@ -314,7 +322,7 @@
         $("room-video-state").hidden = true;
         player.play().catch(() => {});
       });
-      hls.loadSource(token.url);
+      hls.loadSource(sourceOnly && token.source_url ? token.source_url : token.url);
       hls.attachMedia(player);
     } else if (player.canPlayType("application/vnd.apple.mpegurl")) {
       player.src = token.url; // Safari plays HLS itself (the token lives TTL; reload to renew)
