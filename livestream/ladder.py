@@ -166,7 +166,8 @@ def encode_args(
             args += ["-map", "0:a:0"]
         args += [f"-b:v:{i}", f"{rung.kbps}k", f"-maxrate:v:{i}", f"{rung.kbps * 11 // 10}k",
                  f"-bufsize:v:{i}", f"{rung.kbps * 3 // 2}k"]  # fmt: skip
-        streams.append(f"v:{i},a:{i},name:{rung.name}" if source.audio else f"v:{i},name:{rung.name}")
+        streams.append(f"v:{i},a:{i}" if source.audio else f"v:{i}")
+        streams[-1] += f",name:{rung.name}"
     args += ["-c:v", "libx264", "-preset", preset, "-sc_threshold", "0",
              "-force_key_frames", f"expr:gte(t,n_forced*{SEGMENT_SECONDS})"]  # fmt: skip
     if live:

@@ -90,8 +90,7 @@ def upload_file(path: Path, *, key: str, content_type: str = "", storage: Any = 
             Key=full_key,
             Body=body,
             ContentMD5=base64.b64encode(md5).decode(),
-            ContentType=content_type
-            or CONTENT_TYPES.get(path.suffix, "application/octet-stream"),
+            ContentType=content_type or CONTENT_TYPES.get(path.suffix, "application/octet-stream"),
         )
     if _stored_etag(client, storage.bucket_name, full_key) != md5.hex():
         raise UploadNotVerified(f"{full_key}: the stored copy does not match")

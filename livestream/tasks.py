@@ -78,8 +78,11 @@ def replay_upload_task(session_id: int) -> bool:
 
 
 @shared_task(
-    autoretry_for=(OperationalError, subprocess.SubprocessError,
-                   *replay_storage.TRANSIENT_ERRORS),  # fmt: skip
+    autoretry_for=(
+        OperationalError,
+        subprocess.SubprocessError,
+        *replay_storage.TRANSIENT_ERRORS,
+    ),  # fmt: skip
     retry_backoff=30,
     retry_backoff_max=1800,
     max_retries=48,

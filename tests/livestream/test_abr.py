@@ -111,7 +111,8 @@ def test_a_live_stream_plays_in_every_rendition_and_its_replay_keeps_the_ladder(
         rung = prefix / "hls" / str(session.pk) / "h36" / "index.m3u8"
         assert _wait_for(lambda: rung.exists() and ".ts" in rung.read_text(), timeout=20), (
             (prefix / "error.log").read_text()[-2000:],
-            encoder.poll(), encoder.poll() is not None and encoder.stderr.read(),
+            encoder.poll(),
+            encoder.poll() is not None and encoder.stderr.read(),
             LiveSession.objects.values_list("status", "publishing").get(pk=session.pk),
             sorted(str(p) for p in (prefix / "hls").rglob("*")),
         )

@@ -79,7 +79,8 @@ def test_the_recording_follows_the_replay_to_the_bucket_as_mp4_and_downloads_by_
 
     # Another creator reaches neither the list nor the file.
     client.force_login(charlie.user)
-    assert client.get(f"/studio/sessions/{session.pk}/recordings/{recording.pk}/").status_code == 404
+    download = f"/studio/sessions/{session.pk}/recordings/{recording.pk}/"
+    assert client.get(download).status_code == 404
     with pytest.raises(PermissionDenied, match="creator"):
         recordings.recording_download_url(recording_id=recording.pk, user=charlie.user)
 
@@ -98,9 +99,7 @@ def test_a_replay_rebuilt_later_reads_the_recordings_from_the_bucket(
     assert bucket_keys(s3) == keys_before  # the same replay again, verified
 
 
-def test_an_unreachable_bucket_keeps_the_recording_on_disk_for_the_retry(
-    s3, recorded, settings
-):
+def test_an_unreachable_bucket_keeps_the_recording_on_disk_for_the_retry(s3, recorded, settings):
     session, recording, flv = recorded
     settings.STORAGES = {
         **settings.STORAGES,
