@@ -227,8 +227,8 @@ def replay_build(*, session_id: int) -> bool:
     if session is None or session.status != LiveSession.Status.ENDED:
         return False
     # On this disk, or already in the bucket (a replay rebuilt after the upload).
-    sources = {r.pk: recordings.recording_source(r) for r in session.recordings.exclude(key="")}
-    parts = [r for r in session.recordings.exclude(key="") if sources[r.pk]]
+    found = [(r, recordings.recording_source(r)) for r in session.recordings.exclude(key="")]
+    parts = [(r, source) for r, source in found if source]
     if not parts:
         return False
     LiveSession.objects.filter(pk=session_id).update(replay_status=LiveSession.Replay.PROCESSING)
@@ -236,12 +236,12 @@ def replay_build(*, session_id: int) -> bool:
     vod.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f"{session_id}-", dir=vod))
     try:
-        for recording in parts:
+        for recording, source in parts:
             if recording.duration is None or not recording.in_bucket:
-                recording.duration = _probe_duration(sources[recording.pk])
+                recording.duration = _probe_duration(source)
                 recording.save(update_fields=["duration"])
         listing = work / "recordings.txt"
-        listing.write_text("".join(f"file '{sources[r.pk]}'\n" for r in parts))
+        listing.write_text("".join(f"file '{source}'\n" for _r, source in parts))
         concat = ["-f", "concat", "-safe", "0", "-protocol_whitelist",
                   "file,http,https,tcp,tls,crypto", "-i", str(listing)]  # fmt: skip
         subprocess.run(  # noqa: S603 - fixed binary, our own files
