@@ -249,6 +249,28 @@
   // before the ladder was switched on has none: play its source playlist instead.
   let sourceOnly = false;
 
+  // The renditions of the ABR ladder (livestream/ladder.py): hls.js picks by measured
+  // bandwidth ("auto"); the viewer may pin one.
+  const quality = $("room-quality");
+  function showQualities() {
+    if (!quality || !hls) return;
+    const auto = document.createElement("option");
+    auto.value = "-1";
+    auto.textContent = L.quality_auto;
+    const levels = hls.levels.map((level, index) => {
+      const option = document.createElement("option");
+      option.value = String(index);
+      option.textContent = `${level.height}p`;
+      return option;
+    });
+    quality.replaceChildren(auto, ...levels);
+    quality.value = "-1";
+    quality.hidden = levels.length < 2;
+  }
+  if (quality) {
+    quality.addEventListener("change", () => { if (hls) hls.currentLevel = Number(quality.value); });
+  }
+
   function replayMode() { return cfg.status === "ended" && cfg.replay_ready; }
 
   async function fetchToken() {
@@ -316,7 +338,12 @@
         }
         else retry();
       });
+      hls.on(window.Hls.Events.LEVEL_SWITCHED, (_event, data) => {
+        const level = hls && hls.levels[data.level];
+        if (level) player.dataset.height = String(level.height);
+      });
       hls.on(window.Hls.Events.MANIFEST_PARSED, () => {
+        showQualities();
         videoAttempts = 0;
         player.hidden = false;
         $("room-video-state").hidden = true;
@@ -335,6 +362,7 @@
   function stopVideo() {
     if (hls) { hls.destroy(); hls = null; }
     if (player) player.hidden = true;
+    if (quality) quality.hidden = true;
     $("room-video-state").hidden = false;
   }
 
