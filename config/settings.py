@@ -453,6 +453,15 @@ VIDEO_TOKEN_TTL_SECONDS = env.int("VIDEO_TOKEN_TTL_SECONDS", default=60)
 VIDEO_TOKEN_REFRESH_SECONDS = env.int("VIDEO_TOKEN_REFRESH_SECONDS", default=40)
 # How often nginx re-checks a running stream's key (a rotated key stops it).
 VIDEO_UPDATE_SECONDS = env.int("VIDEO_UPDATE_SECONDS", default=10)
+# Adaptive bitrate (livestream/ladder.py): off by default. On, nginx starts ffmpeg for
+# every publish, which encodes each rung of the ladder lower than the source
+# ("<name>:<height>:<video kbit/s>") next to the source's own HLS, and writes a master
+# playlist; replays keep the ladder. A 720p source gets 480p and 360p.
+VIDEO_ABR = env.bool("VIDEO_ABR", default=False)
+VIDEO_ABR_LADDER = env.list("VIDEO_ABR_LADDER", default=["720p:720:2800", "480p:480:1400",
+                                                         "360p:360:800"])  # fmt: skip
+# x264's speed for the ladder (ultrafast costs least CPU, veryfast looks better).
+VIDEO_ABR_PRESET = env("VIDEO_ABR_PRESET", default="veryfast")
 # Sockets of paid rooms re-check access this often (refunds and bans act at once).
 LIVESTREAM_ACCESS_RECHECK_SECONDS = env.float("LIVESTREAM_ACCESS_RECHECK_SECONDS", default=60.0)
 

@@ -311,6 +311,9 @@ class Recording(models.Model):
     # Relative to VIDEO_ROOT ("rec/<file>.flv"): no host's absolute path is stored, so
     # the web process, the worker and nginx need not agree on a mount point.
     key = models.CharField(max_length=500, blank=True)
+    # In the video storage's bucket as "rec/<file>.mp4" (verified), off the ingest
+    # host's disk (livestream/recordings.py).
+    in_bucket = models.BooleanField(default=False, editable=False)
     duration = models.FloatField(null=True, blank=True)  # seconds, read by ffprobe
 
     class Meta:

@@ -79,12 +79,22 @@ class PlaybackToken:
         return root.rstrip("/") + "/"
 
     @property
-    def url(self) -> str:
+    def source_url(self) -> str:
+        """The source rendition's playlist (live: nginx-rtmp's; replays: the copy)."""
         return f"{self.base}{self.path}/{self.session_id}/index.m3u8"
+
+    @property
+    def url(self) -> str:
+        """What the player loads: with VIDEO_ABR the master playlist (every rendition,
+        livestream/ladder.py), else the source's playlist."""
+        if settings.VIDEO_ABR:
+            return f"{self.base}{self.path}/{self.session_id}/master.m3u8"
+        return self.source_url
 
     def as_json(self) -> dict:
         return {
             "url": self.url,
+            "source_url": self.source_url,
             "base": self.base,
             "token": self.path,
             "expires": self.expires,

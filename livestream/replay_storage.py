@@ -53,35 +53,48 @@ def _stored_etag(client: Any, bucket_name: str, key: str) -> str | None:
 
 
 def upload_folder(folder: Path, *, prefix: str) -> int:
-    """Upload every file of `folder` to <prefix>/<name>, segments before playlists
-    (a playlist never lists a segment the bucket lacks). Each object is sent with its
+    """Upload every file of `folder` and its rendition folders (the ABR ladder) to
+    <prefix>/<relative path>, segments before playlists and the master playlist
+    last (a playlist never lists what the bucket lacks). Each object is sent with its
     MD5 (the store refuses a corrupted body) and its ETag compared after; objects
     already there with the same MD5 are skipped. Returns how many were sent."""
     storage = bucket()
     if storage is None:
         raise RuntimeError("no bucket configured for video")
-    client = storage.connection.meta.client
     files = sorted(
-        (p for p in folder.iterdir() if p.is_file()), key=lambda p: (p.suffix == ".m3u8", p.name)
+        (p for p in folder.rglob("*") if p.is_file()),
+        key=lambda p: (p.suffix == ".m3u8", p.name == "master.m3u8", str(p.relative_to(folder))),
     )
     sent = 0
     for path in files:
-        key = object_key(storage, f"{prefix}/{path.name}")
-        md5 = _md5(path)
-        if _stored_etag(client, storage.bucket_name, key) == md5.hex():
-            continue
-        with path.open("rb") as body:
-            client.put_object(
-                Bucket=storage.bucket_name,
-                Key=key,
-                Body=body,
-                ContentMD5=base64.b64encode(md5).decode(),
-                ContentType=CONTENT_TYPES.get(path.suffix, "application/octet-stream"),
-            )
-        if _stored_etag(client, storage.bucket_name, key) != md5.hex():
-            raise UploadNotVerified(f"{key}: the stored copy does not match")
-        sent += 1
+        name = f"{prefix}/{path.relative_to(folder).as_posix()}"
+        sent += upload_file(path, key=name, storage=storage)
     return sent
+
+
+def upload_file(path: Path, *, key: str, content_type: str = "", storage: Any = None) -> bool:
+    """Upload one file to <storage location>/<key> with its MD5 (the store refuses a
+    corrupted body) and compare the stored ETag after; skipped (False) if the bucket
+    already holds the same bytes. Raises UploadNotVerified on a mismatch."""
+    storage = storage or bucket()
+    if storage is None:
+        raise RuntimeError("no bucket configured for video")
+    client = storage.connection.meta.client
+    full_key = object_key(storage, key)
+    md5 = _md5(path)
+    if _stored_etag(client, storage.bucket_name, full_key) == md5.hex():
+        return False
+    with path.open("rb") as body:
+        client.put_object(
+            Bucket=storage.bucket_name,
+            Key=full_key,
+            Body=body,
+            ContentMD5=base64.b64encode(md5).decode(),
+            ContentType=content_type or CONTENT_TYPES.get(path.suffix, "application/octet-stream"),
+        )
+    if _stored_etag(client, storage.bucket_name, full_key) != md5.hex():
+        raise UploadNotVerified(f"{full_key}: the stored copy does not match")
+    return True
 
 
 def origin_read_policy(*, bucket_name: str, location: str, origin_ips: list[str]) -> dict:

@@ -9,14 +9,14 @@ whatever id or slug is typed. The services check the host again under the row lo
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.views import form_save
-from livestream import selectors, services, video
+from livestream import recordings, selectors, services, video
 from livestream.forms import SessionForm, apply_session_errors
 from livestream.models import LiveSession, StreamKey
 from marketplace.selectors import channel_get_for_editor
@@ -191,3 +191,28 @@ def session_replay(request, pk):
         request, _("The replay is hidden.") if hidden else _("The replay is visible again.")
     )
     return redirect("livestream:session_detail", pk=session.pk)
+
+
+@creator_required
+def session_recordings(request, pk):
+    """The session's recordings, each downloadable once it is in object storage."""
+    session = selectors.session_get_for_editor(user=request.user, pk=pk)
+    return render(
+        request,
+        "livestream/studio/recordings.html",
+        {"session": session, "recordings": list(session.recordings.exclude(key=""))},
+    )
+
+
+@creator_required
+def recording_download(request, pk, recording_pk):
+    """A short-lived presigned URL from the bucket: never streamed through Django."""
+    session = selectors.session_get_for_editor(user=request.user, pk=pk)
+    if not session.recordings.filter(pk=recording_pk).exists():
+        raise Http404
+    try:
+        url = recordings.recording_download_url(recording_id=recording_pk, user=request.user)
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+        return redirect("livestream:session_recordings", pk=session.pk)
+    return HttpResponseRedirect(url)

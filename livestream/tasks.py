@@ -4,12 +4,14 @@ abandoned broadcasts, building replays.
 The services queue these by name (livestream.jobs): the tasks import the services,
 never the other way round."""
 
+import subprocess
+
 from celery import shared_task
 from django.db import OperationalError, transaction
 from django.utils import timezone
 
 from accounts.services import email_send_on_commit
-from livestream import personal_data, replay_storage, services, video
+from livestream import personal_data, recordings, replay_storage, services, video
 from livestream.emails import live_now_email
 from livestream.models import LiveSession, SessionReminder
 
@@ -73,6 +75,22 @@ def replay_build_task(session_id: int) -> bool:
 def replay_upload_task(session_id: int) -> bool:
     """Move a built replay to the bucket (livestream.video.replay_upload)."""
     return video.replay_upload(session_id=session_id)
+
+
+@shared_task(
+    autoretry_for=(
+        OperationalError,
+        subprocess.SubprocessError,
+        *replay_storage.TRANSIENT_ERRORS,
+    ),  # fmt: skip
+    retry_backoff=30,
+    retry_backoff_max=1800,
+    max_retries=48,
+    acks_late=True,
+)
+def recording_upload_task(recording_id: int) -> bool:
+    """Move a recording (as MP4) to the bucket (livestream.recordings.recording_upload)."""
+    return recordings.recording_upload(recording_id=recording_id)
 
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=10, max_retries=5)

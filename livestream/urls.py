@@ -18,6 +18,10 @@ urlpatterns = [
     path("studio/sessions/<int:pk>/end/", studio_views.session_end, name="session_end"),
     path("studio/sessions/<int:pk>/cancel/", studio_views.session_cancel, name="session_cancel"),
     path("studio/sessions/<int:pk>/replay/", studio_views.session_replay, name="session_replay"),
+    path("studio/sessions/<int:pk>/recordings/", studio_views.session_recordings,
+         name="session_recordings"),  # fmt: skip
+    path("studio/sessions/<int:pk>/recordings/<int:recording_pk>/",
+         studio_views.recording_download, name="recording_download"),  # fmt: skip
     path("studio/stream-key/", studio_views.stream_key, name="stream_key"),
     # Called by nginx-rtmp only (token in the URL).
     path("video/rtmp/publish/", video_views.on_publish, name="rtmp_publish"),

@@ -7,6 +7,7 @@ stream at the next update. The views in video_views.py only check that the calle
 is the ingest server and call these services.
 """
 
+import dataclasses
 import hashlib
 import hmac
 import secrets
@@ -22,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core import events
-from livestream import jobs, playback, replay_storage, services
+from livestream import jobs, ladder, playback, recordings, replay_storage, services
 from livestream.models import LiveSession, Recording, RoomQuestion, StreamKey
 from marketplace.models import CreatorProfile, PublicationStatus
 
@@ -109,12 +110,14 @@ def publish_stop(*, name: str) -> None:
 
 def publish_still_allowed(*, name: str, key: str) -> bool:
     """nginx's on_update: False stops the stream (the key was rotated, the session
-    ended or was cancelled)."""
+    ended or was cancelled). A session still scheduled passes: on a loaded host
+    nginx's first update can arrive before on_publish has committed the session
+    going live, and on_publish decides that."""
     try:
         session = _session_for_key(name=name, key=key, lock=False)  # a read: no lock
     except PermissionDenied:
         return False
-    return session.status == LiveSession.Status.LIVE
+    return session.status in (LiveSession.Status.SCHEDULED, LiveSession.Status.LIVE)
 
 
 @transaction.atomic
@@ -208,8 +211,8 @@ def recording_done(*, name: str, path: str) -> Recording | None:
     return recording
 
 
-def _probe_duration(path: Path) -> float:
-    out = subprocess.run(  # noqa: S603 - fixed binary, our own file
+def _probe_duration(path: Path | str) -> float:
+    out = subprocess.run(  # noqa: S603 - fixed binary, our own file or object
         [FFPROBE, "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", str(path)],
         capture_output=True, text=True, check=True, timeout=60,
     )  # fmt: skip
@@ -223,27 +226,33 @@ def replay_build(*, session_id: int) -> bool:
     session = LiveSession.objects.filter(pk=session_id).first()
     if session is None or session.status != LiveSession.Status.ENDED:
         return False
-    root = video_root()
-    recordings = [r for r in session.recordings.exclude(key="") if (root / r.key).is_file()]
-    if not recordings:
+    # On this disk, or already in the bucket (a replay rebuilt after the upload).
+    found = [(r, recordings.recording_source(r)) for r in session.recordings.exclude(key="")]
+    parts = [(r, source) for r, source in found if source]
+    if not parts:
         return False
     LiveSession.objects.filter(pk=session_id).update(replay_status=LiveSession.Replay.PROCESSING)
     vod = video_root() / "vod"
     vod.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f"{session_id}-", dir=vod))
     try:
-        for recording in recordings:
-            recording.duration = _probe_duration(root / recording.key)
-            recording.save(update_fields=["duration"])
+        for recording, source in parts:
+            if recording.duration is None or not recording.in_bucket:
+                recording.duration = _probe_duration(source)
+                recording.save(update_fields=["duration"])
         listing = work / "recordings.txt"
-        listing.write_text("".join(f"file '{root / r.key}'\n" for r in recordings))
+        listing.write_text("".join(f"file '{source}'\n" for _r, source in parts))
+        concat = ["-f", "concat", "-safe", "0", "-protocol_whitelist",
+                  "file,http,https,tcp,tls,crypto", "-i", str(listing)]  # fmt: skip
         subprocess.run(  # noqa: S603 - fixed binary, our own files
-            [FFMPEG, "-hide_banner", "-loglevel", "error", "-y", "-f", "concat", "-safe", "0",
-             "-i", str(listing), "-c", "copy", "-f", "hls", "-hls_time", "4",
+            [FFMPEG, "-hide_banner", "-loglevel", "error", "-y", *concat,
+             "-c", "copy", "-f", "hls", "-hls_time", "4",
              "-hls_playlist_type", "vod", "-hls_segment_filename", str(work / "seg%05d.ts"),
              str(work / "index.m3u8")],
             check=True, timeout=3600,
         )  # fmt: skip
+        if settings.VIDEO_ABR:
+            _replay_ladder(work, inputs=concat)
         listing.unlink()
         target = vod / str(session_id)
         old = vod / f"{session_id}.old"
@@ -267,6 +276,23 @@ def replay_build(*, session_id: int) -> bool:
     return True
 
 
+def _replay_ladder(work: Path, *, inputs: list[str]) -> None:
+    """The live ladder again for the replay (VIDEO_ABR): each rung lower than the
+    source encoded into <work>/<rung>/, and master.m3u8 listing the source copy
+    (index.m3u8) and the rungs with their BANDWIDTH and RESOLUTION."""
+    source = ladder.probe(str(work / "index.m3u8"))
+    listed = (work / "index.m3u8").read_text().splitlines()
+    duration = sum(float(x[8:].split(",")[0]) for x in listed if x.startswith("#EXTINF:")) or 1.0
+    size = sum(p.stat().st_size for p in work.glob("*.ts"))
+    source = dataclasses.replace(source, kbps=max(1, int(size * 8 / duration / 1000)))
+    rungs = ladder.rungs_below(ladder.parse_ladder(settings.VIDEO_ABR_LADDER), source)
+    if rungs:
+        args = ladder.encode_args(inputs=inputs, source=source, rungs=rungs, out=work,
+                                  preset=settings.VIDEO_ABR_PRESET, live=False)  # fmt: skip
+        subprocess.run(args, check=True, timeout=6 * 3600)  # noqa: S603 - our own files
+    ladder.write_master(work, ladder.master_playlist(source, rungs))
+
+
 def replay_upload(*, session_id: int) -> bool:
     """Copy the replay's files to the bucket, verify each (MD5 sent, S3 checks it;
     the stored ETag compared), mark the replay ready and in the bucket, and only
@@ -284,6 +310,9 @@ def replay_upload(*, session_id: int) -> bool:
     )
     events.send_on_commit(events.KnowledgeChanged(kind="session", object_id=session_id))
     shutil.rmtree(folder)
+    # The recordings follow (livestream/recordings.py): MP4 in the bucket, off the disk.
+    for recording_id in recordings.recordings_to_upload(session_id=session_id):
+        jobs.enqueue_on_commit("recording_upload_task", recording_id)
     return True
 
 

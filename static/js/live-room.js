@@ -245,6 +245,31 @@
   let token = null; // {base, token, url, refresh_in}
   let tokenTimer = null;
   let accessEnded = false;
+  // With the ABR ladder on, the token's url is the master playlist; a replay built
+  // before the ladder was switched on has none: play its source playlist instead.
+  let sourceOnly = false;
+
+  // The renditions of the ABR ladder (livestream/ladder.py): hls.js picks by measured
+  // bandwidth ("auto"); the viewer may pin one.
+  const quality = $("room-quality");
+  function showQualities() {
+    if (!quality || !hls) return;
+    const auto = document.createElement("option");
+    auto.value = "-1";
+    auto.textContent = L.quality_auto;
+    const levels = hls.levels.map((level, index) => {
+      const option = document.createElement("option");
+      option.value = String(index);
+      option.textContent = `${level.height}p`;
+      return option;
+    });
+    quality.replaceChildren(auto, ...levels);
+    quality.value = "-1";
+    quality.hidden = levels.length < 2;
+  }
+  if (quality) {
+    quality.addEventListener("change", () => { if (hls) hls.currentLevel = Number(quality.value); });
+  }
 
   function replayMode() { return cfg.status === "ended" && cfg.replay_ready; }
 
@@ -306,15 +331,25 @@
         // it either gives a new token (play on) or refuses (access ended).
         const status = data.response && data.response.code;
         if (status === 403) { fetchToken().then((t) => { if (t) retry(); }, retry); }
+        else if (status === 404 && data.details === window.Hls.ErrorDetails.MANIFEST_LOAD_ERROR
+                 && replay && token.source_url && token.url !== token.source_url) {
+          sourceOnly = true;
+          retry();
+        }
         else retry();
       });
+      hls.on(window.Hls.Events.LEVEL_SWITCHED, (_event, data) => {
+        const level = hls && hls.levels[data.level];
+        if (level) player.dataset.height = String(level.height);
+      });
       hls.on(window.Hls.Events.MANIFEST_PARSED, () => {
+        showQualities();
         videoAttempts = 0;
         player.hidden = false;
         $("room-video-state").hidden = true;
         player.play().catch(() => {});
       });
-      hls.loadSource(token.url);
+      hls.loadSource(sourceOnly && token.source_url ? token.source_url : token.url);
       hls.attachMedia(player);
     } else if (player.canPlayType("application/vnd.apple.mpegurl")) {
       player.src = token.url; // Safari plays HLS itself (the token lives TTL; reload to renew)
@@ -327,6 +362,7 @@
   function stopVideo() {
     if (hls) { hls.destroy(); hls = null; }
     if (player) player.hidden = true;
+    if (quality) quality.hidden = true;
     $("room-video-state").hidden = false;
   }
 

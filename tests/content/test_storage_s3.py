@@ -46,9 +46,13 @@ def test_attachments_go_to_the_private_bucket_and_download_by_presigned_url(
 def test_images_go_to_the_bucket_publicly(s3, alice, lesson):
     from tests.content.conftest import png_upload
 
-    asset = services.asset_upload(user=alice.user, item=lesson, upload=png_upload(), kind="image")
+    upload = png_upload()
+    asset = services.asset_upload(user=alice.user, item=lesson, upload=upload, kind="image")
     assert bucket_keys(s3) == [asset.image.name]
     assert asset.image.url.startswith(s3["endpoint"]) and "Signature" not in asset.image.url
+    # The round trip: anyone reads the stored image back at its public URL.
+    upload.seek(0)
+    assert fetch(asset.image.url) == (200, upload.read())
 
 
 @pytest.mark.parametrize(

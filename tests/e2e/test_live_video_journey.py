@@ -100,3 +100,73 @@ def test_learner_watches_the_stream_play_in_the_room(
         assert (watched.item_kind, watched.item_id) == ("session", session.pk)
         # it played for at least 3 s above; it cannot have played longer than the page was open
         assert 2.0 <= watched.value <= upper_bound
+
+
+def test_the_player_switches_among_the_renditions_of_the_ladder(
+    chromium, static_root, alice, alice_channel, tmp_path, request, settings, screenshot
+):
+    """VIDEO_ABR on: nginx runs the ladder, the player loads the master playlist,
+    plays, offers each rendition, and the viewer pinning the lowest gets its pictures
+    (tiny sizes, x264 ultrafast: cheap)."""
+    ladder = "h72:72:120,h36:36:60"
+    settings.VIDEO_ABR, settings.VIDEO_ABR_LADDER = True, ladder.split(",")
+    settings.VIDEO_ABR_PRESET = "ultrafast"
+    session = LiveSessionFactory(channel=alice_channel, title="Live in three sizes")
+    learner = UserFactory(email="abr@example.com", display_name="Viewer")
+    key = video.stream_key_rotate(creator=alice)
+    rtmp_port, hls_port = free_port(), free_port()
+    env = {"VIDEO_HLS_URL": f"http://127.0.0.1:{hls_port}/hls", "VIDEO_ABR": "1",
+           "VIDEO_ABR_LADDER": ladder, "VIDEO_ABR_PRESET": "ultrafast"}  # fmt: skip
+
+    with uvicorn_server(static_root, env_extra=env) as port:
+        base = f"http://127.0.0.1:{port}"
+        prefix = tmp_path / "nginx"
+        start_nginx(
+            write_config(prefix=prefix, rtmp_port=rtmp_port, http_port=hls_port, callback_base=base)
+        )
+        request.addfinalizer(lambda: nginx_stop(prefix))
+        encoder = subprocess.Popen(
+            ["/usr/bin/ffmpeg", "-hide_banner", "-loglevel", "error", "-re",
+             "-f", "lavfi", "-i", "testsrc=size=192x108:rate=10",
+             "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=22050",
+             "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "10",
+             "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "32k", "-t", "60", "-f", "flv",
+             f"rtmp://127.0.0.1:{rtmp_port}/live/{session.pk}?key={key}"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        request.addfinalizer(encoder.kill)
+        # The ladder's first segments exist before the player asks for them.
+        rung = prefix / "hls" / str(session.pk) / "h36" / "index.m3u8"
+        deadline = time.monotonic() + 30
+        while not (rung.exists() and ".ts" in rung.read_text()):
+            assert time.monotonic() < deadline, "the ladder wrote no rendition"
+            time.sleep(0.2)
+
+        client = Client()
+        client.force_login(learner)
+        context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+        context.set_default_timeout(20_000)
+        context.add_cookies(
+            [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": base}]
+        )
+        request.addfinalizer(context.close)
+        page = context.new_page()
+        page.goto(f"{base}/live/{session.pk}/")
+        page.wait_for_function(
+            "() => document.getElementById('room-player').currentTime > 1", timeout=30_000
+        )
+        quality = page.get_by_test_id("quality")
+        expect(quality).to_be_visible()
+        options = quality.locator("option").all_text_contents()
+        assert options == ["Auto quality", "36p", "72p", "108p"]  # hls.js: by bit rate
+        quality.select_option(label="36p")
+        page.wait_for_function(
+            "() => document.getElementById('room-player').videoHeight === 36", timeout=30_000
+        )
+        playing = page.evaluate("document.getElementById('room-player').currentTime")
+        page.wait_for_timeout(2500)
+        assert page.evaluate("document.getElementById('room-player').currentTime") > playing + 1
+        fetched = page.evaluate("performance.getEntriesByType('resource').map(e => e.name)")
+        assert any(n.endswith(f"/{session.pk}/master.m3u8") for n in fetched)
+        assert any(f"/{session.pk}/h36/" in n and n.endswith(".ts") for n in fetched)
+        screenshot(page, "live-video-03-abr-36p")

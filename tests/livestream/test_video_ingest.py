@@ -165,6 +165,21 @@ def test_a_reconnect_within_the_grace_period_keeps_the_session_live(scheduled, a
     assert video.session_end_if_abandoned(session_id=scheduled.pk) is False
 
 
+def test_an_update_that_overtakes_the_publish_answer_does_not_cut_the_stream(
+    scheduled, alice, alice_channel
+):
+    """On a loaded host nginx's first update can arrive while on_publish is still
+    taking the session live: the right key for a scheduled session passes; an ended
+    or cancelled session, or a rotated key, does not."""
+    key = video.stream_key_rotate(creator=alice)
+    assert video.publish_still_allowed(name=str(scheduled.pk), key=key) is True
+    for status in ("ended", "cancelled"):
+        closed = LiveSessionFactory(channel=alice_channel, status=status)
+        assert video.publish_still_allowed(name=str(closed.pk), key=key) is False
+    video.stream_key_rotate(creator=alice)
+    assert video.publish_still_allowed(name=str(scheduled.pk), key=key) is False
+
+
 # --- the creator's streaming settings page ------------------------------------------------
 
 

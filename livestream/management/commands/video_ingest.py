@@ -15,11 +15,13 @@ with status 3, and the site runs without video ingest.
 import os
 import signal
 import subprocess
+import sys
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from livestream import ladder
 from livestream.playback import nginx_key_map
 from livestream.replay_storage import nginx_bucket_origin
 from livestream.video_views import callback_token
@@ -58,12 +60,33 @@ def write_config(*, prefix: Path, rtmp_port: int, http_port: int, callback_base:
         token=callback_token(),
         signing_keys=nginx_key_map(),
         video_bucket=_bucket_directive(),
+        abr_exec=_abr_directive(prefix=prefix, rtmp_port=rtmp_port),
         update_seconds=settings.VIDEO_UPDATE_SECONDS,
         user_directive=_user_directive(),
     )
     path = prefix / "nginx.conf"
     path.write_text(config)
     return path
+
+
+def _abr_directive(*, prefix: Path, rtmp_port: int) -> str:
+    """With VIDEO_ABR, nginx runs livestream/ladder.py for every accepted publish (after
+    on_publish said yes) and stops it, SIGTERM, when the publish ends. `-I`: the
+    script's folder is not on the import path (livestream/selectors.py would shadow
+    the standard library's)."""
+    if not settings.VIDEO_ABR:
+        return ""
+    rungs = ladder.parse_ladder(settings.VIDEO_ABR_LADDER)  # refuses a malformed ladder
+    spec = ",".join(f"{r.name}:{r.height}:{r.kbps}" for r in rungs)
+    if not rungs or not settings.VIDEO_ABR_PRESET.isalpha():
+        raise ValueError("VIDEO_ABR needs a ladder (VIDEO_ABR_LADDER) and an x264 preset")
+    return (
+        "            # Adaptive bitrate (VIDEO_ABR): the ladder's renditions and master playlist.\n"
+        f"            exec_push {sys.executable} -I {ladder.__file__}"
+        f" --input rtmp://127.0.0.1:{rtmp_port}/live/$name --out {prefix}/hls/$name"
+        f" --ladder {spec} --preset {settings.VIDEO_ABR_PRESET};\n"
+        "            exec_kill_signal term;"
+    )
 
 
 def _bucket_directive() -> str:
