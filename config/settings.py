@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "recommend",
     "assistant",
     "rewards",
+    "library",
     "ads",
     "moderation",
     "content",

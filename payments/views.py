@@ -135,6 +135,11 @@ def subscription_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
         lambda: services.subscription_cancel(subscription=subscription, user=request.user),
         _("Your subscription will not renew. Access lasts until the paid period ends."),
     )
+    back = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(back)
     return redirect("payments:wallet")
 
 
