@@ -19,7 +19,13 @@ from core import events
 from payments import gateway, ledger
 from payments.events import SubscriptionInvoicePaid
 from payments.fulfilment import fulfilment
-from payments.models import LedgerTransaction, StripeCustomer, Subscription, TierPlan
+from payments.models import (
+    LedgerTransaction,
+    StripeCustomer,
+    Subscription,
+    SubscriptionCharge,
+    TierPlan,
+)
 from payments.services.common import Kind, account, income_legs, platform_fee, validate_amount
 from payments.services.purchases import Product
 
@@ -117,6 +123,15 @@ def invoice_settle(*, invoice_id: str) -> Subscription | None:
         memo=f"Subscription {subscription.tier} by {subscription.user.email}",
     )
     paid_until = datetime.fromtimestamp(invoice.period_end, tz=UTC)
+    SubscriptionCharge.objects.get_or_create(
+        invoice_id=invoice.id,
+        defaults={
+            "subscription": subscription,
+            "amount": invoice.amount_paid,
+            "currency": invoice.currency,
+            "period_end": paid_until,
+        },
+    )
     fulfilment().subscription_paid(subscription, paid_until=paid_until)
     first = subscription.paid_until is None
     if subscription.paid_until is None or paid_until > subscription.paid_until:

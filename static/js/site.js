@@ -6,4 +6,8 @@
   for (const select of document.querySelectorAll("select[data-submit-on-change]")) {
     select.addEventListener("change", () => select.form.submit());
   }
+  // "Print" buttons (receipts) open the browser's print dialog.
+  for (const button of document.querySelectorAll("button[data-print]")) {
+    button.addEventListener("click", () => window.print());
+  }
 })();
