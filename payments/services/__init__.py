@@ -51,6 +51,7 @@ from payments.services.purchases import (
     purchase_open,
     purchase_pay_with_wallet,
     purchase_refund,
+    purchase_refund_to_buyer,
 )
 from payments.services.subscriptions import (
     invoice_settle,
@@ -102,6 +103,7 @@ __all__ = [
     "purchase_pay_with_card",
     "purchase_pay_with_wallet",
     "purchase_refund",
+    "purchase_refund_to_buyer",
     "subscription_cancel",
     "subscription_start",
     "subscription_sync",
