@@ -84,6 +84,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "core.middleware.HardeningMiddleware",  # control characters, Cache-Control, Permissions-Policy
     "accounts.middleware.PreferredLanguageMiddleware",
+    "accounts.middleware.TimeZoneMiddleware",  # the viewer's zone for every date shown
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",

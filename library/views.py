@@ -1,5 +1,7 @@
 """My learning: the library page, "add to calendar" files and the secret feed."""
 
+from typing import cast
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -9,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.http import AuthenticatedHttpRequest
+from accounts.models import User
 from library import ics, selectors, services
 from livestream.selectors import session_get_for_user
 
@@ -32,7 +35,8 @@ def library(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 def session_ics(request: HttpRequest, pk: int) -> HttpResponse:
     """One session as a calendar file: anyone who may see the session's page."""
-    session = session_get_for_user(pk=pk, user=request.user)
+    # Visitors too: the selector shows them public sessions only.
+    session = session_get_for_user(pk=pk, user=cast(User, request.user))
     body = ics.calendar([session], name=session.title)
     return _calendar_response(body, filename=f"session-{session.pk}.ics")
 

@@ -174,7 +174,8 @@ def ticket_refund(request, pk):
         lambda purchase: (
             (
                 _(
-                    "Your ticket is refunded to your card: %(amount)s. It may take a few days to show."
+                    "Your ticket is refunded to your card: %(amount)s. "
+                    "It may take a few days to show."
                 )
                 if purchase.method == purchase.Method.CARD
                 else _("Your ticket is refunded to your wallet: %(amount)s.")

@@ -53,13 +53,14 @@ class Receipt:
 
 
 def _wallet_what(kind: str) -> str:
-    return {
+    names: dict[str, str] = {
         TxKind.TIP: _("Tip"),
         TxKind.ESCROW_HOLD: _("Paid question"),
         TxKind.UNLOCK: _("Answer unlock"),
         TxKind.ESCROW_REFUND: _("Paid question refunded"),
         TxKind.REFUND: _("Refund"),
-    }.get(kind, kind)
+    }
+    return names.get(kind, kind)
 
 
 def _top_up(t: TopUp) -> Receipt:

@@ -63,7 +63,7 @@ def test_a_subscriber_opens_the_channels_course_and_joins_its_discussion(client,
 def test_an_outsider_is_still_refused_in_the_courses_discussion(client, charlie, course):
     client.force_login(charlie.user)
     response = client.post(f"/discussions/course/{course.pk}/new/", {"title": "T", "body": "B"})
-    assert response.status_code == 200 and not Thread.objects.exists()
+    assert response.status_code == 400 and not Thread.objects.exists()
 
 
 def test_the_tier_bob_subscribes_to_says_when_it_renews_and_can_be_cancelled_there(
