@@ -6,8 +6,10 @@ A receipt is addressed as `<kind>-<id>`: "topup-12", "purchase-5", "charge-3" (a
 subscription invoice) or "wallet-77" (a wallet ledger entry).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404
@@ -161,26 +163,24 @@ def receipts_for(*, user: User, limit: int = HISTORY_LIMIT) -> list[Receipt]:
     return rows[:limit]
 
 
+# A receipt's address prefix: how to find the user's records of that kind and how to
+# read one as a receipt.
+_SOURCES: dict[str, tuple[Callable[[User], QuerySet[Any]], Callable[[Any], Receipt]]] = {
+    "topup": (_top_ups, _top_up),
+    "purchase": (_purchases, _purchase),
+    "charge": (_charges, _charge),
+    "wallet": (_wallet_entries, _wallet),
+}
+
+
 def receipt_get_for_user(*, user: User, key: str) -> Receipt:
     """One receipt of this user's; 404 for anyone else's or a key that is not one."""
     kind, _sep, raw_id = key.partition("-")
-    if not raw_id.isdigit():
+    source = _SOURCES.get(kind)
+    if source is None or not raw_id.isdigit():
         raise Http404
-    pk = int(raw_id)
-    if kind == "topup":
-        top_up = _top_ups(user).filter(pk=pk).first()
-        if top_up is not None:
-            return _top_up(top_up)
-    elif kind == "purchase":
-        purchase = _purchases(user).filter(pk=pk).first()
-        if purchase is not None:
-            return _purchase(purchase)
-    elif kind == "charge":
-        charge = _charges(user).filter(pk=pk).first()
-        if charge is not None:
-            return _charge(charge)
-    elif kind == "wallet":
-        entry = _wallet_entries(user).filter(pk=pk).first()
-        if entry is not None:
-            return _wallet(entry)
-    raise Http404
+    records, as_receipt = source
+    record = records(user).filter(pk=int(raw_id)).first()
+    if record is None:
+        raise Http404
+    return as_receipt(record)

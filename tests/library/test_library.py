@@ -29,11 +29,6 @@ def grant(user, *, ref, **target):
 
 
 @pytest.fixture
-def gold(alice_channel):
-    return TierFactory(channel=alice_channel, name="Gold", price_amount=3000, currency="CNY")
-
-
-@pytest.fixture
 def platinum(alice_channel):
     return TierFactory(channel=alice_channel, name="Platinum", price_amount=9000, currency="CNY")
 

@@ -15,11 +15,6 @@ from tests.payments.test_card_payments import card
 
 
 @pytest.fixture
-def gold(alice_channel):
-    return TierFactory(channel=alice_channel, name="Gold", price_amount=3000, currency="CNY")
-
-
-@pytest.fixture
 def silver(alice_channel):
     return TierFactory(channel=alice_channel, name="Silver", price_amount=1000, currency="CNY")
 
