@@ -4,6 +4,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
 from django.utils import timezone, translation
 
+from accounts.services import user_time_zone_detected
 from core.timezones import COOKIE, zone_get
 
 
@@ -46,8 +47,6 @@ class TimeZoneMiddleware:
         detected = request.COOKIES.get(COOKIE, "")
         zone = zone_get(saved) or zone_get(detected)
         if not saved and zone is not None and user is not None and user.is_authenticated:
-            from accounts.services import user_time_zone_detected
-
             user_time_zone_detected(user=user, name=detected)
         if zone is not None:
             timezone.activate(zone)
