@@ -3,6 +3,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AccountDeletion
+from core.timezones import zone_names
 
 
 class ProfileForm(forms.Form):
@@ -19,6 +20,12 @@ class ProfileForm(forms.Form):
         label=_("Preferred language"),
         choices=[("", _("Same as the browser")), *settings.LANGUAGES],
         required=False,
+    )
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        choices=lambda: [("", _("Detect from my browser")), *((z, z) for z in zone_names())],
+        required=False,
+        help_text=_("Every date and time on the site is shown in this zone."),
     )
 
 

@@ -46,6 +46,8 @@ class User(AbstractUser):
     display_name = models.CharField(_("display name"), max_length=60, blank=True)
     bio = models.TextField(_("about you"), max_length=1000, blank=True)
     preferred_language = models.CharField(_("preferred language"), max_length=10, blank=True)
+    # An IANA name ("Asia/Shanghai"); empty: the browser's, detected on the first visit.
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
     # Set when the account's personal data was erased (accounts.services.deletion): the
     # row stays so that money records keep a (pseudonymous) party.
     deleted_at = models.DateTimeField(null=True, blank=True, editable=False)

@@ -36,6 +36,7 @@ def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
             "display_name": user.display_name,
             "bio": user.bio,
             "preferred_language": user.preferred_language,
+            "time_zone": user.time_zone,
         },
     )
     saved = form_save(

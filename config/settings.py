@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "recommend",
     "assistant",
     "rewards",
+    "library",
     "ads",
     "moderation",
     "content",
@@ -83,6 +84,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "core.middleware.HardeningMiddleware",  # control characters, Cache-Control, Permissions-Policy
     "accounts.middleware.PreferredLanguageMiddleware",
+    "accounts.middleware.TimeZoneMiddleware",  # the viewer's zone for every date shown
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -393,6 +395,10 @@ PAYMENTS_PAYOUT_METHOD = env("PAYMENTS_PAYOUT_METHOD", default="manual")
 # --- Points, coupons, referrals (issue 27) ---------------------------------------
 # Points expire this many days after they were earned, oldest first (a beat job).
 POINTS_EXPIRY_DAYS = env.int("POINTS_EXPIRY_DAYS", default=365)
+# Receipts (payments/receipt_pdf.py): who issues them, and a font with Chinese glyphs
+# (Debian's fonts-wqy-zenhei; a .ttf or .ttc) embedded in each PDF.
+RECEIPT_ISSUER = env("RECEIPT_ISSUER", default="Zhiliao 知了")
+RECEIPT_FONT_PATH = env("RECEIPT_FONT_PATH", default="/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
 CELERY_BEAT_SCHEDULE["points-expire-due"] = {
     "task": "payments.tasks.points_expire_due_task",
     "schedule": 3600.0,  # seconds

@@ -47,6 +47,7 @@ urlpatterns = [
     path("", include("assistant.urls")),  # assistant: help centre, support tickets
     path("", include("rewards.urls")),  # rewards: points, check-in, invites
     path("", include("ads.urls")),  # ads: campaigns, impression and click beacons
+    path("", include("library.urls")),  # library: My learning, calendar files and feed
     path("admin/", admin.site.urls),
     path("api/v1/", include("marketplace.api_urls")),
     path("api/v1/", include("payments.api_urls")),

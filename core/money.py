@@ -55,12 +55,14 @@ def to_major_units(amount_minor: int, currency: str) -> Decimal:
 
 
 def format_money(amount_minor: int, currency: str) -> str:
-    """`990, "CNY"` -> `¥9.90`; unknown currencies fall back to the code."""
+    """`990, "CNY"` -> `¥9.90`, `-990` -> `-¥9.90` (the sign before the symbol, as
+    people write it); unknown currencies fall back to the code."""
     exponent = settings.MARKETPLACE_CURRENCIES.get(currency, 2)
-    major = Decimal(amount_minor).scaleb(-exponent)
+    major = Decimal(abs(amount_minor)).scaleb(-exponent)
     number = number_format(major, decimal_pos=exponent, use_l10n=True, force_grouping=True)
+    sign = "-" if amount_minor < 0 else ""
     symbol = CURRENCY_SYMBOLS.get(currency)
-    return f"{symbol}{number}" if symbol else f"{number} {currency}"
+    return f"{sign}{symbol}{number}" if symbol else f"{sign}{number} {currency}"
 
 
 def validate_currency(value: str) -> None:

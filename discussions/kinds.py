@@ -22,8 +22,9 @@ from accounts.models import User
 from livestream.models import LiveSession
 from livestream.selectors import session_get_for_user
 from livestream.services import viewer_may_watch
+from marketplace.holdings import course_follow_check
 from marketplace.models import Channel, Course
-from marketplace.selectors import course_get_for_user, entitlement_check
+from marketplace.selectors import course_get_for_user
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,8 @@ def _course_get(pk: int, user: User) -> Course:
 
 
 def _course_may_read(user: User, course: Model) -> bool:
-    return isinstance(course, Course) and entitlement_check(user=user, course=course)
+    """Its ticket holders and its channel's subscribers (the tier opens the course)."""
+    return isinstance(course, Course) and course_follow_check(user=user, course=course)
 
 
 def _course_may_write(user: User, course: Model) -> bool:

@@ -89,6 +89,16 @@ class SessionForm(forms.Form):
         help_text=_("For ticketed sessions, in the currency below, e.g. 9.90."),
     )
     currency = forms.ChoiceField(label=_("Currency"), choices=currency_choices)
+    refund_hours = forms.IntegerField(
+        label=_("Self-service refunds until (hours before the start)"),
+        required=False,
+        min_value=0,
+        max_value=720,
+        help_text=_(
+            "Ticket holders may refund their ticket themselves until this many hours "
+            "before the start (0: until it starts). Leave empty for no self-service refunds."
+        ),
+    )
     course: forms.ModelChoiceField[Course] = _channel_choice(
         Course,
         label=_("Part of a course"),
@@ -132,6 +142,7 @@ class SessionForm(forms.Form):
             "price": to_major_units(session.ticket_price_amount, currency) if currency else None,
             "currency": currency,
             "course": session.course,
+            "refund_hours": session.refund_hours,
         }
 
     def clean_title(self):
@@ -188,6 +199,7 @@ class SessionForm(forms.Form):
             "ticket_price_amount": data["ticket_price_amount"],
             "ticket_currency": data["ticket_currency"],
             "course": data["course"],
+            "refund_hours": data["refund_hours"],
         }
 
 

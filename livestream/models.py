@@ -1,3 +1,5 @@
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -54,6 +56,11 @@ class LiveSession(models.Model):
     # For TICKET: the price of one ticket.
     ticket_price_amount = models.PositiveIntegerField(_("ticket price (minor units)"), default=0)
     ticket_currency = models.CharField(_("ticket currency"), max_length=3, blank=True)
+    # Self-service refunds: a ticket holder may take their ticket back until this many
+    # hours before the start (0: until the start); None: only staff refund.
+    refund_hours = models.PositiveSmallIntegerField(
+        _("refunds until (hours before the start)"), null=True, blank=True
+    )
     started_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     # Video ingest: whether an encoder is publishing now, and when it last stopped
@@ -97,6 +104,13 @@ class LiveSession(models.Model):
     def replay_duration(self) -> float:
         """Seconds of replay: the recordings joined, as ffprobe measured them."""
         return sum(d or 0 for d in self.recordings.values_list("duration", flat=True))
+
+    @property
+    def refundable_until(self) -> datetime | None:
+        """Until when a ticket holder may refund their own ticket (None: never)."""
+        if self.refund_hours is None or self.status != self.Status.SCHEDULED:
+            return None
+        return self.scheduled_start - timedelta(hours=self.refund_hours)
 
     @property
     def is_open(self) -> bool:

@@ -8,7 +8,14 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
-from livestream.models import LiveSession, RoomEvent, RoomPresenceMinute, RoomQuestion
+from livestream.models import (
+    LiveSession,
+    RoomEvent,
+    RoomPresenceMinute,
+    RoomQuestion,
+    SessionReminder,
+)
+from marketplace.holdings import Holdings
 from marketplace.models import Channel, CreatorProfile, PublicationStatus
 from marketplace.selectors import CatalogueFilters, first_or_404
 from moderation.models import ReviewItem
@@ -112,6 +119,59 @@ def catalogue_sessions(*, filters: CatalogueFilters, limit: int = 6) -> list[Liv
     elif filters.price == "paid":
         qs = qs.exclude(access=LiveSession.Access.FREE)
     return _live_first(qs, limit)
+
+
+def _learner_candidates(user: User, holdings: Holdings) -> QuerySet[LiveSession]:
+    """Public sessions the learner has a claim on: a ticket, the session's course, a
+    subscription to its channel, or a reminder they set."""
+    reminded = SessionReminder.objects.filter(user=user, session=OuterRef("pk"))
+    claim = (
+        Q(pk__in=holdings.session_ids)
+        | Q(course_id__in=holdings.course_ids)
+        | Q(channel_id__in=holdings.channel_ids)
+        | Exists(reminded)
+    )
+    return (
+        sessions_public()
+        .filter(claim)
+        .select_related("channel", "channel__creator", "required_tier", "course")
+    )
+
+
+def _learner_may_join(session: LiveSession, holdings: Holdings) -> bool:
+    """entitlement_check for a learner, answered from what `holdings` already read."""
+    Access = LiveSession.Access
+    if session.access == Access.FREE:
+        return True
+    if session.pk in holdings.session_ids or session.course_id in holdings.course_ids:
+        return True
+    if session.access == Access.SUBSCRIBERS:
+        return holdings.covers_tier(
+            channel_id=session.channel_id, required_tier=session.required_tier
+        )
+    return False
+
+
+def learner_upcoming_sessions(
+    *, user: User, holdings: Holdings, limit: int = 50
+) -> list[LiveSession]:
+    """Live and upcoming sessions this learner may join, soonest first (one query)."""
+    qs = _learner_candidates(user, holdings).filter(
+        status__in=[LiveSession.Status.SCHEDULED, LiveSession.Status.LIVE],
+        scheduled_start__gte=timezone.now() - timedelta(hours=6),
+    )
+    return [s for s in _live_first(qs, limit) if _learner_may_join(s, holdings)]
+
+
+def learner_replays(*, user: User, holdings: Holdings, limit: int = 50) -> list[LiveSession]:
+    """Ended sessions with a replay this learner may watch, latest first (one query)."""
+    qs = _learner_candidates(user, holdings).filter(
+        status=LiveSession.Status.ENDED,
+        replay_status=LiveSession.Replay.READY,
+        replay_hidden=False,
+    )
+    rows = qs.order_by(F("ended_at").desc(nulls_last=True), "-scheduled_start", "-id")[:limit]
+    return [s for s in rows if _learner_may_join(s, holdings)]
 
 
 def studio_sessions(*, creator: CreatorProfile) -> list[LiveSession]:

@@ -8,6 +8,7 @@ urlpatterns = [
     path("live/<int:pk>/", views.session_detail, name="session_detail"),
     path("live/<int:pk>/ticket/", views.buy_ticket, name="buy_ticket"),
     path("live/<int:pk>/reminder/", views.reminder_toggle, name="reminder_toggle"),
+    path("live/<int:pk>/ticket/refund/", views.ticket_refund, name="ticket_refund"),
     path("live/<int:pk>/chat/<int:seq>/report/", views.chat_report, name="chat_report"),
     # The creator's pages for scheduling and running sessions.
     path("studio/sessions/", studio_views.session_list, name="studio_sessions"),

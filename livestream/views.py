@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -38,6 +39,12 @@ def session_detail(request, pk):
         "reminder_on": request.user.is_authenticated
         and SessionReminder.objects.filter(session=session, user=request.user).exists(),
     }
+    until = session.refundable_until
+    if until is not None and timezone.now() <= until:
+        context["refund"] = {
+            "purchase": services.ticket_refund_purchase(session=session, user=request.user),
+            "until": until,
+        }
     replay_ready = session.replay_status == LiveSession.Replay.READY and (
         not session.replay_hidden or role.is_host
     )
@@ -155,6 +162,27 @@ def buy_ticket(request, pk):
             buyer=request.user, live_session=session, coupon_code=request.POST.get("coupon", "")
         ),
         _("Your ticket is booked. See you there!"),
+    )
+
+
+@login_required
+@require_POST
+def ticket_refund(request, pk):
+    return _session_button(
+        request,
+        pk,
+        lambda session: services.ticket_refund_self(session=session, user=request.user),
+        lambda purchase: (
+            (
+                _(
+                    "Your ticket is refunded to your card: %(amount)s. "
+                    "It may take a few days to show."
+                )
+                if purchase.method == purchase.Method.CARD
+                else _("Your ticket is refunded to your wallet: %(amount)s.")
+            )
+            % {"amount": format_money(purchase.refunded_amount, purchase.currency)}
+        ),
     )
 
 

@@ -9,9 +9,10 @@ from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
 from core import events
-from marketplace import catalogue_cache, listings, purchases, selectors
+from marketplace import catalogue_cache, holdings, listings, purchases, selectors
 from marketplace.forms import CatalogueFilterForm
 from marketplace.models import Channel, Course
+from payments import selectors as payment_selectors
 from payments.forms import tip_form
 
 
@@ -74,6 +75,9 @@ def channel_detail(request, slug):
     context = selectors.channel_page(channel=channel, user=request.user)
     currency = context["tiers"][0].currency if context["tiers"] else None
     context["tip_form"] = tip_form(currency=currency or settings.MARKETPLACE_DEFAULT_CURRENCY)
+    context["subscription"] = payment_selectors.subscription_for_channel(
+        user=request.user, channel_id=channel.pk
+    )
     return render(request, "marketplace/channel_detail.html", {"channel": channel, **context})
 
 
@@ -87,7 +91,8 @@ def course_detail(request, slug):
         {
             "course": course,
             "is_owner": is_owner,
-            "has_access": selectors.entitlement_check(user=request.user, course=course),
+            # A ticket, or a subscription to the course's channel: the course is "Open".
+            "has_access": holdings.course_follow_check(user=request.user, course=course),
             # A share link (?code=SPRING20) applies its code at checkout.
             "coupon": purchases.checkout_price(
                 buyer=request.user, code=request.GET.get("code", ""), course=course

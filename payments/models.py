@@ -281,6 +281,9 @@ class TopUp(MoneyAmount):
         PENDING = "pending", _("Waiting for the card payment")
         SUCCEEDED = "succeeded", pgettext_lazy("payment status", "Paid")
         FAILED = "failed", _("Payment failed")
+        # Left unpaid (a closed tab, an unanswered 3-D Secure check) and closed by the
+        # stale-payment job; the card was never charged.
+        EXPIRED = "expired", _("Expired, not charged")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="top_ups"
@@ -416,6 +419,24 @@ class Subscription(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} -> {self.tier} ({self.status})"
+
+
+class SubscriptionCharge(MoneyAmount):
+    """One paid subscription invoice (the first period and every renewal): the
+    learner's receipt for it. Written once per invoice by invoice_settle."""
+
+    subscription = models.ForeignKey(Subscription, on_delete=models.PROTECT, related_name="charges")
+    invoice_id = models.CharField(max_length=100, unique=True)
+    period_end = models.DateTimeField()
+    paid_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("-paid_at",)
+        verbose_name = _("subscription charge")
+        verbose_name_plural = _("subscription charges")
+
+    def __str__(self) -> str:
+        return f"{self.invoice_id} ({self.amount} {self.currency})"
 
 
 # Coupons and points (kept in their own module; Django needs them imported here).

@@ -125,6 +125,20 @@ def subscriptions_current(*, user: User) -> QuerySet[Subscription]:
     return Subscription.objects.filter(user=user, status__in=["active", "trialing", "past_due"])
 
 
+def subscription_for_channel(*, user: User, channel_id: int) -> Subscription | None:
+    """The user's current subscription to any tier of the channel (the page's
+    "Subscribed, renews on ..." state), or None; anonymous visitors have none."""
+    if not user.is_authenticated:
+        return None
+    return (
+        subscriptions_current(user=user)
+        .filter(tier__channel_id=channel_id)
+        .select_related("tier")
+        .order_by("-created_at")
+        .first()
+    )
+
+
 def purchases_for(*, user: User) -> QuerySet[Purchase]:
     """The user's tickets, newest first."""
     return Purchase.objects.filter(buyer=user).order_by("-created_at")

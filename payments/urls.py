@@ -14,6 +14,9 @@ urlpatterns = [
         name="authenticate",
     ),
     path("earnings/", views.earnings, name="earnings"),
+    path("receipts/", views.receipts, name="receipts"),
+    path("receipts/<str:key>/", views.receipt, name="receipt"),
+    path("receipts/<str:key>/pdf/", views.receipt_pdf, name="receipt_pdf"),
     path("subscriptions/<int:pk>/cancel/", views.subscription_cancel, name="subscription_cancel"),
     path("stripe/webhook/", webhooks.stripe_webhook, name="stripe_webhook"),
 ]

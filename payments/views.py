@@ -19,6 +19,8 @@ from accounts.http import AuthenticatedHttpRequest
 from core.money import format_money
 from core.views import flash_outcome, form_save
 from payments import gateway, selectors, services
+from payments import receipt_pdf as pdf_receipts
+from payments import receipts as receipt_selectors
 from payments.forms import AmountForm, CardPaymentForm, HistoryFilterForm
 from payments.models import LedgerAccount, Purchase, Subscription, TopUp
 
@@ -140,6 +142,11 @@ def subscription_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
         lambda: services.subscription_cancel(subscription=subscription, user=request.user),
         _("Your subscription will not renew. Access lasts until the paid period ends."),
     )
+    back = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(back)
     return redirect("payments:wallet")
 
 
@@ -252,3 +259,26 @@ def authenticate(request: AuthenticatedHttpRequest, payment_intent_id: str) -> H
             "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
         },
     )
+
+
+@login_required
+def receipts(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Order history: every payment, with its method and status, each printable."""
+    rows = receipt_selectors.receipts_for(user=request.user)
+    return render(request, "payments/receipts.html", {"receipts": rows})
+
+
+@login_required
+def receipt(request: AuthenticatedHttpRequest, key: str) -> HttpResponse:
+    """One receipt, laid out to print (the browser's print drops the site's chrome)."""
+    row = receipt_selectors.receipt_get_for_user(user=request.user, key=key)
+    return render(request, "payments/receipt.html", {"receipt": row})
+
+
+@login_required
+def receipt_pdf(request: AuthenticatedHttpRequest, key: str) -> HttpResponse:
+    row = receipt_selectors.receipt_get_for_user(user=request.user, key=key)
+    body = pdf_receipts.receipt_pdf(receipt=row, user=request.user)
+    response = HttpResponse(body, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="receipt-{row.key}.pdf"'
+    return response

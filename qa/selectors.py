@@ -140,3 +140,12 @@ def questions_similar(*, text: str, limit: int | None = None) -> list[Question]:
             question.score = score  # type: ignore[attr-defined]  # a hit carries its score
             out.append(question)
     return out
+
+
+def answers_unlocked(*, user: User) -> QuerySet[Unlock]:
+    """Answers this user paid to read, newest first ("My learning")."""
+    return (
+        Unlock.objects.filter(user=user)
+        .select_related("question", "question__expert", "question__expert__creator_profile")
+        .order_by("-created_at")
+    )

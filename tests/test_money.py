@@ -31,3 +31,11 @@ def test_format_money_uses_symbol_and_two_decimals():
     with translation.override("en"):
         assert format_money(990, "CNY") == "¥9.90"
         assert format_money(123456, "USD") == "$1,234.56"
+
+
+def test_a_negative_amount_puts_the_sign_before_the_symbol():
+    with translation.override("en"):
+        assert format_money(-990, "CNY") == "-¥9.90"
+        assert format_money(-123456, "USD") == "-$1,234.56"
+    with translation.override("zh-hans"):
+        assert format_money(-990, "CNY") == "-¥9.90"

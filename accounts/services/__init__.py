@@ -3,28 +3,48 @@ from importlib import import_module
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from accounts.context_processors import unread_count_forget
 from accounts.models import LoginSession, Notification, User
 from accounts.tasks import send_email_task
 from core import screening
+from core.timezones import zone_get
 
 
 @transaction.atomic
 def user_update_profile(
-    *, user: User, display_name: str, bio: str = "", preferred_language: str = ""
+    *,
+    user: User,
+    display_name: str,
+    bio: str = "",
+    preferred_language: str = "",
+    time_zone: str = "",
 ) -> User:
     screening.fields_screen({"display_name": display_name, "bio": bio})
+    if time_zone and zone_get(time_zone) is None:
+        raise ValidationError({"time_zone": _("Choose a time zone from the list.")})
     user.display_name = display_name.strip()
     user.bio = bio.strip()
     user.preferred_language = preferred_language
+    user.time_zone = time_zone
     user.full_clean(exclude=["password"])
-    user.save(update_fields=["display_name", "bio", "preferred_language"])
+    user.save(update_fields=["display_name", "bio", "preferred_language", "time_zone"])
     return user
+
+
+def user_time_zone_detected(*, user: User, name: str) -> None:
+    """Keep the zone the browser reported for a user who has not chosen one; a choice
+    made meanwhile (another tab) is never overwritten."""
+    if zone_get(name) is None:
+        return
+    User.objects.filter(pk=user.pk, time_zone="").update(time_zone=name)
+    user.time_zone = name
 
 
 def email_send_on_commit(*, message: EmailMessage) -> None:

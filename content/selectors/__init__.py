@@ -22,6 +22,7 @@ from content.selectors.courses import (
     course_outline,
     course_progress,
     course_progress_get_for_user,
+    courses_progress,
     lesson_neighbours,
     outline_neighbours,
 )
@@ -37,6 +38,7 @@ from content.selectors.listings import (
 )
 
 __all__ = [
+    "courses_progress",
     "BodyView",
     "ContentItem",
     "Outline",

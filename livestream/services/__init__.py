@@ -30,6 +30,7 @@ from livestream.services.questions import (
     question_moderate,
     question_upvote,
 )
+from livestream.services.refunds import ticket_refund_purchase, ticket_refund_self
 from livestream.services.rooms import RoomRole, room_event_append, room_role, viewer_may_watch
 from livestream.services.sessions import (
     SESSION_EDITABLE,
@@ -44,6 +45,8 @@ from livestream.services.sessions import (
 from livestream.services.tips import room_tip
 
 __all__ = [
+    "ticket_refund_purchase",
+    "ticket_refund_self",
     "presence_minute_record",
     "QUESTION_ACTIONS",
     "SESSION_EDITABLE",

@@ -74,6 +74,7 @@ def session_schedule(
     ticket_price_amount: int = 0,
     ticket_currency: str = "",
     course: Course | None = None,
+    refund_hours: int | None = None,
 ) -> LiveSession:
     if channel.creator.user_id != user.pk:
         raise PermissionDenied(_("Only the channel's creator can schedule its sessions."))
@@ -101,6 +102,7 @@ def session_schedule(
         required_tier=required_tier if access == LiveSession.Access.SUBSCRIBERS else None,
         ticket_price_amount=ticket_price_amount if access == LiveSession.Access.TICKET else 0,
         ticket_currency=ticket_currency if access == LiveSession.Access.TICKET else "",
+        refund_hours=refund_hours,
     )
     session.full_clean(exclude=["channel", "course", "required_tier"])
     session.save()
@@ -124,6 +126,7 @@ SESSION_EDITABLE = (
     "ticket_price_amount",
     "ticket_currency",
     "course",
+    "refund_hours",
 )
 
 

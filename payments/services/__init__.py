@@ -52,6 +52,7 @@ from payments.services.purchases import (
     purchase_open,
     purchase_pay_with_wallet,
     purchase_refund,
+    purchase_refund_to_buyer,
 )
 from payments.services.subscriptions import (
     invoice_settle,
@@ -104,6 +105,7 @@ __all__ = [
     "purchase_pay_with_card",
     "purchase_pay_with_wallet",
     "purchase_refund",
+    "purchase_refund_to_buyer",
     "subscription_cancel",
     "subscription_start",
     "subscription_sync",

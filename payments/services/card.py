@@ -146,9 +146,10 @@ def payments_settle_stale(*, older_than: timedelta = timedelta(hours=1)) -> int:
     """Close card payments left pending (a closed tab, a worker that died mid-charge).
 
     Each is first brought in line with Stripe (it may have been paid after all);
-    what is still pending is marked failed, so the learner can try again. Safe to
-    run twice and from several workers: each record is settled under its row lock.
-    Returns how many were closed as failed.
+    what is still pending is cancelled at Stripe, so it can never be paid after we
+    give up on it, then closed: a top-up as "expired, not charged", a ticket as
+    failed, so the learner can try again. Safe to run twice and from several
+    workers: each record is settled under its row lock. Returns how many it closed.
     """
     cutoff = timezone.now() - older_than
     closed = 0
@@ -157,20 +158,29 @@ def payments_settle_stale(*, older_than: timedelta = timedelta(hours=1)) -> int:
             intent_id = record.payment_intent_id
             if intent_id:
                 settled = payment_intent_settle(payment_intent_id=intent_id) or record
-                if settled.status == "pending":
-                    # Still waiting (an abandoned 3-D Secure check): cancel it at
-                    # Stripe first, so it can never be paid after we give up on it.
-                    try:
-                        gateway.payment_intent_cancel(intent_id)
-                    except stripe.StripeError:
-                        logger.warning("Could not cancel %s", intent_id)
+                if settled.status != "pending":
+                    continue
+                try:
+                    gateway.payment_intent_cancel(intent_id)
+                except stripe.StripeError:
+                    # Perhaps paid a moment ago: Stripe's state decides.
+                    logger.warning("Could not cancel %s", intent_id)
                     payment_intent_settle(payment_intent_id=intent_id)
-            given_up = model.objects.filter(pk=record.pk, status="pending").update(
-                status="failed",
-                failure_message=_("The payment was not completed."),
-            )
+            given_up = _close_unpaid(model, record.pk)
             if given_up and isinstance(record, Purchase):
                 _coupon_give_back(record)
             # Closed here or by Stripe's answer above (a cancelled intent).
-            closed += model.objects.filter(pk=record.pk, status="failed").exists()
+            closed += model.objects.filter(pk=record.pk, status__in=["failed", "expired"]).exists()
     return closed
+
+
+def _close_unpaid(model: type[Purchase] | type[TopUp], pk: int) -> int:
+    if model is TopUp:
+        return TopUp.objects.filter(pk=pk, status=TopUp.Status.PENDING).update(
+            status=TopUp.Status.EXPIRED,
+            failure_message=_("Not completed within the hour: your card was not charged."),
+        )
+    return Purchase.objects.filter(pk=pk, status=Purchase.Status.PENDING).update(
+        status=Purchase.Status.FAILED,
+        failure_message=_("The payment was not completed."),
+    )

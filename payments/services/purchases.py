@@ -8,6 +8,7 @@ Fulfilment, in the same transaction as the money.
 from dataclasses import dataclass
 from typing import Any
 
+import stripe
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -16,7 +17,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from core import events
 from core.money import format_money
-from payments import ledger
+from payments import gateway, ledger
 from payments.events import PurchaseCompleted, PurchaseRefunded
 from payments.fulfilment import fulfilment
 from payments.ledger import Leg
@@ -180,33 +181,72 @@ def purchase_refund(
     a double submit) nothing is refunded twice.
     """
     purchase = Purchase.objects.select_for_update().get(pk=purchase.pk)
-    if purchase.status not in (Purchase.Status.PAID, Purchase.Status.PARTIALLY_REFUNDED):
-        raise ValidationError(_("Only a paid ticket can be refunded."))
     if purchase.refunded_amount != expected_refunded:
         raise ValidationError(
             _("This purchase was refunded meanwhile; reload it and check before refunding again.")
         )
+    return _refund(purchase, amount=amount, to_card=False, by=refunded_by)
+
+
+@transaction.atomic
+def purchase_refund_to_buyer(*, purchase: Purchase, buyer: User) -> Purchase:
+    """The buyer takes back a ticket the seller's rules let them refund (the caller
+    checked those): all that is left of it, the way it was paid, back to the card
+    for a card payment, to the wallet for a wallet payment. Twice is refused."""
+    purchase = Purchase.objects.select_for_update().get(pk=purchase.pk)
+    if purchase.buyer_id != buyer.pk:
+        raise ValidationError(_("This is not your ticket."))
+    if purchase.status == Purchase.Status.REFUNDED:
+        raise ValidationError(_("This ticket was already refunded."))
+    to_card = purchase.method == Purchase.Method.CARD and bool(purchase.payment_intent_id)
+    return _refund(purchase, amount=purchase.refundable_amount, to_card=to_card, by=buyer)
+
+
+def _refund(purchase: Purchase, *, amount: int, to_card: bool, by: User) -> Purchase:
+    """Caller holds the purchase row lock. Posts the refund (to the buyer's wallet,
+    or back through Stripe to the card), updates the purchase, ends access if whole."""
+    if purchase.status not in (Purchase.Status.PAID, Purchase.Status.PARTIALLY_REFUNDED):
+        raise ValidationError(_("Only a paid ticket can be refunded."))
     validate_amount(amount=amount, currency=purchase.currency, maximum=purchase.refundable_amount)
     currency = purchase.currency
     fee_part = purchase.fee * amount // purchase.amount
     promo_part = platform_discount(purchase) * amount // purchase.amount
+    # Card money goes back out through Stripe: the clearing account pays it.
+    payee = (
+        account(Kind.STRIPE_CLEARING, currency)
+        if to_card
+        else account(Kind.WALLET, currency, purchase.buyer)
+    )
     legs = [
         Leg(account(Kind.EARNINGS, currency, purchase.seller), -(amount + promo_part - fee_part)),
-        Leg(account(Kind.WALLET, currency, purchase.buyer), amount),
+        Leg(payee, amount),
     ]
     if fee_part:
         legs.append(Leg(account(Kind.PLATFORM_REVENUE, currency), -fee_part))
     if promo_part:
         legs.append(Leg(account(Kind.PROMOTIONS, currency), promo_part))
+    key = f"refund:purchase:{purchase.pk}:{purchase.refunded_amount}:{amount}"
     with short_funds(_("The creator's earnings no longer cover this refund. %(detail)s")):
         ledger.post(
             kind=LedgerTransaction.Kind.REFUND,
-            idempotency_key=f"refund:purchase:{purchase.pk}:{purchase.refunded_amount}:{amount}",
+            idempotency_key=key,
             reference_type="payments.purchase",
             reference_id=str(purchase.pk),
             legs=legs,
-            memo=f"Refund of {purchase.title} by {refunded_by.email}",
+            memo=f"Refund of {purchase.title} by {by.email}",
         )
+    if to_card:
+        # Inside the transaction and keyed like the posting: should Stripe fail, the
+        # posting rolls back; a retry after a lost answer refunds once.
+        try:
+            gateway.refund_create(
+                payment_intent_id=purchase.payment_intent_id, amount=amount, idempotency_key=key
+            )
+        except stripe.StripeError as exc:
+            raise ValidationError(
+                _("Stripe refused the refund: %(reason)s")
+                % {"reason": exc.user_message or str(exc)}
+            ) from exc
     purchase.refunded_amount += amount
     full = purchase.refunded_amount == purchase.amount
     purchase.status = Purchase.Status.REFUNDED if full else Purchase.Status.PARTIALLY_REFUNDED

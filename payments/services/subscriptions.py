@@ -25,6 +25,7 @@ from payments.models import (
     LedgerTransaction,
     StripeCustomer,
     Subscription,
+    SubscriptionCharge,
     TierPlan,
 )
 from payments.services.common import Kind, account, income_legs, platform_fee, validate_amount
@@ -194,6 +195,15 @@ def invoice_settle(*, invoice_id: str) -> Subscription | None:
             memo=memo,
         )
     paid_until = datetime.fromtimestamp(invoice.period_end, tz=UTC)
+    SubscriptionCharge.objects.get_or_create(
+        invoice_id=invoice.id,
+        defaults={
+            "subscription": subscription,
+            "amount": invoice.amount_paid,
+            "currency": invoice.currency,
+            "period_end": paid_until,
+        },
+    )
     fulfilment().subscription_paid(subscription, paid_until=paid_until)
     first = subscription.paid_until is None
     if subscription.paid_until is None or paid_until > subscription.paid_until:

@@ -39,7 +39,7 @@
   function money(amount, currency) {
     try {
       return new Intl.NumberFormat(document.documentElement.lang || undefined,
-        { style: "currency", currency: currency }).format(amount / 100);
+        { style: "currency", currency: currency, currencyDisplay: "narrowSymbol" }).format(amount / 100);
     } catch (e) {
       return (amount / 100).toFixed(2) + " " + currency;
     }

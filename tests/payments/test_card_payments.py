@@ -203,7 +203,28 @@ def test_abandoned_3d_secure_is_cancelled_at_stripe_and_closed(bob):
     top_up = services.top_up_start(user=bob, amount=2000, currency="CNY")
     top_up = services.top_up_pay(top_up=top_up, payment_method=card(THREE_D_SECURE))
     TopUp.objects.filter(pk=top_up.pk).update(created_at=timezone.now() - timedelta(hours=2))
-    services.payments_settle_stale()
+    assert services.payments_settle_stale() == 1
     top_up.refresh_from_db()
-    assert top_up.status == TopUp.Status.FAILED
+    assert top_up.status == TopUp.Status.EXPIRED
+    assert top_up.get_status_display() == "Expired, not charged"
     assert gateway.payment_intent_retrieve(top_up.payment_intent_id).status == "canceled"
+    assert payment_selectors.wallet_balance(user=bob, currency="CNY") == 0
+    assert services.payments_settle_stale() == 0  # a second run finds nothing to close
+
+
+def test_a_top_up_left_at_the_card_form_expires_not_charged(client, bob):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    fresh = services.top_up_start(user=bob, amount=1000, currency="CNY")
+    left = services.top_up_start(user=bob, amount=2000, currency="CNY")
+    TopUp.objects.filter(pk=left.pk).update(created_at=timezone.now() - timedelta(hours=2))
+    assert services.payments_settle_stale() == 1
+    assert TopUp.objects.get(pk=left.pk).status == TopUp.Status.EXPIRED
+    assert TopUp.objects.get(pk=fresh.pk).status == TopUp.Status.PENDING  # still typing
+    client.force_login(bob)
+    page = client.get("/wallet/").content.decode()
+    assert "Expired, not charged" in page
+    # Its card form is closed: back to the wallet, where a new top-up starts.
+    assert client.get(f"/wallet/top-up/{left.pk}/").url == "/wallet/"
