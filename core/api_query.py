@@ -15,8 +15,8 @@ def query_params(request: Request, serializer_class: type[serializers.Serializer
 
     Only the serializer's fields are read; other parameters (`page`, `format`) belong
     to pagination and content negotiation."""
-    fields = serializer_class().fields
-    data = {name: request.query_params[name] for name in fields if name in request.query_params}
+    names: list[str] = list(serializer_class().fields.keys())
+    data = {name: request.query_params[name] for name in names if name in request.query_params}
     checked = serializer_class(data=data)
     checked.is_valid(raise_exception=True)
     return checked.validated_data

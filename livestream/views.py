@@ -7,6 +7,7 @@ import contextlib
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Model
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -184,7 +185,7 @@ def session_card_checkout(request: AuthenticatedHttpRequest, pk: int) -> HttpRes
     )
 
 
-def _report(request: AuthenticatedHttpRequest, obj: object) -> JsonResponse:
+def _report(request: AuthenticatedHttpRequest, obj: Model) -> JsonResponse:
     """Report something said in the room (the room's script posts the reason)."""
     form = ChatReportForm(request.POST)
     if not form.is_valid():
