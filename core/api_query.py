@@ -5,7 +5,8 @@ with a 400 naming the field, so a typo in a value never passes silently."""
 import re
 from typing import Any
 
-from django.utils.translation import gettext_lazy as _
+from django.utils.functional import lazy
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 from rest_framework.request import Request
 
@@ -27,13 +28,18 @@ class QueryIntegerField(serializers.IntegerField):
     query string can hold ("1.0", "+1" or "١" are typos here, not numbers)."""
 
     def __init__(self, *, min_value: int, max_value: int, **kwargs: Any) -> None:
+        message = lazy(
+            lambda: (
+                _("Give a whole number from %(low)s to %(high)s.")
+                % {"low": min_value, "high": max_value}
+            ),
+            str,
+        )()  # in the language of the request that fails, not of start-up
+        # Before DRF builds its range validators, which take their messages from here.
+        kwargs["error_messages"] = dict.fromkeys(
+            ("invalid", "min_value", "max_value", "max_string_length"), message
+        )
         super().__init__(min_value=min_value, max_value=max_value, **kwargs)
-        message = _("Give a whole number from %(low)s to %(high)s.") % {
-            "low": min_value,
-            "high": max_value,
-        }
-        for key in ("invalid", "min_value", "max_value", "max_string_length"):
-            self.error_messages[key] = message
 
     def to_internal_value(self, data: Any) -> int:
         if not (isinstance(data, str) and re.fullmatch(r"[0-9]{1,19}", data)):
