@@ -2,6 +2,8 @@
 
 Clients send `Authorization: Bearer zl_<40 characters>`. A token authenticates as
 its owner; a `read` token is refused (403) on anything but GET, HEAD and OPTIONS.
+An unknown, revoked or malformed token is a 401 with a `WWW-Authenticate: Bearer`
+challenge (RFC 6750), whichever authentication comes first for the view.
 Last use is stamped at most once a minute, so reads stay cheap.
 """
 
@@ -66,6 +68,14 @@ def api_tokens_for(*, user: User) -> list[ApiToken]:
     return list(ApiToken.objects.filter(user=user, revoked_at__isnull=True))
 
 
+class TokenInvalid(exceptions.AuthenticationFailed):
+    """A Bearer token was sent and is no good. DRF answers an authentication failure
+    with the first authenticator's challenge, and session authentication (first) has
+    none, so it would be a 403: core.api_errors makes this one a 401 with ours."""
+
+    www_authenticate = 'Bearer realm="api", error="invalid_token"'
+
+
 class ApiTokenAuthentication(authentication.BaseAuthentication):
     keyword = "Bearer"
 
@@ -74,18 +84,18 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         if not header or header[0].lower() != self.keyword.lower().encode():
             return None
         if len(header) != 2:
-            raise exceptions.AuthenticationFailed(_("Send one token: Bearer <token>."))
+            raise TokenInvalid(_("Send one token: Bearer <token>."))
         try:
             raw = header[1].decode()
         except UnicodeError:
-            raise exceptions.AuthenticationFailed(_("Invalid token.")) from None
+            raise TokenInvalid(_("Invalid token.")) from None
         token = (
             ApiToken.objects.select_related("user")
             .filter(digest=_digest(raw), revoked_at__isnull=True)
             .first()
         )
         if token is None or not token.user.is_active:
-            raise exceptions.AuthenticationFailed(_("Invalid or revoked token."))
+            raise TokenInvalid(_("Invalid or revoked token."))
         # Checked here rather than by a permission class: views choose their own
         # permission classes, and no view may let a read token write.
         if token.scope == ApiToken.Scope.READ and request.method not in permissions.SAFE_METHODS:
@@ -96,7 +106,7 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         return token.user, token
 
     def authenticate_header(self, request: Request) -> str:
-        return self.keyword
+        return 'Bearer realm="api"'
 
 
 class ApiTokenScheme(OpenApiAuthenticationExtension):

@@ -122,7 +122,7 @@ class TicketsApi(APIView):
             TicketSerializer(selectors.tickets_of(user=request.user)[:50], many=True).data
         )
 
-    @extend_schema(request=TicketSerializer, responses=TicketSerializer)
+    @extend_schema(request=TicketSerializer, responses={201: TicketSerializer})
     def post(self, request):
         data = TicketSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -17,6 +17,9 @@ from marketplace import purchase_api, purchase_views
 from marketplace.views import home
 from payments import urls as payment_urls
 
+# JSON under /api/ (core.views.not_found), the site's page elsewhere.
+handler404 = "core.views.not_found"
+
 admin.site.site_header = "Zhiliao admin"
 admin.site.site_title = "Zhiliao admin"
 

@@ -4,7 +4,8 @@ Services raise Django's ValidationError and PermissionDenied; DRF only knows its
 This handler turns a ValidationError into a 400 with the same field -> messages
 shape that serializers give, so a client reads every validation failure the same
 way, and a PermissionDenied into a 403 that keeps the service's reason (DRF's own
-handler would swap it for a generic sentence).
+handler would swap it for a generic sentence). An authentication failure that names
+its own challenge (`www_authenticate`, a bad Bearer token) is a 401 carrying it.
 """
 
 from typing import Any
@@ -33,4 +34,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.ValidationError(detail)
     elif isinstance(exc, DjangoPermissionDenied) and str(exc):
         exc = exceptions.PermissionDenied(str(exc))
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    challenge = getattr(exc, "www_authenticate", None)
+    if response is not None and challenge and isinstance(exc, exceptions.AuthenticationFailed):
+        response.status_code = 401
+        response["WWW-Authenticate"] = challenge
+    return response

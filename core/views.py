@@ -1,6 +1,7 @@
 """View helpers several apps share: a form posted to a service, a button that runs one.
 
-No views live here (core has no URLs); these own the two idioms the apps' pages repeat.
+No views live here (core has no URLs); these own the two idioms the apps' pages repeat,
+and the 404 handler config/urls.py names.
 """
 
 from collections.abc import Callable
@@ -9,8 +10,10 @@ from typing import Any, TypeVar
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views import defaults
 
 from core.forms import apply_service_errors
 
@@ -55,3 +58,11 @@ def flash_outcome(
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, done(result) if callable(done) else done)
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """The site's 404 page; under /api/ the API's error shape, `{"detail": ...}`
+    (an address no route matches, such as /api/v1/threads/abc/, is still the API's)."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": _("Not found.")}, status=404)
+    return defaults.page_not_found(request, exception)

@@ -7,7 +7,7 @@ message), unknown or hidden objects 404.
 """
 
 from django.conf import settings
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.pagination import PageNumberPagination
@@ -15,6 +15,7 @@ from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnl
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api_query import query_params
 from discussions import selectors, services
 
 
@@ -64,7 +65,7 @@ class ThreadOut(serializers.Serializer):
     is_locked = serializers.BooleanField()
     waiting_for_review = serializers.SerializerMethodField()
     like_count = serializers.IntegerField()
-    reply_count = serializers.IntegerField(source="replies_shown", default=None)
+    reply_count = serializers.SerializerMethodField()
     url = serializers.CharField(source="get_absolute_url")
 
     @extend_schema_field(AuthorOut(allow_null=True))
@@ -73,6 +74,11 @@ class ThreadOut(serializers.Serializer):
 
     def get_waiting_for_review(self, obj) -> bool:
         return not obj.is_visible
+
+    def get_reply_count(self, obj) -> int:
+        """Counted with the list's query; one query for a single thread."""
+        shown = getattr(obj, "replies_shown", None)
+        return selectors.thread_reply_count(thread=obj) if shown is None else shown
 
 
 class ThreadIn(serializers.Serializer):
@@ -107,13 +113,21 @@ class ThreadDetailOut(serializers.Serializer):
     replies = ReplyOut(many=True)
 
 
+class ThreadSortQuery(serializers.Serializer):
+    sort = serializers.ChoiceField(choices=list(selectors.SORTS), default="newest")
+
+
+class ReplySortQuery(serializers.Serializer):
+    sort = serializers.ChoiceField(choices=list(selectors.REPLY_SORTS), default="oldest")
+
+
 class ThreadListApi(APIView):
     """Threads about one session (`session`) or course (`course`): pinned first."""
 
     permission_classes = [IsAuthenticatedOrReadOnly]
 
     @extend_schema(
-        parameters=[OpenApiParameter("sort", str, enum=list(selectors.SORTS))],
+        parameters=[ThreadSortQuery],
         responses=ThreadOut(many=True),
         # paginated: {"count", "next", "previous", "results"}
     )
@@ -123,9 +137,7 @@ class ThreadListApi(APIView):
             raise PermissionDenied(
                 "Only people with access to this content can read its discussion."
             )
-        sort = request.query_params.get("sort", "newest")
-        if sort not in selectors.SORTS:
-            raise serializers.ValidationError({"sort": ["Sort by 'newest' or 'liked'."]})
+        sort = query_params(request, ThreadSortQuery)["sort"]
         threads = selectors.threads_for_target(target=target, user=request.user, sort=sort)
         paginator = PageNumberPagination()
         paginator.page_size = settings.DISCUSSIONS_PAGE_SIZE
@@ -147,14 +159,12 @@ class ThreadDetailApi(APIView):
     permission_classes = [IsAuthenticatedOrReadOnly]
 
     @extend_schema(
-        parameters=[OpenApiParameter("sort", str, enum=list(selectors.REPLY_SORTS))],
+        parameters=[ReplySortQuery],
         responses=ThreadDetailOut,
     )
     def get(self, request, pk: int):
         thread = selectors.thread_get_for_user(pk=pk, user=request.user)
-        sort = request.query_params.get("sort", "oldest")
-        if sort not in selectors.REPLY_SORTS:
-            raise serializers.ValidationError({"sort": ["Sort by 'oldest', 'newest' or 'liked'."]})
+        sort = query_params(request, ReplySortQuery)["sort"]
         replies = selectors.replies_for_thread(thread=thread, user=request.user, sort=sort)
         return Response(
             {"thread": ThreadOut(thread).data, "replies": ReplyOut(replies, many=True).data}

@@ -68,6 +68,11 @@ def threads_for_target(*, target: Model, user: User, sort: str = "newest") -> Qu
     )
 
 
+def thread_reply_count(*, thread: Thread) -> int:
+    """Replies everyone sees (what threads_for_target annotates as replies_shown)."""
+    return thread.replies.filter(is_visible=True, deleted_at__isnull=True).count()
+
+
 def thread_get_for_user(*, pk: int, user: User) -> Thread:
     """The thread if the user may read it: Http404 if it does not exist or is held
     (and not theirs); PermissionDenied if the content is paid and not theirs."""

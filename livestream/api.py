@@ -2,17 +2,14 @@
 replay page. Readable by whoever may watch the session; others get 403 (404 for a
 session they cannot see at all)."""
 
-import re
-from typing import overload
-
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import IsAuthenticated
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api_query import QueryIntegerField, query_params
 from livestream import selectors, services
 
 
@@ -23,21 +20,22 @@ def _session_for_reader(request, pk: int):
     return session
 
 
-@overload
-def _int_param(request: Request, name: str, *, default: int, low: int, high: int) -> int: ...
-@overload
-def _int_param(
-    request: Request, name: str, *, default: None, low: int, high: int
-) -> int | None: ...
-def _int_param(
-    request: Request, name: str, *, default: int | None, low: int, high: int
-) -> int | None:
-    raw = request.query_params.get(name)
-    if raw in (None, ""):
-        return default
-    if not re.fullmatch(r"[0-9]{1,19}", raw) or not low <= int(raw) <= high:
-        raise serializers.ValidationError({name: [f"Give a whole number from {low} to {high}."]})
-    return int(raw)
+SEQ_MAX = 2**62
+
+
+class ChatQuery(serializers.Serializer):
+    before = QueryIntegerField(
+        required=False, min_value=1, max_value=SEQ_MAX, help_text="Only events with a lower seq."
+    )
+    limit = QueryIntegerField(
+        default=50, min_value=1, max_value=200, help_text="At most this many (1-200, 50)."
+    )
+
+
+class EventsQuery(serializers.Serializer):
+    after = QueryIntegerField(
+        default=0, min_value=0, max_value=SEQ_MAX, help_text="Last seq seen (default 0)."
+    )
 
 
 FrameList = inline_serializer(
@@ -53,20 +51,16 @@ class RoomChatApi(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("before", int, description="Only events with a lower seq."),
-            OpenApiParameter("limit", int, description="At most this many (1-200, 50)."),
-        ],
+        parameters=[ChatQuery],
         responses=FrameList,
     )
     def get(self, request, pk: int):
         session = _session_for_reader(request, pk)
-        before = _int_param(request, "before", default=None, low=1, high=2**62)
-        limit = _int_param(request, "limit", default=50, low=1, high=200)
+        query = query_params(request, ChatQuery)
         events = selectors.room_chat_history(
             session=session,
-            before=before,
-            limit=limit,
+            before=query.get("before"),
+            limit=query["limit"],
             include_held=selectors.room_can_see_held(session=session, user=request.user),
         )
         return Response({"last_seq": session.last_seq, "events": events})
@@ -78,12 +72,12 @@ class RoomEventsApi(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
-        parameters=[OpenApiParameter("after", int, description="Last seq seen (default 0).")],
+        parameters=[EventsQuery],
         responses=FrameList,
     )
     def get(self, request, pk: int):
         session = _session_for_reader(request, pk)
-        after = _int_param(request, "after", default=0, low=0, high=2**62)
+        after = query_params(request, EventsQuery)["after"]
         events = selectors.room_events_after(
             session_id=session.pk,
             after=after,

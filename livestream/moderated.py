@@ -7,8 +7,9 @@ catalogue's selectors leave out sessions whose item is not approved.
 
 from django.db import transaction
 
-from livestream.models import LiveSession, RoomEvent
+from livestream.models import LiveSession, RoomEvent, RoomQuestion
 from livestream.services.chat import chat_message_set_visible
+from livestream.services.questions import question_set_visible
 from marketplace import catalogue_cache
 from marketplace.selectors import entitlement_check
 from moderation import registry
@@ -45,4 +46,16 @@ def moderation_register() -> None:
         readable_by=lambda e, user: (
             e.kind == RoomEvent.Kind.CHAT and entitlement_check(user=user, live_session=e.session)
         ),
+    )
+    # Questions on a room's board: viewers report them from the room like chat, and
+    # the classifier weighs them against chat's threshold (live room text, the same).
+    registry.register(
+        RoomQuestion,
+        text=lambda q: q.text,
+        author=lambda q: q.author,
+        url=lambda q: q.session.get_absolute_url(),
+        set_visible=question_set_visible,
+        channel=lambda q: q.session.channel,
+        kind="chat",
+        readable_by=lambda q, user: entitlement_check(user=user, live_session=q.session),
     )

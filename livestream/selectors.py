@@ -335,6 +335,18 @@ def session_audience(*, session_id: int) -> dict[str, int]:
     return {key: value or 0 for key, value in totals.items()}
 
 
+def question_get_for_report(*, session: LiveSession, pk: int) -> RoomQuestion:
+    """A question on the room's board (404 if there is none or it was dismissed)."""
+    question = (
+        RoomQuestion.objects.filter(session=session, pk=pk)
+        .exclude(status=RoomQuestion.Status.DISMISSED)
+        .first()
+    )
+    if question is None:
+        raise Http404
+    return question
+
+
 def chat_message_get_for_report(*, session: LiveSession, seq: int) -> RoomEvent:
     """A chat message of the room by its number (404 if there is none or it is gone)."""
     event = RoomEvent.objects.filter(

@@ -10,6 +10,8 @@ urlpatterns = [
     path("live/<int:pk>/reminder/", views.reminder_toggle, name="reminder_toggle"),
     path("live/<int:pk>/ticket/refund/", views.ticket_refund, name="ticket_refund"),
     path("live/<int:pk>/chat/<int:seq>/report/", views.chat_report, name="chat_report"),
+    path("live/<int:pk>/questions/<int:question>/report/", views.question_report,
+         name="question_report"),
     # The creator's pages for scheduling and running sessions.
     path("studio/sessions/", studio_views.session_list, name="studio_sessions"),
     path("studio/channels/<slug:slug>/sessions/new/", studio_views.session_create,

@@ -7,6 +7,7 @@ import contextlib
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Model
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -68,6 +69,7 @@ def session_detail(request, pk):
             "user": request.user.pk,
             # The room's script puts the message's number in place of the 0.
             "report_url": reverse("livestream:chat_report", args=[session.pk, 0]),
+            "question_report_url": reverse("livestream:question_report", args=[session.pk, 0]),
             "settings": selectors.room_settings_payload(session),
             "chat": selectors.room_chat_history(session=session, include_held=role.can_moderate),
             "questions": [
@@ -212,18 +214,14 @@ def session_card_checkout(request: AuthenticatedHttpRequest, pk: int) -> HttpRes
     )
 
 
-@login_required
-@require_POST
-def chat_report(request: AuthenticatedHttpRequest, pk: int, seq: int) -> JsonResponse:
-    """Report a chat message from the room (the room's script posts the reason)."""
-    session = selectors.session_get_for_user(pk=pk, user=request.user)
-    message = selectors.chat_message_get_for_report(session=session, seq=seq)
+def _report(request: AuthenticatedHttpRequest, obj: Model) -> JsonResponse:
+    """Report something said in the room (the room's script posts the reason)."""
     form = ChatReportForm(request.POST)
     if not form.is_valid():
         return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
     try:
         moderation_services.report_submit(
-            reporter=request.user, obj=message, reason=form.cleaned_data["reason"]
+            reporter=request.user, obj=obj, reason=form.cleaned_data["reason"]
         )
     except ValidationError as exc:
         errors = {"reason": [{"message": m} for m in exc.messages]}
@@ -232,3 +230,19 @@ def chat_report(request: AuthenticatedHttpRequest, pk: int, seq: int) -> JsonRes
         {"message": _("Thank you. Moderators will look at it and tell you the outcome.")},
         status=201,
     )
+
+
+@login_required
+@require_POST
+def chat_report(request: AuthenticatedHttpRequest, pk: int, seq: int) -> JsonResponse:
+    """Report a chat message from the room."""
+    session = selectors.session_get_for_user(pk=pk, user=request.user)
+    return _report(request, selectors.chat_message_get_for_report(session=session, seq=seq))
+
+
+@login_required
+@require_POST
+def question_report(request: AuthenticatedHttpRequest, pk: int, question: int) -> JsonResponse:
+    """Report a question on the room's board."""
+    session = selectors.session_get_for_user(pk=pk, user=request.user)
+    return _report(request, selectors.question_get_for_report(session=session, pk=question))

@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from core.api_fields import MinorUnitsField
+from core.api_query import QueryIntegerField, query_params
 from core.money import supported_currencies
 from payments import selectors, services
 from payments.models import LedgerAccount, LedgerEntry, Payout, Purchase, TopUp
@@ -51,7 +52,23 @@ class AccountOutputSerializer(serializers.Serializer):
     history = EntrySerializer(many=True)
 
 
+class AccountPageSerializer(serializers.Serializer):
+    """Balances and one page of history, in DRF's page wrapper (`?page=2`)."""
+
+    count = serializers.IntegerField(help_text="Entries in the whole history.")
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = AccountOutputSerializer()
+
+
+class PageQuery(serializers.Serializer):
+    page = QueryIntegerField(
+        required=False, min_value=1, max_value=10**9, help_text="Page of history."
+    )
+
+
 def _account_response(request: Request, kind: str) -> Response:
+    query_params(request, PageQuery)
     paginator = PageNumberPagination()
     history = paginator.paginate_queryset(
         selectors.account_history(user=authenticated_user(request), kind=kind), request
@@ -69,7 +86,7 @@ def _account_response(request: Request, kind: str) -> Response:
 class WalletApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses=AccountOutputSerializer, tags=["money"])
+    @extend_schema(parameters=[PageQuery], responses=AccountPageSerializer, tags=["money"])
     def get(self, request: Request) -> Response:
         return _account_response(request, Kind.WALLET)
 
@@ -77,7 +94,7 @@ class WalletApi(APIView):
 class EarningsApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses=AccountOutputSerializer, tags=["money"])
+    @extend_schema(parameters=[PageQuery], responses=AccountPageSerializer, tags=["money"])
     def get(self, request: Request) -> Response:
         return _account_response(request, Kind.EARNINGS)
 

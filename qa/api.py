@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
+from core.api_query import query_params
 from qa import selectors, services
 from qa.models import Difficulty, Question, Quote
 
@@ -121,7 +122,8 @@ class SimilarSerializer(serializers.Serializer):
     currency = serializers.CharField()
 
 
-Q_PARAM = OpenApiParameter("q", str, description="The question as typed", required=True)
+class QuestionTextQuery(serializers.Serializer):
+    q = serializers.CharField(max_length=3000, help_text="The question as typed")
 
 
 class QuoteApi(APIView):
@@ -143,6 +145,10 @@ class QuoteApi(APIView):
         return Response(QuoteOutputSerializer(quote).data, status=status.HTTP_201_CREATED)
 
 
+class RoleQuery(serializers.Serializer):
+    role = serializers.ChoiceField(choices=["asker", "expert"], default="asker")
+
+
 class QuestionListApi(APIView):
     permission_classes = [IsAuthenticated]
 
@@ -151,11 +157,11 @@ class QuestionListApi(APIView):
         coupon_code = serializers.CharField(required=False, allow_blank=True, max_length=32)
 
     @extend_schema(
-        parameters=[OpenApiParameter("role", str, enum=["asker", "expert"])],
+        parameters=[RoleQuery],
         responses={200: QuestionOutputSerializer(many=True)},
     )
     def get(self, request):
-        if request.query_params.get("role") == "expert":
+        if query_params(request, RoleQuery)["role"] == "expert":
             questions = selectors.expert_queue(user=request.user)
         else:
             questions = selectors.questions_asked(user=request.user)
@@ -267,9 +273,11 @@ class UnlockApi(APIView):
 class ExpertSearchApi(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(parameters=[Q_PARAM], responses={200: ExpertMatchSerializer(many=True)})
+    @extend_schema(
+        parameters=[QuestionTextQuery], responses={200: ExpertMatchSerializer(many=True)}
+    )
     def get(self, request):
-        text = request.query_params.get("q", "")[:3000]
+        text = query_params(request, QuestionTextQuery)["q"]
         out = []
         for terms, score in selectors.experts_search(text=text, exclude=request.user):
             quote = services.price_for(
@@ -284,9 +292,9 @@ class ExpertSearchApi(APIView):
 class SimilarQuestionsApi(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(parameters=[Q_PARAM], responses={200: SimilarSerializer(many=True)})
+    @extend_schema(parameters=[QuestionTextQuery], responses={200: SimilarSerializer(many=True)})
     def get(self, request):
-        text = request.query_params.get("q", "")[:3000]
+        text = query_params(request, QuestionTextQuery)["q"]
         rows = [
             {
                 "id": q.pk,

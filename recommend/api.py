@@ -4,12 +4,13 @@ response counts as one impression of the list."""
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api_query import QueryIntegerField, query_params
 from recommend import selectors, services
 from recommend.items import KINDS, item_key
 
@@ -48,17 +49,14 @@ def _payload(shown: selectors.ShownList) -> dict:
     }
 
 
+class LimitQuery(serializers.Serializer):
+    limit = QueryIntegerField(
+        required=False, min_value=1, max_value=50, help_text="How many items (1-50)."
+    )
+
+
 def _limit(request) -> int:
-    try:
-        n = int(request.query_params.get("limit", settings.RECOMMEND_ROW_LENGTH))
-    except ValueError:
-        n = 0
-    if not 1 <= n <= 50:
-        raise exceptions.ValidationError({"limit": _("Give a whole number from 1 to 50.")})
-    return n
-
-
-LIMIT = OpenApiParameter("limit", int, description="How many items (1-50).")
+    return query_params(request, LimitQuery).get("limit", settings.RECOMMEND_ROW_LENGTH)
 
 
 class RecommendationsApi(APIView):
@@ -67,7 +65,7 @@ class RecommendationsApi(APIView):
 
     permission_classes = [AllowAny]
 
-    @extend_schema(parameters=[LIMIT], responses=ListOutputSerializer)
+    @extend_schema(parameters=[LimitQuery], responses=ListOutputSerializer)
     def get(self, request):
         shown = selectors.recommendations_for_user(user=request.user, n=_limit(request))
         return Response(ListOutputSerializer(_payload(shown)).data)
@@ -78,7 +76,7 @@ class SimilarApi(APIView):
 
     permission_classes = [AllowAny]
 
-    @extend_schema(parameters=[LIMIT], responses=ListOutputSerializer)
+    @extend_schema(parameters=[LimitQuery], responses=ListOutputSerializer)
     def get(self, request, kind: str, pk: int):
         key = item_key(kind, pk) if kind in KINDS else None
         if key is None:

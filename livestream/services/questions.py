@@ -231,3 +231,24 @@ def question_moderate(
     question.save(update_fields=fields)
     question_changed(session, question, user)
     return question
+
+
+@transaction.atomic
+def question_set_visible(question: RoomQuestion, visible: bool) -> None:
+    """Moderation's switch for a reported question (registered in livestream.moderated).
+
+    Hiding takes it off every board as a dismissal (a paid question's price goes back
+    to the asker); showing it again reopens a question moderation had hidden.
+    """
+    session = locked_session(question.session)
+    question = RoomQuestion.objects.select_for_update(of=("self",)).get(pk=question.pk)
+    Q = RoomQuestion.Status
+    if not visible and question.status != Q.DISMISSED:
+        question.status, question.pinned = Q.DISMISSED, False
+        priority_settle(session, question, answered=False)
+    elif visible and question.status == Q.DISMISSED and question.answered_at is None:
+        question.status = Q.OPEN
+    else:
+        return
+    question.save(update_fields=["status", "pinned"])
+    question_changed(session, question, None)

@@ -1,7 +1,9 @@
 """The review queue: moderators approve, reject or escalate what waits for them;
 authors appeal a rejection once."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Model
 from django.urls import reverse
@@ -9,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.services import notification_send
+from accounts.services import email_send_on_commit, in_language_of, notification_send
 from moderation import registry
 from moderation.models import ModerationAction, Report, ReviewItem
 from moderation.selectors import content_url
@@ -17,20 +19,31 @@ from moderation.services._shared import audit, decision_record
 
 
 def _reporters_tell(item: ReviewItem, *, upheld: bool) -> None:
+    """Each reporter hears the outcome, in the inbox and by email (on commit), in
+    their own language."""
     reports = Report.objects.filter(
         content_type_id=item.content_type_id, object_id=item.object_id, outcome=Report.Outcome.OPEN
     ).select_related("reporter")
-    text = (
-        _("Thank you: the content you reported was removed.")
-        if upheld
-        else _("We looked at the content you reported and it stays up.")
-    )
     for report in reports:
-        notification_send(
-            user=report.reporter,
-            key=f"moderation:report:{report.pk}:decided",
-            text=text,
-        )
+        reporter = report.reporter
+        with in_language_of(reporter):
+            text = (
+                _("Thank you: the content you reported was removed.")
+                if upheld
+                else _("We looked at the content you reported and it stays up.")
+            )
+            subject = _("The outcome of your report")
+        if notification_send(
+            user=reporter, key=f"moderation:report:{report.pk}:decided", text=text
+        ):
+            email_send_on_commit(
+                message=EmailMessage(
+                    subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{subject}",
+                    body=f"{text}\n\n“{item.excerpt[:200]}”",
+                    from_email=settings.DEFAULT_FROM_EMAIL,
+                    to=[reporter.email],
+                )
+            )
     reports.update(outcome=Report.Outcome.UPHELD if upheld else Report.Outcome.DISMISSED)
 
 

@@ -109,19 +109,20 @@
     return match ? decodeURIComponent(match[1]) : "";
   }
 
-  // Any viewer may report someone else's message; moderators see it in the queue.
-  function reportButton(frame) {
+  // Any viewer may report someone else's message or question; moderators see it in
+  // the queue. `url` ends in /0/report/: the 0 becomes the message's or question's number.
+  function reportButton(author, url, number, testid) {
     const box = el("span", "chat-report");
-    if (!cfg.user || !frame.user || frame.user.id === cfg.user || frame.deleted) return box;
+    if (!cfg.user || !author || author.id === cfg.user || !url) return box;
     const button = el("button", "link-button chat-action", L.report);
     button.type = "button";
-    button.dataset.testid = "chat-report";
+    button.dataset.testid = testid;
     button.addEventListener("click", () => {
       const reason = window.prompt(L.report_prompt);
       if (!reason || !reason.trim()) return;
       const body = new FormData();
       body.append("reason", reason.trim());
-      fetch(cfg.report_url.replace("/0/report/", "/" + frame.seq + "/report/"), {
+      fetch(url.replace("/0/report/", "/" + number + "/report/"), {
         method: "POST",
         body: body,
         credentials: "same-origin",
@@ -149,7 +150,8 @@
       item.append(userLabel(frame.user), " ");
       const text = el("span", "chat-text", frame.deleted ? L.deleted : frame.text);
       if (frame.deleted) item.classList.add("chat-deleted");
-      item.append(text, moderationButtons(frame), reportButton(frame));
+      item.append(text, moderationButtons(frame),
+        frame.deleted ? "" : reportButton(frame.user, cfg.report_url, frame.seq, "chat-report"));
       if (frame.held && !frame.deleted) {
         item.classList.add("chat-held");
         item.append(heldControls(frame));
@@ -218,7 +220,8 @@
           actions.append(button(L.dismiss, { type: "question.action", question: q.id, action: "dismiss" }, "dismiss"));
         }
       }
-      item.append(" ", actions);
+      item.append(" ", actions,
+        reportButton(q.user, cfg.question_report_url, q.id, "question-report"));
       board.append(item);
     }
   }

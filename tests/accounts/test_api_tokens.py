@@ -1,6 +1,7 @@
 """Personal API tokens: made from a session (secret shown once), scope read or write,
 last use stamped, revocation immediate; documented in the OpenAPI schema."""
 
+import pytest
 from rest_framework.test import APIClient
 
 from accounts.models import ApiToken
@@ -59,9 +60,24 @@ def test_a_revoked_or_wrong_token_is_refused(client, bob, charlie):
     assert api.get("/api/v1/wallet/").status_code == 200
     client.force_login(bob)
     assert client.delete(f"/api/v1/tokens/{made['id']}/").status_code == 204
-    # Refused (403: session authentication, tried first, names no challenge).
-    assert api.get("/api/v1/wallet/").status_code in (401, 403)
-    assert _bearer("zl_not-a-token").get("/api/v1/wallet/").status_code in (401, 403)
+    revoked = api.get("/api/v1/wallet/")
+    assert revoked.status_code == 401, revoked.content
+    assert revoked["WWW-Authenticate"].startswith("Bearer ")
+
+
+@pytest.mark.parametrize("header", ["Bearer zl_not-a-token", "Bearer", "Bearer a b"])
+def test_an_invalid_token_is_a_401_with_a_bearer_challenge(db, header):
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=header)
+    for response in (api.get("/api/v1/wallet/"), api.get("/api/v1/catalogue/channels/")):
+        assert response.status_code == 401, response.content
+        assert 'error="invalid_token"' in response["WWW-Authenticate"]
+        assert response.json()["detail"]
+
+
+def test_no_token_at_all_is_still_refused_as_before(db):
+    # Without credentials the answer stays what existing clients know: 403.
+    assert APIClient().get("/api/v1/wallet/").status_code == 403
 
 
 def test_bad_token_requests_change_nothing(client, bob):

@@ -7,7 +7,7 @@ from django.contrib.contenttypes.models import ContentType
 from accounts.models import Notification
 from discussions import services as discussion_services
 from livestream import services as room_services
-from livestream.models import RoomEvent
+from livestream.models import RoomEvent, RoomQuestion
 from moderation import registry, services
 from moderation.models import Report, ReviewItem
 from tests.factories import CourseFactory, LiveSessionFactory, UserFactory
@@ -30,8 +30,9 @@ def _reportables(alice, bob, course, live):
         author=bob, target=live, title="A thread", body="Hello there everyone"
     )
     chat = room_services.chat_post(session=live, user=bob, text="buy my course elsewhere")
+    question = room_services.question_ask(session=live, user=bob, text="Where is the code?")
     return {"course": course, "session": live, "channel": course.channel, "thread": thread,
-            "chat message": chat, "user": bob}  # fmt: skip
+            "chat message": chat, "room question": question, "user": bob}  # fmt: skip
 
 
 def test_every_kind_of_report_reaches_the_reported_filter(
@@ -71,6 +72,60 @@ def test_deciding_a_reported_item_tells_every_reporter(alice, bob, live, moderat
     for reporter in reporters:
         assert "removed" in Notification.objects.get(user=reporter).text
     assert set(Report.objects.values_list("outcome", flat=True)) == {Report.Outcome.UPHELD}
+
+
+def test_reporters_are_emailed_the_outcome_in_their_language(
+    alice, bob, live, moderator, mailoutbox, django_capture_on_commit_callbacks
+):
+    question = room_services.question_ask(session=live, user=bob, text="Is this allowed here?")
+    english, chinese = UserFactory(), UserFactory(preferred_language="zh-hans")
+    for reporter in (english, chinese):
+        services.report_submit(reporter=reporter, obj=question, reason="off topic")
+    item = ReviewItem.objects.get(
+        content_type=ContentType.objects.get_for_model(RoomQuestion), object_id=question.pk
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.review_approve(item=item, moderator=moderator)
+    by_address = {message.to[0]: message for message in mailoutbox}
+    assert set(by_address) == {english.email, chinese.email}
+    assert "it stays up" in by_address[english.email].body
+    assert "Is this allowed here?" in by_address[english.email].body
+    assert "决定予以保留" in by_address[chinese.email].body
+    question.refresh_from_db()
+    assert question.status == RoomQuestion.Status.OPEN  # approved: it stays on the board
+
+
+def test_a_rejected_room_question_leaves_the_board_and_refunds_nothing_twice(
+    alice, bob, live, moderator
+):
+    question = room_services.question_ask(session=live, user=bob, text="Spam question here")
+    services.report_submit(reporter=UserFactory(), obj=question, reason="spam")
+    item = ReviewItem.objects.get(
+        content_type=ContentType.objects.get_for_model(RoomQuestion), object_id=question.pk
+    )
+    services.review_reject(item=item, moderator=moderator, reason="Spam")
+    question.refresh_from_db()
+    assert question.status == RoomQuestion.Status.DISMISSED
+    update = RoomEvent.objects.filter(session=live, kind=RoomEvent.Kind.QUESTION_UPDATED).last()
+    assert update.payload["question"]["status"] == "dismissed"  # every board drops it
+
+
+def test_viewers_report_a_room_question_from_the_room(client, bob, live):
+    question = room_services.question_ask(session=live, user=bob, text="Rude question words")
+    viewer = UserFactory()
+    client.force_login(viewer)
+    url = f"/live/{live.pk}/questions/{question.pk}/report/"
+    response = client.post(url, {"reason": "Rude"})
+    assert response.status_code == 201, response.content
+    assert Report.objects.get().content_object == question
+    again = client.post(url, {"reason": "Rude"})
+    assert again.status_code == 400 and "already reported" in again.content.decode()
+    assert client.post(f"/live/{live.pk}/questions/99999/report/", {"r": "x"}).status_code == 404
+    assert Report.objects.count() == 1
+    client.force_login(bob)  # nobody reports their own question
+    assert client.post(url, {"reason": "mine"}).status_code == 400
+    page = client.get(f"/live/{live.pk}/")
+    assert f"/live/{live.pk}/questions/0/report/" in page.content.decode()
 
 
 def test_viewers_report_a_chat_message_from_the_room(client, bob, live):
