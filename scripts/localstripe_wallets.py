@@ -25,15 +25,18 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 from localstripe import resources as R
-from localstripe.errors import UserError
 from localstripe import server
+from localstripe.errors import UserError
 from localstripe.server import app
 from localstripe.webhooks import schedule_webhook
 
 WALLET_TYPES = ("wechat_pay", "alipay")
 # The presentment currencies Stripe accepts for each (its payment-method docs).
 CURRENCIES = {
-    "wechat_pay": {"cny", "aud", "cad", "chf", "dkk", "eur", "gbp", "hkd", "jpy", "nok", "sek", "sgd", "usd"},
+    "wechat_pay": {
+        *("cny", "aud", "cad", "chf", "dkk", "eur", "gbp"),
+        *("hkd", "jpy", "nok", "sek", "sgd", "usd"),
+    },
     "alipay": {"cny", "aud", "cad", "eur", "gbp", "hkd", "jpy", "myr", "nzd", "sgd", "usd"},
 }
 NAMES = {"wechat_pay": "WeChat Pay", "alipay": "Alipay"}
@@ -47,7 +50,9 @@ def _payment_method_init():
 
     def __init__(self, type=None, billing_details=None, metadata=None, **kwargs):
         if type not in WALLET_TYPES:
-            return orig(self, type=type, billing_details=billing_details, metadata=metadata, **kwargs)
+            return orig(
+                self, type=type, billing_details=billing_details, metadata=metadata, **kwargs
+            )
         extra = {k: v for k, v in kwargs.items() if k != type}
         if extra or kwargs.get(type) not in (None, {}, ""):
             raise UserError(400, "Unexpected " + ", ".join(extra or kwargs))
@@ -97,8 +102,10 @@ def _payment_intent_create():
                         f"{NAMES[pm.type]} does not accept payments in {currency.upper()}.",
                         {"code": "payment_intent_invalid_parameter", "param": "currency"},
                     )
-                if pm.type == "alipay" and data.get("confirm") in (True, "true") and not data.get(
-                    "return_url"
+                if (
+                    pm.type == "alipay"
+                    and data.get("confirm") in (True, "true")
+                    and not data.get("return_url")
                 ):
                     raise UserError(
                         400,
@@ -198,7 +205,8 @@ def _page(title, body, status=200):
 async def wallet_payment_page(request):
     intent = _intent_awaiting_payer(request)
     if intent.status != "requires_action" or not intent.next_action:
-        return _page("Nothing to authorise", f"<p>This payment is {html.escape(intent.status)}.</p>", 409)
+        status = html.escape(intent.status)
+        return _page("Nothing to authorise", f"<p>This payment is {status}.</p>", 409)
     method = R.PaymentMethod._api_retrieve(intent.payment_method).type
     amount = f"{intent.amount / 100:.2f} {intent.currency.upper()}"
     return _page(
