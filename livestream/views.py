@@ -131,6 +131,7 @@ def _room_page_extras() -> dict:
                 "user.unbanned": _("%(name)s may join again."),
             },
             "access_ended": _("Your access to this video has ended."),
+            "video_reconnecting": _("Reconnecting to the video…"),
             "slow_mode": _("Slow mode: one message every %(n)s seconds."),
             "subscribers_only": _("Chat is for subscribers only."),
         },
