@@ -19,6 +19,7 @@ from payments import selectors as payment_selectors
 from payments.localstripe import disable_localstripe_webhook, register_localstripe_webhook
 from payments.models import LedgerTransaction, Purchase, StripeEvent, TopUp
 from tests.factories import CourseFactory, UserFactory
+from tests.payments.test_localstripe_webhooks import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -34,15 +35,6 @@ def webhooks_to_live_server(live_server):
     yield live_server
     disable_localstripe_webhook(name=name)
     time.sleep(0.5)  # a delivery already on its way finishes before the flush
-
-
-def wait_for(condition, seconds=15):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
