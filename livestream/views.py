@@ -141,6 +141,7 @@ def _room_page_extras() -> dict:
             },
             "access_ended": _("Your access to this video has ended."),
             "quality_auto": _("Auto quality"),
+            "video_reconnecting": _("Reconnecting to the video…"),
             "slow_mode": _("Slow mode: one message every %(n)s seconds."),
             "subscribers_only": _("Chat is for subscribers only."),
         },

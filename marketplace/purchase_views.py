@@ -19,7 +19,13 @@ from marketplace.models import Course
 from marketplace.selectors import LiveSessionLike
 from payments import services as payment_services
 from payments.forms import CardPaymentForm, TipForm
-from payments.views import authenticate_redirect, card_page
+from payments.models import Purchase
+from payments.views import (
+    authenticate_redirect,
+    card_page,
+    off_site_redirect,
+    off_site_return_url,
+)
 
 
 @login_required
@@ -123,6 +129,17 @@ def card_checkout(
     """Card form for one ticket; the POST charges the card and grants access."""
     form = CardPaymentForm(request.POST or None)
     coupon_code = (request.POST.get("coupon") or request.GET.get("coupon", "")).strip()
+    method = request.POST.get("method", "")
+    if request.method == "POST" and method:
+        return _off_site_checkout(
+            request,
+            method=method,
+            title=title,
+            back=back,
+            course=course,
+            live_session=live_session,
+            coupon_code=coupon_code,
+        )
     if request.method == "POST" and form.is_valid():
         try:
             purchase = purchases.purchase_with_card(
@@ -137,14 +154,7 @@ def card_checkout(
         else:
             if purchase.status == purchase.Status.PENDING and purchase.payment_intent_id:
                 return authenticate_redirect(purchase.payment_intent_id, back)
-            if purchase.status == purchase.Status.PAID:
-                messages.success(request, _("Paid. Enjoy “%(title)s”!") % {"title": title})
-            else:
-                messages.error(
-                    request,
-                    _("The payment did not go through: %(reason)s Nothing was charged.")
-                    % {"reason": purchase.failure_message},
-                )
+            _flash_purchase(request, purchase, title)
         return redirect(back)
     quoted = purchases.checkout_price(
         buyer=request.user, code=coupon_code, course=course, live_session=live_session
@@ -158,7 +168,48 @@ def card_checkout(
         explanation=_coupon_line(quoted),
         pay_label=_("Pay %(amount)s") % {"amount": price},
         hidden={"coupon": quoted.code} if quoted is not None and not quoted.error else None,
+        off_site=True,
     )
+
+
+def _off_site_checkout(
+    request: AuthenticatedHttpRequest,
+    *,
+    method: str,
+    title: str,
+    back: str,
+    course: Course | None,
+    live_session: LiveSessionLike | None,
+    coupon_code: str,
+) -> HttpResponse:
+    """WeChat Pay or Alipay chosen on the checkout: on to the QR code or Alipay."""
+    try:
+        purchase = purchases.purchase_off_site(
+            buyer=request.user,
+            method=method,
+            return_url=off_site_return_url(request, back),
+            course=course,
+            live_session=live_session,
+            coupon_code=coupon_code,
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(back)
+    if purchase.status == purchase.Status.PENDING and purchase.payment_intent_id:
+        return off_site_redirect(purchase.payment_intent_id, back)
+    _flash_purchase(request, purchase, title)
+    return redirect(back)
+
+
+def _flash_purchase(request: AuthenticatedHttpRequest, purchase: Purchase, title: str) -> None:
+    if purchase.status == purchase.Status.PAID:
+        messages.success(request, _("Paid. Enjoy “%(title)s”!") % {"title": title})
+    else:
+        messages.error(
+            request,
+            _("The payment did not go through: %(reason)s Nothing was charged.")
+            % {"reason": purchase.failure_message},
+        )
 
 
 def _coupon_line(quoted: purchases.PriceWithCoupon | None) -> str:

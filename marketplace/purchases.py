@@ -104,6 +104,33 @@ def purchase_with_card(
     )
 
 
+def purchase_off_site(
+    *,
+    buyer: User,
+    method: str,
+    return_url: str,
+    course: Course | None = None,
+    live_session: LiveSessionLike | None = None,
+    coupon_code: str = "",
+) -> Purchase:
+    """Buy a ticket by WeChat Pay or Alipay: a purchase waiting for the payer (access
+    comes when Stripe says it is paid), or failed with a reason. A second attempt
+    while one waits resumes that one."""
+    waiting = payment_selectors.purchase_pending_off_site(
+        buyer=buyer, course=course, live_session=live_session
+    )
+    if waiting is not None:
+        return waiting
+    product = _terms(buyer=buyer, course=course, live_session=live_session)
+    return payment_services.purchase_pay_off_site(
+        buyer=buyer,
+        product=product,
+        method=method,
+        return_url=return_url,
+        coupon_code=coupon_code,
+    )
+
+
 @dataclass(frozen=True)
 class PriceWithCoupon:
     """What the checkout shows: the list price, the coupon's discount, the rest."""

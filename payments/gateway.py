@@ -38,10 +38,18 @@ class PaymentIntentInfo:
     currency: str  # upper-case ISO code, as the ledger uses
     metadata: dict
     failure_message: str
+    # What the payer must do next outside the site (WeChat Pay, Alipay): the text
+    # the QR code encodes, or the page to send them to. Empty when nothing waits.
+    qr_code_data: str = ""
+    redirect_url: str = ""
 
 
 def _info(intent: stripe.PaymentIntent) -> PaymentIntentInfo:
     error = getattr(intent, "last_payment_error", None)
+    next_action = getattr(intent, "next_action", None)
+    action = next_action.to_dict() if next_action else {}
+    qr = action.get("wechat_pay_display_qr_code") or {}
+    redirect = action.get("alipay_handle_redirect") or {}
     return PaymentIntentInfo(
         id=intent.id,
         client_secret=intent.client_secret or "",
@@ -50,6 +58,8 @@ def _info(intent: stripe.PaymentIntent) -> PaymentIntentInfo:
         currency=str(intent.currency).upper(),
         metadata=intent.metadata.to_dict() if intent.metadata else {},
         failure_message=(getattr(error, "message", "") or "") if error else "",
+        qr_code_data=str(qr.get("data") or ""),
+        redirect_url=str(redirect.get("url") or ""),
     )
 
 
@@ -137,6 +147,53 @@ def card_charge(
     if info.status != "succeeded" and info.failure_message:
         raise CardDeclined(info.failure_message)
     return info
+
+
+class PaymentNotStarted(Exception):
+    """Stripe refused to start the payment (e.g. a currency the method does not take);
+    the message is fit to show the payer."""
+
+
+# Payment methods confirmed outside the site: the payer scans a QR code with WeChat
+# or approves on Alipay's page, and Stripe says how it ended by webhook.
+OFF_SITE_METHODS = ("wechat_pay", "alipay")
+
+
+def off_site_payment_start(
+    *,
+    method: str,
+    amount: int,
+    currency: str,
+    metadata: dict[str, str],
+    return_url: str,
+    idempotency_key: str,
+) -> PaymentIntentInfo:
+    """A confirmed PaymentIntent for WeChat Pay or Alipay, waiting for the payer:
+    its `qr_code_data` (WeChat Pay) or `redirect_url` (Alipay) says what to show.
+
+    Raises PaymentNotStarted with Stripe's reason.
+    """
+    if method not in OFF_SITE_METHODS:
+        raise ValueError(f"Not an off-site payment method: {method!r}")
+    params: PaymentIntentCreateParams = {
+        "amount": amount,
+        "currency": currency.lower(),
+        "metadata": metadata,
+        "confirm": True,
+        "payment_method_types": [method],
+        "payment_method_data": {"type": method},
+    }
+    if method == "wechat_pay":
+        params["payment_method_options"] = {"wechat_pay": {"client": "web"}}
+    else:
+        params["return_url"] = return_url
+    try:
+        intent = client().v1.payment_intents.create(
+            params=params, options={"idempotency_key": idempotency_key}
+        )
+    except stripe.InvalidRequestError as exc:
+        raise PaymentNotStarted(exc.user_message or _("The payment could not be started.")) from exc
+    return _info(intent)
 
 
 # --- subscriptions -------------------------------------------------------------------

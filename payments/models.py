@@ -213,6 +213,8 @@ class Purchase(MoneyAmount):
     class Method(models.TextChoices):
         WALLET = "wallet", _("Wallet")
         CARD = "card", _("Card")
+        WECHAT_PAY = "wechat_pay", _("WeChat Pay")
+        ALIPAY = "alipay", _("Alipay")
 
     buyer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="purchases"
@@ -275,7 +277,8 @@ class Purchase(MoneyAmount):
 
 
 class TopUp(MoneyAmount):
-    """A card payment into a wallet, tracked from PaymentIntent to ledger posting."""
+    """A payment into a wallet (card, WeChat Pay or Alipay), tracked from PaymentIntent
+    to ledger posting."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting for the card payment")
@@ -285,9 +288,15 @@ class TopUp(MoneyAmount):
         # stale-payment job; the card was never charged.
         EXPIRED = "expired", _("Expired, not charged")
 
+    class Method(models.TextChoices):
+        CARD = "card", _("Card")
+        WECHAT_PAY = "wechat_pay", _("WeChat Pay")
+        ALIPAY = "alipay", _("Alipay")
+
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="top_ups"
     )
+    method = models.CharField(max_length=10, choices=Method.choices, default=Method.CARD)
     # Set when the card is charged; empty while the learner is still typing it.
     payment_intent_id = models.CharField(max_length=100, unique=True, null=True, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)

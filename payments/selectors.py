@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.db.models import F, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncDate
@@ -150,6 +151,24 @@ class BalanceMismatch:
     account: str
     balance: int  # the running balance on the account row
     entries_sum: int  # what its entries add up to
+
+
+def purchase_pending_off_site(
+    *, buyer: User, course: Any = None, live_session: Any = None
+) -> Purchase | None:
+    """The buyer's WeChat Pay or Alipay purchase of this thing still waiting for them
+    to pay (a second click resumes it rather than failing as "already under way")."""
+    return (
+        Purchase.objects.filter(
+            buyer=buyer,
+            course=course,
+            live_session=live_session,
+            status=Purchase.Status.PENDING,
+            method__in=[Purchase.Method.WECHAT_PAY, Purchase.Method.ALIPAY],
+        )
+        .exclude(payment_intent_id="")
+        .first()
+    )
 
 
 def ledger_mismatches() -> list[BalanceMismatch]:

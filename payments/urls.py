@@ -13,6 +13,18 @@ urlpatterns = [
         views.authenticate,
         name="authenticate",
     ),
+    path("payments/pay/<str:payment_intent_id>/", views.off_site, name="off_site"),
+    path(
+        "payments/pay/<str:payment_intent_id>/status/",
+        views.off_site_status,
+        name="off_site_status",
+    ),
+    path(
+        "payments/pay/<str:payment_intent_id>/cancel/",
+        views.off_site_cancel,
+        name="off_site_cancel",
+    ),
+    path("payments/return/", views.off_site_return, name="off_site_return"),
     path("earnings/", views.earnings, name="earnings"),
     path("receipts/", views.receipts, name="receipts"),
     path("receipts/<str:key>/", views.receipt, name="receipt"),

@@ -3,12 +3,14 @@
 from datetime import date
 from typing import Any
 
+import segno
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -70,6 +72,20 @@ def top_up_pay(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     top_up = get_object_or_404(TopUp, pk=pk, user=request.user)
     if top_up.status != TopUp.Status.PENDING:
         return redirect("payments:wallet")
+    if top_up.payment_intent_id and top_up.method in services.OFF_SITE_METHODS:
+        return off_site_redirect(top_up.payment_intent_id, reverse("payments:wallet"))
+    method = request.POST.get("method", "")
+    if request.method == "POST" and method:
+        try:
+            top_up = services.top_up_pay_off_site(
+                top_up=top_up,
+                method=method,
+                return_url=off_site_return_url(request, reverse("payments:wallet")),
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("payments:top_up_pay", pk=top_up.pk)
+        return off_site_redirect(top_up.payment_intent_id or "", reverse("payments:wallet"))
     form = CardPaymentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         top_up = services.top_up_pay(
@@ -96,6 +112,7 @@ def top_up_pay(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         form,
         heading=_("Top up %(amount)s") % {"amount": amount},
         pay_label=_("Pay %(amount)s") % {"amount": amount},
+        off_site=True,
     )
 
 
@@ -109,11 +126,14 @@ def card_page(
     hidden: dict[str, str] | None = None,
     coupon_box: bool = False,
     quoted: object = None,
+    off_site: bool = False,
 ) -> HttpResponse:
     """The card form. Stripe.js confirms a SetupIntent with the card element, which
     yields a PaymentMethod id; only that id is posted to us. `hidden` fields ride
     along (the coupon code a checkout applies). With `coupon_box`, a box to apply a
-    code above it, showing `quoted` (the price with the code, or why it fails)."""
+    code above it, showing `quoted` (the price with the code, or why it fails).
+    `off_site` adds the WeChat Pay and Alipay buttons, which post `method` to the
+    same URL instead."""
     _setup_intent_id, client_secret = gateway.setup_intent_create()
     return render(
         request,
@@ -126,6 +146,7 @@ def card_page(
             "hidden": hidden or {},
             "coupon_box": coupon_box,
             "quoted": quoted,
+            "off_site": off_site,
             "setup_client_secret": client_secret,
             "stripe_js_url": settings.STRIPE_JS_URL,
             "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
@@ -216,6 +237,8 @@ def _own_pending_payment(
     request: AuthenticatedHttpRequest, payment_intent_id: str
 ) -> TopUp | Purchase:
     """The user's own top-up or ticket paid by this PaymentIntent, else 404."""
+    if not payment_intent_id:  # wallet purchases have none
+        raise Http404
     record = (
         TopUp.objects.filter(payment_intent_id=payment_intent_id, user=request.user).first()
         or Purchase.objects.filter(payment_intent_id=payment_intent_id, buyer=request.user).first()
@@ -230,23 +253,12 @@ def authenticate(request: AuthenticatedHttpRequest, payment_intent_id: str) -> H
     """The bank wants the card holder to confirm (3-D Secure): Stripe.js shows its
     challenge, then this page's form posts back and we settle with Stripe's answer."""
     _own_pending_payment(request, payment_intent_id)
-    back = request.GET.get("next") or request.POST.get("next") or ""
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-        back = reverse("payments:wallet")
+    back = _next_url(request)
     if request.method == "POST":
         record = services.payment_intent_settle(
             payment_intent_id=payment_intent_id
         ) or _own_pending_payment(request, payment_intent_id)
-        if record.status in ("succeeded", "paid"):
-            messages.success(request, _("Payment confirmed. Thank you!"))
-        elif record.status == "failed":
-            messages.error(
-                request,
-                _("The payment did not go through: %(reason)s Nothing was charged.")
-                % {"reason": record.failure_message},
-            )
-        else:
-            messages.error(request, _("The bank has not confirmed the payment yet."))
+        _flash_payment_outcome(request, record, _("The bank has not confirmed the payment yet."))
         return redirect(back)
     intent = gateway.payment_intent_retrieve(payment_intent_id)
     return render(
@@ -282,3 +294,121 @@ def receipt_pdf(request: AuthenticatedHttpRequest, key: str) -> HttpResponse:
     response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="receipt-{row.key}.pdf"'
     return response
+
+
+def _next_url(request: AuthenticatedHttpRequest) -> str:
+    back = request.GET.get("next") or request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("payments:wallet")
+    return back
+
+
+def _flash_payment_outcome(
+    request: AuthenticatedHttpRequest, record: TopUp | Purchase, waiting: str
+) -> None:
+    if record.status in ("succeeded", "paid"):
+        messages.success(request, _("Payment confirmed. Thank you!"))
+    elif record.status == "failed":
+        messages.error(
+            request,
+            _("The payment did not go through: %(reason)s Nothing was charged.")
+            % {"reason": record.failure_message},
+        )
+    else:
+        messages.error(request, waiting)
+
+
+# --- WeChat Pay and Alipay ------------------------------------------------------------
+
+
+def off_site_redirect(payment_intent_id: str, back: str) -> HttpResponseRedirect:
+    """To the page that shows the WeChat Pay QR code or sends the payer to Alipay."""
+    url = reverse("payments:off_site", kwargs={"payment_intent_id": payment_intent_id})
+    return redirect(f"{url}?{urlencode({'next': back})}")
+
+
+def off_site_return_url(request: AuthenticatedHttpRequest, back: str) -> str:
+    """Where Alipay sends the payer back to; Stripe adds `payment_intent` to it."""
+    return request.build_absolute_uri(
+        f"{reverse('payments:off_site_return')}?{urlencode({'next': back})}"
+    )
+
+
+def _method_label(record: TopUp | Purchase) -> str:
+    return str(dict(Purchase.Method.choices).get(record.method, record.method))
+
+
+@login_required
+def off_site(request: AuthenticatedHttpRequest, payment_intent_id: str) -> HttpResponse:
+    """The QR code to scan with WeChat, or the way to Alipay's page; the page asks
+    for the payment's state every two seconds and moves on when the webhook has
+    settled it."""
+    record = _own_pending_payment(request, payment_intent_id)
+    back = _next_url(request)
+    intent = gateway.payment_intent_retrieve(payment_intent_id)
+    if record.status == "pending" and not (intent.qr_code_data or intent.redirect_url):
+        # Nothing left for the payer to do: Stripe's answer may be ahead of its webhook.
+        record = services.payment_intent_settle(payment_intent_id=payment_intent_id) or record
+    if record.status != "pending":
+        _flash_payment_outcome(request, record, "")
+        return redirect(back)
+    query = urlencode({"next": back})
+    return render(
+        request,
+        "payments/off_site_payment.html",
+        {
+            "record": record,
+            "method": record.method,
+            "method_label": _method_label(record),
+            "amount": format_money(record.amount, record.currency),
+            "qr_svg": (
+                segno.make(intent.qr_code_data, error="m").svg_inline(scale=5, border=2)
+                if intent.qr_code_data
+                else ""
+            ),
+            "redirect_url": intent.redirect_url,
+            "status_url": reverse("payments:off_site_status", args=[payment_intent_id]),
+            "done_url": f"{reverse('payments:off_site_return')}?"
+            + urlencode({"payment_intent": payment_intent_id, "next": back}),
+            "cancel_url": reverse("payments:off_site_cancel", args=[payment_intent_id])
+            + f"?{query}",
+        },
+    )
+
+
+@login_required
+def off_site_status(request: AuthenticatedHttpRequest, payment_intent_id: str) -> JsonResponse:
+    """The payment's state as our records have it (the webhook settles them)."""
+    record = _own_pending_payment(request, payment_intent_id)
+    return JsonResponse({"status": record.status, "done": record.status != "pending"})
+
+
+@login_required
+def off_site_return(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Back from Alipay (Stripe adds `payment_intent`), or from the QR page once the
+    payment is settled: settle with Stripe's answer and say how it went."""
+    payment_intent_id = request.GET.get("payment_intent", "")
+    record = _own_pending_payment(request, payment_intent_id)
+    record = services.payment_intent_settle(payment_intent_id=payment_intent_id) or record
+    back = _next_url(request)
+    if record.status == "pending":
+        messages.info(
+            request,
+            _("%(method)s has not confirmed the payment yet; this page moves on when it does.")
+            % {"method": _method_label(record)},
+        )
+        return off_site_redirect(payment_intent_id, back)
+    _flash_payment_outcome(request, record, "")
+    return redirect(back)
+
+
+@login_required
+@require_POST
+def off_site_cancel(request: AuthenticatedHttpRequest, payment_intent_id: str) -> HttpResponse:
+    _own_pending_payment(request, payment_intent_id)
+    record = services.off_site_payment_cancel(payment_intent_id=payment_intent_id)
+    if record is not None and record.status == "failed":
+        messages.info(request, _("Payment cancelled. Nothing was charged."))
+    elif record is not None:
+        _flash_payment_outcome(request, record, "")
+    return redirect(_next_url(request))

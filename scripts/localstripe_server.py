@@ -5,7 +5,9 @@ Three differences from `localstripe --port N`:
 - it keeps its state in var/localstripe.pickle, not the machine-wide
   /tmp/localstripe.pickle that every localstripe on the machine would share;
 - it applies scripts/localstripe_compat.py, the few endpoints and fields dj-stripe
-  needs that localstripe lacks (see that file's docstring).
+  needs that localstripe lacks (see that file's docstring);
+- it applies scripts/localstripe_wallets.py: WeChat Pay and Alipay PaymentIntents
+  (QR code / redirect) and the test page that authorises or fails them.
 """
 
 import argparse
@@ -50,8 +52,10 @@ def main():
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     # Found only once its folder is on the path (the line above).
     import localstripe_compat
+    import localstripe_wallets
 
     localstripe_compat.apply()
+    localstripe_wallets.apply(f"http://{args.host}:{args.port}")
     if not args.from_scratch:
         resources.store.try_load_from_disk()
     logging.basicConfig(level=logging.INFO)

@@ -7,9 +7,10 @@ act on. payments knows nothing of what is sold: the selling app passes the terms
 happened goes out as events (payments/events.py) after commit.
 
 Modules by concern: common (amounts, fees), wallet, tips, purchases, card (Stripe
-charges and settlement), subscriptions, payouts, escrow (holds, releases, refunds
-and split payments for paid questions of every kind), coupons (codes, limits,
-redemptions, who bears a discount), points (the non-monetary points currency).
+charges and settlement), off_site (WeChat Pay and Alipay), subscriptions, payouts,
+escrow (holds, releases, refunds and split payments for paid questions of every
+kind), coupons (codes, limits, redemptions, who bears a discount), points (the
+non-monetary points currency).
 """
 
 from payments.services.ads import ad_budget_charge, ad_budget_fund, ad_budget_release
@@ -37,6 +38,12 @@ from payments.services.escrow import (
     escrow_refund,
     escrow_release,
     payment_split,
+)
+from payments.services.off_site import (
+    OFF_SITE_METHODS,
+    off_site_payment_cancel,
+    purchase_pay_off_site,
+    top_up_pay_off_site,
 )
 from payments.services.payouts import payout_approve, payout_reject, payout_request
 from payments.services.points import (
@@ -103,6 +110,10 @@ __all__ = [
     "product_coupon_target",
     "purchase_open",
     "purchase_pay_with_card",
+    "OFF_SITE_METHODS",
+    "off_site_payment_cancel",
+    "purchase_pay_off_site",
+    "top_up_pay_off_site",
     "purchase_pay_with_wallet",
     "purchase_refund",
     "purchase_refund_to_buyer",

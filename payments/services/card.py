@@ -1,5 +1,6 @@
 """Card payments through Stripe: charging a top-up or a ticket, and settling a
-PaymentIntent whatever order the browser's return and the webhooks arrive in."""
+PaymentIntent (card, WeChat Pay or Alipay) whatever order the browser's return and
+the webhooks arrive in."""
 
 import logging
 from datetime import timedelta
@@ -55,13 +56,11 @@ def purchase_pay_with_card(
     A declined card leaves a failed purchase (the receipt says why), no ledger
     entry and no access; the learner may try again.
     """
-    with transaction.atomic():
-        purchase = purchase_open(
-            buyer=buyer, method=Purchase.Method.CARD, product=product, coupon_code=coupon_code
-        )
-        if purchase.amount == 0:  # a 100% coupon: nothing to charge
-            locked = Purchase.objects.select_for_update().get(pk=purchase.pk)
-            return purchase_complete(locked, source=account(Kind.WALLET, locked.currency, buyer))
+    purchase = purchase_start(
+        buyer=buyer, method=Purchase.Method.CARD, product=product, coupon_code=coupon_code
+    )
+    if purchase.status != Purchase.Status.PENDING:
+        return purchase
     try:
         intent = gateway.card_charge(
             amount=purchase.amount,
@@ -71,16 +70,35 @@ def purchase_pay_with_card(
             idempotency_key=f"purchase-{purchase.pk}",
         )
     except gateway.CardDeclined as exc:
-        Purchase.objects.filter(pk=purchase.pk, status=Purchase.Status.PENDING).update(
-            status=Purchase.Status.FAILED, failure_message=str(exc)[:300]
-        )
-        purchase.refresh_from_db()
-        _coupon_give_back(purchase)
-        return purchase
+        return purchase_fail(purchase, str(exc))
     Purchase.objects.filter(pk=purchase.pk).update(payment_intent_id=intent.id)
     settled = payment_intent_settle(payment_intent_id=intent.id)
     assert isinstance(settled, Purchase)  # the intent was just recorded on this purchase
     return settled
+
+
+def purchase_start(*, buyer: User, method: str, product: Product, coupon_code: str) -> Purchase:
+    """A pending purchase to charge by `method`; one that costs nothing after its
+    coupon is completed at once (paid, nothing to charge)."""
+    with transaction.atomic():
+        purchase = purchase_open(
+            buyer=buyer, method=method, product=product, coupon_code=coupon_code
+        )
+        if purchase.amount == 0:  # a 100% coupon: nothing to charge
+            locked = Purchase.objects.select_for_update().get(pk=purchase.pk)
+            return purchase_complete(locked, source=account(Kind.WALLET, locked.currency, buyer))
+    return purchase
+
+
+def purchase_fail(purchase: Purchase, message: str) -> Purchase:
+    """The payment was refused before any money moved: the purchase fails with the
+    reason and its coupon is free to use again."""
+    Purchase.objects.filter(pk=purchase.pk, status=Purchase.Status.PENDING).update(
+        status=Purchase.Status.FAILED, failure_message=message[:300]
+    )
+    purchase.refresh_from_db()
+    _coupon_give_back(purchase)
+    return purchase
 
 
 @transaction.atomic
@@ -128,7 +146,11 @@ def payment_intent_settle(*, payment_intent_id: str) -> TopUp | Purchase | None:
     if intent.status == "canceled" or intent.failure_message:
         if record.status == "pending":  # TopUp and Purchase both call it that
             record.status = "failed"
-            record.failure_message = (intent.failure_message or intent.status)[:300]
+            record.failure_message = (
+                intent.failure_message
+                if intent.status != "canceled"
+                else _("The payment was cancelled before anything was paid.")
+            )[:300]
             record.save(update_fields=["status", "failure_message"])
             if purchase is not None:
                 _coupon_give_back(purchase)

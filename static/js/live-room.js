@@ -245,6 +245,7 @@
   let hls = null;
   let videoRetry = null;
   let videoAttempts = 0;
+  let videoPlayed = false; // once playing, a lost stream says "reconnecting" while it retries
   let token = null; // {base, token, url, refresh_in}
   let tokenTimer = null;
   let accessEnded = false;
@@ -330,6 +331,7 @@
       });
       hls.on(window.Hls.Events.ERROR, (_event, data) => {
         if (!data.fatal) return;
+        if (videoPlayed) $("room-video-state").textContent = L.video_reconnecting;
         // nginx said 403: the token expired or was revoked. Ask Django once more;
         // it either gives a new token (play on) or refuses (access ended).
         const status = data.response && data.response.code;
@@ -348,6 +350,8 @@
       hls.on(window.Hls.Events.MANIFEST_PARSED, () => {
         showQualities();
         videoAttempts = 0;
+        videoPlayed = true;
+        $("room-video-state").textContent = L.video[cfg.status] || "";
         player.hidden = false;
         $("room-video-state").hidden = true;
         player.play().catch(() => {});
@@ -375,6 +379,12 @@
     else { clearTimeout(videoRetry); clearTimeout(tokenTimer); stopVideo(); }
     const reminder = document.querySelector(".reminder-form");
     if (reminder && status !== "scheduled") reminder.hidden = true;
+    // Paying to put a question on top only makes sense while the host is live.
+    const priority = document.querySelector(".priority-box");
+    if (priority) {
+      priority.hidden = status !== "live";
+      if (priority.hidden) { priority.open = false; questionAmountClear(); }
+    }
     const badge = $("room-status");
     badge.textContent = L.status[status] || status;
     badge.classList.toggle("badge-live", status === "live");
@@ -398,6 +408,16 @@
     }
     const input = $("chat-input");
     if (input) input.title = notes.join(" ");
+    const notice = $("room-notice");
+    if (notice) {
+      notice.textContent = notes.join(" ");
+      notice.hidden = notes.length === 0;
+    }
+  }
+
+  function questionAmountClear() {
+    const form = $("question-form");
+    if (form && form.amount) form.amount.value = "";
   }
 
   function setConnection(text) {

@@ -55,6 +55,8 @@ def test_host_goes_live_learners_chat_ask_upvote_and_see_the_answer(
             expect(page.get_by_test_id("video-state")).to_have_text(
                 "Waiting for the host to go live."
             )
+            # Nothing to pay for before the host is live.
+            expect(page.get_by_test_id("priority-box")).to_be_hidden()
 
         # --- the host goes live; the learners see it without reloading --------------
         host.goto(base + room_path)
@@ -64,6 +66,9 @@ def test_host_goes_live_learners_chat_ask_upvote_and_see_the_answer(
             expect(page.get_by_test_id("room-status")).to_have_text("Live")
             expect(page.get_by_test_id("video-state")).to_have_text("The host is live.")
             expect(page.get_by_test_id("chat-log")).to_contain_text("The session has started.")
+            # The paid priority question appears on the open page, no reload.
+            expect(page.get_by_test_id("priority-box")).to_be_visible()
+        expect(host.get_by_test_id("priority-box")).to_have_count(0)
 
         # --- chat ----------------------------------------------------------------------
         learner_b.get_by_test_id("chat-input").fill("Hello from Bob! 你好")
@@ -103,6 +108,16 @@ def test_host_goes_live_learners_chat_ask_upvote_and_see_the_answer(
             expect(question_on[page].get_by_test_id("upvote")).to_have_count(0)
         screenshot(host, "live-room-02-host-answered")
         screenshot(learner_d, "live-room-03-learner-sees-answer")
+
+        # --- the host turns slow mode on; the learners are told --------------------------
+        expect(learner_b.get_by_test_id("room-notice")).to_be_hidden()
+        host.get_by_test_id("slow-mode").select_option("30")
+        for page in (learner_b, learner_d):
+            expect(page.get_by_test_id("room-notice")).to_have_text(
+                "Slow mode: one message every 30 seconds."
+            )
+        host.get_by_test_id("slow-mode").select_option("0")
+        expect(learner_b.get_by_test_id("room-notice")).to_be_hidden()
 
         # --- presence counts the two learners and the host --------------------------------
         expect(learner_b.get_by_test_id("viewers")).to_have_text("3 watching")
