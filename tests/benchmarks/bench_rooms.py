@@ -330,6 +330,7 @@ class Server:
             "--host", HOST, "--port", str(self.port),
             "--lifespan", "off", "--no-access-log", "--log-level", "warning",
             "--timeout-graceful-shutdown", "3",
+            "--ws-per-message-deflate", "false",  # as deploy/Procfile
         ]  # fmt: skip
 
     @property
