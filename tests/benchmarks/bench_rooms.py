@@ -775,7 +775,9 @@ def main(argv=None) -> int:
         # Every run of our room must have had its viewers admitted, and delivered.
         all_in = bool(ours) and all(r.get("connected") == r["viewers"] for r in ours)
         delivered = sum(s["delivered"] for r in ours for s in r["steps"])
-        return smoke_exit(delivered if all_in else 0, "deliveries to viewers of our room")
+        code = smoke_exit(delivered if all_in else 0, "deliveries to viewers of our room")
+        print(summary_line(results))
+        return code
     md = report(cfg, results, started, load_at_start)
     (OUT_DIR / "rooms.md").write_text(md)
     (OUT_DIR / "rooms.json").write_text(
