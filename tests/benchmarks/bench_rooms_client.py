@@ -5,6 +5,7 @@ Run by tests/benchmarks/bench_rooms.py (not on its own):
     python -m tests.benchmarks.bench_rooms_client --port 8123 --path /ws/live/1/ \
         --cookies var/bench/rooms-cookies.json --viewers 500 --rates 5,10,20 \
         --step-seconds 3 --server-pid 4242 --out result.json
+        [--ports 8124 --server-pids 4243]   # the same room on a second server process
 
 It speaks the live room protocol (docs/live-room-protocol.md) to whichever server it
 is pointed at: our uvicorn + Channels room, or the plain `websockets` reference
@@ -54,6 +55,17 @@ def rss_kib(pid: int) -> int | None:
     except OSError:
         return None
     return None
+
+
+def servers_rss_kib(pids: list[int]) -> int | None:
+    """VmRSS of all the server processes together (None if one is unreadable)."""
+    values = [rss_kib(pid) for pid in pids]
+    return None if None in values else sum(v for v in values if v is not None)
+
+
+def servers_cpu(pids: list[int]) -> float | None:
+    values = [proc_cpu(pid) for pid in pids]
+    return None if None in values else sum(v for v in values if v is not None)
 
 
 _TICK = os.sysconf("SC_CLK_TCK")
@@ -330,7 +342,7 @@ async def run_step(
     expected = messages * viewers
 
     helpers = helper_pids(args.db_name)
-    cpu0 = (proc_cpu(args.server_pid), self_cpu(), machine_cpu(), time.monotonic())
+    cpu0 = (servers_cpu(args.server_pids), self_cpu(), machine_cpu(), time.monotonic())
     helpers0 = helpers_cpu(helpers)
     start = loop.time() + 0.02
     for i in range(messages):
@@ -339,7 +351,7 @@ async def run_step(
             await asyncio.sleep(delay)
         sender.send(number, i)
     send_seconds = loop.time() - start
-    cpu1 = (proc_cpu(args.server_pid), self_cpu(), machine_cpu(), time.monotonic())
+    cpu1 = (servers_cpu(args.server_pids), self_cpu(), machine_cpu(), time.monotonic())
     helpers1 = helpers_cpu(helpers)
     deadline = loop.time() + args.drain_seconds
     while step.delivered < expected and loop.time() < deadline:
@@ -409,25 +421,26 @@ async def main_async(args) -> dict:
         await asyncio.sleep(0.02)
     await asyncio.sleep(1.0)
     out["warmup_acks"] = len(sender.ack_latencies)
-    out["rss_idle_kib"] = rss_kib(args.server_pid)
+    out["rss_idle_kib"] = servers_rss_kib(args.server_pids)
 
     t0 = time.monotonic()
     limit = asyncio.Semaphore(args.open_concurrency)
     conns: list[Conn] = []
 
-    async def one(cookie: str) -> None:
+    async def one(number: int, cookie: str) -> None:
+        port = args.ports[number % len(args.ports)]  # viewers spread over the servers
         async with limit:
             try:
-                conns.append(await open_conn(shared, args.host, args.port, args.path, cookie))
+                conns.append(await open_conn(shared, args.host, port, args.path, cookie))
             except (OSError, ConnectionError, TimeoutError) as exc:
                 key = str(exc)[:120] or type(exc).__name__
                 out["connect_errors"][key] = out["connect_errors"].get(key, 0) + 1
 
-    await asyncio.gather(*(one(c) for c in viewer_cookies))
+    await asyncio.gather(*(one(i, c) for i, c in enumerate(viewer_cookies)))
     out["connect_seconds"] = time.monotonic() - t0
     out["connected"] = len(conns)
     await asyncio.sleep(args.settle_seconds)
-    out["rss_connected_kib"] = rss_kib(args.server_pid)
+    out["rss_connected_kib"] = servers_rss_kib(args.server_pids)
     print(
         f"    {len(conns)} of {args.viewers} viewers connected in {out['connect_seconds']:.1f} s",
         file=sys.stderr,
@@ -483,11 +496,19 @@ def main(argv=None) -> None:
     parser.add_argument("--no-stop", action="store_true", help="run every step")
     parser.add_argument("--warmup-messages", type=int, default=20)
     parser.add_argument("--open-concurrency", type=int, default=50)
+    parser.add_argument(
+        "--ports", help="more server ports (same room, other processes): viewers spread over all"
+    )
     parser.add_argument("--server-pid", type=int, required=True)
+    parser.add_argument("--server-pids", help="more server processes (memory and CPU summed)")
     parser.add_argument("--db-name", default="", help="count its PostgreSQL backends' CPU")
     parser.add_argument("--out", required=True)
     args = parser.parse_args(argv)
     args.rates = [float(r) for r in args.rates.split(",") if r.strip()]
+    args.ports = [args.port] + [int(p) for p in (args.ports or "").split(",") if p.strip()]
+    args.server_pids = [args.server_pid] + [
+        int(p) for p in (args.server_pids or "").split(",") if p.strip()
+    ]
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         parser.error("the benchmark client only talks to this machine")
     try:
