@@ -696,6 +696,7 @@ def summary_line(results: list[dict]) -> str:
 def report(cfg: Config, results: list[dict], started: datetime, load_at_start: str) -> str:
     steps = [r for r in results if r.get("kind") == "steps"]
     checks = [r for r in results if r.get("kind") == "check"]
+    twos = [r for r in results if r.get("kind") == "two"]
     log_lines = []
     for r in results:
         lf = r["log"]
@@ -767,7 +768,7 @@ def report(cfg: Config, results: list[dict], started: datetime, load_at_start: s
         "loop). Latencies include the client's own time to read the frames: it is one "
         "process reading every viewer's socket.",
         "",
-        md_table(STEP_HEADERS, step_rows(steps + [r for r in results if r.get("kind") == "two"] + checks)),
+        md_table(STEP_HEADERS, step_rows(steps + twos + checks)),
         "",
         "## Server logs and connections",
         "",
