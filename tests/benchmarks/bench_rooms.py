@@ -429,6 +429,7 @@ def log_findings(text: str) -> dict:
 def one_run(
     cfg: Config, kind: str, env: dict[str, str], workdir: str, session_id: int, cookies_path: str,
     viewers: int, rates: list[float], seconds: float, stop: bool, tag: str, processes: int = 1,
+    client_args: tuple[str, ...] = (),
 ) -> dict:  # fmt: skip
     """Fresh server process(es), one client; with `processes` > 1, as many servers of
     `kind` serving the same room (through Redis), the viewers spread over them."""
@@ -459,7 +460,7 @@ def one_run(
             "--server-pids", ",".join(str(s.pid) for s in servers[1:]),
             "--db-name", urlsplit(cfg.database_url).path.strip("/"),
             "--out", out_path,
-        ] + ([] if stop else ["--no-stop"])  # fmt: skip
+        ] + ([] if stop else ["--no-stop"]) + list(client_args)  # fmt: skip
         budget = 120 + viewers / 10 + len(rates) * (seconds + cfg.drain_seconds + 2)
         proc = subprocess.run(argv, cwd=ROOT, env=env, timeout=budget, check=False)
         if proc.returncode != 0:

@@ -291,7 +291,8 @@ async def open_conn(
 
 
 class Sender:
-    def __init__(self):
+    def __init__(self, kind: str = "chat", tip_amount: int = 0, key_prefix: str = ""):
+        self.kind, self.tip_amount, self.key_prefix = kind, tip_amount, key_prefix
         self.conn: Conn | None = None
         self.sent_at: dict[str, float] = {}
         self.ack_latencies: list[float] = []
@@ -315,8 +316,19 @@ class Sender:
         now = time.time()
         ref = f"{step}:{message}"
         self.sent_at[ref] = now
-        text = f"bench message ~B{step}:{message}:{now:.6f}~ from the host"
-        self.conn.send_text(json.dumps({"type": "chat", "text": text, "ref": ref}))
+        marker = f"~B{step}:{message}:{now:.6f}~"
+        if self.kind == "tip":  # the room's tip alert carries the tip's message
+            frame = {
+                "type": "tip",
+                "amount": self.tip_amount,
+                "currency": "CNY",
+                "key": f"{self.key_prefix}-{ref}",
+                "message": f"tip {marker}",
+                "ref": ref,
+            }
+        else:
+            frame = {"type": "chat", "text": f"bench message {marker} from the host", "ref": ref}
+        self.conn.send_text(json.dumps(frame))  # fmt: skip
 
 
 # --- steps ---------------------------------------------------------------------------------
@@ -409,11 +421,11 @@ async def main_async(args) -> dict:
     if len(viewer_cookies) < args.viewers:
         raise SystemExit(f"only {len(viewer_cookies)} viewer cookies for {args.viewers} viewers")
     shared = Shared()
-    sender = Sender()
+    sender = Sender(args.send, args.tip_amount, args.key_prefix)
     out: dict = {"viewers": args.viewers, "steps": [], "connect_errors": {}}
 
     sender.conn = await open_conn(
-        shared, args.host, args.port, args.path, cookies.get("sender"), sender.on_text
+        shared, args.host, args.port, args.path, cookies.get(args.sender), sender.on_text
     )
     # Warm-up with the sender alone: first queries, imports, pool connections.
     for i in range(args.warmup_messages):
@@ -503,6 +515,10 @@ def main(argv=None) -> None:
     parser.add_argument("--server-pids", help="more server processes (memory and CPU summed)")
     parser.add_argument("--db-name", default="", help="count its PostgreSQL backends' CPU")
     parser.add_argument("--out", required=True)
+    parser.add_argument("--send", choices=["chat", "tip"], default="chat", help="what is posted")
+    parser.add_argument("--sender", default="sender", help="whose cookie posts (cookies key)")
+    parser.add_argument("--tip-amount", type=int, default=0, help="minor units per tip")
+    parser.add_argument("--key-prefix", default="bench", help="tips' client keys start so")
     args = parser.parse_args(argv)
     args.rates = [float(r) for r in args.rates.split(",") if r.strip()]
     args.ports = [args.port] + [int(p) for p in (args.ports or "").split(",") if p.strip()]
