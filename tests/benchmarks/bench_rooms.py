@@ -227,6 +227,16 @@ def environment(cfg: Config, run_id: str, static_root: str) -> dict[str, str]:
     return env
 
 
+def server_environment(env: dict[str, str]) -> dict[str, str]:
+    """Our servers' environment: no rate limit in the way, psycopg's pool on."""
+    return {
+        **env,
+        "LIVESTREAM_RATE_BURST": "100000",
+        "LIVESTREAM_RATE_PER_SECOND": "100000",
+        "DB_POOL": "true",  # as deploy/Procfile runs the WebSocket server
+    }
+
+
 def seed(env: dict[str, str], run_id: str, viewers: int) -> tuple[int, dict]:
     """The host's live session and logged-in viewers; returns (session id, cookies)."""
     os.environ.update(env)
@@ -809,12 +819,7 @@ def main(argv=None) -> int:
         cookies_path = os.path.join(workdir, "cookies.json")
         with open(cookies_path, "w") as f:
             json.dump(cookies, f)
-        server_env = {
-            **env,
-            "LIVESTREAM_RATE_BURST": "100000",
-            "LIVESTREAM_RATE_PER_SECOND": "100000",
-            "DB_POOL": "true",  # as deploy/Procfile runs the WebSocket server
-        }
+        server_env = server_environment(env)
         for n in cfg.viewers:
             for kind in cfg.servers:
                 r = one_run(

@@ -187,12 +187,7 @@ def main(argv=None) -> int:
         cookies_path = os.path.join(workdir, "cookies.json")
         with open(cookies_path, "w") as f:
             json.dump(cookies, f)
-        server_env = {
-            **env,
-            "LIVESTREAM_RATE_BURST": "100000",
-            "LIVESTREAM_RATE_PER_SECOND": "100000",
-            "DB_POOL": "true",  # as deploy/Procfile runs the WebSocket server
-        }
+        server_env = rooms.server_environment(env)
         runs = {}
         for what, client_args in (
             ("chat", ()),
