@@ -16,7 +16,6 @@ commit; this class only parses, rate-limits and reports errors.
 import asyncio
 import json
 import logging
-import random
 import re
 import time
 from collections import deque
@@ -33,6 +32,7 @@ from django.utils.translation import gettext as _
 from core import events
 from livestream import selectors, services
 from livestream.events import SessionWatched
+from livestream.frames import FrameWriter
 from livestream.hub import hub_get
 from livestream.models import LiveSession, RoomSanction
 
@@ -119,12 +119,13 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self._outbox: deque = deque()
         self._wake = asyncio.Event()
         self._writer: asyncio.Task | None = None
-        self._rechecks: asyncio.Task | None = None
+        self.rechecked = False  # the hub rechecks this viewer's access (paid rooms)
         self._max_queued = settings.LIVESTREAM_MAX_QUEUED_FRAMES
         self._pending: asyncio.Task | None = None  # a frame the network made wait
         self._writing = False
         # Room frames skip Channels' send wrappers (see config.asgi.KeepServerSend).
         self._frame_send = self.scope.get("server_send") or self.base_send
+        self._frames: FrameWriter | None = None
         self._joined = False
         self._closing = False
 
@@ -135,6 +136,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
         ) or settings.LANGUAGE_CODE
         translation.activate(self.language)
         await self.accept()  # accept first: browsers see close codes only after accepting
+        # Room frames the hub encoded once go straight to the socket (livestream.frames).
+        self._frames = FrameWriter.for_send(self._frame_send)
         if not self.user.is_authenticated:
             return await self._refuse(CloseCode.NOT_LOGGED_IN, _("Log in to join the room."))
         query = parse_qs(self.scope.get("query_string", b"").decode())
@@ -180,38 +183,31 @@ class RoomConsumer(AsyncWebsocketConsumer):
             if len(frames) < 500:
                 break
         self._writer = asyncio.create_task(self._write_loop())
-        if self.session.access != LiveSession.Access.FREE and not role.can_moderate:
-            # Refunds and bans close the socket at once (hub control messages); a
-            # subscription that simply runs out is noticed by this periodic check.
-            self._rechecks = asyncio.create_task(self._recheck_loop())
+        # Refunds and bans close the socket at once (hub control messages); a
+        # subscription that simply runs out is noticed by the hub's periodic check,
+        # one query per room (RoomHub._recheck_loop).
+        self.rechecked = self.session.access != LiveSession.Access.FREE and not role.can_moderate
 
     async def disconnect(self, code):
         if self._joined:
             self.hub.leave(self)
             if self.session.status == LiveSession.Status.LIVE:  # time in a live room
                 await _watched(self.user.pk, self.session_id, time.monotonic() - self._joined_at)
-        for task in (self._writer, self._rechecks):
-            if task is not None:
-                task.cancel()
-
-    async def _recheck_loop(self) -> None:
-        interval = settings.LIVESTREAM_ACCESS_RECHECK_SECONDS
-        while True:
-            # Jitter spreads a room's rechecks instead of running them all at once.
-            await asyncio.sleep(interval * (0.75 + random.random() / 2))  # noqa: S311
-            if not await self._check_access():
-                return
+        if self._writer is not None:
+            self._writer.cancel()
 
     # --- from the hub ----------------------------------------------------------
 
-    def push(self, seq: int | None, text: str) -> None:
+    def push(self, seq: int | None, text: str, frame: bytes | None = None) -> None:
         """Send a frame now if the socket can take it, else queue it. Never blocks.
 
-        The usual case sends in place: the server's `send` completes without waiting
-        while the socket's buffer has room, so a room's fan-out costs no task switch
-        per viewer. Frames queue behind a backlog (catch-up, a slow network) and the
-        socket's writer task sends them in order. While the socket catches up the
-        queue is not capped: the replay itself is bounded by the database read.
+        The usual case sends in place: `frame` (the text's frame, encoded once for
+        the whole room by the hub) is written to the socket as it is, or the server's
+        `send` completes without waiting while the socket's buffer has room; either
+        way a room's fan-out costs no task switch per viewer. Frames queue behind a
+        backlog (catch-up, a slow network) and the socket's writer task sends them in
+        order. While the socket catches up the queue is not capped: the replay itself
+        is bounded by the database read.
         """
         if self._outbox or self._writer is None or self._pending or self._writing:
             if self._writer is not None and len(self._outbox) >= self._max_queued:
@@ -231,6 +227,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
             if seq <= self.last_seq:
                 return
             self.last_seq = seq
+        if frame is not None and self._frames is not None and self._frames.write(frame):
+            return
         send = self._frame_send({"type": "websocket.send", "text": text})
         try:
             waiting_on = send.send(None)

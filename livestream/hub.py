@@ -21,9 +21,11 @@ The hub also keeps the guarantees viewers rely on:
   (livestream.shared.redis_outage); rooms keep working on each process meanwhile, and
   the tick delivers from the database what other processes saved during it.
 
-Sockets (livestream.consumers.RoomConsumer) implement `push(seq, text)` (never
-blocks; each socket has its own writer task, so one slow viewer cannot stall a room)
-and `control(action)`.
+Sockets (livestream.consumers.RoomConsumer) implement `push(seq, text, frame)`
+(never blocks; `frame` is the text's WebSocket frame, encoded once per message for
+all of the room's sockets, livestream.frames; a socket whose buffer is full queues
+and catches up in a task of its own, so one slow viewer cannot stall a room) and
+`control(action)`.
 """
 
 import asyncio
@@ -41,8 +43,9 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 
 from livestream.broadcast import CONTROL_GROUP, room_group
+from livestream.frames import text_frame
 from livestream.models import LiveSession
-from livestream.selectors import room_events_between
+from livestream.selectors import room_events_between, room_viewers_entitled
 from livestream.services.presence import presence_minute_record
 from livestream.shared import SharedRoomState, redis_outage
 
@@ -59,8 +62,9 @@ class RoomSocket(Protocol):
     session_id: int
     user_id: int
     sees_held: bool  # the host or a moderator: receives chat held by screening
+    rechecked: bool  # a viewer of a paid room: access rechecked (RoomHub._recheck)
 
-    def push(self, seq: int | None, text: str) -> None: ...
+    def push(self, seq: int | None, text: str, frame: bytes | None = None) -> None: ...
 
     def control(self, action: str) -> None: ...
 
@@ -74,6 +78,11 @@ def _last_seqs(session_ids: list[int]) -> dict[int, int]:
 def _events_between(session_id: int, after: int, before: int) -> list[tuple[int, str, bool]]:
     events = room_events_between(session_id=session_id, after=after, before=before)
     return [(seq, json.dumps(frame, ensure_ascii=False), held) for seq, frame, held in events]
+
+
+@database_sync_to_async
+def _entitled(session_id: int, user_ids: set[int]) -> set[int]:
+    return room_viewers_entitled(session_id=session_id, user_ids=user_ids)
 
 
 @database_sync_to_async
@@ -211,6 +220,7 @@ class RoomHub:
             self._tasks = [
                 asyncio.create_task(self._receive_loop(), name="live-hub-receive"),
                 asyncio.create_task(self._tick_loop(), name="live-hub-tick"),
+                asyncio.create_task(self._recheck_loop(), name="live-hub-recheck"),
             ]
             self._started.set_result(None)
         await self._started
@@ -263,9 +273,12 @@ class RoomHub:
         """Hand the frame to the room's sockets; a held chat message only to those
         who see held messages (the others just skip its number)."""
         room.last_seq = seq
+        if not room.sockets:
+            return
+        frame = text_frame(text)  # once per message, not once per viewer
         for socket in tuple(room.sockets):
             if not held or socket.sees_held:
-                socket.push(seq, text)
+                socket.push(seq, text, frame)
 
     async def _presence_minute(self, room: _Room) -> None:
         """Store the most viewers seen in each minute (when the next one starts)."""
@@ -340,6 +353,29 @@ class RoomHub:
                 text = json.dumps({"type": "presence", "viewers": viewers})
                 for socket in tuple(room.sockets):
                     socket.push(None, text)
+
+    async def _recheck_loop(self) -> None:
+        """Every LIVESTREAM_ACCESS_RECHECK_SECONDS, per paid room, one query for all of
+        its viewers' entitlements (a subscription that simply ran out; refunds and bans
+        close sockets at once through control messages). A viewer it does not clear
+        gets the socket's own full check, which closes it with the right reason (or
+        keeps it: staff, a moderator made meanwhile)."""
+        while True:
+            await asyncio.sleep(settings.LIVESTREAM_ACCESS_RECHECK_SECONDS)
+            for session_id, room in list(self.rooms.items()):
+                sockets = [s for s in room.sockets if s.rechecked]
+                if not sockets:
+                    continue
+                try:
+                    allowed = await _entitled(session_id, {s.user_id for s in sockets})
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.warning("live hub: access recheck failed", exc_info=True)
+                    continue
+                for socket in sockets:
+                    if socket.user_id not in allowed and socket in room.sockets:
+                        socket.control("recheck")
 
 
 def _is_redis_error(exc: BaseException) -> bool:

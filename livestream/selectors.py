@@ -17,7 +17,7 @@ from livestream.models import (
 )
 from marketplace.holdings import Holdings
 from marketplace.models import Channel, CreatorProfile, PublicationStatus
-from marketplace.selectors import CatalogueFilters, first_or_404
+from marketplace.selectors import CatalogueFilters, entitled_among, first_or_404
 from moderation.models import ReviewItem
 from moderation.selectors import content_held, reviews_holding
 
@@ -222,6 +222,15 @@ def room_events_after(
     if not include_held:
         events = events.filter(held=False)
     return [room_event_frame(e) for e in events[:limit]]
+
+
+def room_viewers_entitled(*, session_id: int, user_ids: set[int]) -> set[int]:
+    """Of a room's viewers, those an entitlement still lets watch (two queries: the
+    session, then marketplace.selectors.entitled_among for all of them)."""
+    session = LiveSession.objects.select_related("required_tier").filter(pk=session_id).first()
+    if session is None:
+        return set()
+    return entitled_among(live_session=session, user_ids=user_ids)
 
 
 def room_events_between(

@@ -4,6 +4,7 @@ Every listing here runs a fixed number of queries whatever its length (tests pin
 them): foreign keys are joined, many-to-many and reverse relations prefetched.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import reduce
 from operator import or_
@@ -365,6 +366,37 @@ def _sells_to(
     return tier_subscriber_check(
         user=user, channel_id=live_session.channel_id, required_tier=live_session.required_tier
     )
+
+
+def entitled_among(*, live_session: LiveSessionLike, user_ids: Iterable[int]) -> set[int]:
+    """Of `user_ids`, those an entitlement lets watch the live session now: a ticket for
+    it or its course, or for a subscriber session a qualifying tier (entitlement_check's
+    rules, for a whole room in one query). Staff and the channel's creator are not
+    included unless they hold one: callers ask entitlement_check about the rest."""
+    ids = set(user_ids)
+    if live_session.access == SessionAccess.FREE:
+        return ids
+    if not ids:
+        return set()
+    now = timezone.now()
+    covers = Q(course_id=live_session.course_id) if live_session.course_id else Q(pk__in=[])
+    if live_session.access == SessionAccess.TICKET:
+        covers |= Q(live_session_id=live_session.pk)
+    else:
+        tier = Q(tier__channel_id=live_session.channel_id)
+        required = live_session.required_tier
+        if required is not None:
+            tier &= Q(tier=required) | Q(
+                tier__currency=required.currency, tier__price_amount__gte=required.price_amount
+            )
+        covers |= tier
+    active = Entitlement.objects.filter(
+        Q(ends_at__isnull=True) | Q(ends_at__gt=now),
+        user_id__in=ids,
+        revoked_at__isnull=True,
+        starts_at__lte=now,
+    )
+    return set(active.filter(covers).values_list("user_id", flat=True).distinct())
 
 
 def tier_subscriber_check(

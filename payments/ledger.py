@@ -1,34 +1,50 @@
 """Posting to the ledger: the one function that writes ledger rows.
 
-`post()` checks that a transaction balances, locks the people's accounts it
-touches (one SELECT ... FOR UPDATE in primary-key order), checks the balances of
-the accounts that must not go negative under that lock, writes the transaction and
-its entries, and adds to the running balances: the people's accounts in one UPDATE
-(already locked), then the system accounts (platform revenue, Stripe clearing,
-payouts: no owner), one at a time in id order, last. Every posting thus locks in
-one total order (people's accounts by id, then system accounts by id), so two
-postings can never deadlock, and the system rows that every tip touches are held
-only from their UPDATE to the commit. All in the caller's transaction (no savepoint
-of its own: it raises before writing anything). A second `post()` with the same
-idempotency key returns the first transaction and writes nothing, whether it comes
-later or at the same moment.
+An account's running balance is its row's `balance` plus its `LedgerBalanceShard`
+rows (at most SHARDS of them), so reading one is a single indexed read whatever the
+history's length (`balance`). `post()` checks that a transaction balances, then:
 
-The ids of system accounts are cached per process (they are never deleted; tests
-forget them between tests, `system_accounts_forget`).
+1. locks the accounts it debits that must not go negative (SELECT ... FOR UPDATE in
+   primary-key order) and checks their balances under that lock; an account row
+   that does not hold enough first takes in its shards (a fold: the same total,
+   moved to the row), and only then is the debit refused;
+2. inserts the transaction (INSERT ... ON CONFLICT DO NOTHING on the idempotency
+   key: a second `post()` with the key returns the first transaction and writes
+   nothing, whether it comes later or at the same moment);
+3. inserts its entries in one statement, subtracts the debits from the locked rows
+   in one UPDATE, and adds every other change (credits to anyone, any change to a
+   system account) to this connection's shard of each account in one upsert.
+
+Nothing is ever locked that many postings share: tips to one hot creator and the
+platform's revenue from every tip spread over the shards (each database connection
+keeps to one), so concurrent postings do not queue on one row, and a credit never
+waits for the payer's lock. Locks are taken in one total order (account rows by id,
+then shard rows by account id), so postings never deadlock. All in the caller's
+transaction, without a savepoint of its own: it raises before writing anything (a
+fold only moves a balance within one account).
+
+Account ids are cached per process (accounts are never deleted; a person's once a
+commit has shown it exists; tests forget them between tests, `system_accounts_forget`).
 """
 
+import itertools
+import os
+import threading
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, F, Sum, Value, When
+from django.db.models import Case, F, OuterRef, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.money import format_money
-from payments.models import LedgerAccount, LedgerEntry, LedgerTransaction
+from payments.models import LedgerAccount, LedgerBalanceShard, LedgerEntry, LedgerTransaction
 
 
 class InsufficientFunds(ValidationError):
@@ -41,14 +57,25 @@ class Leg:
     amount: int  # signed minor units, in the account's currency
 
 
-# (kind, currency) -> the system account (no owner); they are never deleted.
-_system_accounts: dict[tuple[str, str], LedgerAccount] = {}
+# (kind, currency, owner id or None) -> the account; accounts are never deleted. A
+# person's account is remembered once a commit has shown it exists (one created in a
+# transaction that rolls back must not be), up to _ACCOUNTS_CACHED of them.
+_accounts: dict[tuple[str, str, int | None], LedgerAccount] = {}
+_ACCOUNTS_CACHED = 20_000
+
+
+def _remember(key: tuple[str, str, int | None], account: LedgerAccount) -> None:
+    if len(_accounts) >= _ACCOUNTS_CACHED:
+        _accounts.clear()
+    _accounts[key] = account
 
 
 def account_get(*, kind: str, currency: str, owner: User | None = None) -> LedgerAccount:
     """The account of that kind, owner and currency, created on first use."""
-    if owner is None and (kind, currency) in _system_accounts:
-        return _system_accounts[(kind, currency)]
+    key = (kind, currency, owner.pk if owner is not None else None)
+    cached = _accounts.get(key)
+    if cached is not None:
+        return cached
     lookup = {"kind": kind, "currency": currency, "owner": owner}
     account = LedgerAccount.objects.filter(**lookup).first()
     if account is None:
@@ -59,18 +86,36 @@ def account_get(*, kind: str, currency: str, owner: User | None = None) -> Ledge
             # Created by a concurrent request between our read and our insert.
             account = LedgerAccount.objects.get(**lookup)
     if owner is None:
-        _system_accounts[(kind, currency)] = account
+        _accounts[key] = account  # only a rolled-back test database loses one
+    else:
+        transaction.on_commit(lambda: _remember(key, account))
     return account
 
 
 def system_accounts_forget() -> None:
-    """Drop the cached system account ids (tests whose database is rolled back)."""
-    _system_accounts.clear()
+    """Drop the cached account ids (tests whose database is rolled back)."""
+    _accounts.clear()
+
+
+def balance_expression() -> Any:
+    """An annotation: the account row's balance plus its shards (`balance`)."""
+    shards = (
+        LedgerBalanceShard.objects.filter(account=OuterRef("pk"))
+        .values("account")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    return F("balance") + Coalesce(Subquery(shards), 0)
 
 
 def balance(account: LedgerAccount) -> int:
-    """The account's balance now: one primary-key row read."""
-    held = LedgerAccount.objects.filter(pk=account.pk).values_list("balance", flat=True).first()
+    """The account's balance now: its row and its shards, one indexed read."""
+    held = (
+        LedgerAccount.objects.filter(pk=account.pk)
+        .annotate(current=balance_expression())
+        .values_list("current", flat=True)
+        .first()
+    )
     return held or 0
 
 
@@ -135,27 +180,119 @@ def post_once(
         return _post(kind, idempotency_key, reference_type, str(reference_id), legs, memo)
 
 
-def _locked_balances(legs: Sequence[Leg]) -> dict[int, int]:
-    """Lock the people's accounts of `legs` (wallets, earnings, escrow, payouts on
-    hold) in primary-key order; returns {account id: balance}."""
-    ids = {
-        leg.account.pk
+# Which shard this thread's postings add to: distinct per process and thread (the
+# benchmark's and gunicorn's workers are processes, consecutive pids), stable for a
+# connection's life, so concurrent postings rarely share a shard row.
+_shard_numbers = itertools.count(os.getpid())
+_shard_local = threading.local()
+
+
+def _shard() -> int:
+    number = getattr(_shard_local, "shard", None)
+    if number is None:
+        number = _shard_local.shard = next(_shard_numbers) % LedgerBalanceShard.SHARDS
+    return number
+
+
+def _guarded(legs: Sequence[Leg], changes: dict[int, int]) -> dict[int, LedgerAccount]:
+    """The accounts this posting takes money from that must not go negative."""
+    return {
+        leg.account.pk: leg.account
         for leg in legs
-        if leg.account.owner_id is not None or leg.account.kind in LedgerAccount.NON_NEGATIVE
+        if leg.account.kind in LedgerAccount.NON_NEGATIVE and changes[leg.account.pk] < 0
     }
+
+
+def _locked_balances(ids: set[int]) -> dict[int, int]:
+    """Lock the account rows `ids` in primary-key order; returns {id: row balance}."""
     rows = LedgerAccount.objects.select_for_update().filter(pk__in=ids).order_by("pk")
     return dict(rows.values_list("pk", "balance"))
 
 
-def _add_to_system_balances(changes: dict[int, int]) -> None:
-    """The system accounts' share, last and one row at a time in id order: every
-    posting takes people's accounts first (id order), then system accounts (id order),
-    one total order, so postings never deadlock; and the rows every posting touches
-    (platform revenue, Stripe clearing) stay locked only from here to the commit."""
-    for pk in sorted(changes):
-        if not LedgerAccount.objects.filter(pk=pk).update(balance=F("balance") + changes[pk]):
-            system_accounts_forget()  # only a rolled-back test database does this
-            raise RuntimeError(f"ledger account {pk} vanished; its cached id was forgotten")
+def _fold(ids: list[int]) -> dict[int, int]:
+    """Move the locked accounts' shards into their rows; returns {id: row balance}.
+
+    The account rows' locks keep other debits out; a credit committed meanwhile is
+    taken in (the shard's lock waits for it), one still in flight stays in a shard
+    row of its own."""
+    shards = LedgerBalanceShard.objects.select_for_update().filter(account_id__in=ids)
+    moved: dict[int, int] = defaultdict(int)
+    taken = []
+    for pk, account_id, amount in shards.order_by("account_id", "shard").values_list(
+        "pk", "account_id", "amount"
+    ):
+        moved[account_id] += amount
+        taken.append(pk)
+    LedgerBalanceShard.objects.filter(pk__in=taken).delete()
+    for pk in sorted(moved):
+        LedgerAccount.objects.filter(pk=pk).update(balance=F("balance") + moved[pk])
+    return dict(
+        LedgerAccount.objects.filter(pk__in=ids).order_by("pk").values_list("pk", "balance")
+    )
+
+
+def _check_funds(
+    guarded: dict[int, LedgerAccount], held: dict[int, int], changes: dict[int, int]
+) -> None:
+    short = [pk for pk in sorted(guarded) if held[pk] + changes[pk] < 0]
+    if short:
+        held.update(_fold(short))
+    for pk in short:
+        if held[pk] + changes[pk] < 0:
+            raise InsufficientFunds(
+                _("Not enough money: the balance is %(balance)s and this needs %(need)s.")
+                % {
+                    "balance": format_money(held[pk], guarded[pk].currency),
+                    "need": format_money(-changes[pk], guarded[pk].currency),
+                },
+                code="insufficient_funds",
+            )
+
+
+def _insert_transaction(
+    kind: str, idempotency_key: str, reference_type: str, reference_id: str, memo: str
+) -> LedgerTransaction | None:
+    """The transaction row, or None if one with the key exists (committed, or committed
+    by a concurrent twin while this INSERT waited for it)."""
+    txn = LedgerTransaction(
+        kind=kind,
+        idempotency_key=idempotency_key,
+        reference_type=reference_type,
+        reference_id=reference_id,
+        memo=memo[:300],
+        created_at=timezone.now(),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO payments_ledgertransaction "
+            "(kind, idempotency_key, reference_type, reference_id, memo, created_at) "
+            "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (idempotency_key) DO NOTHING "
+            "RETURNING id",
+            [kind, idempotency_key, reference_type, reference_id, txn.memo, txn.created_at],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    txn.pk = row[0]
+    txn._state.adding = False
+    txn._state.db = connection.alias
+    return txn
+
+
+def _add_to_shards(changes: dict[int, int]) -> None:
+    """One upsert into this connection's shard of each account, in account id order."""
+    if not changes:
+        return
+    shard = _shard()
+    rows = [(pk, shard, changes[pk]) for pk in sorted(changes)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO payments_ledgerbalanceshard (account_id, shard, amount) VALUES "  # noqa: S608 - placeholders only
+            + ", ".join(["(%s, %s, %s)"] * len(rows))
+            + " ON CONFLICT (account_id, shard) DO UPDATE "
+            "SET amount = payments_ledgerbalanceshard.amount + excluded.amount",
+            [value for row in rows for value in row],
+        )
 
 
 def _post(
@@ -166,49 +303,36 @@ def _post(
     legs: Sequence[Leg],
     memo: str,
 ) -> tuple[LedgerTransaction, bool]:
-    """Caller holds a transaction. Locks before looking for an earlier posting with
-    the key: a concurrent twin (the same key moves the same accounts) that held the
-    locks has committed by the time we get them, and we see its row."""
-    held = _locked_balances(legs)
-    existing = LedgerTransaction.objects.filter(idempotency_key=idempotency_key).first()
-    if existing is not None:  # posted before under this key: nothing moves again
-        return existing, False
+    """Caller holds a transaction. A twin (the same key moves the same accounts) that
+    held the locks has committed by the time we get them: if the funds look short, the
+    key is looked up before refusing, so the twin's result is returned instead."""
     changes: dict[int, int] = defaultdict(int)
     for leg in legs:
         changes[leg.account.pk] += leg.amount
-    for leg in legs:
-        pk = leg.account.pk
-        change = changes[pk]
-        if change < 0 and leg.account.kind in LedgerAccount.NON_NEGATIVE and held[pk] + change < 0:
-            raise InsufficientFunds(
-                _("Not enough money: the balance is %(balance)s and this needs %(need)s.")
-                % {
-                    "balance": format_money(held[pk], leg.account.currency),
-                    "need": format_money(-change, leg.account.currency),
-                },
-                code="insufficient_funds",
-            )
-
-    txn = LedgerTransaction.objects.create(
-        kind=kind,
-        idempotency_key=idempotency_key,
-        reference_type=reference_type,
-        reference_id=reference_id,
-        memo=memo[:300],
-    )
+    guarded = _guarded(legs, changes)
+    if guarded:
+        held = _locked_balances(set(guarded))
+        try:
+            _check_funds(guarded, held, changes)
+        except InsufficientFunds:
+            existing = LedgerTransaction.objects.filter(idempotency_key=idempotency_key).first()
+            if existing is not None:
+                return existing, False
+            raise
+    txn = _insert_transaction(kind, idempotency_key, reference_type, reference_id, memo)
+    if txn is None:  # posted before under this key: nothing moves again
+        return LedgerTransaction.objects.get(idempotency_key=idempotency_key), False
     LedgerEntry.objects.bulk_create(
         LedgerEntry(
             transaction=txn, account=leg.account, amount=leg.amount, currency=leg.account.currency
         )
         for leg in legs
     )
-    people = {pk: change for pk, change in changes.items() if pk in held}
-    if people:  # one UPDATE; the rows are locked already
-        LedgerAccount.objects.filter(pk__in=people).update(
-            balance=F("balance")
-            + Case(*(When(pk=pk, then=Value(change)) for pk, change in people.items()))
+    if guarded:  # one UPDATE; the rows are locked already
+        LedgerAccount.objects.filter(pk__in=guarded).update(
+            balance=F("balance") + Case(*(When(pk=pk, then=Value(changes[pk])) for pk in guarded))
         )
-    _add_to_system_balances({pk: c for pk, c in changes.items() if pk not in held})
+    _add_to_shards({pk: c for pk, c in changes.items() if pk not in guarded and c})
     return txn, True
 
 

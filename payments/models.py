@@ -2,9 +2,9 @@
 
 A `LedgerTransaction` moves money between `LedgerAccount`s through two or more
 `LedgerEntry` rows whose amounts sum to zero per currency. Balances are sums of
-entries; each account row also keeps its running `balance`, changed only by
-payments.ledger.post in the same transaction as the entries, under the row lock it
-takes anyway (TigerBeetle keeps account balances the same way), and
+entries; each account keeps its running balance (the account row's `balance` plus
+its `LedgerBalanceShard` rows), changed only by payments.ledger.post in the same
+transaction as the entries (TigerBeetle keeps account balances the same way), and
 `manage.py ledger_reconcile` (nightly on beat) checks every one against the sum.
 Entries and transactions are append-only: on PostgreSQL a trigger refuses UPDATE and
 DELETE (migration 0002); a mistake is corrected by a reversing transaction.
@@ -59,8 +59,10 @@ class LedgerAccount(models.Model):
         related_name="ledger_accounts",
     )
     currency = models.CharField(max_length=3)
-    # The sum of this account's entries, kept by payments.ledger.post: reading a
-    # balance is one primary-key row read, whatever the history's length.
+    # With the account's LedgerBalanceShard rows, the sum of its entries, kept by
+    # payments.ledger.post: reading a balance is one indexed read (ledger.balance),
+    # whatever the history's length. Never below zero for NON_NEGATIVE kinds (their
+    # shards only ever receive credits).
     balance = models.BigIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -92,6 +94,38 @@ class LedgerAccount(models.Model):
     def __str__(self) -> str:
         owner = self.owner.email if self.owner is not None else "platform"
         return f"{self.get_kind_display()} {self.currency} ({owner})"
+
+
+class LedgerBalanceShard(models.Model):
+    """A share of an account's running balance that many postings can add to at once.
+
+    Credits (and any change to a system account: platform revenue, Stripe clearing)
+    are added to one of `SHARDS` rows per account, picked by the posting's database
+    connection, instead of to the account row: a hot creator's earnings or the
+    platform revenue every tip pays into are no single row that all tips queue on.
+    Debits of accounts that must not go negative change the account row under its
+    lock, after folding the shards into it. The balance is the account row plus its
+    shards: at most `SHARDS` + 1 indexed rows whatever the history's length.
+    Only payments.ledger writes these rows.
+    """
+
+    SHARDS = 32
+
+    account = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="shards")
+    shard = models.PositiveSmallIntegerField()
+    amount = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "shard"], name="payments_balance_shard_unique"
+            ),
+        ]
+        verbose_name = _("ledger balance shard")
+        verbose_name_plural = _("ledger balance shards")
+
+    def __str__(self) -> str:
+        return f"{self.account_id}/{self.shard}: {self.amount}"
 
 
 class LedgerTransaction(models.Model):

@@ -9,6 +9,7 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from accounts.models import User
+from payments.ledger import balance_expression
 from payments.models import (
     Coupon,
     CouponGrant,
@@ -29,7 +30,8 @@ Kind = LedgerAccount.Kind
 def account_balance(*, user: User, kind: str, currency: str) -> int:
     """The balance of the user's account of that kind; 0 if it was never opened."""
     held = LedgerAccount.objects.filter(kind=kind, owner=user, currency=currency)
-    return held.values_list("balance", flat=True).first() or 0
+    current = held.annotate(current=balance_expression()).values_list("current", flat=True)
+    return current.first() or 0
 
 
 def wallet_balance(*, user: User, currency: str) -> int:
@@ -48,7 +50,8 @@ def escrow_balance(*, user: User, currency: str) -> int:
 def balances(*, user: User, kind: str) -> list[dict]:
     """[{currency, balance}] for each currency the user has an account of that kind in."""
     accounts = LedgerAccount.objects.filter(owner=user, kind=kind).order_by("currency")
-    return [{"currency": a.currency, "balance": a.balance} for a in accounts]
+    rows = accounts.annotate(current=balance_expression()).values_list("currency", "current")
+    return [{"currency": currency, "balance": current} for currency, current in rows]
 
 
 def account_history(
@@ -149,7 +152,7 @@ def purchases_for(*, user: User) -> QuerySet[Purchase]:
 class BalanceMismatch:
     account_id: int
     account: str
-    balance: int  # the running balance on the account row
+    balance: int  # the running balance (the account row and its shards)
     entries_sum: int  # what its entries add up to
 
 
@@ -183,14 +186,16 @@ def ledger_mismatches() -> list[BalanceMismatch]:
         .values("total")
     )
     rows = (
-        LedgerAccount.objects.annotate(entries_sum=Coalesce(Subquery(total), 0))
-        .exclude(balance=F("entries_sum"))
+        LedgerAccount.objects.annotate(
+            current=balance_expression(), entries_sum=Coalesce(Subquery(total), 0)
+        )
+        .exclude(current=F("entries_sum"))
         .select_related("owner")
         .order_by("pk")
     )
     return [
         BalanceMismatch(
-            account_id=a.pk, account=str(a), balance=a.balance, entries_sum=a.entries_sum
+            account_id=a.pk, account=str(a), balance=a.current, entries_sum=a.entries_sum
         )
         for a in rows
     ]

@@ -6,8 +6,9 @@
 #   ledger  tests/benchmarks/bench_ledger.py: tips/s through the ledger against a bare
 #           INSERT loop (drops and re-creates zhiliao_ledger_bench; var/bench/ledger.md)
 #   rooms   tests/benchmarks/bench_rooms.py: live room fan-out, N viewers on one uvicorn
-#           process against a plain `websockets` broadcast server (drops and re-creates
-#           zhiliao_bench_rooms, Redis db 11; var/bench/rooms.md)
+#           process, then one room on two processes (Redis), against a plain
+#           `websockets` broadcast server (drops and re-creates zhiliao_bench_rooms,
+#           Redis db 11; var/bench/rooms.md)
 #   video   tests/benchmarks/bench_video.py: ffmpeg -> nginx-rtmp -> HLS behind the access
 #           check: publish to first playable playlist, latency behind live, segment
 #           requests/s against nginx without the check (drops and re-creates
@@ -34,6 +35,10 @@
 #           (p50/p95 ms) over 100,000 knowledge items against plain BM25 in the same
 #           run (--quick: 20,000; --smoke: 2,000), no database; var/bench/assistant.md.
 #           Only with --only assistant
+#   tipping tests/benchmarks/bench_tipping.py: tips through a live room of 1,000 viewers at
+#           100 tips/s for 60 s, tip-to-alert p99 against chat in the same run, then the
+#           ledger checked (the rooms benchmark's database and Redis db; --quick: 200
+#           viewers, 20/s, 10 s). Only with --only tipping
 #   scripts/bench.sh [options]                                 http, ledger, rooms, then video
 #   scripts/bench.sh --only http|ledger|rooms|video [options]  one of them
 #
@@ -102,6 +107,7 @@ if [ "${1:-}" = "--only" ]; then
     recommend) ;;  # tests/benchmarks/bench_recommend.py, only with --only recommend
     screening) ;;  # tests/benchmarks/bench_screening.py, only with --only screening
     assistant) ;;  # tests/benchmarks/bench_assistant.py, only with --only assistant
+    tipping) ;;  # tests/benchmarks/bench_tipping.py, only with --only tipping
     *) echo "usage: scripts/bench.sh [--only http|ledger|rooms|video|content] [options]" >&2; exit 2 ;;
   esac
 else

@@ -69,7 +69,8 @@ def uvicorn_server(static_root, *, env_extra=None, output: Path | None = None):
     with open(output, "w") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
-             "--port", str(port), "--lifespan", "off", "--log-level", "warning"],
+             "--port", str(port), "--lifespan", "off", "--log-level", "warning",
+             "--ws-per-message-deflate", "false"],  # as deploy/Procfile
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True,
         )  # fmt: skip
     base = f"http://127.0.0.1:{port}"

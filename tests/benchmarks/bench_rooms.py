@@ -1,7 +1,8 @@
 """Live room fan-out benchmark: one room, N viewers, one server process, against plain websockets.
 
     .venv/bin/python -m tests.benchmarks.bench_rooms [--quick | --smoke] [--viewers 200,1000,2000]
-        [--rates 5,10,20,50,100,200,500,1000] [--step-seconds 3] [--reuse-db] [--profile]
+        [--rates 5,10,20,50,100,200,500,1000] [--step-seconds 3] [--two-processes 1000]
+        [--reuse-db] [--profile]
 
 Builds a dedicated PostgreSQL database (zhiliao_bench_rooms; dropped, created and
 migrated each run unless --reuse-db), creates a host (a creator with a published
@@ -25,8 +26,11 @@ misses a message. Latency = viewer's receive time - send time written into the
 message (time.time(), same machine). Memory per connection = server VmRSS with N
 viewers connected - VmRSS with only the host connected, / N.
 
-Then one fixed run per server: 200 viewers x 10 messages/s for 10 s (p99, and
-whether every message reached every viewer).
+Then the same room on TWO of our server processes (fan-out between them through the
+Redis channel layer), --two-processes viewers on each (default 1,000; the sender on
+the first), stepped the same way, against plain with as many viewers on its one
+process; then one fixed run per server: 200 viewers x 10 messages/s for 10 s (p99,
+and whether every message reached every viewer).
 
 The machine has 2 cores, shared by the server, the client, PostgreSQL and Redis:
 the CPU columns show who was busy (cores used while sending). Absolute numbers drift
@@ -86,6 +90,7 @@ P95_LIMIT_MS = 250.0
 TARGET_N = 1000
 TARGET_RATIO = 0.5
 CHECK_VIEWERS, CHECK_RATE = 200, 10.0
+TWO_PROCESS_VIEWERS = 1000
 SERVERS = ("ours", "plain")
 # Not run unless asked for: our room with the direct send (bench_rooms_asgi.py).
 EXPERIMENTS = ("direct",)
@@ -118,6 +123,7 @@ class Config:
     cores: int
     smoke: bool = False
     check_viewers: int = CHECK_VIEWERS
+    two_processes: int = TWO_PROCESS_VIEWERS  # viewers per process of the 2-process run
 
 
 def _ints(text: str) -> list[int]:
@@ -137,6 +143,12 @@ def parse_args(argv=None) -> Config:
     parser.add_argument("--rates", help="messages/s per step (default 5,10,20,50,100,200,500,1000)")
     parser.add_argument("--step-seconds", type=float, help="seconds per rate step (default 3)")
     parser.add_argument("--servers", help="ours,plain (default both)")
+    parser.add_argument(
+        "--two-processes",
+        type=int,
+        help=f"viewers per process of the run with two of our processes on Redis, against "
+        f"plain with as many viewers on one (default {TWO_PROCESS_VIEWERS}; 0: skip it)",
+    )
     parser.add_argument("--duration", type=float, help="alias of --step-seconds (bench.sh)")
     parser.add_argument("--rounds", type=int, help=argparse.SUPPRESS)  # taken by bench.sh
     parser.add_argument("--reuse-db", action="store_true", help="keep the database of the last run")
@@ -165,9 +177,15 @@ def parse_args(argv=None) -> Config:
         cores=_cores(),
         smoke=args.smoke,
         check_viewers=5 if args.smoke else CHECK_VIEWERS,
+        two_processes=(
+            args.two_processes if args.two_processes is not None
+            else 3 if args.smoke else 250 if quick else TWO_PROCESS_VIEWERS
+        ),
     )  # fmt: skip
     if not cfg.viewers or not all(1 <= n <= 10_000 for n in cfg.viewers):
         parser.error("viewers: 1..10000 each")
+    if not 0 <= cfg.two_processes <= 5_000:
+        parser.error("--two-processes: 0..5000 viewers per process")
     if not cfg.rates or not all(0.5 <= r <= 5000 for r in cfg.rates):
         parser.error("rates: 0.5..5000 messages/s each")
     if not 0.5 <= cfg.step_seconds <= 60:
@@ -207,6 +225,16 @@ def environment(cfg: Config, run_id: str, static_root: str) -> dict[str, str]:
         }
     )
     return env
+
+
+def server_environment(env: dict[str, str]) -> dict[str, str]:
+    """Our servers' environment: no rate limit in the way, psycopg's pool on."""
+    return {
+        **env,
+        "LIVESTREAM_RATE_BURST": "100000",
+        "LIVESTREAM_RATE_PER_SECOND": "100000",
+        "DB_POOL": "true",  # as deploy/Procfile runs the WebSocket server
+    }
 
 
 def seed(env: dict[str, str], run_id: str, viewers: int) -> tuple[int, dict]:
@@ -330,6 +358,7 @@ class Server:
             "--host", HOST, "--port", str(self.port),
             "--lifespan", "off", "--no-access-log", "--log-level", "warning",
             "--timeout-graceful-shutdown", "3",
+            "--ws-per-message-deflate", "false",  # as deploy/Procfile
         ]  # fmt: skip
 
     @property
@@ -409,18 +438,27 @@ def log_findings(text: str) -> dict:
 
 def one_run(
     cfg: Config, kind: str, env: dict[str, str], workdir: str, session_id: int, cookies_path: str,
-    viewers: int, rates: list[float], seconds: float, stop: bool, tag: str,
+    viewers: int, rates: list[float], seconds: float, stop: bool, tag: str, processes: int = 1,
+    client_args: tuple[str, ...] = (),
 ) -> dict:  # fmt: skip
-    server = Server(kind, cfg, env, tag)
+    """Fresh server process(es), one client; with `processes` > 1, as many servers of
+    `kind` serving the same room (through Redis), the viewers spread over them."""
+    servers = [
+        Server(kind, cfg, env, tag if processes == 1 else f"{tag}-{i}") for i in range(processes)
+    ]
+    server = servers[0]
     out_path = os.path.join(workdir, f"{kind}-{tag}.json")
     server_env_note = "" if kind == "plain" else "DB_POOL=true"
+    ports = ",".join(str(s.port) for s in servers)
     log(f"{kind}: {viewers} viewers, rates {','.join(f'{r:g}' for r in rates)} msg/s "
-        f"x {seconds:g} s on :{server.port} {server_env_note}")  # fmt: skip
+        f"x {seconds:g} s on :{ports} {server_env_note}")  # fmt: skip
     try:
-        server.start()
+        for s in servers:
+            s.start()
         argv = [
             PY, "-m", "tests.benchmarks.bench_rooms_client",
             "--port", str(server.port),
+            "--ports", ",".join(str(s.port) for s in servers[1:]),
             "--path", "/" if kind == "plain" else f"/ws/live/{session_id}/",
             "--cookies", cookies_path,
             "--viewers", str(viewers),
@@ -429,9 +467,10 @@ def one_run(
             "--drain-seconds", str(cfg.drain_seconds),
             "--p95-limit-ms", str(P95_LIMIT_MS),
             "--server-pid", str(server.pid),
+            "--server-pids", ",".join(str(s.pid) for s in servers[1:]),
             "--db-name", urlsplit(cfg.database_url).path.strip("/"),
             "--out", out_path,
-        ] + ([] if stop else ["--no-stop"])  # fmt: skip
+        ] + ([] if stop else ["--no-stop"]) + list(client_args)  # fmt: skip
         budget = 120 + viewers / 10 + len(rates) * (seconds + cfg.drain_seconds + 2)
         proc = subprocess.run(argv, cwd=ROOT, env=env, timeout=budget, check=False)
         if proc.returncode != 0:
@@ -439,9 +478,17 @@ def one_run(
         with open(out_path) as f:
             result = json.load(f)
     finally:
-        server.stop()
+        for s in servers:
+            s.stop()
     result["server"] = kind
-    result["log"] = log_findings(server.log_text())
+    result["processes"] = processes
+    findings = [log_findings(s.log_text()) for s in servers]
+    result["log"] = {
+        k: next((f[k] for f in findings if f[k]), "")
+        if k == "sample"
+        else sum(f[k] for f in findings)
+        for k in findings[0]
+    }
     if server.profile_path is not None and server.profile_path.exists():
         result["profile"] = str(server.profile_path)
     return result
@@ -603,6 +650,35 @@ def target_lines(results: list[dict]) -> list[str]:
     return lines
 
 
+def two_process_lines(results: list[dict]) -> list[str]:
+    """The 2-process run: ours on two processes (Redis) against plain on one."""
+    by = {r["server"]: r for r in results if r.get("kind") == "two"}
+    ours, plain = by.get("ours"), by.get("plain")
+    if ours is None:
+        return ["- two processes: not run (--two-processes 0)"]
+    o = summarise(ours)
+    ob = o["best"]
+    per = ours["viewers"] // 2
+    line = (
+        f"- 2 processes x {per} viewers (ours, Redis): {ours.get('connected', 0)}/"
+        f"{ours['viewers']} connected, sustained "
+        + (f"{ob['rate']:g} msg/s, {ob['deliveries_per_s']:.0f} deliveries/s, p99 "
+           f"{_ms(ob['p99_ms'])}" if ob else "no step")
+        + f", {_f(o['kib_per_conn'])} KiB/socket"
+    )  # fmt: skip
+    lines = [line]
+    pb = summarise(plain)["best"] if plain else None
+    if plain is not None:
+        ratio = (ob["deliveries_per_s"] / pb["deliveries_per_s"]) if ob and pb else 0.0
+        lines.append(
+            f"- against plain, one process x {plain['viewers']} viewers: "
+            + (f"{pb['rate']:g} msg/s, {pb['deliveries_per_s']:.0f} deliveries/s" if pb
+               else "no step")
+            + f": ours {ratio:.2f}x of plain"
+        )  # fmt: skip
+    return lines
+
+
 def _ratio_at(results: list[dict], n: int) -> float | None:
     by = {(r["server"], r["viewers"]): r for r in results if r.get("kind") == "steps"}
     ours, plain = by.get(("ours", n)), by.get(("plain", n))
@@ -631,6 +707,7 @@ def summary_line(results: list[dict]) -> str:
 def report(cfg: Config, results: list[dict], started: datetime, load_at_start: str) -> str:
     steps = [r for r in results if r.get("kind") == "steps"]
     checks = [r for r in results if r.get("kind") == "check"]
+    twos = [r for r in results if r.get("kind") == "two"]
     log_lines = []
     for r in results:
         lf = r["log"]
@@ -687,6 +764,10 @@ def report(cfg: Config, results: list[dict], started: datetime, load_at_start: s
         "",
         *target_lines(results),
         "",
+        "## Two of our processes, one room (Redis)",
+        "",
+        *two_process_lines(results),
+        "",
         summary_line(results),
         "",
         "## Every step",
@@ -698,7 +779,7 @@ def report(cfg: Config, results: list[dict], started: datetime, load_at_start: s
         "loop). Latencies include the client's own time to read the frames: it is one "
         "process reading every viewer's socket.",
         "",
-        md_table(STEP_HEADERS, step_rows(steps + checks)),
+        md_table(STEP_HEADERS, step_rows(steps + twos + checks)),
         "",
         "## Server logs and connections",
         "",
@@ -732,18 +813,13 @@ def main(argv=None) -> int:
         os.makedirs(static_root)
         env = environment(cfg, run_id, static_root)
         database_fresh(cfg.database_url, env, reuse=cfg.reuse_db)
-        need = max([*cfg.viewers, cfg.check_viewers])
+        need = max([*cfg.viewers, cfg.check_viewers, 2 * cfg.two_processes])
         log(f"Seeding a live session, its host and {need} logged-in viewers (run {run_id})")
         session_id, cookies = seed(env, run_id, need)
         cookies_path = os.path.join(workdir, "cookies.json")
         with open(cookies_path, "w") as f:
             json.dump(cookies, f)
-        server_env = {
-            **env,
-            "LIVESTREAM_RATE_BURST": "100000",
-            "LIVESTREAM_RATE_PER_SECOND": "100000",
-            "DB_POOL": "true",  # as deploy/Procfile runs the WebSocket server
-        }
+        server_env = server_environment(env)
         for n in cfg.viewers:
             for kind in cfg.servers:
                 r = one_run(
@@ -752,6 +828,18 @@ def main(argv=None) -> int:
                 )  # fmt: skip
                 r["kind"] = "steps"
                 results.append(r)
+        if cfg.two_processes and "ours" in cfg.servers:
+            # The same room on two of our processes (fan-out through Redis), against
+            # plain with as many viewers on its one process.
+            total = 2 * cfg.two_processes
+            for kind, processes in (("ours", 2), ("plain", 1)):
+                if kind in cfg.servers:
+                    r = one_run(
+                        cfg, kind, server_env, workdir, session_id, cookies_path, total,
+                        cfg.rates, cfg.step_seconds, True, f"two{total}", processes,
+                    )  # fmt: skip
+                    r["kind"] = "two"
+                    results.append(r)
         for kind in cfg.servers:
             r = one_run(
                 cfg, kind, server_env, workdir, session_id, cookies_path, cfg.check_viewers,
@@ -767,14 +855,16 @@ def main(argv=None) -> int:
     print()
     print(text_table(CHECK_HEADERS, check_rows(results)))
     print()
-    for line in target_lines(results):
+    for line in target_lines(results) + two_process_lines(results):
         print(line)
     if cfg.smoke:  # nothing judged, nothing written over a real run's figures
         ours = [r for r in results if r["server"] == "ours"]
-        # Every run of our room must have had its viewers admitted, and delivered.
+        # Every run of our room (two processes too) must have admitted its viewers.
         all_in = bool(ours) and all(r.get("connected") == r["viewers"] for r in ours)
         delivered = sum(s["delivered"] for r in ours for s in r["steps"])
-        return smoke_exit(delivered if all_in else 0, "deliveries to viewers of our room")
+        code = smoke_exit(delivered if all_in else 0, "deliveries to viewers of our room")
+        print(summary_line(results))
+        return code
     md = report(cfg, results, started, load_at_start)
     (OUT_DIR / "rooms.md").write_text(md)
     (OUT_DIR / "rooms.json").write_text(

@@ -68,7 +68,7 @@ class DirectRoomConsumer(RoomConsumer):
         self._writing = False
         await super().connect()
 
-    def push(self, seq, text):
+    def push(self, seq, text, frame=None):
         if (
             self._outbox
             or self._writer is None

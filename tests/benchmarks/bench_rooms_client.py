@@ -5,6 +5,7 @@ Run by tests/benchmarks/bench_rooms.py (not on its own):
     python -m tests.benchmarks.bench_rooms_client --port 8123 --path /ws/live/1/ \
         --cookies var/bench/rooms-cookies.json --viewers 500 --rates 5,10,20 \
         --step-seconds 3 --server-pid 4242 --out result.json
+        [--ports 8124 --server-pids 4243]   # the same room on a second server process
 
 It speaks the live room protocol (docs/live-room-protocol.md) to whichever server it
 is pointed at: our uvicorn + Channels room, or the plain `websockets` reference
@@ -54,6 +55,17 @@ def rss_kib(pid: int) -> int | None:
     except OSError:
         return None
     return None
+
+
+def servers_rss_kib(pids: list[int]) -> int | None:
+    """VmRSS of all the server processes together (None if one is unreadable)."""
+    values = [rss_kib(pid) for pid in pids]
+    return None if None in values else sum(v for v in values if v is not None)
+
+
+def servers_cpu(pids: list[int]) -> float | None:
+    values = [proc_cpu(pid) for pid in pids]
+    return None if None in values else sum(v for v in values if v is not None)
 
 
 _TICK = os.sysconf("SC_CLK_TCK")
@@ -279,7 +291,8 @@ async def open_conn(
 
 
 class Sender:
-    def __init__(self):
+    def __init__(self, kind: str = "chat", tip_amount: int = 0, key_prefix: str = ""):
+        self.kind, self.tip_amount, self.key_prefix = kind, tip_amount, key_prefix
         self.conn: Conn | None = None
         self.sent_at: dict[str, float] = {}
         self.ack_latencies: list[float] = []
@@ -303,8 +316,19 @@ class Sender:
         now = time.time()
         ref = f"{step}:{message}"
         self.sent_at[ref] = now
-        text = f"bench message ~B{step}:{message}:{now:.6f}~ from the host"
-        self.conn.send_text(json.dumps({"type": "chat", "text": text, "ref": ref}))
+        marker = f"~B{step}:{message}:{now:.6f}~"
+        if self.kind == "tip":  # the room's tip alert carries the tip's message
+            frame = {
+                "type": "tip",
+                "amount": self.tip_amount,
+                "currency": "CNY",
+                "key": f"{self.key_prefix}-{ref}",
+                "message": f"tip {marker}",
+                "ref": ref,
+            }
+        else:
+            frame = {"type": "chat", "text": f"bench message {marker} from the host", "ref": ref}
+        self.conn.send_text(json.dumps(frame))  # fmt: skip
 
 
 # --- steps ---------------------------------------------------------------------------------
@@ -330,7 +354,7 @@ async def run_step(
     expected = messages * viewers
 
     helpers = helper_pids(args.db_name)
-    cpu0 = (proc_cpu(args.server_pid), self_cpu(), machine_cpu(), time.monotonic())
+    cpu0 = (servers_cpu(args.server_pids), self_cpu(), machine_cpu(), time.monotonic())
     helpers0 = helpers_cpu(helpers)
     start = loop.time() + 0.02
     for i in range(messages):
@@ -339,7 +363,7 @@ async def run_step(
             await asyncio.sleep(delay)
         sender.send(number, i)
     send_seconds = loop.time() - start
-    cpu1 = (proc_cpu(args.server_pid), self_cpu(), machine_cpu(), time.monotonic())
+    cpu1 = (servers_cpu(args.server_pids), self_cpu(), machine_cpu(), time.monotonic())
     helpers1 = helpers_cpu(helpers)
     deadline = loop.time() + args.drain_seconds
     while step.delivered < expected and loop.time() < deadline:
@@ -397,11 +421,11 @@ async def main_async(args) -> dict:
     if len(viewer_cookies) < args.viewers:
         raise SystemExit(f"only {len(viewer_cookies)} viewer cookies for {args.viewers} viewers")
     shared = Shared()
-    sender = Sender()
+    sender = Sender(args.send, args.tip_amount, args.key_prefix)
     out: dict = {"viewers": args.viewers, "steps": [], "connect_errors": {}}
 
     sender.conn = await open_conn(
-        shared, args.host, args.port, args.path, cookies.get("sender"), sender.on_text
+        shared, args.host, args.port, args.path, cookies.get(args.sender), sender.on_text
     )
     # Warm-up with the sender alone: first queries, imports, pool connections.
     for i in range(args.warmup_messages):
@@ -409,25 +433,26 @@ async def main_async(args) -> dict:
         await asyncio.sleep(0.02)
     await asyncio.sleep(1.0)
     out["warmup_acks"] = len(sender.ack_latencies)
-    out["rss_idle_kib"] = rss_kib(args.server_pid)
+    out["rss_idle_kib"] = servers_rss_kib(args.server_pids)
 
     t0 = time.monotonic()
     limit = asyncio.Semaphore(args.open_concurrency)
     conns: list[Conn] = []
 
-    async def one(cookie: str) -> None:
+    async def one(number: int, cookie: str) -> None:
+        port = args.ports[number % len(args.ports)]  # viewers spread over the servers
         async with limit:
             try:
-                conns.append(await open_conn(shared, args.host, args.port, args.path, cookie))
+                conns.append(await open_conn(shared, args.host, port, args.path, cookie))
             except (OSError, ConnectionError, TimeoutError) as exc:
                 key = str(exc)[:120] or type(exc).__name__
                 out["connect_errors"][key] = out["connect_errors"].get(key, 0) + 1
 
-    await asyncio.gather(*(one(c) for c in viewer_cookies))
+    await asyncio.gather(*(one(i, c) for i, c in enumerate(viewer_cookies)))
     out["connect_seconds"] = time.monotonic() - t0
     out["connected"] = len(conns)
     await asyncio.sleep(args.settle_seconds)
-    out["rss_connected_kib"] = rss_kib(args.server_pid)
+    out["rss_connected_kib"] = servers_rss_kib(args.server_pids)
     print(
         f"    {len(conns)} of {args.viewers} viewers connected in {out['connect_seconds']:.1f} s",
         file=sys.stderr,
@@ -483,11 +508,23 @@ def main(argv=None) -> None:
     parser.add_argument("--no-stop", action="store_true", help="run every step")
     parser.add_argument("--warmup-messages", type=int, default=20)
     parser.add_argument("--open-concurrency", type=int, default=50)
+    parser.add_argument(
+        "--ports", help="more server ports (same room, other processes): viewers spread over all"
+    )
     parser.add_argument("--server-pid", type=int, required=True)
+    parser.add_argument("--server-pids", help="more server processes (memory and CPU summed)")
     parser.add_argument("--db-name", default="", help="count its PostgreSQL backends' CPU")
     parser.add_argument("--out", required=True)
+    parser.add_argument("--send", choices=["chat", "tip"], default="chat", help="what is posted")
+    parser.add_argument("--sender", default="sender", help="whose cookie posts (cookies key)")
+    parser.add_argument("--tip-amount", type=int, default=0, help="minor units per tip")
+    parser.add_argument("--key-prefix", default="bench", help="tips' client keys start so")
     args = parser.parse_args(argv)
     args.rates = [float(r) for r in args.rates.split(",") if r.strip()]
+    args.ports = [args.port] + [int(p) for p in (args.ports or "").split(",") if p.strip()]
+    args.server_pids = [args.server_pid] + [
+        int(p) for p in (args.server_pids or "").split(",") if p.strip()
+    ]
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         parser.error("the benchmark client only talks to this machine")
     try:

@@ -63,6 +63,32 @@ def test_many_concurrent_spends_never_overdraw():
     assert payment_selectors.wallet_balance(user=bob, currency="CNY") == 100
 
 
+def test_top_ups_arriving_while_the_wallet_is_spent_are_neither_lost_nor_overspent():
+    # Credits go to shards without the wallet's lock, debits take them in under it.
+    bob, alice = UserFactory(), CreatorFactory().user
+    services.wallet_top_up_credit(user=bob, amount=500, currency="CNY", payment_intent_id="pi0")
+
+    def either(i):
+        if i % 2:
+            return services.wallet_top_up_credit(
+                user=bob, amount=500, currency="CNY", payment_intent_id=f"pi{i}"
+            )
+        try:
+            return services.tip_send(
+                tipper=bob, creator=alice, amount=400, currency="CNY", client_key=f"k{i}"
+            )
+        except ValidationError as exc:
+            return exc
+
+    results = run_together(8, either)
+    failed = [r for r in results if isinstance(r, Exception) and not isinstance(r, ValidationError)]
+    assert not failed, results
+    tips = Tip.objects.filter(tipper=bob).count()
+    assert payment_selectors.wallet_balance(user=bob, currency="CNY") == 500 * 5 - 400 * tips
+    assert payment_selectors.wallet_balance(user=bob, currency="CNY") >= 0
+    assert payment_selectors.ledger_mismatches() == []
+
+
 def test_the_same_top_up_delivered_five_times_at_once_posts_once():
     bob = UserFactory()
     results = run_together(

@@ -5,8 +5,9 @@ from django.db import IntegrityError, InternalError, connection, transaction
 from django.db.utils import DatabaseError
 
 from payments import ledger
+from payments import selectors as payment_selectors
 from payments.ledger import Leg
-from payments.models import LedgerAccount, LedgerEntry, LedgerTransaction
+from payments.models import LedgerAccount, LedgerBalanceShard, LedgerEntry, LedgerTransaction
 
 Kind = LedgerAccount.Kind
 
@@ -80,6 +81,49 @@ def test_wallet_cannot_go_negative(accounts):
         )
     assert ledger.balance(accounts["bob"]) == 300
     assert not LedgerTransaction.objects.filter(idempotency_key="too-much").exists()
+
+
+def test_credits_from_several_connections_add_up_and_a_debit_takes_them_in(accounts):
+    # Each connection credits its own shard of an account (no row all writers share).
+    for shard in range(3):
+        ledger._shard_local.shard = shard
+        fund(accounts, 100, key=f"from-{shard}")
+    shards = LedgerBalanceShard.objects.filter(account=accounts["bob"])
+    assert sorted(shards.values_list("shard", "amount")) == [(0, 100), (1, 100), (2, 100)]
+    assert ledger.balance(accounts["bob"]) == 300
+    assert ledger.balance(accounts["clearing"]) == -300
+
+    # The row alone holds nothing: the debit folds the shards in first.
+    ledger.post(
+        kind="tip",
+        idempotency_key="spend",
+        reference_type="t",
+        reference_id="1",
+        legs=[Leg(accounts["bob"], -250), Leg(accounts["alice"], 250)],
+    )
+    assert not shards.exists()
+    assert LedgerAccount.objects.get(pk=accounts["bob"].pk).balance == 50
+    assert ledger.balance(accounts["bob"]) == 50
+    assert ledger.balance(accounts["alice"]) == 250
+    assert payment_selectors.ledger_mismatches() == []
+    with pytest.raises(ledger.InsufficientFunds, match="¥0.50"):
+        ledger.post(
+            kind="tip",
+            idempotency_key="spend-more",
+            reference_type="t",
+            reference_id="2",
+            legs=[Leg(accounts["bob"], -60), Leg(accounts["alice"], 60)],
+        )
+
+
+def test_reading_a_balance_is_one_query(accounts, django_assert_num_queries):
+    for shard in range(5):
+        ledger._shard_local.shard = shard
+        fund(accounts, 10, key=f"many-{shard}")
+    with django_assert_num_queries(1):
+        assert ledger.balance(accounts["bob"]) == 50
+    with django_assert_num_queries(1):
+        assert ledger.balance(accounts["clearing"]) == -50
 
 
 def test_clearing_account_may_go_negative(accounts):
