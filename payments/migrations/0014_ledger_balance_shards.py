@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('payments', '0011_ledger_memo_pseudonymisation'),
+        ('payments', '0013_top_up_and_purchase_off_site_methods'),
     ]
 
     operations = [
