@@ -425,3 +425,27 @@ from payments.rewards_models import (  # noqa: E402, F401
     CouponRedemption,
     PointsLot,
 )
+
+
+class ConnectedAccount(models.Model):
+    """A creator's Stripe Connect (Express) account, where approved payouts go.
+
+    The status is Stripe's, copied when the creator comes back from onboarding and
+    on every `account.updated` webhook; a payout is sent only when
+    `payouts_enabled`."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="connected_account"
+    )
+    stripe_account_id = models.CharField(max_length=64, unique=True)
+    details_submitted = models.BooleanField(default=False)
+    payouts_enabled = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("connected Stripe account")
+        verbose_name_plural = _("connected Stripe accounts")
+
+    def __str__(self) -> str:
+        return f"{self.stripe_account_id} of {self.user_id}"

@@ -56,7 +56,12 @@ def _mirror(event: dict) -> None:
             logger.exception("dj-stripe could not mirror Stripe event %s", event.get("id"))
 
 
+def _account_event(event: dict) -> None:
+    services.connect_account_sync(stripe_account_id=event["data"]["object"]["id"])
+
+
 HANDLERS = {
+    "account.updated": _account_event,
     "invoice.paid": _invoice_event,
     "invoice.payment_succeeded": _invoice_event,
     "customer.subscription.updated": _subscription_event,

@@ -5,7 +5,9 @@ Three differences from `localstripe --port N`:
 - it keeps its state in var/localstripe.pickle, not the machine-wide
   /tmp/localstripe.pickle that every localstripe on the machine would share;
 - it applies scripts/localstripe_compat.py, the few endpoints and fields dj-stripe
-  needs that localstripe lacks (see that file's docstring).
+  needs that localstripe lacks (see that file's docstring);
+- it applies scripts/localstripe_connect.py, Stripe Connect (Express accounts,
+  account links, transfers, connected-account payouts) for creator payouts.
 """
 
 import argparse
@@ -49,8 +51,10 @@ def main():
     resources.Store.try_load_from_disk = try_load_from_disk
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     import localstripe_compat
+    import localstripe_connect
 
     localstripe_compat.apply()
+    localstripe_connect.apply()
     if not args.from_scratch:
         resources.store.try_load_from_disk()
     logging.basicConfig(level=logging.INFO)

@@ -20,6 +20,7 @@ from payments.services.card import (
     top_up_pay,
 )
 from payments.services.common import platform_fee, validate_amount
+from payments.services.connect import connect_account_sync, connect_onboarding_url
 from payments.services.coupons import (
     CouponTarget,
     coupon_create,
@@ -68,6 +69,8 @@ from payments.services.wallet import (
 )
 
 __all__ = [
+    "connect_account_sync",
+    "connect_onboarding_url",
     "ad_budget_charge",
     "ad_budget_fund",
     "ad_budget_release",
