@@ -155,6 +155,29 @@ def connect_account_link(*, account_id: str, return_url: str, refresh_url: str) 
     return link.url
 
 
+@dataclass(frozen=True)
+class DisputeInfo:
+    id: str
+    payment_intent: str
+    amount: int
+    currency: str  # upper-case, as the ledger uses
+    reason: str  # fraudulent | product_not_received | duplicate | general | ...
+    status: str  # needs_response | under_review | won | lost | ...
+
+
+def dispute_retrieve(dispute_id: str) -> DisputeInfo:
+    dispute = client().v1.disputes.retrieve(dispute_id)
+    payment_intent = dispute.payment_intent
+    return DisputeInfo(
+        id=dispute.id,
+        payment_intent=payment_intent if isinstance(payment_intent, str) else payment_intent.id,
+        amount=int(dispute.amount),
+        currency=str(dispute.currency).upper(),
+        reason=str(dispute.reason or "general"),
+        status=str(dispute.status),
+    )
+
+
 class CardDeclined(Exception):
     """The card network said no; the message is Stripe's, fit to show the payer."""
 

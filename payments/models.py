@@ -104,6 +104,8 @@ class LedgerTransaction(models.Model):
         PAYOUT_REQUEST = "payout_request", _("Payout requested")
         PAYOUT = "payout", _("Payout")
         PAYOUT_REJECTED = "payout_rejected", _("Payout rejected")
+        # A card payment the buyer's bank took back: the sale is reversed.
+        DISPUTE = "dispute", _("Card payment disputed")
         # Paid questions (qa) and paid live-room priority questions (livestream):
         # wallet -> escrow when asked, escrow -> earnings when answered, escrow ->
         # wallet when declined, expired or left unanswered.
@@ -209,6 +211,8 @@ class Purchase(MoneyAmount):
         FAILED = "failed", _("Payment failed")
         REFUNDED = "refunded", _("Refunded")
         PARTIALLY_REFUNDED = "partially_refunded", _("Partly refunded")
+        # The buyer's bank took the card payment back (a chargeback).
+        DISPUTED = "disputed", _("Reversed by the buyer's bank")
 
     class Method(models.TextChoices):
         WALLET = "wallet", _("Wallet")

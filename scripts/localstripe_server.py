@@ -7,7 +7,8 @@ Three differences from `localstripe --port N`:
 - it applies scripts/localstripe_compat.py, the few endpoints and fields dj-stripe
   needs that localstripe lacks (see that file's docstring);
 - it applies scripts/localstripe_connect.py, Stripe Connect (Express accounts,
-  account links, transfers, connected-account payouts) for creator payouts.
+  account links, transfers, connected-account payouts) for creator payouts, and
+  scripts/localstripe_disputes.py, card disputes (chargebacks).
 """
 
 import argparse
@@ -52,9 +53,11 @@ def main():
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     import localstripe_compat
     import localstripe_connect
+    import localstripe_disputes
 
     localstripe_compat.apply()
     localstripe_connect.apply()
+    localstripe_disputes.apply()
     if not args.from_scratch:
         resources.store.try_load_from_disk()
     logging.basicConfig(level=logging.INFO)

@@ -30,6 +30,7 @@ from payments.services.coupons import (
     coupon_redeem,
     coupon_release,
 )
+from payments.services.disputes import dispute_settle
 from payments.services.escrow import (
     EscrowMove,
     Split,
@@ -71,6 +72,7 @@ from payments.services.wallet import (
 __all__ = [
     "connect_account_sync",
     "connect_onboarding_url",
+    "dispute_settle",
     "ad_budget_charge",
     "ad_budget_fund",
     "ad_budget_release",
