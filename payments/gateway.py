@@ -167,10 +167,10 @@ class DisputeInfo:
 
 def dispute_retrieve(dispute_id: str) -> DisputeInfo:
     dispute = client().v1.disputes.retrieve(dispute_id)
-    payment_intent = dispute.payment_intent
+    intent = dispute.payment_intent
     return DisputeInfo(
         id=dispute.id,
-        payment_intent=payment_intent if isinstance(payment_intent, str) else payment_intent.id,
+        payment_intent=intent if isinstance(intent, str) else getattr(intent, "id", ""),
         amount=int(dispute.amount),
         currency=str(dispute.currency).upper(),
         reason=str(dispute.reason or "general"),

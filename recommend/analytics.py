@@ -21,6 +21,7 @@ import csv
 import io
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
@@ -57,7 +58,7 @@ def session_stats_aggregate(*, day: date) -> int:
     were written. Idempotent: running it again for the same day rewrites the same
     rows with what is recorded by then."""
     start, end = _day_bounds(day)
-    figures: dict[tuple[int, str], dict] = defaultdict(dict)
+    figures: dict[tuple[int, str], dict[str, Any]] = defaultdict(dict)
 
     presence = RoomPresenceMinute.objects.filter(minute__gte=start, minute__lt=end)
     for row in presence.values("session_id").annotate(peak=Max("viewers"), minutes=Sum("viewers")):
@@ -68,27 +69,27 @@ def session_stats_aggregate(*, day: date) -> int:
         created_at__gte=start, created_at__lt=end, kind__in=(RoomEvent.Kind.CHAT,
                                                              RoomEvent.Kind.QUESTION)
     )  # fmt: skip
-    for row in room.values("session_id", "kind").annotate(n=Count("pk")):
-        field = "chat_messages" if row["kind"] == RoomEvent.Kind.CHAT else "questions"
-        figures[(row["session_id"], Phase.LIVE)][field] = row["n"]
+    for session_id, kind, n in room.values_list("session_id", "kind").annotate(n=Count("pk")):
+        field = "chat_messages" if kind == RoomEvent.Kind.CHAT else "questions"
+        figures[(session_id, Phase.LIVE)][field] = n
     tips = Tip.objects.filter(
         created_at__gte=start, created_at__lt=end, live_session__isnull=False
-    ).values("live_session_id", "currency")
-    for row in tips.annotate(n=Count("pk"), total=Sum("amount")):
-        cell = figures[(row["live_session_id"], Phase.LIVE)]
-        cell["tips"] = cell.get("tips", 0) + row["n"]
-        cell.setdefault("tip_amounts", {})[row["currency"]] = row["total"]
+    ).values_list("live_session_id", "currency")
+    for tipped_id, currency, n, total in tips.annotate(n=Count("pk"), total=Sum("amount")):
+        cell = figures[(tipped_id, Phase.LIVE)]
+        cell["tips"] = cell.get("tips", 0) + n
+        cell.setdefault("tip_amounts", {})[currency] = total
     tickets = Purchase.objects.filter(
         paid_at__gte=start, paid_at__lt=end, live_session__isnull=False
-    ).values("live_session_id")
-    for row in tickets.annotate(n=Count("pk")):
-        figures[(row["live_session_id"], Phase.LIVE)]["tickets_sold"] = row["n"]
+    ).values_list("live_session_id")
+    for sold_id, n in tickets.annotate(n=Count("pk")):
+        figures[(sold_id, Phase.LIVE)]["tickets_sold"] = n
 
     events = Event.objects.filter(
         item_kind=ItemKind.SESSION, created_at__gte=start, created_at__lt=end,
         kind__in=(Event.Kind.WATCH, Event.Kind.VIEW),
     ).values_list("item_id", "kind", "user_id", "value", "created_at")  # fmt: skip
-    rows = list(events)
+    rows = [(int(row[0]), *row[1:]) for row in events if row[0] is not None]
     session_ids = {key[0] for key in figures} | {row[0] for row in rows}
     sessions = {
         s.pk: s for s in LiveSession.objects.filter(pk__in=session_ids).only("pk", "ended_at",
@@ -97,13 +98,13 @@ def session_stats_aggregate(*, day: date) -> int:
     viewers: dict[tuple[int, str], set[int]] = defaultdict(set)
     page_viewers: dict[tuple[int, str], set[int]] = defaultdict(set)
     seconds: dict[tuple[int, str], float] = defaultdict(float)
-    for item_id, kind, user_id, value, at in rows:
+    for item_id, event_kind, user_id, value, at in rows:
         session = sessions.get(item_id)
         if session is None:
             continue
         ended = session.ended_at
-        phase = Phase.REPLAY if ended is not None and at >= ended else Phase.LIVE
-        if kind == Event.Kind.WATCH:
+        phase = str(Phase.REPLAY if ended is not None and at >= ended else Phase.LIVE)
+        if event_kind == Event.Kind.WATCH:
             viewers[(item_id, phase)].add(user_id)
             seconds[(item_id, phase)] += value
         else:
