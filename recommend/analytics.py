@@ -140,7 +140,7 @@ def _retention(sessions: dict[int, LiveSession], start: datetime, end: datetime)
     ).order_by("session_id", "minute")
     for row in minutes.values_list("session_id", "minute", "viewers"):
         session_id, minute, count = row
-        began = sessions[session_id].started_at or minute
+        began = (sessions[session_id].started_at or minute).replace(second=0, microsecond=0)
         offset = max(int((minute - began).total_seconds() // 60), 0)
         curve = curves.setdefault(session_id, [])
         curve.extend([0] * (offset + 1 - len(curve)))

@@ -124,5 +124,5 @@ def _dispute_won(purchase: Purchase, dispute_id: str) -> Purchase:
         Purchase.Status.PARTIALLY_REFUNDED if purchase.refunded_amount else Purchase.Status.PAID
     )
     purchase.save(update_fields=["status"])
-    fulfilment().purchase_paid(purchase)
+    fulfilment().purchase_reinstated(purchase)
     return purchase

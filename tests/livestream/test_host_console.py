@@ -36,7 +36,7 @@ def tip(session, user, amount, key):
         user=user, amount=amount, currency="CNY", payment_intent_id=f"pi-{key}"
     )
     return services.room_tip(
-        session=session, user=user, amount=amount, currency="CNY", client_key=f"tip-{key}"
+        session=session, user=user, amount=amount, currency="CNY", client_key=f"tip-key-{key}"
     )
 
 

@@ -31,7 +31,7 @@ def tip(session, user, amount, key, message=""):
         user=user, amount=amount, currency="CNY", payment_intent_id=f"pi-{key}"
     )
     services.room_tip(
-        session=session, user=user, amount=amount, currency="CNY", client_key=f"tip-{key}",
+        session=session, user=user, amount=amount, currency="CNY", client_key=f"tip-key-{key}",
         message=message,
     )  # fmt: skip
 
