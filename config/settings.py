@@ -654,6 +654,10 @@ CELERY_BEAT_SCHEDULE.update(
             "task": "recommend.tasks.events_prune_task",
             "schedule": 86400.0,
         },
+        "recommend-session-stats": {
+            "task": "recommend.tasks.session_stats_aggregate_task",
+            "schedule": 3600.0,  # seconds; rewrites today's and yesterday's rows
+        },
     }
 )
 

@@ -75,6 +75,11 @@ def _role(session, user):
 
 
 @database_sync_to_async
+def _pinned(session):
+    return selectors.room_pinned_payload(session)
+
+
+@database_sync_to_async
 def _events_after(session_id: int, after: int, include_held: bool):
     return selectors.room_events_after(
         session_id=session_id, after=after, include_held=include_held
@@ -167,6 +172,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
                 "you": {"id": self.user.pk, "name": self.user.public_name, "role": role.label,
                         "muted_until": role.muted_until.isoformat() if role.muted_until else None},
                 "settings": selectors.room_settings_payload(self.session),
+                "pinned": await _pinned(self.session),
                 "last_seq": self.session.last_seq,
                 "viewers": self.hub.viewers(self.session_id),
             }
@@ -386,6 +392,9 @@ class RoomConsumer(AsyncWebsocketConsumer):
     def _delete(self, c):
         services.message_delete(session=self.session, user=self.user, seq=c["seq"])
 
+    def _pin(self, c):
+        services.chat_pin(session=self.session, user=self.user, seq=c["seq"])
+
     def _mute(self, c):
         services.user_mute(
             session=self.session, by=self.user, user_id=c["user"], minutes=c["minutes"],
@@ -425,6 +434,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         "upvote": _upvote,
         "question.action": _question_action,
         "delete": _delete,
+        "pin": _pin,
         "held.decide": _held,
         "mute": _mute,
         "ban": _ban,

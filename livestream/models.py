@@ -85,6 +85,8 @@ class LiveSession(models.Model):
     # Room settings the host changes live.
     slow_mode_seconds = models.PositiveSmallIntegerField(_("slow mode (seconds)"), default=0)
     subscribers_only_chat = models.BooleanField(_("subscribers-only chat"), default=False)
+    # The chat message the host pinned above the chat (its seq), shown to late joiners.
+    pinned_seq = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -134,6 +136,7 @@ class RoomEvent(models.Model):
         SYSTEM = "system"
         SETTINGS = "room.settings"
         MESSAGE_RELEASED = "message.released"
+        MESSAGE_PINNED = "message.pinned"
 
     session = models.ForeignKey(LiveSession, on_delete=models.CASCADE, related_name="events")
     seq = models.PositiveBigIntegerField()
@@ -335,3 +338,31 @@ class Recording(models.Model):
 
     def __str__(self):
         return f"recording of {self.session_id} from {self.started_at:%H:%M:%S}"
+
+
+class TipLeaderboardOptOut(models.Model):
+    """A tipper who stays anonymous: off every tip leaderboard, and "Anonymous" on
+    stream overlays."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"{self.user_id} stays off tip leaderboards"
+
+
+class OverlayKey(models.Model):
+    """The secret in a channel's stream-overlay URL (OBS browser source): whoever
+    has the URL sees the overlay, so the creator can rotate it (the old URL stops
+    working at once). The overlay shows display names only."""
+
+    channel = models.OneToOneField(
+        "marketplace.Channel", on_delete=models.CASCADE, related_name="overlay_key"
+    )
+    token = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"overlay key of {self.channel_id}"

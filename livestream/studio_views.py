@@ -176,6 +176,7 @@ def stream_key(request):
                 for s in selectors.studio_sessions(creator=request.creator)
                 if s.status in (LiveSession.Status.SCHEDULED, LiveSession.Status.LIVE)
             ][:5],
+            "channels": list(request.creator.channels.order_by("title")),
         },
     )
 

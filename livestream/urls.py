@@ -1,6 +1,6 @@
 from django.urls import path
 
-from livestream import studio_views, video_views, views
+from livestream import console_views, studio_views, video_views, views
 
 app_name = "livestream"
 
@@ -12,6 +12,14 @@ urlpatterns = [
     path("live/<int:pk>/chat/<int:seq>/report/", views.chat_report, name="chat_report"),
     path("live/<int:pk>/questions/<int:question>/report/", views.question_report,
          name="question_report"),
+    path("live/<int:pk>/leaderboard/", console_views.session_leaderboard,
+         name="session_leaderboard"),
+    path("live/tips/anonymous/", console_views.leaderboard_opt_out, name="leaderboard_opt_out"),
+    # Stream overlays for OBS: the secret is the permission (no login).
+    path("overlay/<str:token>/", console_views.overlay, name="overlay"),
+    path("overlay/<str:token>/feed/", console_views.overlay_feed, name="overlay_feed"),
+    path("studio/channels/<slug:slug>/overlay/", console_views.studio_overlay,
+         name="studio_overlay"),
     # The creator's pages for scheduling and running sessions.
     path("studio/sessions/", studio_views.session_list, name="studio_sessions"),
     path("studio/channels/<slug:slug>/sessions/new/", studio_views.session_create,

@@ -59,6 +59,16 @@ def session_detail(request, pk):
             )
     if role.can_watch:
         context.update(_room_page_extras())
+        questions = [
+            selectors.question_payload(q) for q in selectors.question_board(session=session)
+        ]
+        tip_totals = selectors.session_tip_totals(session=session) if role.is_host else {}
+        context.update(
+            tip_totals=tip_totals,
+            open_questions=sum(q["status"] == "open" for q in questions),
+            leaders=selectors.tip_leaderboard(session=session),
+            tips_anonymous=selectors.leaderboard_opted_out(user=request.user),
+        )
         context["room"] = {
             "session": session.pk,
             "status": session.status,
@@ -72,9 +82,10 @@ def session_detail(request, pk):
             "question_report_url": reverse("livestream:question_report", args=[session.pk, 0]),
             "settings": selectors.room_settings_payload(session),
             "chat": selectors.room_chat_history(session=session, include_held=role.can_moderate),
-            "questions": [
-                selectors.question_payload(q) for q in selectors.question_board(session=session)
-            ],
+            "questions": questions,
+            "pinned": selectors.room_pinned_payload(session),
+            "tip_totals": tip_totals,
+            "leaderboard_url": reverse("livestream:session_leaderboard", args=[session.pk]),
         }
     return render(request, "livestream/session_detail.html", context)
 
@@ -104,6 +115,7 @@ def _room_page_extras() -> dict:
             "upvote": _("Upvote"),
             "answer": _("Mark answered"),
             "pin": _("Pin"),
+            "no_tips": _("No tips yet."),
             "unpin": _("Unpin"),
             "dismiss": _("Dismiss"),
             "delete": _("Delete"),

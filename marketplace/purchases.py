@@ -242,6 +242,11 @@ class MarketplaceFulfilment:
             source=Entitlement.Source.TICKET, source_ref=f"purchase:{purchase.pk}"
         )
 
+    def purchase_reinstated(self, purchase: Purchase) -> None:
+        services.entitlement_reinstate(
+            source=Entitlement.Source.TICKET, source_ref=f"purchase:{purchase.pk}"
+        )
+
     def subscription_paid(self, subscription: Subscription, *, paid_until: datetime) -> None:
         services.entitlement_extend(
             user=subscription.user,

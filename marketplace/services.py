@@ -378,6 +378,13 @@ def entitlement_extend(
 
 
 @transaction.atomic
+def entitlement_reinstate(*, source: str, source_ref: str) -> int:
+    """Undo `entitlement_revoke` (a chargeback the seller won): the grant is valid again."""
+    return Entitlement.objects.filter(
+        source=source, source_ref=source_ref, revoked_at__isnull=False
+    ).update(revoked_at=None)
+
+
 def entitlement_revoke(*, source: str, source_ref: str) -> None:
     """End a grant; once committed, listeners (live rooms) hear which users lost it."""
     revoked = Entitlement.objects.filter(

@@ -22,7 +22,10 @@ class Fulfilment(Protocol):
         """Grant what `purchase` bought (called once it is paid; may repeat)."""
 
     def purchase_refunded(self, purchase: Purchase) -> None:
-        """End the access `purchase` gave (called on a full refund)."""
+        """End the access `purchase` gave (called on a full refund or a chargeback)."""
+
+    def purchase_reinstated(self, purchase: Purchase) -> None:
+        """Give back the access a chargeback ended (the seller won the dispute)."""
 
     def subscription_paid(self, subscription: Subscription, *, paid_until: datetime) -> None:
         """Access to the subscription's tier runs at least until `paid_until`."""

@@ -17,7 +17,7 @@ from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.utils.translation import gettext as _
 from stripe.params import PaymentIntentCreateParams, SubscriptionCreateParams
 
-from payments.models import Payout
+from payments.models import ConnectedAccount, Payout
 
 
 @cache
@@ -78,30 +78,114 @@ def refund_create(*, payment_intent_id: str, amount: int, idempotency_key: str) 
 def payout_transfer(*, payout: Payout) -> str:
     """Send an approved payout. Returns a reference for the records.
 
-    "manual" (the default, and the only choice in development: localstripe has no
-    Connect) records that staff paid outside the site. "stripe_connect" transfers to
-    the creator's connected account.
+    "manual" (the default) records that staff paid outside the site.
+    "stripe_connect" transfers the amount to the creator's connected Express account
+    and pays it out from there to their bank (two idempotent calls: a retried
+    approval moves nothing twice).
     """
     method = settings.PAYMENTS_PAYOUT_METHOD
     if method == "manual":
         return "manual"
     if method == "stripe_connect":
-        account = getattr(payout.creator, "stripe_connect_account_id", "")
-        if not account:
+        connected = ConnectedAccount.objects.filter(user_id=payout.creator_id).first()
+        if connected is None:
             raise ValidationError(
                 _("This creator has not connected a Stripe account to be paid into yet.")
+            )
+        if not connected.payouts_enabled:
+            raise ValidationError(
+                _("This creator must finish Stripe's onboarding before payouts can be sent.")
             )
         transfer = client().v1.transfers.create(
             params={
                 "amount": payout.amount,
                 "currency": payout.currency.lower(),
-                "destination": account,
+                "destination": connected.stripe_account_id,
                 "metadata": {"payout": str(payout.pk)},
             },
             options={"idempotency_key": f"payout-{payout.pk}"},
         )
+        client().v1.payouts.create(
+            params={
+                "amount": payout.amount,
+                "currency": payout.currency.lower(),
+                "metadata": {"payout": str(payout.pk)},
+            },
+            options={
+                "idempotency_key": f"payout-{payout.pk}-bank",
+                "stripe_account": connected.stripe_account_id,
+            },
+        )
         return transfer.id
     raise ImproperlyConfigured(f"Unknown PAYMENTS_PAYOUT_METHOD {method!r}.")
+
+
+@dataclass(frozen=True)
+class ConnectStatus:
+    id: str
+    details_submitted: bool
+    payouts_enabled: bool
+
+
+def connect_account_create(*, email: str, user_id: int) -> str:
+    """A new Express account for a creator; Stripe collects their details."""
+    account = client().v1.accounts.create(
+        params={
+            "type": "express",
+            "email": email,
+            "capabilities": {"transfers": {"requested": True}},
+            # Payouts are sent when staff approve one, not on Stripe's schedule.
+            "settings": {"payouts": {"schedule": {"interval": "manual"}}},
+            "metadata": {"user": str(user_id)},
+        },
+        options={"idempotency_key": f"connect-account-{user_id}"},
+    )
+    return account.id
+
+
+def connect_account_retrieve(account_id: str) -> ConnectStatus:
+    account = client().v1.accounts.retrieve(account_id)
+    return ConnectStatus(
+        id=account.id,
+        details_submitted=bool(account.details_submitted),
+        payouts_enabled=bool(account.payouts_enabled),
+    )
+
+
+def connect_account_link(*, account_id: str, return_url: str, refresh_url: str) -> str:
+    """Stripe's hosted onboarding page for the account (a short-lived URL)."""
+    link = client().v1.account_links.create(
+        params={
+            "account": account_id,
+            "type": "account_onboarding",
+            "return_url": return_url,
+            "refresh_url": refresh_url,
+        }
+    )
+    return link.url
+
+
+@dataclass(frozen=True)
+class DisputeInfo:
+    id: str
+    payment_intent: str
+    amount: int
+    currency: str  # upper-case, as the ledger uses
+    reason: str  # fraudulent | product_not_received | duplicate | general | ...
+    status: str  # needs_response | under_review | won | lost | ...
+
+
+def dispute_retrieve(dispute_id: str) -> DisputeInfo:
+    dispute = client().v1.disputes.retrieve(dispute_id)
+    intent = dispute.payment_intent
+    return DisputeInfo(
+        id=dispute.id,
+        payment_intent=intent if isinstance(intent, str) else getattr(intent, "id", ""),
+        amount=int(dispute.amount),
+        currency=str(dispute.currency).upper(),
+        reason=str(dispute.reason or "general"),
+        status=str(dispute.status),
+    )
 
 
 class CardDeclined(Exception):

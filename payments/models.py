@@ -138,6 +138,8 @@ class LedgerTransaction(models.Model):
         PAYOUT_REQUEST = "payout_request", _("Payout requested")
         PAYOUT = "payout", _("Payout")
         PAYOUT_REJECTED = "payout_rejected", _("Payout rejected")
+        # A card payment the buyer's bank took back: the sale is reversed.
+        DISPUTE = "dispute", _("Card payment disputed")
         # Paid questions (qa) and paid live-room priority questions (livestream):
         # wallet -> escrow when asked, escrow -> earnings when answered, escrow ->
         # wallet when declined, expired or left unanswered.
@@ -243,6 +245,8 @@ class Purchase(MoneyAmount):
         FAILED = "failed", _("Payment failed")
         REFUNDED = "refunded", _("Refunded")
         PARTIALLY_REFUNDED = "partially_refunded", _("Partly refunded")
+        # The buyer's bank took the card payment back (a chargeback).
+        DISPUTED = "disputed", _("Reversed by the buyer's bank")
 
     class Method(models.TextChoices):
         WALLET = "wallet", _("Wallet")
@@ -489,3 +493,27 @@ from payments.rewards_models import (  # noqa: E402, F401
     CouponRedemption,
     PointsLot,
 )
+
+
+class ConnectedAccount(models.Model):
+    """A creator's Stripe Connect (Express) account, where approved payouts go.
+
+    The status is Stripe's, copied when the creator comes back from onboarding and
+    on every `account.updated` webhook; a payout is sent only when
+    `payouts_enabled`."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="connected_account"
+    )
+    stripe_account_id = models.CharField(max_length=64, unique=True)
+    details_submitted = models.BooleanField(default=False)
+    payouts_enabled = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("connected Stripe account")
+        verbose_name_plural = _("connected Stripe accounts")
+
+    def __str__(self) -> str:
+        return f"{self.stripe_account_id} of {self.user_id}"

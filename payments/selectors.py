@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.models import User
 from payments.ledger import balance_expression
 from payments.models import (
+    ConnectedAccount,
     Coupon,
     CouponGrant,
     CouponRedemption,
@@ -254,3 +255,7 @@ def coupon_sales(*, seller: User, limit: int = 50) -> list[CouponRedemption]:
         .select_related("coupon", "purchase")
         .order_by("-created_at")[:limit]
     )
+
+
+def connected_account_for(*, user: User) -> ConnectedAccount | None:
+    return ConnectedAccount.objects.filter(user=user).first()

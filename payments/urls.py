@@ -29,6 +29,9 @@ urlpatterns = [
     path("receipts/", views.receipts, name="receipts"),
     path("receipts/<str:key>/", views.receipt, name="receipt"),
     path("receipts/<str:key>/pdf/", views.receipt_pdf, name="receipt_pdf"),
+    path("earnings/stripe/", views.connect_onboard, name="connect_onboard"),
+    path("earnings/stripe/return/", views.connect_return, name="connect_return"),
+    path("earnings/stripe/refresh/", views.connect_refresh, name="connect_refresh"),
     path("subscriptions/<int:pk>/cancel/", views.subscription_cancel, name="subscription_cancel"),
     path("stripe/webhook/", webhooks.stripe_webhook, name="stripe_webhook"),
 ]

@@ -4,6 +4,7 @@ from datetime import date
 from typing import Any
 
 import segno
+import stripe
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -221,8 +222,60 @@ def earnings(request: AuthenticatedHttpRequest) -> HttpResponse:
             "coupon_sales": selectors.coupon_sales(seller=request.user),
             "payout_form": payout_form,
             "min_payout": settings.PAYMENTS_MIN_PAYOUT,
+            "connect": settings.PAYMENTS_PAYOUT_METHOD == "stripe_connect",
+            "connected": selectors.connected_account_for(user=request.user),
         },
     )
+
+
+# --- Stripe Connect onboarding (payouts to the creator's own Stripe account) ------
+
+
+def _connect_redirect(request: AuthenticatedHttpRequest) -> HttpResponse:
+    try:
+        url = services.connect_onboarding_url(
+            user=request.user,
+            return_url=request.build_absolute_uri(reverse("payments:connect_return")),
+            refresh_url=request.build_absolute_uri(reverse("payments:connect_refresh")),
+        )
+    except stripe.StripeError:
+        messages.error(request, _("Stripe could not be reached. Please try again in a minute."))
+        return redirect("payments:earnings")
+    return redirect(url)
+
+
+@login_required
+@require_POST
+def connect_onboard(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Send the creator to Stripe to set up (or finish setting up) payouts."""
+    return _connect_redirect(request)
+
+
+@login_required
+def connect_refresh(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Stripe sends the creator here when the onboarding link expired: a new one."""
+    return _connect_redirect(request)
+
+
+@login_required
+def connect_return(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Back from Stripe's onboarding: read the account's status and say what it is."""
+    connected = selectors.connected_account_for(user=request.user)
+    if connected is None:
+        return redirect("payments:earnings")
+    try:
+        connected = services.connect_account_sync(stripe_account_id=connected.stripe_account_id)
+    except stripe.StripeError:
+        messages.error(request, _("Stripe could not be reached. Please try again in a minute."))
+        return redirect("payments:earnings")
+    if connected is not None and connected.payouts_enabled:
+        messages.success(request, _("Your Stripe account is ready: approved payouts go there."))
+    else:
+        messages.info(
+            request,
+            _("Stripe needs more details before it can pay you: continue the setup."),
+        )
+    return redirect("payments:earnings")
 
 
 # --- 3-D Secure -----------------------------------------------------------------

@@ -56,7 +56,19 @@ def _mirror(event: dict) -> None:
             logger.exception("dj-stripe could not mirror Stripe event %s", event.get("id"))
 
 
+def _account_event(event: dict) -> None:
+    services.connect_account_sync(stripe_account_id=event["data"]["object"]["id"])
+
+
+def _dispute_event(event: dict) -> None:
+    services.dispute_settle(dispute_id=event["data"]["object"]["id"])
+
+
 HANDLERS = {
+    "charge.dispute.created": _dispute_event,
+    "charge.dispute.funds_withdrawn": _dispute_event,
+    "charge.dispute.closed": _dispute_event,
+    "account.updated": _account_event,
     "invoice.paid": _invoice_event,
     "invoice.payment_succeeded": _invoice_event,
     "customer.subscription.updated": _subscription_event,

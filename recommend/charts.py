@@ -50,3 +50,27 @@ def ctr_chart(data: dict) -> dict:
         "last_day": last,
         "legend_x": WIDTH - PAD_RIGHT - 150,
     }
+
+
+def retention_chart(curve: list[int]) -> dict:
+    """A polyline of viewers at each minute since the start (the retention curve),
+    scaled to the chart box; empty when nothing was recorded."""
+    inner_w = WIDTH - PAD_LEFT - PAD_RIGHT
+    inner_h = HEIGHT - PAD_TOP - PAD_BOTTOM
+    top = max(curve + [1])
+    span = max(len(curve) - 1, 1)
+    coords = [
+        (round(PAD_LEFT + inner_w * i / span, 1), round(PAD_TOP + inner_h * (1 - v / top), 1))
+        for i, v in enumerate(curve)
+    ]
+    return {
+        "width": WIDTH,
+        "height": HEIGHT,
+        "left": PAD_LEFT,
+        "right": WIDTH - PAD_RIGHT,
+        "bottom": HEIGHT - PAD_BOTTOM,
+        "top": PAD_TOP,
+        "points": " ".join(f"{a},{b}" for a, b in coords),
+        "peak": top if curve else 0,
+        "minutes": len(curve),
+    }

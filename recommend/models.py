@@ -182,3 +182,47 @@ class InterestStrength(models.Model):
 
     def __str__(self):
         return f"{self.user_id} {self.category_id} {self.strength:.2f}"
+
+
+class SessionStatsDay(models.Model):
+    """A live session's audience figures for one day, live or as a replay, as the
+    aggregation job (recommend.analytics.session_stats_aggregate) computed them from
+    what the site records: room presence per minute, the room's messages, tips,
+    tickets, and the behaviour events of people who consented to analytics (page
+    views, watch time). Creator pages read only these rows."""
+
+    class Phase(models.TextChoices):
+        LIVE = "live", _("Live")
+        REPLAY = "replay", _("Replay")
+
+    session = models.ForeignKey(
+        "livestream.LiveSession", on_delete=models.CASCADE, related_name="+"
+    )
+    day = models.DateField()
+    phase = models.CharField(max_length=10, choices=Phase.choices)
+    unique_viewers = models.PositiveIntegerField(default=0)
+    peak_concurrent = models.PositiveIntegerField(default=0)
+    viewer_minutes = models.PositiveIntegerField(default=0)
+    watch_seconds = models.PositiveBigIntegerField(default=0)
+    chat_messages = models.PositiveIntegerField(default=0)
+    questions = models.PositiveIntegerField(default=0)
+    tips = models.PositiveIntegerField(default=0)
+    tip_amounts = models.JSONField(default=dict)  # currency -> minor units
+    tickets_sold = models.PositiveIntegerField(default=0)
+    page_viewers = models.PositiveIntegerField(default=0)
+    # Viewers at each minute of the broadcast (index = minutes since it started).
+    retention = models.JSONField(default=list)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "day", "phase"], name="session_stats_once_a_day"
+            )
+        ]
+        ordering = ("session", "day", "phase")
+        verbose_name = _("session statistics of a day")
+        verbose_name_plural = _("session statistics by day")
+
+    def __str__(self):
+        return f"{self.session_id} {self.day} {self.phase}"

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from recommend import refresh, retention
+from recommend import analytics, refresh, retention
 
 
 @shared_task
@@ -20,3 +20,9 @@ def recommendations_refresh_user_task(user_id: int) -> int:
 @shared_task
 def events_prune_task() -> int:
     return retention.events_prune()
+
+
+@shared_task
+def session_stats_aggregate_task() -> int:
+    """Fold today's and yesterday's recorded audience into the daily tables."""
+    return analytics.session_stats_aggregate_recent()

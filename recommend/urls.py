@@ -12,5 +12,7 @@ urlpatterns = [
     path("recommend/start/", views.topics_start, name="start"),
     path("recommend/not-interested/", views.not_interested, name="not_interested"),
     path("studio/audience/", views.audience, name="audience"),
+    path("studio/sessions/<int:pk>/analytics/", views.session_analytics_page,
+         name="session_analytics"),
     path("staff/recommendations/", views.staff_dashboard, name="staff"),
-]
+]  # fmt: skip

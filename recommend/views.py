@@ -9,7 +9,7 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponseBadRequest, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,8 +19,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from livestream import selectors as live_selectors
 from livestream.models import LiveSession
+from livestream.selectors import session_get_for_editor
 from marketplace.models import CreatorProfile
-from recommend import selectors, services
+from recommend import analytics, charts, selectors, services
 from recommend.audience import AUDIENCE_DAYS, creator_audience
 from recommend.charts import ctr_chart
 from recommend.features import items_load
@@ -196,4 +197,45 @@ def topics_start(request):
         request,
         "recommend/start.html",
         {"topics": selectors.interest_topics(user=request.user)},
+    )
+
+
+@login_required
+def session_analytics_page(request, pk):
+    """A session's audience, live and as a replay, from the daily aggregates only;
+    `?format=csv` downloads the daily rows."""
+    session = session_get_for_editor(user=request.user, pk=pk)
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(
+            analytics.session_analytics_csv(session=session), content_type="text/csv"
+        )
+        response["Content-Disposition"] = f'attachment; filename="session-{session.pk}.csv"'
+        return response
+    figures = analytics.session_analytics(session=session)
+    labels = {
+        "unique_viewers": _("Unique viewers"),
+        "peak_concurrent": _("Peak concurrent viewers"),
+        "viewer_minutes": _("Viewer-minutes"),
+        "chat_messages": _("Chat messages"),
+        "questions": _("Questions"),
+        "tips": _("Tips"),
+        "tickets_sold": _("Tickets sold"),
+        "page_viewers": _("Page viewers"),
+    }
+
+    def stats(phase: str) -> list:
+        return [(labels[key], key, figures[phase].counts[key]) for key in analytics.COUNTS]
+
+    return render(
+        request,
+        "recommend/session_analytics.html",
+        {
+            "session": session,
+            "phases": [
+                (_("Live"), figures["live"], stats("live")),
+                (_("Replay"), figures["replay"], stats("replay")),
+            ],
+            "retention": charts.retention_chart(figures["live"].retention),
+            "min_count": settings.PRIVACY_MIN_COUNT,
+        },
     )

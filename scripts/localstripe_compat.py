@@ -12,7 +12,7 @@ calls; these only fill the gaps dj-stripe trips on:
   * /v1/prices (create/retrieve/list) -> thin facade over localstripe Plans
                                        (recurring prices only); subscriptions
                                        accept items[].price (mapped to plan)
-  * GET  /v1/accounts               -> empty list (djstripe_sync_models)
+  * GET  /v1/accounts               -> the Connect accounts of localstripe_connect.py
   * Subscription/Invoice/line items -> default_tax_rates/discounts = [] instead
                                        of null/missing (dj-stripe iterates them and
                                        expands "discounts")
@@ -260,11 +260,7 @@ def apply():
             }
         )
 
-    async def accounts_list(request):  # no connected accounts
-        return _json({"object": "list", "data": [], "has_more": False, "url": "/v1/accounts"})
-
     app.router.add_get("/v1/account", account)
-    app.router.add_get("/v1/accounts", accounts_list)
     app.router.add_get("/v1/products/{id}/features", product_features)
     app.router.add_post("/v1/prices", price_create)
     app.router.add_get("/v1/prices/{id}", price_retrieve)

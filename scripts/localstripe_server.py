@@ -1,6 +1,6 @@
 """Start localstripe the way this project needs it (development and tests only).
 
-Three differences from `localstripe --port N`:
+The differences from `localstripe --port N`:
 - it listens on 127.0.0.1 only (upstream binds every interface and has no option);
 - it keeps its state in var/localstripe.pickle, not the machine-wide
   /tmp/localstripe.pickle that every localstripe on the machine would share;
@@ -8,6 +8,9 @@ Three differences from `localstripe --port N`:
   needs that localstripe lacks (see that file's docstring);
 - it applies scripts/localstripe_wallets.py: WeChat Pay and Alipay PaymentIntents
   (QR code / redirect) and the test page that authorises or fails them.
+- it applies scripts/localstripe_connect.py, Stripe Connect (Express accounts,
+  account links, transfers, connected-account payouts) for creator payouts, and
+  scripts/localstripe_disputes.py, card disputes (chargebacks).
 """
 
 import argparse
@@ -52,10 +55,14 @@ def main():
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     # Found only once its folder is on the path (the line above).
     import localstripe_compat
+    import localstripe_connect
+    import localstripe_disputes
     import localstripe_wallets
 
     localstripe_compat.apply()
     localstripe_wallets.apply(f"http://{args.host}:{args.port}")
+    localstripe_connect.apply()
+    localstripe_disputes.apply()
     if not args.from_scratch:
         resources.store.try_load_from_disk()
     logging.basicConfig(level=logging.INFO)

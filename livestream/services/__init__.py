@@ -3,7 +3,7 @@
 - `rooms`: who is who in a room (RoomRole), the room's event log, the checks every
   room write shares;
 - `chat`, `questions` (the board, paid priority questions), `host` (mute, ban, room
-  settings), `tips`;
+  settings), `tips`, `console` (pinned chat, leaderboard opt-out, overlay keys);
 - `sessions`: a session's life (schedule, edit, go live, end, cancel), reminders, and
   telling the audience it is live.
 
@@ -15,6 +15,12 @@ from livestream.services.chat import (
     chat_post,
     held_message_decide,
     message_delete,
+)
+from livestream.services.console import (
+    chat_pin,
+    leaderboard_opt_out_set,
+    overlay_key_get_or_create,
+    overlay_key_rotate,
 )
 from livestream.services.host import (
     room_settings_update,
@@ -52,6 +58,10 @@ __all__ = [
     "SESSION_EDITABLE",
     "RoomRole",
     "chat_message_set_visible",
+    "chat_pin",
+    "leaderboard_opt_out_set",
+    "overlay_key_get_or_create",
+    "overlay_key_rotate",
     "chat_post",
     "held_message_decide",
     "message_delete",

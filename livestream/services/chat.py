@@ -139,6 +139,9 @@ def _message_hide(session: LiveSession, event: RoomEvent, *, by: User | None) ->
     moderators when it was held: viewers never saw it, there is nothing to take back)."""
     event.deleted_at = timezone.now()
     event.save(update_fields=["deleted_at"])
+    if session.pinned_seq == event.seq:  # a deleted message is no longer pinned
+        session.pinned_seq = None
+        session.save(update_fields=["pinned_seq"])
     return room_event_append(
         session=session,
         kind=RoomEvent.Kind.MESSAGE_DELETED,

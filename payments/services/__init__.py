@@ -21,6 +21,7 @@ from payments.services.card import (
     top_up_pay,
 )
 from payments.services.common import platform_fee, validate_amount
+from payments.services.connect import connect_account_sync, connect_onboarding_url
 from payments.services.coupons import (
     CouponTarget,
     coupon_create,
@@ -31,6 +32,7 @@ from payments.services.coupons import (
     coupon_redeem,
     coupon_release,
 )
+from payments.services.disputes import dispute_settle
 from payments.services.escrow import (
     EscrowMove,
     Split,
@@ -77,6 +79,9 @@ from payments.services.wallet import (
 )
 
 __all__ = [
+    "connect_account_sync",
+    "connect_onboarding_url",
+    "dispute_settle",
     "ad_budget_charge",
     "ad_budget_fund",
     "ad_budget_release",

@@ -168,6 +168,32 @@ def purchase_pay_with_wallet(*, buyer: User, product: Product, coupon_code: str 
         return purchase_complete(purchase, source=wallet)
 
 
+def sale_reversal_legs(
+    purchase: Purchase, *, amount: int, to: LedgerAccount, creator_has: int | None = None
+) -> list[Leg]:
+    """Take `amount` of a ticket's price back to `to` (the buyer's wallet for a
+    refund, Stripe clearing for a chargeback): the creator's earnings and the
+    platform's fee give back their shares in proportion, the promotions account its
+    share of a staff coupon. With `creator_has` (what the creator's earnings hold),
+    the platform bears what the creator's share exceeds it by."""
+    currency = purchase.currency
+    fee_part = purchase.fee * amount // purchase.amount
+    promo_part = platform_discount(purchase) * amount // purchase.amount
+    creator_part = amount + promo_part - fee_part
+    platform_part = fee_part
+    if creator_has is not None and creator_part > creator_has:
+        platform_part += creator_part - max(creator_has, 0)
+        creator_part = max(creator_has, 0)
+    legs = [Leg(to, amount)]
+    if creator_part:
+        legs.append(Leg(account(Kind.EARNINGS, currency, purchase.seller), -creator_part))
+    if platform_part:
+        legs.append(Leg(account(Kind.PLATFORM_REVENUE, currency), -platform_part))
+    if promo_part:
+        legs.append(Leg(account(Kind.PROMOTIONS, currency), promo_part))
+    return legs
+
+
 @transaction.atomic
 def purchase_refund(
     *, purchase: Purchase, amount: int, refunded_by: User, expected_refunded: int
@@ -208,23 +234,13 @@ def _refund(purchase: Purchase, *, amount: int, to_card: bool, by: User) -> Purc
     if purchase.status not in (Purchase.Status.PAID, Purchase.Status.PARTIALLY_REFUNDED):
         raise ValidationError(_("Only a paid ticket can be refunded."))
     validate_amount(amount=amount, currency=purchase.currency, maximum=purchase.refundable_amount)
-    currency = purchase.currency
-    fee_part = purchase.fee * amount // purchase.amount
-    promo_part = platform_discount(purchase) * amount // purchase.amount
     # Card money goes back out through Stripe: the clearing account pays it.
     payee = (
-        account(Kind.STRIPE_CLEARING, currency)
+        account(Kind.STRIPE_CLEARING, purchase.currency)
         if to_card
-        else account(Kind.WALLET, currency, purchase.buyer)
+        else account(Kind.WALLET, purchase.currency, purchase.buyer)
     )
-    legs = [
-        Leg(account(Kind.EARNINGS, currency, purchase.seller), -(amount + promo_part - fee_part)),
-        Leg(payee, amount),
-    ]
-    if fee_part:
-        legs.append(Leg(account(Kind.PLATFORM_REVENUE, currency), -fee_part))
-    if promo_part:
-        legs.append(Leg(account(Kind.PROMOTIONS, currency), promo_part))
+    legs = sale_reversal_legs(purchase, amount=amount, to=payee)
     key = f"refund:purchase:{purchase.pk}:{purchase.refunded_amount}:{amount}"
     with short_funds(_("The creator's earnings no longer cover this refund. %(detail)s")):
         ledger.post(

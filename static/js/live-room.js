@@ -72,6 +72,13 @@
 
   function moderationButtons(frame) {
     const box = el("span", "chat-actions");
+    if (canModerate && !frame.held && !frame.deleted) {
+      const pin = el("button", "link-button chat-action", L.pin);
+      pin.type = "button";
+      pin.dataset.testid = "chat-pin";
+      pin.addEventListener("click", () => send({ type: "pin", seq: frame.seq }));
+      box.append(pin);
+    }
     if (!canModerate || !frame.user || frame.user.role !== "viewer") return box;
     const actions = [
       [L.delete, { type: "delete", seq: frame.seq }],
@@ -375,6 +382,7 @@
 
   function setStatus(status) {
     cfg.status = status;
+    setHostButtons(status);
     if (status === "live" || (status === "ended" && cfg.replay_ready)) startVideo();
     else { clearTimeout(videoRetry); clearTimeout(tokenTimer); stopVideo(); }
     const reminder = document.querySelector(".reminder-form");
@@ -435,12 +443,21 @@
     switch (frame.type) {
       case "welcome":
         setStatus(frame.session.status);
+        setPinned(frame.pinned);
         setSettings(frame.settings);
         setViewers(frame.viewers);
         break;
       case "chat":
+        appendChat(frame);
+        break;
       case "tip":
         appendChat(frame);
+        tipTotals[frame.currency] = (tipTotals[frame.currency] || 0) + frame.amount;
+        updateConsole();
+        refreshLeaders();
+        break;
+      case "message.pinned":
+        setPinned(frame);
         break;
       case "system":
         appendChat(frame);
@@ -462,6 +479,7 @@
       }
       case "message.deleted": {
         const line = chatLog.querySelector('[data-seq="' + frame.target + '"]');
+        if (frame.target === pinnedSeq) setPinned(null);
         if (line) {
           line.classList.add("chat-deleted");
           const text = line.querySelector(".chat-text");
@@ -475,6 +493,7 @@
       case "question.updated":
         questions.set(frame.question.id, frame.question);
         renderBoard();
+        updateConsole();
         break;
       case "room.settings":
         setSettings(frame);
@@ -499,6 +518,73 @@
     if (!node || typeof n !== "number") return;
     node.hidden = false;
     node.textContent = fmt(L.viewers, { n: n });
+    const counter = $("console-viewers");
+    if (counter) counter.textContent = String(n);
+  }
+
+  // --- the host's console, the pinned message, the tip leaderboard --------------
+
+  const tipTotals = Object.assign({}, cfg.tip_totals || {});
+  let pinnedSeq = null;
+
+  function setPinned(pin) {
+    const bar = $("chat-pinned");
+    if (!bar) return;
+    pinnedSeq = pin && pin.target ? pin.target : null;
+    if (!pinnedSeq) { bar.hidden = true; bar.replaceChildren(); return; }
+    bar.replaceChildren(el("span", "badge", L.pinned), " ",
+      el("strong", "", pin.user ? pin.user.name : ""), " ", el("span", "chat-text", pin.text));
+    if (canModerate) {
+      const unpin = el("button", "link-button chat-action", L.unpin);
+      unpin.type = "button";
+      unpin.dataset.testid = "chat-unpin";
+      unpin.addEventListener("click", () => send({ type: "pin", seq: null }));
+      bar.append(" ", unpin);
+    }
+    bar.hidden = false;
+  }
+
+  function updateConsole() {
+    const tips = $("console-tips");
+    if (tips) {
+      const parts = Object.keys(tipTotals).sort().map((c) => money(tipTotals[c], c));
+      tips.textContent = parts.length ? parts.join(" ") : "–";
+    }
+    const open = $("console-questions");
+    if (open) {
+      open.textContent = String(Array.from(questions.values()).filter((q) => q.status === "open").length);
+    }
+  }
+
+  // Host buttons follow the session: "Go live" becomes "End" when it starts.
+  function setHostButtons(status) {
+    const show = { "host-go-live": status === "scheduled", "host-edit": status === "scheduled",
+      "host-end": status === "live" };
+    for (const id of Object.keys(show)) {
+      const node = $(id);
+      if (node) node.hidden = !show[id];
+    }
+  }
+
+  let leadersTimer = null;
+  function refreshLeaders() {
+    const list = $("tip-leaders");
+    if (!list || !cfg.leaderboard_url) return;
+    clearTimeout(leadersTimer);
+    leadersTimer = setTimeout(() => {
+      fetch(cfg.leaderboard_url, { credentials: "same-origin", cache: "no-store" })
+        .then((response) => response.ok ? response.json() : null)
+        .then((data) => {
+          if (!data) return;
+          list.replaceChildren(...(data.leaders.length ? data.leaders.map((leader) => {
+            const item = el("li");
+            item.append(el("span", "leader-name", leader.name), " ",
+              el("span", "muted", money(leader.total, leader.currency)));
+            return item;
+          }) : [el("li", "muted", L.no_tips)]));
+        })
+        .catch(() => {});
+    }, 300);
   }
 
   function connect() {
@@ -621,6 +707,7 @@
   for (const q of cfg.questions) questions.set(q.id, q);
   renderBoard();
   setSettings(cfg.settings);
+  setPinned(cfg.pinned);
   connect();
   window.liveRoom = { lastSeq: () => lastSeq, closedForGood: () => finalClose };
 })();

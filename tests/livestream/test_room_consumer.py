@@ -290,6 +290,23 @@ async def test_the_board_sorts_pinned_then_votes_then_time(room, host, bob, dora
     assert board == ["Third", "Second", "First"]
 
 
+async def test_the_host_pins_a_chat_message_live_and_late_joiners_get_it_in_welcome(
+    room, host, bob, dora
+):
+    bob_ws = await join(bob, room.pk)
+    sent = await bob_ws.reply({"type": "chat", "text": "Slides are at example.org"})
+    host_ws = await join(host, room.pk)
+    assert (await host_ws.reply({"type": "pin", "seq": sent["seq"]}))["type"] == "ack"
+    pinned = await bob_ws.next_of("message.pinned")
+    assert pinned["target"] == sent["seq"] and pinned["text"] == "Slides are at example.org"
+    refusal = await bob_ws.reply({"type": "pin", "seq": sent["seq"]})
+    assert refusal["code"] == "forbidden"
+    dora_ws = await join(dora, room.pk)
+    assert dora_ws.welcome["pinned"]["target"] == sent["seq"]
+    for ws in (bob_ws, host_ws, dora_ws):
+        await ws.leave()
+
+
 async def test_unknown_question_action_is_explained(room, host, bob):
     question = await db(services.question_ask)(session=room, user=bob, text="Why?")
     ws = await join(host, room.pk)

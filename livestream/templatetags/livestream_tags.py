@@ -1,0 +1,11 @@
+from django import template
+
+from livestream import selectors
+
+register = template.Library()
+
+
+@register.inclusion_tag("livestream/includes/channel_tip_leaders.html")
+def channel_tip_leaderboard(channel):
+    """The channel's top tippers over all its sessions (anonymous tippers left out)."""
+    return {"leaders": selectors.tip_leaderboard(channel=channel)}

@@ -1,0 +1,112 @@
+"""Chargebacks (`charge.dispute.*`) against localstripe's dispute stand-in
+(scripts/localstripe_disputes.py): the sale is reversed through the ledger once,
+the buyer loses access, the creator is told why; a won dispute restores both."""
+
+import json
+import urllib.request
+
+import pytest
+
+from accounts.models import Notification
+from marketplace import purchases
+from marketplace.selectors import entitlement_check
+from payments import ledger, services
+from payments.models import LedgerAccount, LedgerTransaction, Purchase
+from tests.factories import CourseFactory
+from tests.payments.test_card_payments import card
+from tests.payments.test_webhooks import post, signed
+
+Kind = LedgerAccount.Kind
+
+
+def bank(path: str, **fields) -> dict:
+    """What the card holder's bank does at Stripe (localstripe's /_config/)."""
+    from django.conf import settings
+
+    request = urllib.request.Request(
+        f"{settings.STRIPE_API_BASE}/_config/{path}",
+        data=json.dumps(fields).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 - loopback
+        return json.loads(response.read())
+
+
+def dispute_event(dispute: dict, type_: str, event_id: str) -> bytes:
+    return json.dumps(
+        {"id": event_id, "type": type_, "data": {"object": {"id": dispute["id"],
+                                                            "object": "dispute"}}}
+    ).encode()  # fmt: skip
+
+
+@pytest.fixture
+def card_ticket(bob, alice_channel):
+    course = CourseFactory(channel=alice_channel, title="Async Python", price_amount=4900)
+    purchase = purchases.purchase_with_card(
+        buyer=bob, course=course, payment_method=card("4242424242424242")
+    )
+    assert purchase.status == Purchase.Status.PAID
+    return purchase, course
+
+
+def earnings(user) -> int:
+    return ledger.balance(ledger.account_get(kind=Kind.EARNINGS, currency="CNY", owner=user))
+
+
+def test_a_chargeback_reverses_the_ticket_and_the_earning_once_and_tells_the_creator(
+    client, card_ticket, alice, bob
+):
+    purchase, course = card_ticket
+    assert earnings(alice.user) == 4900 - purchase.fee
+    dispute = bank("disputes", payment_intent=purchase.payment_intent_id, reason="fraudulent")
+    payload = dispute_event(dispute, "charge.dispute.created", "evt_dp_1")
+    assert post(client, payload, **signed(payload)).status_code == 200
+    purchase.refresh_from_db()
+    assert purchase.status == Purchase.Status.DISPUTED
+    assert not entitlement_check(user=bob, course=course)
+    assert earnings(alice.user) == 0
+    note = Notification.objects.get(user=alice.user)
+    assert "Async Python" in note.text and "did not make this payment" in note.text
+    # Later events about the same dispute change nothing.
+    again = dispute_event(dispute, "charge.dispute.funds_withdrawn", "evt_dp_2")
+    assert post(client, again, **signed(again)).status_code == 200
+    assert LedgerTransaction.objects.filter(kind=LedgerTransaction.Kind.DISPUTE).count() == 1
+    assert Notification.objects.filter(user=alice.user).count() == 1
+
+
+def test_a_creator_already_paid_out_leaves_the_platform_to_bear_the_rest(
+    card_ticket, alice, admin_user, settings
+):
+    purchase, _course = card_ticket
+    settings.PAYMENTS_MIN_PAYOUT = 100
+    share = earnings(alice.user)
+    payout = services.payout_request(creator=alice.user, amount=share - 1000, currency="CNY")
+    services.payout_approve(payout=payout, approved_by=admin_user)
+    dispute = bank("disputes", payment_intent=purchase.payment_intent_id, reason="duplicate")
+    services.dispute_settle(dispute_id=dispute["id"])
+    assert earnings(alice.user) == 0  # never negative
+    revenue = ledger.balance(ledger.account_get(kind=Kind.PLATFORM_REVENUE, currency="CNY"))
+    assert revenue == -(share - 1000)  # its fee back to the bank, and the part paid out
+
+
+def test_a_won_dispute_gives_back_the_access_and_the_earning(client, card_ticket, alice, bob):
+    purchase, course = card_ticket
+    before = earnings(alice.user)
+    dispute = bank("disputes", payment_intent=purchase.payment_intent_id, reason="general")
+    services.dispute_settle(dispute_id=dispute["id"])
+    bank(f"disputes/{dispute['id']}/close", status="won")
+    payload = dispute_event(dispute, "charge.dispute.closed", "evt_dp_won")
+    assert post(client, payload, **signed(payload)).status_code == 200
+    purchase.refresh_from_db()
+    assert purchase.status == Purchase.Status.PAID
+    assert entitlement_check(user=bob, course=course)
+    assert earnings(alice.user) == before
+
+
+def test_a_dispute_on_a_wallet_top_up_is_left_for_staff(bob):
+    top_up = services.top_up_start(user=bob, amount=5000, currency="CNY")
+    top_up = services.top_up_pay(top_up=top_up, payment_method=card("4242424242424242"))
+    dispute = bank("disputes", payment_intent=top_up.payment_intent_id)
+    assert services.dispute_settle(dispute_id=dispute["id"]) is None
+    assert not LedgerTransaction.objects.filter(kind=LedgerTransaction.Kind.DISPUTE).exists()
