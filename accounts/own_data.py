@@ -6,7 +6,14 @@ from allauth.account.models import EmailAddress
 from django.utils import timezone
 
 from accounts import personal_data
-from accounts.models import ConsentRecord, DataExport, LoginSession, Notification, User
+from accounts.models import (
+    ConsentRecord,
+    DataExport,
+    LoginSession,
+    Notification,
+    NotificationPreference,
+    User,
+)
 from accounts.services import sessions_end
 from accounts.services.exports import export_storage
 
@@ -43,6 +50,7 @@ def user_erase(user: User, remove_contributions: bool) -> None:
     sessions_end(user=user)
     LoginSession.objects.filter(user=user).delete()
     Notification.objects.filter(user=user).delete()
+    NotificationPreference.objects.filter(user=user).delete()
     ConsentRecord.objects.filter(user=user).delete()
     EmailAddress.objects.filter(user=user).delete()
     for export in DataExport.objects.filter(user=user).exclude(file=""):
@@ -71,6 +79,12 @@ def register() -> None:
         "notifications",
         export=lambda user: personal_data.rows(
             Notification.objects.filter(user=user), "text", "url", "created_at", "read_at"
+        ),
+    )
+    personal_data.register(
+        "notification_preferences",
+        export=lambda user: personal_data.rows(
+            NotificationPreference.objects.filter(user=user), "kind", "delivery", "updated_at"
         ),
     )
     personal_data.register("login_sessions", export=login_sessions_export)

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "recommend",
     "assistant",
     "rewards",
+    "community",
     "ads",
     "moderation",
     "content",
@@ -589,6 +590,11 @@ DISCUSSIONS_MAX_BODY_CHARS = env.int("DISCUSSIONS_MAX_BODY_CHARS", default=10_00
 DISCUSSIONS_PAGE_SIZE = 20
 # The unread-notifications badge is cached this long (invalidated on send and read).
 NOTIFICATIONS_UNREAD_CACHE_SECONDS = 60
+# The header asks for the unread count this often (one cache read per ask; the cache is
+# dropped when a notification arrives, so a new one shows within this many seconds).
+NOTIFICATIONS_POLL_SECONDS = env.int("NOTIFICATIONS_POLL_SECONDS", default=30)
+# A go-live notice reaches a channel's followers in Celery batches of this many.
+COMMUNITY_FANOUT_BATCH = env.int("COMMUNITY_FANOUT_BATCH", default=1000)
 
 # --- recommend (behaviour events, stored lists, A/B variants) ---
 # Variant name -> share of signed-in users (deterministic hash of the user id).

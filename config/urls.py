@@ -46,6 +46,7 @@ urlpatterns = [
     path("", include("recommend.urls")),  # recommend: watch, click, personalisation, staff
     path("", include("assistant.urls")),  # assistant: help centre, support tickets
     path("", include("rewards.urls")),  # rewards: points, check-in, invites
+    path("", include("community.urls")),  # community: following and its feed
     path("", include("ads.urls")),  # ads: campaigns, impression and click beacons
     path("admin/", admin.site.urls),
     path("api/v1/", include("marketplace.api_urls")),

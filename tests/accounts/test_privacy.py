@@ -143,8 +143,8 @@ def _spend_wallet(user, alice):
 EXPECTED_KINDS = {
     "profile", "purchases", "tickets", "ledger_lines", "subscriptions", "tips", "top_ups",
     "chat_messages", "room_questions", "paid_questions", "paid_answers", "comments",
-    "notifications", "behaviour_events", "consents", "login_sessions", "expert_verification",
-    "entitlements",
+    "notifications", "notification_preferences", "behaviour_events", "consents",
+    "login_sessions", "expert_verification", "entitlements", "follows",
 }  # fmt: skip
 
 
