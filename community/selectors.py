@@ -1,5 +1,8 @@
 """Reads of community: follower counts, who follows what, the Following feed."""
 
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 
 from accounts.models import User
@@ -21,21 +24,20 @@ def follower_ids(*, channel: Channel) -> QuerySet[Follow, int]:
     )
 
 
-def follower_count(*, creator: CreatorProfile | None = None, channel: Channel | None = None) -> int:
+def target_lookup(target: CreatorProfile | Channel) -> dict[str, Any]:
+    """The Follow field that points at `target`."""
+    return {"creator": target} if isinstance(target, CreatorProfile) else {"channel": target}
+
+
+def follower_count(*, target: CreatorProfile | Channel) -> int:
     """How many follow this creator, or this channel (one COUNT on an index)."""
-    if creator is not None:
-        return Follow.objects.filter(creator=creator).count()
-    return Follow.objects.filter(channel=channel).count()
+    return Follow.objects.filter(**target_lookup(target)).count()
 
 
-def is_following(
-    *, user: User, creator: CreatorProfile | None = None, channel: Channel | None = None
-) -> bool:
+def is_following(*, user: User | AnonymousUser, target: CreatorProfile | Channel) -> bool:
     if not user.is_authenticated:
         return False
-    if creator is not None:
-        return Follow.objects.filter(user=user, creator=creator).exists()
-    return Follow.objects.filter(user=user, channel=channel).exists()
+    return Follow.objects.filter(user=user, **target_lookup(target)).exists()
 
 
 def following_of(*, user: User) -> QuerySet[Follow]:

@@ -13,12 +13,12 @@ from accounts.models import NotificationKind, User
 from accounts.services.notify import notify_many
 from community.emails import follower_live_email
 from community.models import FeedItem, Follow
-from community.selectors import follower_ids
+from community.selectors import follower_ids, target_lookup
 from content.models import Article, Lesson
 from livestream.models import LiveSession
 from livestream.selectors import sessions_public
 from livestream.services.sessions import live_notice_key
-from marketplace.models import Channel, Course, CreatorProfile, PublicationStatus
+from marketplace.models import Channel, Course, CreatorProfile
 from qa.models import Question
 
 Kind = FeedItem.Kind
@@ -28,29 +28,21 @@ Kind = FeedItem.Kind
 
 
 @transaction.atomic
-def follow_set(
-    *,
-    user: User,
-    on: bool,
-    creator: CreatorProfile | None = None,
-    channel: Channel | None = None,
-) -> bool:
+def follow_set(*, user: User, target: CreatorProfile | Channel, on: bool) -> bool:
     """Follow (or stop following) one creator or one channel. Free, and apart from
     subscribing. Twice is the same as once. Returns the new state."""
-    if (creator is None) == (channel is None):
-        raise ValueError("follow one creator or one channel")
-    owner_id = creator.user_id if creator is not None else channel.creator.user_id  # type: ignore[union-attr]
-    target = {"creator": creator} if creator is not None else {"channel": channel}
+    lookup = target_lookup(target)
     if not on:
-        Follow.objects.filter(user=user, **target).delete()
+        Follow.objects.filter(user=user, **lookup).delete()
         return False
-    if owner_id == user.pk:
+    owner = target if isinstance(target, CreatorProfile) else target.creator
+    if owner.user_id == user.pk:
         raise ValidationError(_("You cannot follow yourself."))
-    if channel is not None and channel.status != PublicationStatus.PUBLISHED:
+    if isinstance(target, Channel) and not target.is_published:
         raise ValidationError(_("This channel is not public."))
     try:
         with transaction.atomic():
-            Follow.objects.get_or_create(user=user, **target)
+            Follow.objects.get_or_create(user=user, **lookup)
     except IntegrityError:
         pass  # a double click raced us: it is followed either way
     return True

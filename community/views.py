@@ -19,22 +19,21 @@ def follow(request: AuthenticatedHttpRequest, kind: str, pk: int) -> HttpRespons
     """Follow or unfollow (`on` = "1" or "0") a creator or a channel, then back to the
     page the button was on."""
     on = request.POST.get("on") == "1"
+    target: CreatorProfile | Channel
     if kind == "creator":
-        target = {"creator": get_object_or_404(CreatorProfile, pk=pk)}
-        back = target["creator"].get_absolute_url()
+        target = get_object_or_404(CreatorProfile, pk=pk)
     else:
-        channel = get_object_or_404(Channel.objects.select_related("creator"), pk=pk)
-        target = {"channel": channel}
-        back = channel.get_absolute_url()
+        target = get_object_or_404(Channel.objects.select_related("creator"), pk=pk)
     flash_outcome(
         request,
-        lambda: services.follow_set(user=request.user, on=on, **target),
+        lambda: services.follow_set(user=request.user, target=target, on=on),
         lambda now: (
             _("You follow it now: its new sessions and posts reach your Following feed.")
             if now
             else _("You no longer follow it.")
         ),
     )
+    back = target.get_absolute_url()
     wanted = request.POST.get("next", "")
     if url_has_allowed_host_and_scheme(wanted, {request.get_host()}, request.is_secure()):
         back = wanted

@@ -13,18 +13,15 @@ register = template.Library()
 def follow_button(context, target: CreatorProfile | Channel) -> dict:
     request = context.get("request")
     user = getattr(request, "user", None)
-    if isinstance(target, CreatorProfile):
-        kind, lookup = "creator", {"creator": target}
-    else:
-        kind, lookup = "channel", {"channel": target}
-    owner_id = target.user_id if kind == "creator" else target.creator.user_id  # type: ignore[union-attr]
+    owner = target if isinstance(target, CreatorProfile) else target.creator
+    signed_in = bool(user is not None and user.is_authenticated)
     return {
-        "kind": kind,
+        "kind": "creator" if isinstance(target, CreatorProfile) else "channel",
         "target": target,
-        "count": selectors.follower_count(**lookup),
-        "following": user is not None and selectors.is_following(user=user, **lookup),
-        "signed_in": user is not None and user.is_authenticated,
-        "own": user is not None and user.is_authenticated and user.pk == owner_id,
+        "count": selectors.follower_count(target=target),
+        "following": user is not None and selectors.is_following(user=user, target=target),
+        "signed_in": signed_in,
+        "own": user is not None and signed_in and user.pk == owner.user_id,
         "next": request.get_full_path() if request is not None else "",
         "csrf_token": context.get("csrf_token"),
     }

@@ -6,11 +6,13 @@ commit through livestream.jobs: the tasks call these services, so these services
 name the tasks rather than import them.
 """
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -334,5 +336,5 @@ def live_notice_key(session_id: int) -> str:
     return f"live:{session_id}"
 
 
-def _live_now_email_for(session: LiveSession):
+def _live_now_email_for(session: LiveSession) -> Callable[[User], EmailMessage]:
     return lambda user: live_now_email(session=session, user=user)
