@@ -595,6 +595,8 @@ NOTIFICATIONS_UNREAD_CACHE_SECONDS = 60
 # The header asks for the unread count this often (one cache read per ask; the cache is
 # dropped when a notification arrives, so a new one shows within this many seconds).
 NOTIFICATIONS_POLL_SECONDS = env.int("NOTIFICATIONS_POLL_SECONDS", default=30)
+# The share posters' CJK-capable font (Debian's fonts-wqy-zenhei, scripts/install.sh).
+SHARE_POSTER_FONT = env("SHARE_POSTER_FONT", default="/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
 # A go-live notice reaches a channel's followers in Celery batches of this many.
 COMMUNITY_FANOUT_BATCH = env.int("COMMUNITY_FANOUT_BATCH", default=1000)
 

@@ -8,13 +8,14 @@ cd "$(dirname "$0")/.."
 dev=0
 [ "${1:-}" = "--dev" ] && dev=1
 
-apt_packages=(gettext)
+# fonts-wqy-zenhei: a CJK font for the share posters (core/posters.py) and Chinese
+# glyphs in browser screenshots.
+apt_packages=(gettext fonts-wqy-zenhei)
 # nginx with the RTMP module and ffmpeg: video ingest (optional for the default run).
 apt_packages+=(nginx libnginx-mod-rtmp ffmpeg)
 if [ "$dev" = 1 ]; then
-  # fonts-wqy-zenhei: Chinese glyphs in browser screenshots. redis-server: the live
-  # room tests start a private Redis they can kill and restart.
-  apt_packages+=(chromium fonts-wqy-zenhei wrk redis-server)
+  # redis-server: the live room tests start a private Redis they can kill and restart.
+  apt_packages+=(chromium wrk redis-server)
 fi
 
 missing=()

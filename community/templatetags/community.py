@@ -3,7 +3,7 @@ button, for pages of the apps below (they load the tag; they never import commun
 
 from django import template
 
-from community import selectors
+from community import selectors, sharing
 from marketplace.models import Channel, CreatorProfile
 
 register = template.Library()
@@ -25,3 +25,17 @@ def follow_button(context, target: CreatorProfile | Channel) -> dict:
         "next": request.get_full_path() if request is not None else "",
         "csrf_token": context.get("csrf_token"),
     }
+
+
+@register.inclusion_tag("community/_share_meta.html")
+def share_meta(obj: object) -> dict:
+    """Open Graph and Twitter-card tags for a shared page (in `{% block og %}`)."""
+    return {"meta": sharing.share_meta(obj)}
+
+
+@register.inclusion_tag("community/_share_links.html", takes_context=True)
+def share_links(context, obj: object) -> dict:
+    """The share box: the page's link, its poster (for sessions and courses), and for a
+    channel its calendar and RSS feeds."""
+    meta = sharing.share_meta(obj)
+    return {"meta": meta, "obj": obj, "is_channel": isinstance(obj, Channel)}

@@ -52,3 +52,21 @@
   setInterval(poll, seconds * 1000);
   document.addEventListener("visibilitychange", poll);
 })();
+
+// Share posters write the time in the viewer's zone: links marked data-tz-link carry
+// the browser's IANA zone.
+(function () {
+  "use strict";
+  let zone = "";
+  try {
+    zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+  } catch (error) {
+    return;
+  }
+  if (!zone) return;
+  for (const link of document.querySelectorAll("a[data-tz-link]")) {
+    const url = new URL(link.href, window.location.href);
+    url.searchParams.set("tz", zone);
+    link.href = url.toString();
+  }
+})();
