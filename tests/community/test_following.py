@@ -212,8 +212,9 @@ def test_a_batch_runs_a_fixed_number_of_queries(
 ):
     users = [UserFactory() for _ in range(30)]
     session = _live(alice_channel, status="live", started_at=timezone.now())
-    # session, users, preferences, already told, one INSERT, and the savepoint and its
-    # release (the test runs inside a transaction)
+    # session, users, then in one transaction (a savepoint here, the test holds one):
+    # preferences, already told, one INSERT
+
     with django_assert_num_queries(7):
         told = services.golive_followers_notify(
             session_id=session.pk, user_ids=[u.pk for u in users[:10]]

@@ -3,7 +3,7 @@ schedule as iCal and its public content as RSS."""
 
 import io
 import xml.etree.ElementTree as ET
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import qrcode
 from django.conf import settings
@@ -101,7 +101,7 @@ def test_the_channel_schedule_is_an_icalendar_of_its_upcoming_sessions(client, a
     assert body.count("BEGIN:VEVENT") == 1
     assert f"UID:session-{soon.pk}@zhiliao" in body
     assert "SUMMARY:Q&A\\; tips\\, tricks" in body
-    start = soon.scheduled_start.astimezone(timezone.UTC)
+    start = soon.scheduled_start.astimezone(UTC)
     assert f"DTSTART:{start:%Y%m%dT%H%M%SZ}" in body
     assert f"DTEND:{start + timedelta(minutes=90):%Y%m%dT%H%M%SZ}" in body
 
