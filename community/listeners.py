@@ -2,11 +2,15 @@
 sessions going live for the followers. Each listener hands its work to Celery."""
 
 from community.models import FeedItem
-from community.tasks import feed_item_record_task, golive_fanout_task
+from community.tasks import (
+    feed_item_record_task,
+    golive_fanout_task,
+    price_change_fanout_task,
+)
 from core import events
 from core.events import KnowledgeChanged
 from livestream.events import SessionScheduled, SessionStarted
-from marketplace.events import ListingPublished
+from marketplace.events import ListingPublished, PriceChanged
 from qa.events import QuestionAnswered
 
 Kind = FeedItem.Kind
@@ -33,6 +37,13 @@ def on_listing_published(event: ListingPublished) -> None:
         feed_item_record_task.delay(Kind.COURSE, event.object_id)
 
 
+def on_price_changed(event: PriceChanged) -> None:
+    if event.kind == "course":
+        price_change_fanout_task.delay(
+            event.object_id, event.channel_id, event.old_amount, event.new_amount, event.currency
+        )
+
+
 def on_knowledge_changed(event: KnowledgeChanged) -> None:
     kind = _KNOWLEDGE_KINDS.get(event.kind)
     if kind is not None:
@@ -48,4 +59,5 @@ def subscribe() -> None:
     events.subscribe(SessionStarted, on_session_started)
     events.subscribe(ListingPublished, on_listing_published)
     events.subscribe(KnowledgeChanged, on_knowledge_changed)
+    events.subscribe(PriceChanged, on_price_changed)
     events.subscribe(QuestionAnswered, on_question_answered)

@@ -1,20 +1,24 @@
 """Every write of community: following, the feed kept in step with what creators
 publish, and the go-live notice to followers in batches."""
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import NotificationKind, User
+from accounts.services import in_language_of
 from accounts.services.notify import notify_many
 from community.emails import follower_live_email
 from community.models import FeedItem, Follow
 from community.selectors import follower_ids, target_lookup
+from community.sharing import absolute
 from content.models import Article, Lesson
+from core.money import format_money
 from livestream.models import LiveSession
 from livestream.selectors import sessions_public
 from livestream.services.sessions import live_notice_key
@@ -138,6 +142,18 @@ def _public_source(kind: str, object_id: int) -> tuple[int, int | None, str, str
 # --- go-live to followers ----------------------------------------------------------------
 
 
+def _in_batches(ids: Iterable[int]) -> Iterator[list[int]]:
+    size = settings.COMMUNITY_FANOUT_BATCH
+    batch: list[int] = []
+    for user_id in ids:
+        batch.append(user_id)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
 def golive_followers_batches(*, session_id: int) -> Iterator[list[int]]:
     """The followers to tell that a session went live (of its channel or its creator,
     each once, the host left out), in batches of COMMUNITY_FANOUT_BATCH user ids read
@@ -151,14 +167,7 @@ def golive_followers_batches(*, session_id: int) -> Iterator[list[int]]:
     if session is None:
         return
     size = settings.COMMUNITY_FANOUT_BATCH
-    batch: list[int] = []
-    for user_id in follower_ids(channel=session.channel).iterator(chunk_size=size):
-        batch.append(user_id)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+    yield from _in_batches(follower_ids(channel=session.channel).iterator(chunk_size=size))
 
 
 def golive_followers_notify(*, session_id: int, user_ids: list[int]) -> int:
@@ -184,5 +193,57 @@ def golive_followers_notify(*, session_id: int, user_ids: list[int]) -> int:
         ),
         url=session.get_absolute_url(),
         email=lambda user: follower_live_email(session=session, user=user),
+    )
+    return len(told)
+
+
+# --- price changes to followers -----------------------------------------------------------
+
+
+def price_change_batches(*, channel_id: int) -> Iterator[list[int]]:
+    channel = Channel.objects.select_related("creator").filter(pk=channel_id).first()
+    if channel is None:
+        return
+    size = settings.COMMUNITY_FANOUT_BATCH
+    yield from _in_batches(follower_ids(channel=channel).iterator(chunk_size=size))
+
+
+def price_change_notify(
+    *, course_id: int, old_amount: int, new_amount: int, currency: str, user_ids: list[int]
+) -> int:
+    """Tell one batch of the channel's followers that a course's price changed, as each
+    wants price-change notices. Once per person and change. Returns how many were told."""
+    course = Course.objects.select_related("channel").filter(pk=course_id).first()
+    if course is None or not course.is_published:
+        return 0
+    if course.price_amount != new_amount or course.currency != currency:
+        return 0  # changed again since: that change tells its own story
+    old, new = format_money(old_amount, currency), format_money(new_amount, currency)
+    url = course.get_absolute_url()
+
+    def line(user: User) -> str:
+        return _("The price of “%(title)s” changed from %(old)s to %(new)s.") % {
+            "title": course.title,
+            "old": old,
+            "new": new,
+        }
+
+    def email(user: User) -> EmailMessage:
+        with in_language_of(user):
+            text = line(user)
+        return EmailMessage(
+            subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + text[:120],
+            body=f"{text}\n\n{absolute(url)}",
+            to=[user.email],
+        )
+
+    users = list(User.objects.filter(pk__in=user_ids, is_active=True).order_by("pk"))
+    told = notify_many(
+        users=users,
+        kind=NotificationKind.PRICE_CHANGE,
+        key=f"price:course:{course.pk}:{old_amount}:{new_amount}{currency}",
+        text=line,
+        url=url,
+        email=email,
     )
     return len(told)

@@ -26,3 +26,27 @@ def golive_fanout_task(session_id: int) -> int:
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=10, max_retries=5)
 def golive_batch_task(session_id: int, user_ids: list[int]) -> int:
     return services.golive_followers_notify(session_id=session_id, user_ids=user_ids)
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=10, max_retries=5)
+def price_change_fanout_task(
+    course_id: int, channel_id: int, old_amount: int, new_amount: int, currency: str
+) -> int:
+    batches = 0
+    for user_ids in services.price_change_batches(channel_id=channel_id):
+        price_change_batch_task.delay(course_id, old_amount, new_amount, currency, user_ids)
+        batches += 1
+    return batches
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=10, max_retries=5)
+def price_change_batch_task(
+    course_id: int, old_amount: int, new_amount: int, currency: str, user_ids: list[int]
+) -> int:
+    return services.price_change_notify(
+        course_id=course_id,
+        old_amount=old_amount,
+        new_amount=new_amount,
+        currency=currency,
+        user_ids=user_ids,
+    )

@@ -12,3 +12,16 @@ class ListingPublished(Event):
 
     kind: str
     object_id: int
+
+
+@dataclass(frozen=True)
+class PriceChanged(Event):
+    """The price of a published course or of a session's ticket changed. kind:
+    "course" or "session" (livestream sends that one); amounts in minor units."""
+
+    kind: str
+    object_id: int
+    channel_id: int
+    old_amount: int
+    new_amount: int
+    currency: str

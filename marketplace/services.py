@@ -21,7 +21,7 @@ from accounts.models import User
 from core import events
 from core.slugs import slug_check_free, unique_slug
 from marketplace import signals
-from marketplace.events import ListingPublished
+from marketplace.events import ListingPublished, PriceChanged
 from marketplace.models import (
     Category,
     Channel,
@@ -241,6 +241,7 @@ def _listing_save(obj: L, fields: Mapping[str, Any], spec: Any) -> L:
     if slug and slug != obj.slug:
         slug_check_free(model, slug, exclude_pk=obj.pk)
         obj.slug = slug
+    old_price = (obj.price_amount, obj.currency) if isinstance(obj, Course) else None
     for name, default in _LISTING_DEFAULTS.items():
         if name in spec.__optional_keys__:
             values.setdefault(name, default)
@@ -258,6 +259,18 @@ def _listing_save(obj: L, fields: Mapping[str, Any], spec: Any) -> L:
     if status == PublicationStatus.PUBLISHED and not was_published:
         kind = "channel" if isinstance(obj, Channel) else "course"
         events.send_on_commit(ListingPublished(kind=kind, object_id=obj.pk))
+    elif isinstance(obj, Course) and was_published and status == PublicationStatus.PUBLISHED:
+        if old_price != (obj.price_amount, obj.currency):
+            events.send_on_commit(
+                PriceChanged(
+                    kind="course",
+                    object_id=obj.pk,
+                    channel_id=obj.channel_id,
+                    old_amount=old_price[0] if old_price else 0,
+                    new_amount=obj.price_amount,
+                    currency=obj.currency,
+                )
+            )
     return obj
 
 

@@ -34,6 +34,11 @@
 #           (p50/p95 ms) over 100,000 knowledge items against plain BM25 in the same
 #           run (--quick: 20,000; --smoke: 2,000), no database; var/bench/assistant.md.
 #           Only with --only assistant
+#   fanout tests/benchmarks/bench_fanout.py: a go-live notice to 10,000 followers through
+#           a real Celery worker (time to enqueue, time until every notification and
+#           e-mail is delivered, queries per batch) against telling them one at a time
+#           (--quick: 2,000; --smoke: 200); drops and re-creates zhiliao_bench_fanout,
+#           Redis db 11; var/bench/fanout.md. Only with --only fanout
 #   scripts/bench.sh [options]                                 http, ledger, rooms, then video
 #   scripts/bench.sh --only http|ledger|rooms|video [options]  one of them
 #
@@ -102,6 +107,7 @@ if [ "${1:-}" = "--only" ]; then
     recommend) ;;  # tests/benchmarks/bench_recommend.py, only with --only recommend
     screening) ;;  # tests/benchmarks/bench_screening.py, only with --only screening
     assistant) ;;  # tests/benchmarks/bench_assistant.py, only with --only assistant
+    fanout) ;;  # tests/benchmarks/bench_fanout.py, only with --only fanout
     *) echo "usage: scripts/bench.sh [--only http|ledger|rooms|video|content] [options]" >&2; exit 2 ;;
   esac
 else

@@ -225,3 +225,40 @@ def test_a_batch_runs_a_fixed_number_of_queries(
             session_id=session.pk, user_ids=[u.pk for u in users]
         )
     assert told == 20
+
+
+def test_a_course_price_change_reaches_the_channels_followers_who_want_it(
+    alice_channel, bob, django_capture_on_commit_callbacks
+):
+    course = CourseFactory(channel=alice_channel, price_amount=9900, currency="CNY")
+    quiet = UserFactory(email="quiet@example.com")
+    services.follow_set(user=bob, target=alice_channel, on=True)
+    services.follow_set(user=quiet, target=alice_channel, on=True)
+    notification_preferences_save(
+        user=quiet, choices={NotificationKind.PRICE_CHANGE: Delivery.NONE}
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        marketplace_services.course_update(
+            course=course,
+            title=course.title,
+            category=course.category,
+            currency="CNY",
+            price_amount=4900,
+            status=PublicationStatus.PUBLISHED,
+        )
+    notice = Notification.objects.get(kind=NotificationKind.PRICE_CHANGE)
+    assert notice.user == bob
+    assert "99.00" in notice.text and "49.00" in notice.text
+    assert [m.to for m in mail.outbox] == [["bob@example.com"]]
+
+    # Saving again without a price change tells nobody anything new.
+    with django_capture_on_commit_callbacks(execute=True):
+        marketplace_services.course_update(
+            course=course,
+            title="Renamed",
+            category=course.category,
+            currency="CNY",
+            price_amount=4900,
+            status=PublicationStatus.PUBLISHED,
+        )
+    assert Notification.objects.filter(kind=NotificationKind.PRICE_CHANGE).count() == 1
