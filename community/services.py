@@ -13,12 +13,12 @@ from django.utils.translation import gettext as _
 from accounts.models import NotificationKind, User
 from accounts.services import in_language_of
 from accounts.services.notify import notify_many
-from community.emails import follower_live_email
 from community.models import FeedItem, Follow
 from community.selectors import follower_ids, target_lookup
 from community.sharing import absolute
 from content.models import Article, Lesson
 from core.money import format_money
+from livestream.emails import live_now_email
 from livestream.models import LiveSession
 from livestream.selectors import sessions_public
 from livestream.services.sessions import live_notice_key
@@ -192,7 +192,7 @@ def golive_followers_notify(*, session_id: int, user_ids: list[int]) -> int:
             % {"title": session.title, "channel": session.channel.title}
         ),
         url=session.get_absolute_url(),
-        email=lambda user: follower_live_email(session=session, user=user),
+        email=lambda user: live_now_email(session=session, user=user, follower=True),
     )
     return len(told)
 

@@ -13,17 +13,10 @@ from playwright.sync_api import expect
 
 from accounts.services.notify import preferences_for
 from livestream import services as live_services
-from tests.factories import PASSWORD, ChannelFactory, CreatorFactory, UserFactory
+from tests.e2e.test_discussion_journey import _log_in
+from tests.factories import ChannelFactory, CreatorFactory, UserFactory
 
 pytestmark = pytest.mark.e2e
-
-
-def _log_in(page, url, user):
-    page.goto(url + "/accounts/login/")
-    page.fill("input[name='login']", user.email)
-    page.fill("input[name='password']", PASSWORD)
-    page.locator("main").get_by_role("button", name="Sign In").click()
-    expect(page.get_by_test_id("nav-logout")).to_be_visible()
 
 
 def test_learner_follows_sees_the_badge_go_live_sets_preferences_and_unsubscribes(
