@@ -38,7 +38,7 @@
 #           a real Celery worker (time to enqueue, time until every notification and
 #           e-mail is delivered, queries per batch) against telling them one at a time
 #           (--quick: 2,000; --smoke: 200); drops and re-creates zhiliao_bench_fanout,
-#           Redis db 11; var/bench/fanout.md. Only with --only fanout
+#           starts a private redis-server; var/bench/fanout.md. Only with --only fanout
 #   scripts/bench.sh [options]                                 http, ledger, rooms, then video
 #   scripts/bench.sh --only http|ledger|rooms|video [options]  one of them
 #

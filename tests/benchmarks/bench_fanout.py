@@ -5,7 +5,7 @@
 
 Builds its own PostgreSQL database (zhiliao_bench_fanout, cloned from the migrated
 template), seeds a creator, a public channel and N followers (bulk inserts), starts a
-real Celery worker (prefork, --workers processes) on Redis with a queue of its own and
+real Celery worker (prefork, --workers processes) on a private Redis and
 the file-based e-mail backend, and measures:
 
   enqueue    the go-live call the host's request makes (livestream's session_start:
@@ -23,10 +23,13 @@ reference's, and the go-live call against what telling every follower inline wou
 have added to it. On a shared machine compare ratios, not absolute numbers. Writes
 var/bench/fanout.md (not with --smoke).
 
-Options may also come from the environment: BENCH_FANOUT_DATABASE_URL, BENCH_REDIS_URL.
+The broker is a private redis-server on a free port (the shared one's numbered
+databases are flushed by test runs). Options may also come from the environment:
+BENCH_FANOUT_DATABASE_URL.
 """
 
 import argparse
+import atexit
 import math
 import os
 import shutil
@@ -40,6 +43,7 @@ from pathlib import Path
 from tests.benchmarks.common import (
     SMOKE_HELP,
     database_fresh,
+    free_port,
     log,
     md_table,
     smoke_exit,
@@ -49,7 +53,6 @@ from tests.benchmarks.common import (
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "var" / "bench" / "fanout.md"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/zhiliao_bench_fanout"
-DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/11"
 
 
 def _environment(database_url: str, redis_url: str, outbox: Path, queue: str) -> dict[str, str]:
@@ -108,6 +111,28 @@ def _seed(followers: int):
     return host, channel, session
 
 
+def _private_redis() -> tuple[str, subprocess.Popen]:
+    port = free_port()
+    server = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+         "--appendonly", "no"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    atexit.register(server.terminate)  # also when the run stops early
+    import redis
+
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            redis.Redis(port=port, socket_connect_timeout=1).ping()
+            break
+        except redis.RedisError:
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise SystemExit("redis-server did not start") from None
+            time.sleep(0.1)
+    return f"redis://127.0.0.1:{port}/0", server
+
+
 def _lonely_channel(host):
     from django.utils import timezone
 
@@ -159,7 +184,9 @@ def main(argv=None) -> int:
     batch = args.batch or (50 if args.smoke else 1000)
     sample = min(followers, 50 if args.smoke else 300)
     database_url = os.environ.get("BENCH_FANOUT_DATABASE_URL", DEFAULT_DATABASE_URL)
-    redis_url = os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS_URL)
+    # A private Redis: test runs flush their numbered databases of the shared one
+    # between tests, which would take the queued batches with them.
+    redis_url, redis_server = _private_redis()
     outbox = Path(tempfile.mkdtemp(prefix="bench-fanout-mail-"))
     queue = f"bench-fanout-{os.getpid()}"
     env = _environment(database_url, redis_url, outbox, queue)
@@ -251,6 +278,8 @@ def main(argv=None) -> int:
     finally:
         worker.terminate()
         worker.wait(timeout=30)
+        redis_server.terminate()
+        redis_server.wait(timeout=30)
         shutil.rmtree(outbox, ignore_errors=True)
 
     per_follower_ms = delivered_s * 1000 / followers
