@@ -21,14 +21,18 @@ def unread_count(user: User) -> int:
     key = unread_cache_key(user.pk)
     count: int | None = cache.get(key)
     if count is None:
-        count = Notification.objects.filter(user_id=user.pk, read_at__isnull=True).count()
+        count = Notification.objects.filter(
+            user_id=user.pk, read_at__isnull=True, in_app=True
+        ).count()
         cache.set(key, count, settings.NOTIFICATIONS_UNREAD_CACHE_SECONDS)
     return count
 
 
 def notifications_unread(request: HttpRequest) -> dict[str, int]:
-    """`notifications_unread`: 0 for visitors without a query, else the cached count."""
+    """`notifications_unread`: 0 for visitors without a query, else the cached count;
+    `notifications_poll_seconds`: how often the header asks for it again."""
+    poll = settings.NOTIFICATIONS_POLL_SECONDS
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"notifications_unread": 0}
-    return {"notifications_unread": unread_count(user)}
+        return {"notifications_unread": 0, "notifications_poll_seconds": poll}
+    return {"notifications_unread": unread_count(user), "notifications_poll_seconds": poll}

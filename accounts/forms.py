@@ -63,3 +63,17 @@ class DeletionForm(forms.Form):
         label=_("I understand that after the grace period this cannot be undone."),
         required=True,
     )
+
+
+class NotificationPreferencesForm(forms.Form):
+    """One choice per configurable notification kind: in the site, e-mail, both, none."""
+
+    def __init__(self, *args, **kwargs):
+        from accounts.models import Delivery
+        from accounts.services.notify import CONFIGURABLE
+
+        super().__init__(*args, **kwargs)
+        for kind in CONFIGURABLE:
+            self.fields[kind.value] = forms.ChoiceField(
+                label=kind.label, choices=Delivery.choices, widget=forms.RadioSelect
+            )

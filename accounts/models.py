@@ -77,16 +77,42 @@ class User(AbstractUser):
         return self.display_name or self.email.split("@", 1)[0]
 
 
+class NotificationKind(models.TextChoices):
+    """What a notification is about; each kind but "other" has a per-user delivery
+    preference (NotificationPreference) and its own one-click e-mail unsubscribe."""
+
+    GO_LIVE = "go_live", _("Going live (channels you follow, subscribe to or hold a ticket for)")
+    REMINDER = "reminder", _("Reminders of sessions you asked about")
+    REPLY = "reply", _("Replies to your threads and replies")
+    ANSWER = "answer", _("Answers to your questions")
+    PRICE_CHANGE = "price_change", _("Price changes of what you follow or subscribe to")
+    PAYOUT = "payout", _("Payouts")
+    OTHER = "other", _("Account and moderation notices")
+
+
+class Delivery(models.TextChoices):
+    BOTH = "both", _("In the site and by e-mail")
+    IN_APP = "in_app", _("In the site only")
+    EMAIL = "email", _("By e-mail only")
+    NONE = "none", _("Not at all")
+
+
 class Notification(models.Model):
     """A message for one user inside the site ("a session you can watch is live").
 
-    `key` makes sending idempotent: the same event notifies a user once.
+    `key` makes sending idempotent: the same event notifies a user once. The row is
+    also the record that an e-mail went out, so a user who wants a kind by e-mail
+    only gets a row with `in_app` False: it never shows in the inbox or the badge.
     """
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )
     key = models.CharField(max_length=100)
+    kind = models.CharField(
+        max_length=20, choices=NotificationKind.choices, default=NotificationKind.OTHER
+    )
+    in_app = models.BooleanField(default=True)
     text = models.CharField(max_length=300)
     url = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -97,9 +123,35 @@ class Notification(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "key"], name="notification_once_per_key")
         ]
+        indexes = [
+            models.Index(
+                fields=["user"],
+                condition=models.Q(read_at__isnull=True, in_app=True),
+                name="notification_unread",
+            )
+        ]
 
     def __str__(self):
         return self.text[:60]
+
+
+class NotificationPreference(models.Model):
+    """How one user wants one kind of notification; no row: `Delivery.BOTH`."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    kind = models.CharField(max_length=20, choices=NotificationKind.choices)
+    delivery = models.CharField(max_length=10, choices=Delivery.choices, default=Delivery.BOTH)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="notification_preference_once")
+        ]
+
+    def __str__(self):
+        return f"{self.kind}: {self.delivery}"
 
 
 class LoginSession(models.Model):

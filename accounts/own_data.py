@@ -6,7 +6,14 @@ from allauth.account.models import EmailAddress
 from django.utils import timezone
 
 from accounts import personal_data
-from accounts.models import ConsentRecord, DataExport, LoginSession, Notification, User
+from accounts.models import (
+    ConsentRecord,
+    DataExport,
+    LoginSession,
+    Notification,
+    NotificationPreference,
+    User,
+)
 from accounts.services import sessions_end
 from accounts.services.exports import export_storage
 
@@ -37,6 +44,7 @@ def user_erase(user: User, remove_contributions: bool) -> None:
     sessions_end(user=user)
     LoginSession.objects.filter(user=user).delete()
     Notification.objects.filter(user=user).delete()
+    NotificationPreference.objects.filter(user=user).delete()
     ConsentRecord.objects.filter(user=user).delete()
     EmailAddress.objects.filter(user=user).delete()
     for export in DataExport.objects.filter(user=user).exclude(file=""):
@@ -64,5 +72,10 @@ def register() -> None:
         "notifications",
         lambda user: Notification.objects.filter(user=user),
         "text url created_at read_at",
+    )
+    personal_data.register_rows(
+        "notification_preferences",
+        lambda user: NotificationPreference.objects.filter(user=user),
+        "kind delivery updated_at",
     )
     personal_data.register("login_sessions", export=login_sessions_export)

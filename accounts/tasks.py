@@ -1,7 +1,7 @@
 from smtplib import SMTPException
 
 from celery import shared_task
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 
 
 @shared_task(
@@ -12,6 +12,23 @@ from django.core.mail import EmailMultiAlternatives
 )
 def send_email_task(message: dict) -> None:
     """Send one rendered email; SMTP hiccups are retried with backoff."""
+    _email(message).send()
+
+
+@shared_task(
+    autoretry_for=(SMTPException, OSError),
+    retry_backoff=30,
+    retry_backoff_max=600,
+    max_retries=8,
+)
+def send_emails_task(messages: list[dict]) -> int:
+    """Send a batch of rendered emails over one SMTP connection (a fan-out's batch).
+    A retry after a failure part-way may send the first ones again: at most one
+    duplicate per person, never a lost notice."""
+    return get_connection().send_messages([_email(message) for message in messages]) or 0
+
+
+def _email(message: dict) -> EmailMultiAlternatives:
     email = EmailMultiAlternatives(
         subject=message["subject"],
         body=message["body"],
@@ -21,7 +38,7 @@ def send_email_task(message: dict) -> None:
     )
     for content, mimetype in message.get("alternatives", []):
         email.attach_alternative(content, mimetype)
-    email.send()
+    return email
 
 
 # The privacy jobs load the services when they run: accounts.services imports this

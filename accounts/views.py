@@ -1,14 +1,23 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseBase
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    JsonResponse,
+)
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from accounts import profile_sections
-from accounts.forms import ConsentForm, DeletionForm, ProfileForm
+from accounts.context_processors import unread_count
+from accounts.forms import ConsentForm, DeletionForm, NotificationPreferencesForm, ProfileForm
 from accounts.http import AuthenticatedHttpRequest
-from accounts.models import Notification
+from accounts.models import Notification, NotificationKind
 from accounts.selectors import (
     consent_history,
     consents_for,
@@ -24,6 +33,12 @@ from accounts.services.deletion import (
     deletion_blockers,
 )
 from accounts.services.exports import data_export_request, export_storage
+from accounts.services.notify import (
+    email_unsubscribe,
+    notification_preferences_save,
+    preferences_for,
+    unsubscribe_read,
+)
 from core.views import form_save
 
 
@@ -58,10 +73,77 @@ def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @login_required
 def notifications(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """The user's inbox, newest first; opening it marks everything read."""
-    items = list(Notification.objects.filter(user=request.user)[:50])
+    """The user's inbox, newest first (unread ones marked as such); opening it marks
+    everything read."""
+    items = list(Notification.objects.filter(user=request.user, in_app=True)[:50])
     notifications_mark_read(user=request.user)
     return render(request, "accounts/notifications.html", {"notifications": items})
+
+
+@login_required
+@require_POST
+def notifications_read(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """ "Mark all read" (for a page that shows the badge but not the inbox)."""
+    notifications_mark_read(user=request.user)
+    if request.accepts("text/html"):
+        return redirect(request.POST.get("next") or "accounts:notifications")
+    return JsonResponse({"unread": 0})
+
+
+def notifications_unread(request: HttpRequest) -> JsonResponse:
+    """The badge's count for the header's light polling (cached, at most one COUNT per
+    user a minute); 0 for visitors. Never cached by the browser."""
+    count = unread_count(request.user) if request.user.is_authenticated else 0
+    response = JsonResponse({"unread": count})
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def notification_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Per kind of notification: in the site, by e-mail, both or not at all."""
+    user = request.user
+    form = NotificationPreferencesForm(request.POST or None, initial=preferences_for(user))
+    saved = form_save(
+        request,
+        form,
+        lambda data: notification_preferences_save(user=user, choices=data),
+        done=_("Your notification settings are saved."),
+        then="accounts:notification_settings",
+    )
+    if saved is not None:
+        return saved
+    return render(
+        request,
+        "accounts/notification_settings.html",
+        {"form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@csrf_exempt  # RFC 8058: mail clients POST without cookies; the signed token decides
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """The e-mails' unsubscribe link. GET shows what it stops and a button; POST (the
+    button, or a mail client's one-click `List-Unsubscribe=One-Click`) stops e-mails
+    of that kind. No login needed: the link is signed for one user and one kind."""
+    try:
+        user, kind = unsubscribe_read(token)
+    except ValueError:
+        return render(
+            request,
+            "accounts/unsubscribe.html",
+            {"invalid": True},
+            status=404,
+        )
+    done = False
+    if request.method == "POST":
+        email_unsubscribe(user=user, kind=kind)
+        done = True
+    return render(
+        request,
+        "accounts/unsubscribe.html",
+        {"kind_label": NotificationKind(kind).label, "done": done, "token": token},
+    )
 
 
 # --- privacy: consents, export, deletion (docs/privacy.md) ----------------------------

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "assistant",
     "rewards",
     "library",
+    "community",
     "ads",
     "moderation",
     "content",
@@ -193,6 +194,8 @@ if CELERY_BROKER_URL == "filesystem://":
         "store_processed": False,
     }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# A benchmark's worker and its sender share a queue of their own on a shared broker.
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -608,6 +611,13 @@ DISCUSSIONS_MAX_BODY_CHARS = env.int("DISCUSSIONS_MAX_BODY_CHARS", default=10_00
 DISCUSSIONS_PAGE_SIZE = 20
 # The unread-notifications badge is cached this long (invalidated on send and read).
 NOTIFICATIONS_UNREAD_CACHE_SECONDS = 60
+# The header asks for the unread count this often (one cache read per ask; the cache is
+# dropped when a notification arrives, so a new one shows within this many seconds).
+NOTIFICATIONS_POLL_SECONDS = env.int("NOTIFICATIONS_POLL_SECONDS", default=30)
+# The share posters' CJK-capable font (Debian's fonts-wqy-zenhei, scripts/install.sh).
+SHARE_POSTER_FONT = env("SHARE_POSTER_FONT", default="/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
+# A go-live notice reaches a channel's followers in Celery batches of this many.
+COMMUNITY_FANOUT_BATCH = env.int("COMMUNITY_FANOUT_BATCH", default=1000)
 
 # --- recommend (behaviour events, stored lists, A/B variants) ---
 # Variant name -> share of signed-in users (deterministic hash of the user id).

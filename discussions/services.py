@@ -13,8 +13,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import User
-from accounts.services import email_send_on_commit, in_language_of, notification_send
+from accounts.models import NotificationKind, User
+from accounts.services import in_language_of
+from accounts.services.notify import notify
 from core import events
 from discussions import kinds
 from discussions.models import Like, LikeTally, Reply, Thread
@@ -277,19 +278,16 @@ def _reply_announce(reply: Reply) -> None:
 
 
 def _reply_notify(*, user: User, reply: Reply, thread: Thread, what: str, url: str) -> None:
-    with in_language_of(user):
-        name = reply.author.public_name
-        excerpt = reply.body[:120]
+    name = reply.author.public_name
+
+    def text() -> str:
         if what == "thread":
-            text = _("%(name)s replied to your thread “%(title)s”: %(excerpt)s")
+            line = _("%(name)s replied to your thread “%(title)s”: %(excerpt)s")
         else:
-            text = _("%(name)s replied to you in “%(title)s”: %(excerpt)s")
-        text = text % {"name": name, "title": thread.title, "excerpt": excerpt}
-        created = notification_send(
-            user=user, key=f"discussions:reply:{reply.pk}:{what}", text=text, url=url
-        )
-        if not created or not user.email:
-            return
+            line = _("%(name)s replied to you in “%(title)s”: %(excerpt)s")
+        return line % {"name": name, "title": thread.title, "excerpt": reply.body[:120]}
+
+    def email(user: User) -> EmailMultiAlternatives:
         context = {
             "recipient": user,
             "author_name": name,
@@ -298,16 +296,26 @@ def _reply_notify(*, user: User, reply: Reply, thread: Thread, what: str, url: s
             "url": settings.SITE_URL.rstrip("/") + url,
             "what": what,
         }
-        message = EmailMultiAlternatives(
-            subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX
-            + _("New reply in “%(title)s”") % {"title": thread.title},
-            body=render_to_string("discussions/email/reply.txt", context),
-            to=[user.email],
-        )
-        message.attach_alternative(
-            render_to_string("discussions/email/reply.html", context), "text/html"
-        )
-        email_send_on_commit(message=message)
+        with in_language_of(user):
+            message = EmailMultiAlternatives(
+                subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX
+                + _("New reply in “%(title)s”") % {"title": thread.title},
+                body=render_to_string("discussions/email/reply.txt", context),
+                to=[user.email],
+            )
+            message.attach_alternative(
+                render_to_string("discussions/email/reply.html", context), "text/html"
+            )
+        return message
+
+    notify(
+        user=user,
+        kind=NotificationKind.REPLY,
+        key=f"discussions:reply:{reply.pk}:{what}",
+        text=text,
+        url=url,
+        email=email if user.email else None,
+    )
 
 
 # --- likes ---------------------------------------------------------------------------

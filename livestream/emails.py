@@ -8,15 +8,21 @@ from django.utils.translation import gettext as _
 from livestream.models import LiveSession
 
 
-def live_now_email(*, session: LiveSession, user, reminder: bool = False) -> EmailMessage:
-    """ "It is live now", in the user's language, for a reminder or for its audience."""
+def live_now_email(
+    *, session: LiveSession, user, reminder: bool = False, follower: bool = False
+) -> EmailMessage:
+    """ "It is live now", in the user's language, for a reminder, for its audience or
+    for someone who follows the channel or its creator."""
     with translation.override(user.preferred_language or settings.LANGUAGE_CODE):
         subject = _("Live now: %(title)s") % {"title": session.title}
-        why = (
-            _("You get this email because you asked to be reminded of this session.")
-            if reminder
-            else _("You get this email because your subscription or ticket lets you watch it.")
-        )
+        if reminder:
+            why = _("You get this email because you asked to be reminded of this session.")
+        elif follower:
+            why = _("You get this email because you follow %(channel)s or its creator.") % {
+                "channel": session.channel.title
+            }
+        else:
+            why = _("You get this email because your subscription or ticket lets you watch it.")
         body = _(
             "Hello %(name)s,\n\n"
             "“%(title)s” on %(channel)s has just started. Join the room:\n\n"

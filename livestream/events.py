@@ -1,4 +1,4 @@
-"""What livestream tells the apps above it (rewards), after the fact."""
+"""What livestream tells the apps above it (rewards, community), after the fact."""
 
 from dataclasses import dataclass
 
@@ -12,3 +12,25 @@ class SessionWatched(Event):
     user_id: int
     session_id: int
     seconds: int
+
+
+@dataclass(frozen=True)
+class SessionScheduled(Event):
+    """A creator scheduled a session (followers' feeds, creators' webhooks)."""
+
+    session_id: int
+    channel_id: int
+
+
+@dataclass(frozen=True)
+class SessionStarted(Event):
+    """A session went live (once per session): followers are told in batches."""
+
+    session_id: int
+    channel_id: int
+
+
+@dataclass(frozen=True)
+class SessionEnded(Event):
+    session_id: int
+    channel_id: int

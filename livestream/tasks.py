@@ -10,7 +10,8 @@ from celery import shared_task
 from django.db import OperationalError, transaction
 from django.utils import timezone
 
-from accounts.services import email_send_on_commit
+from accounts.models import NotificationKind
+from accounts.services.notify import email_send_as
 from livestream import personal_data, recordings, replay_storage, services, video
 from livestream.emails import live_now_email
 from livestream.models import LiveSession, SessionReminder
@@ -49,7 +50,11 @@ def _reminder_notify(*, reminder_id: int, session: LiveSession) -> bool:
     if not claimed:
         return False
     user = SessionReminder.objects.select_related("user").get(pk=reminder_id).user
-    email_send_on_commit(message=live_now_email(session=session, user=user, reminder=True))
+    email_send_as(
+        user=user,
+        kind=NotificationKind.REMINDER,
+        message=live_now_email(session=session, user=user, reminder=True),
+    )
     return True
 
 

@@ -18,8 +18,10 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core import events
 from core.slugs import slug_check_free, unique_slug
 from marketplace import signals
+from marketplace.events import ListingPublished, PriceChanged
 from marketplace.models import (
     Category,
     Channel,
@@ -239,6 +241,7 @@ def _listing_save(obj: L, fields: Mapping[str, Any], spec: Any) -> L:
     if slug and slug != obj.slug:
         slug_check_free(model, slug, exclude_pk=obj.pk)
         obj.slug = slug
+    old_price = (obj.price_amount, obj.currency) if isinstance(obj, Course) else None
     for name, default in _LISTING_DEFAULTS.items():
         if name in spec.__optional_keys__:
             values.setdefault(name, default)
@@ -246,11 +249,28 @@ def _listing_save(obj: L, fields: Mapping[str, Any], spec: Any) -> L:
         setattr(obj, name, value.strip() if name in _TEXT_FIELDS else value)
     if not obj.slug:
         obj.slug = unique_slug(model, obj.title, fallback=model._meta.model_name or "")
+    # The status is set below only: what the instance holds is what was stored.
+    was_published = obj.pk is not None and obj.status == PublicationStatus.PUBLISHED
     _publication_fields(obj, status)
     _save_validated(obj)
     obj.tags.set(tags_get_or_create(names=tags))
     owner = obj.creator if isinstance(obj, Channel) else obj.channel.creator
     _moderation_screen(obj, creator_user=owner.user)
+    if status == PublicationStatus.PUBLISHED and not was_published:
+        kind = "channel" if isinstance(obj, Channel) else "course"
+        events.send_on_commit(ListingPublished(kind=kind, object_id=obj.pk))
+    elif isinstance(obj, Course) and was_published and status == PublicationStatus.PUBLISHED:
+        if old_price != (obj.price_amount, obj.currency):
+            events.send_on_commit(
+                PriceChanged(
+                    kind="course",
+                    object_id=obj.pk,
+                    channel_id=obj.channel_id,
+                    old_amount=old_price[0] if old_price else 0,
+                    new_amount=obj.price_amount,
+                    currency=obj.currency,
+                )
+            )
     return obj
 
 

@@ -39,6 +39,11 @@
 #           100 tips/s for 60 s, tip-to-alert p99 against chat in the same run, then the
 #           ledger checked (the rooms benchmark's database and Redis db; --quick: 200
 #           viewers, 20/s, 10 s). Only with --only tipping
+#   fanout tests/benchmarks/bench_fanout.py: a go-live notice to 10,000 followers through
+#           a real Celery worker (time to enqueue, time until every notification and
+#           e-mail is delivered, queries per batch) against telling them one at a time
+#           (--quick: 2,000; --smoke: 200); drops and re-creates zhiliao_bench_fanout,
+#           starts a private redis-server; var/bench/fanout.md. Only with --only fanout
 #   scripts/bench.sh [options]                                 http, ledger, rooms, then video
 #   scripts/bench.sh --only http|ledger|rooms|video [options]  one of them
 #
@@ -108,6 +113,7 @@ if [ "${1:-}" = "--only" ]; then
     screening) ;;  # tests/benchmarks/bench_screening.py, only with --only screening
     assistant) ;;  # tests/benchmarks/bench_assistant.py, only with --only assistant
     tipping) ;;  # tests/benchmarks/bench_tipping.py, only with --only tipping
+    fanout) ;;  # tests/benchmarks/bench_fanout.py, only with --only fanout
     *) echo "usage: scripts/bench.sh [--only http|ledger|rooms|video|content] [options]" >&2; exit 2 ;;
   esac
 else

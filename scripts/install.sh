@@ -8,9 +8,9 @@ cd "$(dirname "$0")/.."
 dev=0
 [ "${1:-}" = "--dev" ] && dev=1
 
-apt_packages=(gettext)
-# fonts-wqy-zenhei: Chinese glyphs in PDF receipts (and in browser screenshots).
-apt_packages+=(fonts-wqy-zenhei)
+# fonts-wqy-zenhei: Chinese glyphs in PDF receipts, share posters (core/posters.py)
+# and browser screenshots.
+apt_packages=(gettext fonts-wqy-zenhei)
 # nginx with the RTMP module and ffmpeg: video ingest (optional for the default run).
 apt_packages+=(nginx libnginx-mod-rtmp ffmpeg)
 if [ "$dev" = 1 ]; then

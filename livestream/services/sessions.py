@@ -6,21 +6,25 @@ commit through livestream.jobs: the tasks call these services, so these services
 name the tasks rather than import them.
 """
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import User
-from accounts.services import email_send_on_commit, notification_send
+from accounts.models import NotificationKind, User
+from accounts.services.notify import notify
+from core import events
 from livestream import broadcast, jobs
 from livestream.emails import live_now_email
+from livestream.events import SessionEnded, SessionScheduled, SessionStarted
 from livestream.models import LiveSession, RoomQuestion, SessionReminder
 from livestream.services.questions import priority_settle, question_changed
 from livestream.services.rooms import locked_session, system_post
@@ -107,6 +111,7 @@ def session_schedule(
     session.full_clean(exclude=["channel", "course", "required_tier"])
     session.save()
     _moderation_screen(session)
+    events.send_on_commit(SessionScheduled(session_id=session.pk, channel_id=channel.pk))
     return session
 
 
@@ -214,6 +219,7 @@ def session_start(*, session: LiveSession, user: User | None) -> LiveSession:
     if moved:
         jobs.enqueue_on_commit("session_reminders_send_task", session.pk)
         jobs.enqueue_on_commit("session_audience_notify_task", session.pk)
+        events.send_on_commit(SessionStarted(session_id=session.pk, channel_id=session.channel_id))
     return session
 
 
@@ -235,6 +241,7 @@ def session_end(*, session: LiveSession, user: User | None) -> LiveSession:
         question_changed(session, question, user)
     if session.recordings.exists():
         jobs.enqueue_on_commit("replay_build_task", session.pk)
+    events.send_on_commit(SessionEnded(session_id=session.pk, channel_id=session.channel_id))
     return session
 
 
@@ -312,15 +319,25 @@ def session_audience_notify(*, session_id: int) -> int:
     for user in User.objects.filter(pk__in=candidates).order_by("pk"):
         if not entitlement_check(user=user, live_session=session):
             continue
-        with (
-            transaction.atomic(),
-            translation.override(user.preferred_language or settings.LANGUAGE_CODE),
+        # Someone with a reminder gets the reminder's e-mail, not a second one.
+        email = None if user.pk in reminded else _live_now_email_for(session)
+        if notify(
+            user=user,
+            kind=NotificationKind.GO_LIVE,
+            key=live_notice_key(session.pk),
+            text=lambda: _("“%(title)s” is live now.") % {"title": session.title},
+            url=session.get_absolute_url(),
+            email=email,
         ):
-            text = _("“%(title)s” is live now.") % {"title": session.title}
-            if notification_send(
-                user=user, key=f"live:{session.pk}", text=text, url=session.get_absolute_url()
-            ):
-                notified += 1
-                if user.pk not in reminded:
-                    email_send_on_commit(message=live_now_email(session=session, user=user))
+            notified += 1
     return notified
+
+
+def live_notice_key(session_id: int) -> str:
+    """One "it is live" notice per person and session, whoever sends it (the audience
+    here, followers in community)."""
+    return f"live:{session_id}"
+
+
+def _live_now_email_for(session: LiveSession) -> Callable[[User], EmailMessage]:
+    return lambda user: live_now_email(session=session, user=user)

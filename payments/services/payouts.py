@@ -2,11 +2,16 @@
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import NotificationKind, User
+from accounts.services import in_language_of
+from accounts.services.notify import notify
+from core.money import format_money
 from payments import gateway, ledger
 from payments.ledger import Leg
 from payments.models import LedgerAccount, LedgerTransaction, Payout
@@ -72,6 +77,7 @@ def payout_approve(*, payout: Payout, approved_by: User) -> Payout:
     payout.decided_at = timezone.now()
     payout.decided_by = approved_by
     payout.save(update_fields=["status", "decided_at", "decided_by", "transfer_reference"])
+    _payout_notify(payout)
     return payout
 
 
@@ -92,4 +98,36 @@ def payout_reject(*, payout: Payout, rejected_by: User, reason: str) -> Payout:
     payout.decided_by = rejected_by
     payout.reason = reason.strip()[:300]
     payout.save(update_fields=["status", "decided_at", "decided_by", "reason"])
+    _payout_notify(payout)
     return payout
+
+
+def _payout_notify(payout: Payout) -> None:
+    """Tell the creator the decision (in the site and/or by e-mail, as they chose)."""
+    amount = format_money(payout.amount, payout.currency)
+
+    def text() -> str:
+        if payout.status == Payout.Status.PAID:
+            return _("Your payout of %(amount)s was sent.") % {"amount": amount}
+        return _("Your payout of %(amount)s was refused: %(reason)s") % {
+            "amount": amount,
+            "reason": payout.reason,
+        }
+
+    def email(user: User) -> EmailMessage:
+        with in_language_of(user):
+            line = text()
+        return EmailMessage(
+            subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + line[:100],
+            body=f"{line}\n\n{settings.SITE_URL.rstrip('/')}{reverse('payments:earnings')}",
+            to=[user.email],
+        )
+
+    notify(
+        user=payout.creator,
+        kind=NotificationKind.PAYOUT,
+        key=f"payout:{payout.pk}:{payout.status}",
+        text=text,
+        url=reverse("payments:earnings"),
+        email=email,
+    )

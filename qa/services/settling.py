@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from accounts.models import User
+from accounts.models import NotificationKind, User
 from core import events
 from core.money import format_money
 from moderation.services import content_screen
@@ -82,6 +82,7 @@ def _release(question: Question) -> None:
         key=f"qa:answered:{question.pk}",
         text=lambda: _("Your question was answered: %(text)s") % {"text": excerpt(question.text)},
         url=question.get_absolute_url(),
+        kind=NotificationKind.ANSWER,
     )
 
 

@@ -19,3 +19,66 @@
     button.addEventListener("click", () => window.print());
   }
 })();
+
+// The unread-notifications badge in the header follows new notifications without a
+// reload: light polling of a cached count (accounts:notifications_unread), paused
+// while the tab is hidden and asked again as soon as it shows.
+(function () {
+  "use strict";
+  const link = document.querySelector("[data-unread-url]");
+  if (!link) return;
+  const seconds = Math.max(2, parseInt(link.dataset.pollSeconds, 10) || 30);
+
+  function show(count) {
+    let badge = link.querySelector("[data-testid='nav-notifications-badge']");
+    if (count <= 0) {
+      if (badge) badge.remove();
+      return;
+    }
+    if (!badge) {
+      badge = document.createElement("span");
+      badge.className = "badge";
+      badge.dataset.testid = "nav-notifications-badge";
+      link.append(" ", badge);
+    }
+    badge.textContent = String(count);
+    badge.setAttribute(
+      "aria-label",
+      count === 1 ? link.dataset.badgeLabelOne : count + " " + link.dataset.badgeLabelMany,
+    );
+  }
+
+  async function poll() {
+    if (document.hidden) return;
+    try {
+      const response = await fetch(link.dataset.unreadUrl, {
+        credentials: "same-origin",
+        headers: { Accept: "application/json" },
+      });
+      if (response.ok) show((await response.json()).unread);
+    } catch (error) {
+      // Offline for a moment: the next tick tries again.
+    }
+  }
+
+  setInterval(poll, seconds * 1000);
+  document.addEventListener("visibilitychange", poll);
+})();
+
+// Share posters write the time in the viewer's zone: links marked data-tz-link carry
+// the browser's IANA zone.
+(function () {
+  "use strict";
+  let zone = "";
+  try {
+    zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+  } catch (error) {
+    return;
+  }
+  if (!zone) return;
+  for (const link of document.querySelectorAll("a[data-tz-link]")) {
+    const url = new URL(link.href, window.location.href);
+    url.searchParams.set("tz", zone);
+    link.href = url.toString();
+  }
+})();

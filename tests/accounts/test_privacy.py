@@ -32,6 +32,8 @@ from accounts.services.deletion import (
     deletion_blockers,
 )
 from accounts.services.exports import data_export_request, data_exports_resume
+from accounts.services.notify import notification_preferences_save
+from community.services import follow_set
 from core.fields import EncryptedTextField
 from discussions import services as discussions
 from discussions.models import Thread
@@ -74,7 +76,8 @@ def session(alice_channel):
 def dora(alice, alice_channel, session, django_capture_on_commit_callbacks):
     """One of each: profile, login (with IP), ticket, tip, subscription, chat message,
     room question, paid questions (one answered, one still open in escrow), comment,
-    notification, behaviour event, consent, uploaded verification document."""
+    notification, notification preference, follow, behaviour event, consent, uploaded
+    verification document."""
     creator = CreatorFactory(user__email=EMAIL, display_name=NAME)
     user = creator.user
     user.display_name = NAME
@@ -111,6 +114,8 @@ def dora(alice, alice_channel, session, django_capture_on_commit_callbacks):
             author=user, target=session, title="Recording?", body="Will there be a replay?"
         )
         notification_send(user=user, key="hello", text="Welcome to Zhiliao")
+        notification_preferences_save(user=user, choices={"reply": "in_app"})
+        follow_set(user=user, target=alice_channel, on=True)
         recommend.event_record(user=user, kind="view", item=alice_channel)
         consent_set(user=user, purpose="marketing", granted=True)
         moderation.verification_apply(
@@ -143,8 +148,8 @@ def _spend_wallet(user, alice):
 EXPECTED_KINDS = {
     "profile", "purchases", "tickets", "ledger_lines", "subscriptions", "tips", "top_ups",
     "chat_messages", "room_questions", "paid_questions", "paid_answers", "comments",
-    "notifications", "behaviour_events", "consents", "login_sessions", "expert_verification",
-    "entitlements",
+    "notifications", "notification_preferences", "behaviour_events", "consents",
+    "login_sessions", "expert_verification", "entitlements", "follows",
 }  # fmt: skip
 
 

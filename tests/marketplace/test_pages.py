@@ -59,8 +59,9 @@ def test_channel_page_runs_fixed_queries(client, alice_channel, n, django_assert
     # 5 their tags, 6 upcoming sessions, 7 the channel's articles, 8 its top
     # tippers (none yet, so no names to read), 9-14 the "similar" and "because you
     # watched" rows (channels, courses, sessions: two lists of three kinds, before
-    # any model is fitted).
-    with django_assert_num_queries(14):
+    # any model is fitted), 15 the follower count (community's follow button; a
+    # visitor follows nothing, so no second query).
+    with django_assert_num_queries(15):
         response = client.get(f"/c/{alice_channel.slug}/")
     assert response.status_code == 200
 
