@@ -102,16 +102,14 @@ def rank(
     confidence = np.clip((confidence + scores - base) * factor, 0, 1)
     scores = scores * factor
     # The graph: a passage in the course, or by the creator, of a better one moves up.
+    # Lifts only raise candidates, so the best `limit` are among them.
     candidates = top_positions(scores, limit * 3)
     keys = index.search.keys
     best = [int(keys[i]) for i in candidates[:limit]]
     lifts = index.graph.lifts(best, (int(keys[i]) for i in candidates))
-    for i in candidates:
-        scores[i] *= lifts.get(int(keys[i]), 1.0)
-    return [
-        (index.rows[int(index.search.keys[i])], float(scores[i]), float(confidence[i]))
-        for i in top_positions(scores, limit)
-    ]
+    lifted = {i: float(scores[i]) * lifts.get(int(keys[i]), 1.0) for i in candidates}
+    ordered = sorted(candidates, key=lambda i: -lifted[i])[:limit]  # stable: ties keep order
+    return [(index.rows[int(keys[i])], lifted[i], float(confidence[i])) for i in ordered]
 
 
 def _load() -> KnowledgeIndex:
