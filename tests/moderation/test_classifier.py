@@ -200,7 +200,12 @@ def test_the_classifier_loads_in_a_fresh_process_without_training(active_model):
     assert answer["score"] == pytest.approx(scoring.active_scorer().score(INSULT), abs=1e-9)
 
 
-SENTENCES = ["今天老师讲的机器学习课程非常好", "你这个人真是白痴一个", "南京市长江大桥", "我们一起学习吧"]
+SENTENCES = [
+    "今天老师讲的机器学习课程非常好",
+    "你这个人真是白痴一个",
+    "南京市长江大桥",
+    "我们一起学习吧",
+]
 
 
 def test_chinese_words_are_segmented_exactly_as_jieba_does_without_its_hmm():
