@@ -3,43 +3,19 @@ learner's question the site's knowledge already answers gets the answer privatel
 once (the host's board never sees it); a question it cannot answer goes to the board;
 "still ask the host" sends an answered one there too."""
 
-from datetime import timedelta
-
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
-from assistant.services import indexing
-from livestream.models import LiveSession, Recording, RoomQuestion
+from livestream.models import RoomQuestion
 from tests import asgi_servers
 from tests.asgi_servers import uvicorn_server
+from tests.e2e.test_assistant_journey import replay_with_a_chapter
 from tests.e2e.test_live_room_journey import _logged_in_page
 from tests.factories import LiveSessionFactory, UserFactory
 
 static_root = asgi_servers.static_root  # a fixture
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def _replay_with_a_chapter(question: str) -> LiveSession:
-    """An ended session whose replay answered `question` 12.5 minutes in, indexed as
-    the replay pipeline indexes it once the recording is ready."""
-    session = LiveSessionFactory(title="Index funds, live Q&A", status=LiveSession.Status.ENDED)
-    started = timezone.now() - timedelta(days=2)
-    Recording.objects.create(
-        session=session, started_at=started, ended_at=started + timedelta(hours=1),
-        key="rec/chapters.flv", duration=3600,
-    )  # fmt: skip
-    RoomQuestion.objects.create(
-        session=session,
-        author=UserFactory(email="ling@example.com"),
-        text=question,
-        status=RoomQuestion.Status.ANSWERED,
-        answered_at=started + timedelta(minutes=12, seconds=30),
-    )
-    LiveSession.objects.filter(pk=session.pk).update(replay_status=LiveSession.Replay.READY)
-    indexing.chapters_sync(session_id=session.pk)
-    return session
 
 
 def test_a_question_the_site_answers_is_answered_privately_others_go_to_the_board(
@@ -50,7 +26,7 @@ def test_a_question_the_site_answers_is_answered_privately_others_go_to_the_boar
     request,
     screenshot,  # noqa: F811
 ):
-    replay = _replay_with_a_chapter("Should I rebalance my index fund portfolio every year?")
+    replay = replay_with_a_chapter("Should I rebalance my index fund portfolio every year?")
     session = LiveSessionFactory(channel=alice_channel, title="Investing basics, live")
     bob = UserFactory(email="bob@example.com", display_name="Bob")
     room_path = f"/live/{session.pk}/"
