@@ -10,15 +10,18 @@ the assistant is being prepared (`IndexUnavailable`): a page never waits or fail
 import logging
 import threading
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 from django.conf import settings
 from django.db import DatabaseError, connection
 
+from assistant.graph import KnowledgeGraph
 from assistant.models import KnowledgeItem
 from assistant.retrieval import FeedbackMemory, HybridIndex, Passage, top_positions
 from assistant.services.indexing import index_version
+from marketplace.models import CreatorProfile
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +43,7 @@ class Row:
     course_title: str
     expert_id: int | None
     topics: list[str]
+    course_id: int | None = None
 
 
 @dataclass
@@ -48,8 +52,7 @@ class KnowledgeIndex:
     rows: dict[int, Row]
     version: int
     built_at: float
-    # topic -> topics that label the same items (the topic graph's topic-topic edges)
-    related_topics: dict[str, list[str]] = field(default_factory=dict)
+    graph: KnowledgeGraph = field(default_factory=KnowledgeGraph)
     is_help: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
 
@@ -58,35 +61,21 @@ _state: dict[str, KnowledgeIndex] = {}
 _building: set[str] = set()
 
 
-def index_build(rows: list[Row], version: int = 0) -> KnowledgeIndex:
+def index_build(
+    rows: list[Row], version: int = 0, creator_topics: Mapping[int, Sequence[str]] | None = None
+) -> KnowledgeIndex:
     search = HybridIndex([Passage(str(r.pk), r.title, r.text) for r in rows])
-    together: dict[str, dict[str, int]] = {}
-    for row in rows:
-        for topic in row.topics:
-            for other in row.topics:
-                if other != topic:
-                    counts = together.setdefault(topic.lower(), {})
-                    counts[other] = counts.get(other, 0) + 1
-    related = {
-        topic: [t for t, _ in sorted(counts.items(), key=lambda kv: -kv[1])[:3]]
-        for topic, counts in together.items()
-    }
+    graph = KnowledgeGraph.build(rows, creator_topics)
     is_help = np.array([r.kind == "help" for r in rows], dtype=bool)
     return KnowledgeIndex(
-        search, {r.pk: r for r in rows}, version, time.monotonic(), related, is_help
+        search, {r.pk: r for r in rows}, version, time.monotonic(), graph, is_help
     )
 
 
 def expanded(index: KnowledgeIndex, text: str) -> str:
-    """The question plus the topics the topic graph links to topics it names."""
-    lowered = text.lower()
-    extra = [
-        related
-        for topic, neighbours in index.related_topics.items()
-        if topic and topic in lowered
-        for related in neighbours
-    ]
-    return f"{text} {' '.join(extra[:4])}" if extra else text
+    """The question plus the topics the knowledge graph links to topics it names."""
+    extra = index.graph.expansion(text)
+    return f"{text} {' '.join(extra)}" if extra else text
 
 
 OTHER_SIDE = 0.85  # support questions meet the help centre first, course questions the rest
@@ -112,10 +101,15 @@ def rank(
     factor = np.where(index.is_help != (intent == "support"), OTHER_SIDE, 1.0)
     confidence = np.clip((confidence + scores - base) * factor, 0, 1)
     scores = scores * factor
-    return [
-        (index.rows[int(index.search.keys[i])], float(scores[i]), float(confidence[i]))
-        for i in top_positions(scores, limit)
-    ]
+    # The graph: a passage in the course, or by the creator, of a better one moves up.
+    # Lifts only raise candidates, so the best `limit` are among them.
+    candidates = top_positions(scores, limit * 3)
+    keys = index.search.keys
+    best = [int(keys[i]) for i in candidates[:limit]]
+    lifts = index.graph.lifts(best, (int(keys[i]) for i in candidates))
+    lifted = {i: float(scores[i]) * lifts.get(int(keys[i]), 1.0) for i in candidates}
+    ordered = sorted(candidates, key=lambda i: -lifted[i])[:limit]  # stable: ties keep order
+    return [(index.rows[int(keys[i])], lifted[i], float(confidence[i])) for i in ordered]
 
 
 def _load() -> KnowledgeIndex:
@@ -125,7 +119,12 @@ def _load() -> KnowledgeIndex:
         Row(pk, *values)
         for pk, *values in KnowledgeItem.objects.order_by("pk").values_list("pk", *fields)
     ]
-    return index_build(rows, version)
+    creator_topics: dict[int, list[str]] = {}
+    for user_id, topic in CreatorProfile.topics.through.objects.values_list(
+        "creatorprofile__user_id", "tag__name"
+    ):
+        creator_topics.setdefault(user_id, []).append(topic)
+    return index_build(rows, version, creator_topics)
 
 
 def _build_in_background() -> None:

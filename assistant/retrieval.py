@@ -27,7 +27,6 @@ from functools import lru_cache
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
 from threadpoolctl import ThreadpoolController
 
@@ -239,6 +238,10 @@ class HybridIndex:
         self.words = SparseSpace(words, word_matrix)
         dims = min(self.semantic_dimensions, word_matrix.shape[1] - 1, len(texts) - 1)
         if dims >= 2:
+            # scikit-learn's decomposition (and scipy's linear algebra under it) loads
+            # only where an index is built: a process starting up does not pay for it.
+            from sklearn.decomposition import TruncatedSVD
+
             svd = TruncatedSVD(n_components=dims, random_state=0)
             vectors = svd.fit_transform(word_matrix)
             self.vectors = _normalise(vectors.astype(np.float32))

@@ -72,6 +72,11 @@ def _jieba() -> ModuleType:
     return jieba
 
 
+def jieba_tokenizer() -> Any:
+    """jieba's default tokenizer, its dictionary loaded (FREQ: word -> frequency)."""
+    return _jieba().dt
+
+
 def warm_up() -> None:
     """Load jieba's dictionary now (about a second), not in the first task or request
     that meets Chinese text. Celery workers call this as they start (config/celery.py)."""

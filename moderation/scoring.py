@@ -109,9 +109,10 @@ def text_score(text: str, *, kind: str) -> Score | None:
 def score_with(scorer: Scorer, text: str, *, kind: str) -> Score:
     """`scorer`'s Score of `text` against the hold threshold of `kind`."""
     threshold = hold_threshold(kind)
-    decision, parts = scorer.decision(text, shares=True)
+    decision, found = scorer.evaluate(text)
     value = scorer.probability(decision)
-    words = weightiest(parts) if value >= threshold else []
+    # The words are worked out only for what is held: a moderator reads them.
+    words = weightiest(scorer.parts(found)) if value >= threshold else []
     return Score(
         value=value,
         words=tuple(words),

@@ -75,7 +75,7 @@ def uvicorn_server(static_root, *, env_extra=None, output: Path | None = None):
         )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90  # imports take long on a loaded host
+        deadline = time.monotonic() + 120  # importing the app takes 30 s on a loaded machine
         while True:
             try:
                 urllib.request.urlopen(f"{base}/healthz/", timeout=2)  # noqa: S310 - loopback

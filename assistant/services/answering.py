@@ -161,19 +161,35 @@ def _feedback_load() -> FeedbackMemory:
     return FeedbackMemory(votes)
 
 
+def experts_rank(
+    matched: Sequence[tuple[int, float]], near: Sequence[tuple[int, float]]
+) -> list[int]:
+    """Expert user ids, best first: how well their profile matches the question's
+    words (qa's expert matching) and how near the knowledge graph puts them (authors
+    and course creators of the closest passages, teachers of the topics it names),
+    each scaled to its best and added."""
+    total: dict[int, float] = {}
+    for ranked in (matched, near):
+        top_weight = max((weight for _pk, weight in ranked), default=0.0)
+        for pk, weight in ranked:
+            if top_weight > 0:
+                total[pk] = total.get(pk, 0.0) + weight / top_weight
+    return sorted(total, key=lambda pk: (-total[pk], pk))
+
+
 def _next_steps(
-    *, user: User, text: str, intent: str, near_experts: Sequence[int] = ()
+    *, user: User, text: str, intent: str, near_experts: Sequence[tuple[int, float]] = ()
 ) -> list[NextStep]:
     steps: list[NextStep] = []
     ticket_url = reverse("assistant:ticket_new") + "?" + urlencode({"q": text})
     if intent == "support":
         steps.append(NextStep("ticket", _("Open a support ticket"), ticket_url))
     me = user.pk if user.is_authenticated else None
-    candidates = [terms for terms, _score in experts_match(text, limit=3, exclude_user_id=me)]
-    if not candidates:
-        # No expert's words match: the topic graph's nearest experts (who wrote the
-        # passages that came closest), else the most experienced one taking questions.
-        candidates = selectors.experts_taking_questions(user_ids=near_experts, exclude=me)
+    matched = [(t.user_id, score) for t, score in experts_match(text, limit=3, exclude_user_id=me)]
+    # Neither the words nor the graph know one: the most experienced expert taking questions.
+    candidates = selectors.experts_taking_questions(
+        user_ids=experts_rank(matched, near_experts), exclude=me
+    )
     if candidates:
         terms_ = candidates[0]
         expert = terms_.user
@@ -258,6 +274,6 @@ def question_answer(*, user: User, text: str, place: str, rate_key: str) -> Repl
     reply = Reply(stored.pk, language, intent, keywords, answered, round(confidence, 3), passages)
     if not answered:
         reply.message = _("I have no good answer to that yet.")
-        near = [row.expert_id for row, _s, _c in rows if row.expert_id]
+        near = index.graph.experts([(row.pk, score) for row, score, _c in rows], text)
         reply.next_steps = _next_steps(user=user, text=text, intent=intent, near_experts=near)
     return reply

@@ -69,27 +69,31 @@ def test_refund_question_in_the_help_widget_gets_the_help_article(live_server, b
     context.close()
 
 
-def test_topic_question_answered_in_a_replay_gets_the_chapter_link(
-    live_server, browser, screenshot
-):
+def replay_with_a_chapter(question: str) -> LiveSession:
+    """An ended session whose replay answered `question` 12.5 minutes in, indexed as
+    the replay pipeline indexes it once the recording is ready."""
     session = LiveSessionFactory(title="Index funds, live Q&A", status=LiveSession.Status.ENDED)
     started = timezone.now() - timedelta(hours=2)
     Recording.objects.create(
         session=session, started_at=started, ended_at=started + timedelta(hours=1),
         key="rec/1.flv", duration=3600,
     )  # fmt: skip
-    learner = UserFactory(email="ling@example.com")
     RoomQuestion.objects.create(
         session=session,
-        author=learner,
-        text="Should I rebalance my index fund portfolio every year?",
+        author=UserFactory(email="ling@example.com"),
+        text=question,
         status=RoomQuestion.Status.ANSWERED,
         answered_at=started + timedelta(minutes=12, seconds=30),
     )
-    # What the replay pipeline does once the recording is processed (it needs ffmpeg):
-    # the replay becomes ready and the chapters are indexed.
     LiveSession.objects.filter(pk=session.pk).update(replay_status=LiveSession.Replay.READY)
     indexing.chapters_sync(session_id=session.pk)
+    return session
+
+
+def test_topic_question_answered_in_a_replay_gets_the_chapter_link(
+    live_server, browser, screenshot
+):
+    session = replay_with_a_chapter("Should I rebalance my index fund portfolio every year?")
 
     context, page = _page(browser)
     page.goto(live_server.url + "/ask/?q=" + "how often to rebalance index funds portfolio")

@@ -2,6 +2,7 @@
 moderators' decisions, versioned, promoted only if not worse, used by screening to
 hold (never refuse) content for a moderator."""
 
+import gzip
 import json
 import os
 import re
@@ -15,7 +16,8 @@ from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.db import connection
 
-from moderation import scoring, services
+from core import text as core_text
+from moderation import classifier, scoring, services
 from moderation.models import BlockedTerm, ReviewItem, ScreeningModel
 from moderation.services import classifier as classifier_services
 from tests.moderation.helpers import course_publish
@@ -196,3 +198,32 @@ def test_the_classifier_loads_in_a_fresh_process_without_training(active_model):
     assert answer["version"] == active_model.version
     assert answer["trained"] is False  # it was loaded from the stored file, not trained
     assert answer["score"] == pytest.approx(scoring.active_scorer().score(INSULT), abs=1e-9)
+
+
+SENTENCES = [
+    "今天老师讲的机器学习课程非常好",
+    "你这个人真是白痴一个",
+    "南京市长江大桥",
+    "我们一起学习吧",
+]
+
+
+def test_chinese_words_are_segmented_exactly_as_jieba_does_without_its_hmm():
+    for sentence in SENTENCES:
+        assert classifier.segment(sentence) == core_text.cjk_words(sentence, hmm=False)
+
+
+def test_a_model_saved_with_one_character_grams_still_loads_and_scores_alike():
+    # Versions trained before single characters were left out stay usable (a rollback).
+    texts = [INSULT, "you idiot", "thanks for the course", "great lesson", "闭嘴白痴", "谢谢老师"]
+    labels = [1, 1, 0, 0, 1, 0]
+    new = classifier.train(texts * 3, labels * 3, min_df=1)
+    old = classifier.Scorer(new.blocks, new.intercept, new.calibration, char_range=(1, 4))
+    loaded = classifier.Scorer.loads(old.dumps())
+    assert json.loads(gzip.decompress(old.dumps()))["format"] == 2
+    assert loaded.char_range == (1, 4)
+    assert new.char_range == (2, 4)
+    assert loaded.score("你是白痴") == pytest.approx(old.score("你是白痴"), abs=1e-6)
+    assert classifier.Scorer.loads(new.dumps()).score(INSULT) == pytest.approx(
+        new.score(INSULT), abs=1e-6
+    )
