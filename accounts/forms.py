@@ -2,7 +2,8 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import AccountDeletion
+from accounts.models import AccountDeletion, Delivery
+from accounts.services.notify import CONFIGURABLE
 from core.timezones import zone_names
 
 
@@ -69,9 +70,6 @@ class NotificationPreferencesForm(forms.Form):
     """One choice per configurable notification kind: in the site, e-mail, both, none."""
 
     def __init__(self, *args, **kwargs):
-        from accounts.models import Delivery
-        from accounts.services.notify import CONFIGURABLE
-
         super().__init__(*args, **kwargs)
         for kind in CONFIGURABLE:
             self.fields[kind.value] = forms.ChoiceField(

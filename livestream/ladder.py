@@ -188,6 +188,7 @@ def encode_args(
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child
     """ffmpeg is stopped with this program, however it ends (Linux prctl)."""
+    # Only the child process needs ctypes.
     import ctypes
 
     ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG

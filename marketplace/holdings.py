@@ -7,13 +7,13 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q
 
 from accounts.models import User
-from marketplace.models import Course, Entitlement, SubscriptionTier
-from marketplace.selectors import (
+from marketplace.access import (
     _active_entitlements,
     channel_subscriber_check,
-    courses_public,
     entitlement_check,
 )
+from marketplace.models import Course, Entitlement, SubscriptionTier
+from marketplace.selectors import courses_public
 
 
 def course_follow_check(*, user: User | AnonymousUser, course: Course) -> bool:

@@ -7,7 +7,6 @@ field names that match the form and serializer fields.
 
 import secrets
 from collections.abc import Iterable, Mapping
-from datetime import datetime
 from typing import Any, Required, TypedDict, Unpack
 
 from django.core.exceptions import ValidationError
@@ -20,19 +19,25 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from core import events
 from core.slugs import slug_check_free, unique_slug
-from marketplace import signals
+
+# Entitlement writes live in marketplace.entitlements; callers ask services.
+from marketplace.entitlements import (  # noqa: F401 - re-exported
+    entitlement_extend,
+    entitlement_grant,
+    entitlement_reinstate,
+    entitlement_revoke,
+)
 from marketplace.events import ListingPublished, PriceChanged
 from marketplace.models import (
     Category,
     Channel,
     Course,
     CreatorProfile,
-    Entitlement,
     PublicationStatus,
     SubscriptionTier,
     Tag,
 )
-from marketplace.selectors import L, LiveSessionLike
+from marketplace.selectors import L
 from moderation.services import creator_content_screen, fields_screen
 
 MAX_TAGS = 10
@@ -337,83 +342,3 @@ def tier_create(*, channel: Channel, **fields: Unpack[TierFields]) -> Subscripti
 @transaction.atomic
 def tier_update(*, tier: SubscriptionTier, **fields: Unpack[TierFields]) -> SubscriptionTier:
     return _tier_save(tier, fields)
-
-
-# --- entitlements (called by payments and by staff tools) ---------------------------
-
-
-@transaction.atomic
-def entitlement_grant(
-    *,
-    user: User,
-    source: str,
-    source_ref: str,
-    course: Course | None = None,
-    live_session: LiveSessionLike | None = None,
-    tier: SubscriptionTier | None = None,
-    ends_at: datetime | None = None,
-) -> Entitlement:
-    """Grant access once per (source, source_ref): a replay returns the first grant."""
-    entitlement, _created = Entitlement.objects.get_or_create(
-        source=source,
-        source_ref=source_ref,
-        defaults={
-            "user": user,
-            "course": course,
-            "live_session_id": live_session.pk if live_session is not None else None,
-            "tier": tier,
-            "starts_at": timezone.now(),
-            "ends_at": ends_at,
-        },
-    )
-    return entitlement
-
-
-@transaction.atomic
-def entitlement_extend(
-    *, user: User, tier: SubscriptionTier, source_ref: str, ends_at: datetime
-) -> Entitlement:
-    """A paid subscription period: access runs at least until `ends_at`.
-
-    Periods can arrive out of order (webhooks do): the end only ever moves later.
-    """
-    entitlement = (
-        Entitlement.objects.select_for_update()
-        .filter(source=Entitlement.Source.SUBSCRIPTION, source_ref=source_ref)
-        .first()
-    )
-    if entitlement is None:
-        return entitlement_grant(
-            user=user,
-            source=Entitlement.Source.SUBSCRIPTION,
-            source_ref=source_ref,
-            tier=tier,
-            ends_at=ends_at,
-        )
-    if entitlement.ends_at is None or ends_at > entitlement.ends_at:
-        entitlement.ends_at = ends_at
-        entitlement.tier = tier
-        entitlement.save(update_fields=["ends_at", "tier"])
-    return entitlement
-
-
-@transaction.atomic
-def entitlement_reinstate(*, source: str, source_ref: str) -> int:
-    """Undo `entitlement_revoke` (a chargeback the seller won): the grant is valid again."""
-    return Entitlement.objects.filter(
-        source=source, source_ref=source_ref, revoked_at__isnull=False
-    ).update(revoked_at=None)
-
-
-def entitlement_revoke(*, source: str, source_ref: str) -> None:
-    """End a grant; once committed, listeners (live rooms) hear which users lost it."""
-    revoked = Entitlement.objects.filter(
-        source=source, source_ref=source_ref, revoked_at__isnull=True
-    )
-    user_ids = sorted(set(revoked.values_list("user_id", flat=True)))
-    if not user_ids:
-        return
-    revoked.update(revoked_at=timezone.now())
-    transaction.on_commit(
-        lambda: signals.entitlements_revoked.send(sender=Entitlement, user_ids=user_ids)
-    )
