@@ -642,6 +642,9 @@
         toBoard();
         return;
       }
+      // A new question clears the last private answer (and its "still ask" button).
+      privateAnswer.hidden = true;
+      privateAnswer.replaceChildren();
       assistant.ask(text, "live").then((reply) => {
         if (!reply.answered) { toBoard(); return; }
         privateAnswer.hidden = false;
