@@ -130,7 +130,8 @@ def test_a_file_over_the_part_size_goes_up_in_parts_and_a_retry_keeps_the_parts_
     sent_parts = []
     storage = replay_storage.bucket()
     storage.connection.meta.client.meta.events.register(
-        "provide-client-params.s3.UploadPart", lambda params, **_: sent_parts.append(params["PartNumber"])
+        "provide-client-params.s3.UploadPart",
+        lambda params, **_: sent_parts.append(params["PartNumber"]),
     )
     assert replay_storage.upload_file(path, key="rec/long.mp4", storage=storage) is True
     assert sent_parts == [2, 3]
