@@ -2,6 +2,17 @@
 // allows no inline script without the page's nonce).
 (function () {
   "use strict";
+  // The header's menu button (phones): opens and closes the navigation; Escape closes it.
+  const toggle = document.querySelector(".nav-toggle");
+  const header = document.querySelector(".site-header");
+  if (toggle && header) {
+    const set = (open) => {
+      header.classList.toggle("nav-open", open);
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    };
+    toggle.addEventListener("click", () => set(!header.classList.contains("nav-open")));
+    document.addEventListener("keydown", (e) => { if (e.key === "Escape") set(false); });
+  }
   // The language menu submits its form as soon as a language is picked.
   for (const select of document.querySelectorAll("select[data-submit-on-change]")) {
     select.addEventListener("change", () => select.form.submit());
