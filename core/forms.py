@@ -72,7 +72,7 @@ class PictureForm(forms.Form):
     remove = forms.BooleanField(label=_("Remove the picture"), required=False)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if not data.get("picture") and not data.get("remove"):
             raise ValidationError(_("Choose a picture to upload."), code="required")
         return data

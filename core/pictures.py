@@ -143,7 +143,12 @@ def picture_files_delete_on_commit(file: FieldFile, shape: str, *, name: str = "
     leaves the storage once the transaction commits."""
     storage, name = file.storage, name or file.name or ""
     if name:
-        transaction.on_commit(lambda: [storage.delete(n) for n in _siblings(name, shape)])
+
+        def delete() -> None:
+            for sibling in _siblings(name, shape):
+                storage.delete(sibling)
+
+        transaction.on_commit(delete)
 
 
 def picture_url(file: FieldFile | None, rendition: str) -> str:

@@ -12,7 +12,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import SuspiciousFileOperation, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views import defaults
@@ -105,7 +105,7 @@ def picture_page(
     return render(request, "core/picture_page.html", context, status=400 if form.errors else 200)
 
 
-def public_picture(request: HttpRequest, path: str) -> HttpResponse:
+def public_picture(request: HttpRequest, path: str) -> HttpResponseBase:
     """A cover or avatar from MEDIA_ROOT/pictures/, with DEBUG off too (nginx may serve
     the folder itself, deploy/nginx-site.conf; with MEDIA_S3_BUCKET the URLs point at
     the bucket). Pictures are public by design: re-encoded, random folder names."""

@@ -17,7 +17,7 @@ from core.money import to_major_units
 from core.views import form_save, picture_page
 from marketplace import selectors, services
 from marketplace.forms import ChannelForm, CourseForm, CreatorProfileForm, TierForm
-from marketplace.models import PublicationStatus
+from marketplace.models import Channel, Course, PublicationStatus
 from moderation.selectors import review_state_annotate
 
 
@@ -234,10 +234,11 @@ def _default_currency(channel) -> str:
 @creator_required
 def listing_cover(request, kind, slug):
     """The cover picture of one of the creator's channels or courses."""
-    if kind == "channel":
-        listing = selectors.channel_get_for_editor(user=request.user, slug=slug)
-    else:
-        listing = selectors.course_get_for_editor(user=request.user, slug=slug)
+    listing: Channel | Course = (
+        selectors.channel_get_for_editor(user=request.user, slug=slug)
+        if kind == "channel"
+        else selectors.course_get_for_editor(user=request.user, slug=slug)
+    )
     return picture_page(
         request,
         update=lambda upload: services.listing_cover_update(

@@ -181,7 +181,7 @@ def _item_add(
         pk=obj.pk,
         title=obj.title,
         locate=obj.get_absolute_url,
-        cover=obj.cover or (obj.channel.cover if kind == "session" else None),
+        cover=obj.cover or (obj.channel.cover if isinstance(obj, LiveSession) else None),
         creator_user_id=creator.user_id,
         creator_id=creator.pk,
         category_id=category_id,
