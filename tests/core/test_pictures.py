@@ -20,17 +20,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    """Uploads land in this test's own folder, as MEDIA_ROOT without a bucket."""
-    settings.MEDIA_ROOT = str(tmp_path)
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path), "base_url": "/media/"},
-        },
-    }
-    return tmp_path
+def media(media_in_tmp):
+    return media_in_tmp
 
 
 def photo(name="holiday.jpg", size=(200, 100), orientation=None, fmt="JPEG") -> SimpleUploadedFile:

@@ -178,3 +178,21 @@ def page_types(live_server, alice, alice_channel):
     ]  # fmt: skip
     staff = ["/admin/", "/admin/moderation/reviewitem/", "/admin/moderation/report/"]
     return [(None, public), (bob, learner), (alice.user, creator), (admin, staff)]
+
+
+def context_signed_in(browser, base: str, request, user=None, **options):
+    """A browser context (1280 x 900 unless `options` say otherwise), signed in as
+    `user` through a session cookie when one is given; closed when the test ends."""
+    options = {"viewport": {"width": 1280, "height": 900}, "locale": "en-US", **options}
+    context = browser.new_context(**options)
+    context.set_default_timeout(15_000)
+    if user is not None:
+        from django.test import Client
+
+        client = Client()
+        client.force_login(user)
+        context.add_cookies(
+            [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": base}]
+        )
+    request.addfinalizer(context.close)
+    return context

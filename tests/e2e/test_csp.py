@@ -6,7 +6,8 @@ page's nonce and Stripe.js; the browser reports anything it refuses through the
 """
 
 import pytest
-from django.test import Client
+
+from tests.e2e.conftest import context_signed_in
 
 pytestmark = pytest.mark.e2e
 
@@ -19,16 +20,8 @@ document.addEventListener("securitypolicyviolation", (e) => {
 
 
 def _context_as(browser, base, user, request):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
-    context.set_default_timeout(15_000)
-    if user is not None:
-        client = Client()
-        client.force_login(user)
-        context.add_cookies(
-            [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": base}]
-        )
+    context = context_signed_in(browser, base, request, user)
     context.add_init_script(COLLECT)
-    request.addfinalizer(context.close)
     return context
 
 

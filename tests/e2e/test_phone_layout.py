@@ -4,10 +4,9 @@ reads top to bottom for one thumb (video, then chat with its box, then questions
 A screenshot of each page goes to test-output/screenshots/phone-*.png."""
 
 import pytest
-from django.test import Client
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import save_screenshot
+from tests.e2e.conftest import context_signed_in, save_screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -31,18 +30,10 @@ OVERFLOW = """(width) => {
 
 
 def phone_context(browser, base, user, request):
-    context = browser.new_context(
-        viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, locale="en-US"
-    )
-    context.set_default_timeout(15_000)
-    if user is not None:
-        client = Client()
-        client.force_login(user)
-        context.add_cookies(
-            [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": base}]
-        )
-    request.addfinalizer(context.close)
-    return context
+    return context_signed_in(
+        browser, base, request, user,
+        viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,
+    )  # fmt: skip
 
 
 def test_every_page_type_fits_a_phone_screen(browser, live_server, request, page_types):
