@@ -17,7 +17,8 @@ def highlight(text: str, terms: list[str]) -> SafeString:
     wanted = sorted({t for t in terms or [] if t}, key=len, reverse=True)
     if not wanted:
         return escape(text or "")
-    pattern = re.compile("(" + "|".join(re.escape(t) for t in wanted) + ")", re.IGNORECASE)
+    # Terms side by side ("机器" "学习") make one mark, not two.
+    pattern = re.compile("((?:" + "|".join(re.escape(t) for t in wanted) + ")+)", re.IGNORECASE)
     pieces = pattern.split(text or "")
     # split() with one group alternates text, match, text, ...: odd places are matches.
     out = [f"<mark>{escape(p)}</mark>" if i % 2 else str(escape(p)) for i, p in enumerate(pieces)]

@@ -64,7 +64,7 @@ def test_a_cover_uploaded_in_the_studio_shows_in_search_found_in_chinese(
     group = page.get_by_test_id("search-group-courses")
     expect(group.get_by_test_id("search-hit")).to_have_count(1)
     hit = group.get_by_test_id("search-hit").first
-    expect(hit.locator("mark").first).to_have_text("机器")
+    expect(hit.locator("mark").first).to_have_text("机器学习入门")
     expect(hit.locator("img.picture-thumb")).to_have_attribute("src", re.compile(r"/thumb\.jpg$"))
     expect(page.get_by_test_id("header-search")).to_have_value("机器学习 入门")
     screenshot(page, "search-chinese")

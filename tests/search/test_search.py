@@ -139,3 +139,13 @@ def test_the_api_answers_in_json_and_refuses_a_bad_kind(catalogue, client):
     bad = client.get("/api/v1/search/", {"q": "x", "kind": "spaceships"})
     assert bad.status_code == 400 and "kind" in bad.json()
     assert client.get("/api/v1/search/").status_code == 400
+
+
+def test_highlighting_marks_words_never_markup():
+    from search.templatetags.search_tags import highlight
+
+    assert highlight("机器学习入门", ["机器", "学习"]) == "<mark>机器学习</mark>入门"
+    # A term never matches inside the escaped text's entities, and typed markup stays text.
+    assert highlight("R&D <b>amp</b>", ["amp", "d"]) == (
+        "R&amp;<mark>D</mark> &lt;b&gt;<mark>amp</mark>&lt;/b&gt;"
+    )
