@@ -106,9 +106,9 @@ def test_answered_public_questions_are_found_but_never_their_answer(asker, exper
 def test_the_page_highlights_matches_keeps_the_query_in_tabs_and_suggests_when_empty(
     catalogue, client, django_assert_max_num_queries
 ):
-    # Each of the 7 kinds: its rows and (with a full first page) its count; sessions
-    # and messages (none here).
-    with django_assert_max_num_queries(16):
+    # A visitor: per kind (7) its rows, and its count only when the first page is
+    # full; nothing else (no session, no badge).
+    with django_assert_max_num_queries(14):
         response = client.get(reverse("search:search"), {"q": "python"})
     page = response.content.decode()
     assert "<mark>Python</mark> Deep Dive" in page
