@@ -13,6 +13,18 @@
     toggle.addEventListener("click", () => set(!header.classList.contains("nav-open")));
     document.addEventListener("keydown", (e) => { if (e.key === "Escape") set(false); });
   }
+  // The live room on a phone: the Chat and Questions tabs under the video.
+  for (const tabs of document.querySelectorAll("[data-room-tabs]")) {
+    const layout = tabs.closest(".room-layout");
+    for (const button of tabs.querySelectorAll("[data-tab]")) {
+      button.addEventListener("click", () => {
+        layout.dataset.tab = button.dataset.tab;
+        for (const other of tabs.querySelectorAll("[data-tab]")) {
+          other.setAttribute("aria-selected", other === button ? "true" : "false");
+        }
+      });
+    }
+  }
   // The language menu submits its form as soon as a language is picked.
   for (const select of document.querySelectorAll("select[data-submit-on-change]")) {
     select.addEventListener("change", () => select.form.submit());

@@ -1,6 +1,7 @@
 """Every kind of page on a phone (390 x 844, touch), in Chromium: nothing is wider than
 the screen, the header folds into a menu that opens and closes, and the live room
-reads top to bottom for one thumb (video, then chat with its box, then questions).
+reads top to bottom for one thumb (video, then chat with its box, and the
+questions a tab away).
 A screenshot of each page goes to test-output/screenshots/phone-*.png."""
 
 import pytest
@@ -86,11 +87,11 @@ def test_the_live_room_reads_top_to_bottom_for_one_thumb(
     video = page.locator(".room-video").bounding_box()
     chat = page.locator(".room-chat").bounding_box()
     chat_input = page.locator("#chat-input")
-    questions = page.locator(".room-questions").bounding_box()
-    assert video and chat and questions
-    # Video on top, the chat under it, the questions after the chat, all full width.
-    assert video["y"] < chat["y"] < questions["y"]
+    assert video and chat
+    # Video on top, the chat under it, full width; the questions wait behind their tab.
+    assert video["y"] < chat["y"]
     assert chat["width"] > PHONE["width"] * 0.85
+    expect(page.locator(".room-questions")).to_be_hidden()
     # The chat box is within one thumb's scroll of the video, and typing there does not
     # push the page sideways.
     chat_input.scroll_into_view_if_needed()
@@ -99,3 +100,15 @@ def test_the_live_room_reads_top_to_bottom_for_one_thumb(
     assert box["y"] - video["y"] < PHONE["height"] * 1.5
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     save_screenshot(page, "phone-live-room")
+
+    # The Questions tab swaps the chat for the question board, in the same place.
+    page.get_by_test_id("room-tab-questions").click()
+    expect(page.locator(".room-chat")).to_be_hidden()
+    expect(page.get_by_test_id("question-input")).to_be_visible()
+    questions = page.locator(".room-questions").bounding_box()
+    video_now = page.locator(".room-video").bounding_box()  # boxes move as the page scrolls
+    assert questions and video_now
+    assert abs((questions["y"] - video_now["y"]) - (chat["y"] - video["y"])) < 2
+    page.get_by_test_id("room-tab-chat").click()
+    expect(page.locator("#chat-input")).to_be_visible()
+    expect(page.locator(".room-questions")).to_be_hidden()
