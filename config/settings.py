@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "assistant",
     "rewards",
     "library",
+    "search",
     "community",
     "ads",
     "moderation",
@@ -377,6 +378,9 @@ MARKETPLACE_DEFAULT_CURRENCY = env("MARKETPLACE_DEFAULT_CURRENCY", default="CNY"
 # Upper bound on any one price, in minor units: a typo guard, not a business rule.
 MARKETPLACE_MAX_PRICE_MINOR = env.int("MARKETPLACE_MAX_PRICE_MINOR", default=10_000_000)
 CATALOGUE_PAGE_SIZE = 24
+# Site-wide search (search/): results per page of one kind, and per kind on "All".
+SEARCH_PAGE_SIZE = env.int("SEARCH_PAGE_SIZE", default=20)
+SEARCH_ALL_PER_KIND = env.int("SEARCH_ALL_PER_KIND", default=5)
 # Rendered catalogue results are cached per query and language; every change to
 # catalogue content moves a version key, so this is only a safety net.
 CATALOGUE_CACHE_SECONDS = env.int("CATALOGUE_CACHE_SECONDS", default=600)
@@ -640,6 +644,7 @@ RECOMMEND_EVENT_WEIGHTS = {
     "tip": 4.0,
     "purchase": 5.0,
     "subscribe": 5.0,
+    "follow": 3.0,  # a free follow of a channel (community)
     "click": 1.0,
 }
 RECOMMEND_HALF_LIFE_DAYS = env.float("RECOMMEND_HALF_LIFE_DAYS", default=30.0)

@@ -29,6 +29,7 @@ class Event(models.Model):
         COMMENT = "comment", _("Comment")
         PURCHASE = "purchase", _("Purchase")
         SUBSCRIBE = "subscribe", _("Subscription")
+        FOLLOW = "follow", _("Follow")
         QUESTION = "question", _("Question")
         TIP = "tip", _("Tip")
         IMPRESSION = "impression", _("Recommendation shown")

@@ -178,3 +178,18 @@ def bob(db):
 def charlie(db):
     """Another creator, who must never touch alice's things."""
     return CreatorFactory(user__email="charlie@example.com", display_name="Charlie")
+
+
+@pytest.fixture
+def media_in_tmp(settings, tmp_path):
+    """Public uploads (pictures, content images) land in this test's own folder, as
+    MEDIA_ROOT without a bucket; returns the folder."""
+    settings.MEDIA_ROOT = str(tmp_path)
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path), "base_url": "/media/"},
+        },
+    }
+    return tmp_path
