@@ -18,6 +18,7 @@ like") must go through it or call `marketing_mark`.
 from typing import Any
 
 from django.core.mail import EmailMessage
+from django.db.models.functions import Lower
 
 from accounts.models import ConsentPurpose, User
 from accounts.selectors import consents_for
@@ -43,7 +44,12 @@ def is_marketing(payload: dict[str, Any]) -> bool:
 def marketing_allowed(addresses: list[str]) -> list[str]:
     """Those of `addresses` that belong to an active user who consents to marketing
     e-mail now (the consent cache is dropped on every change, so this is current)."""
-    users = User.objects.filter(email__in=addresses, is_active=True).values_list("pk", "email")
+    lowered = {address.lower() for address in addresses}
+    users = (
+        User.objects.annotate(address=Lower("email"))
+        .filter(address__in=lowered, is_active=True)
+        .values_list("pk", "email")
+    )
     consenting = {
         email.lower() for pk, email in users if consents_for(pk)[ConsentPurpose.MARKETING]
     }

@@ -10,30 +10,32 @@ from accounts.models import AccountDeletion
 from payments import gateway
 from payments.models import StripeCustomer, StripeEvent
 from payments.webhook_scrub import scrubbed
-from tests.payments.test_card_payments import card
 from tests.payments.test_webhooks import URL, signed
 
 NAME, EMAIL = "Dora Deleted", "dora.billing@example.com"
 
 
-def _customer_and_intent(user):
-    """A real customer and paid intent at (local)stripe, with billing details."""
+def _customer_and_card(user):
+    """A real customer and its card at (local)stripe, with billing details."""
     customer = gateway.client().v1.customers.create(
         params={"email": EMAIL, "name": NAME, "phone": "+8613800000000"}
     )
     StripeCustomer.objects.create(user=user, customer_id=customer.id)
-    intent = gateway.client().v1.payment_intents.create(
+    method = gateway.client().v1.payment_methods.create(
         params={
-            "amount": 990,
-            "currency": "cny",
-            "customer": customer.id,
-            "payment_method": card("4242424242424242"),
-            "receipt_email": EMAIL,
-            "confirm": True,
-            "shipping": {"name": NAME, "address": {"line1": "1 Nanjing Rd", "city": "Shanghai"}},
+            "type": "card",
+            "card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2030, "cvc": "123"},
+            "billing_details": {
+                "name": NAME,
+                "email": EMAIL,
+                "address": {"line1": "1 Nanjing Rd", "city": "Shanghai"},
+            },
         }
     )
-    return customer, intent
+    gateway.client().v1.payment_methods.attach(method.id, params={"customer": customer.id})
+    method = gateway.client().v1.payment_methods.retrieve(method.id)
+    assert method.billing_details["email"] == EMAIL  # what Stripe would send back
+    return customer, method
 
 
 def _deliver(client, event_id, type_, obj):
@@ -56,21 +58,21 @@ def _erase(user):
 def test_a_late_event_about_an_erased_customer_is_scrubbed_on_arrival(
     client, bob, django_capture_on_commit_callbacks
 ):
-    customer, intent = _customer_and_intent(bob)
+    customer, method = _customer_and_card(bob)
     _erase(bob)
     with django_capture_on_commit_callbacks(execute=True):
-        assert _deliver(client, "evt_late_pi", "payment_intent.succeeded", intent).status_code == 200
+        assert _deliver(client, "evt_late_pm", "payment_method.updated", method).status_code == 200
         assert _deliver(client, "evt_late_cus", "customer.updated", customer).status_code == 200
     stored = json.dumps([e.payload for e in StripeEvent.objects.all()])
     assert StripeEvent.objects.count() == 2  # stored (no redelivery loop), handled
     assert EMAIL not in stored and NAME not in stored and "Nanjing" not in stored
     assert "+8613800000000" not in stored
-    assert intent.id in stored and customer.id in stored  # ids and amounts stay
+    assert method.id in stored and customer.id in stored  # ids and amounts stay
     assert not MirroredCustomer.objects.filter(id=customer.id).exists()  # not mirrored
 
 
 def test_events_of_living_customers_are_stored_as_sent(client, bob, django_capture_on_commit_callbacks):
-    customer, _intent = _customer_and_intent(bob)
+    customer, _method = _customer_and_card(bob)
     with django_capture_on_commit_callbacks(execute=True):
         assert _deliver(client, "evt_alive", "customer.updated", customer).status_code == 200
     assert StripeEvent.objects.get(event_id="evt_alive").payload["data"]["object"]["email"] == EMAIL
