@@ -127,7 +127,7 @@ def referrer_of(referer: str, own_host: str) -> str:
 
 
 def city_of_ip(ip: str) -> str:
-    """"City, CC" for a public address, "CC" if only the country is known, else ""."""
+    """ "City, CC" for a public address, "CC" if only the country is known, else ""."""
     try:
         address = ipaddress.ip_address(ip.strip())
     except ValueError:

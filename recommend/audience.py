@@ -81,9 +81,7 @@ def _events(labels: dict[tuple[str, int], str]) -> list[Row]:
     rows = (
         Event.objects.filter(mine, created_at__gte=since)
         .order_by("created_at", "id")
-        .values_list(
-            "user_id", "kind", "item_kind", "item_id", "variant", "created_at", *ORIGINS
-        )
+        .values_list("user_id", "kind", "item_kind", "item_id", "variant", "created_at", *ORIGINS)
     )
     return [
         (u, k, ik, i or 0, v, c.date().isoformat(), (city, device, ref))

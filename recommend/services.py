@@ -166,7 +166,9 @@ def _event_record(
             clicks=1 if kind == Event.Kind.CLICK else 0,
         )
         if shown or clicked:
-            _on_commit(lambda: variant_stat_bump(variant=variant, impressions=shown, clicks=clicked))
+            _on_commit(
+                lambda: variant_stat_bump(variant=variant, impressions=shown, clicks=clicked)
+            )
         if kind == Event.Kind.IMPRESSION:
             return True
     if key is None or not isinstance(user, User) or not user.is_authenticated:

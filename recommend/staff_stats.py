@@ -51,7 +51,9 @@ def _take(visitor: str, which: str, amount: int, bound: int) -> int:
     return max(0, min(amount, bound - before))
 
 
-def stats_allowance(*, visitor: str | None, impressions: int = 0, clicks: int = 0) -> tuple[int, int]:
+def stats_allowance(
+    *, visitor: str | None, impressions: int = 0, clicks: int = 0
+) -> tuple[int, int]:
     """(items shown, clicks) of this event that may be counted. Without a visitor the
     bound cannot be kept, so nothing is counted."""
     if visitor is None:

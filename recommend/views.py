@@ -135,7 +135,10 @@ def audience(request):
                 (
                     labels[name],
                     sorted(
-                        ((cells.get(k, k) if name != "by_item" else k, v) for k, v in values.items()),
+                        (
+                            (cells.get(k, k) if name != "by_item" else k, v)
+                            for k, v in values.items()
+                        ),
                         key=lambda kv: -(kv[1] or 0),
                     ),
                 )
@@ -160,9 +163,7 @@ def staff_dashboard(request):
         "max_clicks": settings.RECOMMEND_STATS_MAX_CLICKS_PER_VISITOR_DAY,
         "epsilon": settings.RECOMMEND_STATS_EPSILON_PER_DAY,
     }
-    return render(
-        request, "recommend/staff.html", {**data, **privacy, "chart": ctr_chart(data)}
-    )
+    return render(request, "recommend/staff.html", {**data, **privacy, "chart": ctr_chart(data)})
 
 
 def _back(request, default: str) -> str:

@@ -35,7 +35,11 @@ def recommend_for_you(context):
     picker = False
     if request is not None and getattr(user, "is_authenticated", False):
         picker = selectors.topic_picker_due(user=user, session=request.session)
-    return {"lists": [s for s in [_shown(shown, request)] if s], "request": request, "picker": picker}
+    return {
+        "lists": [s for s in [_shown(shown, request)] if s],
+        "request": request,
+        "picker": picker,
+    }
 
 
 @register.inclusion_tag("recommend/row.html", takes_context=True)

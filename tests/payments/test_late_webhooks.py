@@ -71,7 +71,9 @@ def test_a_late_event_about_an_erased_customer_is_scrubbed_on_arrival(
     assert not MirroredCustomer.objects.filter(id=customer.id).exists()  # not mirrored
 
 
-def test_events_of_living_customers_are_stored_as_sent(client, bob, django_capture_on_commit_callbacks):
+def test_events_of_living_customers_are_stored_as_sent(
+    client, bob, django_capture_on_commit_callbacks
+):
     customer, _method = _customer_and_card(bob)
     with django_capture_on_commit_callbacks(execute=True):
         assert _deliver(client, "evt_alive", "customer.updated", customer).status_code == 200

@@ -150,7 +150,10 @@ def test_audience_breaks_viewers_down_by_city_device_and_referrer(
     origins = [("Shanghai, CN", "mobile", "social")] * 30 + [("", "desktop", "direct")] * 20
     for city, device, referrer in origins:
         user = UserFactory()
-        for later, where in ((0, (city, device, referrer)), (1, ("Beijing, CN", "tablet", "other"))):
+        for later, where in (
+            (0, (city, device, referrer)),
+            (1, ("Beijing, CN", "tablet", "other")),
+        ):
             Event.objects.create(
                 user=user, kind="view", item_kind="channel", item_id=alice_channel.pk,
                 city=where[0], device=where[1], referrer=where[2],
@@ -160,7 +163,12 @@ def test_audience_breaks_viewers_down_by_city_device_and_referrer(
     by_device, by_referrer = report.breakdowns["by_device"], report.breakdowns["by_referrer"]
     # Each viewer counts once, by their first view: 30 phones, 20 computers, no tablet.
     assert abs(by_device["mobile"] - 30) <= 3 and abs(by_device["desktop"] - 20) <= 3
-    assert by_device["tablet"] is None and set(by_device) == {"mobile", "tablet", "desktop", "unknown"}
+    assert by_device["tablet"] is None and set(by_device) == {
+        "mobile",
+        "tablet",
+        "desktop",
+        "unknown",
+    }
     assert abs(by_referrer["social"] - 30) <= 3 and abs(by_referrer["direct"] - 20) <= 3
     # Cities: the first known one per viewer, the rest "unknown" only if none is known.
     assert abs(report.breakdowns["by_city"]["Shanghai, CN"] - 30) <= 3

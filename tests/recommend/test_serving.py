@@ -254,9 +254,13 @@ def test_one_visitor_counts_for_a_bounded_amount_a_day(db, settings, rf):
     request.user = AnonymousUser()
     request.session = SessionStore()
     for variant in ("a", "b", "a"):
-        services.event_record(user=None, kind="impression", value=10, variant=variant, request=request)
+        services.event_record(
+            user=None, kind="impression", value=10, variant=variant, request=request
+        )
     for _ in range(5):
-        services.event_record(user=None, kind="click", item="course:1", variant="a", request=request)
+        services.event_record(
+            user=None, kind="click", item="course:1", variant="a", request=request
+        )
     stats = {s.variant: (s.impressions, s.clicks) for s in VariantDailyStat.objects.all()}
     assert stats == {"a": (15, 2), "b": (10, 0)}  # 10 + 10 + 5 of 30 shown; 2 of 5 clicks
     other = rf.get("/", REMOTE_ADDR="203.0.113.10", HTTP_USER_AGENT="Mozilla/5.0")
