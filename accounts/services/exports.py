@@ -133,9 +133,11 @@ def _zip_write(export: DataExport) -> tuple[str, int]:
                 for arcname, field_file in kind.files(user) if kind.files else ():
                     target = f"files/{kind.name}/{arcname}"
                     try:
-                        with field_file.open("rb") as source:
-                            with archive.open(target, "w", force_zip64=True) as entry:
-                                shutil.copyfileobj(source, entry, COPY_CHUNK)
+                        with (
+                            field_file.open("rb") as source,
+                            archive.open(target, "w", force_zip64=True) as entry,
+                        ):
+                            shutil.copyfileobj(source, entry, COPY_CHUNK)
                     except (OSError, ValueError):  # gone from storage: say so, go on
                         archive.writestr(f"{target}.missing.txt", "")
                 _beat(export.pk, min(95, done * 100 // (len(kinds) + 1)))

@@ -57,7 +57,8 @@ def test_export_memory_stays_bounded_as_the_export_grows(db):
     (small_n, small_size, small_peak), (big_n, big_size, big_peak) = figures
     for n, size, peak in figures:
         print(
-            f"export of {n:>6} events: zip {size / 1024:8.0f} KiB, peak traced {peak / 1024:8.0f} KiB"
+            f"export of {n:>6} events: zip {size / 1024:8.0f} KiB, "
+            f"peak traced {peak / 1024:8.0f} KiB"
         )
     print(
         f"rows x{big_n / small_n:.0f}, zip x{big_size / small_size:.1f}, "
