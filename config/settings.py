@@ -654,6 +654,17 @@ RECOMMEND_ROW_LENGTH = 6  # items shown in a row on a page
 RECOMMEND_MAX_PER_CREATOR = 3
 RECOMMEND_MAX_PER_CATEGORY = 12
 RECOMMEND_MAX_EVENTS_PER_USER_PER_DAY = env.int("RECOMMEND_MAX_EVENTS_PER_USER_PER_DAY", 500)
+# The staff click-through chart is differentially private (recommend/staff_stats.py):
+# one visitor adds at most this many items shown and clicks per day to the counters
+# (the rest are not counted), and each complete day is released once with Laplace
+# noise costing this much epsilon (half on items shown, half on clicks).
+RECOMMEND_STATS_MAX_IMPRESSIONS_PER_VISITOR_DAY = env.int(
+    "RECOMMEND_STATS_MAX_IMPRESSIONS_PER_VISITOR_DAY", 200
+)
+RECOMMEND_STATS_MAX_CLICKS_PER_VISITOR_DAY = env.int(
+    "RECOMMEND_STATS_MAX_CLICKS_PER_VISITOR_DAY", 20
+)
+RECOMMEND_STATS_EPSILON_PER_DAY = env.float("RECOMMEND_STATS_EPSILON_PER_DAY", 1.0)
 RECOMMEND_VIEW_DEDUPE_SECONDS = 600  # repeated views of one item in this window count once
 RECOMMEND_WATCH_MAX_REPORT_SECONDS = 90  # the player reports every ~30 s
 RECOMMEND_EVENT_RETENTION_DAYS = env.int("RECOMMEND_EVENT_RETENTION_DAYS", default=180)
@@ -825,6 +836,12 @@ PRIVACY_NOTIFICATION_RETENTION_DAYS = env.int("PRIVACY_NOTIFICATION_RETENTION_DA
 # this much epsilon per day on noisy breakdowns; counts below the threshold are hidden.
 PRIVACY_EPSILON_PER_CREATOR_DAY = env.float("PRIVACY_EPSILON_PER_CREATOR_DAY", default=1.0)
 PRIVACY_MIN_COUNT = env.int("PRIVACY_MIN_COUNT", default=5)
+# Breakdowns whose groups come from the data (cities) are (epsilon, delta)-private: a
+# group that exists only because of one person shows with probability at most this.
+PRIVACY_DELTA = env.float("PRIVACY_DELTA", default=1e-6)
+# A MaxMind-format city database for viewers' coarse city (core/visit.py); unset: the
+# GeoLite2 City file the maxminddb-geolite2 package ships; "": no city lookups at all.
+PRIVACY_GEOIP_CITY_DB = env.str("PRIVACY_GEOIP_CITY_DB", default=None)
 CELERY_BEAT_SCHEDULE.update(
     {
         # Deletions past their grace period, dead exports, and the retention windows.

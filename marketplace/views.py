@@ -20,7 +20,9 @@ def _viewed(request: HttpRequest, obj: Model) -> None:
     """A signed-in user opened the page of `obj`: an interest signal (anonymous views
     store nothing)."""
     if request.user.is_authenticated:
-        events.send_on_commit(events.Engaged.about(user_id=request.user.pk, kind="view", obj=obj))
+        events.send_on_commit(
+            events.Engaged.about(user_id=request.user.pk, kind="view", obj=obj, request=request)
+        )
 
 
 def home(request):

@@ -21,6 +21,7 @@ from djstripe import models as djstripe_models
 
 from payments import services
 from payments.models import StripeEvent
+from payments.webhook_scrub import erased_customer, scrubbed
 
 logger = logging.getLogger(__name__)
 
@@ -95,6 +96,10 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
         event["data"]["object"]["id"]  # noqa: B018 - every event we handle names its object
     except (stripe.SignatureVerificationError, UnicodeDecodeError, ValueError, KeyError, TypeError):
         return HttpResponseBadRequest("Invalid Stripe webhook.")
+    # A late event about an erased account brings no personal data back (webhook_scrub).
+    erased = erased_customer(event)
+    if erased:
+        event = scrubbed(event)
 
     try:
         with transaction.atomic():
@@ -108,7 +113,8 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
             handler = HANDLERS.get(event_type)
             if handler is not None:
                 handler(event)
-            transaction.on_commit(lambda: _mirror(event))
+            if not erased:  # the mirror would store the erased customer again
+                transaction.on_commit(lambda: _mirror(event))
     except stripe.StripeError:
         # Stripe was unreachable while we checked the object: nothing was stored,
         # so Stripe's retry will try again.

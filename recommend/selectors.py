@@ -24,7 +24,7 @@ from accounts.models import User
 from recommend import profiles, refresh
 from recommend.features import Item, items_load, owned_keys
 from recommend.items import item_key_for
-from recommend.models import Event, RecommendationList, VariantDailyStat
+from recommend.models import Event, RecommendationList, VariantDailyRelease
 from recommend.services import NONPERSONAL_VARIANT, AnyUser, personalisation_opted_out
 
 logger = logging.getLogger(__name__)
@@ -271,17 +271,19 @@ def _same_topic_keys(anchor: Item | None) -> list[str]:
 
 
 def click_through_by_variant(*, days: int = 30) -> dict[str, Any]:
-    """Daily impressions, clicks and CTR per variant for the staff chart."""
-    since = timezone.localdate() - timedelta(days=days - 1)
-    rows = list(VariantDailyStat.objects.filter(day__gte=since).order_by("day", "variant"))
+    """Daily impressions, clicks and CTR per variant for the staff chart: the `days`
+    complete days up to yesterday, as released with noise (staff_stats); the exact
+    counters and today's running ones are never read here."""
+    since = timezone.localdate() - timedelta(days=days)
+    released = VariantDailyRelease.objects.filter(day__gte=since, day__lt=timezone.localdate())
+    rows = list(released.order_by("day", "variant"))
     variants = sorted({r.variant for r in rows})
     series: dict[str, list[tuple[date, int, int, float]]] = {v: [] for v in variants}
     for r in rows:
         ctr = r.clicks / r.impressions if r.impressions else 0.0
         series[r.variant].append((r.day, r.impressions, r.clicks, ctr))
     totals = (
-        VariantDailyStat.objects.filter(day__gte=since)
-        .values("variant")
+        released.values("variant")
         .annotate(impressions=Sum("impressions"), clicks=Sum("clicks"))
         .order_by("variant")
     )
