@@ -5,6 +5,7 @@ admits him to the channel's course discussions."""
 import pytest
 from django.urls import reverse
 
+from core.timezones import format_day
 from discussions.models import Thread
 from marketplace import purchases
 from marketplace import services as marketplace_services
@@ -67,7 +68,7 @@ def test_the_tier_bob_subscribes_to_says_when_it_renews_and_can_be_cancelled_the
     subscription = _subscribe(bob, gold)
     client.force_login(bob)
     html = client.get(alice_channel.get_absolute_url()).content.decode()
-    date = subscription.paid_until.strftime("%Y-%m-%d")
+    date = format_day(subscription.paid_until, language="en")
     assert f"Subscribed, renews on {date}" in html
     assert 'data-testid="subscription-cancel"' in html
     # The other tier is not offered as a second subscription.
