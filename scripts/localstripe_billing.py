@@ -73,6 +73,15 @@ def _invoice_paid_event():
     R.Invoice._on_payment_success = _on_payment_success
 
 
+def _plan_name(plan):
+    if plan.nickname:
+        return plan.nickname
+    try:
+        return R.Product._api_retrieve(plan.product).name
+    except UserError:
+        return plan.id
+
+
 def _prorations(sub, old_plan, new_plan, when):
     """Stripe's two proration lines for switching plans at `when`."""
     start, end = sub.current_period_start, sub.current_period_end
@@ -90,7 +99,7 @@ def _prorations(sub, old_plan, new_plan, when):
                     amount=amount,
                     currency=plan.currency,
                     proration=True,
-                    description=f"{text} {plan.nickname or plan.product} after {when}",
+                    description=f"{text} {_plan_name(plan)}",
                     period_start=when,
                     period_end=end,
                 )
@@ -211,10 +220,12 @@ def _renew(sub):
         date=sub.current_period_start,
     )
     invoice.billing_reason = "subscription_cycle"
-    invoice._finalize()
-    if invoice.status != "paid":
-        R.Invoice._api_pay_invoice(invoice.id)
     before = sub.status
+    invoice._finalize()
+    if invoice.status == "paid":  # nothing due (a credit covered it)
+        invoice._on_payment_success()
+    else:
+        R.Invoice._api_pay_invoice(invoice.id)
     if invoice.status == "paid":
         sub.status = "active"
     else:

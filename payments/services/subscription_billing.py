@@ -4,7 +4,7 @@ and paying it again from the fix-card page."""
 
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -18,6 +18,7 @@ from accounts.models import NotificationKind, User
 from accounts.services import in_language_of
 from accounts.services.notify import notify
 from core.money import format_money
+from core.timezones import format_day
 from payments import gateway
 from payments.fulfilment import fulfilment
 from payments.models import StripeCustomer, Subscription
@@ -102,12 +103,12 @@ def invoice_payment_failed(*, invoice_id: str) -> Subscription | None:
     subscription.save(update_fields=["status"])
     grace_end = subscription.paid_until + timedelta(days=settings.PAYMENTS_RENEWAL_GRACE_DAYS)
     fulfilment().subscription_paid(subscription, paid_until=grace_end)
-    _tell_unpaid(subscription, invoice=invoice, grace_end_date=grace_end.date().isoformat())
+    _tell_unpaid(subscription, invoice=invoice, grace_end=grace_end)
     return subscription
 
 
 def _tell_unpaid(
-    subscription: Subscription, *, invoice: gateway.InvoiceInfo, grace_end_date: str
+    subscription: Subscription, *, invoice: gateway.InvoiceInfo, grace_end: datetime
 ) -> None:
     url = reverse("payments:subscription_fix", args=[subscription.pk])
     amount = format_money(invoice.amount_due, invoice.currency)
@@ -116,7 +117,7 @@ def _tell_unpaid(
         return _(
             "Your %(amount)s renewal of %(tier)s was not paid. Update your card or confirm "
             "the payment by %(date)s to keep your access."
-        ) % {"amount": amount, "tier": subscription.tier, "date": grace_end_date}
+        ) % {"amount": amount, "tier": subscription.tier.name, "date": format_day(grace_end)}
 
     def email(user: User) -> EmailMessage:
         with in_language_of(user):

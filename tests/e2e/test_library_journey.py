@@ -11,8 +11,8 @@ import pytest
 from playwright.sync_api import expect
 
 from content import services as content_services
-from core.timezones import format_day
 from content.models import Access
+from core.timezones import format_day
 from livestream.models import LiveSession
 from marketplace import purchases
 from marketplace import services as marketplace_services

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from accounts.models import Notification
+from core.timezones import format_day
 from livestream.models import LiveSession
 from marketplace import purchases
 from marketplace.models import Entitlement
@@ -202,21 +203,25 @@ def _past_due(bob, gold, number) -> tuple[Subscription, str]:
     return sub, invoice_id
 
 
-def test_a_declined_renewal_is_past_due_with_a_grace_period_and_a_notice(client, bob, gold):
+def test_a_declined_renewal_is_past_due_with_a_grace_period_and_a_notice(
+    client, bob, gold, django_capture_on_commit_callbacks
+):
     sub, invoice_id = _past_due(bob, gold, DECLINED)
     paid_until = sub.paid_until
     payload = json.dumps(
         {"id": "evt_f", "type": "invoice.payment_failed", "data": {"object": {"id": invoice_id}}}
     ).encode()
     for _ in range(2):  # a redelivery changes nothing
-        assert post(client, payload, **signed(payload)).status_code == 200
+        with django_capture_on_commit_callbacks(execute=True):
+            assert post(client, payload, **signed(payload)).status_code == 200
     sub.refresh_from_db()
     assert sub.status == "past_due"
     grant = Entitlement.objects.get(source_ref=sub.stripe_subscription_id)
     assert grant.ends_at == paid_until + timedelta(days=7)  # Patreon-like grace
     notice = Notification.objects.get(user=bob)
     assert notice.url == reverse("payments:subscription_fix", args=[sub.pk])
-    assert "was not paid" in notice.text and len(mail.outbox) == 1
+    assert "renewal of Gold was not paid" in notice.text and len(mail.outbox) == 1
+    assert format_day(paid_until + timedelta(days=7), language="en") in mail.outbox[0].body
     assert LedgerTransaction.objects.filter(kind="subscription").count() == 1  # nothing paid
 
     client.force_login(bob)

@@ -55,9 +55,7 @@ def test_a_price_in_a_currency_the_wallet_lacks_is_topped_up_and_bought_in_one_s
     assert ledger.balance(ledger.account_get(kind=Kind.STRIPE_CLEARING, currency="USD")) == -990
 
 
-def test_a_small_shortfall_tops_up_the_smallest_amount_and_keeps_the_rest(
-    client, bob, settings
-):
+def test_a_small_shortfall_tops_up_the_smallest_amount_and_keeps_the_rest(client, bob, settings):
     settings.PAYMENTS_MIN_TOP_UP = 500
     services.wallet_top_up_credit(user=bob, amount=700, currency="USD", payment_intent_id="pi_u")
     course = CourseFactory(price_amount=990, currency="USD")
