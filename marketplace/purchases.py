@@ -29,7 +29,7 @@ from marketplace.models import Course, Entitlement, SubscriptionTier
 from marketplace.selectors import LiveSessionLike
 from payments import selectors as payment_selectors
 from payments import services as payment_services
-from payments.models import LedgerAccount, Purchase, Subscription, TierPlan
+from payments.models import Purchase, Subscription, TierPlan
 from payments.services import Product
 
 
@@ -206,7 +206,7 @@ def wallet_shortfall(*, buyer: User, amount: int, currency: str) -> WalletShortf
     top_up = max(need, settings.PAYMENTS_MIN_TOP_UP)
     others = [
         format_money(row["balance"], row["currency"])
-        for row in payment_selectors.balances(user=buyer, kind=LedgerAccount.Kind.WALLET)
+        for row in payment_selectors.wallet_balances(user=buyer)
         if row["currency"] != currency and row["balance"] > 0
     ]
     if balance <= 0 and others:
