@@ -9,14 +9,12 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.models import NotificationKind, User
-from accounts.services import in_language_of
-from accounts.services.notify import notify
+from accounts.services.notify import email_line_and_link, notify
 from core.money import format_money
 from core.timezones import format_day
 from payments import gateway
@@ -119,22 +117,13 @@ def _tell_unpaid(
             "the payment by %(date)s to keep your access."
         ) % {"amount": amount, "tier": subscription.tier.name, "date": format_day(grace_end)}
 
-    def email(user: User) -> EmailMessage:
-        with in_language_of(user):
-            line = text()
-        return EmailMessage(
-            subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + line[:100],
-            body=f"{line}\n\n{settings.SITE_URL.rstrip('/')}{url}",
-            to=[user.email],
-        )
-
     notify(
         user=subscription.user,
         kind=NotificationKind.OTHER,
         key=f"invoice-unpaid:{invoice.id}",
         text=text,
         url=url,
-        email=email,
+        email=email_line_and_link(text, url),
     )
 
 

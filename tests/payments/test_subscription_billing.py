@@ -33,11 +33,6 @@ def _fees(settings):
 
 
 @pytest.fixture
-def gold(alice_channel):
-    return TierFactory(channel=alice_channel, name="Gold", price_amount=3000, currency="CNY")
-
-
-@pytest.fixture
 def platinum(alice_channel):
     return TierFactory(channel=alice_channel, name="Platinum", price_amount=6000, currency="CNY")
 
@@ -152,6 +147,23 @@ def test_a_downgrade_charges_nothing_now_and_credits_the_next_renewal(
     renewal = invoice["amount_paid"]
     assert _balance(Kind.STRIPE_CLEARING) == -(6000 + renewal)
     assert _balance(Kind.EARNINGS, alice.user) == 5400 + renewal - renewal // 10
+
+
+def test_a_change_made_at_stripe_reaches_the_subscription_by_its_webhook(
+    bob, gold, platinum, platinum_session
+):
+    """customer.subscription.updated after a change whose reply was lost: the tier
+    and the access follow the plan Stripe bills."""
+    sub = purchases.subscription_start(user=bob, tier=gold, payment_method=card(GOOD))
+    gateway.subscription_change_plan(
+        subscription_id=sub.stripe_subscription_id,
+        plan_id=purchases.tier_plan(platinum).plan_id,
+        invoice_now=False,
+        idempotency_key="lost-reply",
+    )
+    services.subscription_sync(subscription_id=sub.stripe_subscription_id)
+    sub.refresh_from_db()
+    assert sub.tier == platinum and entitlement_check(user=bob, live_session=platinum_session)
 
 
 def test_a_declined_upgrade_changes_nothing(bob, gold, platinum, platinum_session):
