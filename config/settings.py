@@ -479,6 +479,10 @@ VIDEO_ABR_LADDER = env.list("VIDEO_ABR_LADDER", default=["720p:720:2800", "480p:
                                                          "360p:360:800"])  # fmt: skip
 # x264's speed for the ladder (ultrafast costs least CPU, veryfast looks better).
 VIDEO_ABR_PRESET = env("VIDEO_ABR_PRESET", default="veryfast")
+# Files to the bucket above this size go in parts of this size (S3 takes at most 5 GB in
+# one PUT and 10,000 parts; 64 MiB parts reach 640 GB). A retry keeps the parts already
+# stored and verified (livestream/replay_storage.py).
+VIDEO_UPLOAD_PART_BYTES = env.int("VIDEO_UPLOAD_PART_BYTES", default=64 * 1024 * 1024)
 # Sockets of paid rooms re-check access this often (refunds and bans act at once).
 LIVESTREAM_ACCESS_RECHECK_SECONDS = env.float("LIVESTREAM_ACCESS_RECHECK_SECONDS", default=60.0)
 
