@@ -196,11 +196,18 @@ def course_top_up_buy(request: AuthenticatedHttpRequest, slug: str) -> HttpRespo
         _("%(reason)s Once this top-up is paid, “%(title)s” is bought from your wallet.")
         % {"reason": shortfall.reason, "title": course.title},
     )
+    # Only the checkout that started this top-up may spend it on this course: the
+    # landing page is a GET, so it must not buy anything a link names.
+    request.session[_after_top_up_key(top_up.pk)] = course.slug
     then = reverse("payments:course_buy_after_top_up", args=[course.slug, top_up.pk])
     if quoted is not None and not quoted.error:
         then += "?" + urlencode({"coupon": quoted.code})
     pay = reverse("payments:top_up_pay", args=[top_up.pk])
     return redirect(f"{pay}?{urlencode({'next': then})}")
+
+
+def _after_top_up_key(top_up_pk: int) -> str:
+    return f"buy-after-top-up:{top_up_pk}"
 
 
 @login_required
@@ -210,6 +217,11 @@ def course_buy_after_top_up(
     """Where a one-step top-up lands once paid: the wallet buys the course."""
     course = selectors.course_get_for_user(slug=slug, user=request.user)
     top_up = get_object_or_404(TopUp, pk=top_up_pk, user=request.user)
+    started_here = request.session.get(_after_top_up_key(top_up.pk)) == course.slug
+    if not started_here:
+        return redirect(course.get_absolute_url())
+    if top_up.status == TopUp.Status.SUCCEEDED:
+        del request.session[_after_top_up_key(top_up.pk)]
     if top_up.status == TopUp.Status.SUCCEEDED and not selectors.entitlement_check(
         user=request.user, course=course
     ):

@@ -86,6 +86,20 @@ def test_a_wallet_that_can_pay_gets_the_plain_buy_button(client, bob):
     assert 'data-testid="buy"' in page and "wallet-shortfall" not in page
 
 
+def test_a_link_to_the_landing_page_buys_nothing_it_did_not_start(client, bob):
+    """The landing page is a GET: a paid top-up is spent only on the course whose
+    checkout started it, once."""
+    dear = CourseFactory(price_amount=990, currency="USD", slug="dear")
+    other = CourseFactory(price_amount=500, currency="USD", slug="other")
+    client.force_login(bob)
+    _pay(client, client.post(reverse("payments:course_top_up_buy", args=[dear.slug])))
+    assert entitlement_check(user=bob, course=dear)
+    services.wallet_top_up_credit(user=bob, amount=500, currency="USD", payment_intent_id="pi_o")
+    top_up = TopUp.objects.get(user=bob)
+    client.get(reverse("payments:course_buy_after_top_up", args=[other.slug, top_up.pk]))
+    assert not entitlement_check(user=bob, course=other) and _wallet(bob, "USD") == 500
+
+
 def test_someone_elses_top_up_does_not_buy_for_you(client, bob, charlie):
     course = CourseFactory(price_amount=990, currency="USD")
     client.force_login(bob)
