@@ -399,6 +399,10 @@ PAYMENTS_MIN_TIP = env.int("PAYMENTS_MIN_TIP", default=100)
 PAYMENTS_MIN_TOP_UP = env.int("PAYMENTS_MIN_TOP_UP", default=500)
 PAYMENTS_MAX_TOP_UP = env.int("PAYMENTS_MAX_TOP_UP", default=500_000)
 PAYMENTS_MIN_PAYOUT = env.int("PAYMENTS_MIN_PAYOUT", default=10_000)
+# A renewal that fails (a declined card, a bank asking for 3-D Secure) leaves the
+# subscriber their tier this many days past the paid period while they fix it, as
+# Patreon does; Stripe retries meanwhile and ends the subscription if it stays unpaid.
+PAYMENTS_RENEWAL_GRACE_DAYS = env.int("PAYMENTS_RENEWAL_GRACE_DAYS", default=7)
 # "manual": staff pay outside the site and record it (development, small teams);
 # "stripe_connect": approval makes a Stripe Connect transfer to the creator's account.
 PAYMENTS_PAYOUT_METHOD = env("PAYMENTS_PAYOUT_METHOD", default="manual")

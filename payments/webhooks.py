@@ -36,6 +36,10 @@ def _invoice_event(event: dict) -> None:
     services.invoice_settle(invoice_id=event["data"]["object"]["id"])
 
 
+def _invoice_unpaid_event(event: dict) -> None:
+    services.invoice_payment_failed(invoice_id=event["data"]["object"]["id"])
+
+
 def _subscription_event(event: dict) -> None:
     services.subscription_sync(subscription_id=event["data"]["object"]["id"])
 
@@ -72,6 +76,8 @@ HANDLERS = {
     "account.updated": _account_event,
     "invoice.paid": _invoice_event,
     "invoice.payment_succeeded": _invoice_event,
+    "invoice.payment_failed": _invoice_unpaid_event,
+    "invoice.payment_action_required": _invoice_unpaid_event,
     "customer.subscription.updated": _subscription_event,
     "customer.subscription.deleted": _subscription_event,
     "payment_intent.succeeded": _payment_intent_event,
