@@ -103,7 +103,7 @@ def test_learner_becomes_creator_through_api(api, bob):
     assert response.status_code == 201
     assert response.json()["topics"] == ["SQL"]
     again = api.post("/api/v1/studio/creator/", {"display_name": "Bob"}, format="json")
-    assert again.status_code == 400
+    assert again.status_code == 409  # already a creator: a conflict, not bad input
 
 
 def test_writes_need_login_and_a_creator_profile(api, bob):
@@ -200,7 +200,7 @@ def test_duplicate_tier_name_is_a_field_error(as_alice, alice_channel):
         {"name": "GOLD", "price_amount": 100, "currency": "CNY"},
         format="json",
     )
-    assert response.status_code == 400
+    assert response.status_code == 409  # the name is taken
     assert "name" in response.json()
 
 
