@@ -3,7 +3,8 @@
 Services raise Django's ValidationError and PermissionDenied; DRF only knows its own.
 This handler turns a ValidationError into a 400 with the same field -> messages
 shape that serializers give, so a client reads every validation failure the same
-way, and a PermissionDenied into a 403 that keeps the service's reason (DRF's own
+way (with 409 or 422 for a rule's refusal of a well-formed request:
+core.refusals), and a PermissionDenied into a 403 that keeps the service's reason (DRF's own
 handler would swap it for a generic sentence). An authentication failure that names
 its own challenge (`www_authenticate`, a bad Bearer token) is a 401 carrying it.
 """
@@ -20,6 +21,14 @@ from rest_framework.views import exception_handler as drf_exception_handler
 API_FIELD_FOR: dict[str, str] = {}
 
 
+class RuleRefusal(exceptions.ValidationError):
+    """A core.refusals refusal: the validation error's shape, its own status."""
+
+    def __init__(self, detail: Any, status_code: int) -> None:
+        super().__init__(detail)
+        self.status_code = status_code
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
@@ -31,7 +40,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
                 detail["non_field_errors"] = detail.pop("__all__")
         else:
             detail = {"non_field_errors": exc.messages}
-        exc = exceptions.ValidationError(detail)
+        status_code = getattr(exc, "status_code", None)
+        exc = (
+            RuleRefusal(detail, status_code) if status_code else exceptions.ValidationError(detail)
+        )
     elif isinstance(exc, DjangoPermissionDenied) and str(exc):
         exc = exceptions.PermissionDenied(str(exc))
     response = drf_exception_handler(exc, context)

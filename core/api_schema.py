@@ -8,7 +8,8 @@ On top of drf-spectacular's own reading of each view:
   "API"): 400 `{"field": ["message"]}` (bad input: a body or query field, or a control
   character anywhere), 401 with a Bearer challenge (a bad token), 403 `{"detail"}`
   (a refusal), 404 `{"detail"}` (nothing there, or someone else's), 429 where a
-  view limits the rate;
+  view limits the rate; on writes, 409 and 422 in the 400's shape for a rule's
+  refusal of a well-formed request (core.refusals);
 - every string a client sends is declared without control characters (newline,
   return and tab aside), which the API refuses in any field (core/api_parsers.py,
   core/middleware.py).
@@ -40,6 +41,17 @@ ERRORS = {
     "403": ("Refused: sign in, a write token, or a permission is needed.", ERROR_SCHEMA),
     "404": ("Not found (or not yours).", ERROR_SCHEMA),
     "429": ("Too many requests: wait and try again.", ERROR_SCHEMA),
+    "409": (
+        "Well formed, but it clashes with the current state (not enough money, a name "
+        "or code taken, already bought or done): nothing was changed; the same request "
+        "may succeed once that changes.",
+        VALIDATION_ERROR_SCHEMA,
+    ),
+    "422": (
+        "Well formed, but a rule refuses it whatever the state (tipping yourself, "
+        "buying what is not for sale): nothing was changed.",
+        VALIDATION_ERROR_SCHEMA,
+    ),
 }
 
 
@@ -89,6 +101,8 @@ class AutoSchema(openapi.AutoSchema):
         codes = ["400", "401", "403", "404"]
         if getattr(self.view, "throttle_classes", None) or "429" in (self.view.__doc__ or ""):
             codes.append("429")
+        if self.method not in permissions.SAFE_METHODS:
+            codes += ["409", "422"]
         for code in codes:
             if code not in responses:
                 description, schema = ERRORS[code]

@@ -213,6 +213,9 @@ class RoomQuestion(models.Model):
     votes = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     answered_at = models.DateTimeField(null=True, blank=True)
+    # Dismissed by moderation (a report upheld), not by the host: only such a
+    # question comes back when moderation shows it again.
+    hidden_by_moderation = models.BooleanField(default=False)
 
     class Priority(models.TextChoices):
         NONE = "", _("Not paid")

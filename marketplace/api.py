@@ -7,6 +7,7 @@ the API and the web pages enforce the same rules and permissions.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -22,6 +23,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.utils import html
 from rest_framework.views import APIView
 
 from core.api_fields import MinorUnitsField
@@ -263,6 +265,23 @@ class TagListField(serializers.ListField):
         kwargs.setdefault("max_length", 10)
         kwargs.setdefault("required", False)
         super().__init__(**kwargs)
+
+    def get_value(self, dictionary: Any) -> Any:
+        """In a form-encoded body a list is the field repeated (`topics=a&topics=b`)
+        or indexed (`topics[0]=a`). Anything else under its name (`topics[x]=1`,
+        `topics.a=1`: an object) is handed on as what it is, so that it is refused
+        as "not a list" naming the field, not silently ignored."""
+        if html.is_html_input(dictionary):
+            name = str(self.field_name)
+            indexed = re.compile(rf"{re.escape(name)}\[[0-9]+\]")
+            nested = {
+                key: dictionary.getlist(key)
+                for key in dictionary
+                if key.startswith((f"{name}[", f"{name}.")) and not indexed.fullmatch(key)
+            }
+            if nested:
+                return nested
+        return super().get_value(dictionary)
 
 
 def _validated(

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.money import format_money
+from core.refusals import Conflict, Refused
 from marketplace import selectors, services
 from marketplace.models import Course, Entitlement, SubscriptionTier
 from marketplace.selectors import LiveSessionLike
@@ -57,7 +58,7 @@ def product_kind(name: str) -> ProductKind:
 
 def course_terms(course: Course) -> Product:
     if not course.is_published or course.is_free:
-        raise ValidationError(_("This course is not for sale."))
+        raise Refused(_("This course is not for sale."))
     return Product(
         title=course.title,
         amount=course.price_amount,
@@ -70,7 +71,7 @@ def course_terms(course: Course) -> Product:
 
 def _terms(*, buyer: User, course: Course | None, live_session: LiveSessionLike | None) -> Product:
     if selectors.entitlement_check(user=buyer, course=course, live_session=live_session):
-        raise ValidationError(_("You already have access; there is nothing to buy."))
+        raise Conflict(_("You already have access; there is nothing to buy."))
     if course is not None:
         return course_terms(course)
     return product_kind("live_session").terms(live_session)
@@ -252,15 +253,15 @@ def subscription_start(
     """Subscribe to a channel tier with a card: Stripe bills monthly from now on; a
     coupon takes its discount off the first month."""
     if not tier.is_active or not tier.channel.is_published:
-        raise ValidationError(_("This tier is not on sale."))
+        raise Refused(_("This tier is not on sale."))
     if tier.channel.creator.user_id == user.pk:
-        raise ValidationError(_("You cannot subscribe to your own channel."))
+        raise Refused(_("You cannot subscribe to your own channel."))
     if (
         payment_selectors.subscriptions_current(user=user)
         .filter(tier__channel=tier.channel)
         .exists()
     ):
-        raise ValidationError(_("You already subscribe to this channel."))
+        raise Conflict(_("You already subscribe to this channel."))
     return payment_services.subscription_start(
         user=user,
         tier=tier,

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from core import events
 from core.pictures import picture_replace
+from core.refusals import Conflict
 from core.slugs import slug_check_free, unique_slug
 
 # Entitlement writes live in marketplace.entitlements; callers ask services.
@@ -58,7 +59,7 @@ def _save_validated(obj: Model, *, update_fields: list[str] | None = None) -> No
         # Two requests validated the same slug at once; the loser gets the same
         # message full_clean would have given it a moment later.
         if "slug" in str(exc):
-            raise ValidationError({"slug": _("This address is already taken.")}) from exc
+            raise Conflict({"slug": _("This address is already taken.")}) from exc
         raise
 
 
@@ -151,7 +152,7 @@ def _creator_save(
 def creator_become(*, user: User, **fields: Unpack[CreatorFields]) -> CreatorProfile:
     """The user becomes a creator (once): a public profile with a slug of its own."""
     if CreatorProfile.objects.filter(user=user).exists():
-        raise ValidationError(_("You are already a creator."))
+        raise Conflict(_("You are already a creator."))
     return _creator_save(CreatorProfile(user=user), fields)
 
 
@@ -325,7 +326,7 @@ def _tier_save(tier: SubscriptionTier, fields: TierFields) -> SubscriptionTier:
     if tier.pk is not None:
         clash = clash.exclude(pk=tier.pk)
     if clash.exists():
-        raise ValidationError({"name": _("This channel already has a tier with that name.")})
+        raise Conflict({"name": _("This channel already has a tier with that name.")})
     _fields_screen(name=name, benefits=benefits)
     tier.name = name.strip()
     tier.price_amount = fields["price_amount"]

@@ -3,10 +3,11 @@
 Features, in two blocks that are TF-IDF weighted (sublinear tf, idf) and
 l2-normalised each on its own, as a FeatureUnion of two TfidfVectorizers would be:
 
-- characters: 2- to 4-grams of the normalised text. Chinese has no spaces, and an
+- characters: 2- and 3-grams of the normalised text. Chinese has no spaces, and an
   insult survives being misspelt ("f*ck", "傻 逼") in its character grams (single
-  characters are left out: a quarter of the grams to look up, and what they told
-  the model the jieba words and the pairs tell it too);
+  characters and 4-grams are left out: what they told the model the jieba words,
+  the pairs and the triples tell it too, and a third of the grams to look up per
+  message and of the model's size go with them);
 - words: jieba words for Chinese runs and lower-case words for Latin text
   (core.text), unigrams and bigrams ("dumb bitch" is worse than its parts).
 
@@ -15,13 +16,16 @@ decision value is calibrated with a Platt sigmoid fitted on out-of-fold predicti
 (so the score reads as a probability and one threshold means the same in both
 languages).
 
-Training uses scikit-learn; scoring does not. `Scorer` holds, per block, a dict from
-feature to column and two arrays (idf² and idf·weight per column) and computes the
-same number (to rounding) with one C-level dict lookup per gram and a few numpy
-operations per message, where a scikit-learn pipeline spends a millisecond on its
-own overhead. Which features weighed most is worked out only when a moderator will
-read them (the text is held). The artefact is JSON (gzip): loading it runs no
-code, which matters for a file read back from object storage.
+Training uses scikit-learn; scoring does not, and computes the same number (to
+rounding) without a scikit-learn pipeline's millisecond of overhead. The word block
+holds a dict from feature to (idf², idf·weight): one C-level lookup per word. The
+character block (`CharBlock`) turns the text's code points into 64-bit gram keys
+with a few numpy operations, finds them by binary search in the sorted keys of its
+vocabulary, and weighs them with array arithmetic: no string made per gram, and a
+time that hardly grows with the length of the message. Which features weighed most
+is worked out only when a moderator will read them (the text is held). The
+artefact is JSON (gzip): loading it runs no code, which matters for a file read
+back from object storage.
 """
 
 import gzip
@@ -39,8 +43,10 @@ import numpy as np
 from core import text as core_text
 from moderation.screening import normalise
 
-FORMAT = 3  # 3: character 2-4-grams (2: 1-4-grams); Latin words with stop words, jieba without HMM
-FORMATS_READ = {2: (1, 4), 3: (2, 4)}  # format -> its character gram range
+# 4: character 2-3-grams (3: 2-4-grams, 2: 1-4-grams); Latin words with stop words,
+# jieba without HMM.
+FORMAT = 4
+FORMATS_READ = {2: (1, 4), 3: (2, 4), 4: (2, 3)}  # format -> its character gram range
 CHAR_RANGE = FORMATS_READ[FORMAT]
 WORD_RANGE = (1, 2)
 _MENTION = re.compile(r"@\w+")
@@ -74,38 +80,55 @@ def char_features(prepared: str, char_range: tuple[int, int] = CHAR_RANGE) -> li
     return [gram for gram in out if gram != " "]
 
 
-_LOG_FREQ: dict[str, float] = {}  # a dictionary word -> log(its frequency / the total)
+_PREFIX_ONLY = 1.0  # in _LOG_P: a fragment that only begins dictionary words
+_LOG_P: dict[str, float] = {}  # jieba's dictionary: word -> log(frequency / total)
+
+
+def _log_probabilities() -> dict[str, float]:
+    """Each entry of jieba's dictionary (its words and the prefixes it keeps of
+    them) with its log probability worked out once (a prefix that is no word:
+    _PREFIX_ONLY), so the walk below does one lookup per fragment."""
+    if not _LOG_P:
+        tokenizer = core_text.jieba_tokenizer()
+        log_total = math.log(tokenizer.total)
+        _LOG_P.update(
+            {
+                word: (math.log(freq) - log_total) if freq else _PREFIX_ONLY
+                for word, freq in tokenizer.FREQ.items()
+            }
+        )
+    return _LOG_P
 
 
 def segment(run: str) -> list[str]:
     """The words of a run of Chinese characters, exactly as jieba's dictionary-only
     cut (HMM=False) gives them: the most probable path through the words of its
-    dictionary. The same two passes as jieba's get_DAG and calc, in one loop and with
-    each word's log frequency remembered: half the time, and segmenting is what
-    scoring a Chinese chat message spends most on."""
-    tokenizer = core_text.jieba_tokenizer()
-    freq = tokenizer.FREQ
+    dictionary (ties to the longer word, as jieba's max over (value, end)). The
+    same two passes as jieba's get_DAG and calc, in one loop over a table of log
+    probabilities: a third of the time, and segmenting is what scoring a Chinese
+    chat message spends most on."""
+    log_p = _log_probabilities()
+    unknown = -math.log(core_text.jieba_tokenizer().total)  # log(1 / total)
     n = len(run)
     best = [0.0] * (n + 1)
     end = [0] * (n + 1)
-    log_total = math.log(tokenizer.total)
     for k in range(n - 1, -1, -1):
-        top: tuple[float, int] | None = None
-        i = k
-        frag = run[k]
-        while i < n and frag in freq:
-            if freq[frag]:
-                weight = _LOG_FREQ.get(frag)
-                if weight is None:
-                    weight = _LOG_FREQ[frag] = math.log(freq[frag]) - log_total
-                candidate = (weight + best[i + 1], i)
-                if top is None or candidate > top:
-                    top = candidate
+        top = None
+        top_end = k
+        i = k + 1
+        weight = log_p.get(run[k])
+        while weight is not None:
+            if weight != _PREFIX_ONLY:
+                value = weight + best[i]
+                if top is None or value >= top:
+                    top, top_end = value, i - 1
+            if i == n:
+                break
             i += 1
-            frag = run[k : i + 1]
+            weight = log_p.get(run[k:i])
         if top is None:  # not in the dictionary: the character on its own
-            top = (math.log(freq.get(run[k]) or 1) - log_total + best[k + 1], k)
-        best[k], end[k] = top
+            top = unknown + best[k + 1]
+        best[k], end[k] = top, top_end
     out = []
     k = 0
     while k < n:
@@ -205,6 +228,114 @@ class Block:
         ]
 
 
+# Gram keys: a 64-bit multiplicative hash of a gram's code points, one after the
+# other (so an n-gram's key is the (n-1)-gram's key stepped once more), the same for
+# a vocabulary gram (at load) and a text's gram (when scoring). No two of a
+# vocabulary's grams share one (checked at load), and an unknown gram taking a known
+# one's key has a chance of about 1 in 10^13 per gram.
+_START = np.uint64(0x9E3779B97F4A7C15)
+_MIX = np.uint64(0xBF58476D1CE4E5B9)
+_SHIFT = np.uint64(31)
+
+
+def _step(keys: np.ndarray | np.uint64, points: np.ndarray) -> np.ndarray:
+    keys = (keys ^ points) * _MIX
+    return keys ^ (keys >> _SHIFT)
+
+
+def _points(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+
+
+def _text_keys(prepared: str, char_range: tuple[int, int]) -> np.ndarray:
+    """The keys of char_features(prepared, char_range), computed without a string
+    per gram (the one-character gram " " left out, as there)."""
+    points = _points(f" {prepared} ")
+    low, high = char_range
+    keys = _step(_START, points)  # 1-grams
+    parts = [keys[points != ord(" ")]] if low == 1 else []
+    for n in range(2, high + 1):
+        if len(keys) < 2:
+            break
+        keys = _step(keys[:-1], points[n - 1 :])
+        if n >= low:
+            parts.append(keys)
+    return np.concatenate(parts) if parts else keys[:0]
+
+
+def _vocabulary_keys(grams: list[str]) -> np.ndarray:
+    """The key of each gram of a vocabulary, in its order (grams of one length at a
+    time, as one array)."""
+    keys = np.empty(len(grams), dtype=np.uint64)
+    by_length: dict[int, list[int]] = {}
+    for j, gram in enumerate(grams):
+        by_length.setdefault(len(gram), []).append(j)
+    for n, rows in by_length.items():
+        points = _points("".join(grams[j] for j in rows)).reshape(len(rows), n)
+        key = np.full(len(rows), _START, dtype=np.uint64)
+        for k in range(n):
+            key = _step(key, points[:, k])
+        keys[rows] = key
+    return keys
+
+
+HashedFound = tuple[np.ndarray, np.ndarray, float]  # columns, their tf, the block's norm
+
+
+@dataclass
+class CharBlock(Block):
+    """The character block, scored with arrays: a text's grams become 64-bit keys
+    (numpy, no string per gram), found in the sorted keys of the vocabulary by binary
+    search, counted and weighed in a few array operations. The same sums as
+    Block.contributions over char_features (to rounding), in a time that hardly
+    grows with the text: a 500-character message has 1,500 grams."""
+
+    def __post_init__(self) -> None:
+        # No per-gram dict here (Block's): arrays, sorted by key.
+        grams = list(self.features)
+        keys = _vocabulary_keys(grams)
+        order = np.argsort(keys, kind="stable")
+        self._keys = keys[order]
+        if len(self._keys) and bool((self._keys[1:] == self._keys[:-1]).any()):
+            raise ValueError("two character grams of the model share a key")
+        values = np.array([self.features[g] for g in grams], dtype=np.float64).reshape(-1, 2)
+        idf, weight = values[order, 0], values[order, 1]
+        self._idf2, self._idfw = idf * idf, idf * weight
+        self._grams = [grams[j] for j in order]
+        self._pushes = np.array(
+            [self.features[g][1] > 0 and self.shown(g) for g in self._grams], dtype=bool
+        )
+
+    def contributions_of(
+        self, prepared: str, char_range: tuple[int, int]
+    ) -> tuple[float, HashedFound]:
+        if not len(self._keys):
+            return 0.0, (np.empty(0, dtype=np.intp), np.empty(0), 0.0)
+        keys, counts = np.unique(_text_keys(prepared, char_range), return_counts=True)
+        at = np.searchsorted(self._keys, keys)
+        at[at == len(self._keys)] = 0
+        hit = self._keys[at] == keys
+        columns = at[hit]
+        tf = 1.0 + np.log(counts[hit])
+        norm = float(np.dot(tf * tf, self._idf2[columns]))
+        if not norm:
+            return 0.0, (columns, tf, 0.0)
+        norm = math.sqrt(norm)
+        return float(np.dot(tf, self._idfw[columns])) / norm, (columns, tf, norm)
+
+    def parts(self, found: HashedFound) -> list[tuple[str, float]]:  # type: ignore[override]
+        columns, tf, norm = found
+        if not norm:
+            return []
+        pushing = self._pushes[columns]
+        shares = tf[pushing] * self._idfw[columns[pushing]] / norm
+        grams = self._grams
+        return [
+            (grams[j], float(s))
+            for j, s in zip(columns[pushing].tolist(), shares.tolist(), strict=True)
+        ]
+
+
 @dataclass
 class Scorer:
     """A trained classifier, ready to score text without scikit-learn."""
@@ -215,21 +346,24 @@ class Scorer:
     meta: dict[str, Any] = field(default_factory=dict)
     char_range: tuple[int, int] = CHAR_RANGE
 
-    def evaluate(self, text: str) -> tuple[float, dict[str, Found]]:
+    def evaluate(self, text: str) -> tuple[float, dict[str, Any]]:
         """The decision value of `text`, and each block's found features (for
         `parts`, only when a moderator will read them)."""
         prepared = prepare(text)
         total = self.intercept
-        found: dict[str, Found] = {}
-        for name, grams in (
-            ("char", char_features(prepared, self.char_range)),
-            ("word", word_features(prepared)),
-        ):
-            block_total, found[name] = self.blocks[name].contributions(grams)
-            total += block_total
-        return total, found
+        found: dict[str, Any] = {}
+        char = self.blocks["char"]
+        if isinstance(char, CharBlock):
+            block_total, found["char"] = char.contributions_of(prepared, self.char_range)
+        else:
+            block_total, found["char"] = char.contributions(
+                char_features(prepared, self.char_range)
+            )
+        total += block_total
+        block_total, found["word"] = self.blocks["word"].contributions(word_features(prepared))
+        return total + block_total, found
 
-    def parts(self, found: dict[str, Found]) -> list[tuple[str, float]]:
+    def parts(self, found: dict[str, Any]) -> list[tuple[str, float]]:
         """The features that pushed the decision up, with their shares."""
         return [part for name, block_found in found.items()
                 for part in self.blocks[name].parts(block_found)]  # fmt: skip
@@ -276,7 +410,7 @@ class Scorer:
         if char_range is None:
             raise ValueError(f"unknown screening model format {data.get('format')!r}")
         blocks = {
-            name: Block({g: (float(i), float(w)) for g, i, w in rows}, SHOWN[name])
+            name: BLOCK_TYPES[name]({g: (float(i), float(w)) for g, i, w in rows}, SHOWN[name])
             for name, rows in data["blocks"].items()
         }
         a, b = data["calibration"]
@@ -295,6 +429,9 @@ def _is_cjk_word(gram: str) -> bool:
 # A moderator reads words: of the character grams only Chinese ones ("傻逼"), not
 # fragments of Latin words ("ss" of "worthless").
 SHOWN: dict[str, Callable[[str], bool]] = {"char": _is_cjk_word, "word": lambda gram: True}
+
+
+BLOCK_TYPES: dict[str, type[Block]] = {"char": CharBlock, "word": Block}
 
 
 def weightiest(parts: list[tuple[str, float]], *, top: int = 5) -> list[str]:
@@ -367,7 +504,7 @@ def train(
     for (name, _extract), vectorizer in zip(BLOCKS, vectorizers, strict=True):
         idf = vectorizer.idf_
         vocabulary = vectorizer.vocabulary_
-        blocks[name] = Block(
+        blocks[name] = BLOCK_TYPES[name](
             {gram: (float(idf[j]), float(coef[offset + j])) for gram, j in vocabulary.items()},
             SHOWN[name],
         )

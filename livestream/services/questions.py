@@ -214,7 +214,8 @@ def question_moderate(
             % {"actions": ", ".join(QUESTION_ACTIONS)}
         )
     question = _locked_question(session=session, question_id=question_id)
-    fields = ["status", "pinned", "answered_at"]
+    fields = ["status", "pinned", "answered_at", "hidden_by_moderation"]
+    question.hidden_by_moderation = False  # the host's word is the last one
     if action == "answer":
         question.status, question.pinned = RoomQuestion.Status.ANSWERED, False
         question.answered_at = question.answered_at or timezone.now()
@@ -238,17 +239,21 @@ def question_set_visible(question: RoomQuestion, visible: bool) -> None:
     """Moderation's switch for a reported question (registered in livestream.moderated).
 
     Hiding takes it off every board as a dismissal (a paid question's price goes back
-    to the asker); showing it again reopens a question moderation had hidden.
+    to the asker); showing it again reopens a question moderation had hidden, and
+    only such a one: a question the host dismissed stays dismissed when moderation
+    approves a report on it.
     """
     session = locked_session(question.session)
     question = RoomQuestion.objects.select_for_update(of=("self",)).get(pk=question.pk)
     Q = RoomQuestion.Status
     if not visible and question.status != Q.DISMISSED:
         question.status, question.pinned = Q.DISMISSED, False
+        question.hidden_by_moderation = True
         priority_settle(session, question, answered=False)
-    elif visible and question.status == Q.DISMISSED and question.answered_at is None:
-        question.status = Q.OPEN
+    elif visible and question.status == Q.DISMISSED and question.hidden_by_moderation:
+        question.status = Q.ANSWERED if question.answered_at else Q.OPEN
+        question.hidden_by_moderation = False
     else:
         return
-    question.save(update_fields=["status", "pinned"])
+    question.save(update_fields=["status", "pinned", "hidden_by_moderation"])
     question_changed(session, question, None)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.money import format_money, validate_currency
+from core.refusals import Conflict
 from payments import ledger
 from payments.ledger import Leg
 from payments.models import LedgerAccount
@@ -60,8 +61,8 @@ def short_funds(
     except ledger.InsufficientFunds as exc:
         text = message % {"detail": exc.messages[0]}
         if field is not None:
-            raise ValidationError({field: text}) from exc
-        raise ValidationError(text, code=code) from exc
+            raise Conflict({field: text}) from exc
+        raise Conflict(text, code=code) from exc
 
 
 def account(kind: str, currency: str, owner: User | None = None) -> LedgerAccount:

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.money import format_money
+from core.refusals import Conflict
 from payments.ledger import Leg
 from payments.models import (
     Coupon,
@@ -83,7 +84,7 @@ def coupon_create(
             {"code": _("A code is 3 to 32 letters, digits, - or _, e.g. SPRING20.")}
         )
     if Coupon.objects.filter(code=code).exists():
-        raise ValidationError({"code": _("That code is taken; choose another.")})
+        raise Conflict({"code": _("That code is taken; choose another.")})
     if kind == Coupon.Kind.PERCENT:
         if not isinstance(percent_off, int) or not 1 <= percent_off <= 100:
             raise ValidationError({"percent_off": _("A percentage is a whole number 1 to 100.")})

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from accounts.models import NotificationKind, User
 from accounts.services.notify import email_line_and_link, notify
 from core.money import format_money
+from core.refusals import Conflict
 from payments import gateway, ledger
 from payments.ledger import Leg
 from payments.models import LedgerAccount, LedgerTransaction, Payout
@@ -41,7 +42,7 @@ def payout_request(*, creator: User, amount: int, currency: str) -> Payout:
 def _payout_decide(payout: Payout) -> Payout:
     payout = Payout.objects.select_for_update().get(pk=payout.pk)
     if payout.status != Payout.Status.REQUESTED:
-        raise ValidationError(_("This payout was already decided."))
+        raise Conflict(_("This payout was already decided."))
     return payout
 
 

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core.refusals import Conflict
 from payments import ledger
 from payments.ledger import Leg
 from payments.models import Coupon, CouponGrant, LedgerAccount, LedgerTransaction, PointsLot
@@ -122,7 +123,7 @@ def points_spend(*, user: User, amount: int, key: str, memo: str) -> None:
         return
     held = _locked_balance(user)
     if held < amount:
-        raise ValidationError(
+        raise Conflict(
             _("You have %(have)d points and this needs %(need)d.") % {"have": held, "need": amount},
             code="insufficient_points",
         )

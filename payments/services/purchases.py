@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from core import events
 from core.money import format_money
+from core.refusals import Conflict
 from payments import gateway, ledger
 from payments.events import PurchaseCompleted, PurchaseRefunded
 from payments.fulfilment import fulfilment
@@ -94,7 +95,7 @@ def purchase_open(*, buyer: User, method: str, product: Product, coupon_code: st
                 redemption.save(update_fields=["purchase", "reference"])
             return purchase
     except IntegrityError:
-        raise ValidationError(
+        raise Conflict(
             _("A purchase of this is already under way; reload the page to see it.")
         ) from None
 
@@ -208,7 +209,7 @@ def purchase_refund(
     """
     purchase = Purchase.objects.select_for_update().get(pk=purchase.pk)
     if purchase.refunded_amount != expected_refunded:
-        raise ValidationError(
+        raise Conflict(
             _("This purchase was refunded meanwhile; reload it and check before refunding again.")
         )
     return _refund(purchase, amount=amount, to_card=False, by=refunded_by)
@@ -223,7 +224,7 @@ def purchase_refund_to_buyer(*, purchase: Purchase, buyer: User) -> Purchase:
     if purchase.buyer_id != buyer.pk:
         raise ValidationError(_("This is not your ticket."))
     if purchase.status == Purchase.Status.REFUNDED:
-        raise ValidationError(_("This ticket was already refunded."))
+        raise Conflict(_("This ticket was already refunded."))
     to_card = purchase.method == Purchase.Method.CARD and bool(purchase.payment_intent_id)
     return _refund(purchase, amount=purchase.refundable_amount, to_card=to_card, by=buyer)
 
@@ -232,7 +233,7 @@ def _refund(purchase: Purchase, *, amount: int, to_card: bool, by: User) -> Purc
     """Caller holds the purchase row lock. Posts the refund (to the buyer's wallet,
     or back through Stripe to the card), updates the purchase, ends access if whole."""
     if purchase.status not in (Purchase.Status.PAID, Purchase.Status.PARTIALLY_REFUNDED):
-        raise ValidationError(_("Only a paid ticket can be refunded."))
+        raise Conflict(_("Only a paid ticket can be refunded."))
     validate_amount(amount=amount, currency=purchase.currency, maximum=purchase.refundable_amount)
     # Card money goes back out through Stripe: the clearing account pays it.
     payee = (

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core import events
+from core.refusals import Refused
 from payments import ledger
 from payments.events import TipSent
 from payments.models import LedgerTransaction, Tip
@@ -44,7 +45,7 @@ def tip_send(
         return existing
     validate_amount(amount=amount, currency=currency, minimum=settings.PAYMENTS_MIN_TIP)
     if tipper.pk == creator.pk:
-        raise ValidationError(_("You cannot tip yourself."))
+        raise Refused(_("You cannot tip yourself."))
     if len(message) > 200:
         raise ValidationError({"message": _("Keep the message under 200 characters.")})
 

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core.refusals import Conflict
 from payments import gateway, ledger
 from payments.ledger import Leg
 from payments.models import LedgerTransaction, TopUp
@@ -70,9 +71,9 @@ def top_up_refund(
     """
     top_up = TopUp.objects.select_for_update().get(pk=top_up.pk)
     if top_up.status != TopUp.Status.SUCCEEDED:
-        raise ValidationError(_("Only a paid top-up can be refunded."))
+        raise Conflict(_("Only a paid top-up can be refunded."))
     if top_up.refunded_amount != expected_refunded:
-        raise ValidationError(
+        raise Conflict(
             _("This top-up was refunded meanwhile; reload it and check before refunding again.")
         )
     validate_amount(

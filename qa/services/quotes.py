@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.money import format_money, validate_currency
+from core.refusals import Refused
 from marketplace.selectors import creator_is_verified
 from qa import matching, pricing
 from qa.models import Difficulty, ExpertSettings, Question, Quote
@@ -26,7 +27,7 @@ def expert_settings_update(
     *, user: User, enabled: bool, base_price: int, currency: str, answer_hours: int
 ) -> ExpertSettings:
     if getattr(user, "creator_profile", None) is None:
-        raise ValidationError(_("Only creators can take paid questions: become a creator first."))
+        raise Refused(_("Only creators can take paid questions: become a creator first."))
     validate_currency(currency)
     if not isinstance(base_price, int) or isinstance(base_price, bool):
         raise ValidationError({"base_price": _("The price is a whole number of minor units.")})

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_noop
 from accounts.models import NotificationKind, User
 from core import events
 from core.money import format_money
+from core.refusals import Conflict
 from moderation.services import content_screen
 from qa.events import AnswerHidden, QuestionAnswered
 from qa.models import Answer, ExpertSettings, Question
@@ -40,7 +41,7 @@ def _open_for_expert(question_id: int, *, expert: User, not_theirs: str, closed:
     if question.expert_id != expert.pk:
         raise ValidationError(not_theirs)
     if question.status != Status.OPEN:
-        raise ValidationError(closed % {"status": question.get_status_display()})
+        raise Conflict(closed % {"status": question.get_status_display()})
     return question
 
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from core import events
 from core.money import format_money
+from core.refusals import Conflict, Refused
 from payments import services as payment_services
 from qa.events import AnswerRated
 from qa.models import ExpertSettings, Question, Unlock
@@ -26,9 +27,9 @@ def question_rate(*, asker: User, question_id: int, rating: int, comment: str = 
     if question.asker_id != asker.pk:
         raise ValidationError(_("Only the person who asked can rate the answer."))
     if question.status != Status.ANSWERED:
-        raise ValidationError(_("Only an answered question can be rated."))
+        raise Conflict(_("Only an answered question can be rated."))
     if question.rating is not None:
-        raise ValidationError(_("You already rated this answer."))
+        raise Conflict(_("You already rated this answer."))
     if not isinstance(rating, int) or isinstance(rating, bool) or not 1 <= rating <= 5:
         raise ValidationError({"rating": _("Rate from 1 to 5 stars.")})
     comment = (comment or "").strip()
@@ -53,7 +54,7 @@ def answer_unlock(*, user: User, question_id: int) -> Unlock:
     """Pay the unlock fee to read a public answer; split expert / asker after the fee."""
     question = Question.objects.select_related("answer").get(pk=question_id)
     if user.pk in (question.asker_id, question.expert_id):
-        raise ValidationError(_("You can already read this answer; there is nothing to unlock."))
+        raise Conflict(_("You can already read this answer; there is nothing to unlock."))
     answer = getattr(question, "answer", None)
     if (
         question.status != Status.ANSWERED
@@ -62,9 +63,9 @@ def answer_unlock(*, user: User, question_id: int) -> Unlock:
         or answer is None
         or not answer.is_visible
     ):
-        raise ValidationError(_("This answer is not public, so it cannot be unlocked."))
+        raise Refused(_("This answer is not public, so it cannot be unlocked."))
     if Unlock.objects.filter(question=question, user=user).exists():
-        raise ValidationError(_("You already unlocked this answer."))
+        raise Conflict(_("You already unlocked this answer."))
     currency = question.currency
     price = settings.QA_UNLOCK_PRICE
     split = payment_services.payment_split(
@@ -94,7 +95,7 @@ def answer_unlock(*, user: User, question_id: int) -> Unlock:
                 asker_share=split.sharer_share,
             )
     except IntegrityError:
-        raise ValidationError(_("You already unlocked this answer.")) from None
+        raise Conflict(_("You already unlocked this answer.")) from None
     notify(
         question.expert,
         key=f"qa:unlocked:{question.pk}:{user.pk}",

@@ -103,7 +103,32 @@ def test_learner_becomes_creator_through_api(api, bob):
     assert response.status_code == 201
     assert response.json()["topics"] == ["SQL"]
     again = api.post("/api/v1/studio/creator/", {"display_name": "Bob"}, format="json")
-    assert again.status_code == 400
+    assert again.status_code == 409  # already a creator: a conflict, not bad input
+
+
+@pytest.mark.parametrize("body", ["topics[x]=1", "topics.a=1", "topics[0]=SQL&topics[y]=2"])
+def test_form_encoded_topics_of_the_wrong_type_are_a_400_naming_the_field(api, alice, body):
+    creator = alice.user.creator_profile
+    before = list(creator.topics.values_list("name", flat=True))
+    api.force_authenticate(alice.user)
+    response = api.generic(
+        "PATCH", "/api/v1/studio/creator/", body,
+        content_type="application/x-www-form-urlencoded",
+    )  # fmt: skip
+    assert response.status_code == 400, response.content
+    assert "list" in str(response.json()["topics"])
+    assert list(creator.topics.values_list("name", flat=True)) == before
+
+
+def test_form_encoded_topics_as_a_list_are_taken(api, alice):
+    api.force_authenticate(alice.user)
+    for body in ("topics=SQL&topics=Pandas", "topics[0]=SQL&topics[1]=Pandas"):
+        response = api.generic(
+            "PATCH", "/api/v1/studio/creator/", body,
+            content_type="application/x-www-form-urlencoded",
+        )  # fmt: skip
+        assert response.status_code == 200, response.content
+        assert sorted(response.json()["topics"]) == ["Pandas", "SQL"]
 
 
 def test_writes_need_login_and_a_creator_profile(api, bob):
@@ -200,7 +225,7 @@ def test_duplicate_tier_name_is_a_field_error(as_alice, alice_channel):
         {"name": "GOLD", "price_amount": 100, "currency": "CNY"},
         format="json",
     )
-    assert response.status_code == 400
+    assert response.status_code == 409  # the name is taken
     assert "name" in response.json()
 
 

@@ -222,8 +222,35 @@ def test_a_model_saved_with_one_character_grams_still_loads_and_scores_alike():
     loaded = classifier.Scorer.loads(old.dumps())
     assert json.loads(gzip.decompress(old.dumps()))["format"] == 2
     assert loaded.char_range == (1, 4)
-    assert new.char_range == (2, 4)
+    assert new.char_range == (2, 3)
     assert loaded.score("你是白痴") == pytest.approx(old.score("你是白痴"), abs=1e-6)
     assert classifier.Scorer.loads(new.dumps()).score(INSULT) == pytest.approx(
         new.score(INSULT), abs=1e-6
     )
+
+
+def test_the_character_block_scored_with_arrays_sums_as_the_feature_dict_does():
+    # CharBlock finds a text's grams by 64-bit keys, without a string per gram; the
+    # plain Block walks char_features' strings. Same value, same words shown.
+    texts = [INSULT, "you idiot", "thanks for the course", "great lesson", "闭嘴白痴",
+             "谢谢老师", "你这个白痴白痴白痴", "idiot idiot idiot moron"]  # fmt: skip
+    labels = [1, 1, 0, 0, 1, 0, 1, 1]
+    trained = classifier.train(texts * 3, labels * 3, min_df=1)
+    for char_range in ((2, 3), (2, 4), (1, 4)):
+        scorer = classifier.Scorer(
+            trained.blocks, trained.intercept, trained.calibration, char_range=char_range
+        )
+        by_arrays = scorer.blocks["char"]
+        assert isinstance(by_arrays, classifier.CharBlock)
+        by_strings = classifier.Block(by_arrays.features, classifier.SHOWN["char"])
+        for text in [*texts, "", "a", "白痴 you idiot 白痴", "ok " * 200]:
+            prepared = classifier.prepare(text)
+            value, found = by_arrays.contributions_of(prepared, char_range)
+            expected, expected_found = by_strings.contributions(
+                classifier.char_features(prepared, char_range)
+            )
+            assert value == pytest.approx(expected, abs=1e-12), text
+            got, shown = sorted(by_arrays.parts(found)), sorted(by_strings.parts(expected_found))
+            assert [gram for gram, _ in got] == [gram for gram, _ in shown]
+            assert [share for _, share in got] == pytest.approx([share for _, share in shown])
+    assert trained.score("你这个白痴") > trained.score("谢谢老师")

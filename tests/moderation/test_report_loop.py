@@ -8,6 +8,7 @@ from accounts.models import Notification
 from discussions import services as discussion_services
 from livestream import services as room_services
 from livestream.models import RoomEvent, RoomQuestion
+from livestream.services.questions import question_set_visible
 from moderation import registry, services
 from moderation.models import Report, ReviewItem
 from tests.factories import CourseFactory, LiveSessionFactory, UserFactory
@@ -154,3 +155,29 @@ def test_the_kind_filter_lists_only_moderated_kinds(admin_client, db):
     session_ct = ContentType.objects.get(app_label="sessions", model="session")
     assert f'content_type__id__exact={session_ct.pk}"' not in html
     assert html.count("content_type__id__exact=") == len(registered)
+
+
+def test_a_question_the_host_dismissed_stays_dismissed_when_a_report_on_it_is_approved(
+    alice, bob, live, moderator
+):
+    question = room_services.question_ask(session=live, user=bob, text="Off topic question")
+    room_services.question_moderate(
+        session=live, user=alice.user, question_id=question.pk, action="dismiss"
+    )
+    services.report_submit(reporter=UserFactory(), obj=question, reason="off topic")
+    item = ReviewItem.objects.get(
+        content_type=ContentType.objects.get_for_model(RoomQuestion), object_id=question.pk
+    )
+    services.review_approve(item=item, moderator=moderator)
+    question.refresh_from_db()
+    assert question.status == RoomQuestion.Status.DISMISSED  # the host's decision holds
+
+
+def test_a_question_moderation_hid_comes_back_when_shown_again(alice, bob, live):
+    question = room_services.question_ask(session=live, user=bob, text="Reported question")
+    question_set_visible(question, False)
+    question.refresh_from_db()
+    assert (question.status, question.hidden_by_moderation) == ("dismissed", True)
+    question_set_visible(question, True)
+    question.refresh_from_db()
+    assert (question.status, question.hidden_by_moderation) == ("open", False)

@@ -68,7 +68,8 @@ def test_buy_and_tip_by_api(api, bob, alice_channel):
     bought = api.post("/api/v1/purchases/", {"course": course.slug}, format="json")
     assert bought.status_code == 201 and bought.json()["status"] == "paid"
     again = api.post("/api/v1/purchases/", {"course": course.slug}, format="json")
-    assert again.status_code == 400
+    assert again.status_code == 409  # well formed, but already bought
+    assert "already have access" in again.json()["non_field_errors"][0]
     tip = {"channel": alice_channel.slug, "amount": 500, "currency": "CNY", "client_key": "k1"}
     assert api.post("/api/v1/tips/", tip, format="json").status_code == 201
     assert api.post("/api/v1/tips/", tip, format="json").status_code == 201  # retry
@@ -76,7 +77,7 @@ def test_buy_and_tip_by_api(api, bob, alice_channel):
     assert Purchase.objects.count() == 1
     too_much = {**tip, "client_key": "k2", "amount": 1_000_000}
     response = api.post("/api/v1/tips/", too_much, format="json")
-    assert response.status_code == 400
+    assert response.status_code == 409  # well formed: the wallet is short
     assert "does not hold enough" in response.json()["amount"][0]
 
 
@@ -103,6 +104,6 @@ def test_payout_request_by_api(alice, bob, settings):
         api.post(
             "/api/v1/payouts/", {"amount": 10**6, "currency": "CNY"}, format="json"
         ).status_code
-        == 400
+        == 409  # the earnings hold too little: a conflict, not bad input
     )
     assert Payout.objects.count() == 1

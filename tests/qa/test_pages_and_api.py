@@ -236,7 +236,7 @@ def test_api_quote_ask_answer_rate_unlock(client, asker, expert):
         {"rating": 5},
         content_type="application/json",
     )
-    assert again.status_code == 400 and "already rated" in str(again.json())
+    assert again.status_code == 409 and "already rated" in str(again.json())
 
     reader = UserFactory()
     fund(reader, 300)
@@ -246,7 +246,7 @@ def test_api_quote_ask_answer_rate_unlock(client, asker, expert):
     unlocked = client.post(f"/api/v1/qa/questions/{question_id}/unlock/")
     assert unlocked.status_code == 201 and unlocked.json()["answer"]["text"] == "Answer"
     twice = client.post(f"/api/v1/qa/questions/{question_id}/unlock/")
-    assert twice.status_code == 400
+    assert twice.status_code == 409
 
 
 def test_api_refuses_a_changed_price_with_a_clear_message(client, asker, expert):
