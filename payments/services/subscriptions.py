@@ -18,7 +18,7 @@ from accounts.models import User
 from core import events
 from core.money import format_money
 from payments import gateway, ledger
-from payments.events import SubscriptionInvoicePaid
+from payments.events import SubscriptionCancelled, SubscriptionInvoicePaid
 from payments.fulfilment import fulfilment
 from payments.models import (
     CouponRedemption,
@@ -235,9 +235,18 @@ def subscription_sync(*, subscription_id: str) -> Subscription | None:
     if subscription is None:
         return None
     info = gateway.subscription_retrieve(subscription_id)
+    was_cancelled = subscription.cancel_at_period_end or subscription.status == "canceled"
     subscription.status = info.status
     subscription.cancel_at_period_end = info.cancel_at_period_end
     subscription.save(update_fields=["status", "cancel_at_period_end"])
+    if not was_cancelled and (info.cancel_at_period_end or info.status == "canceled"):
+        events.send_on_commit(
+            SubscriptionCancelled(
+                subscription_id=subscription.pk,
+                user_id=subscription.user_id,
+                tier_id=subscription.tier_id,
+            )
+        )
     return subscription
 
 
