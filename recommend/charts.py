@@ -74,3 +74,37 @@ def retention_chart(curve: list[int]) -> dict:
         "peak": top if curve else 0,
         "minutes": len(curve),
     }
+
+
+def bars_chart(values: list[int | None], labels: list[str]) -> dict:
+    """Bars, one per period, scaled to the chart box. None (a count below the
+    threshold) is drawn as an empty bar labelled "< 5" by the template."""
+    inner_w = WIDTH - PAD_LEFT - PAD_RIGHT
+    inner_h = HEIGHT - PAD_TOP - PAD_BOTTOM
+    top = max([v for v in values if v is not None] + [1])
+    step = inner_w / max(len(values), 1)
+    bars = []
+    for i, (value, label) in enumerate(zip(values, labels, strict=True)):
+        h = round(inner_h * (value or 0) / top, 1)
+        bars.append(
+            {
+                "x": round(PAD_LEFT + i * step + step * 0.1, 1),
+                "w": round(step * 0.8, 1),
+                "y": round(PAD_TOP + inner_h - h, 1),
+                "h": h,
+                "value": value,
+                "label": label,
+            }
+        )
+    return {
+        "width": WIDTH,
+        "height": HEIGHT,
+        "left": PAD_LEFT,
+        "right": WIDTH - PAD_RIGHT,
+        "bottom": HEIGHT - PAD_BOTTOM,
+        "top": PAD_TOP,
+        "peak": top,
+        "bars": bars,
+        "first": labels[0] if labels else "",
+        "last": labels[-1] if labels else "",
+    }
