@@ -639,6 +639,13 @@ WEBHOOKS_DISABLE_AFTER_FAILURES = env.int("WEBHOOKS_DISABLE_AFTER_FAILURES", def
 WEBHOOKS_DISABLE_AFTER_SECONDS = env.int("WEBHOOKS_DISABLE_AFTER_SECONDS", default=86400)
 # After a secret rotation the old secret signs beside the new one this long (seconds).
 WEBHOOKS_ROTATION_GRACE = env.int("WEBHOOKS_ROTATION_GRACE", default=86400)
+CELERY_BEAT_SCHEDULE["payments-subscription-prices"] = {
+    "task": "payments.tasks.subscription_prices_apply_task",
+    "schedule": 3600.0,  # seconds
+}
+# A tier's new price reaches current subscribers at the first renewal at least this many
+# days after they are told (new subscribers pay it at once).
+SUBSCRIPTION_PRICE_NOTICE_DAYS = env.int("SUBSCRIPTION_PRICE_NOTICE_DAYS", default=30)
 CELERY_BEAT_SCHEDULE["hooks-deliveries-due"] = {
     "task": "hooks.tasks.deliveries_due_task",
     "schedule": 60.0,  # seconds

@@ -458,6 +458,11 @@ class Subscription(models.Model):
     cancel_at_period_end = models.BooleanField(default=False)
     paid_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # A tier price change announced to this subscriber: the first renewal on or after
+    # `next_price_from` bills it (services.subscriptions.subscription_prices_apply).
+    next_price_amount = models.PositiveIntegerField(null=True, blank=True)
+    next_price_currency = models.CharField(max_length=3, blank=True)
+    next_price_from = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ("-created_at",)

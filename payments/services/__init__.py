@@ -66,9 +66,11 @@ from payments.services.purchases import (
 from payments.services.subscriptions import (
     invoice_settle,
     subscription_cancel,
+    subscription_prices_apply,
     subscription_start,
     subscription_sync,
     tier_plan_get,
+    tier_price_change_schedule,
 )
 from payments.services.tips import tip_send
 from payments.services.wallet import (
@@ -123,6 +125,8 @@ __all__ = [
     "purchase_refund",
     "purchase_refund_to_buyer",
     "subscription_cancel",
+    "subscription_prices_apply",
+    "tier_price_change_schedule",
     "subscription_start",
     "subscription_sync",
     "tier_plan_get",
