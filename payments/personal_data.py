@@ -24,6 +24,7 @@ from accounts.models import User
 from core.money import format_money
 from payments import gateway, ledger, selectors
 from payments.models import (
+    ConnectedAccount,
     CouponGrant,
     CouponRedemption,
     LedgerAccount,
@@ -117,6 +118,11 @@ def register() -> None:
         "top_ups",
         lambda user: TopUp.objects.filter(user=user),
         "amount currency status refunded_amount created_at",
+    )
+    personal_data.register_rows(
+        "connected_account",
+        lambda user: ConnectedAccount.objects.filter(user=user),
+        "stripe_account_id details_submitted payouts_enabled created_at updated_at",
     )
     personal_data.register_rows(
         "payouts",
