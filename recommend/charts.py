@@ -3,6 +3,15 @@
 from datetime import timedelta
 
 WIDTH, HEIGHT, PAD_LEFT, PAD_BOTTOM, PAD_TOP, PAD_RIGHT = 720, 260, 48, 28, 12, 12
+# The chart box every chart shares (the template draws its axes from these).
+FRAME = {
+    "width": WIDTH,
+    "height": HEIGHT,
+    "left": PAD_LEFT,
+    "right": WIDTH - PAD_RIGHT,
+    "bottom": HEIGHT - PAD_BOTTOM,
+    "top": PAD_TOP,
+}
 COLOURS = ["#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2"]
 
 
@@ -38,12 +47,7 @@ def ctr_chart(data: dict) -> dict:
     ticks = [{"y": round(y(top * f), 1), "label": f"{top * f * 100:.1f}%"} for f in (0, 0.5, 1.0)]
     last = since + timedelta(days=days - 1)
     return {
-        "width": WIDTH,
-        "height": HEIGHT,
-        "left": PAD_LEFT,
-        "right": WIDTH - PAD_RIGHT,
-        "bottom": HEIGHT - PAD_BOTTOM,
-        "top": PAD_TOP,
+        **FRAME,
         "lines": lines,
         "ticks": ticks,
         "first_day": since,
@@ -64,12 +68,7 @@ def retention_chart(curve: list[int]) -> dict:
         for i, v in enumerate(curve)
     ]
     return {
-        "width": WIDTH,
-        "height": HEIGHT,
-        "left": PAD_LEFT,
-        "right": WIDTH - PAD_RIGHT,
-        "bottom": HEIGHT - PAD_BOTTOM,
-        "top": PAD_TOP,
+        **FRAME,
         "points": " ".join(f"{a},{b}" for a, b in coords),
         "peak": top if curve else 0,
         "minutes": len(curve),
@@ -97,12 +96,7 @@ def bars_chart(values: list[int | None], labels: list[str]) -> dict:
             }
         )
     return {
-        "width": WIDTH,
-        "height": HEIGHT,
-        "left": PAD_LEFT,
-        "right": WIDTH - PAD_RIGHT,
-        "bottom": HEIGHT - PAD_BOTTOM,
-        "top": PAD_TOP,
+        **FRAME,
         "peak": top,
         "bars": bars,
         "first": labels[0] if labels else "",
