@@ -6,6 +6,7 @@ from community.tasks import (
     feed_item_record_task,
     golive_fanout_task,
     price_change_fanout_task,
+    tier_price_notice_task,
 )
 from core import events
 from core.events import KnowledgeChanged
@@ -38,9 +39,18 @@ def on_listing_published(event: ListingPublished) -> None:
 
 
 def on_price_changed(event: PriceChanged) -> None:
-    if event.kind == "course":
+    if event.kind in ("course", "session"):
         price_change_fanout_task.delay(
-            event.object_id, event.channel_id, event.old_amount, event.new_amount, event.currency
+            event.object_id,
+            event.channel_id,
+            event.old_amount,
+            event.new_amount,
+            event.currency,
+            event.kind,
+        )
+    elif event.kind == "tier":
+        tier_price_notice_task.delay(
+            event.object_id, event.old_amount, event.new_amount, event.currency
         )
 
 

@@ -218,22 +218,46 @@ def price_change_batches(*, channel_id: int) -> Iterator[list[int]]:
     yield from _in_batches(follower_ids(channel=channel).iterator(chunk_size=size))
 
 
-def price_change_notify(
-    *, course_id: int, old_amount: int, new_amount: int, currency: str, user_ids: list[int]
-) -> int:
-    """Tell one batch of the channel's followers that a course's price changed, as each
-    wants price-change notices. Once per person and change. Returns how many were told."""
-    course = Course.objects.select_related("channel").filter(pk=course_id).first()
+def _priced(kind: str, object_id: int) -> tuple[str, str, int, str] | None:
+    """(title, url, price, currency) of a course or a ticketed session still on offer."""
+    if kind == "session":
+        session = LiveSession.objects.filter(
+            pk=object_id, status=LiveSession.Status.SCHEDULED, access=LiveSession.Access.TICKET
+        ).first()
+        if session is None:
+            return None
+        price = (session.ticket_price_amount, session.ticket_currency)
+        return session.title, session.get_absolute_url(), *price
+    course = Course.objects.select_related("channel").filter(pk=object_id).first()
     if course is None or not course.is_published:
+        return None
+    return course.title, course.get_absolute_url(), course.price_amount, course.currency
+
+
+def price_change_notify(
+    *,
+    course_id: int,
+    old_amount: int,
+    new_amount: int,
+    currency: str,
+    user_ids: list[int],
+    kind: str = "course",
+) -> int:
+    """Tell one batch of the channel's followers that a course's price (or, kind
+    "session", a session's ticket price: `course_id` is then the session's id)
+    changed, as each wants price-change notices. Once per person and change.
+    Returns how many were told."""
+    found = _priced(kind, course_id)
+    if found is None:
         return 0
-    if course.price_amount != new_amount or course.currency != currency:
+    title, url, price, price_currency = found
+    if price != new_amount or price_currency != currency:
         return 0  # changed again since: that change tells its own story
     old, new = format_money(old_amount, currency), format_money(new_amount, currency)
-    url = course.get_absolute_url()
 
     def line(user: User) -> str:
         return _("The price of “%(title)s” changed from %(old)s to %(new)s.") % {
-            "title": course.title,
+            "title": title,
             "old": old,
             "new": new,
         }
@@ -251,7 +275,7 @@ def price_change_notify(
     told = notify_many(
         users=users,
         kind=NotificationKind.PRICE_CHANGE,
-        key=f"price:course:{course.pk}:{old_amount}:{new_amount}{currency}",
+        key=f"price:{kind}:{course_id}:{old_amount}:{new_amount}{currency}",
         text=line,
         url=url,
         email=email,

@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.db import OperationalError
 
-from community import services
+from community import price_notices, services
 
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=10, max_retries=5)
@@ -30,18 +30,30 @@ def golive_batch_task(session_id: int, user_ids: list[int]) -> int:
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=10, max_retries=5)
 def price_change_fanout_task(
-    course_id: int, channel_id: int, old_amount: int, new_amount: int, currency: str
+    course_id: int,
+    channel_id: int,
+    old_amount: int,
+    new_amount: int,
+    currency: str,
+    kind: str = "course",
 ) -> int:
+    """A course's price or (kind "session") a session's ticket price changed: tell
+    the channel's followers in batches. `course_id` is the object's id."""
     batches = 0
     for user_ids in services.price_change_batches(channel_id=channel_id):
-        price_change_batch_task.delay(course_id, old_amount, new_amount, currency, user_ids)
+        price_change_batch_task.delay(course_id, old_amount, new_amount, currency, user_ids, kind)
         batches += 1
     return batches
 
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=10, max_retries=5)
 def price_change_batch_task(
-    course_id: int, old_amount: int, new_amount: int, currency: str, user_ids: list[int]
+    course_id: int,
+    old_amount: int,
+    new_amount: int,
+    currency: str,
+    user_ids: list[int],
+    kind: str = "course",
 ) -> int:
     return services.price_change_notify(
         course_id=course_id,
@@ -49,4 +61,12 @@ def price_change_batch_task(
         new_amount=new_amount,
         currency=currency,
         user_ids=user_ids,
+        kind=kind,
+    )
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=10, max_retries=5)
+def tier_price_notice_task(tier_id: int, old_amount: int, new_amount: int, currency: str) -> int:
+    return price_notices.tier_price_notify(
+        tier_id=tier_id, old_amount=old_amount, new_amount=new_amount, currency=currency
     )

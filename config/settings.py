@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "library",
     "search",
     "community",
+    "hooks",  # creators' outgoing webhooks (layer 5, beside community)
     "ads",
     "moderation",
     "content",
@@ -630,6 +631,37 @@ NOTIFICATIONS_POLL_SECONDS = env.int("NOTIFICATIONS_POLL_SECONDS", default=30)
 SHARE_POSTER_FONT = env("SHARE_POSTER_FONT", default="/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
 # A go-live notice reaches a channel's followers in Celery batches of this many.
 COMMUNITY_FANOUT_BATCH = env.int("COMMUNITY_FANOUT_BATCH", default=1000)
+
+# --- hooks (creators' outgoing webhooks) ---
+# Registered URLs must be https:// and outside the site's network; local development and
+# the tests deliver to a plain-HTTP server on loopback with both switched on.
+WEBHOOKS_ALLOW_HTTP = env.bool("WEBHOOKS_ALLOW_HTTP", default=False)
+WEBHOOKS_ALLOW_PRIVATE_HOSTS = env.bool("WEBHOOKS_ALLOW_PRIVATE_HOSTS", default=False)
+WEBHOOKS_MAX_ENDPOINTS = env.int("WEBHOOKS_MAX_ENDPOINTS", default=10)
+WEBHOOKS_CONNECT_TIMEOUT = env.float("WEBHOOKS_CONNECT_TIMEOUT", default=5.0)  # seconds
+WEBHOOKS_READ_TIMEOUT = env.float("WEBHOOKS_READ_TIMEOUT", default=10.0)  # seconds
+# Retries after a failure: RETRY_BASE x 4^(n-1) seconds, at most RETRY_CAP, for RETRY_FOR
+# seconds after the event (a day: about nine attempts).
+WEBHOOKS_RETRY_BASE = env.int("WEBHOOKS_RETRY_BASE", default=60)
+WEBHOOKS_RETRY_CAP = env.int("WEBHOOKS_RETRY_CAP", default=6 * 3600)
+WEBHOOKS_RETRY_FOR = env.int("WEBHOOKS_RETRY_FOR", default=86400)
+# An endpoint is turned off (and its creator told) after this many failed attempts in
+# a row spread over at least this many seconds.
+WEBHOOKS_DISABLE_AFTER_FAILURES = env.int("WEBHOOKS_DISABLE_AFTER_FAILURES", default=10)
+WEBHOOKS_DISABLE_AFTER_SECONDS = env.int("WEBHOOKS_DISABLE_AFTER_SECONDS", default=86400)
+# After a secret rotation the old secret signs beside the new one this long (seconds).
+WEBHOOKS_ROTATION_GRACE = env.int("WEBHOOKS_ROTATION_GRACE", default=86400)
+CELERY_BEAT_SCHEDULE["payments-subscription-prices"] = {
+    "task": "payments.tasks.subscription_prices_apply_task",
+    "schedule": 3600.0,  # seconds
+}
+# A tier's new price reaches current subscribers at the first renewal at least this many
+# days after they are told (new subscribers pay it at once).
+SUBSCRIPTION_PRICE_NOTICE_DAYS = env.int("SUBSCRIPTION_PRICE_NOTICE_DAYS", default=30)
+CELERY_BEAT_SCHEDULE["hooks-deliveries-due"] = {
+    "task": "hooks.tasks.deliveries_due_task",
+    "schedule": 60.0,  # seconds
+}
 
 # --- recommend (behaviour events, stored lists, A/B variants) ---
 # Variant name -> share of signed-in users (deterministic hash of the user id).

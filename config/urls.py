@@ -52,6 +52,7 @@ urlpatterns = [
     path("", include("assistant.urls")),  # assistant: help centre, support tickets
     path("", include("rewards.urls")),  # rewards: points, check-in, invites
     path("", include("community.urls")),  # community: following and its feed
+    path("", include("hooks.urls")),  # hooks: creators' outgoing webhooks in the studio
     path("", include("ads.urls")),  # ads: campaigns, impression and click beacons
     path("", include("library.urls")),  # library: My learning, calendar files and feed
     path("", include("search.urls")),  # search: the header's search box, all kinds

@@ -101,6 +101,21 @@ def chat_ips_clear(*, older_than_days: int | None = None) -> int:
     return RoomEvent.objects.filter(created_at__lt=cutoff).exclude(ip="").update(ip="")
 
 
+def leaderboard_choice_export(user: User) -> personal_data.Rows:
+    """The "stay anonymous" switch of the tip leaderboards (on since, or off)."""
+    choice = TipLeaderboardOptOut.objects.filter(user=user).first()
+    return [
+        {
+            "anonymous_on_tip_leaderboards": choice is not None,
+            "since": choice.created_at.isoformat() if choice is not None else None,
+        }
+    ]
+
+
+def leaderboard_choice_erase(user: User, remove_contributions: bool) -> None:
+    TipLeaderboardOptOut.objects.filter(user=user).delete()
+
+
 def register() -> None:
     personal_data.register(
         "chat_messages", export=chat_export, erase=room_erase, blockers=open_sessions, order=10
@@ -115,6 +130,11 @@ def register() -> None:
         "tickets",
         lambda user: Purchase.objects.filter(buyer=user, live_session__isnull=False),
         "live_session_id live_session__title amount currency status created_at paid_at",
+    )
+    personal_data.register(
+        "tip_leaderboards",
+        export=leaderboard_choice_export,
+        erase=leaderboard_choice_erase,
     )
     personal_data.register_rows(
         "tip_leaderboard_opt_out",  # the "keep me anonymous" switch, when it is on

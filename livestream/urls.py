@@ -1,6 +1,6 @@
 from django.urls import path
 
-from livestream import console_views, studio_views, video_views, views
+from livestream import console_views, embed_views, studio_views, video_views, views
 
 app_name = "livestream"
 
@@ -15,6 +15,9 @@ urlpatterns = [
     path("live/<int:pk>/leaderboard/", console_views.session_leaderboard,
          name="session_leaderboard"),
     path("live/tips/anonymous/", console_views.leaderboard_opt_out, name="leaderboard_opt_out"),
+    # The embeddable replay player (free replays only; the only frameable pages).
+    path("embed/live/<int:pk>/", embed_views.embed_player, name="embed_player"),
+    path("embed/live/<int:pk>/playback/", embed_views.embed_playback, name="embed_playback"),
     # Stream overlays for OBS: the secret is the permission (no login).
     path("overlay/<str:token>/", console_views.overlay, name="overlay"),
     path("overlay/<str:token>/feed/", console_views.overlay_feed, name="overlay_feed"),

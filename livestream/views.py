@@ -19,7 +19,7 @@ from accounts.http import AuthenticatedHttpRequest
 from core import events
 from core.money import format_money
 from core.views import flash_outcome
-from livestream import selectors, services, video
+from livestream import embed, embed_views, selectors, services, video
 from livestream.forms import ChatReportForm
 from livestream.models import LiveSession, SessionReminder
 from marketplace import purchase_views, purchases
@@ -50,6 +50,8 @@ def session_detail(request, pk):
         not session.replay_hidden or role.is_host
     )
     context["replay_ready"] = replay_ready
+    if replay_ready and not embed.embed_refusal(session):
+        context["embed_code"] = embed_views.embed_code(session.pk)
     code = request.GET.get("code", "")
     if code and not role.can_watch and session.access == LiveSession.Access.TICKET:
         # A share link (?code=...) applies its coupon to the ticket.

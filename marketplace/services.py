@@ -9,6 +9,7 @@ import secrets
 from collections.abc import Iterable, Mapping
 from typing import Any, Required, TypedDict, Unpack
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
@@ -42,6 +43,7 @@ from marketplace.models import (
 )
 from marketplace.selectors import L
 from moderation.services import creator_content_screen, fields_screen
+from payments import services as payment_services
 
 MAX_TAGS = 10
 
@@ -344,7 +346,30 @@ def tier_create(*, channel: Channel, **fields: Unpack[TierFields]) -> Subscripti
 
 @transaction.atomic
 def tier_update(*, tier: SubscriptionTier, **fields: Unpack[TierFields]) -> SubscriptionTier:
-    return _tier_save(tier, fields)
+    """Save the tier. A new price is what new subscribers pay at once; current
+    subscribers are told and keep their price until the first renewal at least
+    SUBSCRIPTION_PRICE_NOTICE_DAYS away (payments schedules it)."""
+    old_price = (tier.price_amount, tier.currency)
+    tier = _tier_save(tier, fields)
+    if old_price != (tier.price_amount, tier.currency):
+        told = payment_services.tier_price_change_schedule(
+            tier=tier,
+            amount=tier.price_amount,
+            currency=tier.currency,
+            notice_days=settings.SUBSCRIPTION_PRICE_NOTICE_DAYS,
+        )
+        if told:
+            events.send_on_commit(
+                PriceChanged(
+                    kind="tier",
+                    object_id=tier.pk,
+                    channel_id=tier.channel_id,
+                    old_amount=old_price[0],
+                    new_amount=tier.price_amount,
+                    currency=tier.currency,
+                )
+            )
+    return tier
 
 
 def listing_cover_update(

@@ -52,3 +52,23 @@ class PurchaseRefunded(Event):
     purchase_id: int
     buyer_id: int
     seller_id: int
+
+
+@dataclass(frozen=True)
+class SubscriptionCancelled(Event):
+    """A subscriber stopped renewing (access lasts until the paid period ends)."""
+
+    subscription_id: int
+    user_id: int
+    tier_id: int
+
+
+@dataclass(frozen=True)
+class PayoutDecided(Event):
+    """Staff paid (status "paid") or refused ("rejected") a creator's payout."""
+
+    payout_id: int
+    creator_id: int
+    status: str
+    amount: int
+    currency: str

@@ -416,6 +416,17 @@ def subscription_retrieve(subscription_id: str) -> SubscriptionInfo:
     return _subscription_info(client().v1.subscriptions.retrieve(subscription_id))
 
 
+def subscription_plan_set(subscription_id: str, plan_id: str) -> None:
+    """Bill the subscription on `plan_id` from its next renewal: no proration, the
+    period already paid stays at the price paid."""
+    sub = client().v1.subscriptions.retrieve(subscription_id)
+    item = sub["items"]["data"][0]
+    client().v1.subscriptions.update(
+        subscription_id,
+        params={"items": [{"id": item["id"], "plan": plan_id}], "proration_behavior": "none"},
+    )
+
+
 def subscription_cancel_at_period_end(subscription_id: str) -> SubscriptionInfo:
     sub = client().v1.subscriptions.update(subscription_id, params={"cancel_at_period_end": True})
     return _subscription_info(sub)

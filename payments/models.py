@@ -30,6 +30,9 @@ class LedgerAccount(models.Model):
         PAYOUTS = "payouts", _("Paid out to creators")
         # The platform's cost of the discounts it bears (staff coupons).
         PROMOTIONS = "promotions", _("Platform promotions")
+        # What a learner owes after a chargeback on a top-up took back more than the
+        # wallet held (below zero while owed; the next top-ups pay it first).
+        WALLET_DEBT = "wallet_debt", _("Wallet debt")
         # Sponsored listings: a campaign's budget held until delivered.
         AD_BUDGET = "ad_budget", _("Campaign budget")
         # Points (currency PTS, never money): a user's balance, and the platform-side
@@ -325,6 +328,8 @@ class TopUp(MoneyAmount):
         # Left unpaid (a closed tab, an unanswered 3-D Secure check) and closed by the
         # stale-payment job; the card was never charged.
         EXPIRED = "expired", _("Expired, not charged")
+        # The card holder's bank took the payment back (a chargeback).
+        DISPUTED = "disputed", _("Taken back by the bank")
 
     class Method(models.TextChoices):
         CARD = "card", _("Card")
@@ -458,6 +463,11 @@ class Subscription(models.Model):
     cancel_at_period_end = models.BooleanField(default=False)
     paid_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # A tier price change announced to this subscriber: the first renewal on or after
+    # `next_price_from` bills it (services.subscriptions.subscription_prices_apply).
+    next_price_amount = models.PositiveIntegerField(null=True, blank=True)
+    next_price_currency = models.CharField(max_length=3, blank=True)
+    next_price_from = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ("-created_at",)

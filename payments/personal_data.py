@@ -120,6 +120,11 @@ def register() -> None:
         "amount currency status refunded_amount created_at",
     )
     personal_data.register_rows(
+        "connected_account",
+        lambda user: ConnectedAccount.objects.filter(user=user),
+        "stripe_account_id details_submitted payouts_enabled created_at updated_at",
+    )
+    personal_data.register_rows(
         "payouts",
         lambda user: Payout.objects.filter(creator=user),
         "amount currency status requested_at decided_at reason",

@@ -28,3 +28,9 @@ def ledger_reconcile_task() -> int:
 @shared_task(autoretry_for=(Exception,), retry_backoff=60, max_retries=3)
 def points_expire_due_task() -> int:
     return services.points_expire_due()
+
+
+@shared_task
+def subscription_prices_apply_task() -> int:
+    """Beat: announced tier prices reach Stripe before the renewal that bills them."""
+    return services.subscription_prices_apply()

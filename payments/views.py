@@ -40,6 +40,12 @@ def wallet(request: AuthenticatedHttpRequest) -> HttpResponse:
         "payments/wallet.html",
         {
             "balances": selectors.balances(user=request.user, kind=Kind.WALLET),
+            # Chargeback debts (below zero while owed): the next top-ups pay them first.
+            "debts": [
+                {"currency": d["currency"], "owed": -d["balance"]}
+                for d in selectors.balances(user=request.user, kind=Kind.WALLET_DEBT)
+                if d["balance"] < 0
+            ],
             "page": page,
             "top_up_form": AmountForm(),
             "subscriptions": selectors.subscriptions_for(user=request.user),

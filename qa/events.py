@@ -27,3 +27,14 @@ class AnswerHidden(Event):
 
     question_id: int
     expert_id: int
+
+
+@dataclass(frozen=True)
+class QuestionAsked(Event):
+    """A paid question passed screening and reached its expert (now open)."""
+
+    question_id: int
+    asker_id: int
+    expert_id: int
+    amount: int
+    currency: str

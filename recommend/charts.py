@@ -3,6 +3,15 @@
 from datetime import timedelta
 
 WIDTH, HEIGHT, PAD_LEFT, PAD_BOTTOM, PAD_TOP, PAD_RIGHT = 720, 260, 48, 28, 12, 12
+# The chart box every chart shares (the template draws its axes from these).
+FRAME = {
+    "width": WIDTH,
+    "height": HEIGHT,
+    "left": PAD_LEFT,
+    "right": WIDTH - PAD_RIGHT,
+    "bottom": HEIGHT - PAD_BOTTOM,
+    "top": PAD_TOP,
+}
 COLOURS = ["#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2"]
 
 
@@ -38,12 +47,7 @@ def ctr_chart(data: dict) -> dict:
     ticks = [{"y": round(y(top * f), 1), "label": f"{top * f * 100:.1f}%"} for f in (0, 0.5, 1.0)]
     last = since + timedelta(days=days - 1)
     return {
-        "width": WIDTH,
-        "height": HEIGHT,
-        "left": PAD_LEFT,
-        "right": WIDTH - PAD_RIGHT,
-        "bottom": HEIGHT - PAD_BOTTOM,
-        "top": PAD_TOP,
+        **FRAME,
         "lines": lines,
         "ticks": ticks,
         "first_day": since,
@@ -64,13 +68,37 @@ def retention_chart(curve: list[int]) -> dict:
         for i, v in enumerate(curve)
     ]
     return {
-        "width": WIDTH,
-        "height": HEIGHT,
-        "left": PAD_LEFT,
-        "right": WIDTH - PAD_RIGHT,
-        "bottom": HEIGHT - PAD_BOTTOM,
-        "top": PAD_TOP,
+        **FRAME,
         "points": " ".join(f"{a},{b}" for a, b in coords),
         "peak": top if curve else 0,
         "minutes": len(curve),
+    }
+
+
+def bars_chart(values: list[int | None], labels: list[str]) -> dict:
+    """Bars, one per period, scaled to the chart box. None (a count below the
+    threshold) is drawn as an empty bar labelled "< 5" by the template."""
+    inner_w = WIDTH - PAD_LEFT - PAD_RIGHT
+    inner_h = HEIGHT - PAD_TOP - PAD_BOTTOM
+    top = max([v for v in values if v is not None] + [1])
+    step = inner_w / max(len(values), 1)
+    bars = []
+    for i, (value, label) in enumerate(zip(values, labels, strict=True)):
+        h = round(inner_h * (value or 0) / top, 1)
+        bars.append(
+            {
+                "x": round(PAD_LEFT + i * step + step * 0.1, 1),
+                "w": round(step * 0.8, 1),
+                "y": round(PAD_TOP + inner_h - h, 1),
+                "h": h,
+                "value": value,
+                "label": label,
+            }
+        )
+    return {
+        **FRAME,
+        "peak": top,
+        "bars": bars,
+        "first": labels[0] if labels else "",
+        "last": labels[-1] if labels else "",
     }

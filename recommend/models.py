@@ -256,3 +256,37 @@ class SessionStatsDay(models.Model):
 
     def __str__(self):
         return f"{self.session_id} {self.day} {self.phase}"
+
+
+class ChannelStatsDay(models.Model):
+    """A channel's figures for one day (UTC), folded by the hourly job
+    (recommend.channel_analytics.channel_stats_aggregate) from the session aggregates
+    (SessionStatsDay), behaviour events, follows, subscriptions and sales. The
+    studio's channel page reads only these rows. Rows of past days keep the follower
+    total as it was then."""
+
+    channel = models.ForeignKey("marketplace.Channel", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    # People who consented to behaviour analytics and viewed the channel, one of its
+    # courses or sessions that day.
+    viewers = models.PositiveIntegerField(default=0)
+    # Live viewer-minutes (room presence, everyone) plus replay watch minutes.
+    watch_minutes = models.PositiveIntegerField(default=0)
+    followers_new = models.PositiveIntegerField(default=0)
+    followers_total = models.PositiveIntegerField(default=0)
+    subscribers_new = models.PositiveIntegerField(default=0)
+    subscribers_churned = models.PositiveIntegerField(default=0)
+    # source ("tickets", "courses", "subscriptions", "tips") -> currency -> minor units
+    revenue = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "day"], name="channel_stats_once_a_day")
+        ]
+        ordering = ("channel", "day")
+        verbose_name = _("channel statistics of a day")
+        verbose_name_plural = _("channel statistics by day")
+
+    def __str__(self) -> str:
+        return f"{self.channel_id} {self.day}"

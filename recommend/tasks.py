@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from recommend import analytics, refresh, retention
+from recommend import analytics, channel_analytics, refresh, retention
 
 
 @shared_task
@@ -24,5 +24,7 @@ def events_prune_task() -> int:
 
 @shared_task
 def session_stats_aggregate_task() -> int:
-    """Fold today's and yesterday's recorded audience into the daily tables."""
-    return analytics.session_stats_aggregate_recent()
+    """Fold today's and yesterday's recorded audience into the daily tables: the
+    sessions' first, then the channels' (which read the sessions' rows)."""
+    written = analytics.session_stats_aggregate_recent()
+    return written + channel_analytics.channel_stats_aggregate_recent()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from recommend import views
+from recommend import channel_views, views
 
 app_name = "recommend"
 
@@ -14,5 +14,7 @@ urlpatterns = [
     path("studio/audience/", views.audience, name="audience"),
     path("studio/sessions/<int:pk>/analytics/", views.session_analytics_page,
          name="session_analytics"),
+    path("studio/channels/<slug:slug>/analytics/", channel_views.channel_analytics_page,
+         name="channel_analytics"),
     path("staff/recommendations/", views.staff_dashboard, name="staff"),
 ]  # fmt: skip

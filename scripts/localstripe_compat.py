@@ -16,6 +16,8 @@ calls; these only fill the gaps dj-stripe trips on:
   * Subscription/Invoice/line items -> default_tax_rates/discounts = [] instead
                                        of null/missing (dj-stripe iterates them and
                                        expands "discounts")
+  * POST /v1/subscriptions/{id} with  -> no "Unused time" credit (a plan change
+    proration_behavior=none              from the next renewal)
   * POST /v1/subscriptions with       -> a coupon (duration "once") off the first
     discounts=[{"coupon": id}]           invoice, as a negative line "Coupon <id>"
                                        (localstripe has no discounts)
@@ -195,8 +197,30 @@ def _stripe_like_404():
     R.StripeObject._api_retrieve = _api_retrieve
 
 
+def _update_without_proration(cls):
+    """POST /v1/subscriptions/{id} with proration_behavior=none (a plan change that
+    takes effect at the next renewal): localstripe always adds an "Unused time"
+    credit for the period already paid; drop the items that update added."""
+    original = cls._update
+
+    def _update(self, *a, proration_behavior=None, **kw):
+        if proration_behavior not in (None, "none", "create_prorations"):
+            raise UserError(400, "Bad request")
+        prefix = R.InvoiceItem.object + ":"
+        before = {key for key in list(R.store) if key.startswith(prefix)}
+        original(self, *a, **kw)
+        if proration_behavior == "none":
+            for key in [k for k in list(R.store) if k.startswith(prefix) and k not in before]:
+                item = R.store[key]
+                if item.proration and item.subscription == self.id:
+                    del R.store[key]
+
+    cls._update = _update
+
+
 def apply():
     _stripe_like_404()
+    _update_without_proration(R.Subscription)
     _first_invoice_coupon(R.Subscription)  # wrapped by the next: sees items[].plan
     _accept_price_in_items(R.Subscription)
     # real Stripe returns [] (localstripe: null) -> dj-stripe iterates them

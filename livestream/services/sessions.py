@@ -30,6 +30,7 @@ from livestream.events import SessionEnded, SessionScheduled, SessionStarted
 from livestream.models import LiveSession, RoomQuestion, SessionReminder
 from livestream.services.questions import priority_settle, question_changed
 from livestream.services.rooms import locked_session, system_post
+from marketplace.events import PriceChanged
 from marketplace.models import Channel, Course, Entitlement, SubscriptionTier
 from marketplace.selectors import entitlement_check
 from moderation.services import creator_content_screen
@@ -152,6 +153,7 @@ def session_update(*, session: LiveSession, user: User, **changes: Any) -> LiveS
             changes.get("ticket_price_amount", session.ticket_price_amount),
         ) != (session.access, session.ticket_price_amount):
             raise ValidationError(_("Access and price cannot change while the session is live."))
+    old_ticket = (session.access, session.ticket_price_amount, session.ticket_currency)
     for name, value in changes.items():
         setattr(session, name, value)
     session.title = " ".join(session.title.split())
@@ -169,7 +171,28 @@ def session_update(*, session: LiveSession, user: User, **changes: Any) -> LiveS
     session.save(update_fields=list(changes))
     if {"title", "description"} & set(changes):
         _moderation_screen(session)
+    _ticket_price_announce(session, old_ticket)
     return session
+
+
+def _ticket_price_announce(session: LiveSession, old: tuple[str, int, str]) -> None:
+    """A ticketed session's new price reaches the channel's followers (community).
+    Holders already paid: their ticket stands whatever the price."""
+    if session.access != LiveSession.Access.TICKET:
+        return
+    old_amount = old[1] if old[0] == LiveSession.Access.TICKET else 0
+    if (old_amount, old[2]) == (session.ticket_price_amount, session.ticket_currency):
+        return
+    events.send_on_commit(
+        PriceChanged(
+            kind="session",
+            object_id=session.pk,
+            channel_id=session.channel_id,
+            old_amount=old_amount,
+            new_amount=session.ticket_price_amount,
+            currency=session.ticket_currency,
+        )
+    )
 
 
 # Where a session may move: from, to, the time stamped, the room's system line, and

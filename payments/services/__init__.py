@@ -74,9 +74,11 @@ from payments.services.subscription_billing import (
 from payments.services.subscriptions import (
     invoice_settle,
     subscription_cancel,
+    subscription_prices_apply,
     subscription_start,
     subscription_sync,
     tier_plan_get,
+    tier_price_change_schedule,
 )
 from payments.services.tips import tip_send
 from payments.services.wallet import (
@@ -137,6 +139,8 @@ __all__ = [
     "subscription_change_tier",
     "subscription_open_renewal",
     "subscription_renewal_retry",
+    "subscription_prices_apply",
+    "tier_price_change_schedule",
     "subscription_start",
     "subscription_sync",
     "tier_plan_get",

@@ -23,9 +23,10 @@ from payments import gateway, ledger
 from payments.events import PurchaseRefunded
 from payments.fulfilment import fulfilment
 from payments.ledger import Leg
-from payments.models import LedgerTransaction, Purchase
+from payments.models import LedgerTransaction, Purchase, TopUp
 from payments.services.common import Kind, account
 from payments.services.purchases import sale_reversal_legs
+from payments.services.wallet_disputes import top_up_dispute_settle
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +40,10 @@ NO_REASON = gettext_lazy("the buyer's bank gave no reason")
 
 
 @transaction.atomic
-def dispute_settle(*, dispute_id: str) -> Purchase | None:
-    """Reverse the card purchase a dispute is about, once (a redelivered or later
-    event about the same dispute changes nothing). None if the disputed payment is
-    not a ticket bought by card (a wallet top-up: logged for staff)."""
+def dispute_settle(*, dispute_id: str) -> Purchase | TopUp | None:
+    """Reverse the card purchase or wallet top-up (services/wallet_disputes.py) a
+    dispute is about, once (a redelivered or later event about the same dispute
+    changes nothing). None if the disputed payment is neither (logged for staff)."""
     dispute = gateway.dispute_retrieve(dispute_id)
     purchase = (
         Purchase.objects.select_for_update()
@@ -51,7 +52,10 @@ def dispute_settle(*, dispute_id: str) -> Purchase | None:
         .first()
     )
     if purchase is None:
-        log.warning("Dispute %s is about %s, which is not a card purchase: staff must look",
+        top_up = TopUp.objects.filter(payment_intent_id=dispute.payment_intent).first()
+        if top_up is not None:
+            return top_up_dispute_settle(top_up, dispute)
+        log.warning("Dispute %s is about %s, which we did not sell: staff must look",
                     dispute.id, dispute.payment_intent)  # fmt: skip
         return None
     if dispute.status in ("won", "warning_closed"):

@@ -9,9 +9,11 @@ from django.utils.translation import gettext as _
 
 from accounts.models import NotificationKind, User
 from accounts.services.notify import email_line_and_link, notify
+from core import events
 from core.money import format_money
 from core.refusals import Conflict
 from payments import gateway, ledger
+from payments.events import PayoutDecided
 from payments.ledger import Leg
 from payments.models import LedgerAccount, LedgerTransaction, Payout
 from payments.services.common import Kind, account, short_funds, validate_amount
@@ -103,6 +105,15 @@ def payout_reject(*, payout: Payout, rejected_by: User, reason: str) -> Payout:
 
 def _payout_notify(payout: Payout) -> None:
     """Tell the creator the decision (in the site and/or by e-mail, as they chose)."""
+    events.send_on_commit(
+        PayoutDecided(
+            payout_id=payout.pk,
+            creator_id=payout.creator_id,
+            status=payout.status,
+            amount=payout.amount,
+            currency=payout.currency,
+        )
+    )
     amount = format_money(payout.amount, payout.currency)
 
     def text() -> str:

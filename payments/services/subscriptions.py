@@ -6,19 +6,21 @@ first invoice, and the registered Fulfilment extends access.
 """
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import stripe
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core import events
 from core.money import format_money
 from payments import gateway, ledger
-from payments.events import SubscriptionInvoicePaid
+from payments.events import SubscriptionCancelled, SubscriptionInvoicePaid
 from payments.fulfilment import fulfilment
 from payments.models import (
     CouponRedemption,
@@ -33,6 +35,9 @@ from payments.services.coupons import coupon_redeem, coupon_release, discounted_
 from payments.services.purchases import Product, product_coupon_target
 
 # `tier` is a marketplace.SubscriptionTier, typed Any: payments may not import it.
+
+
+RENEWING = ("active", "trialing", "past_due")
 
 
 def tier_plan_get(*, tier: Any, name: str, amount: int, currency: str) -> TierPlan:
@@ -213,6 +218,9 @@ def invoice_settle(*, invoice_id: str) -> Subscription | None:
         subscription.paid_until = paid_until
     subscription.status = "active"
     subscription.save(update_fields=["paid_until", "status"])
+    if subscription.next_price_from is not None:
+        # The renewal after this one may be the first at the announced price.
+        transaction.on_commit(subscription_prices_apply)
     events.send_on_commit(
         SubscriptionInvoicePaid(
             subscription_id=subscription.pk,
@@ -238,6 +246,7 @@ def subscription_sync(*, subscription_id: str) -> Subscription | None:
     if subscription is None:
         return None
     info = gateway.subscription_retrieve(subscription_id)
+    was_cancelled = subscription.cancel_at_period_end or subscription.status == "canceled"
     subscription.status = info.status
     subscription.cancel_at_period_end = info.cancel_at_period_end
     subscription.save(update_fields=["status", "cancel_at_period_end"])
@@ -248,6 +257,14 @@ def subscription_sync(*, subscription_id: str) -> Subscription | None:
         subscription.save(update_fields=["tier"])
         if subscription.paid_until is not None:
             fulfilment().subscription_paid(subscription, paid_until=subscription.paid_until)
+    if not was_cancelled and (info.cancel_at_period_end or info.status == "canceled"):
+        events.send_on_commit(
+            SubscriptionCancelled(
+                subscription_id=subscription.pk,
+                user_id=subscription.user_id,
+                tier_id=subscription.tier_id,
+            )
+        )
     return subscription
 
 
@@ -257,3 +274,65 @@ def subscription_cancel(*, subscription: Subscription, user: User) -> Subscripti
         raise ValidationError(_("This is not your subscription."))
     gateway.subscription_cancel_at_period_end(subscription.stripe_subscription_id)
     return subscription_sync(subscription_id=subscription.stripe_subscription_id)
+
+
+@transaction.atomic
+def tier_price_change_schedule(
+    *, tier: Any, amount: int, currency: str, notice_days: int
+) -> list[Subscription]:
+    """A tier's new price reaches its current subscribers only after notice: each
+    keeps what they pay until the first renewal at least `notice_days` from now.
+    Returns the subscriptions to tell (not those already ending). New subscribers
+    pay the new price at once (the caller has changed the tier)."""
+    validate_amount(amount=amount, currency=currency)
+    effective = timezone.now() + timedelta(days=notice_days)
+    subscriptions = list(
+        Subscription.objects.select_for_update()
+        .filter(tier=tier, status__in=RENEWING, cancel_at_period_end=False)
+        .order_by("pk")
+    )
+    for subscription in subscriptions:
+        subscription.next_price_amount = amount
+        subscription.next_price_currency = currency
+        subscription.next_price_from = effective
+    Subscription.objects.bulk_update(
+        subscriptions, ["next_price_amount", "next_price_currency", "next_price_from"]
+    )
+    return subscriptions
+
+
+def subscription_prices_apply(*, now: datetime | None = None) -> int:
+    """Move every subscription whose next renewal falls on or after its announced
+    price's date to that price at Stripe (beat, hourly, and after each paid
+    invoice). Returns how many moved."""
+    due = Subscription.objects.filter(
+        next_price_from__isnull=False,
+        paid_until__gte=F("next_price_from"),
+        status__in=RENEWING,
+    ).select_related("tier")
+    moved = 0
+    for pk in due.values_list("pk", flat=True):
+        with transaction.atomic():
+            subscription = (
+                Subscription.objects.select_for_update(skip_locked=True)
+                .select_related("tier")
+                .filter(pk=pk, next_price_from__isnull=False)
+                .first()
+            )
+            if subscription is None or subscription.next_price_amount is None:
+                continue
+            plan = tier_plan_get(
+                tier=subscription.tier,
+                name=subscription.tier.name,
+                amount=subscription.next_price_amount,
+                currency=subscription.next_price_currency,
+            )
+            gateway.subscription_plan_set(subscription.stripe_subscription_id, plan.plan_id)
+            subscription.next_price_amount = None
+            subscription.next_price_currency = ""
+            subscription.next_price_from = None
+            subscription.save(
+                update_fields=["next_price_amount", "next_price_currency", "next_price_from"]
+            )
+            moved += 1
+    return moved

@@ -12,6 +12,7 @@ from payments import gateway, ledger
 from payments.ledger import Leg
 from payments.models import LedgerTransaction, TopUp
 from payments.services.common import Kind, account, short_funds, validate_amount
+from payments.services.wallet_disputes import wallet_debt_settle
 
 
 @transaction.atomic
@@ -24,17 +25,21 @@ def wallet_top_up_credit(
     this, any number of times, and the wallet is credited once.
     """
     validate_amount(amount=amount, currency=currency)
-    return ledger.post(
-        kind=LedgerTransaction.Kind.TOP_UP,
-        idempotency_key=f"top_up:{payment_intent_id}",
-        reference_type="stripe.payment_intent",
-        reference_id=payment_intent_id,
-        legs=[
-            Leg(account(Kind.STRIPE_CLEARING, currency), -amount),
-            Leg(account(Kind.WALLET, currency, user), amount),
-        ],
-        memo=f"Top-up by {user.email}",
-    )
+    with transaction.atomic():
+        txn = ledger.post(
+            kind=LedgerTransaction.Kind.TOP_UP,
+            idempotency_key=f"top_up:{payment_intent_id}",
+            reference_type="stripe.payment_intent",
+            reference_id=payment_intent_id,
+            legs=[
+                Leg(account(Kind.STRIPE_CLEARING, currency), -amount),
+                Leg(account(Kind.WALLET, currency, user), amount),
+            ],
+            memo=f"Top-up by {user.email}",
+        )
+        # A chargeback debt is paid first: the wallet stays restricted until it is.
+        wallet_debt_settle(user=user, currency=currency, key=payment_intent_id)
+    return txn
 
 
 def top_up_start(*, user: User, amount: int, currency: str) -> TopUp:

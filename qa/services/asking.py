@@ -21,6 +21,7 @@ from core import events
 from core.money import format_money
 from moderation.services import content_screen
 from payments import services as payment_services
+from qa.events import QuestionAsked
 from qa.models import ExpertSettings, Question, Quote
 from qa.services.escrow import question_hold
 from qa.services.notify import excerpt, notify
@@ -123,6 +124,15 @@ def _send_to_expert(question: Question) -> None:
     question.sent_at = now
     question.deadline = deadline
     question.save(update_fields=["status", "sent_at", "deadline"])
+    events.send_on_commit(
+        QuestionAsked(
+            question_id=question.pk,
+            asker_id=question.asker_id,
+            expert_id=question.expert_id,
+            amount=question.amount,
+            currency=question.currency,
+        )
+    )
     notify(
         question.expert,
         key=f"qa:received:{question.pk}",

@@ -6,12 +6,13 @@ import json
 import urllib.request
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from accounts.models import Notification
 from marketplace import purchases
 from marketplace.selectors import entitlement_check
 from payments import ledger, services
-from payments.models import LedgerAccount, LedgerTransaction, Purchase
+from payments.models import LedgerAccount, LedgerTransaction, Purchase, TopUp
 from tests.factories import CourseFactory
 from tests.payments.test_card_payments import card
 from tests.payments.test_webhooks import post, signed
@@ -104,9 +105,68 @@ def test_a_won_dispute_gives_back_the_access_and_the_earning(client, card_ticket
     assert earnings(alice.user) == before
 
 
-def test_a_dispute_on_a_wallet_top_up_is_left_for_staff(bob):
-    top_up = services.top_up_start(user=bob, amount=5000, currency="CNY")
-    top_up = services.top_up_pay(top_up=top_up, payment_method=card("4242424242424242"))
+def wallet(user) -> int:
+    return ledger.balance(ledger.account_get(kind=Kind.WALLET, currency="CNY", owner=user))
+
+
+def owed(user) -> int:
+    return -ledger.balance(ledger.account_get(kind=Kind.WALLET_DEBT, currency="CNY", owner=user))
+
+
+def _top_up(user, amount=5000):
+    top_up = services.top_up_start(user=user, amount=amount, currency="CNY")
+    return services.top_up_pay(top_up=top_up, payment_method=card("4242424242424242"))
+
+
+def test_a_chargeback_on_an_unspent_top_up_takes_it_back_out_of_the_wallet(client, bob):
+    top_up = _top_up(bob)
+    assert wallet(bob) == 5000
+    dispute = bank("disputes", payment_intent=top_up.payment_intent_id, reason="fraudulent")
+    payload = dispute_event(dispute, "charge.dispute.created", "evt_tu_1")
+    assert post(client, payload, **signed(payload)).status_code == 200
+    top_up.refresh_from_db()
+    assert top_up.status == TopUp.Status.DISPUTED
+    assert (wallet(bob), owed(bob)) == (0, 0)
+    clearing = ledger.account_get(kind=Kind.STRIPE_CLEARING, currency="CNY")
+    assert ledger.balance(clearing) == 0  # what Stripe took back is what it had paid in
+    assert "took back the top-up of ¥50.00" in Notification.objects.get(user=bob).text
+    again = dispute_event(dispute, "charge.dispute.funds_withdrawn", "evt_tu_2")
+    assert post(client, again, **signed(again)).status_code == 200
+    assert LedgerTransaction.objects.filter(kind=LedgerTransaction.Kind.DISPUTE).count() == 1
+
+
+def test_a_spent_top_up_leaves_a_debt_the_next_top_up_pays_first(client, bob, alice):
+    top_up = _top_up(bob)
+    services.tip_send(tipper=bob, creator=alice.user, amount=3000, currency="CNY", client_key="t")
+    dispute = bank("disputes", payment_intent=top_up.payment_intent_id, reason="fraudulent")
+    services.dispute_settle(dispute_id=dispute["id"])
+    assert (wallet(bob), owed(bob)) == (0, 3000)  # the wallet never goes below zero
+    assert "you owe ¥30.00" in Notification.objects.get(user=bob).text
+    client.force_login(bob)
+    page = client.get("/wallet/").content.decode()
+    assert 'data-testid="wallet-debt"' in page and "¥30.00" in page
+    # Restricted: nothing can be spent until the debt is settled.
+    with pytest.raises(ValidationError):
+        services.tip_send(tipper=bob, creator=alice.user, amount=100, currency="CNY",
+                          client_key="t2")  # fmt: skip
+    _top_up(bob, amount=2000)
+    assert (wallet(bob), owed(bob)) == (0, 1000)
+    second = _top_up(bob, amount=2000)
+    assert (wallet(bob), owed(bob)) == (1000, 0)
+    services.payment_intent_settle(payment_intent_id=second.payment_intent_id)  # a replay
+    assert (wallet(bob), owed(bob)) == (1000, 0)
+    assert 'data-testid="wallet-debt"' not in client.get("/wallet/").content.decode()
+
+
+def test_a_won_top_up_dispute_cancels_the_debt_and_refills_the_wallet(bob, alice):
+    top_up = _top_up(bob)
+    services.tip_send(tipper=bob, creator=alice.user, amount=3000, currency="CNY", client_key="t")
     dispute = bank("disputes", payment_intent=top_up.payment_intent_id)
-    assert services.dispute_settle(dispute_id=dispute["id"]) is None
-    assert not LedgerTransaction.objects.filter(kind=LedgerTransaction.Kind.DISPUTE).exists()
+    services.dispute_settle(dispute_id=dispute["id"])
+    assert (wallet(bob), owed(bob)) == (0, 3000)
+    bank(f"disputes/{dispute['id']}/close", status="won")
+    services.dispute_settle(dispute_id=dispute["id"])
+    services.dispute_settle(dispute_id=dispute["id"])  # once
+    top_up.refresh_from_db()
+    assert top_up.status == TopUp.Status.SUCCEEDED
+    assert (wallet(bob), owed(bob)) == (2000, 0)  # as before the chargeback
