@@ -201,6 +201,14 @@ def _shard() -> int:
     return number
 
 
+def _changes(legs: Sequence[Leg]) -> dict[int, int]:
+    """The net change of each account the legs touch, by account id."""
+    changes: dict[int, int] = defaultdict(int)
+    for leg in legs:
+        changes[leg.account.pk] += leg.amount
+    return changes
+
+
 def _guarded(legs: Sequence[Leg], changes: dict[int, int]) -> dict[int, LedgerAccount]:
     """The accounts this posting takes money from that must not go negative."""
     return {
@@ -317,9 +325,7 @@ def _post(
     """Caller holds a transaction. A twin (the same key moves the same accounts) that
     held the locks has committed by the time we get them: if the funds look short, the
     key is looked up before refusing, so the twin's result is returned instead."""
-    changes: dict[int, int] = defaultdict(int)
-    for leg in legs:
-        changes[leg.account.pk] += leg.amount
+    changes = _changes(legs)
     guarded = _guarded(legs, changes)
     if guarded:
         held = _locked_balances(set(guarded))
@@ -369,9 +375,7 @@ def _post_on_server(
 ) -> tuple[LedgerTransaction, bool]:
     """`_post` on PostgreSQL, as one call of `payments_ledger_post`. Caller holds a
     transaction."""
-    changes: dict[int, int] = defaultdict(int)
-    for leg in legs:
-        changes[leg.account.pk] += leg.amount
+    changes = _changes(legs)
     guarded = _guarded(legs, changes)
     created_at = timezone.now()
     memo = memo[:300]

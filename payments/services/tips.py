@@ -39,6 +39,9 @@ def tip_send(
     a wallet that does not hold enough. The same `client_key` returns the first tip.
     `live_session` is where the tip was sent from, if anywhere (kept on the record).
     """
+    existing = Tip.objects.filter(tipper=tipper, client_key=client_key).first()
+    if existing is not None:
+        return existing
     validate_amount(amount=amount, currency=currency, minimum=settings.PAYMENTS_MIN_TIP)
     if tipper.pk == creator.pk:
         raise ValidationError(_("You cannot tip yourself."))
@@ -64,10 +67,8 @@ def tip_send(
             memo=f"Tip from {tipper.email} to {creator.email}",
         )
     if not posted:
-        # Sent before with this key (a double click, a retried request), or by a
-        # concurrent twin that committed while we waited for the wallet's lock: the
-        # tip was recorded in the same commit as its posting. The ledger's key is the
-        # one check, so a repeat costs no extra query on the way of a new tip.
+        # A concurrent twin click posted it (and recorded the tip in the same commit)
+        # while we waited for the wallet's lock.
         return Tip.objects.get(tipper=tipper, client_key=client_key)
     tip = Tip.objects.create(
         tipper=tipper,
