@@ -34,11 +34,11 @@ def engaged_record(event: events.Engaged) -> None:
 
 
 def on_tip_sent(event: TipSent) -> None:
-    """A tip: about the session it was sent in, else the creator's newest channel."""
-    tipper = User.objects.filter(pk=event.tipper_id).first()
-    creator = User.objects.filter(pk=event.creator_id).first()
-    if tipper is None or creator is None:
-        return
+    """A tip: about the session it was sent in, else the creator's newest channel.
+    The people are not loaded (event_record and the channel look-up need only their
+    ids; a tip's people exist, their accounts are protected by the ledger): two ORM
+    reads less on every tip."""
+    tipper, creator = User(pk=event.tipper_id), User(pk=event.creator_id)
     live_session = (
         LiveSession.objects.filter(pk=event.live_session_id).first()
         if event.live_session_id

@@ -12,8 +12,11 @@ from payments.models import LedgerAccount, LedgerBalanceShard, LedgerEntry, Ledg
 Kind = LedgerAccount.Kind
 
 
-@pytest.fixture
-def accounts(bob, alice):
+@pytest.fixture(params=["server", "python"])
+def accounts(request, monkeypatch, bob, alice):
+    # Every rule holds for both ways of posting: the PostgreSQL function
+    # (payments_ledger_post) and the Python path SQLite uses.
+    monkeypatch.setattr(ledger, "SERVER_SIDE", request.param == "server")
     return {
         "clearing": ledger.account_get(kind=Kind.STRIPE_CLEARING, currency="CNY"),
         "bob": ledger.account_get(kind=Kind.WALLET, currency="CNY", owner=bob),
@@ -159,3 +162,61 @@ def test_unbalanced_rows_written_around_the_service_fail_at_commit(bob):
             )
     assert not LedgerTransaction.objects.filter(idempotency_key="sneaky").exists()
     assert connection.vendor == "postgresql"
+
+
+def test_a_posting_is_one_round_trip_on_postgresql(accounts, django_assert_num_queries):
+    fund(accounts, 1000)
+    if not ledger.SERVER_SIDE:
+        pytest.skip("the Python path takes several statements")
+    with django_assert_num_queries(1):
+        ledger.post(
+            kind="tip",
+            idempotency_key="one-trip",
+            reference_type="t",
+            reference_id="1",
+            legs=[Leg(accounts["bob"], -400), Leg(accounts["alice"], 400)],
+        )
+    assert ledger.balance(accounts["bob"]) == 600
+    assert ledger.balance(accounts["alice"]) == 400
+    assert payment_selectors.ledger_mismatches() == []
+
+
+def _post_raw(accounts, key, legs, guarded=()):
+    """Call the database function directly, past the Python checks."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            ledger._POST_SQL,
+            [
+                "tip", key, "t", "1", "", "2026-01-01T00:00:00Z",
+                [accounts[name].pk for name, _ in legs],
+                [amount for _, amount in legs],
+                ["CNY" for _ in legs],
+                [accounts[name].pk for name in guarded],
+                0,
+            ],
+        )  # fmt: skip
+        return cursor.fetchone()
+
+
+def test_the_database_function_refuses_what_does_not_balance(accounts):
+    fund(accounts, 1000)
+    for legs in ([("bob", -500), ("alice", 400)], [("bob", 0), ("alice", 0)], [("bob", -5)]):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            _post_raw(accounts, "raw-bad", legs, guarded=["bob"])
+    assert not LedgerTransaction.objects.filter(idempotency_key="raw-bad").exists()
+    assert ledger.balance(accounts["bob"]) == 1000
+
+
+def test_the_database_function_reports_a_short_account_and_writes_nothing(accounts):
+    fund(accounts, 300)
+    row = _post_raw(accounts, "raw-short", [("bob", -500), ("alice", 500)], guarded=["bob"])
+    assert row == (None, False, accounts["bob"].pk, 300)
+    assert not LedgerTransaction.objects.filter(idempotency_key="raw-short").exists()
+    txn_id, posted, _, _ = _post_raw(
+        accounts, "raw-ok", [("bob", -300), ("alice", 300)], guarded=["bob"]
+    )
+    assert posted and _post_raw(
+        accounts, "raw-ok", [("bob", -300), ("alice", 300)], guarded=["bob"]
+    ) == (txn_id, False, None, None)
+    assert ledger.balance(accounts["bob"]) == 0
+    assert payment_selectors.ledger_mismatches() == []
