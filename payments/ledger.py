@@ -24,7 +24,7 @@ transaction, without a savepoint of its own: it raises before writing anything (
 fold only moves a balance within one account).
 
 On PostgreSQL the three steps run inside the database, as one call of the function
-`payments_ledger_post` (migration 0016_ledger_post_function): one round trip per
+`payments_ledger_post` (migration 0018_ledger_post_function): one round trip per
 posting whose statement plans the server keeps per connection, instead of five to eight
 statements planned and built by the ORM each time (`_post_on_server`). `_post` is the
 same logic in Python, kept for SQLite (development databases).
@@ -357,7 +357,7 @@ def _post(
 # `_post` to the same rules on PostgreSQL).
 SERVER_SIDE = True
 
-# One round trip: the database function of migration 0016_ledger_post_function does
+# One round trip: the database function of migration 0018_ledger_post_function does
 # what `_post` does (same locks, order, fold and idempotency), its plans kept per session.
 _POST_SQL = (
     "SELECT transaction_id, posted, short_account, short_balance FROM payments_ledger_post("

@@ -170,6 +170,6 @@ def backward(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("payments", "0015_connected_accounts_and_disputes")]
+    dependencies = [("payments", "0017_wallet_debt_and_disputed_top_ups")]
 
     operations = [migrations.RunPython(forward, backward)]
