@@ -137,11 +137,6 @@ def register() -> None:
         erase=leaderboard_choice_erase,
     )
     personal_data.register_rows(
-        "tip_leaderboard_opt_out",  # the "keep me anonymous" switch, when it is on
-        lambda user: TipLeaderboardOptOut.objects.filter(user=user),
-        "created_at",
-    )
-    personal_data.register_rows(
         "session_reminders",
         lambda user: SessionReminder.objects.filter(user=user),
         "session_id session__title",

@@ -151,11 +151,6 @@ def register() -> None:
         "coupon__code purchase_id reference list_amount discount currency released created_at",
     )
     personal_data.register_rows(
-        "connected_stripe_account",  # a creator's payout account at Stripe (Connect)
-        lambda user: ConnectedAccount.objects.filter(user=user),
-        "stripe_account_id details_submitted payouts_enabled created_at",
-    )
-    personal_data.register_rows(
         "points",
         lambda user: PointsLot.objects.filter(user=user),
         "rule source amount remaining expires_at clawed_back created_at",

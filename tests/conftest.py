@@ -86,7 +86,10 @@ def django_db_setup(
     yield
     if not django_db_keepdb:
         with django_db_blocker.unblock():
-            teardown_databases(db_cfg, verbosity=verbosity)
+            try:
+                teardown_databases(db_cfg, verbosity=verbosity)
+            except Exception as exc:  # as pytest-django: a straggling connection warns
+                request.node.warn(pytest.PytestWarning(f"Test database not dropped: {exc!r}"))
 
 
 @pytest.fixture(autouse=True)

@@ -146,6 +146,7 @@ KNOWN_UPWARD_IN_TEMPLATES = {
     "templates/marketplace/home.html -> recommend",
     "templates/marketplace/studio/dashboard.html -> ads",
     "templates/marketplace/studio/dashboard.html -> content",
+    "templates/marketplace/studio/dashboard.html -> hooks",
     "templates/marketplace/studio/dashboard.html -> livestream",
     "templates/marketplace/studio/dashboard.html -> qa",
     "templates/marketplace/studio/dashboard.html -> recommend",

@@ -466,13 +466,15 @@ def test_export_holds_the_anonymous_tipper_switch_and_the_payout_account(
         export = data_export_request(user=bob)
     export.refresh_from_db()
     archive = _export_zip(export)
-    assert len(json.loads(archive.read("tip_leaderboard_opt_out.json"))) == 1
-    account = json.loads(archive.read("connected_stripe_account.json"))
+    switch = json.loads(archive.read("tip_leaderboards.json"))
+    assert switch[0]["anonymous_on_tip_leaderboards"] is True
+    account = json.loads(archive.read("connected_account.json"))
     assert account == [
         {
             "stripe_account_id": "acct_bob",
             "details_submitted": False,
             "payouts_enabled": True,
             "created_at": account[0]["created_at"],
+            "updated_at": account[0]["updated_at"],
         }
     ]

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 def _export(user, name):
     kind = next(k for k in personal_data.kinds() if k.name == name)
-    return kind, kind.export(user)
+    return kind, list(kind.export(user))
 
 
 def test_the_anonymous_switch_is_exported_on_and_off(alice, bob):

@@ -75,10 +75,16 @@ _READING_SCRIPT = re.compile(
 )
 
 
+# The head's one inline script, the site's own (it folds the phone menu before paint).
+_HEAD_SCRIPT = re.compile(
+    r'<script nonce="[^"]*">document\.documentElement\.classList\.add\("js"\)</script>'
+)
+
+
 def _ours(html: str) -> str:
     """The page's head and main content: where user text is shown. (The site header's
     language switcher has its own onchange handler, which is not user content.)"""
-    head = html.split("</head>")[0]
+    head = _HEAD_SCRIPT.sub("", html.split("</head>")[0], count=1)
     main = html.split('<main id="main"', 1)[-1].split("</main>")[0]
     return head + _READING_SCRIPT.sub("", main, count=1)
 
