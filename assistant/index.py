@@ -94,22 +94,24 @@ def rank(
     Feedback and intent move the confidence as they move the score. No database."""
     if not len(index.search):
         return []
-    base, confidence = index.search.scored(expanded(index, text))
+    keys = index.search.keys
+    boosts = feedback.boosts(keys, text) if feedback is not None else {}
+    positions, base, confidence = index.search.candidates(expanded(index, text), extra=list(boosts))
     scores = base
-    if feedback is not None:
-        scores = feedback.adjust(index.search.keys, base, text)
-    factor = np.where(index.is_help != (intent == "support"), OTHER_SIDE, 1.0)
+    if boosts:
+        delta = np.array([boosts.get(int(i), 0.0) for i in positions], dtype=np.float32)
+        scores = np.clip(base + delta, 0, None)
+    factor = np.where(index.is_help[positions] != (intent == "support"), OTHER_SIDE, 1.0)
     confidence = np.clip((confidence + scores - base) * factor, 0, 1)
     scores = scores * factor
     # The graph: a passage in the course, or by the creator, of a better one moves up.
     # Lifts only raise candidates, so the best `limit` are among them.
-    candidates = top_positions(scores, limit * 3)
-    keys = index.search.keys
-    best = [int(keys[i]) for i in candidates[:limit]]
-    lifts = index.graph.lifts(best, (int(keys[i]) for i in candidates))
-    lifted = {i: float(scores[i]) * lifts.get(int(keys[i]), 1.0) for i in candidates}
-    ordered = sorted(candidates, key=lambda i: -lifted[i])[:limit]  # stable: ties keep order
-    return [(index.rows[int(keys[i])], lifted[i], float(confidence[i])) for i in ordered]
+    local = top_positions(scores, limit * 3)  # indices into `positions`
+    pks = {j: int(keys[positions[j]]) for j in local}
+    lifts = index.graph.lifts([pks[j] for j in local[:limit]], pks.values())
+    lifted = {j: float(scores[j]) * lifts.get(pks[j], 1.0) for j in local}
+    ordered = sorted(local, key=lambda j: -lifted[j])[:limit]  # stable: ties keep order
+    return [(index.rows[pks[j]], lifted[j], float(confidence[j])) for j in ordered]
 
 
 def _load() -> KnowledgeIndex:

@@ -2,7 +2,9 @@
 the benchmark and the live index all run exactly the same code.
 
 A question becomes terms (core.text: jieba for Chinese, words for Latin, plus a light
-English suffix stripper here), then is scored against every passage three ways:
+English suffix stripper here); BM25 and the semantic space score every passage and
+their best few hundred each are the candidates, scored three ways and blended (so a
+question's cost barely grows with the index beyond those two cheap products):
 
 - lexical: Okapi BM25 over the terms (a sparse matrix, one product per query);
 - character n-grams: TF-IDF cosine over 2-4 character grams, which forgives typos,
@@ -184,14 +186,28 @@ class Passage:
 class SparseSpace:
     """A fitted TF-IDF space read without scikit-learn at query time: its per-call input
     checks cost milliseconds, more than the arithmetic on one short question. The
-    query is weighted as the vectorizer would (sublinear tf x idf, l2) and scored with
-    a few rows of the transposed document matrix."""
+    query is weighted as the vectorizer would (sublinear tf x idf, l2) and scored either
+    with a few rows of the transposed document matrix (`scores`: every document, for
+    small spaces) or against chosen rows of the document matrix (`scores_at`: only the
+    candidates, whose cost does not grow with the space; a character 1-gram is in
+    nearly every document, so its row of the transposed matrix is as long as the index).
+    `layout` keeps only the matrix the space is read with ("features", "documents" or
+    "none" for a space used only to weight queries)."""
 
-    def __init__(self, vectorizer: TfidfVectorizer, matrix: sp.spmatrix) -> None:
+    def __init__(
+        self, vectorizer: TfidfVectorizer, matrix: sp.spmatrix, layout: str = "features"
+    ) -> None:
         self.vocabulary: dict[str, int] = vectorizer.vocabulary_
         self.idf = vectorizer.idf_.astype(np.float32)
         self.analyse = vectorizer.build_analyzer()
-        self.by_feature = sp.csr_matrix(matrix.T, dtype=np.float32)
+        self.size = matrix.shape[0]
+        empty = sp.csr_matrix((0, 0), dtype=np.float32)
+        self.by_feature = (
+            sp.csr_matrix(matrix.T, dtype=np.float32) if layout == "features" else empty
+        )
+        self.by_document = (
+            sp.csr_matrix(matrix, dtype=np.float32) if layout == "documents" else empty
+        )
 
     def query(self, document: object) -> tuple[np.ndarray, np.ndarray]:
         counts: dict[int, int] = {}
@@ -209,8 +225,17 @@ class SparseSpace:
     def scores(self, document: object) -> np.ndarray:
         cols, weights = self.query(document)
         if not cols.size:
-            return np.zeros(self.by_feature.shape[1], dtype=np.float32)
+            return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self.by_feature[cols].T @ weights).ravel()
+
+    def scores_at(self, document: object, rows: np.ndarray) -> np.ndarray:
+        """The cosine of `document` with the documents at `rows` (a "documents" layout)."""
+        cols, weights = self.query(document)
+        if not cols.size or not rows.size:
+            return np.zeros(rows.size, dtype=np.float32)
+        dense = np.zeros(self.by_document.shape[1], dtype=np.float32)
+        dense[cols] = weights
+        return np.asarray(self.by_document[rows] @ dense, dtype=np.float32).ravel()
 
 
 @dataclass
@@ -218,6 +243,7 @@ class HybridIndex:
     passages: list[Passage]
     weights: Weights | None = None  # None: by the question's language
     semantic_dimensions: int = 200
+    pool: int = 300  # candidates per generator (BM25, semantic) re-ranked per question
 
     def __post_init__(self) -> None:
         texts = [f"{p.question} {p.question} {p.body}" for p in self.passages]
@@ -232,10 +258,10 @@ class HybridIndex:
             analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True, dtype=np.float32
         )
         matrix = chars.fit_transform([char_text(p.question) for p in self.passages])
-        self.chars = SparseSpace(chars, matrix)
+        self.chars = SparseSpace(chars, matrix, layout="documents")
         words = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, dtype=np.float32)
         word_matrix = words.fit_transform(tokenised)
-        self.words = SparseSpace(words, word_matrix)
+        self.words = SparseSpace(words, word_matrix, layout="none")
         dims = min(self.semantic_dimensions, word_matrix.shape[1] - 1, len(texts) - 1)
         if dims >= 2:
             # scikit-learn's decomposition (and scipy's linear algebra under it) loads
@@ -251,40 +277,69 @@ class HybridIndex:
         return len(self.keys)
 
     def signals(self, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Per-passage (lexical, character, semantic) scores, each in [0, 1]."""
-        lexical, chars, semantic, _coverage = self._signals(text)
+        """Every passage's (lexical, character, semantic) scores, each in [0, 1] (offline
+        tuning; a question is answered from `candidates`)."""
+        query = index_terms(text)
+        raw, semantic = self.bm25.scores(query), self._semantic(query)
+        everything = np.arange(len(self.keys))
+        lexical, chars, _coverage = self._at(text, query, raw, everything)
         return lexical, chars, semantic
 
-    def _signals(self, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        n = len(self.keys)
-        query = index_terms(text)
-        raw = self.bm25.scores(query)
-        lexical = raw / (raw + EN_WEIGHTS.lexical_scale)
+    def _semantic(self, query: Sequence[str]) -> np.ndarray:
+        """Every passage's cosine with the question in the semantic space."""
+        if self.semantic is None or not query:
+            return np.zeros(len(self.keys), dtype=np.float32)
+        cols, weights = self.words.query(query)
+        if not cols.size:
+            return np.zeros(len(self.keys), dtype=np.float32)
+        vector = self.semantic[:, cols] @ weights
+        vector /= max(float(np.linalg.norm(vector)), 1e-9)
+        # One BLAS thread: a multi-threaded product for one question spins on a
+        # busy machine (measured: the whole ranking 2x slower at 20,000 items).
+        with _blas().limit(limits=1, user_api="blas"):
+            return np.clip(self.vectors @ vector, 0, 1)
+
+    def _at(
+        self, text: str, query: Sequence[str], raw: np.ndarray, positions: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(lexical, character, coverage) of the passages at `positions`."""
+        picked = raw[positions]
+        lexical = picked / (picked + EN_WEIGHTS.lexical_scale)
         # The share of the question's term weight a passage holds: unlike the squashed
         # score it does not depend on how big the index is, so it can say "confident".
-        coverage = np.minimum(1.0, raw / max(self.bm25.query_weight(query), 1e-9))
-        chars = np.zeros(n, dtype=np.float32)
-        semantic = np.zeros(n, dtype=np.float32)
+        coverage = np.minimum(1.0, picked / max(self.bm25.query_weight(query), 1e-9))
+        chars = np.zeros(positions.size, dtype=np.float32)
         if self.chars is not None:
-            chars = self.chars.scores(char_text(text))
-        if self.semantic is not None and query:
-            cols, weights = self.words.query(query)
-            if cols.size:
-                vector = self.semantic[:, cols] @ weights
-                vector /= max(float(np.linalg.norm(vector)), 1e-9)
-                # One BLAS thread: a multi-threaded product for one question spins on a
-                # busy machine (measured: the whole ranking 2x slower at 20,000 items).
-                with _blas().limit(limits=1, user_api="blas"):
-                    semantic = np.clip(self.vectors @ vector, 0, 1)
-        return lexical, chars, semantic, coverage
+            chars = self.chars.scores_at(char_text(text), positions)
+        return lexical, chars, coverage
+
+    def candidates(
+        self, text: str, weights: Weights | None = None, extra: Sequence[int] = ()
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(positions, ranking scores, confidences) of the passages worth ranking: the
+        best `pool` by BM25 and the best `pool` in the semantic space (every passage
+        when the index is no bigger than both), plus `extra` positions. The character
+        grams and the blend are computed for these only, so a question's cost barely
+        grows with the index. The confidence blends the same signals with the lexical
+        one as term coverage: what the threshold is set on."""
+        w = weights or self.weights or Weights.for_language(language_detect(text))
+        query = index_terms(text)
+        raw, semantic = self.bm25.scores(query), self._semantic(query)
+        if len(self.keys) <= 2 * self.pool:
+            positions = np.arange(len(self.keys))
+        else:
+            pools = [_best(raw, self.pool), _best(semantic, self.pool)]
+            positions = np.unique(np.concatenate([*pools, np.asarray(extra, dtype=np.int64)]))
+        lexical, chars, coverage = self._at(text, query, raw, positions)
+        rest = w.chars * chars + w.semantic * semantic[positions]
+        return positions, w.lexical * lexical + rest, w.lexical * coverage + rest
 
     def scored(self, text: str, weights: Weights | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """(ranking scores, confidences) per passage. The confidence blends the same
-        signals with the lexical one as term coverage: what the threshold is set on."""
-        w = weights or self.weights or Weights.for_language(language_detect(text))
-        lexical, chars, semantic, coverage = self._signals(text)
-        rest = w.chars * chars + w.semantic * semantic
-        return w.lexical * lexical + rest, w.lexical * coverage + rest
+        """(ranking scores, confidences) per passage, zero outside the candidates."""
+        positions, scores, confidences = self.candidates(text, weights)
+        full = np.zeros((2, len(self.keys)), dtype=np.float32)
+        full[0, positions], full[1, positions] = scores, confidences
+        return full[0], full[1]
 
     def scores(self, text: str, weights: Weights | None = None) -> np.ndarray:
         return self.scored(text, weights)[0]
@@ -309,12 +364,23 @@ def _normalise(matrix: np.ndarray) -> np.ndarray:
     return matrix / np.maximum(norms, 1e-9)
 
 
-def top_positions(scores: np.ndarray, limit: int) -> list[int]:
-    """The positions of the `limit` best positive scores, best first."""
+def _best(scores: np.ndarray, limit: int) -> np.ndarray:
+    """The positions of the `limit` best positive scores, in position order; among
+    equal scores the first positions (as a stable sort of every passage would)."""
     positive = np.flatnonzero(scores > 0)
-    if positive.size > limit:
-        positive = positive[np.argpartition(-scores[positive], limit - 1)[:limit]]
-    return [int(i) for i in positive[np.argsort(-scores[positive], kind="stable")]]
+    if positive.size <= limit:
+        return positive.astype(np.int64)
+    values = scores[positive]
+    threshold = np.partition(values, values.size - limit)[values.size - limit]
+    above = positive[values > threshold]
+    tied = positive[values == threshold][: limit - above.size]
+    return np.union1d(above, tied).astype(np.int64)
+
+
+def top_positions(scores: np.ndarray, limit: int) -> list[int]:
+    """The positions of the `limit` best positive scores, best first (ties: first first)."""
+    best = _best(scores, limit)
+    return [int(i) for i in best[np.argsort(-scores[best], kind="stable")]]
 
 
 def top(keys: Sequence[str], scores: np.ndarray, limit: int) -> list[tuple[str, float]]:
@@ -363,21 +429,32 @@ class FeedbackMemory:
             self.space = SparseSpace(space, matrix)
         self._position: dict[int, dict[str, int]] = {}
 
-    def adjust(self, keys: Sequence[str], scores: np.ndarray, text: str) -> np.ndarray:
+    def boosts(self, keys: Sequence[str], text: str) -> dict[int, float]:
+        """What the votes close to `text` add to the passages at these positions of `keys`."""
         if self.space is None:
-            return scores
+            return {}
         similarity = self.space.scores(char_text(text))
         close = np.flatnonzero(similarity >= self.min_similarity)
         if not close.size:
-            return scores
+            return {}
         # The key -> position map of the last key list (the index's, between rebuilds).
         position = self._position.get(id(keys))
         if position is None:
             position = {key: i for i, key in enumerate(keys)}
             self._position = {id(keys): position}
-        adjusted = scores.copy()
+        out: dict[int, float] = {}
         for v in close:
             i = position.get(self.votes[v].key)
             if i is not None:
-                adjusted[i] += self.strength * float(similarity[v]) * self.votes[v].value
+                delta = self.strength * float(similarity[v]) * self.votes[v].value
+                out[i] = out.get(i, 0.0) + delta
+        return out
+
+    def adjust(self, keys: Sequence[str], scores: np.ndarray, text: str) -> np.ndarray:
+        boosts = self.boosts(keys, text)
+        if not boosts:
+            return scores
+        adjusted = scores.copy()
+        for i, delta in boosts.items():
+            adjusted[i] += delta
         return np.clip(adjusted, 0, None)
