@@ -20,10 +20,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from recommend import profiles, refresh
+from recommend import profiles, refresh, traffic
 from recommend.features import Item, items_load, owned_keys
 from recommend.items import item_key_for
-from recommend.models import Event, RecommendationList, VariantDailyStat
+from recommend.live import live_boosts
+from recommend.models import Event, RecommendationList, VariantDailyStat, VariantShareChange
 from recommend.services import NONPERSONAL_VARIANT, AnyUser, personalisation_opted_out
 
 logger = logging.getLogger(__name__)
@@ -122,12 +123,18 @@ def recommendations_for_user(*, user: AnyUser, n: int | None = None) -> ShownLis
         keys, algorithm = list(stored.items), stored.algorithm
     profile = profiles.profile_for(user.pk)
     followed = profiles.followed_keys(profile)
-    # candidates: the stored list, the followed topics' items (a new learner's first
-    # choice counts at once), popular items; then the learner's profile re-ranks them
-    candidates = _serve(keys + followed + popular_keys(), user=user, n=n * 4)
-    ranked = [item for item, _score in profiles.rerank(candidates, profile)][:n]
+    boosts = live_boosts(profile)
+    # candidates: sessions live now or soon on the learner's topics, the stored list,
+    # the followed topics' items (a new learner's first choice counts at once), popular
+    # items; then the learner's profile and the live boosts re-rank them
+    candidates = _serve([*boosts, *keys, *followed, *popular_keys()], user=user, n=n * 4)
+    live = {key: b.boost for key, b in boosts.items()}
+    ranked = [item for item, _score in profiles.rerank(candidates, profile, live)][:n]
     watched = _watched_anchors(user.pk)
-    reasons = {item.key: profiles.reason_for(item, profile, watched) for item in ranked}
+    now_or_soon = {key: b.live for key, b in boosts.items()}
+    reasons = {
+        item.key: profiles.reason_for(item, profile, watched, now_or_soon) for item in ranked
+    }
     return ShownList(
         "for_you", variant, algorithm, ranked, reasons={k: r for k, r in reasons.items() if r}
     )
@@ -226,7 +233,7 @@ def click_through_by_variant(*, days: int = 30) -> dict[str, Any]:
     totals = (
         VariantDailyStat.objects.filter(day__gte=since)
         .values("variant")
-        .annotate(impressions=Sum("impressions"), clicks=Sum("clicks"))
+        .annotate(impressions=Sum("impressions"), clicks=Sum("clicks"), purchases=Sum("purchases"))
         .order_by("variant")
     )
     return {
@@ -239,6 +246,21 @@ def click_through_by_variant(*, days: int = 30) -> dict[str, Any]:
             {**t, "ctr": (t["clicks"] / t["impressions"]) if t["impressions"] else 0.0}
             for t in totals
         ],
+    }
+
+
+def variant_share_history(*, days: int = 30) -> dict[str, Any]:
+    """The bandit's changes of the traffic split in the last `days` (oldest first), and
+    the split in force now (recommend.traffic)."""
+    since = timezone.now() - timedelta(days=days)
+    changes = list(
+        VariantShareChange.objects.filter(created_at__gte=since).order_by("created_at", "id")
+    )
+    return {
+        "share_since": since,
+        "share_changes": changes,
+        "shares_now": sorted(traffic.current_shares().items()),
+        "bandit_on": settings.RECOMMEND_BANDIT,
     }
 
 

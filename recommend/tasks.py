@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from recommend import analytics, refresh, retention
+from recommend import analytics, refresh, retention, traffic
 
 
 @shared_task
@@ -26,3 +26,9 @@ def events_prune_task() -> int:
 def session_stats_aggregate_task() -> int:
     """Fold today's and yesterday's recorded audience into the daily tables."""
     return analytics.session_stats_aggregate_recent()
+
+
+@shared_task
+def variant_shares_update_task() -> bool:
+    """The bandit's next traffic split of the ranking variants; whether it changed."""
+    return traffic.variant_shares_update() is not None

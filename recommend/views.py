@@ -23,7 +23,7 @@ from livestream.selectors import session_get_for_editor
 from marketplace.models import CreatorProfile
 from recommend import analytics, charts, selectors, services
 from recommend.audience import AUDIENCE_DAYS, creator_audience
-from recommend.charts import ctr_chart
+from recommend.charts import ctr_chart, share_chart
 from recommend.features import items_load
 
 WATCH_LAST = "recommend:watch:last:{}:{}"
@@ -131,7 +131,12 @@ def staff_dashboard(request):
     except ValueError:
         days = 30
     data = selectors.click_through_by_variant(days=days)
-    return render(request, "recommend/staff.html", {**data, "chart": ctr_chart(data)})
+    shares = selectors.variant_share_history(days=days)
+    return render(
+        request,
+        "recommend/staff.html",
+        {**data, **shares, "chart": ctr_chart(data), "share_chart": share_chart(shares)},
+    )
 
 
 def _back(request, default: str) -> str:
