@@ -33,7 +33,7 @@ class ArmStats:
 @dataclass(frozen=True)
 class Policy:
     floor: float = 0.05
-    max_step: float = 0.25
+    max_step: float = 0.1
     guard_ratio: float = 0.7
     guard_confidence: float = 0.95
     guard_min_impressions: int = 2000

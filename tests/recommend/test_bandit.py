@@ -50,9 +50,14 @@ def test_traffic_converges_on_the_variant_people_click_most(seed):
 def test_shares_move_at_most_the_step_per_update():
     history, _ = _simulate(10)
     before = {n: 1 / 3 for n in TRUE_CTR}
+    step = Policy().max_step
     for shares in history:
-        assert all(abs(shares[n] - before[n]) <= 0.25 + 1e-5 for n in TRUE_CTR)
+        assert all(abs(shares[n] - before[n]) <= step + 1e-5 for n in TRUE_CTR)
         before = shares
+    # the best variant climbs step by step: 1/3 + 0.1 per day until it reaches 0.9
+    assert history[0]["stacked"] == pytest.approx(1 / 3 + step, abs=1e-5)
+    first_at_top = next(day for day, shares in enumerate(history, 1) if shares["stacked"] >= 0.9)
+    assert 5 <= first_at_top <= 8
 
 
 def test_equal_variants_keep_sharing_the_traffic():
