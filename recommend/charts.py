@@ -38,7 +38,11 @@ def ctr_chart(data: dict) -> dict:
             }
         )
     ticks = [{"y": round(y(top * f), 1), "label": f"{top * f * 100:.1f}%"} for f in (0, 0.5, 1.0)]
-    last = since + timedelta(days=days - 1)
+    return _frame(lines, ticks, since, since + timedelta(days=days - 1))
+
+
+def _frame(lines: list, ticks: list, first, last) -> dict:
+    """The chart box, its lines, ticks and the first and last day under the axis."""
     return {
         "width": WIDTH,
         "height": HEIGHT,
@@ -48,7 +52,7 @@ def ctr_chart(data: dict) -> dict:
         "top": PAD_TOP,
         "lines": lines,
         "ticks": ticks,
-        "first_day": since,
+        "first_day": first,
         "last_day": last,
         "legend_x": WIDTH - PAD_RIGHT - 150,
     }
@@ -112,16 +116,4 @@ def share_chart(data: dict) -> dict:
             }
         )
     ticks = [{"y": y(f), "label": f"{f * 100:.0f}%"} for f in (0, 0.5, 1.0)]
-    return {
-        "width": WIDTH,
-        "height": HEIGHT,
-        "left": PAD_LEFT,
-        "right": WIDTH - PAD_RIGHT,
-        "bottom": HEIGHT - PAD_BOTTOM,
-        "top": PAD_TOP,
-        "lines": lines,
-        "ticks": ticks,
-        "first_day": since,
-        "last_day": now,
-        "legend_x": WIDTH - PAD_RIGHT - 150,
-    }
+    return _frame(lines, ticks, since, now)

@@ -30,7 +30,7 @@ def update(django_capture_on_commit_callbacks):
 
     def run(seed):
         with django_capture_on_commit_callbacks(execute=True):
-            return update(seed)
+            return traffic.variant_shares_update(seed=seed)
 
     return run
 
