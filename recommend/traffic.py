@@ -98,7 +98,9 @@ def variant_shares_update(*, seed: int | None = None) -> VariantShareChange | No
     last = VariantShareChange.objects.first()
     previous = {k: v for k, v in (last.shares if last else configured).items() if k in configured}
     before = set(last.stopped) & set(configured) if last else set()
-    stopped = before | stopped_by_guardrail(stats, _policy(), rng)
+    # stopped variants stay stopped and are no yardstick for the running ones
+    running = {k: v for k, v in stats.items() if k not in before}
+    stopped = before | stopped_by_guardrail(running, _policy(), rng)
     shares = thompson_shares(stats, previous=previous, policy=_policy(), stopped=stopped, rng=rng)
     moved = max(abs(shares[k] - previous.get(k, 0.0)) for k in shares)
     if last is not None and moved < 0.005 and stopped == before:
