@@ -5,7 +5,7 @@ ended session is no longer boosted."""
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from livestream.models import LiveSession
 from recommend import live, selectors, services
@@ -49,7 +49,8 @@ def test_a_live_session_on_a_followed_topic_comes_first_and_says_so(shelf, learn
     soon = _session(shelf, "finance", status=S.SCHEDULED, scheduled_start=now + timedelta(hours=1))
     later = _session(shelf, "finance", status=S.SCHEDULED, scheduled_start=now + timedelta(days=3))
     other = _session(shelf, "technology", status=S.LIVE, scheduled_start=now, started_at=now)
-    shown = selectors.recommendations_for_user(user=learner, n=6)
+    with translation.override("en"):
+        shown = selectors.recommendations_for_user(user=learner, n=6)
     keys = [item.key for item in shown.items]
     assert keys[:2] == [f"session:{live_now.pk}", f"session:{soon.pk}"]
     assert shown.reasons[f"session:{live_now.pk}"] == f"Live now in {finance.name}"
