@@ -7,6 +7,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from core.fields import EncryptedTextField
+from core.pictures import picture_field
 
 
 class UserManager(BaseUserManager["User"]):
@@ -45,6 +46,7 @@ class User(AbstractUser):
     email = models.EmailField(_("email address"), unique=True)
     display_name = models.CharField(_("display name"), max_length=60, blank=True)
     bio = models.TextField(_("about you"), max_length=1000, blank=True)
+    avatar = picture_field(verbose_name=_("avatar"))  # core.pictures: square renditions
     preferred_language = models.CharField(_("preferred language"), max_length=10, blank=True)
     # An IANA name ("Asia/Shanghai"); empty: the browser's, detected on the first visit.
     time_zone = models.CharField(_("time zone"), max_length=64, blank=True)

@@ -16,12 +16,13 @@ from accounts.models import (
 )
 from accounts.services import sessions_end
 from accounts.services.exports import export_storage
+from core.pictures import picture_files_delete_on_commit
 
 
 def profile_export(user: User) -> personal_data.Rows:
     return personal_data.rows(
         User.objects.filter(pk=user.pk),
-        "id email display_name bio preferred_language date_joined last_login",
+        "id email display_name bio avatar preferred_language date_joined last_login",
     ) + [
         {
             "email_addresses": list(
@@ -50,6 +51,8 @@ def user_erase(user: User, remove_contributions: bool) -> None:
     for export in DataExport.objects.filter(user=user).exclude(file=""):
         export_storage.delete(export.file)
     DataExport.objects.filter(user=user).delete()
+    picture_files_delete_on_commit(user.avatar, "avatar")
+    user.avatar = ""
     user.email = f"deleted-{user.pk}@deleted.invalid"
     user.display_name = user.bio = user.first_name = user.last_name = ""
     user.preferred_language = ""

@@ -29,7 +29,7 @@ payments settles money first (refunds need the accounts intact), accounts erases
 the user row last.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -40,7 +40,7 @@ from django.db.models.fields.files import FieldFile
 
 from accounts.models import User
 
-Rows = list[dict[str, Any]]
+Rows = Iterable[dict[str, Any]]  # a list, or rows streamed from the database
 Files = list[tuple[str, FieldFile]]  # (name in the zip, the stored file)
 
 
@@ -84,7 +84,7 @@ def register_rows(
     space-separated `fields`."""
     register(
         name,
-        export=lambda user: rows(of(user), fields),
+        export=lambda user: rows_stream(of(user), fields),
         erase=erase,
         blockers=blockers,
         order=order,
@@ -96,13 +96,17 @@ def kinds() -> list[PersonalData]:
     return sorted(_kinds.values(), key=lambda kind: (kind.order, kind.name))
 
 
-def rows(queryset: "QuerySet[Any]", fields: str) -> Rows:
+def rows(queryset: "QuerySet[Any]", fields: str) -> list[dict[str, Any]]:
     """The export rows of `queryset`: the space-separated `fields` as plain JSON
     values (dates as ISO text, decimals as strings), in primary-key order."""
-    return [
-        {key: _plain(value) for key, value in row.items()}
-        for row in queryset.order_by("pk").values(*fields.split())
-    ]
+    return list(rows_stream(queryset, fields))
+
+
+def rows_stream(queryset: "QuerySet[Any]", fields: str) -> Iterator[dict[str, Any]]:
+    """`rows`, read from a server-side cursor in batches: the export writes them as
+    they come, so a kind of many rows (behaviour events, chat) is never held whole."""
+    for row in queryset.order_by("pk").values(*fields.split()).iterator(chunk_size=2000):
+        yield {key: _plain(value) for key, value in row.items()}
 
 
 def _plain(value: object) -> object:

@@ -3,6 +3,8 @@ from smtplib import SMTPException
 from celery import shared_task
 from django.core.mail import EmailMultiAlternatives, get_connection
 
+from accounts.marketing import consented_only
+
 
 @shared_task(
     autoretry_for=(SMTPException, OSError),
@@ -11,8 +13,10 @@ from django.core.mail import EmailMultiAlternatives, get_connection
     max_retries=8,
 )
 def send_email_task(message: dict) -> None:
-    """Send one rendered email; SMTP hiccups are retried with backoff."""
-    _email(message).send()
+    """Send one rendered email; SMTP hiccups are retried with backoff. Marketing is
+    checked against the recipients' consent now (accounts.marketing)."""
+    for allowed in consented_only([message]):
+        _email(allowed).send()
 
 
 @shared_task(
@@ -24,8 +28,11 @@ def send_email_task(message: dict) -> None:
 def send_emails_task(messages: list[dict]) -> int:
     """Send a batch of rendered emails over one SMTP connection (a fan-out's batch).
     A retry after a failure part-way may send the first ones again: at most one
-    duplicate per person, never a lost notice."""
-    return get_connection().send_messages([_email(message) for message in messages]) or 0
+    duplicate per person, never a lost notice. Marketing: as send_email_task."""
+    allowed = consented_only(messages)
+    if not allowed:
+        return 0
+    return get_connection().send_messages([_email(message) for message in allowed]) or 0
 
 
 def _email(message: dict) -> EmailMultiAlternatives:

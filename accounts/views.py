@@ -9,6 +9,7 @@ from django.http import (
     JsonResponse,
 )
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -25,7 +26,7 @@ from accounts.selectors import (
     export_get_for_user,
     exports_for,
 )
-from accounts.services import notifications_mark_read, user_update_profile
+from accounts.services import notifications_mark_read, user_avatar_update, user_update_profile
 from accounts.services.consent import consents_save
 from accounts.services.deletion import (
     account_deletion_cancel,
@@ -39,7 +40,7 @@ from accounts.services.notify import (
     preferences_for,
     unsubscribe_read,
 )
-from core.views import form_save
+from core.views import form_save, picture_page
 
 
 @login_required
@@ -68,6 +69,20 @@ def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
         "accounts/profile.html",
         {"form": form, "sections": profile_sections.sections_for(user)},
         status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def avatar(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
+    return picture_page(
+        request,
+        update=lambda upload: user_avatar_update(user=user, upload=upload),
+        current=user.avatar,
+        rendition="large",
+        name=user.public_name,
+        heading=_("Your avatar"),
+        back=reverse("accounts:profile"),
     )
 
 

@@ -6,7 +6,6 @@ viewer and day, within its daily budget and the budget held; what is left when i
 ends goes back to where it came from.
 """
 
-import hashlib
 import re
 from datetime import date, timedelta
 from typing import Any
@@ -22,6 +21,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from ads.models import Campaign, Charge, Delivery
 from ads.targets import target_get
+from core.visit import visitor_key, visitor_of
 from moderation import services as moderation_services
 from moderation.models import ReviewItem
 from moderation.selectors import reviews_holding
@@ -152,19 +152,14 @@ def running_changed() -> None:
 
 
 def viewer_key(*, user: User | None, session_key: str | None, fallback: str = "") -> str:
-    """One person for frequency caps and deduplication: the user, else the browser
-    session, else (a visitor with no session yet) their address and browser."""
-    if user is not None and user.is_authenticated:
-        return f"u{user.pk}"
-    digest = hashlib.sha256((session_key or f"anon:{fallback}").encode()).hexdigest()[:32]
-    return f"s{digest}"
+    """One person for frequency caps and deduplication (core.visit.visitor_key)."""
+    user_id = user.pk if user is not None and user.is_authenticated else None
+    return visitor_key(user_id=user_id, session_key=session_key, fallback=fallback)
 
 
 def viewer_for(request: Any) -> str:
     """viewer_key for an HTTP request; writes nothing (no session is created)."""
-    user = request.user if request.user.is_authenticated else None
-    fallback = f"{request.META.get('REMOTE_ADDR', '')}|{request.headers.get('User-Agent', '')}"
-    return viewer_key(user=user, session_key=request.session.session_key, fallback=fallback)
+    return visitor_of(request)
 
 
 def countable(*, user: User | None, user_agent: str) -> bool:

@@ -8,7 +8,8 @@ class CommunityConfig(AppConfig):
 
     def ready(self) -> None:
         # They import models: only once the registry is ready.
-        from community import listeners, personal_data, tasks  # noqa: F401  (tasks register)
+        from community import listeners, page_parts, personal_data, tasks  # noqa: F401  (tasks register)
 
         listeners.subscribe()
         personal_data.register()
+        page_parts.register()

@@ -17,12 +17,14 @@ from community.models import FeedItem, Follow
 from community.selectors import follower_ids, target_lookup
 from community.sharing import absolute
 from content.models import Article, Lesson
+from core import events
 from core.money import format_money
 from livestream.emails import live_now_email
 from livestream.models import LiveSession
 from livestream.selectors import sessions_public
 from livestream.services.sessions import live_notice_key
 from marketplace.models import Channel, Course, CreatorProfile
+from marketplace.selectors import channels_public
 from qa.models import Question
 
 Kind = FeedItem.Kind
@@ -49,6 +51,14 @@ def follow_set(*, user: User, target: CreatorProfile | Channel, on: bool) -> boo
             Follow.objects.get_or_create(user=user, **lookup)
     except IntegrityError:
         pass  # a double click raced us: it is followed either way
+    # Interest in the channel (a creator: their newest public channel), for "For you".
+    channel = (
+        target
+        if isinstance(target, Channel)
+        else channels_public().filter(creator=target).order_by("-published_at", "-pk").first()
+    )
+    if channel is not None:
+        events.send_on_commit(events.Engaged.about(user_id=user.pk, kind="follow", obj=channel))
     return True
 
 

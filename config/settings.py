@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "assistant",
     "rewards",
     "library",
+    "search",
     "community",
     "ads",
     "moderation",
@@ -377,6 +378,9 @@ MARKETPLACE_DEFAULT_CURRENCY = env("MARKETPLACE_DEFAULT_CURRENCY", default="CNY"
 # Upper bound on any one price, in minor units: a typo guard, not a business rule.
 MARKETPLACE_MAX_PRICE_MINOR = env.int("MARKETPLACE_MAX_PRICE_MINOR", default=10_000_000)
 CATALOGUE_PAGE_SIZE = 24
+# Site-wide search (search/): results per page of one kind, and per kind on "All".
+SEARCH_PAGE_SIZE = env.int("SEARCH_PAGE_SIZE", default=20)
+SEARCH_ALL_PER_KIND = env.int("SEARCH_ALL_PER_KIND", default=5)
 # Rendered catalogue results are cached per query and language; every change to
 # catalogue content moves a version key, so this is only a safety net.
 CATALOGUE_CACHE_SECONDS = env.int("CATALOGUE_CACHE_SECONDS", default=600)
@@ -395,6 +399,10 @@ PAYMENTS_MIN_TIP = env.int("PAYMENTS_MIN_TIP", default=100)
 PAYMENTS_MIN_TOP_UP = env.int("PAYMENTS_MIN_TOP_UP", default=500)
 PAYMENTS_MAX_TOP_UP = env.int("PAYMENTS_MAX_TOP_UP", default=500_000)
 PAYMENTS_MIN_PAYOUT = env.int("PAYMENTS_MIN_PAYOUT", default=10_000)
+# A renewal that fails (a declined card, a bank asking for 3-D Secure) leaves the
+# subscriber their tier this many days past the paid period while they fix it, as
+# Patreon does; Stripe retries meanwhile and ends the subscription if it stays unpaid.
+PAYMENTS_RENEWAL_GRACE_DAYS = env.int("PAYMENTS_RENEWAL_GRACE_DAYS", default=7)
 # "manual": staff pay outside the site and record it (development, small teams);
 # "stripe_connect": approval makes a Stripe Connect transfer to the creator's account.
 PAYMENTS_PAYOUT_METHOD = env("PAYMENTS_PAYOUT_METHOD", default="manual")
@@ -475,6 +483,10 @@ VIDEO_ABR_LADDER = env.list("VIDEO_ABR_LADDER", default=["720p:720:2800", "480p:
                                                          "360p:360:800"])  # fmt: skip
 # x264's speed for the ladder (ultrafast costs least CPU, veryfast looks better).
 VIDEO_ABR_PRESET = env("VIDEO_ABR_PRESET", default="veryfast")
+# Files to the bucket above this size go in parts of this size (S3 takes at most 5 GB in
+# one PUT and 10,000 parts; 64 MiB parts reach 640 GB). A retry keeps the parts already
+# stored and verified (livestream/replay_storage.py).
+VIDEO_UPLOAD_PART_BYTES = env.int("VIDEO_UPLOAD_PART_BYTES", default=64 * 1024 * 1024)
 # Sockets of paid rooms re-check access this often (refunds and bans act at once).
 LIVESTREAM_ACCESS_RECHECK_SECONDS = env.float("LIVESTREAM_ACCESS_RECHECK_SECONDS", default=60.0)
 
@@ -658,6 +670,7 @@ RECOMMEND_EVENT_WEIGHTS = {
     "tip": 4.0,
     "purchase": 5.0,
     "subscribe": 5.0,
+    "follow": 3.0,  # a free follow of a channel (community)
     "click": 1.0,
 }
 RECOMMEND_HALF_LIFE_DAYS = env.float("RECOMMEND_HALF_LIFE_DAYS", default=30.0)
@@ -667,6 +680,17 @@ RECOMMEND_ROW_LENGTH = 6  # items shown in a row on a page
 RECOMMEND_MAX_PER_CREATOR = 3
 RECOMMEND_MAX_PER_CATEGORY = 12
 RECOMMEND_MAX_EVENTS_PER_USER_PER_DAY = env.int("RECOMMEND_MAX_EVENTS_PER_USER_PER_DAY", 500)
+# The staff click-through chart is differentially private (recommend/staff_stats.py):
+# one visitor adds at most this many items shown and clicks per day to the counters
+# (the rest are not counted), and each complete day is released once with Laplace
+# noise costing this much epsilon (half on items shown, half on clicks).
+RECOMMEND_STATS_MAX_IMPRESSIONS_PER_VISITOR_DAY = env.int(
+    "RECOMMEND_STATS_MAX_IMPRESSIONS_PER_VISITOR_DAY", 200
+)
+RECOMMEND_STATS_MAX_CLICKS_PER_VISITOR_DAY = env.int(
+    "RECOMMEND_STATS_MAX_CLICKS_PER_VISITOR_DAY", 20
+)
+RECOMMEND_STATS_EPSILON_PER_DAY = env.float("RECOMMEND_STATS_EPSILON_PER_DAY", 1.0)
 RECOMMEND_VIEW_DEDUPE_SECONDS = 600  # repeated views of one item in this window count once
 RECOMMEND_WATCH_MAX_REPORT_SECONDS = 90  # the player reports every ~30 s
 RECOMMEND_EVENT_RETENTION_DAYS = env.int("RECOMMEND_EVENT_RETENTION_DAYS", default=180)
@@ -842,6 +866,12 @@ PRIVACY_NOTIFICATION_RETENTION_DAYS = env.int("PRIVACY_NOTIFICATION_RETENTION_DA
 # this much epsilon per day on noisy breakdowns; counts below the threshold are hidden.
 PRIVACY_EPSILON_PER_CREATOR_DAY = env.float("PRIVACY_EPSILON_PER_CREATOR_DAY", default=1.0)
 PRIVACY_MIN_COUNT = env.int("PRIVACY_MIN_COUNT", default=5)
+# Breakdowns whose groups come from the data (cities) are (epsilon, delta)-private: a
+# group that exists only because of one person shows with probability at most this.
+PRIVACY_DELTA = env.float("PRIVACY_DELTA", default=1e-6)
+# A MaxMind-format city database for viewers' coarse city (core/visit.py); unset: the
+# GeoLite2 City file the maxminddb-geolite2 package ships; "": no city lookups at all.
+PRIVACY_GEOIP_CITY_DB = env.str("PRIVACY_GEOIP_CITY_DB", default=None)
 CELERY_BEAT_SCHEDULE.update(
     {
         # Deletions past their grace period, dead exports, and the retention windows.

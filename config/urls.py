@@ -12,10 +12,12 @@ from drf_spectacular.views import (
 from accounts import api as accounts_api
 from config.health import healthz
 from content.sitemaps import SITEMAPS
+from core.views import public_picture
 from livestream import urls as livestream_urls
 from marketplace import purchase_api, purchase_views
 from marketplace.views import home
 from payments import urls as payment_urls
+from search import urls as search_urls
 
 # JSON under /api/ (core.views.not_found), the site's page elsewhere.
 handler404 = "core.views.not_found"
@@ -52,6 +54,8 @@ urlpatterns = [
     path("", include("community.urls")),  # community: following and its feed
     path("", include("ads.urls")),  # ads: campaigns, impression and click beacons
     path("", include("library.urls")),  # library: My learning, calendar files and feed
+    path("", include("search.urls")),  # search: the header's search box, all kinds
+    path("api/v1/", include(search_urls.api_urlpatterns)),  # GET /api/v1/search/
     path("admin/", admin.site.urls),
     path("api/v1/", include("marketplace.api_urls")),
     path("api/v1/", include("payments.api_urls")),
@@ -69,6 +73,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api_schema"), name="api_redoc"),
     path("healthz/", healthz, name="healthz"),
+    path("media/pictures/<path:path>", public_picture, name="public_picture"),
     # --- content: lessons, articles, studio pages, API, sitemap ---
     path("", include("content.urls")),
     path("api/v1/", include("content.api_urls")),

@@ -24,6 +24,9 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.db import transaction
+from django.http import HttpRequest
+
+from core.visit import Origin, origin_of
 
 logger = logging.getLogger(__name__)
 
@@ -86,15 +89,32 @@ class Engaged(Event):
     item_model: str  # "app_label.model_name" of the item, e.g. "marketplace.course"
     item_id: int
     once_per: int | None = None  # seconds: count at most once per user and item per window
+    # Coarse labels of a page view (core.visit; never the IP address): "" otherwise.
+    city: str = ""
+    device: str = ""
+    referrer: str = ""
 
     @classmethod
-    def about(cls, *, user_id: int, kind: str, obj: Any, once_per: int | None = None) -> "Engaged":
+    def about(
+        cls,
+        *,
+        user_id: int,
+        kind: str,
+        obj: Any,
+        once_per: int | None = None,
+        request: HttpRequest | None = None,
+    ) -> "Engaged":
+        """`request`: the page view itself, whose coarse origin goes along."""
+        origin = origin_of(request) if request is not None else Origin()
         return cls(
             user_id=user_id,
             kind=kind,
             item_model=obj._meta.label_lower,
             item_id=obj.pk,
             once_per=once_per,
+            city=origin.city,
+            device=origin.device,
+            referrer=origin.referrer,
         )
 
 

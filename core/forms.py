@@ -5,6 +5,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from core.money import MoneyError, supported_currencies, to_minor_units
 from core.validators import plain_decimal_check
@@ -56,3 +57,22 @@ class PricedForm(forms.Form):
             except MoneyError as exc:
                 self.add_error("price", str(exc))
         return cleaned
+
+
+class PictureForm(forms.Form):
+    """One picture upload (core.pictures checks it), or "remove" to go back to the
+    placeholder."""
+
+    picture = forms.FileField(
+        label=_("Picture"),
+        required=False,
+        widget=forms.FileInput(attrs={"accept": "image/png,image/jpeg,image/gif,image/webp"}),
+        help_text=_("PNG, JPEG, GIF or WebP, at most 5 MB. It is cropped to fit."),
+    )
+    remove = forms.BooleanField(label=_("Remove the picture"), required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("picture") and not data.get("remove"):
+            raise ValidationError(_("Choose a picture to upload."), code="required")
+        return data

@@ -1,5 +1,5 @@
 """Share posters: a PNG with a cover, a title, a time and a QR code to the page, as
-Chinese platforms hand out for WeChat moments. Pillow draws it; `qrcode` makes the code;
+Chinese platforms hand out for WeChat moments. Pillow draws it; `segno` makes the code;
 the CJK font is Debian's fonts-wqy-zenhei (scripts/install.sh), so Chinese titles render.
 """
 
@@ -8,7 +8,7 @@ import io
 import textwrap
 from functools import cache
 
-import qrcode
+import segno
 from django.conf import settings
 from PIL import Image, ImageDraw, ImageFont
 
@@ -100,11 +100,9 @@ def poster_png(
     draw.text((MARGIN, COVER_HEIGHT + 48), byline, font=_font(34), fill=(40, 40, 40))
     draw.text((MARGIN, COVER_HEIGHT + 100), when, font=_font(34), fill=(90, 90, 90))
 
-    code = qrcode.QRCode(border=1, box_size=8, error_correction=qrcode.ERROR_CORRECT_M)
-    code.add_data(url)
-    code.make(fit=True)
-    qr = code.make_image(fill_color="black", back_color="white").get_image().convert("RGB")
-    qr = qr.resize((300, 300), Image.Resampling.NEAREST)
+    qr_png = io.BytesIO()
+    segno.make(url, error="m").save(qr_png, kind="png", scale=8, border=1)
+    qr = Image.open(qr_png).convert("RGB").resize((300, 300), Image.Resampling.NEAREST)
     image.paste(qr, (WIDTH - MARGIN - 300, HEIGHT - MARGIN - 300))
     hint = _wrap(draw, url, _font(24), WIDTH - 2 * MARGIN - 330, 4)
     y = HEIGHT - MARGIN - 300

@@ -20,7 +20,7 @@ average the noise away); see recommend.audience.
 
 import math
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from django.conf import settings
 
@@ -42,15 +42,57 @@ def suppress(count: int, threshold: int | None = None) -> int | None:
 
 
 def noisy_histogram(
-    counts: Mapping[str, int], *, epsilon: float, threshold: int | None = None
+    counts: Mapping[str, int],
+    *,
+    epsilon: float,
+    threshold: int | None = None,
+    domain: Iterable[str] | None = None,
+    delta: float | None = None,
 ) -> dict[str, int | None]:
     """Every cell plus Laplace(1/epsilon) noise, rounded, at least 0, and None where
     the noisy value is below the threshold. Precondition: each person counts in one
-    cell at most (else divide epsilon by how many cells one person can touch)."""
+    cell at most (else divide epsilon by how many cells one person can touch).
+
+    Which cells appear must not depend on the data either, or a cell's presence
+    alone tells that somebody is in it:
+
+    - `domain`: the cells are known in advance (devices, a creator's own items):
+      every one of them is released, with noise, zero counts included; counts
+      outside it are refused. Pure epsilon-DP.
+    - `delta`: the cells come from the data (cities): a cell is released only if its
+      noisy count reaches `open_domain_threshold(epsilon, delta)`, which makes the
+      whole release (epsilon, delta)-DP (Korolova et al. 2009; Wilson et al.,
+      "Differentially private SQL with bounded user contribution", 2020, 3.2). The
+      rest are left out without a trace.
+    - neither: the keys of `counts` are taken as public (the caller's promise).
+    """
     if epsilon <= 0:
         raise ValueError("epsilon must be positive")
-    released = {}
-    for key, count in counts.items():
-        noisy = max(0, round(count + laplace(1.0 / epsilon)))
-        released[key] = suppress(noisy, threshold)
+    cells = dict(counts)
+    cut = 0.0
+    if domain is not None:
+        public = list(domain)
+        unknown = set(cells) - set(public)
+        if unknown:
+            raise ValueError(f"cells outside the domain: {sorted(unknown)!r}")
+        cells = {key: cells.get(key, 0) for key in public}
+    elif delta is not None:
+        cut = open_domain_threshold(epsilon, delta)
+    released: dict[str, int | None] = {}
+    for key, count in cells.items():
+        if count < 0:
+            raise ValueError("counts cannot be negative")
+        noisy = count + laplace(1.0 / epsilon)
+        if domain is None and delta is not None and (count == 0 or noisy < cut):
+            continue  # an open-domain cell below the cut is not released at all
+        released[key] = suppress(max(0, round(noisy)), threshold)
     return released
+
+
+def open_domain_threshold(epsilon: float, delta: float) -> float:
+    """The noisy count a data-chosen cell needs to be released at all: with one cell
+    per person, a cell that exists only because of one person (count 1) passes
+    with probability at most delta."""
+    if not 0 < delta < 1:
+        raise ValueError("delta must be between 0 and 1")
+    return 1.0 + math.log(1.0 / (2.0 * delta)) / epsilon

@@ -2,7 +2,7 @@
 language writes them ("12月8日 周二 20:00", "Tue 8 Dec 20:00")."""
 
 import zoneinfo
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from functools import cache
 
 from django.utils import timezone, translation
@@ -37,3 +37,21 @@ def format_when(moment: datetime, *, language: str | None = None) -> str:
         return f"{local.month}月{local.day}日 周{weekday} {local:%H:%M}"
     weekday, month = _EN_WEEKDAYS[local.weekday()], _EN_MONTHS[local.month - 1]
     return f"{weekday} {local.day} {month} {local:%H:%M}"
+
+
+def format_day(moment: date, *, language: str | None = None) -> str:
+    """A date alone (a datetime in the active zone): "2026年12月8日", "8 Dec 2026"."""
+    local = moment
+    if isinstance(moment, datetime) and timezone.is_aware(moment):
+        local = timezone.localtime(moment)
+    language = language or translation.get_language() or "en"
+    if language.startswith("zh"):
+        return f"{local.year}年{local.month}月{local.day}日"
+    return f"{local.day} {_EN_MONTHS[local.month - 1]} {local.year}"
+
+
+def format_stamp(moment: datetime, *, language: str | None = None) -> str:
+    """A date with its year and a time, for records (receipts, history):
+    "2026年12月8日 20:00", "8 Dec 2026 20:00"."""
+    local = timezone.localtime(moment) if timezone.is_aware(moment) else moment
+    return f"{format_day(local, language=language)} {local:%H:%M}"

@@ -1,21 +1,26 @@
 """View helpers several apps share: a form posted to a service, a button that runs one.
 
-No views live here (core has no URLs); these own the two idioms the apps' pages repeat,
-and the 404 handler config/urls.py names.
+Core has no URLs of its own; these own the idioms the apps' pages repeat, and the
+views config/urls.py names (the 404 handler, the covers and avatars).
 """
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect
+from django.core.exceptions import SuspiciousFileOperation, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views import defaults
+from django.views.static import serve
 
-from core.forms import apply_service_errors
+from core.forms import PictureForm, apply_service_errors
+from core.pictures import PICTURE_DIR
+from core.uploads import uploaded_file_headers
 
 T = TypeVar("T")
 
@@ -66,3 +71,46 @@ def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": _("Not found.")}, status=404)
     return defaults.page_not_found(request, exception)
+
+
+def picture_page(
+    request: HttpRequest,
+    *,
+    update: Callable[[Any], None],
+    current: Any,
+    rendition: str,
+    name: str,
+    heading: str,
+    back: str,
+) -> HttpResponse:
+    """The page that changes one picture (a cover or an avatar): a GET shows it and the
+    form; a POST calls `update(upload or None)`, the app's service. A refused file is
+    shown on the form with status 400 and nothing changes; saved, the browser goes
+    `back`."""
+    form = PictureForm(request.POST or None, request.FILES or None)
+    saved = form_save(
+        request,
+        form,
+        lambda data: update(None if data["remove"] else data["picture"]),
+        then=back,
+        done=_("Picture saved."),
+        errors=lambda form, exc: form.add_error("picture", exc.messages),
+    )
+    if saved is not None:
+        return saved
+    context = {
+        "form": form, "current": current, "rendition": rendition, "name": name,
+        "heading": heading, "back": back,
+    }  # fmt: skip
+    return render(request, "core/picture_page.html", context, status=400 if form.errors else 200)
+
+
+def public_picture(request: HttpRequest, path: str) -> HttpResponseBase:
+    """A cover or avatar from MEDIA_ROOT/pictures/, with DEBUG off too (nginx may serve
+    the folder itself, deploy/nginx-site.conf; with MEDIA_S3_BUCKET the URLs point at
+    the bucket). Pictures are public by design: re-encoded, random folder names."""
+    try:
+        response = serve(request, path, document_root=str(Path(settings.MEDIA_ROOT) / PICTURE_DIR))
+    except SuspiciousFileOperation:  # "../" tricks: the file is not there
+        raise Http404 from None
+    return uploaded_file_headers(response, public=True)

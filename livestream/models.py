@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from core.fields import EncryptedTextField
+from core.pictures import picture_field
 from marketplace.models import SessionAccess
 
 
@@ -33,6 +34,7 @@ class LiveSession(models.Model):
         related_name="live_sessions",
     )
     title = models.CharField(_("title"), max_length=120)
+    cover = picture_field(verbose_name=_("cover picture"))  # none: the channel's is shown
     description = models.TextField(_("description"), max_length=5000, blank=True)
     scheduled_start = models.DateTimeField(_("starts at"))
     duration_minutes = models.PositiveSmallIntegerField(_("planned length (minutes)"), default=60)

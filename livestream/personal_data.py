@@ -12,7 +12,14 @@ from django.utils.translation import gettext as _
 
 from accounts import personal_data
 from accounts.models import User
-from livestream.models import LiveSession, RoomEvent, RoomQuestion, SessionReminder, StreamKey
+from livestream.models import (
+    LiveSession,
+    RoomEvent,
+    RoomQuestion,
+    SessionReminder,
+    StreamKey,
+    TipLeaderboardOptOut,
+)
 from livestream.services.questions import priority_settle
 from livestream.services.rooms import locked_session
 from payments.models import Purchase
@@ -108,6 +115,11 @@ def register() -> None:
         "tickets",
         lambda user: Purchase.objects.filter(buyer=user, live_session__isnull=False),
         "live_session_id live_session__title amount currency status created_at paid_at",
+    )
+    personal_data.register_rows(
+        "tip_leaderboard_opt_out",  # the "keep me anonymous" switch, when it is on
+        lambda user: TipLeaderboardOptOut.objects.filter(user=user),
+        "created_at",
     )
     personal_data.register_rows(
         "session_reminders",

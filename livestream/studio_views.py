@@ -11,11 +11,12 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core.views import form_save
+from core.views import form_save, picture_page
 from livestream import recordings, selectors, services, video
 from livestream.forms import SessionForm, apply_session_errors
 from livestream.models import LiveSession, StreamKey
@@ -100,6 +101,23 @@ def session_edit(request, pk):
         request,
         "livestream/studio/session_form.html",
         {"form": form, "channel": session.channel, "session": session},
+    )
+
+
+@creator_required
+def session_cover(request, pk):
+    """The session's own cover picture (without one, pages show the channel's)."""
+    session = selectors.session_get_for_editor(user=request.user, pk=pk)
+    return picture_page(
+        request,
+        update=lambda upload: services.session_cover_update(
+            session=session, user=request.user, upload=upload
+        ),
+        current=session.cover or session.channel.cover,
+        rendition="card",
+        name=session.title,
+        heading=_("Cover picture of “%(title)s”") % {"title": session.title},
+        back=reverse("livestream:session_edit", kwargs={"pk": pk}),
     )
 
 

@@ -25,6 +25,7 @@ urlpatterns = [
     path("studio/channels/<slug:slug>/sessions/new/", studio_views.session_create,
          name="session_create"),
     path("studio/sessions/<int:pk>/", studio_views.session_edit, name="session_edit"),
+    path("studio/sessions/<int:pk>/cover/", studio_views.session_cover, name="session_cover"),
     path("studio/sessions/<int:pk>/start/", studio_views.session_start, name="session_start"),
     path("studio/sessions/<int:pk>/end/", studio_views.session_end, name="session_end"),
     path("studio/sessions/<int:pk>/cancel/", studio_views.session_cancel, name="session_cancel"),

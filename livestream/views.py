@@ -30,7 +30,7 @@ def session_detail(request, pk):
     session = selectors.session_get_for_user(pk=pk, user=request.user)
     if request.user.is_authenticated:  # an interest signal; anonymous views store nothing
         events.send_on_commit(
-            events.Engaged.about(user_id=request.user.pk, kind="view", obj=session)
+            events.Engaged.about(user_id=request.user.pk, kind="view", obj=session, request=request)
         )
     role = services.room_role(session=session, user=request.user)
     context = {

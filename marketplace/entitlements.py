@@ -43,7 +43,8 @@ def entitlement_grant(
 def entitlement_extend(
     *, user: User, tier: SubscriptionTier, source_ref: str, ends_at: datetime
 ) -> Entitlement:
-    """A paid subscription period: access runs at least until `ends_at`.
+    """A paid subscription period: access runs at least until `ends_at`, to `tier`
+    (the subscription's tier now: a change of tier takes effect at once).
 
     Periods can arrive out of order (webhooks do): the end only ever moves later.
     """
@@ -62,8 +63,8 @@ def entitlement_extend(
         )
     if entitlement.ends_at is None or ends_at > entitlement.ends_at:
         entitlement.ends_at = ends_at
-        entitlement.tier = tier
-        entitlement.save(update_fields=["ends_at", "tier"])
+    entitlement.tier = tier
+    entitlement.save(update_fields=["ends_at", "tier"])
     return entitlement
 
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.models import exactly_one_set
 from core.money import validate_currency, validate_price_ceiling
+from core.pictures import picture_field
 
 
 class Language(models.TextChoices):
@@ -78,6 +79,7 @@ class CatalogueItem(models.Model):
 
     slug = models.SlugField(unique=True, max_length=80)
     title = models.CharField(_("title"), max_length=120)
+    cover = picture_field(verbose_name=_("cover picture"))  # core.pictures: 16:9 renditions
     language = models.CharField(
         _("language"), max_length=10, choices=Language.choices, default=Language.ENGLISH
     )

@@ -16,12 +16,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core.money import format_money
 from marketplace import selectors, services
 from marketplace.models import Course, Entitlement, SubscriptionTier
 from marketplace.selectors import LiveSessionLike
@@ -183,6 +185,49 @@ def checkout_price(
     )
 
 
+@dataclass(frozen=True)
+class WalletShortfall:
+    """The wallet cannot pay a price: the top-up that would, and why it is needed."""
+
+    top_up: int  # at least the need, and at least the smallest top-up
+    currency: str
+    reason: str
+
+
+def wallet_shortfall(*, buyer: User, amount: int, currency: str) -> WalletShortfall | None:
+    """What `buyer`'s wallet lacks to pay `amount` in `currency` (None: it can pay).
+
+    Wallet money is never converted between currencies: a learner holding only yuan
+    is told so and offered a top-up in the price's currency."""
+    balance = payment_selectors.wallet_balance(user=buyer, currency=currency)
+    if balance >= amount:
+        return None
+    need = amount - balance
+    top_up = max(need, settings.PAYMENTS_MIN_TOP_UP)
+    others = [
+        format_money(row["balance"], row["currency"])
+        for row in payment_selectors.wallet_balances(user=buyer)
+        if row["currency"] != currency and row["balance"] > 0
+    ]
+    if balance <= 0 and others:
+        reason = _(
+            "This is priced in %(currency)s and your wallet holds no %(currency)s (it holds "
+            "%(held)s). Wallet money is not converted between currencies."
+        ) % {"currency": currency, "held": ", ".join(others)}
+    elif balance > 0:
+        reason = _("Your wallet holds %(balance)s; %(need)s more is needed.") % {
+            "balance": format_money(balance, currency),
+            "need": format_money(need, currency),
+        }
+    else:
+        reason = _("Your wallet is empty.")
+    if top_up > need:
+        reason += " " + _("The smallest top-up is %(min)s; what is left stays in your wallet.") % {
+            "min": format_money(top_up, currency)
+        }
+    return WalletShortfall(top_up=top_up, currency=currency, reason=reason)
+
+
 def tier_terms(tier: SubscriptionTier) -> Product:
     return Product(
         title=f"{tier.channel.title}: {tier.name}",
@@ -222,6 +267,24 @@ def subscription_start(
         product=tier_terms(tier),
         payment_method=payment_method,
         coupon_code=coupon_code,
+    )
+
+
+def subscription_change_tier(
+    *, user: User, subscription: Subscription, tier: SubscriptionTier
+) -> payment_services.TierChange:
+    """Move a subscriber to another tier of the same channel, prorated as Stripe
+    does (see payments' subscription_change_tier)."""
+    if tier.channel_id != subscription.tier.channel_id:
+        raise ValidationError(_("You can only change to another tier of the same channel."))
+    if not tier.is_active or not tier.channel.is_published:
+        raise ValidationError(_("This tier is not on sale."))
+    if tier.currency != subscription.tier.currency:
+        raise ValidationError(
+            _("This tier is billed in another currency: cancel and subscribe to it instead.")
+        )
+    return payment_services.subscription_change_tier(
+        subscription=subscription, user=user, tier=tier, product=tier_terms(tier)
     )
 
 

@@ -9,7 +9,8 @@ import secrets
 from collections.abc import Iterable, Mapping
 from typing import Any, Required, TypedDict, Unpack
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Model
 from django.utils import timezone
@@ -18,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core import events
+from core.pictures import picture_replace
 from core.slugs import slug_check_free, unique_slug
 
 # Entitlement writes live in marketplace.entitlements; callers ask services.
@@ -342,3 +344,14 @@ def tier_create(*, channel: Channel, **fields: Unpack[TierFields]) -> Subscripti
 @transaction.atomic
 def tier_update(*, tier: SubscriptionTier, **fields: Unpack[TierFields]) -> SubscriptionTier:
     return _tier_save(tier, fields)
+
+
+def listing_cover_update(
+    *, listing: Channel | Course, user: User, upload: UploadedFile | None
+) -> None:
+    """A channel's or course's cover picture, by its creator; None removes it. A
+    refused file raises ValidationError and the old cover stays."""
+    creator = listing.creator if isinstance(listing, Channel) else listing.channel.creator
+    if creator.user_id != user.pk:
+        raise PermissionDenied
+    picture_replace(instance=listing, field="cover", shape="cover", upload=upload)

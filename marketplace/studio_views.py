@@ -10,13 +10,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from core.money import to_major_units
-from core.views import form_save
+from core.views import form_save, picture_page
 from marketplace import selectors, services
 from marketplace.forms import ChannelForm, CourseForm, CreatorProfileForm, TierForm
-from marketplace.models import PublicationStatus
+from marketplace.models import Channel, Course, PublicationStatus
 from moderation.selectors import review_state_annotate
 
 
@@ -228,3 +229,24 @@ def course_edit(request, slug):
 def _default_currency(channel) -> str:
     first = channel.tiers.first()
     return first.currency if first else settings.MARKETPLACE_DEFAULT_CURRENCY
+
+
+@creator_required
+def listing_cover(request, kind, slug):
+    """The cover picture of one of the creator's channels or courses."""
+    listing: Channel | Course = (
+        selectors.channel_get_for_editor(user=request.user, slug=slug)
+        if kind == "channel"
+        else selectors.course_get_for_editor(user=request.user, slug=slug)
+    )
+    return picture_page(
+        request,
+        update=lambda upload: services.listing_cover_update(
+            listing=listing, user=request.user, upload=upload
+        ),
+        current=listing.cover,
+        rendition="card",
+        name=listing.title,
+        heading=_("Cover picture of “%(title)s”") % {"title": listing.title},
+        back=reverse(f"marketplace:{kind}_edit", kwargs={"slug": slug}),
+    )

@@ -20,4 +20,16 @@ urlpatterns = [
     path("studio/tiers/<int:pk>/", studio_views.tier_edit, name="tier_edit"),
     path("studio/courses/new/", studio_views.course_create, name="course_create"),
     path("studio/courses/<slug:slug>/", studio_views.course_edit, name="course_edit"),
+    path(
+        "studio/channels/<slug:slug>/cover/",
+        studio_views.listing_cover,
+        {"kind": "channel"},
+        name="channel_cover",
+    ),
+    path(
+        "studio/courses/<slug:slug>/cover/",
+        studio_views.listing_cover,
+        {"kind": "course"},
+        name="course_cover",
+    ),
 ]

@@ -20,7 +20,9 @@ def _viewed(request: HttpRequest, obj: Model) -> None:
     """A signed-in user opened the page of `obj`: an interest signal (anonymous views
     store nothing)."""
     if request.user.is_authenticated:
-        events.send_on_commit(events.Engaged.about(user_id=request.user.pk, kind="view", obj=obj))
+        events.send_on_commit(
+            events.Engaged.about(user_id=request.user.pk, kind="view", obj=obj, request=request)
+        )
 
 
 def home(request):
@@ -85,20 +87,27 @@ def course_detail(request, slug):
     course = selectors.course_get_for_user(slug=slug, user=request.user)
     _viewed(request, course)
     is_owner = request.user.is_authenticated and course.channel.creator.user_id == request.user.pk
+    # A ticket, or a subscription to the course's channel: the course is "Open".
+    has_access = holdings.course_follow_check(user=request.user, course=course)
+    on_sale = not course.is_free and course.is_published
+    # A share link (?code=SPRING20) applies its code at checkout.
+    code = request.GET.get("code", "") if on_sale else ""
+    coupon = purchases.checkout_price(buyer=request.user, code=code, course=course)
+    shortfall = None
+    if on_sale and request.user.is_authenticated and not (has_access or is_owner):
+        to_pay = coupon.to_pay if coupon is not None and not coupon.error else course.price_amount
+        shortfall = purchases.wallet_shortfall(
+            buyer=request.user, amount=to_pay, currency=course.currency
+        )
     return render(
         request,
         "marketplace/course_detail.html",
         {
             "course": course,
             "is_owner": is_owner,
-            # A ticket, or a subscription to the course's channel: the course is "Open".
-            "has_access": holdings.course_follow_check(user=request.user, course=course),
-            # A share link (?code=SPRING20) applies its code at checkout.
-            "coupon": purchases.checkout_price(
-                buyer=request.user, code=request.GET.get("code", ""), course=course
-            )
-            if not course.is_free and course.is_published
-            else None,
+            "has_access": has_access,
+            "coupon": coupon,
+            "shortfall": shortfall,
         },
     )
 

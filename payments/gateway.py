@@ -8,6 +8,7 @@ so nothing else in the project depends on the SDK.
 localstripe workarounds are marked `localstripe:` where they live.
 """
 
+import contextlib
 from dataclasses import dataclass
 from functools import cache
 
@@ -289,6 +290,8 @@ class SubscriptionInfo:
     status: str
     cancel_at_period_end: bool
     latest_invoice_id: str
+    plan_amount: int = 0  # what the current plan bills a period
+    plan_metadata: dict | None = None  # the plan's metadata ({"tier": pk})
 
 
 @dataclass(frozen=True)
@@ -299,6 +302,9 @@ class InvoiceInfo:
     currency: str
     subscription_id: str
     period_end: int  # unix time the paid period ends
+    amount_due: int = 0
+    payment_intent_id: str = ""  # the payment trying to pay it (open invoices)
+    proration: bool = False  # billed for a change of plan within a period
 
 
 def customer_with_card(*, customer_id: str, email: str, payment_method: str) -> str:
@@ -341,11 +347,15 @@ def plan_create(*, name: str, amount: int, currency: str, metadata: dict[str, st
 
 def _subscription_info(sub: stripe.Subscription) -> SubscriptionInfo:
     invoice = sub.latest_invoice
+    items = (sub.to_dict().get("items") or {}).get("data") or []
+    plan = (items[0].get("plan") or items[0].get("price") or {}) if items else {}
     return SubscriptionInfo(
         id=sub.id,
         status=sub.status,
         cancel_at_period_end=bool(sub.cancel_at_period_end),
         latest_invoice_id=invoice if isinstance(invoice, str) else getattr(invoice, "id", ""),
+        plan_amount=int(plan.get("amount") or plan.get("unit_amount") or 0),
+        plan_metadata=dict(plan.get("metadata") or {}),
     )
 
 
@@ -421,6 +431,9 @@ def invoice_retrieve(invoice_id: str) -> InvoiceInfo:
     ).get("subscription", "")
     lines = (data.get("lines") or {}).get("data") or []
     period_end = max((line["period"]["end"] for line in lines), default=0)
+    # Stripe (2025) names the payment under `payments`; older APIs and localstripe
+    # have `payment_intent`.
+    intent = data.get("payment_intent") or ""
     return InvoiceInfo(
         id=data["id"],
         status=data.get("status") or "",
@@ -428,7 +441,44 @@ def invoice_retrieve(invoice_id: str) -> InvoiceInfo:
         currency=str(data.get("currency") or "").upper(),
         subscription_id=subscription if isinstance(subscription, str) else subscription["id"],
         period_end=int(period_end or data.get("period_end") or 0),
+        amount_due=int(data.get("amount_due") or 0),
+        payment_intent_id=intent if isinstance(intent, str) else intent.get("id", ""),
+        proration=bool(lines) and all(line.get("proration") for line in lines),
     )
+
+
+def subscription_change_plan(
+    *, subscription_id: str, plan_id: str, invoice_now: bool, idempotency_key: str
+) -> SubscriptionInfo:
+    """Move the subscription's item to another plan with Stripe's prorations for the
+    rest of the period: `invoice_now` bills them at once (an upgrade, charged to the
+    default card, and refused with CardDeclined, nothing changed, if that payment
+    does not go through at once); otherwise they wait for the next invoice (a
+    downgrade's credit)."""
+    sub = client().v1.subscriptions.retrieve(subscription_id)
+    item_id = sub["items"]["data"][0]["id"]
+    try:
+        updated = client().v1.subscriptions.update(
+            subscription_id,
+            params={
+                "items": [{"id": item_id, "price": plan_id}],
+                "proration_behavior": "always_invoice" if invoice_now else "create_prorations",
+                "payment_behavior": "error_if_incomplete",
+            },
+            options={"idempotency_key": idempotency_key},
+        )
+    except stripe.CardError as exc:
+        raise CardDeclined(exc.user_message or str(exc)) from exc
+    return _subscription_info(updated)
+
+
+def invoice_pay(invoice_id: str) -> InvoiceInfo:
+    """Try an open invoice again with the customer's default card. A refused or
+    unconfirmed payment is not an error here: the invoice's state says how it went."""
+    # Refused: the invoice stays open; its PaymentIntent carries the reason.
+    with contextlib.suppress(stripe.CardError):
+        client().v1.invoices.pay(invoice_id)
+    return invoice_retrieve(invoice_id)
 
 
 def payment_intent_cancel(payment_intent_id: str) -> None:

@@ -24,6 +24,7 @@ from accounts.models import User
 from core.money import format_money
 from payments import gateway, ledger, selectors
 from payments.models import (
+    ConnectedAccount,
     CouponGrant,
     CouponRedemption,
     LedgerAccount,
@@ -143,6 +144,11 @@ def register() -> None:
         "coupon_uses",
         lambda user: CouponRedemption.objects.filter(user=user),
         "coupon__code purchase_id reference list_amount discount currency released created_at",
+    )
+    personal_data.register_rows(
+        "connected_stripe_account",  # a creator's payout account at Stripe (Connect)
+        lambda user: ConnectedAccount.objects.filter(user=user),
+        "stripe_account_id details_submitted payouts_enabled created_at",
     )
     personal_data.register_rows(
         "points",

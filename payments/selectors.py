@@ -48,6 +48,11 @@ def escrow_balance(*, user: User, currency: str) -> int:
     return account_balance(user=user, kind=Kind.ESCROW, currency=currency)
 
 
+def wallet_balances(*, user: User) -> list[dict]:
+    """[{currency, balance}] of the user's wallets (what a checkout may say it holds)."""
+    return balances(user=user, kind=Kind.WALLET)
+
+
 def balances(*, user: User, kind: str) -> list[dict]:
     """[{currency, balance}] for each currency the user has an account of that kind in."""
     accounts = LedgerAccount.objects.filter(owner=user, kind=kind).order_by("currency")

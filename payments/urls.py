@@ -1,6 +1,6 @@
 from django.urls import path
 
-from payments import views, webhooks
+from payments import subscription_views, views, webhooks
 
 app_name = "payments"
 
@@ -33,5 +33,10 @@ urlpatterns = [
     path("earnings/stripe/return/", views.connect_return, name="connect_return"),
     path("earnings/stripe/refresh/", views.connect_refresh, name="connect_refresh"),
     path("subscriptions/<int:pk>/cancel/", views.subscription_cancel, name="subscription_cancel"),
+    path(
+        "subscriptions/<int:pk>/fix/",
+        subscription_views.subscription_fix,
+        name="subscription_fix",
+    ),
     path("stripe/webhook/", webhooks.stripe_webhook, name="stripe_webhook"),
 ]

@@ -69,31 +69,33 @@ def top_up(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @login_required
 def top_up_pay(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """The card form (Stripe.js) for one pending top-up; the POST charges the card."""
+    """The card form (Stripe.js) for one pending top-up; the POST charges the card.
+
+    `?next=` (a page of this site) is where the payer goes once it is paid: a
+    checkout that tops up to buy in one step finishes the purchase there."""
     top_up = get_object_or_404(TopUp, pk=pk, user=request.user)
+    back = _next_url(request)
     if top_up.status != TopUp.Status.PENDING:
-        return redirect("payments:wallet")
+        return redirect(back)
     if top_up.payment_intent_id and top_up.method in services.OFF_SITE_METHODS:
-        return off_site_redirect(top_up.payment_intent_id, reverse("payments:wallet"))
+        return off_site_redirect(top_up.payment_intent_id, back)
     method = request.POST.get("method", "")
     if request.method == "POST" and method:
         try:
             top_up = services.top_up_pay_off_site(
-                top_up=top_up,
-                method=method,
-                return_url=off_site_return_url(request, reverse("payments:wallet")),
+                top_up=top_up, method=method, return_url=off_site_return_url(request, back)
             )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
-            return redirect("payments:top_up_pay", pk=top_up.pk)
-        return off_site_redirect(top_up.payment_intent_id or "", reverse("payments:wallet"))
+            return redirect(request.get_full_path())
+        return off_site_redirect(top_up.payment_intent_id or "", back)
     form = CardPaymentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         top_up = services.top_up_pay(
             top_up=top_up, payment_method=form.cleaned_data["payment_method"]
         )
         if top_up.status == TopUp.Status.PENDING and top_up.payment_intent_id:
-            return authenticate_redirect(top_up.payment_intent_id, reverse("payments:wallet"))
+            return authenticate_redirect(top_up.payment_intent_id, back)
         if top_up.status == TopUp.Status.SUCCEEDED:
             messages.success(
                 request,
@@ -106,7 +108,7 @@ def top_up_pay(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 _("The payment did not go through: %(reason)s Nothing was charged.")
                 % {"reason": top_up.failure_message or _("the bank refused it.")},
             )
-        return redirect("payments:wallet")
+        return redirect(back)
     amount = format_money(top_up.amount, top_up.currency)
     return card_page(
         request,

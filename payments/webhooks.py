@@ -21,6 +21,7 @@ from djstripe import models as djstripe_models
 
 from payments import services
 from payments.models import StripeEvent
+from payments.webhook_scrub import erased_customer, scrubbed
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +34,10 @@ def _payment_intent_event(event: dict) -> None:
 
 def _invoice_event(event: dict) -> None:
     services.invoice_settle(invoice_id=event["data"]["object"]["id"])
+
+
+def _invoice_unpaid_event(event: dict) -> None:
+    services.invoice_payment_failed(invoice_id=event["data"]["object"]["id"])
 
 
 def _subscription_event(event: dict) -> None:
@@ -71,6 +76,8 @@ HANDLERS = {
     "account.updated": _account_event,
     "invoice.paid": _invoice_event,
     "invoice.payment_succeeded": _invoice_event,
+    "invoice.payment_failed": _invoice_unpaid_event,
+    "invoice.payment_action_required": _invoice_unpaid_event,
     "customer.subscription.updated": _subscription_event,
     "customer.subscription.deleted": _subscription_event,
     "payment_intent.succeeded": _payment_intent_event,
@@ -95,6 +102,10 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
         event["data"]["object"]["id"]  # noqa: B018 - every event we handle names its object
     except (stripe.SignatureVerificationError, UnicodeDecodeError, ValueError, KeyError, TypeError):
         return HttpResponseBadRequest("Invalid Stripe webhook.")
+    # A late event about an erased account brings no personal data back (webhook_scrub).
+    erased = erased_customer(event)
+    if erased:
+        event = scrubbed(event)
 
     try:
         with transaction.atomic():
@@ -108,7 +119,8 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
             handler = HANDLERS.get(event_type)
             if handler is not None:
                 handler(event)
-            transaction.on_commit(lambda: _mirror(event))
+            if not erased:  # the mirror would store the erased customer again
+                transaction.on_commit(lambda: _mirror(event))
     except stripe.StripeError:
         # Stripe was unreachable while we checked the object: nothing was stored,
         # so Stripe's retry will try again.

@@ -3,6 +3,7 @@ and algorithm that produced it; every item carries a signed click URL, and the
 response counts as one impression of the list."""
 
 from django.conf import settings
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers
@@ -32,10 +33,14 @@ class ListOutputSerializer(serializers.Serializer):
     items = ItemOutputSerializer(many=True)
 
 
-def _payload(shown: selectors.ShownList) -> dict:
+def _payload(shown: selectors.ShownList, request: HttpRequest) -> dict:
     if shown.items:
         services.event_record(
-            user=None, kind="impression", value=len(shown.items), variant=shown.variant
+            user=None,
+            kind="impression",
+            value=len(shown.items),
+            variant=shown.variant,
+            request=request,
         )
     items = [
         {**vars(item), "url": item.url, "click_url": click_url, "reason": reason}
@@ -68,7 +73,7 @@ class RecommendationsApi(APIView):
     @extend_schema(parameters=[LimitQuery], responses=ListOutputSerializer)
     def get(self, request):
         shown = selectors.recommendations_for_user(user=request.user, n=_limit(request))
-        return Response(ListOutputSerializer(_payload(shown)).data)
+        return Response(ListOutputSerializer(_payload(shown, request._request)).data)
 
 
 class SimilarApi(APIView):
@@ -84,4 +89,4 @@ class SimilarApi(APIView):
         shown = selectors.similar_for_item(item=key, user=request.user, n=_limit(request))
         if shown.anchor is None:
             raise exceptions.NotFound(_("No such item."))
-        return Response(ListOutputSerializer(_payload(shown)).data)
+        return Response(ListOutputSerializer(_payload(shown, request._request)).data)

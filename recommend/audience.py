@@ -8,11 +8,13 @@ them):
   below PRIVACY_MIN_COUNT; the conversion rate is shown only when both its counts
   are;
 - breakdowns into small groups (viewers by the item they first came to, by where
-  they came from) are released with Laplace noise (core.privacy) under the
-  creator's daily budget: each breakdown costs epsilon / len(BREAKDOWNS), is drawn
-  once a day and stored (AudienceRelease), so reloading shows the same figures and
-  spends nothing. Each viewer is counted in one cell of a breakdown only (their
-  first item, their first source), which keeps the sensitivity at 1.
+  they came from, by city, by device, by referring site) are released with Laplace
+  noise (core.privacy) under the creator's daily budget: each breakdown costs
+  epsilon / len(BREAKDOWNS), is drawn once a day and stored (AudienceRelease), so
+  reloading shows the same figures and spends nothing. Each viewer is counted in one
+  cell of a breakdown only (their first item, their first source, the first city,
+  device and referrer their page views recorded, else "unknown"), which keeps the
+  sensitivity at 1.
 """
 
 from collections import Counter
@@ -26,12 +28,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.privacy import noisy_histogram, suppress
+from core.visit import DEVICES, REFERRERS
 from livestream.models import LiveSession
 from marketplace.models import Channel, Course, CreatorProfile
 from recommend.models import AudienceRelease, Event, ItemKind
 
 AUDIENCE_DAYS = 30
-BREAKDOWNS = ("by_item", "by_source")
+BREAKDOWNS = ("by_item", "by_source", "by_city", "by_device", "by_referrer")
+ORIGINS = ("city", "device", "referrer")  # Event fields behind the last three
+UNKNOWN = "unknown"  # the cell of viewers whose page views recorded no such label
 SEEN = (Event.Kind.VIEW, Event.Kind.WATCH, Event.Kind.CLICK)
 BOUGHT = (Event.Kind.PURCHASE, Event.Kind.SUBSCRIBE)
 
@@ -58,8 +63,12 @@ def _labels(creator: CreatorProfile) -> dict[tuple[str, int], str]:
     return labels
 
 
-def _events(labels: dict[tuple[str, int], str]) -> list[tuple[int, str, str, int, str, str]]:
-    """(user, kind, item kind, item id, variant, day) of the window, oldest first."""
+Row = tuple[int, str, str, int, str, str, tuple[str, str, str]]
+
+
+def _events(labels: dict[tuple[str, int], str]) -> list[Row]:
+    """(user, kind, item kind, item id, variant, day, (city, device, referrer)) of the
+    window, oldest first."""
     by_kind: dict[str, list[int]] = {}
     for kind, pk in labels:
         by_kind.setdefault(kind, []).append(pk)
@@ -72,9 +81,12 @@ def _events(labels: dict[tuple[str, int], str]) -> list[tuple[int, str, str, int
     rows = (
         Event.objects.filter(mine, created_at__gte=since)
         .order_by("created_at", "id")
-        .values_list("user_id", "kind", "item_kind", "item_id", "variant", "created_at")
+        .values_list("user_id", "kind", "item_kind", "item_id", "variant", "created_at", *ORIGINS)
     )
-    return [(u, k, ik, i or 0, v, c.date().isoformat()) for u, k, ik, i, v, c in rows]
+    return [
+        (u, k, ik, i or 0, v, c.date().isoformat(), (city, device, ref))
+        for u, k, ik, i, v, c, city, device, ref in rows
+    ]
 
 
 def _source(kind: str, variant: str) -> str:
@@ -94,12 +106,16 @@ def creator_audience(*, creator: CreatorProfile) -> AudienceReport:
     buyers: set[int] = set()
     first_item: dict[int, str] = {}
     first_source: dict[int, str] = {}
-    for user, kind, item_kind, item_id, variant, day in events:
+    first_origin: dict[str, dict[int, str]] = {name: {} for name in ORIGINS}
+    for user, kind, item_kind, item_id, variant, day, origin in events:
         if kind in SEEN:
             viewers.add(user)
             days.setdefault(user, set()).add(day)
             first_item.setdefault(user, labels[(item_kind, item_id)])
             first_source.setdefault(user, _source(kind, variant))
+            for name, value in zip(ORIGINS, origin, strict=True):
+                if value:
+                    first_origin[name].setdefault(user, value)
         if kind in BOUGHT:
             buyers.add(user)
     shown_viewers = suppress(len(viewers))
@@ -117,8 +133,20 @@ def creator_audience(*, creator: CreatorProfile) -> AudienceReport:
         "by_item": Counter(first_item.values()),
         "by_source": Counter(first_source.values()),
     }
+    for name in ORIGINS:  # one cell per viewer: their first label, else "unknown"
+        known = first_origin[name]
+        counts[f"by_{name}"] = Counter(known.get(user, UNKNOWN) for user in viewers)
+    domains: dict[str, list[str] | None] = {
+        "by_item": sorted(set(labels.values())),
+        "by_source": [str(_source("", "")), str(_("Similar items")), str(_("Recommendations"))],
+        "by_device": [*DEVICES, UNKNOWN],
+        "by_referrer": [*REFERRERS, UNKNOWN],
+        "by_city": None,  # chosen by the data: released only past the (epsilon, delta) cut
+    }
     for query in BREAKDOWNS:
-        released = audience_release(creator=creator, query=query, counts=dict(counts[query]))
+        released = audience_release(
+            creator=creator, query=query, counts=dict(counts[query]), domain=domains[query]
+        )
         if released is None:
             report.refused.append(query)
         else:
@@ -135,10 +163,16 @@ def _spent(creator: CreatorProfile) -> float:
 
 @transaction.atomic
 def audience_release(
-    *, creator: CreatorProfile, query: str, counts: dict[str, int]
+    *,
+    creator: CreatorProfile,
+    query: str,
+    counts: dict[str, int],
+    domain: list[str] | None = None,
 ) -> dict[str, int | None] | None:
     """Today's noisy release of `query` for `creator`: the stored one, or a new one if
-    the day's budget still holds its share. None when the budget is spent."""
+    the day's budget still holds its share. None when the budget is spent. `domain`:
+    the cells known in advance (all released); None: cells chosen by the data, each
+    released only if its noisy count passes the PRIVACY_DELTA cut (core.privacy)."""
     today = timezone.localdate()
     stored = AudienceRelease.objects.filter(creator=creator, day=today, query=query).first()
     if stored is not None:
@@ -149,7 +183,10 @@ def audience_release(
     epsilon = budget / len(BREAKDOWNS)
     if _spent(creator) + epsilon > budget + 1e-9:
         return None
-    values = noisy_histogram(counts, epsilon=epsilon)
+    if domain is None:
+        values = noisy_histogram(counts, epsilon=epsilon, delta=settings.PRIVACY_DELTA)
+    else:
+        values = noisy_histogram(counts, epsilon=epsilon, domain=domain)
     try:
         with transaction.atomic():
             AudienceRelease.objects.create(

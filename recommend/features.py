@@ -30,7 +30,18 @@ from recommend.models import Event, ItemKind
 PUBLISHED = PublicationStatus.PUBLISHED
 # Kinds that say something about taste (impressions say nothing on their own).
 TASTE_KINDS = frozenset(
-    ["view", "watch", "like", "comment", "question", "tip", "purchase", "subscribe", "click"]
+    [
+        "view",
+        "watch",
+        "like",
+        "comment",
+        "question",
+        "tip",
+        "purchase",
+        "subscribe",
+        "follow",
+        "click",
+    ]  # fmt: skip
 )
 
 
@@ -48,6 +59,8 @@ class Item:
     # The object's get_absolute_url, called when a page asks: the refresh builds every
     # item of the catalogue and shows none, and reversing 5,000 URLs took 0.3 s.
     locate: Callable[[], str] = field(default=str, repr=False, compare=False)
+    # The cover picture (core.pictures): a session without one shows its channel's.
+    cover: Any = field(default=None, repr=False, compare=False)
 
     @property
     def url(self) -> str:
@@ -168,6 +181,7 @@ def _item_add(
         pk=obj.pk,
         title=obj.title,
         locate=obj.get_absolute_url,
+        cover=obj.cover or (obj.channel.cover if isinstance(obj, LiveSession) else None),
         creator_user_id=creator.user_id,
         creator_id=creator.pk,
         category_id=category_id,

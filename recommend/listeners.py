@@ -10,6 +10,7 @@ and ignores unknown kinds, opted-out users and objects that are no item).
 from accounts.events import ConsentChanged
 from accounts.models import ConsentPurpose, User
 from core import events
+from core.visit import Origin
 from livestream.models import LiveSession
 from marketplace.models import Course, SubscriptionTier
 from payments.events import PurchaseCompleted, SubscriptionInvoicePaid, TipSent
@@ -24,7 +25,11 @@ def engaged_record(event: events.Engaged) -> None:
     if item is None:
         return
     services.event_record(
-        user=User(pk=event.user_id), kind=event.kind, item=item, once_per=event.once_per
+        user=User(pk=event.user_id),
+        kind=event.kind,
+        item=item,
+        once_per=event.once_per,
+        origin=Origin(city=event.city, device=event.device, referrer=event.referrer),
     )
 
 

@@ -29,6 +29,7 @@ class Event(models.Model):
         COMMENT = "comment", _("Comment")
         PURCHASE = "purchase", _("Purchase")
         SUBSCRIBE = "subscribe", _("Subscription")
+        FOLLOW = "follow", _("Follow")
         QUESTION = "question", _("Question")
         TIP = "tip", _("Tip")
         IMPRESSION = "impression", _("Recommendation shown")
@@ -42,6 +43,11 @@ class Event(models.Model):
     item_id = models.PositiveBigIntegerField(null=True, blank=True)
     value = models.FloatField(default=1.0)
     variant = models.CharField(max_length=40, blank=True)
+    # A page view's coarse origin (core.visit): for creators' noisy breakdowns only.
+    # No IP address, host name or browser is stored.
+    city = models.CharField(max_length=80, blank=True)
+    device = models.CharField(max_length=10, blank=True)
+    referrer = models.CharField(max_length=10, blank=True)
     created_at = models.DateTimeField(db_index=True)
 
     class Meta:
@@ -126,6 +132,30 @@ class VariantShareChange(models.Model):
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.shares}"
+
+
+class VariantDailyRelease(models.Model):
+    """The staff chart's figures of one complete day and variant: the raw counters
+    (VariantDailyStat) plus Laplace noise, drawn once and kept (recommend.staff_stats),
+    so the chart never shows the exact counts nor averages fresh noise away."""
+
+    day = models.DateField()
+    variant = models.CharField(max_length=40)
+    impressions = models.PositiveBigIntegerField(default=0)
+    clicks = models.PositiveBigIntegerField(default=0)
+    epsilon = models.FloatField()  # what the day's release of both counters cost
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "variant"], name="recommend_release_day_variant")
+        ]
+        ordering = ("day", "variant")
+        verbose_name = _("variant daily release")
+        verbose_name_plural = _("variant daily releases")
+
+    def __str__(self):
+        return f"{self.day} {self.variant} (ε={self.epsilon})"
 
 
 class AudienceRelease(models.Model):

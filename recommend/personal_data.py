@@ -15,7 +15,7 @@ def register() -> None:
     personal_data.register_rows(
         "behaviour_events",
         lambda user: Event.objects.filter(user=user),
-        "kind item_kind item_id value variant created_at",
+        "kind item_kind item_id value variant city device referrer created_at",
         erase=events_erase,
         order=40,
     )

@@ -18,13 +18,19 @@ from django.core.cache import cache
 from django.db.models import Count, Sum
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from recommend import profiles, refresh, traffic
 from recommend.features import Item, items_load, owned_keys
 from recommend.items import item_key_for
 from recommend.live import live_boosts
-from recommend.models import Event, RecommendationList, VariantDailyStat, VariantShareChange
+from recommend.models import (
+    Event,
+    RecommendationList,
+    VariantDailyRelease,
+    VariantShareChange,
+)
 from recommend.services import NONPERSONAL_VARIANT, AnyUser, personalisation_opted_out
 
 logger = logging.getLogger(__name__)
@@ -118,26 +124,81 @@ def recommendations_for_user(*, user: AnyUser, n: int | None = None) -> ShownLis
         )
     variant = refresh.variant_for(user.pk)
     stored = RecommendationList.objects.filter(user=user).first()
-    keys, algorithm = [], "popularity"
+    keys, algorithm, seen = [], "popularity", 0
     if stored is not None and stored.variant == variant:
-        keys, algorithm = list(stored.items), stored.algorithm
+        keys, algorithm, seen = list(stored.items), stored.algorithm, stored.last_event_id
     profile = profiles.profile_for(user.pk)
     followed = profiles.followed_keys(profile)
     boosts = live_boosts(profile)
-    # candidates: sessions live now or soon on the learner's topics, the stored list,
-    # the followed topics' items (a new learner's first choice counts at once), popular
-    # items; then the learner's profile and the live boosts re-rank them
-    candidates = _serve([*boosts, *keys, *followed, *popular_keys()], user=user, n=n * 4)
+    # What the learner touched since the stored list was made (everything, for a new
+    # learner): its neighbours come first, so the first view, follow or purchase
+    # changes the row at once; the touched items themselves are not offered again.
+    touched = _touched_since(user.pk, seen)
+    near, related = _neighbours_of(touched)
+    if near and algorithm == "popularity":
+        algorithm = "neighbours"
+    # candidates: sessions live now or soon on the learner's topics, those neighbours,
+    # the stored list, the followed topics' items (a new learner's first choice counts
+    # at once), popular items; then the learner's profile and the live boosts re-rank
+    candidates = _serve(
+        [*boosts, *near, *keys, *followed, *popular_keys()],
+        user=user,
+        n=n * 4,
+        exclude=set(touched),
+    )
     live = {key: b.boost for key, b in boosts.items()}
     ranked = [item for item, _score in profiles.rerank(candidates, profile, live)][:n]
     watched = _watched_anchors(user.pk)
     now_or_soon = {key: b.live for key, b in boosts.items()}
     reasons = {
-        item.key: profiles.reason_for(item, profile, watched, now_or_soon) for item in ranked
+        item.key: profiles.reason_for(item, profile, watched, now_or_soon)
+        or (_("Related to %(title)s") % {"title": related[item.key]} if item.key in related else "")
+        for item in ranked
     }
     return ShownList(
         "for_you", variant, algorithm, ranked, reasons={k: r for k, r in reasons.items() if r}
     )
+
+
+# What shows interest in an item (impressions do not: the learner only saw a list).
+TOUCH_KINDS = [kind for kind in Event.Kind.values if kind != Event.Kind.IMPRESSION]
+TOUCHED_ANCHORS = 3
+
+
+def _touched_since(user_id: int, event_id: int) -> list[str]:
+    """The newest distinct items (up to TOUCHED_ANCHORS) the user viewed, watched,
+    followed, bought... in events after `event_id` (one query)."""
+    rows = (
+        Event.objects.filter(user_id=user_id, pk__gt=event_id, kind__in=TOUCH_KINDS)
+        .exclude(item_kind="")
+        .order_by("-pk")
+        .values_list("item_kind", "item_id")[:50]
+    )
+    return list(dict.fromkeys(f"{kind}:{pk}" for kind, pk in rows))[:TOUCHED_ANCHORS]
+
+
+def _neighbours_of(touched: list[str]) -> tuple[list[str], dict[str, str]]:
+    """Item-to-item neighbours of `touched` (the model's similar items; before any
+    model, the same category's and creator's), taken in turns so that each touched
+    item contributes, newest first; and neighbour key -> the touched item's title."""
+    if not touched:
+        return [], {}
+    anchors = items_load(touched)
+    lists = []
+    for key in touched:
+        anchor = anchors.get(key)
+        if anchor is None:
+            continue
+        similar = refresh.similar_keys(key)
+        lists.append((anchor, similar if similar is not None else _same_topic_keys(anchor)))
+    keys: list[str] = []
+    related: dict[str, str] = {}
+    for rank in range(max((len(similar) for _anchor, similar in lists), default=0)):
+        for anchor, similar in lists:
+            if rank < len(similar) and similar[rank] not in related:
+                keys.append(similar[rank])
+                related[similar[rank]] = anchor.title
+    return keys, related
 
 
 def _watched_anchors(user_id: int) -> dict[str, str]:
@@ -222,18 +283,20 @@ def _same_topic_keys(anchor: Item | None) -> list[str]:
 
 
 def click_through_by_variant(*, days: int = 30) -> dict[str, Any]:
-    """Daily impressions, clicks and CTR per variant for the staff chart."""
-    since = timezone.localdate() - timedelta(days=days - 1)
-    rows = list(VariantDailyStat.objects.filter(day__gte=since).order_by("day", "variant"))
+    """Daily impressions, clicks and CTR per variant for the staff chart: the `days`
+    complete days up to yesterday, as released with noise (staff_stats); the exact
+    counters and today's running ones are never read here."""
+    since = timezone.localdate() - timedelta(days=days)
+    released = VariantDailyRelease.objects.filter(day__gte=since, day__lt=timezone.localdate())
+    rows = list(released.order_by("day", "variant"))
     variants = sorted({r.variant for r in rows})
     series: dict[str, list[tuple[date, int, int, float]]] = {v: [] for v in variants}
     for r in rows:
         ctr = r.clicks / r.impressions if r.impressions else 0.0
         series[r.variant].append((r.day, r.impressions, r.clicks, ctr))
     totals = (
-        VariantDailyStat.objects.filter(day__gte=since)
-        .values("variant")
-        .annotate(impressions=Sum("impressions"), clicks=Sum("clicks"), purchases=Sum("purchases"))
+        released.values("variant")
+        .annotate(impressions=Sum("impressions"), clicks=Sum("clicks"))
         .order_by("variant")
     )
     return {

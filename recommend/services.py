@@ -25,6 +25,7 @@ from django.utils import timezone
 from accounts.models import ConsentPurpose, User
 from accounts.selectors import consent_cache_key, consents_decode, consents_for
 from accounts.services.consent import consent_set
+from core.visit import Origin, visitor_key, visitor_of
 from marketplace.models import Category, Channel, PublicationStatus
 from recommend.items import item_key_for, parse_key
 from recommend.models import (
@@ -34,6 +35,7 @@ from recommend.models import (
     TopicChoice,
     VariantDailyStat,
 )
+from recommend.staff_stats import stats_allowance
 from recommend.tasks import recommendations_refresh_user_task
 
 logger = logging.getLogger(__name__)
@@ -102,11 +104,13 @@ def event_record(
     variant: str = "",
     request: HttpRequest | None = None,
     once_per: int | None = None,
+    origin: Origin | None = None,
 ) -> bool:
     """Record that `user` did `kind` with `item` (a channel, course, session, or any
     object that leads to one; an item key "course:12" works too). Views count once per
     RECOMMEND_VIEW_DEDUPE_SECONDS; `once_per` (seconds) does the same for other kinds
-    (chat in a live room: one "comment" a day, however chatty).
+    (chat in a live room: one "comment" a day, however chatty). `origin`: a page
+    view's coarse city, device and referrer (core.visit), stored with views only.
 
     Returns whether something will be stored. Never raises: unknown kinds, objects
     that are no item, absurd values, floods past the daily cap and opted-out users
@@ -121,6 +125,7 @@ def event_record(
             variant=variant,
             request=request,
             once_per=once_per,
+            origin=origin,
         )
     except Exception:  # noqa: BLE001 - behaviour tracking must never break the page
         logger.exception("recommend: event %r not recorded", kind)
@@ -136,6 +141,7 @@ def _event_record(
     variant: str,
     request: HttpRequest | None,
     once_per: int | None,
+    origin: Origin | None = None,
 ) -> bool:
     if user is None and request is not None:
         user = getattr(request, "user", None)
@@ -151,12 +157,20 @@ def _event_record(
     key = item_key_for(item)
     if _tracking_refused(user):
         return False
-    if kind == Event.Kind.IMPRESSION:
-        # One bulk record per list shown: value = how many items were in it.
-        _on_commit(lambda: variant_stat_bump(variant=variant, impressions=int(amount) or 1))
-        return True
-    if kind == Event.Kind.CLICK:
-        _on_commit(lambda: variant_stat_bump(variant=variant, clicks=1))
+    if kind in COUNTER_KINDS:
+        # The staff chart's counters, bounded per visitor and day (staff_stats).
+        # An impression is one bulk record per list shown: value = items in it.
+        shown, clicked = stats_allowance(
+            visitor=_visitor(user, request),
+            impressions=(int(amount) or 1) if kind == Event.Kind.IMPRESSION else 0,
+            clicks=1 if kind == Event.Kind.CLICK else 0,
+        )
+        if shown or clicked:
+            _on_commit(
+                lambda: variant_stat_bump(variant=variant, impressions=shown, clicks=clicked)
+            )
+        if kind == Event.Kind.IMPRESSION:
+            return True
     if kind == Event.Kind.PURCHASE and isinstance(user, User) and user.is_authenticated:
         buyer = user.pk
         _on_commit(lambda: _purchase_count(buyer))
@@ -177,6 +191,7 @@ def _event_record(
         return False
     item_kind, item_id = parsed
     user_id = user.pk
+    where = origin if origin is not None and kind == Event.Kind.VIEW else Origin()
 
     def write() -> None:
         now = timezone.now()
@@ -200,12 +215,21 @@ def _event_record(
             item_id=item_id,
             value=amount,
             variant=variant,
+            city=where.city[:80],
+            device=where.device[:10],
+            referrer=where.referrer[:10],
             created_at=now,
         )
         _quick_refresh_schedule(user_id)
 
     _on_commit(write)
     return True
+
+
+def _visitor(user: AnyUser, request: HttpRequest | None) -> str | None:
+    if isinstance(user, User) and user.is_authenticated:
+        return visitor_key(user_id=user.pk, session_key=None)
+    return visitor_of(request) if request is not None else None
 
 
 def _watermark_rewind(user_id: int, rows: QuerySet[Event]) -> None:

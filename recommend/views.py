@@ -2,6 +2,7 @@
 personalisation setting, the staff click-through chart."""
 
 import time
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
@@ -21,7 +22,7 @@ from livestream import selectors as live_selectors
 from livestream.models import LiveSession
 from livestream.selectors import session_get_for_editor
 from marketplace.models import CreatorProfile
-from recommend import analytics, charts, selectors, services
+from recommend import analytics, charts, selectors, services, staff_stats
 from recommend.audience import AUDIENCE_DAYS, creator_audience
 from recommend.charts import ctr_chart, share_chart
 from recommend.features import items_load
@@ -89,7 +90,9 @@ def click(request):
     item = items_load([key]).get(key)
     if item is None:
         raise Http404(_("This item is no longer available."))
-    services.event_record(user=request.user, kind="click", item=key, variant=variant)
+    services.event_record(
+        user=request.user, kind="click", item=key, variant=variant, request=request
+    )
     return redirect(item.url)
 
 
@@ -108,6 +111,20 @@ def audience(request):
     labels = {
         "by_item": _("Viewers by what they first came to"),
         "by_source": _("Viewers by where they came from"),
+        "by_city": _("Viewers by city"),
+        "by_device": _("Viewers by device"),
+        "by_referrer": _("Viewers by referring site"),
+    }
+    cells = {
+        "unknown": _("Unknown"),
+        "mobile": _("Phone"),
+        "tablet": _("Tablet"),
+        "desktop": _("Computer"),
+        "direct": _("Direct (no referring page)"),
+        "internal": _("Pages of this site"),
+        "search": _("Search engines"),
+        "social": _("Social networks and messaging"),
+        "other": _("Other websites"),
     }
     return render(
         request,
@@ -115,7 +132,16 @@ def audience(request):
         {
             "report": report,
             "breakdowns": [
-                (labels[name], sorted(values.items(), key=lambda kv: -(kv[1] or 0)))
+                (
+                    labels[name],
+                    sorted(
+                        (
+                            (cells.get(k, k) if name != "by_item" else k, v)
+                            for k, v in values.items()
+                        ),
+                        key=lambda kv: -(kv[1] or 0),
+                    ),
+                )
                 for name, values in report.breakdowns.items()
             ],
             "min_count": settings.PRIVACY_MIN_COUNT,
@@ -130,12 +156,24 @@ def staff_dashboard(request):
         days = min(max(int(request.GET.get("days", 30)), 2), 365)
     except ValueError:
         days = 30
+    staff_stats.variant_releases_due(since=timezone.localdate() - timedelta(days=days))
     data = selectors.click_through_by_variant(days=days)
+    privacy = {
+        "max_impressions": settings.RECOMMEND_STATS_MAX_IMPRESSIONS_PER_VISITOR_DAY,
+        "max_clicks": settings.RECOMMEND_STATS_MAX_CLICKS_PER_VISITOR_DAY,
+        "epsilon": settings.RECOMMEND_STATS_EPSILON_PER_DAY,
+    }
     shares = selectors.variant_share_history(days=days)
     return render(
         request,
         "recommend/staff.html",
-        {**data, **shares, "chart": ctr_chart(data), "share_chart": share_chart(shares)},
+        {
+            **data,
+            **privacy,
+            **shares,
+            "chart": ctr_chart(data),
+            "share_chart": share_chart(shares),
+        },
     )
 
 

@@ -63,7 +63,8 @@
 # tiny sizes, a second or two per measurement, nothing judged and no report written,
 # but a benchmark that measured nothing (0 viewers admitted, only errors) exits 1, and
 # so does a module that does not take --smoke. Every module runs; the run fails at the
-# end if any failed. Each is stopped after BENCH_SMOKE_TIMEOUT seconds (default 150).
+# end if any failed. Each is stopped after BENCH_SMOKE_TIMEOUT seconds (default 240);
+# they run BENCH_SMOKE_LANES (default 2) at a time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Benchmark servers speak plain HTTP on loopback (config/settings.py).
@@ -71,30 +72,59 @@ export PLAIN_HTTP=1
 
 if [ "${1:-}" = "--smoke" ]; then
   [ $# -eq 1 ] || { echo "scripts/bench.sh --smoke takes no other option" >&2; exit 2; }
-  failed=()
   started=$SECONDS
   # The benchmarks clone one migrated database; migrating it is not part of any
   # benchmark's time limit.
   echo "==> smoke: the migrated template database"
   .venv/bin/python -c 'import os; from tests.benchmarks.common import migrated_template
 migrated_template("postgres://postgres@127.0.0.1:5432/zhiliao_bench_smoke", dict(os.environ))'
+  # The modules run in BENCH_SMOKE_LANES lanes side by side (default 2: most of a
+  # smoke run is waiting for servers to start). Each has its own database, Redis
+  # number and ports; a module that uses another's (SMOKE_AFTER = "bench_rooms") runs
+  # in that one's lane, after it.
+  lanes="${BENCH_SMOKE_LANES:-2}"
+  rm -f var/bench-smoke-*.status
+  declare -A lane_of=()
+  lane_modules=()
+  next=0
   for path in tests/benchmarks/bench_*.py; do
     grep -q '^if __name__ == "__main__":' "$path" || continue
     grep -q '^SMOKE_SKIP = True' "$path" && continue
-    module="tests.benchmarks.$(basename "$path" .py)"
-    echo "==> smoke: $module --smoke"
-    t0=$SECONDS
-    if timeout --kill-after=10 "${BENCH_SMOKE_TIMEOUT:-150}" .venv/bin/python -m "$module" --smoke \
-      >"var/bench-smoke-$(basename "$path" .py).log" 2>&1; then
-      tail -n 1 "var/bench-smoke-$(basename "$path" .py).log"
+    name="$(basename "$path" .py)"
+    after="$(sed -n 's/^SMOKE_AFTER = "\(.*\)"$/\1/p' "$path")"
+    if [ -n "$after" ]; then
+      [ -n "${lane_of[$after]:-}" ] || { echo "$path: SMOKE_AFTER $after: no such module before it" >&2; exit 2; }
+      lane="${lane_of[$after]}"
     else
-      echo "FAILED ($module, log: var/bench-smoke-$(basename "$path" .py).log):" >&2
-      tail -n 25 "var/bench-smoke-$(basename "$path" .py).log" >&2
-      failed+=("$module")
+      lane=$((next % lanes))
+      next=$((next + 1))
     fi
-    echo "    ($((SECONDS - t0)) s)"
+    lane_of[$name]=$lane
+    lane_modules[lane]+="$name "
   done
-  echo "==> benchmark smoke run: $((SECONDS - started)) s"
+  smoke_one() {
+    local name="$1" t0=$SECONDS log="var/bench-smoke-$1.log" status=0
+    timeout --kill-after=10 "${BENCH_SMOKE_TIMEOUT:-240}" .venv/bin/python -m \
+      "tests.benchmarks.$name" --smoke >"$log" 2>&1 || status=$?
+    echo "$status" >"var/bench-smoke-$name.status"
+    if [ "$status" -eq 0 ]; then
+      echo "==> smoke: $name ok in $((SECONDS - t0)) s: $(tail -n 1 "$log")"
+    else
+      { echo "==> smoke: $name FAILED (exit $status) in $((SECONDS - t0)) s, log: $log:"
+        tail -n 25 "$log"; } >&2
+    fi
+  }
+  pids=()
+  for lane in "${!lane_modules[@]}"; do
+    ( for name in ${lane_modules[lane]}; do smoke_one "$name"; done ) &
+    pids+=($!)
+  done
+  wait "${pids[@]}" || true
+  failed=()
+  for name in "${!lane_of[@]}"; do
+    [ "$(cat "var/bench-smoke-$name.status" 2>/dev/null)" = "0" ] || failed+=("$name")
+  done
+  echo "==> benchmark smoke run: $((SECONDS - started)) s in $lanes lanes"
   if [ ${#failed[@]} -gt 0 ]; then
     echo "benchmark smoke run FAILED: ${failed[*]}" >&2
     exit 1

@@ -8,6 +8,8 @@ The differences from `localstripe --port N`:
   needs that localstripe lacks (see that file's docstring);
 - it applies scripts/localstripe_wallets.py: WeChat Pay and Alipay PaymentIntents
   (QR code / redirect) and the test page that authorises or fails them.
+- it applies scripts/localstripe_billing.py: plan changes with Stripe's prorations,
+  renewals on demand (a stand-in for test clocks), failed and 3-D Secure renewals.
 - it applies scripts/localstripe_connect.py, Stripe Connect (Express accounts,
   account links, transfers, connected-account payouts) for creator payouts, and
   scripts/localstripe_disputes.py, card disputes (chargebacks).
@@ -54,12 +56,14 @@ def main():
     resources.Store.try_load_from_disk = try_load_from_disk
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     # Found only once its folder is on the path (the line above).
+    import localstripe_billing
     import localstripe_compat
     import localstripe_connect
     import localstripe_disputes
     import localstripe_wallets
 
     localstripe_compat.apply()
+    localstripe_billing.apply()
     localstripe_wallets.apply(f"http://{args.host}:{args.port}")
     localstripe_connect.apply()
     localstripe_disputes.apply()

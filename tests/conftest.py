@@ -57,6 +57,38 @@ def pytest_sessionstart(session):
         pytest.exit(f"Redis at {settings.REDIS_URL} does not answer: {exc}", 1)
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(
+    request, django_test_environment, django_db_blocker, django_db_keepdb, django_db_createdb,
+    django_db_modify_db_settings,
+):  # fmt: skip
+    """pytest-django's set-up, with the test database cloned from a migrated template
+    when one exists for these migrations (tests/db_template.py), and kept as that
+    template when it had to be migrated."""
+    from django.test.utils import setup_databases, teardown_databases
+
+    from tests import db_template
+
+    verbosity = request.config.option.verbose
+    with django_db_blocker.unblock():
+        cloned = False
+        name = db_template.test_database_name() if db_template.usable() else ""
+        if name and not django_db_createdb:
+            reuse = django_db_keepdb and db_template.exists(name)
+            cloned = not reuse and db_template.clone_into(name)
+        db_cfg = setup_databases(
+            verbosity=verbosity,
+            interactive=False,
+            keepdb=cloned or (django_db_keepdb and not django_db_createdb),
+        )
+        if name and not cloned:
+            db_template.keep_as_template(name)
+    yield
+    if not django_db_keepdb:
+        with django_db_blocker.unblock():
+            teardown_databases(db_cfg, verbosity=verbosity)
+
+
 @pytest.fixture(autouse=True)
 def _test_settings(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -146,3 +178,18 @@ def bob(db):
 def charlie(db):
     """Another creator, who must never touch alice's things."""
     return CreatorFactory(user__email="charlie@example.com", display_name="Charlie")
+
+
+@pytest.fixture
+def media_in_tmp(settings, tmp_path):
+    """Public uploads (pictures, content images) land in this test's own folder, as
+    MEDIA_ROOT without a bucket; returns the folder."""
+    settings.MEDIA_ROOT = str(tmp_path)
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path), "base_url": "/media/"},
+        },
+    }
+    return tmp_path

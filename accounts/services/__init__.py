@@ -4,6 +4,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.http import HttpRequest
@@ -14,6 +15,7 @@ from accounts.context_processors import unread_count_forget
 from accounts.models import LoginSession, Notification, User
 from accounts.tasks import send_email_task
 from core import screening
+from core.pictures import picture_replace
 from core.timezones import zone_get
 
 
@@ -36,6 +38,12 @@ def user_update_profile(
     user.full_clean(exclude=["password"])
     user.save(update_fields=["display_name", "bio", "preferred_language", "time_zone"])
     return user
+
+
+def user_avatar_update(*, user: User, upload: UploadedFile | None) -> None:
+    """The user's avatar (shown on their creator page and in lists); None removes it.
+    A refused file raises ValidationError and the old avatar stays."""
+    picture_replace(instance=user, field="avatar", shape="avatar", upload=upload)
 
 
 def user_time_zone_detected(*, user: User, name: str) -> None:

@@ -12,9 +12,12 @@ running one. The job reports progress and a heartbeat as it goes; a job that die
 import json
 import logging
 import secrets
+import shutil
 import tempfile
 import zipfile
+from collections.abc import Iterable
 from datetime import timedelta
+from typing import IO, Any
 
 from celery import Signature, current_app
 from django.conf import settings
@@ -30,15 +33,16 @@ from django.utils.translation import gettext as _
 from accounts import personal_data
 from accounts.models import DataExport, User
 from accounts.services import email_send_on_commit, in_language_of
-from core.fields import EncryptedStorage
+from core.fields import ChunkedEncryptedStorage
 
 logger = logging.getLogger(__name__)
 
 EXPORT_MAX_ATTEMPTS = 3
+COPY_CHUNK = 1024 * 1024  # uploaded files go into the zip this much at a time
 OPEN = (DataExport.Status.QUEUED, DataExport.Status.RUNNING)
 # The zip holds every document the person uploaded, decrypted: it is encrypted again
 # at rest, like the documents themselves.
-export_storage = EncryptedStorage("private")
+export_storage = ChunkedEncryptedStorage("private")
 
 
 def data_export_request(*, user: User) -> DataExport:
@@ -124,16 +128,18 @@ def _zip_write(export: DataExport) -> tuple[str, int]:
         with zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as archive:
             archive.writestr("README.txt", _readme(user, [kind.name for kind in kinds]))
             for done, kind in enumerate(kinds, start=1):
-                text = json.dumps(
-                    kind.export(user), cls=DjangoJSONEncoder, ensure_ascii=False, indent=2
-                )
-                archive.writestr(f"{kind.name}.json", text)
+                with archive.open(f"{kind.name}.json", "w", force_zip64=True) as entry:
+                    _json_rows_write(entry, kind.export(user))
                 for arcname, field_file in kind.files(user) if kind.files else ():
+                    target = f"files/{kind.name}/{arcname}"
                     try:
-                        with field_file.open("rb") as source:
-                            archive.writestr(f"files/{kind.name}/{arcname}", source.read())
+                        with (
+                            field_file.open("rb") as source,
+                            archive.open(target, "w", force_zip64=True) as entry,
+                        ):
+                            shutil.copyfileobj(source, entry, COPY_CHUNK)
                     except (OSError, ValueError):  # gone from storage: say so, go on
-                        archive.writestr(f"files/{kind.name}/{arcname}.missing.txt", "")
+                        archive.writestr(f"{target}.missing.txt", "")
                 _beat(export.pk, min(95, done * 100 // (len(kinds) + 1)))
         size = handle.tell()
         handle.seek(0)
@@ -141,6 +147,16 @@ def _zip_write(export: DataExport) -> tuple[str, int]:
             f"exports/{user.pk}/{secrets.token_hex(16)}.zip", File(handle, name="export.zip")
         )
     return name, size
+
+
+def _json_rows_write(entry: IO[bytes], rows: Iterable[Any]) -> None:
+    """A JSON array written one row (one line) at a time: the rows come from a
+    database cursor (personal_data.rows), so no kind is ever held whole."""
+    entry.write(b"[")
+    for n, row in enumerate(rows):
+        line = json.dumps(row, cls=DjangoJSONEncoder, ensure_ascii=False)
+        entry.write((",\n" if n else "\n").encode() + line.encode())
+    entry.write(b"\n]\n")
 
 
 def _readme(user: User, names: list[str]) -> str:

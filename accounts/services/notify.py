@@ -29,6 +29,22 @@ _UNSUBSCRIBE_SALT = "accounts.notifications.unsubscribe"
 EmailFor = Callable[[User], EmailMessage]
 
 
+def email_line_and_link(text: Callable[[], str], path: str) -> EmailFor:
+    """The e-mail of a one-line notice: `text()` (in the recipient's language) as
+    subject and body, and the site's `path` under it to act on it."""
+
+    def email(user: User) -> EmailMessage:
+        with in_language_of(user):
+            line = text()
+        return EmailMessage(
+            subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + line[:100],
+            body=f"{line}\n\n{settings.SITE_URL.rstrip('/')}{path}",
+            to=[user.email],
+        )
+
+    return email
+
+
 def deliveries_for(user_ids: Iterable[int], kind: str) -> dict[int, str]:
     """Each user's delivery for `kind` (one query); users without a row get BOTH."""
     ids = list(user_ids)

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Q
@@ -22,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import NotificationKind, User
 from accounts.services.notify import notify
 from core import events
+from core.pictures import picture_replace
 from livestream import broadcast, jobs
 from livestream.emails import live_now_email
 from livestream.events import SessionEnded, SessionScheduled, SessionStarted
@@ -341,3 +343,10 @@ def live_notice_key(session_id: int) -> str:
 
 def _live_now_email_for(session: LiveSession) -> Callable[[User], EmailMessage]:
     return lambda user: live_now_email(session=session, user=user)
+
+
+def session_cover_update(*, session: LiveSession, user: User, upload: UploadedFile | None) -> None:
+    """A session's own cover picture, by its host; None removes it (the channel's cover
+    is shown then). A refused file raises ValidationError and the old cover stays."""
+    _check_host(session, user)
+    picture_replace(instance=session, field="cover", shape="cover", upload=upload)

@@ -63,6 +63,14 @@ from payments.services.purchases import (
     purchase_refund,
     purchase_refund_to_buyer,
 )
+from payments.services.subscription_billing import (
+    OpenRenewal,
+    TierChange,
+    invoice_payment_failed,
+    subscription_change_tier,
+    subscription_open_renewal,
+    subscription_renewal_retry,
+)
 from payments.services.subscriptions import (
     invoice_settle,
     subscription_cancel,
@@ -123,6 +131,12 @@ __all__ = [
     "purchase_refund",
     "purchase_refund_to_buyer",
     "subscription_cancel",
+    "OpenRenewal",
+    "TierChange",
+    "invoice_payment_failed",
+    "subscription_change_tier",
+    "subscription_open_renewal",
+    "subscription_renewal_retry",
     "subscription_start",
     "subscription_sync",
     "tier_plan_get",

@@ -2,15 +2,13 @@
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import NotificationKind, User
-from accounts.services import in_language_of
-from accounts.services.notify import notify
+from accounts.services.notify import email_line_and_link, notify
 from core.money import format_money
 from payments import gateway, ledger
 from payments.ledger import Leg
@@ -114,20 +112,11 @@ def _payout_notify(payout: Payout) -> None:
             "reason": payout.reason,
         }
 
-    def email(user: User) -> EmailMessage:
-        with in_language_of(user):
-            line = text()
-        return EmailMessage(
-            subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + line[:100],
-            body=f"{line}\n\n{settings.SITE_URL.rstrip('/')}{reverse('payments:earnings')}",
-            to=[user.email],
-        )
-
     notify(
         user=payout.creator,
         kind=NotificationKind.PAYOUT,
         key=f"payout:{payout.pk}:{payout.status}",
         text=text,
         url=reverse("payments:earnings"),
-        email=email,
+        email=email_line_and_link(text, reverse("payments:earnings")),
     )

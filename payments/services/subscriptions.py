@@ -157,12 +157,15 @@ def invoice_settle(*, invoice_id: str) -> Subscription | None:
         .filter(reference=f"stripe.invoice:{invoice.id}", released=False)
         .first()
     )
-    if invoice.amount_paid <= 0 and redemption is None:
-        return subscription
     seller = fulfilment().subscription_seller(subscription)
     clearing = account(Kind.STRIPE_CLEARING, invoice.currency)
     memo = f"Subscription {subscription.tier} by {subscription.user.email}"
-    if redemption is None:
+    if invoice.proration:
+        memo += " (tier change, prorated to the end of the period)"
+    if invoice.amount_paid <= 0 and redemption is None:
+        # Paid in full by a credit (a downgrade's unused time): access, no money.
+        legs = []
+    elif redemption is None:
         legs = income_legs(
             source=clearing,
             amount=invoice.amount_paid,
@@ -185,7 +188,7 @@ def invoice_settle(*, invoice_id: str) -> Subscription | None:
             f"{redemption.coupon.code} -{format_money(redemption.discount, redemption.currency)}"
             f", {redemption.bearer})"
         )
-    if legs:  # a first month free by the creator's coupon moves no money
+    if legs:  # a first month free by the creator's coupon, or by a credit, moves no money
         ledger.post(
             kind=LedgerTransaction.Kind.SUBSCRIPTION,
             idempotency_key=f"invoice:{invoice.id}",
@@ -238,6 +241,13 @@ def subscription_sync(*, subscription_id: str) -> Subscription | None:
     subscription.status = info.status
     subscription.cancel_at_period_end = info.cancel_at_period_end
     subscription.save(update_fields=["status", "cancel_at_period_end"])
+    tier_id = (info.plan_metadata or {}).get("tier", "")
+    if tier_id.isdigit() and int(tier_id) != subscription.tier_id:
+        # Changed at Stripe (a tier change whose reply we did not get to record).
+        subscription.tier_id = int(tier_id)
+        subscription.save(update_fields=["tier"])
+        if subscription.paid_until is not None:
+            fulfilment().subscription_paid(subscription, paid_until=subscription.paid_until)
     return subscription
 
 

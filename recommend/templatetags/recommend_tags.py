@@ -10,10 +10,14 @@ from recommend.items import item_key_for
 register = template.Library()
 
 
-def _shown(shown):
+def _shown(shown, request=None):
     if shown is not None and shown.items:
         services.event_record(
-            user=None, kind="impression", value=len(shown.items), variant=shown.variant
+            user=None,
+            kind="impression",
+            value=len(shown.items),
+            variant=shown.variant,
+            request=request,
         )
         return shown
     return None
@@ -31,7 +35,11 @@ def recommend_for_you(context):
     picker = False
     if request is not None and getattr(user, "is_authenticated", False):
         picker = selectors.topic_picker_due(user=user, session=request.session)
-    return {"lists": [s for s in [_shown(shown)] if s], "request": request, "picker": picker}
+    return {
+        "lists": [s for s in [_shown(shown, request)] if s],
+        "request": request,
+        "picker": picker,
+    }
 
 
 @register.inclusion_tag("recommend/row.html", takes_context=True)
@@ -41,10 +49,10 @@ def recommend_detail(context, obj):
     lists = []
     try:
         key = item_key_for(obj)
-        lists.append(_shown(selectors.similar_for_item(item=obj, user=user)))
+        lists.append(_shown(selectors.similar_for_item(item=obj, user=user), request))
         if user is not None and user.is_authenticated:
             exclude = {key} if key else set()
-            lists.append(_shown(selectors.because_you_watched(user=user, exclude=exclude)))
+            lists.append(_shown(selectors.because_you_watched(user=user, exclude=exclude), request))
     except Exception:  # noqa: BLE001
         selectors.logger.exception("recommend: the detail rows failed")
     return {"lists": [s for s in lists if s], "request": request}

@@ -2,6 +2,29 @@
 // allows no inline script without the page's nonce).
 (function () {
   "use strict";
+  // The header's menu button (phones): opens and closes the navigation; Escape closes it.
+  const toggle = document.querySelector(".nav-toggle");
+  const header = document.querySelector(".site-header");
+  if (toggle && header) {
+    const set = (open) => {
+      header.classList.toggle("nav-open", open);
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    };
+    toggle.addEventListener("click", () => set(!header.classList.contains("nav-open")));
+    document.addEventListener("keydown", (e) => { if (e.key === "Escape") set(false); });
+  }
+  // The live room on a phone: the Chat and Questions tabs under the video.
+  for (const tabs of document.querySelectorAll("[data-room-tabs]")) {
+    const layout = tabs.closest(".room-layout");
+    for (const button of tabs.querySelectorAll("[data-tab]")) {
+      button.addEventListener("click", () => {
+        layout.dataset.tab = button.dataset.tab;
+        for (const other of tabs.querySelectorAll("[data-tab]")) {
+          other.setAttribute("aria-selected", other === button ? "true" : "false");
+        }
+      });
+    }
+  }
   // The language menu submits its form as soon as a language is picked.
   for (const select of document.querySelectorAll("select[data-submit-on-change]")) {
     select.addEventListener("change", () => select.form.submit());

@@ -452,3 +452,27 @@ def test_consent_off_stops_every_tracking_path(
     assert kinds_off == []
     if purpose == "analytics":
         assert counters_off == counters_on  # not even counted anonymously per variant
+
+
+def test_export_holds_the_anonymous_tipper_switch_and_the_payout_account(
+    bob, django_capture_on_commit_callbacks
+):
+    from livestream.models import TipLeaderboardOptOut
+    from payments.models import ConnectedAccount
+
+    TipLeaderboardOptOut.objects.create(user=bob)
+    ConnectedAccount.objects.create(user=bob, stripe_account_id="acct_bob", payouts_enabled=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        export = data_export_request(user=bob)
+    export.refresh_from_db()
+    archive = _export_zip(export)
+    assert len(json.loads(archive.read("tip_leaderboard_opt_out.json"))) == 1
+    account = json.loads(archive.read("connected_stripe_account.json"))
+    assert account == [
+        {
+            "stripe_account_id": "acct_bob",
+            "details_submitted": False,
+            "payouts_enabled": True,
+            "created_at": account[0]["created_at"],
+        }
+    ]

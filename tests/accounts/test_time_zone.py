@@ -3,13 +3,15 @@ browser reported on the first visit (kept for a signed-in user); creators schedu
 in their own zone; Chinese dates written the Chinese way."""
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone, translation
 
 from accounts.models import User
-from core.timezones import COOKIE, format_when
+from core.timezones import COOKIE, format_day, format_stamp, format_when
 from livestream.models import LiveSession
+from payments import services as payment_services
 from tests.factories import LiveSessionFactory
 from tests.livestream.test_studio_sessions import create_url, session_form
 
@@ -30,6 +32,29 @@ def test_dates_are_written_the_chinese_way_in_chinese_and_the_english_way_in_eng
         assert format_when(EVENING_IN_BEIJING, language="en") == "Tue 10 Dec 20:00"
     with timezone.override("America/New_York"):
         assert format_when(EVENING_IN_BEIJING, language="en") == "Tue 10 Dec 07:00"
+
+
+def test_days_and_records_carry_the_year_in_the_viewers_zone():
+    late = datetime(2030, 12, 31, 20, 0, tzinfo=UTC)  # already 1 January in Shanghai
+    with timezone.override("Asia/Shanghai"):
+        assert format_day(late, language="zh-hans") == "2031年1月1日"
+        assert format_stamp(late, language="zh-hans") == "2031年1月1日 04:00"
+        assert format_day(late.date(), language="en") == "31 Dec 2030"  # a date has no zone
+    with timezone.override("UTC"):
+        assert format_stamp(late, language="en") == "31 Dec 2030 20:00"
+
+
+def test_a_receipt_list_is_written_the_chinese_way_in_chinese(client, bob):
+    payment_services.wallet_top_up_credit(
+        user=bob, amount=500, currency="CNY", payment_intent_id="pi_d"
+    )
+    bob.preferred_language = "zh-hans"
+    bob.time_zone = "Asia/Shanghai"
+    bob.save()
+    client.force_login(bob)
+    html = client.get("/wallet/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    today = timezone.localtime(timezone.now(), timezone=ZoneInfo("Asia/Shanghai"))
+    assert f"{today.year}年{today.month}月{today.day}日" in html
 
 
 def test_a_visitor_sees_the_session_in_the_zone_the_browser_reported(client, evening_session):

@@ -25,7 +25,6 @@ BENCH_DATABASE_URL, BENCH_REDIS_URL (command-line options win).
 """
 
 import argparse
-import contextlib
 import json
 import os
 import re
@@ -47,11 +46,11 @@ from urllib.parse import urlsplit
 
 from tests.benchmarks.common import (
     SMOKE_HELP,
+    ServerProcess,
     _admin_url,
     _cores,
     _pick,
     database_fresh,
-    free_port,
     log,
     md_table,
     parse_wrk,
@@ -292,66 +291,20 @@ WRK = shutil.which("wrk") or ""
 # --- one server set-up --------------------------------------------------------------------
 
 
-class Server:
+class Server(ServerProcess):
+    name = "server"
+
     def __init__(self, setup: Setup, cfg: Config, base_env: dict[str, str]):
         self.setup, self.cfg = setup, cfg
-        self.port = free_port()
         # A cache of its own: a set-up must not be served what another one cached.
-        self.env = {**base_env, "CACHE_KEY_PREFIX": f"zhiliao-bench-{setup.key}", **setup.env}
-        self.log_path = OUT_DIR / f"server-{setup.key}.log"
-        self.proc: subprocess.Popen | None = None
+        env = {**base_env, "CACHE_KEY_PREFIX": f"zhiliao-bench-{setup.key}", **setup.env}
+        super().__init__(env, OUT_DIR / f"server-{setup.key}.log")
 
-    @property
-    def base(self) -> str:
-        return f"http://{HOST}:{self.port}"
+    def argv(self) -> list[str]:
+        return self.setup.argv(self.cfg, self.port)
 
-    def start(self, ready_timeout: float = 60) -> None:
-        argv = self.setup.argv(self.cfg, self.port)
-        with open(self.log_path, "wb") as logfile:
-            # A session of its own: stop() signals the server's process group only.
-            self.proc = subprocess.Popen(
-                argv,
-                cwd=ROOT,
-                env=self.env,
-                stdout=logfile,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        deadline = time.monotonic() + ready_timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited early:\n{self.log_tail()}")
-            try:
-                status, _ = get(self.base + ENDPOINTS[0][1], timeout=2)
-                if status == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.25)
-        raise RuntimeError(f"server not ready after {ready_timeout:.0f} s:\n{self.log_tail()}")
-
-    def stop(self, timeout: float = 20) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 10)):
-            try:
-                os.killpg(self.proc.pid, sig)
-            except ProcessLookupError:
-                return
-            try:
-                self.proc.wait(timeout=wait)
-                break
-            except subprocess.TimeoutExpired:
-                continue
-        # Workers left in the group after the master exited (should not happen).
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.proc.pid, signal.SIGKILL)
-
-    def log_tail(self, lines: int = 30) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return ""
+    def ready(self) -> bool:
+        return get(self.base + ENDPOINTS[0][1], timeout=2)[0] == 200
 
 
 def check_endpoints(server: Server, channels_expected: int) -> dict[str, str]:

@@ -47,7 +47,6 @@ BENCH_RATES, BENCH_ROOMS_DATABASE_URL, BENCH_ROOMS_REDIS_URL (command-line optio
 """
 
 import argparse
-import contextlib
 import json
 import os
 import pstats
@@ -68,10 +67,10 @@ from urllib.parse import urlsplit
 
 from tests.benchmarks.common import (
     SMOKE_HELP,
+    ServerProcess,
     _cores,
     _pick,
     database_fresh,
-    free_port,
     log,
     md_table,
     smoke_exit,
@@ -331,18 +330,16 @@ def seed(env: dict[str, str], run_id: str, viewers: int) -> tuple[int, dict]:
 # --- servers ---------------------------------------------------------------------------------
 
 
-class Server:
+class Server(ServerProcess):
     def __init__(self, kind: str, cfg: Config, env: dict[str, str], tag: str):
         self.kind, self.cfg = kind, cfg
-        self.port = free_port()
-        self.env = env
-        self.log_path = OUT_DIR / f"rooms-server-{kind}-{tag}.log"
+        self.name = f"{kind} server"
+        super().__init__(env, OUT_DIR / f"rooms-server-{kind}-{tag}.log")
         self.profile_path = (
             OUT_DIR / f"rooms-profile-{kind}-{tag}.prof"
             if cfg.profile and kind != "plain"
             else None
         )
-        self.proc: subprocess.Popen | None = None
 
     def argv(self) -> list[str]:
         if self.kind == "plain":
@@ -361,29 +358,15 @@ class Server:
             "--ws-per-message-deflate", "false",  # as deploy/Procfile
         ]  # fmt: skip
 
+    def process_env(self) -> dict[str, str]:
+        return {**self.env, "SITE_URL": f"http://{HOST}:{self.port}"}
+
     @property
     def pid(self) -> int:
         assert self.proc is not None
         return self.proc.pid
 
-    def start(self, ready_timeout: float = 60) -> None:
-        with open(self.log_path, "wb") as logfile:
-            # A session of its own: stop() signals the server's process group only.
-            self.proc = subprocess.Popen(
-                self.argv(), cwd=ROOT, stdout=logfile, stderr=subprocess.STDOUT,
-                env={**self.env, "SITE_URL": f"http://{HOST}:{self.port}"},
-                start_new_session=True,
-            )  # fmt: skip
-        deadline = time.monotonic() + ready_timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"{self.kind} server exited early:\n{self.log_tail()}")
-            if self._ready():
-                return
-            time.sleep(0.25)
-        raise RuntimeError(f"{self.kind} server not ready after {ready_timeout:.0f} s")
-
-    def _ready(self) -> bool:
+    def ready(self) -> bool:
         try:
             if self.kind == "plain":
                 with socket.create_connection((HOST, self.port), timeout=1):
@@ -393,33 +376,10 @@ class Server:
         except (OSError, urllib.error.URLError):
             return False
 
-    def stop(self, timeout: float = 20) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
+    def stop(self, timeout: float = 20, first: signal.Signals = signal.SIGTERM) -> None:
         # uvicorn re-raises SIGTERM after its shutdown, which kills cProfile before it
         # writes; SIGINT ends in KeyboardInterrupt, and cProfile writes on the way out.
-        first = signal.SIGINT if self.profile_path is not None else signal.SIGTERM
-        for sig, wait in ((first, timeout), (signal.SIGKILL, 10)):
-            try:
-                os.killpg(self.proc.pid, sig)
-            except ProcessLookupError:
-                return
-            try:
-                self.proc.wait(timeout=wait)
-                break
-            except subprocess.TimeoutExpired:
-                continue
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.proc.pid, signal.SIGKILL)
-
-    def log_text(self) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")
-        except OSError:
-            return ""
-
-    def log_tail(self, lines: int = 30) -> str:
-        return "\n".join(self.log_text().splitlines()[-lines:])
+        super().stop(timeout, signal.SIGINT if self.profile_path is not None else first)
 
 
 def log_findings(text: str) -> dict:

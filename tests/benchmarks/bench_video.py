@@ -78,6 +78,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from tests.benchmarks.common import (
+    ServerProcess,
     _admin_url,
     _cores,
     _pick,
@@ -390,18 +391,13 @@ def get(url: str, cookie: str | None = None, timeout: float = 5, headers=None) -
         return exc.code, exc.read()
 
 
-class AppServer:
+class AppServer(ServerProcess):
     """gunicorn as deploy/Procfile runs it (deploy/gunicorn.conf.py), its own session."""
 
-    def __init__(self, env: dict[str, str]):
-        self.port = free_port()
-        self.env = env
-        self.log_path = OUT_DIR / "video-app.log"
-        self.proc: subprocess.Popen | None = None
+    name = "gunicorn"
 
-    @property
-    def base(self) -> str:
-        return f"http://{HOST}:{self.port}"
+    def __init__(self, env: dict[str, str]):
+        super().__init__(env, OUT_DIR / "video-app.log")
 
     def argv(self) -> list[str]:
         return [
@@ -409,46 +405,14 @@ class AppServer:
             "--bind", f"{HOST}:{self.port}", "--log-level", "warning",
         ]  # fmt: skip
 
+    def ready(self) -> bool:
+        return get(self.base + "/healthz/", timeout=2)[0] == 200
+
     def start(self, ready_timeout: float = 180) -> None:
-        with open(self.log_path, "wb") as logfile:
-            self.proc = subprocess.Popen(
-                self.argv(), cwd=ROOT, env=self.env, stdout=logfile, stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )  # fmt: skip
-        deadline = time.monotonic() + ready_timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"gunicorn exited early:\n{self.log_tail()}")
-            with contextlib.suppress(OSError):
-                if get(self.base + "/healthz/", timeout=2)[0] == 200:
-                    return
-            time.sleep(0.25)
-        raise RuntimeError(f"gunicorn not ready after {ready_timeout:.0f} s:\n{self.log_tail()}")
+        super().start(ready_timeout)
 
     def pids(self) -> list[int]:
         return group_pids(self.proc.pid) if self.proc else []
-
-    def stop(self, timeout: float = 20) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 10)):
-            try:
-                os.killpg(self.proc.pid, sig)
-            except ProcessLookupError:
-                return
-            try:
-                self.proc.wait(timeout=wait)
-                break
-            except subprocess.TimeoutExpired:
-                continue
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.proc.pid, signal.SIGKILL)
-
-    def log_tail(self, lines: int = 30) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return ""
 
 
 class Nginx:

@@ -1,10 +1,13 @@
 """Helpers shared by the benchmark scripts."""
 
+import contextlib
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -48,6 +51,75 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind((HOST, 0))
         return s.getsockname()[1]
+
+
+class ServerProcess:
+    """A server a benchmark starts: in a session of its own (so that stop() signals its
+    process group only), its output in `log_path`, ready once `ready()` says so.
+    Subclasses give `argv()` and `ready()`, and `name` for messages."""
+
+    name = "server"
+
+    def __init__(self, env: dict[str, str], log_path: Path):
+        self.port = free_port()
+        self.env = env
+        self.log_path = log_path
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def base(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    def argv(self) -> list[str]:
+        raise NotImplementedError
+
+    def ready(self) -> bool:
+        raise NotImplementedError
+
+    def process_env(self) -> dict[str, str]:
+        return self.env
+
+    def start(self, ready_timeout: float = 60) -> None:
+        with open(self.log_path, "wb") as logfile:
+            self.proc = subprocess.Popen(
+                self.argv(), cwd=ROOT, env=self.process_env(), stdout=logfile,
+                stderr=subprocess.STDOUT, start_new_session=True,
+            )  # fmt: skip
+        deadline = time.monotonic() + ready_timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited early:\n{self.log_tail()}")
+            with contextlib.suppress(OSError):
+                if self.ready():
+                    return
+            time.sleep(0.25)
+        raise RuntimeError(f"{self.name} not ready after {ready_timeout:.0f} s:\n{self.log_tail()}")
+
+    def stop(self, timeout: float = 20, first: signal.Signals = signal.SIGTERM) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        for sig, wait in ((first, timeout), (signal.SIGKILL, 10)):
+            try:
+                os.killpg(self.proc.pid, sig)
+            except ProcessLookupError:
+                return
+            try:
+                self.proc.wait(timeout=wait)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        # Workers left in the group after the master exited (should not happen).
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+
+    def log_text(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")
+        except OSError:
+            return ""
+
+    def log_tail(self, lines: int = 30) -> str:
+        return "\n".join(self.log_text().splitlines()[-lines:])
 
 
 def recreate_database(database_url: str) -> None:

@@ -122,3 +122,77 @@ def page(browser, request):
         with contextlib.suppress(Exception):
             save_screenshot(page, failure_shot)
     context.close()
+
+
+@pytest.fixture
+def page_types(live_server, alice, alice_channel):
+    """One page of every kind, as (user, paths) pairs: a visitor's (None), learner bob's,
+    creator alice's and staff's. The CSP and phone-layout tests visit them all."""
+    from content import services as content_services
+    from content.models import Access
+    from discussions import services as discussion_services
+    from payments import services as payment_services
+    from tests.factories import CourseFactory, LiveSessionFactory, UserFactory
+
+    channel = alice_channel
+    course = CourseFactory(channel=channel, slug="csp-course")
+    lesson = content_services.lesson_create(
+        user=alice.user, course=course, title="CSP lesson", body="Hello **world**",
+        access=Access.FREE,
+    )  # fmt: skip
+    content_services.item_publish(user=alice.user, item=lesson)
+    article = content_services.article_create(
+        user=alice.user, channel=channel, title="CSP article", body="Text", access=Access.FREE
+    )
+    content_services.item_publish(user=alice.user, item=article)
+    session = LiveSessionFactory(channel=channel)
+    bob = UserFactory(email="csp-bob@example.com")
+    payment_services.wallet_top_up_credit(
+        user=bob, amount=5000, currency="CNY", payment_intent_id="p"
+    )
+    top_up = payment_services.top_up_start(user=bob, amount=1000, currency="CNY")
+    thread = discussion_services.thread_create(
+        author=bob, target=session, title="A thread", body="Hello there everyone"
+    )
+    admin = UserFactory(email="csp-admin@example.com", is_staff=True, is_superuser=True)
+    lesson.refresh_from_db()
+    article.refresh_from_db()
+
+    public = [
+        "/", "/catalogue/", channel.get_absolute_url(), course.get_absolute_url(),
+        lesson.get_absolute_url(), article.get_absolute_url(), f"/live/{session.pk}/",
+        thread.get_absolute_url(), alice.get_absolute_url(), "/accounts/login/",
+        "/accounts/signup/", "/ask/", "/api/docs/", "/api/redoc/", "/no-such-page/",
+    ]  # fmt: skip
+    learner = [
+        "/wallet/", f"/wallet/top-up/{top_up.pk}/", "/accounts/profile/",
+        "/accounts/notifications/", "/questions/", f"/live/{session.pk}/",
+        lesson.get_absolute_url(), "/learning/", "/receipts/",
+    ]  # fmt: skip
+    creator = [
+        "/studio/", f"/studio/channels/{channel.slug}/", f"/studio/courses/{course.slug}/",
+        "/studio/content/", f"/studio/content/lesson/{lesson.pk}/", "/earnings/",
+        "/studio/sessions/", f"/studio/sessions/{session.pk}/", "/studio/questions/settings/",
+        "/studio/verification/", f"/studio/channels/{channel.slug}/cover/",
+        f"/live/{session.pk}/",
+    ]  # fmt: skip
+    staff = ["/admin/", "/admin/moderation/reviewitem/", "/admin/moderation/report/"]
+    return [(None, public), (bob, learner), (alice.user, creator), (admin, staff)]
+
+
+def context_signed_in(browser, base: str, request, user=None, **options):
+    """A browser context (1280 x 900 unless `options` say otherwise), signed in as
+    `user` through a session cookie when one is given; closed when the test ends."""
+    options = {"viewport": {"width": 1280, "height": 900}, "locale": "en-US", **options}
+    context = browser.new_context(**options)
+    context.set_default_timeout(15_000)
+    if user is not None:
+        from django.test import Client
+
+        client = Client()
+        client.force_login(user)
+        context.add_cookies(
+            [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": base}]
+        )
+    request.addfinalizer(context.close)
+    return context

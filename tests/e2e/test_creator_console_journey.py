@@ -7,7 +7,6 @@ context (as OBS's browser source is).
 """
 
 import pytest
-from django.test import Client
 from playwright.sync_api import expect
 
 from livestream import services
@@ -15,6 +14,7 @@ from livestream.models import OverlayKey
 from payments import services as payment_services
 from tests import asgi_servers
 from tests.asgi_servers import uvicorn_server
+from tests.e2e.conftest import context_signed_in
 from tests.factories import LiveSessionFactory, UserFactory
 
 static_root = asgi_servers.static_root  # a fixture
@@ -23,16 +23,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def _context(chromium, base: str, request, user=None):
-    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
-    context.set_default_timeout(10_000)
-    if user is not None:
-        client = Client()
-        client.force_login(user)
-        context.add_cookies(
-            [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": base}]
-        )
-    request.addfinalizer(context.close)
-    return context.new_page()
+    return context_signed_in(chromium, base, request, user).new_page()
 
 
 def test_creator_runs_the_console_pins_and_sees_a_tip_on_the_overlay(

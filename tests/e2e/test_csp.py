@@ -6,13 +6,8 @@ page's nonce and Stripe.js; the browser reports anything it refuses through the
 """
 
 import pytest
-from django.test import Client
 
-from content import services as content_services
-from content.models import Access
-from discussions import services as discussion_services
-from payments import services as payment_services
-from tests.factories import CourseFactory, LiveSessionFactory, UserFactory
+from tests.e2e.conftest import context_signed_in
 
 pytestmark = pytest.mark.e2e
 
@@ -25,16 +20,8 @@ document.addEventListener("securitypolicyviolation", (e) => {
 
 
 def _context_as(browser, base, user, request):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
-    context.set_default_timeout(15_000)
-    if user is not None:
-        client = Client()
-        client.force_login(user)
-        context.add_cookies(
-            [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": base}]
-        )
+    context = context_signed_in(browser, base, request, user)
     context.add_init_script(COLLECT)
-    request.addfinalizer(context.close)
     return context
 
 
@@ -55,55 +42,10 @@ def _violations(context, base, paths):
     return found
 
 
-def test_every_page_type_loads_with_no_csp_violation(
-    browser, live_server, request, alice, alice_channel
-):
+def test_every_page_type_loads_with_no_csp_violation(browser, live_server, request, page_types):
     base = live_server.url
-    channel = alice_channel
-    course = CourseFactory(channel=channel, slug="csp-course")
-    lesson = content_services.lesson_create(
-        user=alice.user, course=course, title="CSP lesson", body="Hello **world**",
-        access=Access.FREE,
-    )  # fmt: skip
-    content_services.item_publish(user=alice.user, item=lesson)
-    article = content_services.article_create(
-        user=alice.user, channel=channel, title="CSP article", body="Text", access=Access.FREE
-    )
-    content_services.item_publish(user=alice.user, item=article)
-    session = LiveSessionFactory(channel=channel)
-    bob = UserFactory(email="csp-bob@example.com")
-    payment_services.wallet_top_up_credit(
-        user=bob, amount=5000, currency="CNY", payment_intent_id="p"
-    )
-    top_up = payment_services.top_up_start(user=bob, amount=1000, currency="CNY")
-    thread = discussion_services.thread_create(
-        author=bob, target=session, title="A thread", body="Hello there everyone"
-    )
-    admin = UserFactory(email="csp-admin@example.com", is_staff=True, is_superuser=True)
-    lesson.refresh_from_db()
-    article.refresh_from_db()
-
-    public = [
-        "/", "/catalogue/", channel.get_absolute_url(), course.get_absolute_url(),
-        lesson.get_absolute_url(), article.get_absolute_url(), f"/live/{session.pk}/",
-        thread.get_absolute_url(), "/accounts/login/", "/accounts/signup/", "/ask/",
-        "/api/docs/", "/api/redoc/", "/no-such-page/",
-    ]  # fmt: skip
-    learner = [
-        "/wallet/", f"/wallet/top-up/{top_up.pk}/", "/accounts/profile/",
-        "/accounts/notifications/", "/questions/", f"/live/{session.pk}/",
-        lesson.get_absolute_url(),
-    ]  # fmt: skip
-    creator = [
-        "/studio/", f"/studio/channels/{channel.slug}/", f"/studio/courses/{course.slug}/",
-        "/studio/content/", f"/studio/content/lesson/{lesson.pk}/", "/earnings/",
-        "/studio/sessions/", f"/studio/sessions/{session.pk}/", "/studio/questions/settings/",
-        "/studio/verification/",
-    ]  # fmt: skip
-    staff = ["/admin/", "/admin/moderation/reviewitem/", "/admin/moderation/report/"]
-
     found = {}
-    for user, paths in [(None, public), (bob, learner), (alice.user, creator), (admin, staff)]:
+    for user, paths in page_types:
         context = _context_as(browser, base, user, request)
         found.update(_violations(context, base, paths))
     assert found == {}

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from content import services as content_services
 from content.models import Access
+from core.timezones import format_day
 from livestream.models import LiveSession
 from marketplace import purchases
 from marketplace import services as marketplace_services
@@ -66,7 +67,7 @@ def test_learner_finds_everything_she_holds_and_manages_it_from_there(
         user=mei, tier=gold, payment_method=card("4242424242424242")
     )
     content_services.progress_mark(user=mei, lesson=lessons[0])
-    renews = subscription.paid_until.strftime("%Y-%m-%d")
+    renews = format_day(subscription.paid_until, language="en")
 
     # --- My learning, from the header ----------------------------------------------
     _log_in(page, url, mei)

@@ -5,8 +5,10 @@ Django gave the player and nginx checked. Banned from the room, the learner's
 player stops and says that access has ended once the token expires.
 """
 
+import contextlib
 import subprocess
 import time
+from collections.abc import Iterator
 
 import pytest
 from django.test import Client
@@ -25,17 +27,25 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 static_root = asgi_servers.static_root  # a fixture
 
 
-def test_learner_watches_the_stream_play_in_the_room(
-    chromium, static_root, alice, alice_channel, tmp_path, request, screenshot
-):
-    session = LiveSessionFactory(channel=alice_channel, title="Live with video")
-    learner = UserFactory(email="viewer@example.com", display_name="Viewer")
-    key = video.stream_key_rotate(creator=alice)
+@contextlib.contextmanager
+def _publishing(
+    request,
+    tmp_path,
+    static_root,
+    session,
+    key: str,
+    env: dict[str, str],
+    *,
+    picture: str,
+    sample_rate: int,
+    audio: tuple[str, ...] = (),
+) -> Iterator[tuple[str, object]]:
+    """The site on uvicorn, nginx-rtmp asking it, and ffmpeg publishing a test
+    picture (`picture` = "WxH:rate=N", a keyframe a second) to the session for 60 s.
+    Yields the site's base URL and nginx's prefix folder."""
     rtmp_port, hls_port = free_port(), free_port()
-    # Short-lived tokens so revocation shows within the test (60 s in production).
-    env = {"VIDEO_HLS_URL": f"http://127.0.0.1:{hls_port}/hls", "VIDEO_TOKEN_TTL_SECONDS": "6",
-           "VIDEO_TOKEN_REFRESH_SECONDS": "3"}  # fmt: skip
-
+    env = {"VIDEO_HLS_URL": f"http://127.0.0.1:{hls_port}/hls", **env}
+    gop = picture.rsplit("=", 1)[1]
     with uvicorn_server(static_root, env_extra=env) as port:
         base = f"http://127.0.0.1:{port}"
         prefix = tmp_path / "nginx"
@@ -45,15 +55,30 @@ def test_learner_watches_the_stream_play_in_the_room(
         request.addfinalizer(lambda: nginx_stop(prefix))
         encoder = subprocess.Popen(
             ["/usr/bin/ffmpeg", "-hide_banner", "-loglevel", "error", "-re",
-             "-f", "lavfi", "-i", "testsrc=size=320x180:rate=15",
-             "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100",
-             "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "15",
-             "-pix_fmt", "yuv420p", "-c:a", "aac", "-t", "60", "-f", "flv",
+             "-f", "lavfi", "-i", f"testsrc=size={picture}",
+             "-f", "lavfi", "-i", f"sine=frequency=440:sample_rate={sample_rate}",
+             "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", gop,
+             "-pix_fmt", "yuv420p", "-c:a", "aac", *audio, "-t", "60", "-f", "flv",
              f"rtmp://127.0.0.1:{rtmp_port}/live/{session.pk}?key={key}"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         request.addfinalizer(encoder.kill)
+        yield base, prefix
 
+
+def test_learner_watches_the_stream_play_in_the_room(
+    chromium, static_root, alice, alice_channel, tmp_path, request, screenshot
+):
+    session = LiveSessionFactory(channel=alice_channel, title="Live with video")
+    learner = UserFactory(email="viewer@example.com", display_name="Viewer")
+    key = video.stream_key_rotate(creator=alice)
+    # Short-lived tokens so revocation shows within the test (60 s in production).
+    env = {"VIDEO_TOKEN_TTL_SECONDS": "6", "VIDEO_TOKEN_REFRESH_SECONDS": "3"}
+
+    with _publishing(
+        request, tmp_path, static_root, session, key, env,
+        picture="320x180:rate=15", sample_rate=44100,
+    ) as (base, _):  # fmt: skip
         client = Client()
         client.force_login(learner)
         context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
@@ -114,27 +139,12 @@ def test_the_player_switches_among_the_renditions_of_the_ladder(
     session = LiveSessionFactory(channel=alice_channel, title="Live in three sizes")
     learner = UserFactory(email="abr@example.com", display_name="Viewer")
     key = video.stream_key_rotate(creator=alice)
-    rtmp_port, hls_port = free_port(), free_port()
-    env = {"VIDEO_HLS_URL": f"http://127.0.0.1:{hls_port}/hls", "VIDEO_ABR": "1",
-           "VIDEO_ABR_LADDER": ladder, "VIDEO_ABR_PRESET": "ultrafast"}  # fmt: skip
+    env = {"VIDEO_ABR": "1", "VIDEO_ABR_LADDER": ladder, "VIDEO_ABR_PRESET": "ultrafast"}
 
-    with uvicorn_server(static_root, env_extra=env) as port:
-        base = f"http://127.0.0.1:{port}"
-        prefix = tmp_path / "nginx"
-        start_nginx(
-            write_config(prefix=prefix, rtmp_port=rtmp_port, http_port=hls_port, callback_base=base)
-        )
-        request.addfinalizer(lambda: nginx_stop(prefix))
-        encoder = subprocess.Popen(
-            ["/usr/bin/ffmpeg", "-hide_banner", "-loglevel", "error", "-re",
-             "-f", "lavfi", "-i", "testsrc=size=192x108:rate=10",
-             "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=22050",
-             "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "10",
-             "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "32k", "-t", "60", "-f", "flv",
-             f"rtmp://127.0.0.1:{rtmp_port}/live/{session.pk}?key={key}"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        request.addfinalizer(encoder.kill)
+    with _publishing(
+        request, tmp_path, static_root, session, key, env,
+        picture="192x108:rate=10", sample_rate=22050, audio=("-b:a", "32k"),
+    ) as (base, prefix):  # fmt: skip
         # The ladder's first segments exist before the player asks for them.
         rung = prefix / "hls" / str(session.pk) / "h36" / "index.m3u8"
         deadline = time.monotonic() + 30

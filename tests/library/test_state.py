@@ -5,6 +5,7 @@ admits him to the channel's course discussions."""
 import pytest
 from django.urls import reverse
 
+from core.timezones import format_day
 from discussions.models import Thread
 from marketplace import purchases
 from marketplace import services as marketplace_services
@@ -33,13 +34,14 @@ def _subscribe(user, tier):
 def test_a_course_bob_bought_says_open_instead_of_buy(client, bob, course):
     client.force_login(bob)
     html = client.get(course.get_absolute_url()).content.decode()
-    assert 'data-testid="buy"' in html and "¥299.00" in html
+    # An empty wallet: the buy button tops up the price first (one step).
+    assert 'data-testid="top-up-and-buy"' in html and "¥299.00" in html
     marketplace_services.entitlement_grant(
         user=bob, source=Entitlement.Source.TICKET, source_ref="p-1", course=course
     )
     html = client.get(course.get_absolute_url()).content.decode()
     assert 'data-testid="open-course"' in html
-    assert 'data-testid="buy"' not in html and "¥299.00" not in html
+    assert "top-up-and-buy" not in html and "¥299.00" not in html
 
 
 def test_a_subscriber_opens_the_channels_course_and_joins_its_discussion(client, bob, gold, course):
@@ -67,7 +69,7 @@ def test_the_tier_bob_subscribes_to_says_when_it_renews_and_can_be_cancelled_the
     subscription = _subscribe(bob, gold)
     client.force_login(bob)
     html = client.get(alice_channel.get_absolute_url()).content.decode()
-    date = subscription.paid_until.strftime("%Y-%m-%d")
+    date = format_day(subscription.paid_until, language="en")
     assert f"Subscribed, renews on {date}" in html
     assert 'data-testid="subscription-cancel"' in html
     # The other tier is not offered as a second subscription.

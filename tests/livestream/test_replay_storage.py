@@ -3,6 +3,7 @@ server mode, tests/s3.py), a real nginx serving replays from it through the sign
 path."""
 
 import json
+import os
 
 import pytest
 
@@ -108,3 +109,36 @@ def test_without_a_bucket_the_replay_stays_local_and_is_ready(ended, settings):
     session, folder, _names = ended
     assert replay_storage.bucket() is None
     assert replay_storage.nginx_bucket_origin() == ""
+
+
+def test_a_file_over_the_part_size_goes_up_in_parts_and_a_retry_keeps_the_parts_stored(
+    s3, settings, tmp_path
+):
+    """A long recording (over S3's 5 GB single PUT in production; 5 MiB parts here)
+    goes up as a multipart upload. As if the worker died mid-way with part 1 stored
+    and part 2 cut short, the retry sends parts 2 and 3 only, and the object is
+    verified by its multipart ETag."""
+    settings.VIDEO_UPLOAD_PART_BYTES = part = 5 * 1024 * 1024
+    path = tmp_path / "long.mp4"
+    data = os.urandom(2 * part + 1024 * 1024)
+    path.write_bytes(data)
+    client, bucket, key = s3["client"], s3["bucket"], "video/rec/long.mp4"
+    upload_id = client.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
+    client.upload_part(Bucket=bucket, Key=key, UploadId=upload_id, PartNumber=1, Body=data[:part])
+    client.upload_part(Bucket=bucket, Key=key, UploadId=upload_id, PartNumber=2, Body=b"cut" * 9)
+
+    sent_parts = []
+    storage = replay_storage.bucket()
+    storage.connection.meta.client.meta.events.register(
+        "provide-client-params.s3.UploadPart",
+        lambda params, **_: sent_parts.append(params["PartNumber"]),
+    )
+    assert replay_storage.upload_file(path, key="rec/long.mp4", storage=storage) is True
+    assert sent_parts == [2, 3]
+    stored = client.get_object(Bucket=bucket, Key=key)
+    assert stored["ETag"].strip('"').endswith("-3")
+    assert stored["Body"].read() == data
+    assert client.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+    # Already there with the same bytes: nothing is sent again.
+    assert replay_storage.upload_file(path, key="rec/long.mp4", storage=storage) is False
+    assert sent_parts == [2, 3]

@@ -19,11 +19,6 @@ Kind = LedgerAccount.Kind
 
 
 @pytest.fixture
-def gold(alice_channel):
-    return TierFactory(channel=alice_channel, name="Gold", price_amount=3000, currency="CNY")
-
-
-@pytest.fixture
 def members_session(alice_channel, gold):
     return LiveSessionFactory(
         channel=alice_channel, access=LiveSession.Access.SUBSCRIBERS, required_tier=gold

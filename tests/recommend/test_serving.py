@@ -4,6 +4,8 @@ the variant, filtering at serving time, cold start, and the staff chart."""
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.sessions.backends.db import SessionStore
 from django.urls import reverse
 from django.utils import timezone
 
@@ -11,7 +13,7 @@ from livestream.models import LiveSession
 from marketplace.models import PublicationStatus
 from recommend import refresh, selectors, services
 from recommend.items import item_key_for
-from recommend.models import Event, RecommendationList, VariantDailyStat
+from recommend.models import Event, RecommendationList, VariantDailyRelease, VariantDailyStat
 from tests.factories import UserFactory
 from tests.recommend.conftest import grant
 
@@ -208,18 +210,66 @@ def test_staff_page_is_for_staff_only(client, learner):
     assert client.get(url).status_code == 302
 
 
-def test_staff_page_charts_click_through_per_variant(client, db):
-    services.variant_stat_bump(variant="blend", impressions=200, clicks=10)
-    services.variant_stat_bump(variant="popularity", impressions=100, clicks=2)
-    services.variant_stat_bump(variant="<script>", impressions=1, clicks=0)
+def _yesterday(variant, impressions, clicks):
+    VariantDailyStat.objects.create(
+        day=timezone.localdate() - timedelta(days=1),
+        variant=variant,
+        impressions=impressions,
+        clicks=clicks,
+    )
+
+
+def test_staff_page_charts_noisy_click_through_per_variant(client, db, settings):
+    settings.RECOMMEND_STATS_EPSILON_PER_DAY = 1.0
+    settings.RECOMMEND_STATS_MAX_IMPRESSIONS_PER_VISITOR_DAY = 2
+    settings.RECOMMEND_STATS_MAX_CLICKS_PER_VISITOR_DAY = 1  # noise: Laplace(4) and (2)
+    _yesterday("blend", 20_000, 1_000)
+    _yesterday("popularity", 10_000, 200)
+    _yesterday("<script>", 1, 0)
+    services.variant_stat_bump(variant="blend", impressions=7, clicks=7)  # today: not shown
     client.force_login(UserFactory(is_staff=True))
     html = client.get(reverse("recommend:staff")).content.decode()
     assert '<svg xmlns="http://www.w3.org/2000/svg"' in html
     assert html.count('class="ctr-line"') == 3
-    assert "<td>blend</td><td>200</td><td>10</td><td>0.0500</td>" in html
-    assert "<td>popularity</td><td>100</td><td>2</td><td>0.0200</td>" in html
+    released = {r.variant: r for r in VariantDailyRelease.objects.all()}
+    assert set(released) == {"blend", "popularity", "<script>"}  # yesterday only
+    blend = released["blend"]
+    assert abs(blend.impressions - 20_000) < 60 and abs(blend.clicks - 1_000) < 30
+    assert blend.epsilon == 1.0
+    assert f"<td>blend</td><td>{blend.impressions}</td><td>{blend.clicks}</td>" in html
     assert "<script>" not in html.split("<main", 1)[1].split("</main>")[0]
-    assert "&lt;script&gt;" in html
+    assert "&lt;script&gt;" in html and 'data-testid="dp-note"' in html
+    # A reload shows the same draw: no fresh noise to average away, no budget spent.
+    again = client.get(reverse("recommend:staff")).content.decode()
+    assert f"<td>blend</td><td>{blend.impressions}</td><td>{blend.clicks}</td>" in again
+    assert VariantDailyRelease.objects.count() == 3
+
+
+def test_one_visitor_counts_for_a_bounded_amount_a_day(db, settings, rf):
+    """The bound is what makes the noise enough: past it, a visitor's items shown and
+    clicks are not counted, signed in or not, over all variants together."""
+    settings.RECOMMEND_STATS_MAX_IMPRESSIONS_PER_VISITOR_DAY = 25
+    settings.RECOMMEND_STATS_MAX_CLICKS_PER_VISITOR_DAY = 2
+    request = rf.get("/", REMOTE_ADDR="203.0.113.9", HTTP_USER_AGENT="Mozilla/5.0")
+    request.user = AnonymousUser()
+    request.session = SessionStore()
+    for variant in ("a", "b", "a"):
+        services.event_record(
+            user=None, kind="impression", value=10, variant=variant, request=request
+        )
+    for _ in range(5):
+        services.event_record(
+            user=None, kind="click", item="course:1", variant="a", request=request
+        )
+    stats = {s.variant: (s.impressions, s.clicks) for s in VariantDailyStat.objects.all()}
+    assert stats == {"a": (15, 2), "b": (10, 0)}  # 10 + 10 + 5 of 30 shown; 2 of 5 clicks
+    other = rf.get("/", REMOTE_ADDR="203.0.113.10", HTTP_USER_AGENT="Mozilla/5.0")
+    other.user, other.session = AnonymousUser(), SessionStore()
+    services.event_record(user=None, kind="impression", value=10, variant="b", request=other)
+    assert VariantDailyStat.objects.get(variant="b").impressions == 20  # another visitor
+    # Nobody to bound: not counted at all.
+    services.event_record(user=None, kind="impression", value=10, variant="c")
+    assert not VariantDailyStat.objects.filter(variant="c").exists()
 
 
 def test_content_hidden_by_moderation_is_never_served(shelf, learner):

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('recommend', '0005_session_stats_by_day'),
+        ('recommend', '0008_variant_daily_releases'),
     ]
 
     operations = [
