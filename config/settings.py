@@ -668,6 +668,28 @@ CELERY_BEAT_SCHEDULE["hooks-deliveries-due"] = {
 # Names are model names: popularity, itemknn, ease, als, rp3beta, content, blend, stacked
 # (the shipped model).
 RECOMMEND_VARIANTS = {"stacked": 50, "popularity": 50}
+# The bandit (recommend.traffic, recommend.bandit): with it on, the split above is only the
+# start; every hour Thompson sampling on each variant's click-through over the window
+# moves the shares (each variant keeps the floor; no share moves more than the step per
+# update) and a variant whose purchases per impression are, with 95% posterior
+# probability, below GUARD_RATIO of the best variant's (after GUARD_MIN_IMPRESSIONS) is
+# stopped. Every change is logged (VariantShareChange) and drawn on /staff/recommendations/.
+# Live-aware ranking (recommend.live): sessions live now or starting within the horizon on
+# a learner's followed or strong topics rise on "For you" by BOOST x relevance x a time
+# weight that halves every LIVE_HALF_LIFE minutes live and every SOON_HALF_LIFE minutes
+# before the start. (A list item's base score is 1 / (1 + rank / 10): 1.0 at the top.)
+RECOMMEND_LIVE_BOOST = env.float("RECOMMEND_LIVE_BOOST", default=1.5)
+RECOMMEND_LIVE_HALF_LIFE_MINUTES = env.float("RECOMMEND_LIVE_HALF_LIFE_MINUTES", default=120.0)
+RECOMMEND_SOON_HALF_LIFE_MINUTES = env.float("RECOMMEND_SOON_HALF_LIFE_MINUTES", default=120.0)
+RECOMMEND_SOON_HORIZON_HOURS = env.float("RECOMMEND_SOON_HORIZON_HOURS", default=24.0)
+RECOMMEND_BANDIT = env.bool("RECOMMEND_BANDIT", default=True)
+RECOMMEND_BANDIT_WINDOW_DAYS = env.int("RECOMMEND_BANDIT_WINDOW_DAYS", default=14)
+RECOMMEND_BANDIT_FLOOR = env.float("RECOMMEND_BANDIT_FLOOR", default=0.05)
+RECOMMEND_BANDIT_MAX_STEP = env.float("RECOMMEND_BANDIT_MAX_STEP", default=0.1)
+RECOMMEND_BANDIT_GUARD_RATIO = env.float("RECOMMEND_BANDIT_GUARD_RATIO", default=0.7)
+RECOMMEND_BANDIT_GUARD_MIN_IMPRESSIONS = env.int(
+    "RECOMMEND_BANDIT_GUARD_MIN_IMPRESSIONS", default=2000
+)
 # the shipped model re-tunes its blend weights on a slice of the events this often
 RECOMMEND_TUNE_MAX_AGE_SECONDS = env.int("RECOMMEND_TUNE_MAX_AGE_SECONDS", default=86400)
 # How much one event of each kind says about a user's taste; watch counts per minute.
@@ -723,6 +745,10 @@ CELERY_BEAT_SCHEDULE.update(
         "recommend-session-stats": {
             "task": "recommend.tasks.session_stats_aggregate_task",
             "schedule": 3600.0,  # seconds; rewrites today's and yesterday's rows
+        },
+        "recommend-variant-shares": {
+            "task": "recommend.tasks.variant_shares_update_task",
+            "schedule": 3600.0,  # the bandit's next split (logged only when it moves)
         },
     }
 )

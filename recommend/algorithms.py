@@ -15,6 +15,9 @@ Models (`model_fit(name, ...)`):
 - ``content``: TF-IDF item vectors (core/text.py); profile = weighted sum of the
   user's item vectors, scored by cosine.
 - ``rp3beta``: the item -> user -> item random walk with a popularity penalty.
+- ``wordvec`` (recommend/wordvec.py): ``content`` with item vectors built from
+  Word2Vec word vectors trained on the item texts, so items with no shared word can
+  still be close.
 - ``stacked`` (recommend/stacked.py): the shipped model, every model above blended
   with weights tuned on a validation slice of the training data.
 - ``blend``: the model shipped before ``stacked``. A collaborative part plus content similarity plus
@@ -48,7 +51,19 @@ import scipy.sparse as sp
 
 from core.text import tfidf_vectorizer
 
-MODEL_NAMES = ("popularity", "itemknn", "ease", "als", "rp3beta", "content", "blend", "stacked")
+MODEL_NAMES = (
+    "popularity",
+    "itemknn",
+    "ease",
+    "als",
+    "rp3beta",
+    "content",
+    "wordvec",
+    "blend",
+    "stacked",
+)
+# models that read the items' texts (item_text)
+TEXT_MODELS = frozenset(["content", "wordvec", "blend", "stacked"])
 
 # Defaults for every model's parameters; model_fit(**params) overrides them.
 DEFAULTS: dict[str, dict] = {
@@ -66,6 +81,16 @@ DEFAULTS: dict[str, dict] = {
         "random_state": 42,
     },
     "content": {"min_df": 1, "max_features": 50_000},
+    # Word2Vec trained on the item texts (recommend/wordvec.py); skip-gram, the whole
+    # text as the window (up to max_window words either side)
+    "wordvec": {
+        "dim": 64,
+        "epochs": 20,
+        "negative": 5,
+        "min_count": 1,
+        "max_window": 10,
+        "seed": 42,
+    },
     "blend": {
         "cf": "ease",  # which collaborative model carries the warm users
         "cf_lam": 100.0,  # cf_* go to the CF model: EDLAE-style EASE (see module doc)
@@ -603,6 +628,11 @@ def model_fit(
         from recommend.stacked import Stacked
 
         model: Model = Stacked(name=name, n_items=x.shape[1], params=settings)
+    elif name == "wordvec":
+        # wordvec builds on Content (a cycle) and imports gensim: imported when asked for
+        from recommend.wordvec import WordVectors
+
+        model = WordVectors(name=name, n_items=x.shape[1], params=settings)
     else:
         model = _CLASSES[name](name=name, n_items=x.shape[1], params=settings)
     model.fit(x, item_text=item_text)

@@ -2,6 +2,8 @@
 
 from datetime import timedelta
 
+from django.utils import timezone
+
 WIDTH, HEIGHT, PAD_LEFT, PAD_BOTTOM, PAD_TOP, PAD_RIGHT = 720, 260, 48, 28, 12, 12
 # The chart box every chart shares (the template draws its axes from these).
 FRAME = {
@@ -45,12 +47,16 @@ def ctr_chart(data: dict) -> dict:
             }
         )
     ticks = [{"y": round(y(top * f), 1), "label": f"{top * f * 100:.1f}%"} for f in (0, 0.5, 1.0)]
-    last = since + timedelta(days=days - 1)
+    return _frame(lines, ticks, since, since + timedelta(days=days - 1))
+
+
+def _frame(lines: list, ticks: list, first, last) -> dict:
+    """The chart box, its lines, ticks and the first and last day under the axis."""
     return {
         **FRAME,
         "lines": lines,
         "ticks": ticks,
-        "first_day": since,
+        "first_day": first,
         "last_day": last,
         "legend_x": WIDTH - PAD_RIGHT - 150,
     }
@@ -102,3 +108,40 @@ def bars_chart(values: list[int | None], labels: list[str]) -> dict:
         "first": labels[0] if labels else "",
         "last": labels[-1] if labels else "",
     }
+
+
+def share_chart(data: dict) -> dict:
+    """Step lines of each variant's traffic share (0-100%) over time: one point per
+    logged change, held until the next and drawn to now."""
+    changes, since = data["share_changes"], data["share_since"]
+    now = timezone.now()
+    span = max((now - since).total_seconds(), 1.0)
+    inner_w = WIDTH - PAD_LEFT - PAD_RIGHT
+    inner_h = HEIGHT - PAD_TOP - PAD_BOTTOM
+
+    def x(when):
+        return round(PAD_LEFT + inner_w * max((when - since).total_seconds(), 0.0) / span, 1)
+
+    def y(share):
+        return round(PAD_TOP + inner_h * (1 - share), 1)
+
+    variants = sorted({name for change in changes for name in change.shares})
+    lines = []
+    for n, variant in enumerate(variants):
+        coords: list[tuple[float, float]] = []
+        for change in changes:
+            share = float(change.shares.get(variant, 0.0))
+            if coords:
+                coords.append((x(change.created_at), coords[-1][1]))  # held until now
+            coords.append((x(change.created_at), y(share)))
+        coords.append((x(now), coords[-1][1]))
+        lines.append(
+            {
+                "variant": variant,
+                "colour": COLOURS[n % len(COLOURS)],
+                "points": " ".join(f"{a},{b}" for a, b in coords),
+                "legend_y": PAD_TOP + 14 + 16 * n,
+            }
+        )
+    ticks = [{"y": y(f), "label": f"{f * 100:.0f}%"} for f in (0, 0.5, 1.0)]
+    return _frame(lines, ticks, since, now)

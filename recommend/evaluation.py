@@ -16,7 +16,7 @@ from __future__ import annotations
 import itertools
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import scipy.sparse as sp
@@ -171,9 +171,9 @@ def run(
     users = evaluation_users(split.test, limit_users, seed)
     results = []
     for name in models:
-        if name == "content" and not split.item_text:
+        if name in ("content", "wordvec") and not split.item_text:
             continue
-        text = split.item_text if name in ("content", "blend", "stacked") else None
+        text = split.item_text if name in algorithms.TEXT_MODELS else None
         train, extra = split.train, params.get(name, {})
         if name == "stacked":
             # the shipped model sees what the site gives it: weights that carry recency,
@@ -243,7 +243,7 @@ def tune(
     for offset in range(1, validation_seeds + 1):
         fit_part, validation = split_per_user(split.train, validation_fraction, seed + offset)
         folds.append((fit_part, validation, evaluation_users(validation, limit_users, seed)))
-    text = split.item_text if name in ("content", "blend") else None
+    text = split.item_text if name in algorithms.TEXT_MODELS else None
     base = dict(base or {})
     trials = []
     for point in _grid(grid or GRIDS[name]):
@@ -268,3 +268,39 @@ def tune_blend(split: Split, *, seed: int = 42, limit_users: int | None = None) 
         limit_users=limit_users,
     )
     return blend
+
+
+# --- word vectors where TF-IDF sees nothing ---------------------------------------------
+
+
+def unshared_neighbour_lift(
+    train: sp.csr_matrix, item_text: list[str], *, k: int = 5
+) -> tuple[float, int]:
+    """How much more the word-vector model's nearest items *that share no word* with an
+    item are consumed together with it than an average pair sharing no word.
+
+    TF-IDF gives every such pair a cosine of 0, so it cannot rank them at all (its lift
+    is 1 by construction). Co-consumption is the cosine of the two items' user columns
+    in `train` (never the test split). Returns (lift, items measured)."""
+    tfidf = cast(algorithms.Content, algorithms.model_fit("content", train, item_text=item_text))
+    words = cast(algorithms.Content, algorithms.model_fit("wordvec", train, item_text=item_text))
+    unshared = np.asarray(tfidf.sim) <= 1e-9
+    np.fill_diagonal(unshared, False)
+    has_text = np.asarray(tfidf.has_text) & np.asarray(words.has_text)
+    unshared &= has_text[:, None] & has_text[None, :]
+    together = algorithms.cosine_item_similarity(_binary_columns(train))
+    wv = np.where(unshared, np.asarray(words.sim), -np.inf)
+    picked, baseline = [], []
+    for item in np.flatnonzero(unshared.sum(axis=1) >= 2 * k):
+        nearest = np.argpartition(-wv[item], k)[:k]
+        picked.append(together[item, nearest].mean())
+        baseline.append(together[item, unshared[item]].mean())
+    if not picked or np.mean(baseline) <= 0:
+        return float("nan"), len(picked)
+    return float(np.mean(picked) / np.mean(baseline)), len(picked)
+
+
+def _binary_columns(train: sp.csr_matrix) -> sp.csr_matrix:
+    out = sp.csr_matrix(train, dtype=np.float32, copy=True)
+    out.data[:] = 1.0
+    return out

@@ -99,6 +99,8 @@ class VariantDailyStat(models.Model):
     variant = models.CharField(max_length=40)
     impressions = models.PositiveBigIntegerField(default=0)
     clicks = models.PositiveBigIntegerField(default=0)
+    # purchases by users in the variant (their stored list's): the bandit's guardrail
+    purchases = models.PositiveBigIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -110,6 +112,26 @@ class VariantDailyStat(models.Model):
 
     def __str__(self):
         return f"{self.day} {self.variant}"
+
+
+class VariantShareChange(models.Model):
+    """One change of the ranking variants' traffic shares by the bandit
+    (recommend.traffic): the shares from then on, the variants its guardrail stopped,
+    and the counts it decided on. The newest row is the split in force."""
+
+    created_at = models.DateTimeField(db_index=True)
+    shares = models.JSONField(default=dict)  # variant -> share (0..1, summing to 1)
+    stopped = models.JSONField(default=list)  # variants stopped by the purchase guardrail
+    stats = models.JSONField(default=dict)  # variant -> [impressions, clicks, purchases]
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        verbose_name = _("variant share change")
+        verbose_name_plural = _("variant share changes")
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.shares}"
 
 
 class VariantDailyRelease(models.Model):

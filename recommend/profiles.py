@@ -129,9 +129,13 @@ def profile_for(user_id: int) -> Profile:
     return profile
 
 
-def rerank(items: list[Item], profile: Profile) -> list[tuple[Item, float]]:
+def rerank(
+    items: list[Item], profile: Profile, live: dict[str, float] | None = None
+) -> list[tuple[Item, float]]:
     """Items (best first) re-scored by the learner's choices and strengths: items they
-    hid are gone, followed categories rise, categories they are not interested in sink."""
+    hid are gone, followed categories rise, categories they are not interested in sink,
+    and `live` (item key -> boost: sessions live now or soon, recommend.live) rise."""
+    live = live or {}
     scored = []
     for rank, item in enumerate(items):
         if item.key in profile.hidden_items:
@@ -145,6 +149,7 @@ def rerank(items: list[Item], profile: Profile) -> list[tuple[Item, float]]:
         if category in profile.siblings_down:
             score -= SIBLING_PENALTY
         score += STRENGTH_BOOST * profile.strengths.get(category or -1, 0.0)
+        score += live.get(item.key, 0.0)
         scored.append((item, score))
     scored.sort(key=lambda pair: -pair[1])
     return scored
@@ -160,9 +165,17 @@ def followed_keys(profile: Profile) -> list[str]:
     return [i.key for i in sorted(mine, key=lambda i: -i.pk)]
 
 
-def reason_for(item: Item, profile: Profile, watched: dict[str, str]) -> str:
-    """Why an item is on the learner's list, in words ("" when nothing specific)."""
+def reason_for(
+    item: Item, profile: Profile, watched: dict[str, str], live: dict[str, bool] | None = None
+) -> str:
+    """Why an item is on the learner's list, in words ("" when nothing specific).
+    `live`: item key -> live now (True) or starting soon (False)."""
     category = item.category_id if item.category_id is not None else -1
+    if live and item.key in live:
+        topic = profile.names.get(category, "")
+        if live[item.key]:
+            return _("Live now in %(topic)s") % {"topic": topic}
+        return _("Starting soon in %(topic)s") % {"topic": topic}
     if category in profile.following:
         return _("Because you follow %(topic)s") % {"topic": profile.names.get(category, "")}
     if item.key in watched:

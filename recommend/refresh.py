@@ -32,7 +32,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from marketplace.models import CreatorProfile
-from recommend import algorithms, features, profiles
+from recommend import algorithms, features, profiles, traffic
 from recommend.models import Event, RecommendationList
 
 logger = logging.getLogger(__name__)
@@ -54,13 +54,15 @@ PAGES_PER_QUERY = 10  # batches of users found by one `users_with_new_activity` 
 
 
 def variant_for(user_id: int) -> str:
-    """The A/B variant of a user: a stable hash of the id over RECOMMEND_VARIANTS shares."""
-    variants = sorted((str(k), int(v)) for k, v in settings.RECOMMEND_VARIANTS.items() if v > 0)
+    """The ranking variant of a user: a stable hash of the id placed on the split in
+    force (recommend.traffic: the bandit's shares, or RECOMMEND_VARIANTS). A user keeps
+    their variant while the split stays; when the bandit moves the split, only users
+    near the moved boundaries change variant."""
+    variants = sorted(traffic.current_shares().items())
     if not variants:
         return "stacked"
-    total = sum(share for _, share in variants)
     digest = hashlib.sha256(f"recommend-variant:{user_id}".encode()).digest()
-    point = int.from_bytes(digest[:8], "big") % total
+    point = int.from_bytes(digest[:8], "big") / 2.0**64
     for name, share in variants:
         if point < share:
             return name

@@ -21,10 +21,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from recommend import profiles, refresh
+from recommend import profiles, refresh, traffic
 from recommend.features import Item, items_load, owned_keys
 from recommend.items import item_key_for
-from recommend.models import Event, RecommendationList, VariantDailyRelease
+from recommend.live import live_boosts
+from recommend.models import (
+    Event,
+    RecommendationList,
+    VariantDailyRelease,
+    VariantShareChange,
+)
 from recommend.services import NONPERSONAL_VARIANT, AnyUser, personalisation_opted_out
 
 logger = logging.getLogger(__name__)
@@ -123,6 +129,7 @@ def recommendations_for_user(*, user: AnyUser, n: int | None = None) -> ShownLis
         keys, algorithm, seen = list(stored.items), stored.algorithm, stored.last_event_id
     profile = profiles.profile_for(user.pk)
     followed = profiles.followed_keys(profile)
+    boosts = live_boosts(profile)
     # What the learner touched since the stored list was made (everything, for a new
     # learner): its neighbours come first, so the first view, follow or purchase
     # changes the row at once; the touched items themselves are not offered again.
@@ -130,16 +137,21 @@ def recommendations_for_user(*, user: AnyUser, n: int | None = None) -> ShownLis
     near, related = _neighbours_of(touched)
     if near and algorithm == "popularity":
         algorithm = "neighbours"
-    # candidates: those neighbours, the stored list, the followed topics' items (a new
-    # learner's first choice counts at once), popular items; then the learner's
-    # profile re-ranks them
+    # candidates: sessions live now or soon on the learner's topics, those neighbours,
+    # the stored list, the followed topics' items (a new learner's first choice counts
+    # at once), popular items; then the learner's profile and the live boosts re-rank
     candidates = _serve(
-        near + keys + followed + popular_keys(), user=user, n=n * 4, exclude=set(touched)
+        [*boosts, *near, *keys, *followed, *popular_keys()],
+        user=user,
+        n=n * 4,
+        exclude=set(touched),
     )
-    ranked = [item for item, _score in profiles.rerank(candidates, profile)][:n]
+    live = {key: b.boost for key, b in boosts.items()}
+    ranked = [item for item, _score in profiles.rerank(candidates, profile, live)][:n]
     watched = _watched_anchors(user.pk)
+    now_or_soon = {key: b.live for key, b in boosts.items()}
     reasons = {
-        item.key: profiles.reason_for(item, profile, watched)
+        item.key: profiles.reason_for(item, profile, watched, now_or_soon)
         or (_("Related to %(title)s") % {"title": related[item.key]} if item.key in related else "")
         for item in ranked
     }
@@ -297,6 +309,21 @@ def click_through_by_variant(*, days: int = 30) -> dict[str, Any]:
             {**t, "ctr": (t["clicks"] / t["impressions"]) if t["impressions"] else 0.0}
             for t in totals
         ],
+    }
+
+
+def variant_share_history(*, days: int = 30) -> dict[str, Any]:
+    """The bandit's changes of the traffic split in the last `days` (oldest first), and
+    the split in force now (recommend.traffic)."""
+    since = timezone.now() - timedelta(days=days)
+    changes = list(
+        VariantShareChange.objects.filter(created_at__gte=since).order_by("created_at", "id")
+    )
+    return {
+        "share_since": since,
+        "share_changes": changes,
+        "shares_now": sorted(traffic.current_shares().items()),
+        "bandit_on": settings.RECOMMEND_BANDIT,
     }
 
 

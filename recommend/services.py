@@ -171,6 +171,9 @@ def _event_record(
             )
         if kind == Event.Kind.IMPRESSION:
             return True
+    if kind == Event.Kind.PURCHASE and isinstance(user, User) and user.is_authenticated:
+        buyer = user.pk
+        _on_commit(lambda: _purchase_count(buyer))
     if key is None or not isinstance(user, User) or not user.is_authenticated:
         return kind == Event.Kind.CLICK
     once: tuple[str, int] | None
@@ -316,16 +319,29 @@ def _quick_refresh_schedule(user_id: int) -> None:
         logger.exception("recommend: could not queue the first list of user %s", user_id)
 
 
-def variant_stat_bump(*, variant: str, impressions: int = 0, clicks: int = 0) -> None:
+def _purchase_count(user_id: int) -> None:
+    """A purchase counts for the variant of the buyer's stored list (the one they were
+    shown), for the bandit's guardrail; a buyer with no list yet counts for none."""
+    variant = (
+        RecommendationList.objects.filter(user_id=user_id).values_list("variant", flat=True).first()
+    )
+    if variant:
+        variant_stat_bump(variant=variant, purchases=1)
+
+
+def variant_stat_bump(
+    *, variant: str, impressions: int = 0, clicks: int = 0, purchases: int = 0
+) -> None:
     """Add to today's counters of `variant` in one statement (insert or update)."""
     table = VariantDailyStat._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (day, variant, impressions, clicks) VALUES (%s, %s, %s, %s) "  # noqa: S608 - our table name
-            "ON CONFLICT (day, variant) DO UPDATE SET "
+            f"INSERT INTO {table} (day, variant, impressions, clicks, purchases) "  # noqa: S608 - our table name
+            "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (day, variant) DO UPDATE SET "
             f"impressions = {table}.impressions + EXCLUDED.impressions, "
-            f"clicks = {table}.clicks + EXCLUDED.clicks",
-            [timezone.localdate(), variant or "none", impressions, clicks],
+            f"clicks = {table}.clicks + EXCLUDED.clicks, "
+            f"purchases = {table}.purchases + EXCLUDED.purchases",
+            [timezone.localdate(), variant or "none", impressions, clicks, purchases],
         )
 
 

@@ -6,7 +6,8 @@ Components (each scaled per user by its row max, popularity as it is):
   the history valued by recency (the site's time-decayed weights, or on the offline
   data 0.5 per RECENCY_HALF_ITEMS newer items), so recent items speak louder;
 - ``rp3beta``: the item -> user -> item random walk with a popularity penalty;
-- ``itemknn``, ``als`` (implicit), ``content`` (TF-IDF), ``popularity``.
+- ``itemknn``, ``als`` (implicit), ``content`` (TF-IDF), ``wordvec`` (item vectors from
+  word vectors trained on the item texts, recommend/wordvec.py), ``popularity``.
 
 Tuning (`tune=True`) never reads a test split: it carves a slice out of the training
 matrix (`holdout="random"`: a share of each user's items; `"last"`: each user's newest
@@ -35,7 +36,16 @@ from recommend import algorithms
 from recommend.algorithms import Model, _binary, _csr, _product, _row_scale
 from recommend.datasets import split_last, split_per_user
 
-COMPONENTS = ("ease", "ease_recent", "rp3beta", "itemknn", "als", "content", "popularity")
+COMPONENTS = (
+    "ease",
+    "ease_recent",
+    "rp3beta",
+    "itemknn",
+    "als",
+    "content",
+    "wordvec",
+    "popularity",
+)
 WEIGHT_GRID = (0.0, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5)
 # candidate parameters, each picked by its own validation NDCG before the weights
 EASE_LAMS = (100.0, 250.0, 500.0, 1000.0)
@@ -113,8 +123,17 @@ class Stacked(Model):
             )
         if "content" in names and self.has_text:
             parts["content"] = algorithms.model_fit("content", x, item_text=self.item_text)
+        if "wordvec" in names and self.has_text:
+            parts["wordvec"] = self._wordvec(x)
         parts["popularity"] = algorithms.model_fit("popularity", x)
         return parts
+
+    def _wordvec(self, x: sp.csr_matrix) -> Model:
+        """The word-vector model: it reads the texts only, so the tuning slices and the
+        final fit share one training of the vectors."""
+        if getattr(self, "_wordvec_model", None) is None:
+            self._wordvec_model = algorithms.model_fit("wordvec", x, item_text=self.item_text)
+        return self._wordvec_model
 
     def _component_scores(self, parts: dict[str, Model], user_rows) -> dict[str, np.ndarray]:
         binary = _binary(user_rows)
@@ -126,8 +145,9 @@ class Stacked(Model):
         for name in ("rp3beta", "itemknn", "als"):
             if name in parts:
                 out[name] = _row_scale(parts[name].scores(binary))
-        if "content" in parts:
-            out["content"] = _row_scale(parts["content"].scores(user_rows))
+        for name in ("content", "wordvec"):
+            if name in parts:
+                out[name] = _row_scale(parts[name].scores(user_rows))
         out["popularity"] = parts["popularity"].scores(binary)
         return out
 

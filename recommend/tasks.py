@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from recommend import analytics, channel_analytics, refresh, retention
+from recommend import analytics, channel_analytics, refresh, retention, traffic
 
 
 @shared_task
@@ -28,3 +28,9 @@ def session_stats_aggregate_task() -> int:
     sessions' first, then the channels' (which read the sessions' rows)."""
     written = analytics.session_stats_aggregate_recent()
     return written + channel_analytics.channel_stats_aggregate_recent()
+
+
+@shared_task
+def variant_shares_update_task() -> bool:
+    """The bandit's next traffic split of the ranking variants; whether it changed."""
+    return traffic.variant_shares_update() is not None

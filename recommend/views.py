@@ -24,7 +24,7 @@ from livestream.selectors import session_get_for_editor
 from marketplace.models import CreatorProfile
 from recommend import analytics, charts, selectors, services, staff_stats
 from recommend.audience import AUDIENCE_DAYS, creator_audience
-from recommend.charts import ctr_chart
+from recommend.charts import ctr_chart, share_chart
 from recommend.features import items_load
 
 WATCH_LAST = "recommend:watch:last:{}:{}"
@@ -163,7 +163,18 @@ def staff_dashboard(request):
         "max_clicks": settings.RECOMMEND_STATS_MAX_CLICKS_PER_VISITOR_DAY,
         "epsilon": settings.RECOMMEND_STATS_EPSILON_PER_DAY,
     }
-    return render(request, "recommend/staff.html", {**data, **privacy, "chart": ctr_chart(data)})
+    shares = selectors.variant_share_history(days=days)
+    return render(
+        request,
+        "recommend/staff.html",
+        {
+            **data,
+            **privacy,
+            **shares,
+            "chart": ctr_chart(data),
+            "share_chart": share_chart(shares),
+        },
+    )
 
 
 def _back(request, default: str) -> str:

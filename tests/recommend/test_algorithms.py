@@ -60,7 +60,7 @@ def interactions():
     return sp.csr_matrix(np.vstack(rows))
 
 
-@pytest.mark.parametrize("name", ["itemknn", "ease", "als", "content", "blend"])
+@pytest.mark.parametrize("name", ["itemknn", "ease", "als", "content", "wordvec", "blend"])
 def test_user_who_watched_only_finance_gets_finance_first(name, interactions):
     model = model_fit(
         name, interactions, item_text=TEXTS, **({"factors": 4} if name == "als" else {})
