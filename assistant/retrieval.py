@@ -6,7 +6,8 @@ English suffix stripper here); BM25 and the semantic space score every passage a
 their best few hundred each are the candidates, scored three ways and blended (so a
 question's cost barely grows with the index beyond those two cheap products):
 
-- lexical: Okapi BM25 over the terms (a sparse matrix, one product per query);
+- lexical: Okapi BM25 over the terms (the bm25s package: a sparse index of
+  precomputed term weights, summed per query);
 - character n-grams: TF-IDF cosine over 2-4 character grams, which forgives typos,
   inflections and Chinese segmentation slips (a paraphrase rarely keeps its words);
 - semantic: latent semantic vectors (truncated SVD of the TF-IDF term matrix, trained
@@ -20,6 +21,7 @@ confidence the answer is shown with.
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 import unicodedata
@@ -27,12 +29,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+import bm25s
 import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from threadpoolctl import ThreadpoolController
 
 from core.text import terms
+
+# bm25s sets its own logger to DEBUG when imported (a line per index built): back to
+# warnings only, whatever the logging settings say for the rest.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z]")
@@ -98,44 +105,41 @@ def char_text(text: str) -> str:
 
 
 class BM25:
-    """Okapi BM25 over a sparse term matrix (the Lucene idf, k1 and b as usual)."""
+    """Okapi BM25 from the bm25s package (the Lucene idf, k1 and b as usual).
+
+    bm25s's "lucene" variant leaves out the classic (k1 + 1) numerator factor, which
+    only rescales; it is put back so the scores (squashed as s / (s + 12) in the blend)
+    stay what they were when this class computed them itself."""
 
     def __init__(self, k1: float = 1.2, b: float = 0.75) -> None:
         self.k1, self.b = k1, b
         self.vocabulary: dict[str, int] = {}
-        self.matrix: sp.csr_matrix = sp.csr_matrix((0, 0), dtype=np.float32)
+        self.idf = np.zeros(0, dtype=np.float32)
+        self.documents = 0
+        self._model: bm25s.BM25 | None = None
 
     def fit(self, documents: Sequence[Sequence[str]]) -> BM25:
-        rows, cols, vals = [], [], []
-        lengths = np.zeros(len(documents), dtype=np.float32)
-        for row, document in enumerate(documents):
-            counts: dict[int, int] = {}
-            for term in document:
-                col = self.vocabulary.setdefault(term, len(self.vocabulary))
-                counts[col] = counts.get(col, 0) + 1
-            lengths[row] = len(document)
-            rows += [row] * len(counts)
-            cols += list(counts)
-            vals += list(counts.values())
-        shape = (len(documents), max(1, len(self.vocabulary)))
-        tf = sp.csr_matrix((np.asarray(vals, np.float32), (rows, cols)), shape=shape)
-        n = len(documents)
-        df = np.bincount(tf.indices, minlength=shape[1]).astype(np.float32)
+        self.documents = len(documents)
+        self.vocabulary, self.idf, self._model = {}, np.zeros(0, dtype=np.float32), None
+        corpus = [list(document) for document in documents]
+        if not any(corpus):  # nothing to index (bm25s wants at least one term)
+            return self
+        model = bm25s.BM25(k1=self.k1, b=self.b, method="lucene", backend="numpy")
+        model.index(corpus, create_empty_token=False, show_progress=False)
+        model.scores["data"] = model.scores["data"] * np.float32(self.k1 + 1)
+        self.vocabulary, self._model = model.vocab_dict, model
+        # bm25s keeps documents x terms in CSC form: a term's document frequency is
+        # the number of entries in its column.
+        df = np.diff(model.scores["indptr"]).astype(np.float32)
+        n = self.documents
         self.idf = np.log(1 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
-        average = float(lengths.mean()) if n else 1.0
-        norm = self.k1 * (1 - self.b + self.b * lengths / max(average, 1e-9))
-        tf = tf.tocoo()
-        weights = tf.data * (self.k1 + 1) / (tf.data + norm[tf.row]) * self.idf[tf.col]
-        # Stored transposed (terms x documents): a query reads a few rows.
-        self.matrix = sp.csr_matrix((weights, (tf.col, tf.row)), shape=(shape[1], n))
         return self
 
     def query_weight(self, query: Sequence[str]) -> float:
         """What a passage holding every query term once, at average length, scores: the
         sum of the terms' idf, an unknown term at the highest idf (it is evidence the
         index lacks)."""
-        n = self.matrix.shape[1]
-        unknown = float(np.log(1 + (n + 0.5) / 0.5))
+        unknown = float(np.log(1 + (self.documents + 0.5) / 0.5))
         return sum(
             float(self.idf[self.vocabulary[t]]) if t in self.vocabulary else unknown
             for t in set(query)
@@ -143,9 +147,9 @@ class BM25:
 
     def scores(self, query: Sequence[str]) -> np.ndarray:
         cols = [self.vocabulary[t] for t in set(query) if t in self.vocabulary]
-        if not cols:
-            return np.zeros(self.matrix.shape[1], dtype=np.float32)
-        return np.asarray(self.matrix[cols].sum(axis=0)).ravel()
+        if self._model is None or not cols:
+            return np.zeros(self.documents, dtype=np.float32)
+        return self._model.get_scores_from_ids(cols)
 
 
 @dataclass(frozen=True)

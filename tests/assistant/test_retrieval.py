@@ -2,10 +2,12 @@
 scored with character grams and blended, and they rank and score as if every passage
 had been (no database)."""
 
+import math
+
 import numpy as np
 
 from assistant.index import Row, index_build, rank
-from assistant.retrieval import FeedbackMemory, HybridIndex, Passage, Vote
+from assistant.retrieval import BM25, FeedbackMemory, HybridIndex, Passage, Vote
 
 TOPICS = [
     ("refund", "How do I get a refund for a ticket I bought?"),
@@ -59,3 +61,36 @@ def test_a_passage_voted_up_is_ranked_though_no_pool_holds_it():
     ranked = rank(index, question, intent="topic", feedback=memory)
     assert ranked[0][0].pk == guitar
     assert ranked[0][2] == 1.0  # the vote moved its confidence as it moved its score
+
+
+def test_bm25_scores_are_the_okapi_formula_with_lucene_idf():
+    """The bm25s-backed class scores exactly as Okapi BM25 (k1 1.2, b 0.75, Lucene idf,
+    the (k1 + 1) numerator), worked out here term by term."""
+    documents = [["a", "b", "a"], ["b", "c"], ["c"], []]
+    bm25 = BM25().fit(documents)
+    n, average = len(documents), sum(map(len, documents)) / len(documents)  # 4, 1.5
+
+    def idf(term: str) -> float:
+        df = sum(term in d for d in documents)
+        return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+    def expected(query: set[str], document: list[str]) -> float:
+        norm = 1.2 * (1 - 0.75 + 0.75 * len(document) / average)
+        tfs = {t: document.count(t) for t in query if t in document}
+        return sum(idf(t) * tf * 2.2 / (tf + norm) for t, tf in tfs.items())
+
+    # Worked once by hand: "a" in the first document, tf 2, length 3, df 1:
+    # idf ln(1 + 3.5 / 1.5) = 1.20397, norm 1.2 * (0.25 + 0.75 * 2) = 2.1, 1.20397 * 4.4 / 4.1.
+    assert math.isclose(expected({"a"}, documents[0]), 1.29207, rel_tol=1e-5)
+    query = ["a", "c", "c", "unknown"]  # repeated terms count once; unknown ones add nothing
+    got = bm25.scores(query)
+    assert got.shape == (4,)
+    for document, score in zip(documents, got, strict=True):
+        assert math.isclose(float(score), expected({"a", "c"}, document), abs_tol=1e-5)
+    assert got[3] == 0.0
+    for term in "abc":
+        assert math.isclose(float(bm25.idf[bm25.vocabulary[term]]), idf(term), rel_tol=1e-6)
+    unknown = math.log(1 + (n + 0.5) / 0.5)
+    assert math.isclose(bm25.query_weight(query), idf("a") + idf("c") + unknown, rel_tol=1e-6)
+    assert not bm25.scores(["unknown"]).any()
+    assert BM25().fit([]).scores(["a"]).shape == (0,)
