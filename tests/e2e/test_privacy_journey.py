@@ -32,7 +32,8 @@ def test_learner_sets_consents_exports_and_cancels_deletion(live_server, page, s
     expect(page.get_by_text("Your choices are saved")).to_be_visible()
     assert ConsentRecord.objects.filter(user=learner, purpose="analytics", granted=False).exists()
 
-    page.get_by_test_id("export-request").click()  # the job runs inline in tests
+    with page.expect_navigation():  # the form's POST lands on this page again
+        page.get_by_test_id("export-request").click()  # the job runs inline in tests
     page.reload()
     expect(page.get_by_test_id("export-download")).to_be_visible()
     screenshot(page, "privacy-01-export-ready")
