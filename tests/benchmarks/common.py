@@ -176,11 +176,15 @@ def migrated_template(database_url: str, env: dict[str, str]) -> str:
         if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
             return name
     building = f"{name}_{os.getpid()}"
-    log(f"Migrating the benchmark template database {name} (once per set of migrations)")
-    recreate_database(urlunsplit(urlsplit(database_url)._replace(path=f"/{building}")))
-    migrate(
-        {**env, "DATABASE_URL": urlunsplit(urlsplit(database_url)._replace(path=f"/{building}"))}
-    )
+    if not _copy_of_test_template(admin, building):
+        log(f"Migrating the benchmark template database {name} (once per set of migrations)")
+        recreate_database(urlunsplit(urlsplit(database_url)._replace(path=f"/{building}")))
+        migrate(
+            {
+                **env,
+                "DATABASE_URL": urlunsplit(urlsplit(database_url)._replace(path=f"/{building}")),
+            }
+        )
     with psycopg.connect(admin, autocommit=True, connect_timeout=10) as conn:
         try:
             conn.execute(
@@ -200,6 +204,33 @@ def migrated_template(database_url: str, env: dict[str, str]) -> str:
                     sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(old))
                 )
     return name
+
+
+def _copy_of_test_template(admin: str, building: str) -> bool:
+    """Make `building` a copy of the test suite's template for the same migration files
+    (tests/db_template.py), when a test run made one: no need to migrate again."""
+    import psycopg
+    from psycopg import sql
+
+    from tests import db_template
+
+    source = db_template.template_name()
+    with psycopg.connect(admin, autocommit=True, connect_timeout=10) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", [db_template.LOCK_KEY])
+        try:
+            if not conn.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", [source]
+            ).fetchone():
+                return False
+            log(f"Copying the test suite's migrated template {source}")
+            conn.execute(
+                sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                    sql.Identifier(building), sql.Identifier(source)
+                )
+            )
+            return True
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", [db_template.LOCK_KEY])
 
 
 def recreate_migrated(database_url: str, env: dict[str, str]) -> None:
