@@ -68,7 +68,12 @@ def subscription_change_tier(
     with transaction.atomic():
         locked = Subscription.objects.select_for_update().get(pk=subscription.pk)
         locked.tier = tier
-        locked.save(update_fields=["tier"])
+        # A price change announced for the old tier does not follow to the new one.
+        locked.next_price_amount, locked.next_price_currency = None, ""
+        locked.next_price_from = None
+        locked.save(
+            update_fields=["tier", "next_price_amount", "next_price_currency", "next_price_from"]
+        )
         if locked.paid_until is not None:
             fulfilment().subscription_paid(locked, paid_until=locked.paid_until)
     charged = 0

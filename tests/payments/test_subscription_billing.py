@@ -149,6 +149,20 @@ def test_a_downgrade_charges_nothing_now_and_credits_the_next_renewal(
     assert _balance(Kind.EARNINGS, alice.user) == 5400 + renewal - renewal // 10
 
 
+def test_a_price_change_announced_for_the_old_tier_does_not_follow_a_tier_change(
+    bob, gold, platinum, django_capture_on_commit_callbacks
+):
+    sub = purchases.subscription_start(user=bob, tier=gold, payment_method=card(GOOD))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.tier_price_change_schedule(tier=gold, amount=4500, currency="CNY", notice_days=30)
+    sub.refresh_from_db()
+    assert sub.next_price_amount == 4500  # Gold's subscribers were told
+    change = purchases.subscription_change_tier(user=bob, subscription=sub, tier=platinum)
+    moved = change.subscription
+    assert moved.tier_id == platinum.pk
+    assert (moved.next_price_amount, moved.next_price_from) == (None, None)
+
+
 def test_a_change_made_at_stripe_reaches_the_subscription_by_its_webhook(
     bob, gold, platinum, platinum_session
 ):
