@@ -71,7 +71,7 @@ def django_db_setup(
 
     verbosity = request.config.option.verbose
     with django_db_blocker.unblock():
-        cloned = False
+        cloned = reuse = False
         name = db_template.test_database_name() if db_template.usable() else ""
         if name and not django_db_createdb:
             reuse = django_db_keepdb and db_template.exists(name)
@@ -81,7 +81,7 @@ def django_db_setup(
             interactive=False,
             keepdb=cloned or (django_db_keepdb and not django_db_createdb),
         )
-        if name and not cloned:
+        if name and not cloned and not reuse:  # only a database migrated from empty
             db_template.keep_as_template(name)
     yield
     if not django_db_keepdb:
