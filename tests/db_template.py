@@ -28,11 +28,17 @@ def usable() -> bool:
     return settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 
 
-def template_name() -> str:
+def migrations_digest() -> str:
+    """12 hex digits that change with any migration file (the benchmarks' template
+    is named by it too)."""
     digest = hashlib.sha256()
     for path in sorted(ROOT.glob("*/migrations/*.py")):
         digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
-    return PREFIX + digest.hexdigest()[:12]
+    return digest.hexdigest()[:12]
+
+
+def template_name() -> str:
+    return PREFIX + migrations_digest()
 
 
 def test_database_name() -> str:

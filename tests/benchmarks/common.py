@@ -155,12 +155,9 @@ TEMPLATE_PREFIX = "zhiliao_bench_template_"
 
 
 def _migrations_digest() -> str:
-    import hashlib
+    from tests.db_template import migrations_digest
 
-    digest = hashlib.sha256()
-    for path in sorted(ROOT.glob("*/migrations/*.py")):
-        digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()[:12]
+    return migrations_digest()
 
 
 def migrated_template(database_url: str, env: dict[str, str]) -> str:
