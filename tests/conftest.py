@@ -132,6 +132,20 @@ def _reference_data(request):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts and ends in the site's default language. A safety net: a
+    request's language already ends with the request (core.middleware.
+    RequestLanguageMiddleware), and tests switch with translation.override; an
+    activate() left behind would otherwise change the strings of whatever test runs
+    next in this worker."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     """Rate-limit counters live in the cache, blocked terms and the screening model in
     a per-process copy, system ledger account ids in a per-process cache; no test
