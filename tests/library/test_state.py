@@ -44,6 +44,18 @@ def test_a_course_bob_bought_says_open_instead_of_buy(client, bob, course):
     assert "top-up-and-buy" not in html and "¥299.00" not in html
 
 
+def test_the_open_button_says_open_in_chinese_not_awaiting_an_answer(client, bob, course):
+    # "Open" is also the status of a question waiting for its answer (待回答): the
+    # button has its own context in the catalogue.
+    marketplace_services.entitlement_grant(
+        user=bob, source=Entitlement.Source.TICKET, source_ref="p-1", course=course
+    )
+    client.force_login(bob)
+    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
+    html = client.get(course.get_absolute_url()).content.decode()
+    assert 'data-testid="open-course">打开</a>' in html
+
+
 def test_a_subscriber_opens_the_channels_course_and_joins_its_discussion(client, bob, gold, course):
     client.force_login(bob)
     html = client.get(course.get_absolute_url()).content.decode()
