@@ -7,12 +7,16 @@ Components (each scaled per user by its row max, popularity as it is):
   data 0.5 per RECENCY_HALF_ITEMS newer items), so recent items speak louder;
 - ``rp3beta``: the item -> user -> item random walk with a popularity penalty;
 - ``itemknn``, ``als`` (implicit), ``content`` (TF-IDF), ``wordvec`` (item vectors from
-  word vectors trained on the item texts, recommend/wordvec.py), ``popularity``.
+  word vectors trained on the item texts, recommend/wordvec.py), ``popularity``;
+- ``transitions`` (recommend/sequence.py): what users took right after (or, for a
+  random hold-out, right next to) the user's items in the order of their histories,
+  the newest items speaking loudest when the hold-out is in time.
 
 Tuning (`tune=True`) never reads a test split: it carves a slice out of the training
 matrix (`holdout="random"`: a share of each user's items; `"last"`: each user's newest
 item, the way the time split holds out), fits the components on the rest, picks EASE's
-lambda, RP3beta's exponents and ALS's size by each one's NDCG@10 on the slice, then the
+lambda, RP3beta's exponents, ALS's size and the transitions' window, decay, direction
+and recency by each one's NDCG@10 on the slice, then the
 weights by coordinate ascent on the blend's NDCG@10 on the slice (two passes over a
 small grid, a change kept only if it gains). The chosen components are then fitted again
 on the whole matrix. With `tune=False` the weights and parameters given are used as they
