@@ -84,6 +84,7 @@ class AvatarApi(PictureApi):
     field = shape = "avatar"
 
     def editable(self, request: Request) -> User:
+        assert isinstance(request.user, User)  # IsAuthenticated let it in
         return request.user
 
     def update(self, user: User, _by: User, upload: Any) -> None:

@@ -30,7 +30,7 @@ class PictureInputSerializer(serializers.Serializer):
     )
 
 
-def _output(shape: str) -> type[serializers.Serializer]:
+def _output(shape: str) -> serializers.Serializer:
     return inline_serializer(
         name=f"{shape.title()}PictureOutput",
         fields={

@@ -68,7 +68,7 @@ def _session_may_read(user: User, session: Model) -> bool:
     return _session_may_write(user, session)
 
 
-def _session_public_ids() -> QuerySet[LiveSession]:
+def _session_public_ids() -> QuerySet[Any]:
     """Free sessions whose page is public: what _session_may_read admits anyone to."""
     return sessions_public().filter(access=LiveSession.Access.FREE).values("pk")
 

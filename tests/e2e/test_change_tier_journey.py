@@ -18,6 +18,11 @@ from tests.payments.test_card_payments import card
 pytestmark = pytest.mark.e2e
 
 
+def _tier(page, name):
+    """The tier card headed `name` (the other cards mention the tier held)."""
+    return page.get_by_test_id("tier").filter(has=page.get_by_role("heading", name=name))
+
+
 def test_subscriber_upgrades_to_a_dearer_tier_and_then_cancels(live_server, page, screenshot):
     url = live_server.url
     mei = UserFactory(email="mei@example.com", display_name="Mei")
@@ -32,10 +37,10 @@ def test_subscriber_upgrades_to_a_dearer_tier_and_then_cancels(live_server, page
     # --- the tier she holds says so, with what she can do about it ------------------
     _log_in(page, url, mei)
     page.goto(url + channel.get_absolute_url())
-    held = page.get_by_test_id("tier").filter(has_text="Gold")
+    held = _tier(page, "Gold")
     expect(held.get_by_test_id("subscribed")).to_contain_text(f"Subscribed, renews on {renews}")
     expect(held.get_by_test_id("subscription-cancel")).to_be_visible()
-    dearer = page.get_by_test_id("tier").filter(has_text="Platinum")
+    dearer = _tier(page, "Platinum")
     expect(dearer).to_contain_text("You subscribe to Gold.")
     expect(dearer.get_by_test_id("subscribe")).to_have_count(0)
     screenshot(page, "change-tier-01-subscribed-gold")
@@ -60,9 +65,9 @@ def test_subscriber_upgrades_to_a_dearer_tier_and_then_cancels(live_server, page
         f"You now subscribe to Platinum. {charged} was charged for the rest of this period; "
         f"from {renews} it is ¥60.00 a month."
     )
-    now_held = page.get_by_test_id("tier").filter(has_text="Platinum")
+    now_held = _tier(page, "Platinum")
     expect(now_held.get_by_test_id("subscribed")).to_contain_text(f"Subscribed, renews on {renews}")
-    old = page.get_by_test_id("tier").filter(has_text="Gold")
+    old = _tier(page, "Gold")
     expect(old).to_contain_text("You subscribe to Platinum.")
     expect(old.get_by_test_id("change-tier")).to_be_visible()  # and back down, if she likes
     assert Subscription.objects.get(pk=subscription.pk).tier == platinum
@@ -85,13 +90,11 @@ def test_subscriber_upgrades_to_a_dearer_tier_and_then_cancels(live_server, page
 
     # --- cancel: it stays Platinum to the end of the period, then stops -------------
     page.goto(url + channel.get_absolute_url())
-    page.get_by_test_id("tier").filter(has_text="Platinum").get_by_test_id(
-        "subscription-cancel"
-    ).click()
+    _tier(page, "Platinum").get_by_test_id("subscription-cancel").click()
     expect(_flash(page)).to_contain_text(
         "Your subscription will not renew. Access lasts until the paid period ends."
     )
-    state = page.get_by_test_id("tier").filter(has_text="Platinum")
+    state = _tier(page, "Platinum")
     expect(state.get_by_test_id("subscribed")).to_contain_text(
         f"Subscribed until {renews}, not renewing"
     )

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from livestream import services as live_services
 from marketplace import services as market_services
+from marketplace.models import Course
 from moderation import services
 from moderation.models import ModerationAction, ReviewItem
 from tests.core.test_pictures import photo, stored
@@ -130,6 +131,7 @@ def test_deleting_a_channel_course_or_session_deletes_its_pictures_after_commit(
     assert len(stored(media)) == 9
 
     # A delete that rolls back keeps every file.
+    course_pk = course.pk
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
         with transaction.atomic():
             course.delete()
@@ -137,7 +139,7 @@ def test_deleting_a_channel_course_or_session_deletes_its_pictures_after_commit(
     assert len(stored(media)) == 9
 
     with django_capture_on_commit_callbacks(execute=True):
-        course.delete()
+        Course.objects.get(pk=course_pk).delete()
     assert len(stored(media)) == 6
     # The channel takes its sessions with it (a cascade): both pictures go.
     with django_capture_on_commit_callbacks(execute=True):
