@@ -17,7 +17,8 @@ and prints p50 / p95 per query in milliseconds with the ratio indexed / scan, pl
 how many hits each found (the same in both: the indexes change the plan, never the
 answer). Queries are words of three or more characters (a trigram index cannot narrow
 a one- or two-character term: PostgreSQL reads the whole index for it) and two-word
-Chinese queries, reported apart. Figures go to var/bench/search.md as well. On a
+Chinese queries, and a rare made-up word that a few courses hold (a name, a
+specific term), reported apart. Figures go to var/bench/search.md as well. On a
 shared machine compare ratios, not absolute numbers.
 
 Options may also come from the environment: BENCH_SEARCH_DATABASE_URL, BENCH_REDIS_URL.
@@ -28,6 +29,7 @@ import os
 import random
 import secrets
 import statistics
+import string
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -163,6 +165,15 @@ def create_tables() -> None:
     from_models()
 
 
+def rare_words(courses: int) -> list[str]:
+    """Made-up seven-letter words, one per four courses: what a search for a name or a
+    rare term looks like (a handful of hits), where an index matters most."""
+    rng = random.Random(courses)
+    return [
+        "".join(rng.choice(string.ascii_lowercase) for _ in range(7)) for _ in range(courses // 4)
+    ]
+
+
 def seed(*, courses: int, rng: random.Random) -> None:
     from django.db import transaction
 
@@ -172,6 +183,7 @@ def seed(*, courses: int, rng: random.Random) -> None:
 
     now = datetime.now(UTC)
     n_channels = max(1, courses // 10)
+    rare = rare_words(courses)
     with transaction.atomic():
         category = Category.objects.create(slug="all", name_en="All", name_zh="全部")
         users = User.objects.bulk_create(
@@ -204,7 +216,8 @@ def seed(*, courses: int, rng: random.Random) -> None:
                 Course(
                     channel=channels[i % len(channels)], slug=f"course-{i}",
                     title=_text(rng, 4, i % 3 == 0), summary=_text(rng, 12, i % 3 == 0),
-                    description=_text(rng, 60, i % 3 == 0), category=category,
+                    description=f"{_text(rng, 60, i % 3 == 0)} {rng.choice(rare)}",
+                    category=category,
                     status="published", published_at=now - timedelta(minutes=i),
                     price_amount=rng.choice([0, 990, 2990]), currency="CNY",
                 )
@@ -313,10 +326,12 @@ def main(argv: list[str] | None = None) -> int:
         f"{rng.choice(latin)} {rng.choice(latin)}" for _ in range(n_queries - n_queries // 2)
     ]
     zh_queries = [" ".join(rng.sample(ZH_WORDS, 2)) for _ in range(max(2, n_queries // 4))]
+    rare_queries = rng.sample(rare_words(courses), n_queries)
 
     log("Measuring without the trigram indexes (the reference)")
     scan = measure(queries)
     scan_zh = measure(zh_queries)
+    scan_rare = measure(rare_queries)
     log("Creating the trigram indexes (search's migration)")
     start = time.perf_counter()
     indexes_create()
@@ -324,11 +339,13 @@ def main(argv: list[str] | None = None) -> int:
     log(f"indexes built in {build:.1f} s")
     indexed = measure(queries)
     indexed_zh = measure(zh_queries)
+    indexed_rare = measure(rare_queries)
 
     headers = ["query", "scan p50", "scan p95", "indexed p50", "indexed p95", "p50 ratio", "hits"]
     rows = []
     for label, before, after in (
-        ("latin", scan, indexed),
+        ("latin, common words", scan, indexed),
+        ("latin, a rare word (a few courses)", scan_rare, indexed_rare),
         ("chinese (two 2-char words)", scan_zh, indexed_zh),
     ):
         for name in before:
