@@ -43,6 +43,14 @@ def _output(shape: str) -> serializers.Serializer:
     )
 
 
+def _own(method: Callable[..., Response]) -> Callable[..., Response]:
+    def own(self: Any, request: Request, **kwargs: Any) -> Response:
+        return method(self, request, **kwargs)
+
+    own.__name__ = method.__name__
+    return own
+
+
 class PictureApi(APIView):
     parser_classes: list[type[BaseParser]] = [CheckedMultiPartParser]
     field = "cover"
@@ -53,16 +61,19 @@ class PictureApi(APIView):
     update: Callable[..., None]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
+        # Each subclass gets its own get/put/delete functions to annotate: extend_schema
+        # marks the function object, which subclasses would otherwise share (the last
+        # shape annotated would then describe every endpoint).
         super().__init_subclass__(**kwargs)
         output, tags = _output(cls.shape), ["pictures"]
-        cls.get = extend_schema(responses=output, tags=tags)(cls.get)  # type: ignore[method-assign]
+        cls.get = extend_schema(responses=output, tags=tags)(_own(PictureApi.get))  # type: ignore[method-assign]
         cls.put = extend_schema(  # type: ignore[method-assign]
             request={"multipart/form-data": PictureInputSerializer},
             # 400 (`{"picture": ["why"]}`) and the other errors: core.api_schema.
             responses={200: output},
             tags=tags,
-        )(cls.put)
-        cls.delete = extend_schema(responses={204: None}, tags=tags)(cls.delete)  # type: ignore[method-assign]
+        )(_own(PictureApi.put))
+        cls.delete = extend_schema(responses={204: None}, tags=tags)(_own(PictureApi.delete))  # type: ignore[method-assign]
 
     def _shown(self, obj: Any) -> Response:
         file = getattr(obj, self.field)

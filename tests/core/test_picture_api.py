@@ -144,6 +144,14 @@ def test_the_picture_endpoints_are_in_the_openapi_schema(api):
         "/api/v1/profile/avatar/",
     ):
         assert {"get", "put", "delete"} <= set(paths[path]), path
+    # Each endpoint declares its own sizes (an avatar has no 16:9 "wide").
+    for path, sizes in (
+        ("/api/v1/profile/avatar/", {"large", "small"}),
+        ("/api/v1/studio/channels/{slug}/picture/", {"wide", "card", "thumb"}),
+    ):
+        ref = paths[path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+        declared = schema["components"]["schemas"][ref["$ref"].rsplit("/", 1)[1]]
+        assert set(declared["properties"]) == {"has_picture", *sizes}, path
     put = paths["/api/v1/profile/avatar/"]["put"]
     assert "multipart/form-data" in put["requestBody"]["content"]
     assert {"200", "400"} <= set(put["responses"])
