@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api_query import QueryIntegerField, query_params
+from core.picture_api import PictureApi
 from livestream import selectors, services
 
 
@@ -100,3 +101,15 @@ class RoomQuestionsApi(APIView):
         session = _session_for_reader(request, pk)
         board = selectors.question_board(session=session)
         return Response({"questions": [selectors.question_payload(q) for q in board]})
+
+
+class StudioSessionPictureApi(PictureApi):
+    """The cover of one of the host's sessions (without one, pages show the channel's)."""
+
+    permission_classes = [IsAuthenticated]
+
+    def editable(self, request, pk):
+        return selectors.session_get_for_editor(user=request.user, pk=pk)
+
+    def update(self, session, user, upload):
+        services.session_cover_update(session=session, user=user, upload=upload)

@@ -56,6 +56,10 @@
 #   --quick, --duration N (whole seconds; rooms: seconds per rate step; video: per wrk
 #   run), --rounds N (rooms ignores it), --reuse-db
 #
+#   search tests/benchmarks/bench_search.py: site-wide search p50/p95 without and with
+#           the pg_trgm indexes in the same run, 200,000 courses (--quick: 20,000;
+#           --smoke: 1,000); drops and re-creates zhiliao_bench_search; var/bench/search.md.
+#           Only with --only search
 # CI smoke run (scripts/test.sh calls it after pytest):
 #   scripts/bench.sh --smoke
 # runs every runnable benchmark, each tests/benchmarks/bench_*.py with a __main__ that
@@ -163,6 +167,7 @@ if [ "${1:-}" = "--only" ]; then
     assistant) ;;  # tests/benchmarks/bench_assistant.py, only with --only assistant
     tipping) ;;  # tests/benchmarks/bench_tipping.py, only with --only tipping
     fanout) ;;  # tests/benchmarks/bench_fanout.py, only with --only fanout
+    search) ;;  # tests/benchmarks/bench_search.py, only with --only search
     *) echo "usage: scripts/bench.sh [--only http|ledger|rooms|video|content] [options]" >&2; exit 2 ;;
   esac
 else
