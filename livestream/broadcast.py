@@ -54,6 +54,13 @@ def room_event_publish(event: RoomEvent) -> None:
     )
 
 
+def room_events_publish(events: list[RoomEvent]) -> None:
+    """Publish a transaction's events in their order (one message each: a hub
+    delivers by sequence number whatever arrives first)."""
+    for event in events:
+        room_event_publish(event)
+
+
 def room_control_publish(
     *, action: str, session_id: int | None = None, user_id: int | None = None,
     user_ids: list[int] | None = None,

@@ -44,7 +44,7 @@ from django.conf import settings
 
 from livestream.broadcast import CONTROL_GROUP, room_group
 from livestream.frames import text_frame
-from livestream.models import LiveSession
+from livestream.models import RoomSequence
 from livestream.selectors import room_events_between, room_viewers_entitled
 from livestream.services.presence import presence_minute_record
 from livestream.shared import SharedRoomState, redis_outage
@@ -71,7 +71,8 @@ class RoomSocket(Protocol):
 
 @database_sync_to_async
 def _last_seqs(session_ids: list[int]) -> dict[int, int]:
-    return dict(LiveSession.objects.filter(pk__in=session_ids).values_list("pk", "last_seq"))
+    counters = RoomSequence.objects.filter(session_id__in=session_ids)
+    return dict(counters.values_list("session_id", "last_seq"))
 
 
 @database_sync_to_async

@@ -595,7 +595,7 @@ async def test_a_viewer_too_slow_to_keep_up_is_told_to_reconnect(room, bob, sett
 
     ws = await join(bob, room.pk)
     consumer = next(iter(hub_get().rooms[room.pk].sockets))
-    while consumer._writer is None:  # still catching up
+    while not consumer._live:  # still catching up
         await asyncio.sleep(0.01)
     # A frame waits for a full network buffer that never drains.
     consumer._pending = asyncio.get_running_loop().create_future()
@@ -609,7 +609,7 @@ async def test_a_frame_that_waits_for_the_network_keeps_later_frames_in_order(ro
 
     ws = await join(bob, room.pk)
     consumer = next(iter(hub_get().rooms[room.pk].sockets))
-    while consumer._writer is None:
+    while not consumer._live:
         await asyncio.sleep(0.01)
     network_drained = asyncio.Event()
     server_send = consumer._frame_send
