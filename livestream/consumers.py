@@ -198,6 +198,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
         # subscription that simply runs out is noticed by the hub's periodic check,
         # one query per room (RoomHub._recheck_loop).
         self.rechecked = self.session.access != LiveSession.Access.FREE and not role.can_moderate
+        # Welcomed from its own fresh copy; from here on the room's one copy will do.
+        self.session = self.hub.room_session(self.session)
 
     async def disconnect(self, code):
         if self._joined:

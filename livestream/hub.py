@@ -44,7 +44,7 @@ from django.conf import settings
 
 from livestream.broadcast import CONTROL_GROUP, room_group
 from livestream.frames import text_frame
-from livestream.models import RoomSequence
+from livestream.models import LiveSession, RoomSequence
 from livestream.selectors import room_events_between, room_viewers_entitled
 from livestream.services.presence import presence_minute_record
 from livestream.shared import SharedRoomState, redis_outage
@@ -104,6 +104,7 @@ class _Room:
         self.minute_peak = 0
         self.viewers_sent: int | None = None
         self.empty_ticks = 0
+        self.session: LiveSession | None = None  # one copy for the room's sockets
 
     def add(self, socket: RoomSocket) -> None:
         if socket not in self.sockets:
@@ -156,6 +157,22 @@ class RoomHub:
             count = await self.shared.presence(room.session_id, {socket.user_id}, replace=False)
             if count is not None:
                 room.shared_viewers = count
+
+    def room_session(self, session: LiveSession) -> LiveSession:
+        """One copy of a room's session (with its channel, creator, tier...) for all
+        of the process's sockets in it, instead of one each: what a socket keeps is
+        a snapshot of its connect either way (services read the session again), and
+        a copy whose status or access differs from a newer one is replaced."""
+        room = self.rooms.get(session.pk)
+        if room is None:
+            return session
+        kept = room.session
+        if kept is None or (kept.status, kept.access, kept.required_tier_id) != (
+            session.status, session.access, session.required_tier_id
+        ):  # fmt: skip
+            room.session = session
+            return session
+        return kept
 
     def leave(self, socket: RoomSocket) -> None:
         room = self.rooms.get(socket.session_id)
