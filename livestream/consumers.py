@@ -381,6 +381,12 @@ class RoomConsumer(AsyncWebsocketConsumer):
     async def _chat_answer(self, done: asyncio.Future, ref) -> None:
         if done.cancelled() or self._closing:
             return
+        try:
+            await self._chat_answer_send(done, ref)
+        except Exception:  # the socket went away before its answer
+            log.debug("chat answer to a closed socket", exc_info=True)
+
+    async def _chat_answer_send(self, done: asyncio.Future, ref) -> None:
         translation.activate(self.language)  # a task of its own
         try:
             result = done.result()

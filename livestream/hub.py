@@ -273,6 +273,12 @@ class RoomHub:
                 await self._deliver(
                     room, message["seq"], message["text"], held=message.get("held", False)
                 )
+        elif kind == "room.events":  # a batch, in sequence order
+            room = self.rooms.get(message["session"])
+            if room is not None:
+                await room.ready.wait()
+                for seq, text, held in message["events"]:
+                    await self._deliver(room, seq, text, held=held)
         elif kind == "room.control":
             self._control(message)
 

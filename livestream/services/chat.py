@@ -2,6 +2,7 @@
 screening classifier held (released to viewers only when the host, a room moderator
 or a site moderator approves it, as Twitch's AutoMod does)."""
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -72,7 +73,8 @@ def chat_posts(
         posted: set[int] = set()  # slow mode: one message per user per batch
         checked: list[tuple[int, _Checked]] = []
         for i, post in enumerate(posts):
-            with translation.override(post.language):
+            # None: the caller's language (an HTTP request's, a test's) stays active.
+            with translation.override(post.language) if post.language else nullcontext():
                 try:
                     checked.append((i, _chat_check(session, post, roles, subscribed, posted)))
                 except (ValidationError, PermissionDenied) as exc:
@@ -85,11 +87,14 @@ def chat_posts(
             for i, _c in checked:
                 results[i] = exc
             events = []
+        engaged: set[int] = set()
         for (i, check), event in zip(checked, events, strict=True):
             results[i] = event
             if check.new.held and check.score is not None:
                 moderation_services.content_hold(obj=event, score=check.score)
-            engaged_send(user=check.post.user, session=session, kind="comment")
+            if check.post.user.pk not in engaged:  # once a day anyway: once per batch
+                engaged.add(check.post.user.pk)
+                engaged_send(user=check.post.user, session=session, kind="comment")
     return [r for r in results if r is not None]
 
 
