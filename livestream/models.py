@@ -117,7 +117,11 @@ class LiveSession(models.Model):
 
     @property
     def last_seq(self) -> int:
-        """The room's last sequence number as committed now (one query, never cached)."""
+        """The room's last sequence number: as of the session's own read if it was
+        loaded with select_related("sequence"), else as committed now (one query)."""
+        if LiveSession.sequence.is_cached(self):
+            counter = self._state.fields_cache.get("sequence")
+            return counter.last_seq if counter is not None else 0
         last = RoomSequence.objects.filter(session_id=self.pk).values_list("last_seq", flat=True)
         return next(iter(last), 0)
 
