@@ -58,13 +58,14 @@ class RoomChatApi(APIView):
     def get(self, request, pk: int):
         session = _session_for_reader(request, pk)
         query = query_params(request, ChatQuery)
+        last_seq = session.last_seq  # read before the events: never past what they hold
         events = selectors.room_chat_history(
             session=session,
             before=query.get("before"),
             limit=query["limit"],
             include_held=selectors.room_can_see_held(session=session, user=request.user),
         )
-        return Response({"last_seq": session.last_seq, "events": events})
+        return Response({"last_seq": last_seq, "events": events})
 
 
 class RoomEventsApi(APIView):
@@ -79,12 +80,13 @@ class RoomEventsApi(APIView):
     def get(self, request, pk: int):
         session = _session_for_reader(request, pk)
         after = query_params(request, EventsQuery)["after"]
+        last_seq = session.last_seq  # read before the events: never past what they hold
         events = selectors.room_events_after(
             session_id=session.pk,
             after=after,
             include_held=selectors.room_can_see_held(session=session, user=request.user),
         )
-        return Response({"last_seq": session.last_seq, "events": events})
+        return Response({"last_seq": last_seq, "events": events})
 
 
 class RoomQuestionsApi(APIView):

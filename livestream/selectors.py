@@ -35,7 +35,12 @@ def session_get_for_user(*, pk: int, user: User) -> LiveSession:
     moderation) or the user owns it or is staff, else Http404."""
     session = (
         LiveSession.objects.select_related(
-            "channel", "channel__creator", "channel__creator__user", "required_tier", "course"
+            "channel",
+            "channel__creator",
+            "channel__creator__user",
+            "required_tier",
+            "course",
+            "sequence",  # the room's last_seq, read with the session
         )
         .filter(pk=pk)
         .first()
