@@ -30,7 +30,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from core import events
-from livestream import selectors, services
+from livestream import console_selectors, selectors, services
 from livestream.events import SessionWatched
 from livestream.frames import FrameWriter
 from livestream.hub import hub_get
@@ -76,7 +76,7 @@ def _role(session, user):
 
 @database_sync_to_async
 def _pinned(session):
-    return selectors.room_pinned_payload(session)
+    return console_selectors.room_pinned_payload(session)
 
 
 @database_sync_to_async

@@ -10,8 +10,8 @@ is a creator and who is verified, and announces verification decisions as events
 from django.db import transaction
 
 from marketplace import catalogue_cache
+from marketplace.access import creator_is, creator_is_verified
 from marketplace.models import Channel, Course, CreatorProfile
-from marketplace.selectors import creator_is, creator_is_verified
 from moderation import registry
 
 

@@ -22,7 +22,7 @@ from livestream.services.rooms import (
     room_event_append,
     room_role,
 )
-from marketplace.selectors import channel_subscriber_check
+from marketplace.access import channel_subscriber_check
 from moderation import services as moderation_services
 from moderation.selectors import review_item_for
 
