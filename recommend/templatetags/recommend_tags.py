@@ -11,16 +11,10 @@ register = template.Library()
 
 
 def _shown(shown, request=None):
-    if shown is not None and shown.items:
-        services.event_record(
-            user=None,
-            kind="impression",
-            value=len(shown.items),
-            variant=shown.variant,
-            request=request,
-        )
-        return shown
-    return None
+    if shown is None or not shown.items:
+        return None
+    services.impressions_record(shown=len(shown.items), variant=shown.variant, request=request)
+    return shown
 
 
 @register.inclusion_tag("recommend/row.html", takes_context=True)
