@@ -1,15 +1,10 @@
 """What content puts on the pages of the apps below it (core/page_parts.py): a course's
 outline, a channel's articles, and the studio's link to lessons and articles."""
 
-from django.template import Context
-from django.urls import reverse
-from django.utils.html import format_html
-from django.utils.safestring import SafeString
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from content.templatetags import content_tags
 from core import page_parts
-from marketplace.models import CreatorProfile
 
 course_outline = page_parts.inclusion(
     "content/includes/course_outline.html", content_tags.course_outline
@@ -17,14 +12,9 @@ course_outline = page_parts.inclusion(
 channel_articles = page_parts.inclusion(
     "content/includes/channel_articles.html", content_tags.channel_articles
 )
-
-
-def studio_content_link(context: Context, creator: CreatorProfile) -> SafeString:
-    return format_html(
-        ' · <a href="{}" data-testid="studio-content">{}</a>',
-        reverse("content:studio_list"),
-        _("Lessons and articles"),
-    )
+studio_content_link = page_parts.link(
+    _("Lessons and articles"), "content:studio_list", testid="studio-content"
+)
 
 
 def register() -> None:

@@ -14,6 +14,9 @@ from collections.abc import Callable
 from typing import Any
 
 from django.template import Context, Engine
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.functional import Promise
 from django.utils.safestring import SafeString
 
 PartRenderer = Callable[[Context, Any], SafeString]
@@ -61,5 +64,33 @@ def include(template_name: str, **extra: Any) -> PartRenderer:
     def renderer(context: Context, obj: Any) -> SafeString:
         with context.push(**extra):
             return SafeString(_engine(context).get_template(template_name).render(context))
+
+    return renderer
+
+
+def link(
+    text: str | Promise,
+    url_name: str,
+    *,
+    args: Callable[[Any], list[Any]] | None = None,
+    testid: str = "",
+    css: str = "",
+    before: str = " · ",
+    when: Callable[[Any], bool] | None = None,
+) -> PartRenderer:
+    """A renderer that draws one link after `before` (a row's separator): `text` (a
+    lazy translation) to `url_name`, reversed with `args(obj)`; nothing unless `when(obj)`."""
+
+    def renderer(context: Context, obj: Any) -> SafeString:
+        if when is not None and not when(obj):
+            return SafeString("")
+        return format_html(
+            '{}<a{} href="{}"{}>{}</a>',
+            before,
+            format_html(' class="{}"', css) if css else "",
+            reverse(url_name, args=args(obj) if args is not None else None),
+            format_html(' data-testid="{}"', testid) if testid else "",
+            text,
+        )
 
     return renderer

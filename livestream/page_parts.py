@@ -4,14 +4,11 @@ channel's tip leaderboard, and the studio's links to live sessions."""
 from typing import Any
 
 from django.template import Context
-from django.urls import reverse
-from django.utils.html import format_html
-from django.utils.safestring import SafeString
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from core import page_parts
 from livestream.templatetags import livestream_tags
-from marketplace.models import Channel, CreatorProfile
+from marketplace.models import Channel
 
 
 def _channel_tip_leaders(context: Context, channel: Channel) -> dict[str, Any]:
@@ -21,22 +18,12 @@ def _channel_tip_leaders(context: Context, channel: Channel) -> dict[str, Any]:
 channel_tip_leaders = page_parts.inclusion(
     "livestream/includes/channel_tip_leaders.html", _channel_tip_leaders
 )
-
-
-def studio_sessions_button(context: Context, creator: CreatorProfile) -> SafeString:
-    return format_html(
-        '\n    <a class="button button-secondary" href="{}">{}</a>',
-        reverse("livestream:studio_sessions"),
-        _("Live sessions"),
-    )
-
-
-def schedule_session_link(context: Context, channel: Channel) -> SafeString:
-    return format_html(
-        ' · <a href="{}">{}</a>',
-        reverse("livestream:session_create", args=[channel.slug]),
-        _("Schedule a session"),
-    )
+studio_sessions_button = page_parts.link(
+    _("Live sessions"), "livestream:studio_sessions", css="button button-secondary", before="\n    "
+)
+schedule_session_link = page_parts.link(
+    _("Schedule a session"), "livestream:session_create", args=lambda channel: [channel.slug]
+)
 
 
 def register() -> None:

@@ -2,22 +2,13 @@
 one place that every app with a studio page adds to, in order, and the coupons link
 stands among them."""
 
-from django.template import Context
-from django.urls import reverse
-from django.utils.html import format_html
-from django.utils.safestring import SafeString
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from core import page_parts
-from marketplace.models import CreatorProfile
 
-
-def studio_coupons_link(context: Context, creator: CreatorProfile) -> SafeString:
-    return format_html(
-        ' · <a href="{}" data-testid="studio-coupons">{}</a>',
-        reverse("marketplace:studio_coupons"),
-        _("Coupons"),
-    )
+studio_coupons_link = page_parts.link(
+    _("Coupons"), "marketplace:studio_coupons", testid="studio-coupons"
+)
 
 
 def register() -> None:

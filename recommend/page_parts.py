@@ -10,39 +10,31 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from core import page_parts
 from livestream.models import LiveSession
-from marketplace.models import Channel, CreatorProfile
 from recommend.templatetags import recommend_tags
 
-
-def studio_audience_link(context: Context, creator: CreatorProfile) -> SafeString:
-    return format_html(
-        ' · <a href="{}" data-testid="studio-audience">{}</a>',
-        reverse("recommend:audience"),
-        _("Audience"),
-    )
-
-
-def channel_analytics_link(context: Context, channel: Channel) -> SafeString:
-    return format_html(
-        ' · <a href="{}" data-testid="channel-analytics-link">{}</a>',
-        reverse("recommend:channel_analytics", args=[channel.slug]),
-        _("Analytics"),
-    )
-
-
-def session_analytics_button(context: Context, session: LiveSession) -> SafeString:
-    """For the host, once the session has started (or ended)."""
-    if session.status in ("scheduled", "cancelled"):
-        return SafeString("")
-    return format_html(
-        '<a class="button button-secondary" href="{}" data-testid="session-analytics">{}</a>',
-        reverse("recommend:session_analytics", args=[session.pk]),
-        _("Analytics"),
-    )
+studio_audience_link = page_parts.link(
+    _("Audience"), "recommend:audience", testid="studio-audience"
+)
+channel_analytics_link = page_parts.link(
+    _("Analytics"),
+    "recommend:channel_analytics",
+    args=lambda channel: [channel.slug],
+    testid="channel-analytics-link",
+)
+# For the host, once the session has started (or ended).
+session_analytics_button = page_parts.link(
+    _("Analytics"),
+    "recommend:session_analytics",
+    args=lambda session: [session.pk],
+    testid="session-analytics",
+    css="button button-secondary",
+    before="",
+    when=lambda session: session.status not in ("scheduled", "cancelled"),
+)
 
 
 def watch_time_script(context: Context, session: LiveSession) -> SafeString:
