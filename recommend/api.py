@@ -34,7 +34,14 @@ class ListOutputSerializer(serializers.Serializer):
 
 
 def _payload(shown: selectors.ShownList, request: HttpRequest) -> dict:
-    services.impressions_record(shown=len(shown.items), variant=shown.variant, request=request)
+    if shown.items:
+        services.event_record(
+            user=None,
+            kind="impression",
+            value=len(shown.items),
+            variant=shown.variant,
+            request=request,
+        )
     items = [
         {**vars(item), "url": item.url, "click_url": click_url, "reason": reason}
         for item, click_url, reason in shown.cards

@@ -132,13 +132,6 @@ def event_record(
         return False
 
 
-def impressions_record(*, shown: int, variant: str, request: HttpRequest | None) -> None:
-    """A list of `shown` recommendations was shown: one impression of its variant (none
-    for an empty list)."""
-    if shown:
-        event_record(user=None, kind="impression", value=shown, variant=variant, request=request)
-
-
 def _event_record(
     *,
     user: AnyUser,

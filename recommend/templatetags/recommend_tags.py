@@ -11,10 +11,16 @@ register = template.Library()
 
 
 def _shown(shown, request=None):
-    if shown is None or not shown.items:
-        return None
-    services.impressions_record(shown=len(shown.items), variant=shown.variant, request=request)
-    return shown
+    if shown is not None and shown.items:
+        services.event_record(
+            user=None,
+            kind="impression",
+            value=len(shown.items),
+            variant=shown.variant,
+            request=request,
+        )
+        return shown
+    return None
 
 
 @register.inclusion_tag("recommend/row.html", takes_context=True)
