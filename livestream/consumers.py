@@ -30,7 +30,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from core import events
-from livestream import selectors, services
+from livestream import console_selectors, selectors, services
 from livestream.chat_writer import chat_submit
 from livestream.events import SessionWatched
 from livestream.frames import FrameWriter
@@ -77,7 +77,7 @@ def _role(session, user):
 
 @database_sync_to_async
 def _pinned(session):
-    return selectors.room_pinned_payload(session)
+    return console_selectors.room_pinned_payload(session)
 
 
 @database_sync_to_async

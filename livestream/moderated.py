@@ -12,7 +12,7 @@ from livestream.models import LiveSession, RoomEvent, RoomQuestion
 from livestream.services.chat import chat_message_set_visible
 from livestream.services.questions import question_set_visible
 from marketplace import catalogue_cache
-from marketplace.selectors import entitlement_check
+from marketplace.access import entitlement_check
 from moderation import registry
 
 

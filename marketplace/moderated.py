@@ -11,8 +11,8 @@ from django.db import transaction
 
 from core.pictures import picture_replace, picture_url
 from marketplace import catalogue_cache
+from marketplace.access import creator_is, creator_is_verified
 from marketplace.models import Channel, Course, CreatorProfile
-from marketplace.selectors import creator_is, creator_is_verified
 from moderation import registry
 
 

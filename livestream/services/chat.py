@@ -28,7 +28,7 @@ from livestream.services.rooms import (
     room_events_append,
     room_role,
 )
-from marketplace.selectors import channel_subscriber_check
+from marketplace.access import channel_subscriber_check
 from moderation import services as moderation_services
 from moderation.scoring import Score
 from moderation.selectors import review_item_for

@@ -35,7 +35,7 @@ from core import events
 from core.validators import CONTROL_CHARACTERS_MESSAGE, control_character_find
 from livestream import broadcast, screening
 from livestream.models import LiveSession, RoomEvent, RoomSanction
-from marketplace.selectors import entitlement_check
+from marketplace.access import entitlement_check
 from moderation.models import Sanction
 from moderation.selectors import user_sanction
 

@@ -12,8 +12,8 @@ from asgiref.sync import sync_to_async
 
 from livestream import broadcast, services
 from livestream.models import LiveSession, RoomEvent, RoomQuestion
+from marketplace import entitlements as marketplace_entitlements
 from marketplace import purchases
-from marketplace import services as marketplace_services
 from marketplace.models import Entitlement
 from payments import selectors as payment_selectors
 from payments import services as payment_services
@@ -97,7 +97,7 @@ async def test_subscriber_session_refuses_non_subscribers_and_admits_subscribers
     session = await db(LiveSessionFactory)(
         channel=alice_channel, access="subscribers", required_tier=tier
     )
-    await db(marketplace_services.entitlement_grant)(
+    await db(marketplace_entitlements.entitlement_grant)(
         user=dora, source=Entitlement.Source.SUBSCRIPTION, source_ref="sub_1", tier=tier
     )
     assert (await refused(bob, session.pk))[0] == 4403
@@ -455,7 +455,7 @@ async def test_slow_mode_allows_one_message_per_interval(room, host, bob):
 
 async def test_subscribers_only_chat(room, host, bob, dora, alice_channel):
     tier = await db(TierFactory)(channel=alice_channel)
-    await db(marketplace_services.entitlement_grant)(
+    await db(marketplace_entitlements.entitlement_grant)(
         user=dora, source=Entitlement.Source.SUBSCRIPTION, source_ref="sub_d", tier=tier
     )
     host_ws, bob_ws, dora_ws = (await join(host, room.pk), await join(bob, room.pk),
@@ -509,7 +509,7 @@ async def test_an_expired_subscription_ends_the_socket_at_the_next_recheck(
     session = await db(LiveSessionFactory)(
         channel=alice_channel, access="subscribers", required_tier=tier
     )
-    await db(marketplace_services.entitlement_grant)(
+    await db(marketplace_entitlements.entitlement_grant)(
         user=bob, source=Entitlement.Source.SUBSCRIPTION, source_ref="sub_b", tier=tier,
         ends_at=timezone.now() + timedelta(seconds=0.5),
     )  # fmt: skip
