@@ -47,7 +47,7 @@ def test_a_course_bob_bought_says_open_instead_of_buy(client, bob, course):
 def test_the_open_button_says_open_in_chinese_not_awaiting_an_answer(client, bob, course):
     # "Open" is also the status of a question waiting for its answer (待回答): the
     # button has its own context in the catalogue.
-    marketplace_services.entitlement_grant(
+    marketplace_entitlements.entitlement_grant(
         user=bob, source=Entitlement.Source.TICKET, source_ref="p-1", course=course
     )
     client.force_login(bob)
