@@ -7,6 +7,7 @@ says where the sizes are. A refused file is a 400 naming the field:
 An app subclasses `PictureApi` with `editable` (the object, if the user may change
 it: 404 otherwise), `update` (its service) and `field`/`shape`."""
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -30,6 +31,7 @@ class PictureInputSerializer(serializers.Serializer):
     )
 
 
+@functools.cache  # one component per shape: the schema names it once
 def _output(shape: str) -> serializers.Serializer:
     return inline_serializer(
         name=f"{shape.title()}PictureOutput",

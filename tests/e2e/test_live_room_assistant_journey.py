@@ -9,8 +9,8 @@ from playwright.sync_api import expect
 from livestream.models import RoomQuestion
 from tests import asgi_servers
 from tests.asgi_servers import uvicorn_server
+from tests.e2e.conftest import context_signed_in
 from tests.e2e.test_assistant_journey import replay_with_a_chapter
-from tests.e2e.test_live_room_journey import _logged_in_page
 from tests.factories import LiveSessionFactory, UserFactory
 
 static_root = asgi_servers.static_root  # a fixture
@@ -34,8 +34,8 @@ def test_a_question_the_site_answers_is_answered_privately_others_go_to_the_boar
 
     with uvicorn_server(static_root, env_extra=env) as port:
         base = f"http://127.0.0.1:{port}"
-        host = _logged_in_page(chromium, base, alice.user, request)
-        learner = _logged_in_page(chromium, base, bob, request)
+        host = context_signed_in(chromium, base, request, alice.user).new_page()
+        learner = context_signed_in(chromium, base, request, bob).new_page()
         host.goto(base + room_path)
         host.get_by_test_id("go-live").click()
         expect(host.get_by_test_id("room-status")).to_have_text("Live")
