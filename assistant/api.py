@@ -2,7 +2,10 @@
 
 from dataclasses import asdict
 
+from django.conf import settings
+from django.core.validators import RegexValidator
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -11,6 +14,7 @@ from rest_framework.views import APIView
 
 from assistant import selectors
 from assistant.services import answering, support
+from core.api_schema import trimmed_at_least
 
 
 def rate_key(request) -> str:
@@ -20,7 +24,17 @@ def rate_key(request) -> str:
 
 
 class AskInputSerializer(serializers.Serializer):
-    text = serializers.CharField(trim_whitespace=False, allow_blank=True, max_length=100_000)
+    # Not blank, and without the invisible format characters (zero-width, direction
+    # marks) that the assistant refuses in a question (answering.question_clean).
+    text = serializers.CharField(
+        max_length=settings.ASSISTANT_MAX_QUESTION_CHARS,
+        validators=[
+            RegexValidator(
+                trimmed_at_least(1, also_refused="\\u200b-\\u200f\\u202a-\\u202e\\u2066-\\u2069"),
+                gettext_lazy("The question contains invisible control characters: retype it."),
+            )
+        ],
+    )
     place = serializers.ChoiceField(choices=answering.PLACES, default="help")
 
 
@@ -80,7 +94,7 @@ class AskApi(APIView):
 class VoteInputSerializer(serializers.Serializer):
     question = serializers.IntegerField()
     item = serializers.IntegerField()
-    value = serializers.IntegerField()
+    value = serializers.ChoiceField(choices=[(1, "up"), (-1, "down")])
 
 
 class VoteApi(APIView):

@@ -7,7 +7,7 @@ for the logged-in user only; someone else's top-up or purchase is a 404.
 
 from django.conf import settings
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAuthenticated
@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
-from core.api_fields import MinorUnitsField
+from core.api_fields import amount_field
 from core.api_query import QueryIntegerField, query_params
 from core.money import supported_currencies
 from payments import selectors, services
@@ -99,8 +99,21 @@ class EarningsApi(APIView):
         return _account_response(request, Kind.EARNINGS)
 
 
-class AmountInputSerializer(serializers.Serializer):
-    amount = MinorUnitsField(help_text="Minor units: 990 is 9.90.")
+class TopUpInputSerializer(serializers.Serializer):
+    amount = amount_field(
+        minimum=lambda: settings.PAYMENTS_MIN_TOP_UP,
+        maximum=lambda: settings.PAYMENTS_MAX_TOP_UP,
+        help_text="Minor units: 990 is 9.90.",
+    )
+    currency = serializers.ChoiceField(choices=supported_currencies())
+
+
+class PayoutInputSerializer(serializers.Serializer):
+    amount = amount_field(
+        minimum=lambda: settings.PAYMENTS_MIN_PAYOUT,
+        maximum=lambda: settings.MARKETPLACE_MAX_PRICE_MINOR,
+        help_text="Minor units: 990 is 9.90.",
+    )
     currency = serializers.ChoiceField(choices=supported_currencies())
 
 
@@ -114,10 +127,10 @@ class TopUpListApi(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
-        request=AmountInputSerializer, responses={201: TopUpOutputSerializer}, tags=["money"]
+        request=TopUpInputSerializer, responses={201: TopUpOutputSerializer}, tags=["money"]
     )
     def post(self, request: Request) -> Response:
-        data = AmountInputSerializer(data=request.data)
+        data = TopUpInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         top_up = services.top_up_start(user=authenticated_user(request), **data.validated_data)
         return Response(TopUpOutputSerializer(top_up).data, status=status.HTTP_201_CREATED)
@@ -131,7 +144,16 @@ class TopUpPayApi(APIView):
     class TopUpPayInputSerializer(serializers.Serializer):
         payment_method = serializers.CharField(max_length=100)
 
-    @extend_schema(request=TopUpPayInputSerializer, responses=TopUpOutputSerializer, tags=["money"])
+    @extend_schema(
+        request=TopUpPayInputSerializer,
+        responses={
+            200: TopUpOutputSerializer,
+            402: OpenApiResponse(
+                TopUpOutputSerializer, description="The card was declined: the failed top-up."
+            ),
+        },
+        tags=["money"],
+    )
     def post(self, request: Request, pk: int) -> Response:
         top_up = get_object_or_404(TopUp, pk=pk, user=authenticated_user(request))
         data = self.TopUpPayInputSerializer(data=request.data)
@@ -169,14 +191,14 @@ class PayoutApi(APIView):
         )
 
     @extend_schema(
-        request=AmountInputSerializer,
+        request=PayoutInputSerializer,
         responses={201: PayoutOutputSerializer},
         tags=["money"],
         description=f"Request a payout of available earnings (at least "
         f"{settings.PAYMENTS_MIN_PAYOUT} minor units).",
     )
     def post(self, request: Request) -> Response:
-        data = AmountInputSerializer(data=request.data)
+        data = PayoutInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         payout = services.payout_request(creator=authenticated_user(request), **data.validated_data)
         return Response(self.PayoutOutputSerializer(payout).data, status=status.HTTP_201_CREATED)

@@ -131,7 +131,9 @@ class QuoteApi(APIView):
 
     class QuoteInputSerializer(serializers.Serializer):
         expert = serializers.IntegerField()
-        text = serializers.CharField(allow_blank=True, max_length=20_000, trim_whitespace=False)
+        text = serializers.CharField(
+            min_length=settings.QA_QUESTION_MIN_CHARS, max_length=settings.QA_QUESTION_MAX_CHARS
+        )
         difficulty = serializers.ChoiceField(choices=Difficulty.choices)
         is_public = serializers.BooleanField(default=True)
 
@@ -220,7 +222,7 @@ class _QuestionActionApi(APIView):
 
 
 class AnswerInputSerializer(serializers.Serializer):
-    text = serializers.CharField(allow_blank=True, max_length=100_000)
+    text = serializers.CharField(max_length=settings.QA_ANSWER_MAX_CHARS)
     attachment = serializers.FileField(required=False)
     audio = serializers.FileField(required=False)
 
@@ -235,7 +237,7 @@ class AnswerApi(_QuestionActionApi):
 
 
 class DeclineInputSerializer(serializers.Serializer):
-    reason = serializers.CharField(allow_blank=True, max_length=2000)
+    reason = serializers.CharField(max_length=500)
 
 
 @extend_schema(request=DeclineInputSerializer, responses={200: QuestionOutputSerializer})
@@ -247,8 +249,8 @@ class DeclineApi(_QuestionActionApi):
 
 
 class RateInputSerializer(serializers.Serializer):
-    rating = serializers.IntegerField()
-    comment = serializers.CharField(allow_blank=True, required=False, max_length=5000)
+    rating = serializers.IntegerField(min_value=1, max_value=5)
+    comment = serializers.CharField(allow_blank=True, required=False, max_length=1000)
 
 
 @extend_schema(request=RateInputSerializer, responses={200: QuestionOutputSerializer})
