@@ -4,6 +4,8 @@ Tokens are made and revoked from a signed-in browser session (a token cannot min
 or revoke tokens); the secret is in the POST's answer only.
 """
 
+from typing import Any
+
 from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, status
@@ -14,6 +16,8 @@ from rest_framework.views import APIView
 
 from accounts import api_tokens
 from accounts.models import ApiToken, User
+from accounts.services import user_avatar_update
+from core.picture_api import PictureApi
 
 
 class TokenOut(serializers.ModelSerializer):
@@ -73,7 +77,22 @@ class TokenDetailApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class AvatarApi(PictureApi):
+    """The signed-in user's avatar."""
+
+    permission_classes = [IsAuthenticated]
+    field = shape = "avatar"
+
+    def editable(self, request: Request) -> User:
+        assert isinstance(request.user, User)  # IsAuthenticated let it in
+        return request.user
+
+    def update(self, user: User, _by: User, upload: Any) -> None:
+        user_avatar_update(user=user, upload=upload)
+
+
 urlpatterns = [
     path("tokens/", TokenListApi.as_view(), name="api_tokens"),
     path("tokens/<int:pk>/", TokenDetailApi.as_view(), name="api_token"),
+    path("profile/avatar/", AvatarApi.as_view(), name="api_avatar"),
 ]

@@ -40,7 +40,7 @@ from accounts.services.notify import (
     preferences_for,
     unsubscribe_read,
 )
-from core.views import form_save, picture_page
+from core.views import form_page, form_save, picture_page
 
 
 @login_required
@@ -55,20 +55,15 @@ def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
             "time_zone": user.time_zone,
         },
     )
-    saved = form_save(
+    return form_page(
         request,
         form,
         lambda data: user_update_profile(user=user, **data),
         done=_("Your profile is saved."),
         then="accounts:profile",
-    )
-    if saved is not None:
-        return saved
-    return render(
-        request,
-        "accounts/profile.html",
-        {"form": form, "sections": profile_sections.sections_for(user)},
-        status=400 if form.errors else 200,
+        template="accounts/profile.html",
+        context=lambda: {"sections": profile_sections.sections_for(user)},
+        bad_request=True,
     )
 
 
@@ -119,20 +114,14 @@ def notification_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Per kind of notification: in the site, by e-mail, both or not at all."""
     user = request.user
     form = NotificationPreferencesForm(request.POST or None, initial=preferences_for(user))
-    saved = form_save(
+    return form_page(
         request,
         form,
         lambda data: notification_preferences_save(user=user, choices=data),
         done=_("Your notification settings are saved."),
         then="accounts:notification_settings",
-    )
-    if saved is not None:
-        return saved
-    return render(
-        request,
-        "accounts/notification_settings.html",
-        {"form": form},
-        status=400 if form.errors else 200,
+        template="accounts/notification_settings.html",
+        bad_request=True,
     )
 
 

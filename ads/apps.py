@@ -8,8 +8,9 @@ class AdsConfig(AppConfig):
 
     def ready(self) -> None:
         # Both import the models: only once the app registry is ready.
-        from ads import listeners, moderated, personal_data
+        from ads import listeners, moderated, page_parts, personal_data
 
         moderated.moderation_register()
         listeners.subscribe()
         personal_data.register()
+        page_parts.register()

@@ -19,7 +19,7 @@ from ads.models import Campaign
 from ads.targets import promotable_for, target_get
 from core.forms import PriceField, currency_choices
 from core.money import MoneyError, to_minor_units
-from core.views import form_save
+from core.views import form_page
 
 
 def _viewer(request: HttpRequest) -> tuple[Any, str]:
@@ -110,7 +110,7 @@ def campaigns(request: AuthenticatedHttpRequest) -> HttpResponse:
             "currency": settings.MARKETPLACE_DEFAULT_CURRENCY,
         },
     )
-    saved = form_save(
+    return form_page(
         request,
         form,
         lambda data: services.campaign_create(
@@ -129,13 +129,8 @@ def campaigns(request: AuthenticatedHttpRequest) -> HttpResponse:
         ),
         done=_("Campaign created; its budget is held. It runs once a moderator approves it."),
         then=lambda campaign: redirect("ads:campaign", pk=campaign.pk),
-    )
-    if saved is not None:
-        return saved
-    return render(
-        request,
-        "ads/campaigns.html",
-        {"form": form, "campaigns": selectors.campaigns_for(advertiser=request.user)},
+        template="ads/campaigns.html",
+        context=lambda: {"campaigns": selectors.campaigns_for(advertiser=request.user)},
     )
 
 

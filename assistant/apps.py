@@ -7,6 +7,8 @@ class AssistantConfig(AppConfig):
     verbose_name = _("Assistant")
 
     def ready(self) -> None:
-        from assistant import listeners  # it imports models: only once the registry is ready
+        # They import models: only once the registry is ready.
+        from assistant import listeners, page_parts
 
         listeners.subscribe()
+        page_parts.register()

@@ -12,11 +12,11 @@ import threading
 from functools import cache
 from pathlib import Path
 
-from django.core.cache import cache as shared_cache
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import Pipeline, make_pipeline
 
 from assistant.models import IntentExample
+from core.versions import version_bump, version_get
 
 INTENTS = ("topic", "support", "expert", "other")
 EXAMPLES = Path(__file__).with_name("intents.json")
@@ -44,7 +44,7 @@ def train(examples: list[tuple[str, str]]) -> Pipeline:
 
 
 def _current() -> Pipeline:
-    version = int(shared_cache.get(VERSION_KEY) or 0)
+    version = version_get(VERSION_KEY)
     held = _model.get("model")
     if held is None or held[0] != version:
         examples = list(repository_examples()) + list(
@@ -60,7 +60,4 @@ def intent_classify(text: str) -> str:
 
 
 def examples_changed() -> None:
-    try:
-        shared_cache.incr(VERSION_KEY)
-    except ValueError:
-        shared_cache.set(VERSION_KEY, 1, timeout=None)
+    version_bump(VERSION_KEY)

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class KnowledgeItem(models.Model):
@@ -146,7 +147,8 @@ class IntentExample(models.Model):
 
 class SupportTicket(models.Model):
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        # Not the room question's "Open" (awaiting an answer): a ticket waits for support.
+        OPEN = "open", pgettext_lazy("support ticket status", "Open")
         ANSWERED = "answered", _("Answered")
         CLOSED = "closed", _("Closed")
 

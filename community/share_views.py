@@ -1,7 +1,8 @@
 """Share posters (PNG) for sessions and courses, a channel's schedule as iCal and its
 public content as RSS."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.contrib.syndication.views import Feed
 from django.http import HttpRequest, HttpResponse
@@ -28,37 +29,34 @@ def _png(data: bytes) -> HttpResponse:
     return response
 
 
-@require_GET
-def session_poster(request: HttpRequest, pk: int) -> HttpResponse:
-    """?tz=Asia/Shanghai writes the start in that zone (the share button sends the
-    browser's); an unknown zone falls back to UTC and says so on the poster."""
-    session = session_get_for_user(pk=pk, user=request.user)  # type: ignore[arg-type]
+def _poster(request: HttpRequest, item: Any, *, kicker: str, start: datetime) -> HttpResponse:
+    """A session's or course's poster; ?tz=Asia/Shanghai writes `start` in that zone
+    (the share button sends the browser's); an unknown zone falls back to UTC and says
+    so on the poster."""
     zone = viewer_zone(request.GET.get("tz", ""))
     return _png(
         poster_png(
-            title=session.title,
-            kicker=_("Live session"),
-            byline=session.channel.title,
-            when=when_in(session.scheduled_start, zone),
-            url=absolute(session.get_absolute_url()),
-            seed=session.channel.slug,
+            title=item.title,
+            kicker=kicker,
+            byline=item.channel.title,
+            when=when_in(start, zone),
+            url=absolute(item.get_absolute_url()),
+            seed=item.channel.slug,
         )
     )
 
 
 @require_GET
+def session_poster(request: HttpRequest, pk: int) -> HttpResponse:
+    session = session_get_for_user(pk=pk, user=request.user)  # type: ignore[arg-type]
+    return _poster(request, session, kicker=_("Live session"), start=session.scheduled_start)
+
+
+@require_GET
 def course_poster(request: HttpRequest, slug: str) -> HttpResponse:
     course = course_get_for_user(slug=slug, user=request.user)  # type: ignore[arg-type]
-    zone = viewer_zone(request.GET.get("tz", ""))
-    return _png(
-        poster_png(
-            title=course.title,
-            kicker=_("Course"),
-            byline=course.channel.title,
-            when=when_in(course.published_at or course.created_at, zone),
-            url=absolute(course.get_absolute_url()),
-            seed=course.channel.slug,
-        )
+    return _poster(
+        request, course, kicker=_("Course"), start=course.published_at or course.created_at
     )
 
 

@@ -81,6 +81,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "core.middleware.RequestLanguageMiddleware",  # the language lasts for the request only
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -450,6 +451,9 @@ LIVESTREAM_TICK_SECONDS = env.float("LIVESTREAM_TICK_SECONDS", default=2.0)
 # A viewer whose socket cannot keep up is disconnected past this many queued
 # frames; the page reconnects and catches up from the database.
 LIVESTREAM_MAX_QUEUED_FRAMES = env.int("LIVESTREAM_MAX_QUEUED_FRAMES", default=1000)
+# A busy room's chat is saved in batches (livestream.chat_writer): at most this many
+# messages per transaction.
+LIVESTREAM_CHAT_BATCH = env.int("LIVESTREAM_CHAT_BATCH", default=100)
 # --- Video ingest (nginx-rtmp; deploy/nginx-rtmp.conf.template) --------------------
 # What creators paste into OBS as the server; the stream key is "<session id>?key=...".
 VIDEO_RTMP_URL = env("VIDEO_RTMP_URL", default="rtmp://127.0.0.1:1935/live")

@@ -8,7 +8,8 @@ class ContentConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here: it imports the models, which are not loaded before ready().
-        from content import moderated, personal_data
+        from content import moderated, page_parts, personal_data
 
         moderated.register()
         personal_data.register()
+        page_parts.register()

@@ -17,7 +17,7 @@ from content import rendering, selectors, services
 from content.forms import ItemForm, ScheduleForm, SectionForm, UploadForm
 from content.models import Asset, Revision
 from content.services import ContentItem
-from core.views import flash_outcome, form_save
+from core.views import flash_outcome, form_page
 from marketplace.models import Channel, Course
 
 
@@ -49,15 +49,15 @@ def _create(
             return services.lesson_create(user=user, course=course, **data)
         return services.article_create(user=user, channel=channel, **data)
 
-    saved = form_save(
-        request, form, save, done=_("Saved as a draft."), then=_edit_url, errors=_errors_to_form
-    )
-    if saved is not None:
-        return saved
-    return render(
+    return form_page(
         request,
-        "content/studio/edit.html",
-        {"form": form, "kind": kind, "owner": course or channel, "item": None},
+        form,
+        save,
+        done=_("Saved as a draft."),
+        then=_edit_url,
+        errors=_errors_to_form,
+        template="content/studio/edit.html",
+        context=lambda: {"kind": kind, "owner": course or channel, "item": None},
     )
 
 
@@ -89,17 +89,16 @@ def section_create(request, slug):
         channel__creator__user_id=request.user.pk,
     )
     form = SectionForm(request.POST or None)
-    added = form_save(
+    return form_page(
         request,
         form,
         lambda data: services.section_create(user=request.user, course=course, **data),
         done=_("Section added."),
         then="content:studio_list",
         errors=_errors_to_form,
+        template="content/studio/section_form.html",
+        context=lambda: {"course": course},
     )
-    if added is not None:
-        return added
-    return render(request, "content/studio/section_form.html", {"form": form, "course": course})
 
 
 def _item(request, kind, pk):
@@ -126,21 +125,15 @@ def item_edit(request, kind, pk):
         kind=kind,
         course=item.course,
     )
-    saved = form_save(
+    return form_page(
         request,
         form,
         lambda data: services.item_update(user=request.user, item=item, **data),
         done=_("Saved."),
         then=_edit_url,
         errors=_errors_to_form,
-    )
-    if saved is not None:
-        return saved
-    return render(
-        request,
-        "content/studio/edit.html",
-        {
-            "form": form,
+        template="content/studio/edit.html",
+        context=lambda: {
             "kind": kind,
             "item": item,
             "owner": item.course if kind == "lesson" else item.channel,

@@ -17,3 +17,8 @@ class CoreConfig(AppConfig):
         # a one-line input cannot send them from a browser). Fields with their own
         # default validators (e-mail, slug, URL) refuse them already.
         forms.CharField.default_validators = [ProhibitControlCharactersValidator()]
+        # Deleting a channel, course, session or user deletes its pictures' files.
+        # Imported here: core.pictures imports models, not loaded before ready().
+        from core.pictures import pictures_follow_deletes
+
+        pictures_follow_deletes()

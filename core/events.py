@@ -15,12 +15,20 @@ Listeners run after the sender's transaction commits (a rolled-back write announ
 nothing), in the order they subscribed. They must be cheap or hand their work to
 Celery; one that fails is logged and does not stop the others, nor turn the
 sender's committed work into an error.
+
+A listener whose work need not be done on the sender's request subscribes with
+`subscribe_in_worker`: after commit, all of an event's in-worker listeners go to a
+Celery worker together, as one task message (`core.tasks.event_deliver_task`), where
+they run in the order they subscribed, each failure logged like here. On a hot path
+(a live room's audience tipping) that one message replaces a task message per app
+and any database work of the listeners on the request. Such an event's fields must
+be what Celery's JSON carries (ids, strings, numbers, booleans, None).
 """
 
 import logging
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any, TypeVar
 
 from django.db import transaction
@@ -39,6 +47,13 @@ class Event:
 E = TypeVar("E", bound=Event)
 
 _listeners: dict[type[Event], list[Callable[[Any], None]]] = defaultdict(list)
+_worker_listeners: dict[type[Event], list[Callable[[Any], None]]] = defaultdict(list)
+# "module.ClassName" -> the event type, for the in-worker task to rebuild an event.
+_worker_types: dict[str, type[Event]] = {}
+
+
+def _type_name(event_type: type[Event]) -> str:
+    return f"{event_type.__module__}.{event_type.__qualname__}"
 
 
 def subscribe(event_type: type[E], listener: Callable[[E], None]) -> None:
@@ -48,19 +63,57 @@ def subscribe(event_type: type[E], listener: Callable[[E], None]) -> None:
         _listeners[event_type].append(listener)
 
 
+def subscribe_in_worker(event_type: type[E], listener: Callable[[E], None]) -> None:
+    """Call `listener(event)` in a Celery worker for every `event_type` sent from now on
+    (the event's in-worker listeners share one task message; see the module's notes)."""
+    _worker_types[_type_name(event_type)] = event_type
+    if listener not in _worker_listeners[event_type]:
+        _worker_listeners[event_type].append(listener)
+
+
 def unsubscribe(event_type: type[E], listener: Callable[[E], None]) -> None:
     """Stop calling `listener` (a test's temporary listener, mostly)."""
-    if listener in _listeners[event_type]:
-        _listeners[event_type].remove(listener)
+    for registry in (_listeners, _worker_listeners):
+        if listener in registry[event_type]:
+            registry[event_type].remove(listener)
 
 
 def send(event: Event) -> None:
-    """Deliver now. Services call `send_on_commit`; this is what runs after commit."""
+    """Deliver now. Services call `send_on_commit`; this is what runs after commit.
+    In-worker listeners: one task message for all of them."""
     for listener in list(_listeners[type(event)]):
         try:
             listener(event)
         except Exception:
             logger.exception("Listener %r failed on %r", listener, event)
+    if _worker_listeners[type(event)]:
+        from core.tasks import event_deliver_task  # tasks import this module
+
+        try:
+            # The reprs given: Celery's own (for its logs) cost a third of a publish.
+            event_deliver_task.apply_async(  # type: ignore[call-arg] # Celery's options
+                (_type_name(type(event)), asdict(event)), argsrepr=repr(event), kwargsrepr=""
+            )
+        except Exception:
+            logger.exception("In-worker listeners of %r not queued", event)
+
+
+def deliver_in_worker(type_name: str, fields: dict[str, Any]) -> int:
+    """What `event_deliver_task` runs: the event's in-worker listeners, in order, each
+    failure logged. Returns how many listeners ran without an error."""
+    event_type = _worker_types.get(type_name)
+    if event_type is None:
+        logger.warning("No in-worker listener for event type %r", type_name)
+        return 0
+    event = event_type(**fields)
+    ran = 0
+    for listener in list(_worker_listeners[event_type]):
+        try:
+            listener(event)
+            ran += 1
+        except Exception:
+            logger.exception("In-worker listener %r failed on %r", listener, event)
+    return ran
 
 
 def send_on_commit(event: Event) -> None:
@@ -69,8 +122,9 @@ def send_on_commit(event: Event) -> None:
 
 
 def listeners(event_type: type[Event]) -> list[Callable[[Any], None]]:
-    """Who listens to `event_type` (for tests and the architecture doc)."""
-    return list(_listeners[event_type])
+    """Who listens to `event_type`, on commit then in a worker (for tests and the
+    architecture doc)."""
+    return list(_listeners[event_type]) + list(_worker_listeners[event_type])
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,14 @@
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseBase,
+    JsonResponse,
+)
+from django.utils import translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.functional import SimpleLazyObject, empty
 
@@ -67,3 +74,25 @@ class HardeningMiddleware:
             patch_cache_control(response, private=True, no_store=True)
             patch_vary_headers(response, ("Cookie",))
         return response
+
+
+class RequestLanguageMiddleware:
+    """The language LocaleMiddleware and PreferredLanguageMiddleware activate lasts for
+    the request, as TimeZoneMiddleware's zone does. Django's LocaleMiddleware activates
+    and never restores: whatever runs next in the same thread (the test client's next
+    test, a management command calling a view) would speak the last visitor's
+    language. Goes before LocaleMiddleware so its Content-Language and redirects still
+    see the request's language."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        previous = translation.get_language()
+        try:
+            return self.get_response(request)
+        finally:
+            if previous is None:
+                translation.deactivate_all()
+            else:
+                translation.activate(previous)

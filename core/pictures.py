@@ -151,6 +151,43 @@ def picture_files_delete_on_commit(file: FieldFile, shape: str, *, name: str = "
         transaction.on_commit(delete)
 
 
+def _shape_of(stored_name: str) -> str:
+    """The shape whose largest rendition `stored_name` is (the field holds it)."""
+    base = posixpath.basename(stored_name)
+    return next((s for s, sizes in SHAPES.items() if f"{next(iter(sizes))}.jpg" == base), "")
+
+
+def pictures_delete_with_rows(**kwargs: Any) -> None:
+    """post_delete receiver: a deleted row's pictures (any picture_field) leave the
+    storage after commit, whoever deleted it (a service, a cascade, the admin). A
+    rolled-back delete keeps them."""
+    instance = kwargs["instance"]
+    for field in instance._meta.concrete_fields:
+        if getattr(field, "upload_to", None) != f"{PICTURE_DIR}/":
+            continue
+        file = getattr(instance, field.attname)
+        if file and file.name and (shape := _shape_of(file.name)):
+            picture_files_delete_on_commit(file, shape)
+
+
+def pictures_follow_deletes() -> None:
+    """Connect pictures_delete_with_rows to every model with a picture field (from
+    CoreConfig.ready: core imports no app; it finds them by their field)."""
+    # Imported here: only called from CoreConfig.ready(), once every model is loaded.
+    from django.apps import apps
+    from django.db.models.signals import post_delete
+
+    for model in apps.get_models():
+        if any(
+            getattr(f, "upload_to", None) == f"{PICTURE_DIR}/" for f in model._meta.concrete_fields
+        ):
+            post_delete.connect(
+                pictures_delete_with_rows,
+                sender=model,
+                dispatch_uid=f"pictures:{model._meta.label}",
+            )
+
+
 def picture_url(file: FieldFile | None, rendition: str) -> str:
     """The URL of one rendition of a stored picture, or "" when there is none."""
     if not file or not file.name:

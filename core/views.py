@@ -52,6 +52,28 @@ def form_save(
     return then(result) if callable(then) else redirect(then)
 
 
+def form_page(
+    request: HttpRequest,
+    form: forms.Form,
+    save: Callable[[dict[str, Any]], T],
+    *,
+    then: str | Callable[[T], HttpResponse],
+    template: str,
+    context: Callable[[], dict[str, Any]] = dict,
+    done: str | Callable[[T], str] = "",
+    errors: Callable[[forms.Form, ValidationError], None] = apply_service_errors,
+    bad_request: bool = False,
+) -> HttpResponse:
+    """A whole form page: `form_save`, or else `template` drawn with the form and
+    `context()` (called only when the page is drawn). `bad_request`: a form with
+    errors comes back with status 400."""
+    saved = form_save(request, form, save, then=then, done=done, errors=errors)
+    if saved is not None:
+        return saved
+    status = 400 if bad_request and form.errors else 200
+    return render(request, template, {"form": form, **context()}, status=status)
+
+
 def flash_outcome(
     request: HttpRequest, act: Callable[[], T], done: str | Callable[[T], str]
 ) -> None:

@@ -8,7 +8,8 @@ class DiscussionsConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here: it imports the models, which are not loaded before ready().
-        from discussions import moderated, personal_data
+        from discussions import moderated, page_parts, personal_data
 
         moderated.register()
         personal_data.register()
+        page_parts.register()

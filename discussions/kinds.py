@@ -13,14 +13,15 @@ A new kind (an article, a lesson) is one more `Discussable` in `DISCUSSABLE`.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.apps import apps
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 from django.http import Http404
 
 from accounts.models import User
 from livestream.models import LiveSession
-from livestream.selectors import session_get_for_user
+from livestream.selectors import session_get_for_user, sessions_public
 from livestream.services import viewer_may_watch
 from marketplace.holdings import course_follow_check
 from marketplace.models import Channel, Course
@@ -34,6 +35,9 @@ class Discussable:
     get_for_user: Callable[[int, User], Model]  # the page's own visibility; Http404
     may_read: Callable[[User, Model], bool]
     may_write: Callable[[User, Model], bool]
+    # The ids of the objects whose discussion anyone may read, visitors included (a
+    # queryset of pks, for search); None when every discussion of the kind is paid.
+    public_ids: Callable[[], QuerySet[Any]] | None = None
 
     @property
     def model(self) -> type[Model]:
@@ -62,6 +66,11 @@ def _session_may_read(user: User, session: Model) -> bool:
     if isinstance(session, LiveSession) and session.access == LiveSession.Access.FREE:
         return True
     return _session_may_write(user, session)
+
+
+def _session_public_ids() -> QuerySet[Any]:
+    """Free sessions whose page is public: what _session_may_read admits anyone to."""
+    return sessions_public().filter(access=LiveSession.Access.FREE).values("pk")
 
 
 def _session_may_write(user: User, session: Model) -> bool:
@@ -95,6 +104,7 @@ DISCUSSABLE: dict[str, Discussable] = {
         get_for_user=_session_get,
         may_read=_session_may_read,
         may_write=_session_may_write,
+        public_ids=_session_public_ids,
     ),
     "course": Discussable(
         name="course",

@@ -68,6 +68,20 @@ def threads_for_target(*, target: Model, user: User, sort: str = "newest") -> Qu
     )
 
 
+def threads_public() -> QuerySet[Thread]:
+    """Threads anyone may read, visitors included (for site-wide search): visible, not
+    deleted, about an object whose discussion is open to all (a free public session);
+    the discussions of paid content never."""
+    open_to_all = Q(pk__in=[])
+    for kind in kinds.DISCUSSABLE.values():
+        if kind.public_ids is not None:
+            ct = ContentType.objects.get_for_model(kind.model)
+            open_to_all |= Q(content_type=ct, object_id__in=kind.public_ids())
+    return Thread.objects.filter(
+        open_to_all, is_visible=True, deleted_at__isnull=True
+    ).select_related("author")
+
+
 def thread_reply_count(*, thread: Thread) -> int:
     """Replies everyone sees (what threads_for_target annotates as replies_shown)."""
     return thread.replies.filter(is_visible=True, deleted_at__isnull=True).count()

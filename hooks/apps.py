@@ -8,7 +8,8 @@ class HooksConfig(AppConfig):
 
     def ready(self) -> None:
         # They import models: only once the registry is ready.
-        from hooks import listeners, personal_data, tasks  # noqa: F401  (tasks register)
+        from hooks import listeners, page_parts, personal_data, tasks  # noqa: F401  (tasks register)
 
         listeners.subscribe()
         personal_data.register()
+        page_parts.register()

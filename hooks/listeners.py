@@ -1,5 +1,7 @@
 """What the webhooks hear from the apps below (after commit): each event becomes one
-Celery task that finds the creator's endpoints and delivers to them."""
+Celery task that finds the creator's endpoints and delivers to them. A tip's listener
+runs in a worker already (`events.subscribe_in_worker`: one task message per tip for
+every app that listens there), and queues that task from there."""
 
 from dataclasses import asdict
 from typing import Any
@@ -71,7 +73,7 @@ def subscribe() -> None:
     events.subscribe(PurchaseCompleted, on_purchase_completed)
     events.subscribe(SubscriptionInvoicePaid, on_invoice_paid)
     events.subscribe(SubscriptionCancelled, on_subscription_cancelled)
-    events.subscribe(TipSent, on_tip_sent)
+    events.subscribe_in_worker(TipSent, on_tip_sent)
     events.subscribe(QuestionAsked, on_question_asked)
     events.subscribe(QuestionAnswered, on_question_answered)
     events.subscribe(PayoutDecided, on_payout_decided)

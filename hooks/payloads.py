@@ -21,6 +21,9 @@ class HookEvent:
     data: dict[str, Any]
 
 
+Builder = Callable[[dict[str, Any], str], HookEvent | None]
+
+
 def _site(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
@@ -72,61 +75,37 @@ def _subscription(fields: dict[str, Any], type_: str) -> HookEvent | None:
     )
 
 
-def _ticket(fields: dict[str, Any], type_: str) -> HookEvent:
-    return HookEvent(
-        owner_id=fields["seller_id"],
-        type=type_,
-        source_key=f"{type_}:{fields['purchase_id']}",
-        data={
-            "purchase_id": fields["purchase_id"],
-            "course_id": fields["course_id"],
-            "session_id": fields["live_session_id"],
-            "amount": fields["amount"],
-            "currency": fields["currency"],
-        },
-    )
+def _copied(owner: str, key: str, *names: str, money_always: bool = True) -> Builder:
+    """A builder whose `data` copies `names` from the event's fields ("out=field" renames
+    one), then the amount and currency (always, or only where the event has them). The
+    creator is the `owner` field; `key` names the event once."""
+
+    def build(fields: dict[str, Any], type_: str) -> HookEvent:
+        data = {}
+        for name in names:
+            out, _sep, field = name.partition("=")
+            data[out] = fields[field or out]
+        if money_always or "amount" in fields:
+            data |= {"amount": fields["amount"], "currency": fields["currency"]}
+        return HookEvent(
+            owner_id=fields[owner],
+            type=type_,
+            source_key=f"{type_}:{fields[key]}",
+            data=data,
+        )
+
+    return build
 
 
-def _tip(fields: dict[str, Any], type_: str) -> HookEvent:
-    return HookEvent(
-        owner_id=fields["creator_id"],
-        type=type_,
-        source_key=f"{type_}:{fields['tip_id']}",
-        data={
-            "tip_id": fields["tip_id"],
-            "session_id": fields["live_session_id"],
-            "amount": fields["amount"],
-            "currency": fields["currency"],
-        },
-    )
+_ticket = _copied(
+    "seller_id", "purchase_id", "purchase_id", "course_id", "session_id=live_session_id"
+)
+_tip = _copied("creator_id", "tip_id", "tip_id", "session_id=live_session_id")
+_question = _copied("expert_id", "question_id", "question_id", money_always=False)
+_payout = _copied("creator_id", "payout_id", "payout_id")
 
 
-def _question(fields: dict[str, Any], type_: str) -> HookEvent:
-    data = {"question_id": fields["question_id"]}
-    if "amount" in fields:
-        data |= {"amount": fields["amount"], "currency": fields["currency"]}
-    return HookEvent(
-        owner_id=fields["expert_id"],
-        type=type_,
-        source_key=f"{type_}:{fields['question_id']}",
-        data=data,
-    )
-
-
-def _payout(fields: dict[str, Any], type_: str) -> HookEvent:
-    return HookEvent(
-        owner_id=fields["creator_id"],
-        type=type_,
-        source_key=f"{type_}:{fields['payout_id']}",
-        data={
-            "payout_id": fields["payout_id"],
-            "amount": fields["amount"],
-            "currency": fields["currency"],
-        },
-    )
-
-
-BUILDERS: dict[str, Callable[[dict[str, Any], str], HookEvent | None]] = {
+BUILDERS: dict[str, Builder] = {
     EventType.SESSION_SCHEDULED: _session,
     EventType.SESSION_LIVE: _session,
     EventType.SESSION_ENDED: _session,

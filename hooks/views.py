@@ -6,13 +6,13 @@ from typing import Any
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.http import AuthenticatedHttpRequest
-from core.views import flash_outcome, form_save
+from core.views import flash_outcome, form_page
 from hooks import selectors, services, signing
 from hooks.models import Delivery, Endpoint, EventType
 
@@ -60,19 +60,14 @@ def endpoints(request: AuthenticatedHttpRequest) -> HttpResponse:
         _show_secret_once(request, endpoint, secret)
         return endpoint
 
-    saved = form_save(
+    return form_page(
         request,
         form,
         save,
         done=_("Endpoint added. Copy its signing secret now: it is shown only once."),
         then=lambda endpoint: redirect("hooks:endpoint", pk=endpoint.pk),
-    )
-    if saved is not None:
-        return saved
-    return render(
-        request,
-        "hooks/endpoints.html",
-        {"form": form, "endpoints": selectors.endpoints_for(owner=request.user)},
+        template="hooks/endpoints.html",
+        context=lambda: {"endpoints": selectors.endpoints_for(owner=request.user)},
     )
 
 
@@ -87,7 +82,7 @@ def endpoint(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "event_types": found.event_types,
         },
     )
-    saved = form_save(
+    return form_page(
         request,
         form,
         lambda data: services.endpoint_update(
@@ -99,15 +94,9 @@ def endpoint(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         ),
         done=_("Endpoint saved."),
         then=lambda updated: redirect("hooks:endpoint", pk=updated.pk),
-    )
-    if saved is not None:
-        return saved
-    return render(
-        request,
-        "hooks/endpoint.html",
-        {
+        template="hooks/endpoint.html",
+        context=lambda: {
             "endpoint": found,
-            "form": form,
             "secret": request.session.pop(_SECRET_KEY.format(found.pk), None),
             "deliveries": selectors.deliveries_for(endpoint=found),
             "signature_header": signing.HEADER,

@@ -10,10 +10,12 @@ from livestream.models import LiveSession, RoomEvent, RoomQuestion, RoomSanction
 
 @admin.register(LiveSession)
 class LiveSessionAdmin(admin.ModelAdmin):
-    list_display = ("title", "channel", "scheduled_start", "status", "access", "last_seq")
+    list_display = (
+        "title", "channel", "scheduled_start", "status", "access", "sequence__last_seq",
+    )  # fmt: skip
     list_filter = ("status", "access")
     search_fields = ("title", "channel__title")
-    list_select_related = ("channel",)
+    list_select_related = ("channel", "sequence")
     raw_id_fields = ("channel", "course", "required_tier")
     readonly_fields = ("status", "started_at", "ended_at", "last_seq")
 

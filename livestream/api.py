@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api_query import QueryIntegerField, query_params
+from core.picture_api import PictureApi
 from livestream import selectors, services
 
 
@@ -57,13 +58,14 @@ class RoomChatApi(APIView):
     def get(self, request, pk: int):
         session = _session_for_reader(request, pk)
         query = query_params(request, ChatQuery)
+        last_seq = session.last_seq  # read before the events: never past what they hold
         events = selectors.room_chat_history(
             session=session,
             before=query.get("before"),
             limit=query["limit"],
             include_held=selectors.room_can_see_held(session=session, user=request.user),
         )
-        return Response({"last_seq": session.last_seq, "events": events})
+        return Response({"last_seq": last_seq, "events": events})
 
 
 class RoomEventsApi(APIView):
@@ -78,12 +80,13 @@ class RoomEventsApi(APIView):
     def get(self, request, pk: int):
         session = _session_for_reader(request, pk)
         after = query_params(request, EventsQuery)["after"]
+        last_seq = session.last_seq  # read before the events: never past what they hold
         events = selectors.room_events_after(
             session_id=session.pk,
             after=after,
             include_held=selectors.room_can_see_held(session=session, user=request.user),
         )
-        return Response({"last_seq": session.last_seq, "events": events})
+        return Response({"last_seq": last_seq, "events": events})
 
 
 class RoomQuestionsApi(APIView):
@@ -100,3 +103,15 @@ class RoomQuestionsApi(APIView):
         session = _session_for_reader(request, pk)
         board = selectors.question_board(session=session)
         return Response({"questions": [selectors.question_payload(q) for q in board]})
+
+
+class StudioSessionPictureApi(PictureApi):
+    """The cover of one of the host's sessions (without one, pages show the channel's)."""
+
+    permission_classes = [IsAuthenticated]
+
+    def editable(self, request, pk):
+        return selectors.session_get_for_editor(user=request.user, pk=pk)
+
+    def update(self, session, user, upload):
+        services.session_cover_update(session=session, user=user, upload=upload)

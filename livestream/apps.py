@@ -9,9 +9,10 @@ class LivestreamConfig(AppConfig):
     def ready(self) -> None:
         # These modules load models: only once the app registry is ready. tasks: the
         # services queue them by name (livestream.jobs), so they must be registered.
-        from livestream import listeners, moderated, personal_data, tasks, tickets  # noqa: F401
+        from livestream import listeners, moderated, page_parts, personal_data, tasks, tickets  # noqa: F401
 
         listeners.connect()
         moderated.moderation_register()
         tickets.register()
         personal_data.register()
+        page_parts.register()

@@ -54,6 +54,26 @@ def room_event_publish(event: RoomEvent) -> None:
     )
 
 
+def room_events_publish(events: list[RoomEvent]) -> None:
+    """Publish a transaction's events: one channel-layer message for all of them (a
+    busy room's batch of chat, livestream.chat_writer), in their order."""
+    if len(events) == 1:
+        room_event_publish(events[0])
+        return
+    if not events:
+        return
+    _group_send(
+        room_group(events[0].session_id),
+        {
+            "type": "room.events",
+            "session": events[0].session_id,
+            "events": [
+                [e.seq, json.dumps(room_event_frame(e), ensure_ascii=False), e.held] for e in events
+            ],
+        },
+    )
+
+
 def room_control_publish(
     *, action: str, session_id: int | None = None, user_id: int | None = None,
     user_ids: list[int] | None = None,

@@ -1,5 +1,5 @@
 """Reads for the host's console: the pinned chat message, tip totals and tip
-leaderboards (re-exported by livestream.selectors)."""
+leaderboards."""
 
 from typing import Any
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from livestream import overlays, selectors, services
+from livestream import console_selectors, overlays, selectors, services
 from marketplace.selectors import channel_get_for_editor
 from marketplace.studio_views import creator_required
 
@@ -21,7 +21,7 @@ from marketplace.studio_views import creator_required
 def session_leaderboard(request, pk):
     """The session's top tippers (the room's script refreshes it after each tip)."""
     session = selectors.session_get_for_user(pk=pk, user=request.user)
-    return JsonResponse({"leaders": selectors.tip_leaderboard(session=session)})
+    return JsonResponse({"leaders": console_selectors.tip_leaderboard(session=session)})
 
 
 @login_required

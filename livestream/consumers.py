@@ -30,7 +30,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from core import events
-from livestream import selectors, services
+from livestream import console_selectors, selectors, services
+from livestream.chat_writer import chat_submit
 from livestream.events import SessionWatched
 from livestream.frames import FrameWriter
 from livestream.hub import hub_get
@@ -65,8 +66,8 @@ def _load(pk: int, user):
     try:
         session = selectors.session_get_for_user(pk=pk, user=user)
     except Http404:
-        return None, None
-    return session, services.room_role(session=session, user=user)
+        return None, None, 0
+    return session, services.room_role(session=session, user=user), session.last_seq
 
 
 @database_sync_to_async
@@ -76,7 +77,7 @@ def _role(session, user):
 
 @database_sync_to_async
 def _pinned(session):
-    return selectors.room_pinned_payload(session)
+    return console_selectors.room_pinned_payload(session)
 
 
 @database_sync_to_async
@@ -121,11 +122,13 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self.user_id = self.user.pk if self.user.is_authenticated else 0
         self.sees_held = False  # chat held by screening: the host and moderators only
         self.last_seq = 0
-        self._outbox: deque = deque()
-        self._wake = asyncio.Event()
+        # A socket that keeps up holds no queue and no task of its own: the outbox
+        # and the writer task exist only while frames wait (a catch-up, a slow
+        # network), and go when the backlog is sent.
+        self._live = False  # caught up: live events go out as they come
+        self._outbox: deque | None = None
         self._writer: asyncio.Task | None = None
         self.rechecked = False  # the hub rechecks this viewer's access (paid rooms)
-        self._max_queued = settings.LIVESTREAM_MAX_QUEUED_FRAMES
         self._pending: asyncio.Task | None = None  # a frame the network made wait
         self._writing = False
         # Room frames skip Channels' send wrappers (see config.asgi.KeepServerSend).
@@ -149,7 +152,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         after = query.get("after", [""])[0]
         if after and not re.fullmatch(r"[0-9]{1,18}", after):
             return await self._refuse(CloseCode.BAD_REQUEST, _("`after` must be a whole number."))
-        self.session, role = await _load(self.session_id, self.user)
+        self.session, role, room_last_seq = await _load(self.session_id, self.user)
         if self.session is None:
             return await self._refuse(CloseCode.NOT_FOUND, _("There is no such session."))
         if self.session.status == LiveSession.Status.CANCELLED:
@@ -173,14 +176,14 @@ class RoomConsumer(AsyncWebsocketConsumer):
                         "muted_until": role.muted_until.isoformat() if role.muted_until else None},
                 "settings": selectors.room_settings_payload(self.session),
                 "pinned": await _pinned(self.session),
-                "last_seq": self.session.last_seq,
+                "last_seq": room_last_seq,
                 "viewers": self.hub.viewers(self.session_id),
             }
         )  # fmt: skip
         # Replay what the client missed, then let the writer send live events.
         # A number beyond the room's (a stale tab after a database restore) would
         # silently skip live events: never start past what the room has.
-        self.last_seq = min(int(after), self.session.last_seq) if after else self.session.last_seq
+        self.last_seq = min(int(after), room_last_seq) if after else room_last_seq
         while True:
             frames = await _events_after(self.session_id, self.last_seq, self.sees_held)
             for frame in frames:
@@ -188,11 +191,15 @@ class RoomConsumer(AsyncWebsocketConsumer):
                 self.last_seq = frame["seq"]
             if len(frames) < 500:
                 break
-        self._writer = asyncio.create_task(self._write_loop())
+        self._live = True
+        if self._outbox:  # live events that came during the catch-up
+            self._write_start()
         # Refunds and bans close the socket at once (hub control messages); a
         # subscription that simply runs out is noticed by the hub's periodic check,
         # one query per room (RoomHub._recheck_loop).
         self.rechecked = self.session.access != LiveSession.Access.FREE and not role.can_moderate
+        # Welcomed from its own fresh copy; from here on the room's one copy will do.
+        self.session = self.hub.room_session(self.session)
 
     async def disconnect(self, code):
         if self._joined:
@@ -215,8 +222,10 @@ class RoomConsumer(AsyncWebsocketConsumer):
         order. While the socket catches up the queue is not capped: the replay itself
         is bounded by the database read.
         """
-        if self._outbox or self._writer is None or self._pending or self._writing:
-            if self._writer is not None and len(self._outbox) >= self._max_queued:
+        if self._outbox or not self._live or self._pending or self._writing:
+            if self._outbox is None:
+                self._outbox = deque()
+            elif self._live and len(self._outbox) >= settings.LIVESTREAM_MAX_QUEUED_FRAMES:
                 if not self._closing:
                     self._closing = True
                     self._outbox.clear()
@@ -225,7 +234,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
                     asyncio.get_running_loop().create_task(self._refuse(CloseCode.TOO_SLOW, reason))
                 return
             self._outbox.append((seq, text))
-            self._wake.set()
+            if self._live and self._pending is None:
+                self._write_start()
             return
         if self._closing:
             return
@@ -252,8 +262,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if not task.cancelled() and task.exception() is not None:
             log.debug("room frame to a closed socket", exc_info=task.exception())
             return
-        if self._outbox:
-            self._wake.set()
+        if self._outbox and self._live:
+            self._write_start()
 
     def control(self, action: str) -> None:
         asyncio.get_running_loop().create_task(self._on_control(action))
@@ -277,35 +287,32 @@ class RoomConsumer(AsyncWebsocketConsumer):
             return False
         return True
 
-    async def _write_loop(self) -> None:
-        """Send queued frames in order; ends quietly when the socket is gone
-        (disconnect() follows)."""
+    def _write_start(self) -> None:
+        if self._writer is None and not self._closing:
+            self._writer = asyncio.get_running_loop().create_task(self._write_queued())
+
+    async def _write_queued(self) -> None:
+        """Send the queued frames in order, then end (the next backlog starts another);
+        ends quietly when the socket is gone (disconnect() follows)."""
+        send = self._frame_send
+        self._writing = True
         try:
-            await self._write_queued()
+            outbox = self._outbox
+            while outbox:
+                seq, text = outbox.popleft()
+                if seq is not None:
+                    if seq <= self.last_seq:
+                        continue  # already sent during the catch-up
+                    self.last_seq = seq
+                await send({"type": "websocket.send", "text": text})
         except asyncio.CancelledError:
             raise
         except Exception:
             log.debug("room socket writer stopped: the socket is gone", exc_info=True)
-
-    async def _write_queued(self) -> None:
-        outbox = self._outbox
-        while True:
-            await self._wake.wait()
-            self._wake.clear()
-            if self._pending is not None:
-                await asyncio.wait([self._pending])  # its failure is _pending_done's
-            send = self._frame_send
-            self._writing = True
-            try:
-                while outbox:
-                    seq, text = outbox.popleft()
-                    if seq is not None:
-                        if seq <= self.last_seq:
-                            continue  # already sent during the catch-up
-                        self.last_seq = seq
-                    await send({"type": "websocket.send", "text": text})
-            finally:
-                self._writing = False
+        finally:
+            self._writing = False
+            self._writer = None
+            self._outbox = None  # its memory goes with the backlog
 
     # --- from the client ---------------------------------------------------------
 
@@ -331,13 +338,15 @@ class RoomConsumer(AsyncWebsocketConsumer):
         kind = content.get("type")
         if kind == "ping":
             return await self._send_frame({"type": "pong", "ref": ref})
-        handler = self.HANDLERS.get(kind) if isinstance(kind, str) else None
-        if handler is None:
+        if not isinstance(kind, str) or kind not in self.HANDLERS:
             return await self._error(
                 "unknown_type", _("Unknown message type %(type)r.") % {"type": str(kind)[:40]}, ref
             )
         if not await self.hub.allow(self.user_id):
             return await self._error("rate_limited", _("You are sending too fast; slow down."), ref)
+        if kind == "chat":
+            return await self._chat_submit(content, ref)
+        handler = self.HANDLERS[kind]
         try:
             result = await database_sync_to_async(self._run)(handler, content)
         except ValidationError as exc:
@@ -352,17 +361,53 @@ class RoomConsumer(AsyncWebsocketConsumer):
             )
         await self._send_frame({"type": "ack", "ref": ref, **(result or {})})
 
+    async def _chat_submit(self, content: dict, ref) -> None:
+        """Chat goes to the room's writer (livestream.chat_writer), saved in a batch
+        with what others sent meanwhile; the socket reads its next frame at once and
+        the ack (or the refusal) follows when the batch commits."""
+        if "text" not in content:
+            return await self._error(
+                "invalid", _("Missing or malformed field: %(field)s") % {"field": "'text'"}, ref
+            )
+        ip = (self.scope.get("client") or ("",))[0] or ""
+        post = services.ChatPost(
+            user=self.user, text=content["text"], ip=ip, language=self.language
+        )
+        future = chat_submit(self.session, post)
+        future.add_done_callback(
+            lambda done: asyncio.get_running_loop().create_task(self._chat_answer(done, ref))
+        )
+
+    async def _chat_answer(self, done: asyncio.Future, ref) -> None:
+        if done.cancelled() or self._closing:
+            return
+        try:
+            await self._chat_answer_send(done, ref)
+        except Exception:  # the socket went away before its answer
+            log.debug("chat answer to a closed socket", exc_info=True)
+
+    async def _chat_answer_send(self, done: asyncio.Future, ref) -> None:
+        translation.activate(self.language)  # a task of its own
+        try:
+            result = done.result()
+        except Exception:  # the database failed the batch (logged by the writer)
+            reason = _("The message was not saved; send it again.")
+            return await self._error("unavailable", reason, ref)
+        if isinstance(result, ValidationError):
+            return await self._error("invalid", " ".join(result.messages), ref)
+        if isinstance(result, PermissionDenied):
+            if await self._check_access():
+                await self._error("forbidden", str(result), ref)
+            return
+        answer = {"seq": result.seq, "held": True} if result.held else {"seq": result.seq}
+        await self._send_frame({"type": "ack", "ref": ref, **answer})
+
     def _run(self, handler, content):
         """In the database thread: one service call, in the user's language."""
         with translation.override(self.language):
             return handler(self, content)
 
-    # Each handler calls one service.
-
-    def _chat(self, c):
-        ip = (self.scope.get("client") or ("",))[0] or ""
-        event = services.chat_post(session=self.session, user=self.user, text=c["text"], ip=ip)
-        return {"seq": event.seq, "held": True} if event.held else {"seq": event.seq}
+    # Each handler calls one service (chat: `_chat_submit`).
 
     def _held(self, c):
         services.held_message_decide(
@@ -428,7 +473,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         return {"seq": event.seq if event else None, "duplicate": event is None}
 
     HANDLERS = {
-        "chat": _chat,
+        "chat": None,  # not through a database thread call of its own: _chat_submit
         "question": _question,
         "question.priority": _priority_question,
         "upvote": _upvote,

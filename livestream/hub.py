@@ -44,7 +44,7 @@ from django.conf import settings
 
 from livestream.broadcast import CONTROL_GROUP, room_group
 from livestream.frames import text_frame
-from livestream.models import LiveSession
+from livestream.models import LiveSession, RoomSequence
 from livestream.selectors import room_events_between, room_viewers_entitled
 from livestream.services.presence import presence_minute_record
 from livestream.shared import SharedRoomState, redis_outage
@@ -71,7 +71,8 @@ class RoomSocket(Protocol):
 
 @database_sync_to_async
 def _last_seqs(session_ids: list[int]) -> dict[int, int]:
-    return dict(LiveSession.objects.filter(pk__in=session_ids).values_list("pk", "last_seq"))
+    counters = RoomSequence.objects.filter(session_id__in=session_ids)
+    return dict(counters.values_list("session_id", "last_seq"))
 
 
 @database_sync_to_async
@@ -103,6 +104,7 @@ class _Room:
         self.minute_peak = 0
         self.viewers_sent: int | None = None
         self.empty_ticks = 0
+        self.session: LiveSession | None = None  # one copy for the room's sockets
 
     def add(self, socket: RoomSocket) -> None:
         if socket not in self.sockets:
@@ -155,6 +157,22 @@ class RoomHub:
             count = await self.shared.presence(room.session_id, {socket.user_id}, replace=False)
             if count is not None:
                 room.shared_viewers = count
+
+    def room_session(self, session: LiveSession) -> LiveSession:
+        """One copy of a room's session (with its channel, creator, tier...) for all
+        of the process's sockets in it, instead of one each: what a socket keeps is
+        a snapshot of its connect either way (services read the session again), and
+        a copy whose status or access differs from a newer one is replaced."""
+        room = self.rooms.get(session.pk)
+        if room is None:
+            return session
+        kept = room.session
+        if kept is None or (kept.status, kept.access, kept.required_tier_id) != (
+            session.status, session.access, session.required_tier_id
+        ):  # fmt: skip
+            room.session = session
+            return session
+        return kept
 
     def leave(self, socket: RoomSocket) -> None:
         room = self.rooms.get(socket.session_id)
@@ -255,6 +273,12 @@ class RoomHub:
                 await self._deliver(
                     room, message["seq"], message["text"], held=message.get("held", False)
                 )
+        elif kind == "room.events":  # a batch, in sequence order
+            room = self.rooms.get(message["session"])
+            if room is not None:
+                await room.ready.wait()
+                for seq, text, held in message["events"]:
+                    await self._deliver(room, seq, text, held=held)
         elif kind == "room.control":
             self._control(message)
 

@@ -22,7 +22,7 @@ from moderation.events import SanctionImposed
 
 # Saves of a live session that change nothing the catalogue shows (room settings the
 # host flips during a broadcast); they need not throw every cached page away.
-SESSION_ROOM_ONLY_FIELDS = frozenset({"slow_mode_seconds", "subscribers_only_chat", "last_seq"})
+SESSION_ROOM_ONLY_FIELDS = frozenset({"slow_mode_seconds", "subscribers_only_chat"})
 
 
 def room_access_recheck(sender: Any, *, user_ids: list[int], **kwargs: Any) -> None:

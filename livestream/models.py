@@ -13,8 +13,8 @@ from marketplace.models import SessionAccess
 class LiveSession(models.Model):
     """A scheduled live broadcast of a channel, and the room where it happens.
 
-    `last_seq` is the room's sequence counter: every accepted room message takes the
-    next number under this row's lock (see livestream.services.room_event_append).
+    The room's sequence counter is a row of its own (RoomSequence), not a column of
+    this one: a chat post never locks the session (livestream.services.rooms).
     """
 
     class Status(models.TextChoices):
@@ -83,7 +83,6 @@ class LiveSession(models.Model):
     # The replay's files are in the video storage's bucket (verified) and no longer
     # on the ingest host's disk; nginx fetches them from there (docs/scaling.md).
     replay_in_bucket = models.BooleanField(default=False, editable=False)
-    last_seq = models.PositiveBigIntegerField(default=0, editable=False)
     # Room settings the host changes live.
     slow_mode_seconds = models.PositiveSmallIntegerField(_("slow mode (seconds)"), default=0)
     subscribers_only_chat = models.BooleanField(_("subscribers-only chat"), default=False)
@@ -115,6 +114,16 @@ class LiveSession(models.Model):
         if self.refund_hours is None or self.status != self.Status.SCHEDULED:
             return None
         return self.scheduled_start - timedelta(hours=self.refund_hours)
+
+    @property
+    def last_seq(self) -> int:
+        """The room's last sequence number: as of the session's own read if it was
+        loaded with select_related("sequence"), else as committed now (one query)."""
+        if LiveSession.sequence.is_cached(self):
+            counter = self._state.fields_cache.get("sequence")
+            return counter.last_seq if counter is not None else 0
+        last = RoomSequence.objects.filter(session_id=self.pk).values_list("last_seq", flat=True)
+        return next(iter(last), 0)
 
     @property
     def is_open(self) -> bool:
@@ -167,6 +176,27 @@ class RoomEvent(models.Model):
 
     def __str__(self):
         return f"{self.session_id}#{self.seq} {self.kind}"
+
+
+class RoomSequence(models.Model):
+    """A live room's sequence counter: the last number handed to a room event.
+
+    A row of its own, so that taking numbers never locks the session's row (which
+    host actions hold while they work). A writer takes its numbers with one upsert
+    (`UPDATE ... + k RETURNING`) as the last step of its transaction, after every
+    check, and holds the row until commit: the room's numbers are consecutive,
+    commit in order, and a rolled-back write gives its numbers back (see
+    livestream.services.rooms and docs/live-room-protocol.md, "Sequence numbers").
+    No row yet means 0.
+    """
+
+    session = models.OneToOneField(
+        LiveSession, on_delete=models.CASCADE, primary_key=True, related_name="sequence"
+    )
+    last_seq = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.session_id}: {self.last_seq}"
 
 
 class RoomPresenceMinute(models.Model):

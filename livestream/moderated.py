@@ -7,11 +7,12 @@ catalogue's selectors leave out sessions whose item is not approved.
 
 from django.db import transaction
 
+from core.pictures import picture_replace, picture_url
 from livestream.models import LiveSession, RoomEvent, RoomQuestion
 from livestream.services.chat import chat_message_set_visible
 from livestream.services.questions import question_set_visible
 from marketplace import catalogue_cache
-from marketplace.selectors import entitlement_check
+from marketplace.access import entitlement_check
 from moderation import registry
 
 
@@ -20,6 +21,12 @@ def session_set_visible(session: LiveSession, visible: bool) -> None:
     """Nothing to switch (selectors read the session's review item); cached catalogue
     pages must not keep showing the old state."""
     catalogue_cache.bump_on_change(sender=LiveSession)
+
+
+def session_cover_remove(session: LiveSession) -> None:
+    """Remove a session's own cover as a moderator decided (the files leave after
+    commit; pages show the channel's cover, or the placeholder)."""
+    picture_replace(instance=session, field="cover", shape="cover", upload=None)
 
 
 def moderation_register() -> None:
@@ -31,6 +38,8 @@ def moderation_register() -> None:
         url=lambda s: s.get_absolute_url(),
         set_visible=session_set_visible,
         channel=lambda s: s.channel,
+        picture=lambda s: picture_url(s.cover, "card"),
+        picture_remove=session_cover_remove,
     )
     # Chat messages: the screening classifier holds some, viewers report others from
     # the room; both wait in the review queue. Hiding one deletes it from history and

@@ -8,14 +8,6 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
-
-# The host's console reads live in livestream.console_selectors; callers ask here.
-from livestream.console_selectors import (  # noqa: F401 - re-exported
-    leaderboard_opted_out,
-    room_pinned_payload,
-    session_tip_totals,
-    tip_leaderboard,
-)
 from livestream.models import (
     LiveSession,
     RoomEvent,
@@ -23,9 +15,10 @@ from livestream.models import (
     RoomQuestion,
     SessionReminder,
 )
+from marketplace.access import entitled_among
 from marketplace.holdings import Holdings
 from marketplace.models import Channel, CreatorProfile, PublicationStatus
-from marketplace.selectors import CatalogueFilters, entitled_among, first_or_404
+from marketplace.selectors import CatalogueFilters, first_or_404
 from moderation.models import ReviewItem
 from moderation.selectors import content_held, reviews_holding
 
@@ -35,7 +28,12 @@ def session_get_for_user(*, pk: int, user: User) -> LiveSession:
     moderation) or the user owns it or is staff, else Http404."""
     session = (
         LiveSession.objects.select_related(
-            "channel", "channel__creator", "channel__creator__user", "required_tier", "course"
+            "channel",
+            "channel__creator",
+            "channel__creator__user",
+            "required_tier",
+            "course",
+            "sequence",  # the room's last_seq, read with the session
         )
         .filter(pk=pk)
         .first()

@@ -16,7 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core.views import form_save, picture_page
+from core.views import form_page, picture_page
 from livestream import recordings, selectors, services, video
 from livestream.forms import SessionForm, apply_session_errors
 from livestream.models import LiveSession, StreamKey
@@ -57,7 +57,7 @@ def session_create(request, slug):
             "currency": _default_currency(channel),
         },
     )
-    scheduled = form_save(
+    return form_page(
         request,
         form,
         lambda _data: services.session_schedule(
@@ -66,11 +66,8 @@ def session_create(request, slug):
         done=lambda session: _("Session “%(title)s” is scheduled.") % {"title": session.title},
         then="livestream:studio_sessions",
         errors=apply_session_errors,
-    )
-    if scheduled is not None:
-        return scheduled
-    return render(
-        request, "livestream/studio/session_form.html", {"form": form, "channel": channel}
+        template="livestream/studio/session_form.html",
+        context=lambda: {"channel": channel},
     )
 
 
@@ -85,7 +82,7 @@ def session_edit(request, pk):
     form = SessionForm(
         request.POST or None, channel=session.channel, session=session, initial=initial
     )
-    saved = form_save(
+    return form_page(
         request,
         form,
         lambda _data: services.session_update(
@@ -94,13 +91,8 @@ def session_edit(request, pk):
         done=_("Session saved."),
         then="livestream:studio_sessions",
         errors=apply_session_errors,
-    )
-    if saved is not None:
-        return saved
-    return render(
-        request,
-        "livestream/studio/session_form.html",
-        {"form": form, "channel": session.channel, "session": session},
+        template="livestream/studio/session_form.html",
+        context=lambda: {"channel": session.channel, "session": session},
     )
 
 

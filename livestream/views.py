@@ -19,7 +19,7 @@ from accounts.http import AuthenticatedHttpRequest
 from core import events
 from core.money import format_money
 from core.views import flash_outcome
-from livestream import embed, embed_views, selectors, services, video
+from livestream import console_selectors, embed, embed_views, selectors, services, video
 from livestream.forms import ChatReportForm
 from livestream.models import LiveSession, SessionReminder
 from marketplace import purchase_views, purchases
@@ -64,12 +64,12 @@ def session_detail(request, pk):
         questions = [
             selectors.question_payload(q) for q in selectors.question_board(session=session)
         ]
-        tip_totals = selectors.session_tip_totals(session=session) if role.is_host else {}
+        tip_totals = console_selectors.session_tip_totals(session=session) if role.is_host else {}
         context.update(
             tip_totals=tip_totals,
             open_questions=sum(q["status"] == "open" for q in questions),
-            leaders=selectors.tip_leaderboard(session=session),
-            tips_anonymous=selectors.leaderboard_opted_out(user=request.user),
+            leaders=console_selectors.tip_leaderboard(session=session),
+            tips_anonymous=console_selectors.leaderboard_opted_out(user=request.user),
         )
         context["room"] = {
             "session": session.pk,
@@ -85,7 +85,7 @@ def session_detail(request, pk):
             "settings": selectors.room_settings_payload(session),
             "chat": selectors.room_chat_history(session=session, include_held=role.can_moderate),
             "questions": questions,
-            "pinned": selectors.room_pinned_payload(session),
+            "pinned": console_selectors.room_pinned_payload(session),
             "tip_totals": tip_totals,
             "leaderboard_url": reverse("livestream:session_leaderboard", args=[session.pk]),
         }

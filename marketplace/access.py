@@ -1,7 +1,4 @@
-"""Who may watch what: entitlements, subscriber checks, creator status (reads).
-
-Re-exported by marketplace.selectors, where callers ask for them.
-"""
+"""Who may watch what: entitlements, subscriber checks, creator status (reads)."""
 
 from collections.abc import Iterable
 from typing import Any, Protocol

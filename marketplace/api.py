@@ -28,6 +28,7 @@ from rest_framework.views import APIView
 
 from core.api_fields import MinorUnitsField
 from core.money import supported_currencies
+from core.picture_api import PictureApi
 from marketplace import catalogue_cache, selectors, services
 from marketplace.forms import CatalogueFilterForm
 from marketplace.models import (
@@ -560,3 +561,27 @@ class StudioCourseDetailApi(_StudioDetailApi):
                 {"channel": [_("A course cannot move to another channel.")]}
             )
         return services.course_update(course=course, **data)
+
+
+class StudioChannelPictureApi(PictureApi):
+    """The cover of one of the creator's channels."""
+
+    permission_classes = [IsCreator]
+
+    def editable(self, request, slug):
+        return selectors.channel_get_for_editor(user=request.user, slug=slug)
+
+    def update(self, channel, user, upload):
+        services.listing_cover_update(listing=channel, user=user, upload=upload)
+
+
+class StudioCoursePictureApi(PictureApi):
+    """The cover of one of the creator's courses."""
+
+    permission_classes = [IsCreator]
+
+    def editable(self, request, slug):
+        return selectors.course_get_for_editor(user=request.user, slug=slug)
+
+    def update(self, course, user, upload):
+        services.listing_cover_update(listing=course, user=user, upload=upload)

@@ -25,8 +25,18 @@ urlpatterns = [
         api.StudioTierListApi.as_view(),
         name="api_studio_tiers",
     ),
+    path(
+        "studio/channels/<slug:slug>/picture/",
+        api.StudioChannelPictureApi.as_view(),
+        name="api_studio_channel_picture",
+    ),
     path("studio/tiers/<int:pk>/", api.StudioTierDetailApi.as_view(), name="api_studio_tier"),
     *list_and_detail(
         "studio/courses/", "api_studio_course", api.StudioCourseListApi, api.StudioCourseDetailApi
+    ),
+    path(
+        "studio/courses/<slug:slug>/picture/",
+        api.StudioCoursePictureApi.as_view(),
+        name="api_studio_course_picture",
     ),
 ]

@@ -13,7 +13,7 @@ class MarketplaceConfig(AppConfig):
         # These modules load models: only once the app registry is ready.
         from accounts import profile_sections
         from core import events
-        from marketplace import models, personal_data, purchases
+        from marketplace import models, page_parts, personal_data, purchases
         from marketplace.listeners import on_expert_verification_decided
         from marketplace.moderated import moderation_register
         from marketplace.selectors import creator_get_for_user
@@ -51,3 +51,4 @@ class MarketplaceConfig(AppConfig):
             context=lambda user: {"creator": creator_get_for_user(user=user)},
         )
         personal_data.register()
+        page_parts.register()

@@ -1,5 +1,5 @@
 """Writes of entitlements, what a user may watch (called by payments' fulfilment and
-by staff tools; re-exported by marketplace.services)."""
+by staff tools)."""
 
 from datetime import datetime
 
@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from marketplace import signals
+from marketplace.access import LiveSessionLike
 from marketplace.models import Course, Entitlement, SubscriptionTier
-from marketplace.selectors import LiveSessionLike
 
 
 @transaction.atomic

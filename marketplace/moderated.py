@@ -9,9 +9,10 @@ is a creator and who is verified, and announces verification decisions as events
 
 from django.db import transaction
 
+from core.pictures import picture_replace, picture_url
 from marketplace import catalogue_cache
+from marketplace.access import creator_is, creator_is_verified
 from marketplace.models import Channel, Course, CreatorProfile
-from marketplace.selectors import creator_is, creator_is_verified
 from moderation import registry
 
 
@@ -36,6 +37,16 @@ def course_set_visible(course: Course, visible: bool) -> None:
     _hidden_set(course, visible=visible)
 
 
+def listing_cover_remove(listing: Channel | Course) -> None:
+    """Remove a channel's or course's cover as a moderator decided (the files leave
+    after commit; pages show the placeholder)."""
+    picture_replace(instance=listing, field="cover", shape="cover", upload=None)
+
+
+def _cover_url(listing: Channel | Course) -> str:
+    return picture_url(listing.cover, "card")
+
+
 @transaction.atomic
 def creator_verified_set(*, user_id: int) -> int:
     """Give the creator profile of `user_id` the verified-expert badge (a moderator
@@ -57,6 +68,8 @@ def moderation_register() -> None:
         url=lambda c: c.get_absolute_url(),
         set_visible=channel_set_visible,
         channel=lambda c: c,
+        picture=_cover_url,
+        picture_remove=listing_cover_remove,
     )
     registry.register(
         Course,
@@ -65,5 +78,7 @@ def moderation_register() -> None:
         url=lambda c: c.get_absolute_url(),
         set_visible=course_set_visible,
         channel=lambda c: c.channel,
+        picture=_cover_url,
+        picture_remove=listing_cover_remove,
     )
     registry.creators_register(is_creator=creator_is, is_verified=creator_is_verified)

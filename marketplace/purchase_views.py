@@ -16,9 +16,9 @@ from accounts.http import AuthenticatedHttpRequest
 from core.money import format_money
 from core.timezones import format_day
 from core.views import flash_outcome, form_save
-from marketplace import purchases, selectors
+from marketplace import access, purchases, selectors
+from marketplace.access import LiveSessionLike
 from marketplace.models import Course
-from marketplace.selectors import LiveSessionLike
 from payments import selectors as payment_selectors
 from payments import services as payment_services
 from payments.forms import CardPaymentForm, TipForm
@@ -222,7 +222,7 @@ def course_buy_after_top_up(
         return redirect(course.get_absolute_url())
     if top_up.status == TopUp.Status.SUCCEEDED:
         del request.session[_after_top_up_key(top_up.pk)]
-    if top_up.status == TopUp.Status.SUCCEEDED and not selectors.entitlement_check(
+    if top_up.status == TopUp.Status.SUCCEEDED and not access.entitlement_check(
         user=request.user, course=course
     ):
         flash_outcome(

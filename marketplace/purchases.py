@@ -25,9 +25,9 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from core.money import format_money
 from core.refusals import Conflict, Refused
-from marketplace import selectors, services
+from marketplace import access, entitlements
+from marketplace.access import LiveSessionLike
 from marketplace.models import Course, Entitlement, SubscriptionTier
-from marketplace.selectors import LiveSessionLike
 from payments import selectors as payment_selectors
 from payments import services as payment_services
 from payments.models import Purchase, Subscription, TierPlan
@@ -70,7 +70,7 @@ def course_terms(course: Course) -> Product:
 
 
 def _terms(*, buyer: User, course: Course | None, live_session: LiveSessionLike | None) -> Product:
-    if selectors.entitlement_check(user=buyer, course=course, live_session=live_session):
+    if access.entitlement_check(user=buyer, course=course, live_session=live_session):
         raise Conflict(_("You already have access; there is nothing to buy."))
     if course is not None:
         return course_terms(course)
@@ -293,7 +293,7 @@ class MarketplaceFulfilment:
     """Access follows money: payments calls these inside its own transaction."""
 
     def purchase_paid(self, purchase: Purchase) -> None:
-        services.entitlement_grant(
+        entitlements.entitlement_grant(
             user=purchase.buyer,
             source=Entitlement.Source.TICKET,
             source_ref=f"purchase:{purchase.pk}",
@@ -302,17 +302,17 @@ class MarketplaceFulfilment:
         )
 
     def purchase_refunded(self, purchase: Purchase) -> None:
-        services.entitlement_revoke(
+        entitlements.entitlement_revoke(
             source=Entitlement.Source.TICKET, source_ref=f"purchase:{purchase.pk}"
         )
 
     def purchase_reinstated(self, purchase: Purchase) -> None:
-        services.entitlement_reinstate(
+        entitlements.entitlement_reinstate(
             source=Entitlement.Source.TICKET, source_ref=f"purchase:{purchase.pk}"
         )
 
     def subscription_paid(self, subscription: Subscription, *, paid_until: datetime) -> None:
-        services.entitlement_extend(
+        entitlements.entitlement_extend(
             user=subscription.user,
             tier=subscription.tier,
             source_ref=subscription.stripe_subscription_id,

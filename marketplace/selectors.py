@@ -14,17 +14,6 @@ from django.http import Http404
 
 from accounts.models import User
 from marketplace import listings
-
-# Who may watch what lives in marketplace.access; callers have always asked selectors.
-from marketplace.access import (  # noqa: F401 - re-exported
-    LiveSessionLike,
-    channel_subscriber_check,
-    creator_is,
-    creator_is_verified,
-    entitled_among,
-    entitlement_check,
-    tier_subscriber_check,
-)
 from marketplace.models import (
     Category,
     Channel,

@@ -23,14 +23,6 @@ from core import events
 from core.pictures import picture_replace
 from core.refusals import Conflict
 from core.slugs import slug_check_free, unique_slug
-
-# Entitlement writes live in marketplace.entitlements; callers ask services.
-from marketplace.entitlements import (  # noqa: F401 - re-exported
-    entitlement_extend,
-    entitlement_grant,
-    entitlement_reinstate,
-    entitlement_revoke,
-)
 from marketplace.events import ListingPublished, PriceChanged
 from marketplace.models import (
     Category,

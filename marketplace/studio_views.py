@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from core.money import to_major_units
-from core.views import form_save, picture_page
+from core.views import form_page, picture_page
 from marketplace import selectors, services
 from marketplace.forms import ChannelForm, CourseForm, CreatorProfileForm, TierForm
 from marketplace.models import Channel, Course, PublicationStatus
@@ -52,16 +52,14 @@ def become_creator(request):
     form = CreatorProfileForm(
         request.POST or None, initial={"display_name": request.user.public_name}
     )
-    saved = form_save(
+    return form_page(
         request,
         form,
         lambda data: services.creator_become(user=request.user, **data),
         done=_("Welcome, creator! Now create your first channel."),
         then="marketplace:channel_create",
+        template="marketplace/studio/become_creator.html",
     )
-    if saved is not None:
-        return saved
-    return render(request, "marketplace/studio/become_creator.html", {"form": form})
 
 
 @creator_required
@@ -80,31 +78,27 @@ def creator_edit(request):
     creator = request.creator
     initial = services.fields_current(creator, services.CreatorFields)
     form = CreatorProfileForm(request.POST or None, initial=initial)
-    saved = form_save(
+    return form_page(
         request,
         form,
         lambda data: services.creator_update(creator=creator, **data),
         done=_("Your creator profile is saved."),
         then="marketplace:studio",
+        template="marketplace/studio/creator_form.html",
     )
-    if saved is not None:
-        return saved
-    return render(request, "marketplace/studio/creator_form.html", {"form": form})
 
 
 @creator_required
 def channel_create(request):
     form = ChannelForm(request.POST or None, initial={"status": PublicationStatus.DRAFT})
-    saved = form_save(
+    return form_page(
         request,
         form,
         lambda data: services.channel_create(creator=request.creator, **data),
         done=_("Channel created. Add a subscription tier next."),
         then=_channel_edit_url,
+        template="marketplace/studio/channel_form.html",
     )
-    if saved is not None:
-        return saved
-    return render(request, "marketplace/studio/channel_form.html", {"form": form})
 
 
 @creator_required
@@ -112,19 +106,14 @@ def channel_edit(request, slug):
     channel = selectors.channel_get_for_editor(user=request.user, slug=slug)
     initial = services.fields_current(channel, services.ChannelFields)
     form = ChannelForm(request.POST or None, initial=initial)
-    saved = form_save(
+    return form_page(
         request,
         form,
         lambda data: services.channel_update(channel=channel, **data),
         done=_("Channel saved."),
         then=_channel_edit_url,
-    )
-    if saved is not None:
-        return saved
-    return render(
-        request,
-        "marketplace/studio/channel_form.html",
-        {"form": form, "channel": channel, "tiers": list(channel.tiers.all())},
+        template="marketplace/studio/channel_form.html",
+        context=lambda: {"channel": channel, "tiers": list(channel.tiers.all())},
     )
 
 
@@ -132,7 +121,7 @@ def channel_edit(request, slug):
 def tier_create(request, slug):
     channel = selectors.channel_get_for_editor(user=request.user, slug=slug)
     form = TierForm(request.POST or None, initial={"currency": _default_currency(channel)})
-    saved = form_save(
+    return form_page(
         request,
         form,
         lambda data: services.tier_create(
@@ -140,10 +129,9 @@ def tier_create(request, slug):
         ),
         done=lambda tier: _("Tier “%(name)s” added.") % {"name": tier.name},
         then=lambda tier: _channel_edit_url(tier.channel),
+        template="marketplace/studio/tier_form.html",
+        context=lambda: {"channel": channel},
     )
-    if saved is not None:
-        return saved
-    return render(request, "marketplace/studio/tier_form.html", {"form": form, "channel": channel})
 
 
 @creator_required
@@ -154,7 +142,7 @@ def tier_edit(request, pk):
         "price": to_major_units(tier.price_amount, tier.currency),
     }
     form = TierForm(request.POST or None, initial=initial)
-    saved = form_save(
+    return form_page(
         request,
         form,
         lambda data: services.tier_update(
@@ -162,13 +150,8 @@ def tier_edit(request, pk):
         ),
         done=_("Tier saved."),
         then=lambda tier: _channel_edit_url(tier.channel),
-    )
-    if saved is not None:
-        return saved
-    return render(
-        request,
-        "marketplace/studio/tier_form.html",
-        {"form": form, "channel": tier.channel, "tier": tier},
+        template="marketplace/studio/tier_form.html",
+        context=lambda: {"channel": tier.channel, "tier": tier},
     )
 
 
@@ -186,7 +169,7 @@ def course_create(request):
     if request.GET.get("channel"):
         initial["channel"] = channels.filter(slug=request.GET["channel"]).first()
     form = CourseForm(request.POST or None, channels=channels, initial=initial)
-    saved = form_save(
+    return form_page(
         request,
         form,
         lambda data: services.course_create(
@@ -194,10 +177,8 @@ def course_create(request):
         ),
         done=_("Course created."),
         then=_course_edit_url,
+        template="marketplace/studio/course_form.html",
     )
-    if saved is not None:
-        return saved
-    return render(request, "marketplace/studio/course_form.html", {"form": form})
 
 
 @creator_required
@@ -212,7 +193,7 @@ def course_edit(request, slug):
     form = CourseForm(request.POST or None, channels=channels, initial=initial)
     # Moving a course to another channel is not offered: its buyers stay with it.
     form.fields["channel"].disabled = True
-    saved = form_save(
+    return form_page(
         request,
         form,
         lambda data: services.course_update(
@@ -220,10 +201,9 @@ def course_edit(request, slug):
         ),
         done=_("Course saved."),
         then=_course_edit_url,
+        template="marketplace/studio/course_form.html",
+        context=lambda: {"course": course},
     )
-    if saved is not None:
-        return saved
-    return render(request, "marketplace/studio/course_form.html", {"form": form, "course": course})
 
 
 def _default_currency(channel) -> str:

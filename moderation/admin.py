@@ -143,9 +143,13 @@ def _decide_action(
 
 
 def _reject_action(
-    description: "StrOrPromise", title: "StrOrPromise", reject: Callable[[Any, User, str], object]
+    description: "StrOrPromise",
+    title: "StrOrPromise",
+    reject: Callable[[Any, User, str], object],
+    name: str = "reject_selected",
 ) -> Callable[[admin.ModelAdmin, HttpRequest, QuerySet[Any]], TemplateResponse | None]:
-    """ "Reject selected…": ask for the reason the authors are told, then reject each."""
+    """ "Reject selected…": ask for the reason the authors are told, then reject each
+    (or, as the action `name`, do something else that needs a reason)."""
 
     @admin.action(description=description, permissions=["change"])
     def reject_selected(
@@ -157,7 +161,7 @@ def _reject_action(
             request,
             queryset,
             form_class=RejectForm,
-            action="reject_selected",
+            action=name,
             title=str(title),
             apply=lambda data: _decide_many(
                 modeladmin, request, queryset, lambda obj: reject(obj, moderator, data["reason"])
@@ -209,7 +213,12 @@ class ReviewItemAdmin(admin.ModelAdmin):
     list_filter = ("status", ReportedFilter, "source", ("content_type", RegisteredKindFilter))
     search_fields = ("excerpt", "author__email", "author__display_name", "decision_reason")
     list_select_related = ("author", "content_type")
-    actions = ("approve_selected", "reject_selected", "escalate_selected")
+    actions = (
+        "approve_selected",
+        "reject_selected",
+        "escalate_selected",
+        "remove_picture_selected",
+    )
     change_form_template = "admin/moderation/reviewitem/change_form.html"
     readonly_fields = (
         "kind",
@@ -311,6 +320,12 @@ class ReviewItemAdmin(admin.ModelAdmin):
                 self.message_user(
                     request, _("Rejected: the author was told why."), messages.SUCCESS
                 )
+            elif decision == "remove_picture":
+                services.review_picture_remove(item=item, moderator=moderator, reason=reason)
+                self.message_user(
+                    request, _("Picture removed: the placeholder is shown."), messages.SUCCESS
+                )
+                return redirect("admin:moderation_reviewitem_change", pk)
             elif decision == "escalate":
                 services.review_escalate(item=item, moderator=moderator, reason=reason)
                 self.message_user(request, _("Escalated."), messages.SUCCESS)
@@ -340,6 +355,7 @@ class ReviewItemAdmin(admin.ModelAdmin):
                 item=item,
                 content_url=content_url(obj),
                 content_text=registry.adapter_for(obj).text(obj) if obj is not None else "",
+                content_picture=services.review_picture(item),
                 reports=Report.objects.filter(
                     content_type_id=item.content_type_id, object_id=item.object_id
                 ).select_related("reporter"),
@@ -361,6 +377,14 @@ class ReviewItemAdmin(admin.ModelAdmin):
         gettext_lazy("Reject selected items…"),
         gettext_lazy("Reject selected items"),
         lambda item, by, reason: services.review_reject(item=item, moderator=by, reason=reason),
+    )
+    remove_picture_selected = _reject_action(
+        gettext_lazy("Remove the pictures of selected items…"),
+        gettext_lazy("Remove the pictures of selected items"),
+        lambda item, by, reason: services.review_picture_remove(
+            item=item, moderator=by, reason=reason
+        ),
+        name="remove_picture_selected",
     )
 
 

@@ -302,6 +302,7 @@ class ModerationAction(models.Model):
         VERIFY_APPROVE = "verify_approve", _("Verification approved")
         VERIFY_REJECT = "verify_reject", _("Verification rejected")
         DATA_VIEWED = "data_viewed", _("Personal data viewed")
+        PICTURE_REMOVE = "picture_remove", _("Picture removed")
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     actor = _user_or_null()

@@ -44,6 +44,11 @@ class Moderated(Generic[M]):
     # The kind whose classifier hold threshold applies (MODERATION_CLASSIFIER_HOLD);
     # empty: the model's name ("question", "thread"...).
     kind: str = ""
+    # Its uploaded picture (a cover), if it has one: the URL moderators see beside the
+    # text ("" when none), and the owning app's service that removes it (the files
+    # leave after commit; pages show the placeholder).
+    picture: Callable[[M], str] | None = None
+    picture_remove: Callable[[M], None] | None = None
 
 
 _registry: dict[type[Model], Moderated[Any]] = {}
@@ -60,13 +65,17 @@ def register(
     long_form: bool = False,
     readable_by: Callable[[M, User], bool] | None = None,
     kind: str = "",
+    picture: Callable[[M], str] | None = None,
+    picture_remove: Callable[[M], None] | None = None,
 ) -> None:
     """`channel` (optional) names the marketplace.Channel the content lives in, so a
     mute in that channel stops its author posting there. `long_form`: written material
     (Markdown with code, tables and references) rather than a post. `readable_by(obj,
     user)`: for paid or private content, whether the user may read it (only readers
     may report it). `kind`: the name of its classifier hold threshold (default: the
-    model's name)."""
+    model's name). `picture(obj)` / `picture_remove(obj)`: the object's uploaded
+    picture, for kinds that have one, so a report on the object covers its picture and a
+    moderator may remove the picture alone."""
     _registry[model] = Moderated(
         text=text,
         author=author,
@@ -76,6 +85,8 @@ def register(
         long_form=long_form,
         readable_by=readable_by,
         kind=kind or model._meta.model_name or "",
+        picture=picture,
+        picture_remove=picture_remove,
     )
 
 

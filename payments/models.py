@@ -483,6 +483,16 @@ class SubscriptionCharge(MoneyAmount):
     learner's receipt for it. Written once per invoice by invoice_settle."""
 
     subscription = models.ForeignKey(Subscription, on_delete=models.PROTECT, related_name="charges")
+    # The tier this invoice paid for: a tier change moves the subscription, not its
+    # old receipts (null on charges recorded before it was kept).
+    tier = models.ForeignKey(
+        "marketplace.SubscriptionTier",
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    is_tier_change = models.BooleanField(default=False)  # a prorated difference
     invoice_id = models.CharField(max_length=100, unique=True)
     period_end = models.DateTimeField()
     paid_at = models.DateTimeField(auto_now_add=True)

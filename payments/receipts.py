@@ -99,17 +99,22 @@ def _purchase(p: Purchase) -> Receipt:
 
 
 def _charge(c: SubscriptionCharge) -> Receipt:
-    tier = c.subscription.tier
+    tier = c.tier or c.subscription.tier
+    until = c.period_end.date().isoformat()
     return Receipt(
         key=f"charge-{c.pk}",
         at=c.paid_at,
-        what=_("Subscription"),
+        what=_("Subscription tier change") if c.is_tier_change else _("Subscription"),
         title=f"{tier.channel.title}: {tier.name}",
         amount=c.amount,
         currency=c.currency,
         method=_("Card"),
         status=pgettext("payment status", "Paid"),
-        note=_("Paid until %(date)s") % {"date": c.period_end.date().isoformat()},
+        note=(
+            _("Tier change: the difference until %(date)s") % {"date": until}
+            if c.is_tier_change
+            else _("Paid until %(date)s") % {"date": until}
+        ),
     )
 
 
@@ -139,7 +144,7 @@ def _purchases(user: User) -> QuerySet[Purchase]:
 
 def _charges(user: User) -> QuerySet[SubscriptionCharge]:
     return SubscriptionCharge.objects.filter(subscription__user=user).select_related(
-        "subscription__tier__channel"
+        "subscription__tier__channel", "tier__channel"
     )
 
 

@@ -7,7 +7,9 @@ class QaConfig(AppConfig):
     verbose_name = _("Questions and answers")
 
     def ready(self) -> None:
-        from qa import moderated, personal_data  # they import models: once the registry is ready
+        # They import models: only once the registry is ready.
+        from qa import moderated, page_parts, personal_data
 
         moderated.register()
         personal_data.register()
+        page_parts.register()

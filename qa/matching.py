@@ -15,12 +15,12 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection
 from django.db.models import Q
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from core.text import tfidf_vectorizer
+from core.versions import version_bump, version_get
 from marketplace.models import Course, CreatorProfile, PublicationStatus
 from qa.models import ExpertSettings, Question
 
@@ -72,14 +72,11 @@ def _build(ids: list[int], docs: list[str], version: int) -> TextIndex:
 
 
 def index_version() -> int:
-    return int(cache.get(VERSION_KEY) or 0)
+    return version_get(VERSION_KEY)
 
 
 def index_version_bump() -> None:
-    try:
-        cache.incr(VERSION_KEY)
-    except ValueError:
-        cache.set(VERSION_KEY, 1, timeout=None)
+    version_bump(VERSION_KEY)
 
 
 def index_reset() -> None:

@@ -19,7 +19,7 @@ from accounts.models import User
 from core.forms import apply_service_errors
 from core.money import format_money, to_major_units
 from core.uploads import uploaded_file_headers
-from core.views import form_save
+from core.views import form_page
 from discussions import selectors as like_selectors
 from qa import selectors, services
 from qa.forms import AnswerForm, AskForm, DeclineForm, ExpertSettingsForm, RateForm, SearchForm
@@ -73,7 +73,7 @@ def ask(request, expert_id: int):
         request.POST if request.method == "POST" else None,
         initial={"text": request.GET.get("q", "")},
     )
-    quoted = form_save(
+    return form_page(
         request,
         form,
         lambda data: services.quote_create(
@@ -84,10 +84,9 @@ def ask(request, expert_id: int):
             is_public=data["is_public"],
         ),
         then=lambda quote: redirect("qa:quote", pk=quote.pk),
+        template="qa/ask.html",
+        context=lambda: {"expert": expert, "terms": terms},
     )
-    if quoted is not None:
-        return quoted
-    return render(request, "qa/ask.html", {"form": form, "expert": expert, "terms": terms})
 
 
 @login_required
@@ -286,7 +285,7 @@ def expert_settings(request):
         "answer_hours": terms.answer_hours if terms else settings.QA_DEFAULT_ANSWER_HOURS,
     }
     form = ExpertSettingsForm(request.POST if request.method == "POST" else None, initial=initial)
-    saved = form_save(
+    return form_page(
         request,
         form,
         lambda data: services.expert_settings_update(
@@ -298,10 +297,9 @@ def expert_settings(request):
         ),
         done=_("Your paid-question settings were saved."),
         then="qa:queue",
+        template="qa/expert_settings.html",
+        context=lambda: {"terms": terms},
     )
-    if saved is not None:
-        return saved
-    return render(request, "qa/expert_settings.html", {"form": form, "terms": terms})
 
 
 AUDIO_TYPES = {

@@ -116,6 +116,10 @@ DEFAULTS: dict[str, dict] = {
         "rp3_beta": 0.3,
         "als_factors": 32,
         "als_reg": 5.0,
+        "transitions_window": 3,
+        "transitions_decay": 0.5,
+        "transitions_half": 1.0,
+        "transitions_both": False,
         "seed": 42,
     },
 }

@@ -8,7 +8,8 @@ class RecommendConfig(AppConfig):
 
     def ready(self) -> None:
         # They import models: only once the registry is ready.
-        from recommend import listeners, personal_data
+        from recommend import listeners, page_parts, personal_data
 
         listeners.subscribe()
         personal_data.register()
+        page_parts.register()

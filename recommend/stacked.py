@@ -7,12 +7,16 @@ Components (each scaled per user by its row max, popularity as it is):
   data 0.5 per RECENCY_HALF_ITEMS newer items), so recent items speak louder;
 - ``rp3beta``: the item -> user -> item random walk with a popularity penalty;
 - ``itemknn``, ``als`` (implicit), ``content`` (TF-IDF), ``wordvec`` (item vectors from
-  word vectors trained on the item texts, recommend/wordvec.py), ``popularity``.
+  word vectors trained on the item texts, recommend/wordvec.py), ``popularity``;
+- ``transitions`` (recommend/sequence.py): what users took right after (or, for a
+  random hold-out, right next to) the user's items in the order of their histories,
+  the newest items speaking loudest when the hold-out is in time.
 
 Tuning (`tune=True`) never reads a test split: it carves a slice out of the training
 matrix (`holdout="random"`: a share of each user's items; `"last"`: each user's newest
 item, the way the time split holds out), fits the components on the rest, picks EASE's
-lambda, RP3beta's exponents and ALS's size by each one's NDCG@10 on the slice, then the
+lambda, RP3beta's exponents, ALS's size and the transitions' window, decay, direction
+and recency by each one's NDCG@10 on the slice, then the
 weights by coordinate ascent on the blend's NDCG@10 on the slice (two passes over a
 small grid, a change kept only if it gains). The chosen components are then fitted again
 on the whole matrix. With `tune=False` the weights and parameters given are used as they
@@ -32,7 +36,7 @@ from typing import Any, cast
 import numpy as np
 import scipy.sparse as sp
 
-from recommend import algorithms
+from recommend import algorithms, sequence
 from recommend.algorithms import Model, _binary, _csr, _product, _row_scale
 from recommend.datasets import split_last, split_per_user
 
@@ -44,13 +48,22 @@ COMPONENTS = (
     "als",
     "content",
     "wordvec",
+    "transitions",
     "popularity",
 )
 WEIGHT_GRID = (0.0, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5)
 # candidate parameters, each picked by its own validation NDCG before the weights
-EASE_LAMS = (100.0, 250.0, 500.0, 1000.0)
+EASE_LAMS = (50.0, 100.0, 250.0, 500.0, 1000.0)
 RP3_GRID = ((0.6, 0.2), (0.8, 0.3), (1.0, 0.3), (1.0, 0.5))
 ALS_GRID = ((32, 5.0), (128, 20.0))
+# transitions (recommend/sequence.py): (window, decay, half, both directions)
+TRANSITIONS_GRID = (
+    (3, 0.5, 1.0, False),
+    (5, 0.7, 2.0, False),
+    (10, 0.8, 3.0, False),
+    (3, 0.5, 0.0, True),
+    (10, 0.8, 0.0, True),
+)
 K = 10
 FOLDS = 2  # tuning slices; weights are chosen by their mean NDCG over them
 TUNE_CELLS = 4_000_000  # users x items scored per slice and component, at most
@@ -88,6 +101,12 @@ class Stacked(Model):
             "ease_lam": float(p["ease_lam"]),
             "rp3": (float(p["rp3_alpha"]), float(p["rp3_beta"])),
             "als": (int(p["als_factors"]), float(p["als_reg"])),
+            "transitions": (
+                int(p["transitions_window"]),
+                float(p["transitions_decay"]),
+                float(p["transitions_half"]),
+                bool(p["transitions_both"]),
+            ),
         }
         if p["tune"]:
             self._tune(x)
@@ -104,6 +123,10 @@ class Stacked(Model):
             "rp3_beta": self.chosen["rp3"][1],
             "als_factors": self.chosen["als"][0],
             "als_reg": self.chosen["als"][1],
+            "transitions_window": self.chosen["transitions"][0],
+            "transitions_decay": self.chosen["transitions"][1],
+            "transitions_half": self.chosen["transitions"][2],
+            "transitions_both": self.chosen["transitions"][3],
         }
 
     def _fit_parts(self, x, chosen: dict, names: set[str]) -> dict[str, Model]:
@@ -120,6 +143,11 @@ class Stacked(Model):
             factors, reg = chosen["als"]
             parts["als"] = algorithms.model_fit(
                 "als", _binary(x), factors=factors, regularization=reg
+            )
+        if "transitions" in names:  # reads the order from the values: not binarised
+            window, decay, half, both = chosen["transitions"]
+            parts["transitions"] = sequence.transitions_fit(
+                x, window=window, decay=decay, half=half, both=both
             )
         if "content" in names and self.has_text:
             parts["content"] = algorithms.model_fit("content", x, item_text=self.item_text)
@@ -145,7 +173,7 @@ class Stacked(Model):
         for name in ("rp3beta", "itemknn", "als"):
             if name in parts:
                 out[name] = _row_scale(parts[name].scores(binary))
-        for name in ("content", "wordvec"):
+        for name in ("transitions", "content", "wordvec"):
             if name in parts:
                 out[name] = _row_scale(parts[name].scores(user_rows))
         out["popularity"] = parts["popularity"].scores(binary)
@@ -191,7 +219,25 @@ class Stacked(Model):
         def best(candidates, fit):
             return max(candidates, key=lambda c: mean_ndcg(fit, c))
 
+        def ordered_ndcg(fit, candidate) -> float:
+            """mean_ndcg for a model that reads the order of the history (its values)."""
+            got = []
+            for fit_part, hidden, users in folds:
+                history = fit_part[users]
+                model = fit(fit_part, candidate)
+                got.append(_ndcg(model.scores(history), _binary(history), hidden[users]))
+            return float(np.mean(got))
+
         chosen = {
+            "transitions": max(
+                TRANSITIONS_GRID,
+                key=lambda c: ordered_ndcg(
+                    lambda x, wdhb: sequence.transitions_fit(
+                        x, window=wdhb[0], decay=wdhb[1], half=wdhb[2], both=wdhb[3]
+                    ),
+                    c,
+                ),
+            ),
             "ease_lam": best(EASE_LAMS, lambda x, lam: algorithms.model_fit("ease", x, lam=lam)),
             "rp3": best(
                 RP3_GRID,

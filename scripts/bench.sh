@@ -56,6 +56,10 @@
 #   --quick, --duration N (whole seconds; rooms: seconds per rate step; video: per wrk
 #   run), --rounds N (rooms ignores it), --reuse-db
 #
+#   search tests/benchmarks/bench_search.py: site-wide search p50/p95 without and with
+#           the pg_trgm indexes in the same run, 200,000 courses (--quick: 20,000;
+#           --smoke: 1,000); drops and re-creates zhiliao_bench_search; var/bench/search.md.
+#           Only with --only search
 # CI smoke run (scripts/test.sh calls it after pytest):
 #   scripts/bench.sh --smoke
 # runs every runnable benchmark, each tests/benchmarks/bench_*.py with a __main__ that
@@ -81,32 +85,44 @@ migrated_template("postgres://postgres@127.0.0.1:5432/zhiliao_bench_smoke", dict
   # The modules run in BENCH_SMOKE_LANES lanes side by side (default 2: most of a
   # smoke run is waiting for servers to start). Each has its own database, Redis
   # number and ports; a module that uses another's (SMOKE_AFTER = "bench_rooms") runs
-  # in that one's lane, after it.
+  # after it, in the same unit. Each lane takes the next unit from one queue as soon
+  # as it is free, longest first by the last run's times (var/bench-smoke-seconds;
+  # alphabetical on a fresh clone), so that no lane idles while the other has work.
   lanes="${BENCH_SMOKE_LANES:-2}"
   rm -f var/bench-smoke-*.status
-  declare -A lane_of=()
-  lane_modules=()
-  next=0
+  declare -A unit_of=()
+  units=()
   for path in tests/benchmarks/bench_*.py; do
     grep -q '^if __name__ == "__main__":' "$path" || continue
     grep -q '^SMOKE_SKIP = True' "$path" && continue
     name="$(basename "$path" .py)"
     after="$(sed -n 's/^SMOKE_AFTER = "\(.*\)"$/\1/p' "$path")"
     if [ -n "$after" ]; then
-      [ -n "${lane_of[$after]:-}" ] || { echo "$path: SMOKE_AFTER $after: no such module before it" >&2; exit 2; }
-      lane="${lane_of[$after]}"
+      [ -n "${unit_of[$after]:-}" ] || { echo "$path: SMOKE_AFTER $after: no such module before it" >&2; exit 2; }
+      unit="${unit_of[$after]}"
+      units[unit]+=" $name"
     else
-      lane=$((next % lanes))
-      next=$((next + 1))
+      unit=${#units[@]}
+      units[unit]="$name"
     fi
-    lane_of[$name]=$lane
-    lane_modules[lane]+="$name "
+    unit_of[$name]=$unit
   done
+  queue=var/bench-smoke-queue
+  for unit in "${units[@]}"; do
+    seconds=0
+    for name in $unit; do
+      last="$(awk -v n="$name" '$1 == n {print $2}' var/bench-smoke-seconds 2>/dev/null || true)"
+      seconds=$((seconds + ${last:-0}))
+    done
+    echo "$seconds $unit"
+  done | sort -s -k1,1nr | cut -d' ' -f2- >"$queue"
+  : >var/bench-smoke-seconds.new
   smoke_one() {
     local name="$1" t0=$SECONDS log="var/bench-smoke-$1.log" status=0
     timeout --kill-after=10 "${BENCH_SMOKE_TIMEOUT:-240}" .venv/bin/python -m \
       "tests.benchmarks.$name" --smoke >"$log" 2>&1 || status=$?
     echo "$status" >"var/bench-smoke-$name.status"
+    echo "$name $((SECONDS - t0))" >>var/bench-smoke-seconds.new
     if [ "$status" -eq 0 ]; then
       echo "==> smoke: $name ok in $((SECONDS - t0)) s: $(tail -n 1 "$log")"
     else
@@ -114,14 +130,21 @@ migrated_template("postgres://postgres@127.0.0.1:5432/zhiliao_bench_smoke", dict
         tail -n 25 "$log"; } >&2
     fi
   }
+  next_unit() {  # prints the queue's first unit and removes it, under a lock
+    flock "$queue.lock" sh -c 'head -n 1 "$1"; sed -i 1d "$1"' _ "$queue"
+  }
   pids=()
-  for lane in "${!lane_modules[@]}"; do
-    ( for name in ${lane_modules[lane]}; do smoke_one "$name"; done ) &
+  for _ in $(seq "$lanes"); do
+    ( while unit="$(next_unit)" && [ -n "$unit" ]; do
+        for name in $unit; do smoke_one "$name"; done
+      done ) &
     pids+=($!)
   done
   wait "${pids[@]}" || true
+  mv var/bench-smoke-seconds.new var/bench-smoke-seconds
+  rm -f "$queue" "$queue.lock"
   failed=()
-  for name in "${!lane_of[@]}"; do
+  for name in "${!unit_of[@]}"; do
     [ "$(cat "var/bench-smoke-$name.status" 2>/dev/null)" = "0" ] || failed+=("$name")
   done
   echo "==> benchmark smoke run: $((SECONDS - started)) s in $lanes lanes"
@@ -144,6 +167,7 @@ if [ "${1:-}" = "--only" ]; then
     assistant) ;;  # tests/benchmarks/bench_assistant.py, only with --only assistant
     tipping) ;;  # tests/benchmarks/bench_tipping.py, only with --only tipping
     fanout) ;;  # tests/benchmarks/bench_fanout.py, only with --only fanout
+    search) ;;  # tests/benchmarks/bench_search.py, only with --only search
     *) echo "usage: scripts/bench.sh [--only http|ledger|rooms|video|content] [options]" >&2; exit 2 ;;
   esac
 else

@@ -44,7 +44,8 @@ class SearchApi(APIView):
     @extend_schema(
         parameters=[SearchQuery],
         responses=SearchOutputSerializer,
-        summary="Search courses, sessions, channels, creators, lessons, articles and answers",
+        summary="Search courses, sessions, channels, creators, lessons, articles, threads "
+        "and answers",
     )
     def get(self, request):
         params = query_params(request, SearchQuery)

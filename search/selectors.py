@@ -1,6 +1,6 @@
 """Site-wide search: courses, live sessions, channels, creators, lessons and articles,
-and answered public questions, for the search box in every page's header and the
-search API.
+public discussion threads and answered public questions, for the search box in every
+page's header and the search API.
 
 The query is cut into terms by core.text (jieba words for Chinese, lower-case words
 for Latin), so "机器学习入门" finds "入门：机器学习" and "python 入门" finds both words
@@ -11,7 +11,11 @@ appear (a title hit weighs three, any other field one), then newest first.
 Each kind draws from the same public selector its pages use (channels_public,
 courses_public, sessions_public, public_articles, ...), so hidden, held, draft and
 unpublished things never show. Paid text is never searched nor shown: lessons and
-articles by title and summary only, questions by the question, never the answer.
+articles by title and summary only, questions by the question, never the answer,
+threads only where anyone may read them (discussions.selectors.threads_public).
+
+On PostgreSQL every searched column has a trigram index (this app's migration), so
+a term of three characters or more is found through the indexes, not by scanning.
 """
 
 import re
@@ -21,12 +25,27 @@ from functools import reduce
 from operator import and_, or_
 from typing import Any
 
-from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    Model,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.utils.translation import gettext_lazy as _
 
 from content.selectors.listings import api_lessons, public_articles
 from core.pictures import picture_url
 from core.text import terms as text_terms
+from discussions.selectors import threads_public
 from livestream.models import LiveSession
 from livestream.selectors import sessions_public
 from marketplace.models import CreatorProfile
@@ -177,6 +196,20 @@ KINDS: dict[str, Kind] = {
             },
         ),
         Kind(
+            "threads",
+            _("Discussions"),
+            threads_public,
+            "title",
+            ("body",),
+            "created_at",
+            lambda t: {
+                "title": t.title,
+                "url": t.get_absolute_url(),
+                "text": t.body,
+                "meta": t.author.public_name,
+            },
+        ),
+        Kind(
             "answers",
             _("Answered questions"),
             _answers,
@@ -199,10 +232,38 @@ def query_terms(query: str) -> list[str]:
     return list(dict.fromkeys(text_terms(query[:MAX_QUERY])))[:MAX_TERMS]
 
 
+class _IdIn(Func):
+    """`<fk> = ANY(ARRAY(<subquery>))` on PostgreSQL: the subquery runs once (an
+    InitPlan), so the planner can OR the fk's btree index with the trigram indexes of
+    the row's own columns. A plain `IN (subquery)` inside the OR makes it scan the
+    table. Other databases get the plain `IN`."""
+
+    template = "(%(expressions)s))"
+    arg_joiner = " = ANY(ARRAY"
+    output_field = BooleanField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return super().as_sql(compiler, connection, template="(%(expressions)s)", arg_joiner=" IN ")
+
+
+def _term_matches(model: type[Model], field: str, term: str) -> Q:
+    """`field` (of `model`, or of a related model through one foreign key) contains
+    `term`. A related field is matched by the related rows' own index (see _IdIn)."""
+    if "__" not in field:
+        return Q(**{f"{field}__icontains": term})
+    fk, rest = field.split("__", 1)
+    related = model._meta.get_field(fk).related_model
+    assert isinstance(related, type)
+    ids = related._default_manager.filter(**{f"{rest}__icontains": term}).order_by().values("pk")
+    return Q(_IdIn(F(f"{fk}_id"), Subquery(ids)))
+
+
 def _matching(kind: Kind, terms: list[str]) -> QuerySet[Any]:
     fields = (kind.title, *kind.fields)
+    rows = kind.rows()
     every_term = reduce(
-        and_, [reduce(or_, [Q(**{f"{f}__icontains": t}) for f in fields]) for t in terms]
+        and_,
+        [reduce(or_, [_term_matches(rows.model, f, t) for f in fields]) for t in terms],
     )
     score = sum(
         (
@@ -217,8 +278,7 @@ def _matching(kind: Kind, terms: list[str]) -> QuerySet[Any]:
         start=Value(0, output_field=IntegerField()),
     )
     return (
-        kind.rows()
-        .filter(every_term)
+        rows.filter(every_term)
         .annotate(search_score=score)
         .order_by("-search_score", F(kind.newest).desc(nulls_last=True), "-pk")
     )

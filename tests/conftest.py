@@ -57,6 +57,22 @@ def pytest_sessionstart(session):
         pytest.exit(f"Redis at {settings.REDIS_URL} does not answer: {exc}", 1)
 
 
+def _close_async_connections() -> None:
+    """Close the database connection of asgiref's shared executor thread.
+
+    Async tests (the room consumers) reach the ORM through Channels'
+    database_sync_to_async, which runs in asgiref's one thread-sensitive executor
+    thread, not in the test's. With CONN_MAX_AGE that thread keeps its connection
+    after the test, up to the end of the run, and dropping the test database failed
+    ("being accessed by other users", once per worker). Only that thread can close
+    its connection: hand it close_all. (Costs a thread start when no async test ran.)
+    """
+    from asgiref.sync import SyncToAsync
+    from django.db import connections
+
+    SyncToAsync.single_thread_executor.submit(connections.close_all).result(timeout=60)
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(
     request, django_test_environment, django_db_blocker, django_db_keepdb, django_db_createdb,
@@ -84,6 +100,7 @@ def django_db_setup(
         if name and not cloned and not reuse:  # only a database migrated from empty
             db_template.keep_as_template(name)
     yield
+    _close_async_connections()
     if not django_db_keepdb:
         with django_db_blocker.unblock():
             try:
@@ -129,6 +146,20 @@ def _reference_data(request):
 
     migration = importlib.import_module("marketplace.migrations.0002_categories")
     migration.create_categories(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts and ends in the site's default language. A safety net: a
+    request's language already ends with the request (core.middleware.
+    RequestLanguageMiddleware), and tests switch with translation.override; an
+    activate() left behind would otherwise change the strings of whatever test runs
+    next in this worker."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

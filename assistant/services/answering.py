@@ -28,6 +28,7 @@ from assistant.retrieval import Vote as FeedbackVote
 from core.money import format_money
 from core.refusals import Refused
 from core.text import terms
+from core.versions import version_bump, version_get
 from qa.matching import experts_match
 from qa.models import Difficulty
 from qa.services import price_for
@@ -136,15 +137,12 @@ _memory: dict[str, tuple[int, FeedbackMemory]] = {}
 
 
 def feedback_changed() -> None:
-    try:
-        cache.incr(FEEDBACK_VERSION_KEY)
-    except ValueError:
-        cache.set(FEEDBACK_VERSION_KEY, 1, timeout=None)
+    version_bump(FEEDBACK_VERSION_KEY)
 
 
 def _feedback() -> FeedbackMemory:
     """This process's feedback memory, re-read when a vote or canonical answer is added."""
-    version = int(cache.get(FEEDBACK_VERSION_KEY) or 0)
+    version = version_get(FEEDBACK_VERSION_KEY)
     held = _memory.get("memory")
     if held is None or held[0] != version:
         _memory["memory"] = (version, _feedback_load())

@@ -8,11 +8,11 @@ Every change bumps the index version so that serving processes rebuild their
 in-process search index from the table.
 """
 
-from django.core.cache import cache
 from django.db import transaction
 
 from assistant.models import HelpArticle, KnowledgeItem
 from content.models import Access, Article, Lesson, Status
+from core.versions import version_bump, version_get
 from livestream.models import LiveSession
 from livestream.video import replay_chapters
 from qa.models import Question
@@ -22,14 +22,11 @@ Kind = KnowledgeItem.Kind
 
 
 def index_version() -> int:
-    return int(cache.get(VERSION_KEY) or 0)
+    return version_get(VERSION_KEY)
 
 
 def index_version_bump() -> None:
-    try:
-        cache.incr(VERSION_KEY)
-    except ValueError:
-        cache.set(VERSION_KEY, 1, timeout=None)
+    version_bump(VERSION_KEY)
 
 
 def _upsert(kind: str, source_id: int, **fields: object) -> None:

@@ -16,7 +16,7 @@ from accounts.models import User
 from content import rendering
 from content.models import Access, Article, Asset, Lesson
 from livestream.models import LiveSession
-from marketplace import selectors as market
+from marketplace import access as market
 from marketplace.models import Channel
 
 ContentItem = Lesson | Article

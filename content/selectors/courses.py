@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from content.models import Access, Lesson, LessonProgress, Section, Status
 from content.selectors.access import is_channel_owner, item_access_check
+from marketplace import access as market_access
 from marketplace import selectors as market
 from marketplace.holdings import course_follow_check
 from marketplace.models import Course
@@ -50,7 +51,7 @@ def course_outline(*, course: Course, user: User) -> Outline:
             return False
         if lesson.access in (Access.TICKET, Access.PREVIEW):
             if has_course is None:
-                has_course = market.entitlement_check(user=user, course=course)
+                has_course = market_access.entitlement_check(user=user, course=course)
             if has_course:
                 return False
         return not item_access_check(user=user, item=lesson)

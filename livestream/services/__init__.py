@@ -11,8 +11,10 @@ Callers use the names below (`from livestream import services; services.chat_pos
 """
 
 from livestream.services.chat import (
+    ChatPost,
     chat_message_set_visible,
     chat_post,
+    chat_posts,
     held_message_decide,
     message_delete,
 )
@@ -63,7 +65,9 @@ __all__ = [
     "leaderboard_opt_out_set",
     "overlay_key_get_or_create",
     "overlay_key_rotate",
+    "ChatPost",
     "chat_post",
+    "chat_posts",
     "held_message_decide",
     "message_delete",
     "question_ask",

@@ -2,12 +2,14 @@
 screening classifier held (released to viewers only when the host, a room moderator
 or a site moderator approves it, as Twitch's AutoMod does)."""
 
+from contextlib import nullcontext
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -15,40 +17,119 @@ from livestream import screening
 from livestream.models import LiveSession, RoomEvent
 from livestream.selectors import public_user
 from livestream.services.rooms import (
+    NewEvent,
+    RoomRole,
     check_can_post,
     clean_text,
     engaged_send,
+    fresh_session,
     locked_session,
     room_event_append,
+    room_events_append,
     room_role,
 )
-from marketplace.selectors import channel_subscriber_check
+from marketplace.access import channel_subscriber_check
 from moderation import services as moderation_services
+from moderation.scoring import Score
 from moderation.selectors import review_item_for
 
 
-@transaction.atomic
-def chat_post(*, session: LiveSession, user: User, text: object, ip: str = "") -> RoomEvent:
-    """Post a chat message. `ip` (the sender's address, kept encrypted for
-    PRIVACY_IP_RETENTION_DAYS for abuse reports) is stored, never broadcast."""
-    session = locked_session(session)
-    role = room_role(session=session, user=user)
+@dataclass
+class ChatPost:
+    """One chat message to post (`chat_posts`); `language`: the sender's, for the
+    reason if it is refused."""
+
+    user: User
+    text: object
+    ip: str = ""
+    language: str | None = None
+
+
+@dataclass
+class _Checked:
+    post: ChatPost
+    role: RoomRole
+    new: NewEvent
+    score: Score | None
+
+
+def chat_posts(
+    *, session: LiveSession, posts: list[ChatPost]
+) -> list[RoomEvent | ValidationError | PermissionDenied]:
+    """Post several chat messages of one room in one transaction (a busy room's
+    writer batches what its sockets sent meanwhile, livestream.chat_writer): for each
+    post, in order, its event or why it was refused. A refused post does not stop
+    the others; an error of the database fails them all (raised).
+
+    Each post gets the checks of `chat_post`; the room's counter is taken once for
+    the batch, last (services.rooms), so the messages take consecutive numbers in
+    the order given and reach viewers only after the commit.
+    """
+    results: list[RoomEvent | ValidationError | PermissionDenied | None] = [None] * len(posts)
+    with transaction.atomic():
+        session = fresh_session(session)
+        roles: dict[int, RoomRole] = {}
+        subscribed: dict[int, bool] = {}
+        posted: set[int] = set()  # slow mode: one message per user per batch
+        checked: list[tuple[int, _Checked]] = []
+        for i, post in enumerate(posts):
+            # None: the caller's language (an HTTP request's, a test's) stays active.
+            with translation.override(post.language) if post.language else nullcontext():
+                try:
+                    checked.append((i, _chat_check(session, post, roles, subscribed, posted)))
+                except (ValidationError, PermissionDenied) as exc:
+                    results[i] = exc
+        try:
+            events = room_events_append(
+                session=session, events=[c.new for _, c in checked], open_only=True
+            )
+        except ValidationError as exc:  # the session ended meanwhile
+            for i, _c in checked:
+                results[i] = exc
+            events = []
+        engaged: set[int] = set()
+        for (i, check), event in zip(checked, events, strict=True):
+            results[i] = event
+            if check.new.held and check.score is not None:
+                moderation_services.content_hold(obj=event, score=check.score)
+            if check.post.user.pk not in engaged:  # once a day anyway: once per batch
+                engaged.add(check.post.user.pk)
+                engaged_send(user=check.post.user, session=session, kind="comment")
+    return [r for r in results if r is not None]
+
+
+def _chat_check(
+    session: LiveSession,
+    post: ChatPost,
+    roles: dict[int, RoomRole],
+    subscribed: dict[int, bool],
+    posted: set[int],
+) -> _Checked:
+    user = post.user
+    role = roles.get(user.pk)
+    if role is None:
+        role = roles[user.pk] = room_role(session=session, user=user)
     check_can_post(session=session, user=user, role=role)
-    text = clean_text(text, limit=settings.LIVESTREAM_MAX_CHAT_CHARS, what=_("message"))
+    text = clean_text(post.text, limit=settings.LIVESTREAM_MAX_CHAT_CHARS, what=_("message"))
     if not role.can_moderate:
-        if session.subscribers_only_chat and not channel_subscriber_check(
-            user=user, channel=session.channel
-        ):
-            raise ValidationError(_("Chat is open to subscribers of this channel only."))
+        if session.subscribers_only_chat:
+            if user.pk not in subscribed:
+                subscribed[user.pk] = channel_subscriber_check(user=user, channel=session.channel)
+            if not subscribed[user.pk]:
+                raise ValidationError(_("Chat is open to subscribers of this channel only."))
         if session.slow_mode_seconds:
             since = timezone.now() - timedelta(seconds=session.slow_mode_seconds)
-            if RoomEvent.objects.filter(
-                session=session, author=user, kind=RoomEvent.Kind.CHAT, created_at__gt=since
-            ).exists():
+            if (
+                user.pk in posted
+                or RoomEvent.objects.filter(
+                    session=session, author=user, kind=RoomEvent.Kind.CHAT, created_at__gt=since
+                ).exists()
+            ):
                 raise ValidationError(
                     _("Slow mode is on: one message every %(n)d seconds.")
                     % {"n": session.slow_mode_seconds}
                 )
+            posted.add(user.pk)
     # The host and moderators are not held: they are the ones who would approve.
     score = None if role.can_moderate else screening.chat_score(text)
     payload: dict[str, object] = {"user": public_user(user, role.label), "text": text}
@@ -56,13 +137,20 @@ def chat_post(*, session: LiveSession, user: User, text: object, ip: str = "") -
     if held and score is not None:
         payload["score"] = round(score.value, 2)
         payload["words"] = list(score.words)
-    event = room_event_append(
-        session=session, kind=RoomEvent.Kind.CHAT, author=user, payload=payload, held=held, ip=ip
-    )
-    if held and score is not None:
-        moderation_services.content_hold(obj=event, score=score)
-    engaged_send(user=user, session=session, kind="comment")
-    return event
+    new = NewEvent(kind=RoomEvent.Kind.CHAT, author=user, payload=payload, held=held, ip=post.ip)
+    return _Checked(post=post, role=role, new=new, score=score)
+
+
+def chat_post(*, session: LiveSession, user: User, text: object, ip: str = "") -> RoomEvent:
+    """Post a chat message. `ip` (the sender's address, kept encrypted for
+    PRIVACY_IP_RETENTION_DAYS for abuse reports) is stored, never broadcast.
+
+    Takes no lock on the session: the room's counter is held only from the INSERT
+    to the commit (services.rooms)."""
+    (result,) = chat_posts(session=session, posts=[ChatPost(user=user, text=text, ip=ip)])
+    if isinstance(result, Exception):
+        raise result
+    return result
 
 
 @transaction.atomic

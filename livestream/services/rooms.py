@@ -2,9 +2,20 @@
 shares.
 
 Room writes share one rule: the event is saved with the room's next sequence number
-(taken under the session row's lock) and broadcast only after the transaction
-commits (`room_event_append`). A rolled-back write never reaches a viewer, and the
-numbers a room hands out have no gaps.
+and broadcast only after the transaction commits (`room_events_append`). The number
+comes from the room's counter row (RoomSequence), taken with one upsert as the last
+step of the transaction, after every check, and held until commit. So:
+- a chat post never locks the session's row, and the counter is held only for the
+  INSERT and the COMMIT (not for the role queries, screening and so on);
+- the numbers of one room are consecutive and commit in their order: when a reader
+  can see number n, every number below n is committed too;
+- a rolled-back write gives its numbers back (the counter's UPDATE rolls back with
+  it), so a number is never skipped.
+A reader that meets a gap (an event published ahead of one it has not received,
+Redis having dropped or delayed one) reads the range from the database; what the
+database returns for it is complete, and a number it does not return is one the
+reader may not see (chat held by screening goes to the host and moderators only):
+skip it. See docs/live-room-protocol.md, "Sequence numbers".
 
 Services raise `ValidationError` for anything a person can fix (the consumer turns
 it into an error frame) and `PermissionDenied` for what this user may not do.
@@ -15,7 +26,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,7 +35,7 @@ from core import events
 from core.validators import CONTROL_CHARACTERS_MESSAGE, control_character_find
 from livestream import broadcast, screening
 from livestream.models import LiveSession, RoomEvent, RoomSanction
-from marketplace.selectors import entitlement_check
+from marketplace.access import entitlement_check
 from moderation.models import Sanction
 from moderation.selectors import user_sanction
 
@@ -120,7 +131,9 @@ def room_role(*, session: LiveSession, user: User) -> RoomRole:
 
 
 def locked_session(session: LiveSession) -> LiveSession:
-    """The session again, its row locked until commit (channel and creator loaded)."""
+    """The session again, its row locked until commit (channel and creator loaded):
+    for host actions that change the session. Posting in the room does not lock it
+    (`fresh_session`)."""
     return (
         LiveSession.objects.select_for_update(of=("self",))
         .select_related("channel", "channel__creator")
@@ -128,7 +141,83 @@ def locked_session(session: LiveSession) -> LiveSession:
     )
 
 
+def fresh_session(session: LiveSession) -> LiveSession:
+    """The session as committed now (channel and creator loaded), without a lock: the
+    checks of a post read it; `room_events_append(open_only=True)` checks again,
+    under the counter, that the room is still open."""
+    return LiveSession.objects.select_related("channel", "channel__creator").get(pk=session.pk)
+
+
 # --- the room's event log ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    """One room event to save (`room_events_append`)."""
+
+    kind: str
+    author: User | None
+    payload: dict[str, Any]
+    held: bool = False
+    ip: str = ""
+
+
+# RoomSequence's table; a missing row is created at 0 + count.
+_SEQUENCE_TAKE = """
+    INSERT INTO livestream_roomsequence AS counter (session_id, last_seq) VALUES (%s, %s)
+    ON CONFLICT (session_id) DO UPDATE SET last_seq = counter.last_seq + EXCLUDED.last_seq
+    RETURNING last_seq
+"""
+
+
+def _sequence_take(session_id: int, count: int) -> int:
+    """Take `count` consecutive numbers from the room's counter; the last of them.
+
+    The counter's row stays locked until the caller's transaction ends, so the next
+    writer's numbers follow these and commit after them; a rollback gives them back.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_SEQUENCE_TAKE, [session_id, count])
+        return cursor.fetchone()[0]
+
+
+def room_events_append(
+    *, session: LiveSession, events: list[NewEvent], open_only: bool = False
+) -> list[RoomEvent]:
+    """Save room events under the room's next sequence numbers, in order; broadcast
+    each on commit (`held`: to the host and moderators only).
+
+    Call it last in the transaction: from here to commit the room's counter is held
+    and every other writer of the room waits. `open_only`: refuse if the session
+    ended or was cancelled meanwhile (read after taking the counter, so a post
+    cannot slip in after "session.ended").
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("room_events_append must run inside a transaction")
+    if not events:
+        return []
+    last = _sequence_take(session.pk, len(events))
+    if open_only:
+        status = LiveSession.objects.filter(pk=session.pk).values_list("status", flat=True)
+        if next(iter(status), None) not in (LiveSession.Status.SCHEDULED, LiveSession.Status.LIVE):
+            raise ValidationError(_("This session has ended; the room is read-only."))
+    first = last - len(events) + 1
+    saved = RoomEvent.objects.bulk_create(
+        RoomEvent(
+            session_id=session.pk,
+            seq=first + i,
+            kind=new.kind,
+            author=new.author,
+            payload=new.payload,
+            held=new.held,
+            ip=new.ip,
+        )
+        for i, new in enumerate(events)
+    )
+    for event in saved:
+        event.session = session
+    transaction.on_commit(lambda: broadcast.room_events_publish(saved))
+    return saved
 
 
 def room_event_append(
@@ -139,29 +228,14 @@ def room_event_append(
     payload: dict[str, Any],
     held: bool = False,
     ip: str = "",
+    open_only: bool = False,
 ) -> RoomEvent:
-    """Save one room event under the next sequence number; broadcast it on commit
-    (`held`: to the host and moderators only).
-
-    Caller holds the session row's lock (`locked_session`) until commit, so the
-    events of one room take consecutive numbers and commit in that order.
-    """
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("room_event_append must run inside a transaction")
-    session.last_seq += 1
-    seq = session.last_seq
-    LiveSession.objects.filter(pk=session.pk).update(last_seq=seq)
-    event = RoomEvent.objects.create(
-        session_id=session.pk,
-        seq=seq,
-        kind=kind,
-        author=author,
-        payload=payload,
-        held=held,
-        ip=ip,
-    )
-    transaction.on_commit(lambda: broadcast.room_event_publish(event))
-    return event
+    """One event (`room_events_append`): call it last in the transaction."""
+    return room_events_append(
+        session=session,
+        events=[NewEvent(kind=kind, author=author, payload=payload, held=held, ip=ip)],
+        open_only=open_only,
+    )[0]
 
 
 def check_can_post(*, session: LiveSession, user: User, role: RoomRole) -> None:

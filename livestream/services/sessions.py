@@ -30,9 +30,9 @@ from livestream.events import SessionEnded, SessionScheduled, SessionStarted
 from livestream.models import LiveSession, RoomQuestion, SessionReminder
 from livestream.services.questions import priority_settle, question_changed
 from livestream.services.rooms import locked_session, system_post
+from marketplace.access import entitlement_check
 from marketplace.events import PriceChanged
 from marketplace.models import Channel, Course, Entitlement, SubscriptionTier
-from marketplace.selectors import entitlement_check
 from moderation.services import creator_content_screen
 from payments import services as payment_services
 from payments.models import Purchase

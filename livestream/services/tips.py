@@ -1,16 +1,18 @@
 """Tips in a live room: money through payments, a highlighted alert in the room."""
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from livestream import screening
 from livestream.models import LiveSession, RoomEvent
 from livestream.selectors import public_user
-from livestream.services.rooms import check_can_post, locked_session, room_event_append, room_role
+from livestream.services.rooms import check_can_post, fresh_session, room_event_append, room_role
 from payments import services as payment_services
 from payments.models import Tip
+
+_TIP_LOCK = 0x7469  # advisory lock class of room tips ("ti"), keyed by the tipper
 
 
 @transaction.atomic
@@ -28,9 +30,13 @@ def room_tip(
     A repeated `client_key` (a double click, a resend after reconnecting) moves no
     money and announces nothing again: it returns None.
     """
-    session = locked_session(session)
+    session = fresh_session(session)  # not locked: the room's counter orders the alerts
     if not isinstance(client_key, str) or not 8 <= len(client_key) <= 64:
         raise ValidationError(_("A tip needs a key of 8 to 64 characters, unique per tip."))
+    # One tip of a user at a time (a double click's twin waits here, then sees the
+    # first): the session's row lock did this before, for everyone in the room.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s::int, %s::int)", [_TIP_LOCK, user.pk])
     if Tip.objects.filter(tipper=user, client_key=client_key).exists():
         return None  # a resend: answered the same even if the room closed meanwhile
     role = room_role(session=session, user=user)
@@ -63,4 +69,5 @@ def room_tip(
             "currency": tip.currency,
             "message": tip.message,
         },
+        open_only=True,
     )

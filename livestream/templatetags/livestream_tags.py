@@ -1,6 +1,6 @@
 from django import template
 
-from livestream import selectors
+from livestream import console_selectors
 
 register = template.Library()
 
@@ -8,4 +8,4 @@ register = template.Library()
 @register.inclusion_tag("livestream/includes/channel_tip_leaders.html")
 def channel_tip_leaderboard(channel):
     """The channel's top tippers over all its sessions (anonymous tippers left out)."""
-    return {"leaders": selectors.tip_leaderboard(channel=channel)}
+    return {"leaders": console_selectors.tip_leaderboard(channel=channel)}

@@ -11,6 +11,8 @@ from moderation.services.review import (
     review_appeal,
     review_approve,
     review_escalate,
+    review_picture,
+    review_picture_remove,
     review_reject,
 )
 from moderation.services.sanctions import sanction_check, sanction_impose, sanction_lift
@@ -41,6 +43,8 @@ __all__ = [
     "review_appeal",
     "review_approve",
     "review_escalate",
+    "review_picture",
+    "review_picture_remove",
     "review_reject",
     "review_required",
     "sanction_check",

@@ -113,6 +113,38 @@ def review_reject(*, item: ReviewItem, moderator: User, reason: str) -> ReviewIt
     )
 
 
+def review_picture(item: ReviewItem) -> str:
+    """The URL of the reviewed object's uploaded picture, "" when it has none (or its
+    kind has no pictures)."""
+    obj = item.content_object
+    if obj is None:
+        return ""
+    adapter = registry.adapter_for(obj)
+    return adapter.picture(obj) if adapter.picture is not None else ""
+
+
+@transaction.atomic
+def review_picture_remove(*, item: ReviewItem, moderator: User, reason: str) -> ReviewItem:
+    """Remove the reviewed object's picture (the owning app's service: the files leave
+    after commit, pages show the placeholder), logged with the reason. The item stays
+    as it was: the text may still need a decision."""
+    obj = item.content_object
+    adapter = registry.adapter_for(obj) if obj is not None else None
+    if obj is None or adapter is None or adapter.picture_remove is None or not review_picture(item):
+        raise ValidationError(_("This content has no picture to remove."))
+    if not (reason or "").strip():
+        raise ValidationError(_("Say why: a reason is required to remove a picture."))
+    adapter.picture_remove(obj)
+    audit(
+        ModerationAction.Kind.PICTURE_REMOVE,
+        actor=moderator,
+        item=item,
+        target_user=item.author,
+        reason=reason.strip(),
+    )
+    return item
+
+
 @transaction.atomic
 def review_escalate(*, item: ReviewItem, moderator: User, reason: str = "") -> ReviewItem:
     """Ask a senior moderator: the item stays hidden and open, marked escalated."""

@@ -207,6 +207,8 @@ def invoice_settle(*, invoice_id: str) -> Subscription | None:
         invoice_id=invoice.id,
         defaults={
             "subscription": subscription,
+            "tier": subscription.tier,
+            "is_tier_change": invoice.proration,
             "amount": invoice.amount_paid,
             "currency": invoice.currency,
             "period_end": paid_until,

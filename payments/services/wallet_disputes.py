@@ -28,6 +28,20 @@ def wallet_owed(*, user: User, currency: str) -> int:
     return max(-ledger.balance(account(Kind.WALLET_DEBT, currency, user)), 0)
 
 
+def _dispute_post(top_up: TopUp, status: str, *, key: str, legs: list[Leg], memo: str) -> None:
+    """Post a chargeback (or its reversal) against the top-up and mark it `status`."""
+    ledger.post(
+        kind=LedgerTransaction.Kind.DISPUTE,
+        idempotency_key=key,
+        reference_type="payments.top_up",
+        reference_id=str(top_up.pk),
+        legs=legs,
+        memo=memo,
+    )
+    top_up.status = status
+    top_up.save(update_fields=["status"])
+
+
 @transaction.atomic
 def top_up_dispute_settle(top_up: TopUp, dispute: gateway.DisputeInfo) -> TopUp:
     """Take a disputed top-up back out of the wallet, once; the part already spent
@@ -46,16 +60,13 @@ def top_up_dispute_settle(top_up: TopUp, dispute: gateway.DisputeInfo) -> TopUp:
         legs.append(Leg(wallet, -covered))
     if amount - covered:
         legs.append(Leg(account(Kind.WALLET_DEBT, currency, top_up.user), -(amount - covered)))
-    ledger.post(
-        kind=LedgerTransaction.Kind.DISPUTE,
-        idempotency_key=f"dispute:{dispute.id}",
-        reference_type="payments.top_up",
-        reference_id=str(top_up.pk),
+    _dispute_post(
+        top_up,
+        TopUp.Status.DISPUTED,
+        key=f"dispute:{dispute.id}",
         legs=legs,
         memo=f"Chargeback {dispute.id} ({dispute.reason}) of top-up {top_up.pk}",
     )
-    top_up.status = TopUp.Status.DISPUTED
-    top_up.save(update_fields=["status"])
     _tell(top_up, dispute.id, amount, amount - covered)
     return top_up
 
@@ -74,16 +85,13 @@ def _won(top_up: TopUp, dispute_id: str) -> TopUp:
         legs.append(Leg(account(Kind.WALLET_DEBT, currency, top_up.user), cancelled))
     if amount - cancelled:
         legs.append(Leg(account(Kind.WALLET, currency, top_up.user), amount - cancelled))
-    ledger.post(
-        kind=LedgerTransaction.Kind.DISPUTE,
-        idempotency_key=f"dispute:{dispute_id}:won",
-        reference_type="payments.top_up",
-        reference_id=str(top_up.pk),
+    _dispute_post(
+        top_up,
+        TopUp.Status.SUCCEEDED,
+        key=f"dispute:{dispute_id}:won",
         legs=legs,
         memo=f"Chargeback {dispute_id} won: top-up {top_up.pk} restored",
     )
-    top_up.status = TopUp.Status.SUCCEEDED
-    top_up.save(update_fields=["status"])
     return top_up
 
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from core.money import format_money, validate_currency
 from core.refusals import Conflict, Refused
-from marketplace.selectors import creator_is_verified
+from marketplace.access import creator_is_verified
 from qa import matching, pricing
 from qa.models import Difficulty, ExpertSettings, Question, Quote
 

@@ -131,7 +131,7 @@ class Config:
 def parse_args(argv=None) -> Config:
     parser = argparse.ArgumentParser(prog="python -m tests.benchmarks.bench_content")
     parser.add_argument("--quick", action="store_true", help="3 s runs, 1 s warm-up")
-    parser.add_argument("--smoke", action="store_true", help=SMOKE_HELP + " (1 s runs)")
+    parser.add_argument("--smoke", action="store_true", help=SMOKE_HELP + " (3 s runs)")
     parser.add_argument("--duration", type=int, help="seconds per wrk run (default 8)")
     parser.add_argument("--connections", "-c", type=int, help="wrk connections (default 16)")
     parser.add_argument("--threads", "-t", type=int, help="wrk threads (default 2)")
@@ -141,9 +141,7 @@ def parse_args(argv=None) -> Config:
     args = parser.parse_args(argv)
     cores = _cores()
     cfg = Config(
-        duration=_pick(
-            args.duration, "BENCH_DURATION", 1 if args.smoke else 3 if args.quick else 8
-        ),
+        duration=_pick(args.duration, "BENCH_DURATION", 3 if args.smoke or args.quick else 8),
         connections=_pick(args.connections, "BENCH_CONNECTIONS", 4 if args.smoke else 16),
         threads=_pick(args.threads, "BENCH_THREADS", 1 if args.smoke else 2),
         warmup=1 if args.quick or args.smoke else 2,
@@ -260,11 +258,14 @@ def main(argv=None) -> int:
         bare = results[(key, "bare")].rps
         rows.append(
             [key, name, f"{r.rps:.0f}", f"{r.p50_ms:.1f} ms", f"{r.p99_ms:.1f} ms",
-             f"{r.rps / bare:.2f}x", str(r.errors)]
+             f"{r.rps / bare:.2f}x" if bare else "n/a", str(r.errors)]
         )  # fmt: skip
     cached = results[("cached", "lesson page")].rps
     uncached = results[("uncached", "lesson page")].rps
-    summary = f"Lesson page, cached against uncached rendering: {cached / uncached:.2f}x"
+    # A loaded machine can finish no uncached render inside a short smoke run: say so
+    # rather than divide by zero.
+    ratio = f"{cached / uncached:.2f}x" if uncached else "n/a (no uncached page finished)"
+    summary = f"Lesson page, cached against uncached rendering: {ratio}"
     print()
     print(text_table(headers, rows, {0, 1}))
     print(summary)

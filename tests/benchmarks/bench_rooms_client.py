@@ -291,13 +291,45 @@ async def open_conn(
 
 
 class Sender:
+    """Posts the step's messages. If the server closes its socket (say 4408: the
+    sender receives the whole room too, and a busy client can fall behind), it
+    reconnects and goes on; messages due while it was away are counted as errors
+    ("sender_closed"), not written to a closed transport."""
+
     def __init__(self, kind: str = "chat", tip_amount: int = 0, key_prefix: str = ""):
         self.kind, self.tip_amount, self.key_prefix = kind, tip_amount, key_prefix
         self.conn: Conn | None = None
+        self.reopen = None  # () -> awaitable Conn
+        self._reopening: asyncio.Task | None = None
+        self.reconnects = 0
         self.sent_at: dict[str, float] = {}
         self.ack_latencies: list[float] = []
         self.errors: dict[str, int] = {}
         self.error_sample = ""
+
+    def _count(self, code: str) -> None:
+        self.errors[code] = self.errors.get(code, 0) + 1
+
+    async def _reconnect(self) -> None:
+        try:
+            self.conn = await self.reopen()
+            self.reconnects += 1
+        except (OSError, ConnectionError, TimeoutError) as exc:
+            self._count("sender_reconnect_failed")
+            self.error_sample = self.error_sample or f"reconnect: {exc}"[:300]
+            await asyncio.sleep(0.5)
+        finally:
+            self._reopening = None
+
+    def usable(self) -> bool:
+        """Whether the socket is open; if not, count it and reconnect in the background."""
+        if self.conn is not None and not self.conn.transport.is_closing():
+            return True
+        code = self.conn.close_code if self.conn is not None else None
+        self._count(f"sender_closed_{code}" if code else "sender_closed")
+        if self._reopening is None and self.reopen is not None:
+            self._reopening = asyncio.get_running_loop().create_task(self._reconnect())
+        return False
 
     def on_text(self, payload: bytes) -> None:
         frame = json.loads(payload)
@@ -313,6 +345,8 @@ class Sender:
             self.sent_at.pop(str(frame.get("ref")), None)
 
     def send(self, step: int, message: int) -> None:
+        if not self.usable():
+            return
         now = time.time()
         ref = f"{step}:{message}"
         self.sent_at[ref] = now
@@ -424,9 +458,15 @@ async def main_async(args) -> dict:
     sender = Sender(args.send, args.tip_amount, args.key_prefix)
     out: dict = {"viewers": args.viewers, "steps": [], "connect_errors": {}}
 
-    sender.conn = await open_conn(
-        shared, args.host, args.port, args.path, cookies.get(args.sender), sender.on_text
-    )
+    sender_shared = Shared()  # the sender's own closes are not the viewers'
+
+    def sender_open():
+        return open_conn(
+            sender_shared, args.host, args.port, args.path, cookies.get(args.sender), sender.on_text
+        )
+
+    sender.conn = await sender_open()
+    sender.reopen = sender_open
     # Warm-up with the sender alone: first queries, imports, pool connections.
     for i in range(args.warmup_messages):
         sender.send(0, i)
@@ -484,6 +524,7 @@ async def main_async(args) -> dict:
     out["closed_by_server"] = {str(k): v for k, v in shared.closed.items()}
     out["lost"] = shared.lost
     out["sender_errors"] = sender.errors
+    out["sender_reconnects"] = sender.reconnects
     out["client_max_rss_kib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     for conn in [*conns, sender.conn]:
         conn.close()

@@ -216,7 +216,8 @@ def main(argv=None) -> int:
             f"- tip-to-alert p99 {rooms._ms(ts['p99_ms'])} at {args.rate:g} tips/s "
             f"(sent {ts['sent_rate']:.1f}/s) to {tip.get('connected', 0)} viewers "
             f"({'met' if met else 'NOT met'}; target < {TARGET_P99_MS:.0f} ms); "
-            f"{tipped} tips recorded; sender errors {tip.get('sender_errors') or 'none'}"
+            f"{tipped} tips recorded; sender errors {tip.get('sender_errors') or 'none'}, "
+            f"sender reconnects {tip.get('sender_reconnects', 0)}"
         )
     for p in problems:
         print(f"  !! {p}", file=sys.stderr)

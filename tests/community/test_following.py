@@ -13,6 +13,7 @@ from accounts.services.notify import notification_preferences_save
 from community import selectors, services
 from community.models import FeedItem, Follow
 from livestream import services as live_services
+from marketplace import entitlements as marketplace_entitlements
 from marketplace import services as marketplace_services
 from marketplace.models import Entitlement, PublicationStatus
 from tests.factories import (
@@ -189,7 +190,7 @@ def test_a_subscriber_who_also_follows_gets_one_notice(
 ):
     tier = TierFactory(channel=alice_channel)
     fan = UserFactory(email="fan@example.com")
-    marketplace_services.entitlement_grant(
+    marketplace_entitlements.entitlement_grant(
         user=fan, source=Entitlement.Source.SUBSCRIPTION, source_ref="sub_fan", tier=tier
     )
     services.follow_set(user=fan, target=alice_channel, on=True)

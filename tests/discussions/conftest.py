@@ -1,6 +1,6 @@
 import pytest
 
-from marketplace import services as marketplace_services
+from marketplace import entitlements as marketplace_entitlements
 from marketplace.models import Entitlement
 from tests.factories import CourseFactory, LiveSessionFactory, UserFactory
 
@@ -35,6 +35,6 @@ def dora(db):
 
 
 def grant_course(user, course):
-    marketplace_services.entitlement_grant(
+    marketplace_entitlements.entitlement_grant(
         user=user, source=Entitlement.Source.GRANT, source_ref=f"test-{user.pk}", course=course
     )

@@ -11,10 +11,17 @@ required: the run fails (never skips) when it is missing.
 
 import contextlib
 import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import expect
+
+from tests import asgi_servers
+from tests.asgi_servers import uvicorn_server
+from tests.factories import LiveSessionFactory, UserFactory
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -33,6 +40,7 @@ DEFAULT_TIMEOUT_MS = 10_000
 # a clean CI run once failed there with the chat line arriving late.
 expect.set_options(timeout=DEFAULT_TIMEOUT_MS)
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+static_root = asgi_servers.static_root  # a fixture (live_room serves the collected files)
 SCREENSHOT_DIR = PROJECT_ROOT / "test-output" / "screenshots"
 
 
@@ -196,3 +204,43 @@ def context_signed_in(browser, base: str, request, user=None, **options):
         )
     request.addfinalizer(context.close)
     return context
+
+
+@dataclass
+class LiveRoom:
+    """A session on Alice's channel with two learners, Bob and Dora, served by a
+    running uvicorn (the room ticks every 0.5 s)."""
+
+    session: Any
+    bob: Any
+    dora: Any
+    base: str
+    path: str
+    open_page: Callable[[Any], Any]
+
+    def page(self, user=None):
+        """A page in a browser context of its own, signed in as `user` (None: no login)."""
+        return self.open_page(user)
+
+
+@pytest.fixture
+def live_room(chromium, static_root, alice_channel, request):
+    """`with live_room("Title") as room:` the room's session, learners, server and pages."""
+
+    @contextlib.contextmanager
+    def open_room(title: str) -> Iterator[LiveRoom]:
+        session = LiveSessionFactory(channel=alice_channel, title=title)
+        bob = UserFactory(email="bob@example.com", display_name="Bob")
+        dora = UserFactory(email="dora@example.com", display_name="Dora")
+        with uvicorn_server(static_root, env_extra={"LIVESTREAM_TICK_SECONDS": "0.5"}) as port:
+            base = f"http://127.0.0.1:{port}"
+            yield LiveRoom(
+                session=session,
+                bob=bob,
+                dora=dora,
+                base=base,
+                path=f"/live/{session.pk}/",
+                open_page=lambda user: context_signed_in(chromium, base, request, user).new_page(),
+            )
+
+    return open_room

@@ -12,40 +12,24 @@ from playwright.sync_api import expect
 from livestream import services
 from livestream.models import OverlayKey
 from payments import services as payment_services
-from tests import asgi_servers
-from tests.asgi_servers import uvicorn_server
-from tests.e2e.conftest import context_signed_in
-from tests.factories import LiveSessionFactory, UserFactory
-
-static_root = asgi_servers.static_root  # a fixture
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def _context(chromium, base: str, request, user=None):
-    return context_signed_in(chromium, base, request, user).new_page()
-
-
 def test_creator_runs_the_console_pins_and_sees_a_tip_on_the_overlay(
-    chromium,
-    static_root,
+    live_room,
     alice,
     alice_channel,
-    request,
     screenshot,  # noqa: F811
 ):
-    session = LiveSessionFactory(channel=alice_channel, title="Async Python, live console")
-    bob = UserFactory(email="bob@example.com", display_name="Bob")
-    dora = UserFactory(email="dora@example.com", display_name="Dora")
-    payment_services.wallet_top_up_credit(
-        user=bob, amount=10_000, currency="CNY", payment_intent_id="pi_bob"
-    )
-    room_path = f"/live/{session.pk}/"
-
-    with uvicorn_server(static_root, env_extra={"LIVESTREAM_TICK_SECONDS": "0.5"}) as port:
-        base = f"http://127.0.0.1:{port}"
-        host = _context(chromium, base, request, alice.user)
-        learner = _context(chromium, base, request, bob)
+    with live_room("Async Python, live console") as room:
+        session, bob, dora = room.session, room.bob, room.dora
+        payment_services.wallet_top_up_credit(
+            user=bob, amount=10_000, currency="CNY", payment_intent_id="pi_bob"
+        )
+        base, room_path = room.base, room.path
+        host = room.page(alice.user)
+        learner = room.page(bob)
 
         # The host's console before the stream: "Go live", no "End".
         host.goto(base + room_path)
@@ -65,7 +49,7 @@ def test_creator_runs_the_console_pins_and_sees_a_tip_on_the_overlay(
         host.goto(base + f"/studio/channels/{alice_channel.slug}/overlay/")
         overlay_url = host.get_by_test_id("overlay-url").inner_text()
         assert OverlayKey.objects.get(channel=alice_channel).token in overlay_url
-        overlay = _context(chromium, base, request)
+        overlay = room.page()
         overlay.goto(overlay_url)
         expect(overlay.get_by_test_id("overlay-alert")).to_be_hidden()
         host.goto(base + room_path)
@@ -87,7 +71,7 @@ def test_creator_runs_the_console_pins_and_sees_a_tip_on_the_overlay(
         line = host.get_by_test_id("chat-log").locator("li", has_text="example.org/slides")
         line.get_by_test_id("chat-pin").click()
         expect(learner.get_by_test_id("chat-pinned")).to_contain_text("Slides: example.org/slides")
-        late = _context(chromium, base, request, dora)
+        late = room.page(dora)
         late.goto(base + room_path)
         expect(late.get_by_test_id("chat-pinned")).to_contain_text("Slides: example.org/slides")
         screenshot(late, "console-01-late-joiner-sees-pin")

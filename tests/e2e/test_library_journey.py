@@ -14,8 +14,8 @@ from content import services as content_services
 from content.models import Access
 from core.timezones import format_day
 from livestream.models import LiveSession
+from marketplace import entitlements as marketplace_entitlements
 from marketplace import purchases
-from marketplace import services as marketplace_services
 from marketplace.models import Entitlement
 from tests.e2e.test_payment_journey import _log_in
 from tests.factories import (
@@ -60,7 +60,7 @@ def test_learner_finds_everything_she_holds_and_manages_it_from_there(
         ticket_price_amount=990,
         ticket_currency="CNY",
     )
-    marketplace_services.entitlement_grant(
+    marketplace_entitlements.entitlement_grant(
         user=mei, source=Entitlement.Source.TICKET, source_ref="e2e-ticket", live_session=session
     )
     subscription = purchases.subscription_start(

@@ -4,48 +4,21 @@ upvote; the host marks the question answered; everyone sees each step without a 
 """
 
 import pytest
-from django.test import Client
 from playwright.sync_api import expect
-
-from tests import asgi_servers
-from tests.asgi_servers import uvicorn_server
-from tests.factories import LiveSessionFactory, UserFactory
-
-static_root = asgi_servers.static_root  # a fixture
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def _logged_in_page(chromium, base: str, user, request):
-    client = Client()
-    client.force_login(user)
-    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
-    context.set_default_timeout(10_000)
-    context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": base}]
-    )
-    request.addfinalizer(context.close)
-    return context.new_page()
-
-
 def test_host_goes_live_learners_chat_ask_upvote_and_see_the_answer(
-    chromium,
-    static_root,
+    live_room,
     alice,
-    alice_channel,
-    request,
     screenshot,  # noqa: F811
 ):
-    session = LiveSessionFactory(channel=alice_channel, title="Async Python, live Q&A")
-    bob = UserFactory(email="bob@example.com", display_name="Bob")
-    dora = UserFactory(email="dora@example.com", display_name="Dora")
-    room_path = f"/live/{session.pk}/"
-
-    with uvicorn_server(static_root, env_extra={"LIVESTREAM_TICK_SECONDS": "0.5"}) as port:
-        base = f"http://127.0.0.1:{port}"
-        host = _logged_in_page(chromium, base, alice.user, request)
-        learner_b = _logged_in_page(chromium, base, bob, request)
-        learner_d = _logged_in_page(chromium, base, dora, request)
+    with live_room("Async Python, live Q&A") as room:
+        base, room_path = room.base, room.path
+        host = room.page(alice.user)
+        learner_b = room.page(room.bob)
+        learner_d = room.page(room.dora)
 
         # Learners wait in the room before it starts.
         for page in (learner_b, learner_d):

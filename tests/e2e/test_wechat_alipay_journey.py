@@ -15,7 +15,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from marketplace.selectors import entitlement_check
+from marketplace.access import entitlement_check
 from payments import gateway
 from payments import selectors as payment_selectors
 from payments.localstripe import disable_localstripe_webhook, register_localstripe_webhook

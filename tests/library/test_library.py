@@ -11,8 +11,8 @@ from content import services as content_services
 from content.models import Access
 from library import selectors, services
 from livestream.models import LiveSession
+from marketplace import entitlements as marketplace_entitlements
 from marketplace import purchases
-from marketplace import services as marketplace_services
 from marketplace.models import Entitlement
 from qa import services as qa_services
 from tests.factories import ChannelFactory, CourseFactory, LiveSessionFactory, TierFactory
@@ -23,7 +23,7 @@ Access_ = LiveSession.Access
 
 
 def grant(user, *, ref, **target):
-    return marketplace_services.entitlement_grant(
+    return marketplace_entitlements.entitlement_grant(
         user=user, source=Entitlement.Source.TICKET, source_ref=ref, **target
     )
 

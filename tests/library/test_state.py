@@ -7,8 +7,8 @@ from django.urls import reverse
 
 from core.timezones import format_day
 from discussions.models import Thread
+from marketplace import entitlements as marketplace_entitlements
 from marketplace import purchases
-from marketplace import services as marketplace_services
 from marketplace.models import Entitlement
 from payments.models import Subscription
 from tests.factories import CourseFactory, TierFactory
@@ -36,12 +36,24 @@ def test_a_course_bob_bought_says_open_instead_of_buy(client, bob, course):
     html = client.get(course.get_absolute_url()).content.decode()
     # An empty wallet: the buy button tops up the price first (one step).
     assert 'data-testid="top-up-and-buy"' in html and "¥299.00" in html
-    marketplace_services.entitlement_grant(
+    marketplace_entitlements.entitlement_grant(
         user=bob, source=Entitlement.Source.TICKET, source_ref="p-1", course=course
     )
     html = client.get(course.get_absolute_url()).content.decode()
     assert 'data-testid="open-course"' in html
     assert "top-up-and-buy" not in html and "¥299.00" not in html
+
+
+def test_the_open_button_says_open_in_chinese_not_awaiting_an_answer(client, bob, course):
+    # "Open" is also the status of a question waiting for its answer (待回答): the
+    # button has its own context in the catalogue.
+    marketplace_entitlements.entitlement_grant(
+        user=bob, source=Entitlement.Source.TICKET, source_ref="p-1", course=course
+    )
+    client.force_login(bob)
+    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
+    html = client.get(course.get_absolute_url()).content.decode()
+    assert 'data-testid="open-course">打开</a>' in html
 
 
 def test_a_subscriber_opens_the_channels_course_and_joins_its_discussion(client, bob, gold, course):

@@ -6,7 +6,7 @@ import json
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from livestream import selectors, services
+from livestream import console_selectors, services
 from livestream.models import LiveSession, RoomEvent
 from payments import services as payment_services
 from tests.factories import ChannelFactory, LiveSessionFactory, UserFactory
@@ -61,14 +61,14 @@ def test_unpinning_and_deleting_the_pinned_message_take_it_away(room, alice, bob
     first = services.chat_post(session=room, user=bob, text="first")
     services.chat_pin(session=room, user=alice.user, seq=first.seq)
     services.chat_pin(session=room, user=alice.user, seq=None)
-    assert selectors.room_pinned_payload(LiveSession.objects.get(pk=room.pk)) is None
+    assert console_selectors.room_pinned_payload(LiveSession.objects.get(pk=room.pk)) is None
 
     second = services.chat_post(session=room, user=bob, text="second")
     services.chat_pin(session=room, user=alice.user, seq=second.seq)
     services.message_delete(session=room, user=alice.user, seq=second.seq)
     room.refresh_from_db()
     assert room.pinned_seq is None
-    assert selectors.room_pinned_payload(room) is None
+    assert console_selectors.room_pinned_payload(room) is None
 
 
 def test_only_the_host_or_a_moderator_pins(room, bob):
@@ -131,7 +131,7 @@ def test_leaderboard_ranks_tippers_by_total_and_leaves_out_anonymous_ones(
     tip(room, dora, 1000, "d1")
     tip(room, carol, 5000, "c1")
     services.leaderboard_opt_out_set(user=carol, hidden=True)
-    leaders = selectors.tip_leaderboard(session=room)
+    leaders = console_selectors.tip_leaderboard(session=room)
     assert [(row["name"], row["total"], row["tips"]) for row in leaders] == [
         ("Bob", 1200, 2),
         ("Dora", 1000, 1),
@@ -146,7 +146,7 @@ def test_leaderboard_ranks_tippers_by_total_and_leaves_out_anonymous_ones(
         session=LiveSessionFactory(channel=elsewhere), user=elsewhere.creator.user
     )
     tip(other, bob, 9000, "b3")
-    channel_board = selectors.tip_leaderboard(channel=alice_channel)
+    channel_board = console_selectors.tip_leaderboard(channel=alice_channel)
     assert [(row["name"], row["total"]) for row in channel_board] == [("Dora", 1900), ("Bob", 1200)]
     page = client.get(f"/c/{alice_channel.slug}/").content.decode()
     assert 'data-testid="channel-tip-leaders"' in page and "Carol" not in page
@@ -160,9 +160,9 @@ def test_a_tipper_stays_anonymous_from_the_room_page_and_can_come_back(client, r
         "/live/tips/anonymous/", {"hidden": "1", "next": f"/live/{room.pk}/"}, follow=True
     )
     assert "You stay anonymous" in response.content.decode()
-    assert selectors.tip_leaderboard(session=room) == []
+    assert console_selectors.tip_leaderboard(session=room) == []
     client.post("/live/tips/anonymous/", {"hidden": "0", "next": "https://evil.example/"})
-    assert [row["name"] for row in selectors.tip_leaderboard(session=room)] == ["Bob"]
+    assert [row["name"] for row in console_selectors.tip_leaderboard(session=room)] == ["Bob"]
 
 
 def test_the_leaderboard_of_a_hidden_session_is_404_to_outsiders(client, alice, bob):

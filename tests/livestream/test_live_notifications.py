@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Notification
 from livestream import services
-from marketplace import services as marketplace_services
+from marketplace import entitlements as marketplace_entitlements
 from marketplace.models import Entitlement
 from tests.factories import LiveSessionFactory, TierFactory, UserFactory
 
@@ -21,7 +21,7 @@ def test_subscribers_and_ticket_holders_are_notified_once_when_a_session_goes_li
     reminded_subscriber = UserFactory(email="both@example.com")
     reminded_outsider = UserFactory(email="outsider@example.com")
     for user, ref in ((subscriber, "sub_1"), (reminded_subscriber, "sub_2")):
-        marketplace_services.entitlement_grant(
+        marketplace_entitlements.entitlement_grant(
             user=user, source=Entitlement.Source.SUBSCRIPTION, source_ref=ref, tier=tier
         )
     services.reminder_set(session=session, user=reminded_subscriber, on=True)

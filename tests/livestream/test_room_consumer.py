@@ -12,8 +12,8 @@ from asgiref.sync import sync_to_async
 
 from livestream import broadcast, services
 from livestream.models import LiveSession, RoomEvent, RoomQuestion
+from marketplace import entitlements as marketplace_entitlements
 from marketplace import purchases
-from marketplace import services as marketplace_services
 from marketplace.models import Entitlement
 from payments import selectors as payment_selectors
 from payments import services as payment_services
@@ -97,7 +97,7 @@ async def test_subscriber_session_refuses_non_subscribers_and_admits_subscribers
     session = await db(LiveSessionFactory)(
         channel=alice_channel, access="subscribers", required_tier=tier
     )
-    await db(marketplace_services.entitlement_grant)(
+    await db(marketplace_entitlements.entitlement_grant)(
         user=dora, source=Entitlement.Source.SUBSCRIPTION, source_ref="sub_1", tier=tier
     )
     assert (await refused(bob, session.pk))[0] == 4403
@@ -455,7 +455,7 @@ async def test_slow_mode_allows_one_message_per_interval(room, host, bob):
 
 async def test_subscribers_only_chat(room, host, bob, dora, alice_channel):
     tier = await db(TierFactory)(channel=alice_channel)
-    await db(marketplace_services.entitlement_grant)(
+    await db(marketplace_entitlements.entitlement_grant)(
         user=dora, source=Entitlement.Source.SUBSCRIPTION, source_ref="sub_d", tier=tier
     )
     host_ws, bob_ws, dora_ws = (await join(host, room.pk), await join(bob, room.pk),
@@ -509,7 +509,7 @@ async def test_an_expired_subscription_ends_the_socket_at_the_next_recheck(
     session = await db(LiveSessionFactory)(
         channel=alice_channel, access="subscribers", required_tier=tier
     )
-    await db(marketplace_services.entitlement_grant)(
+    await db(marketplace_entitlements.entitlement_grant)(
         user=bob, source=Entitlement.Source.SUBSCRIPTION, source_ref="sub_b", tier=tier,
         ends_at=timezone.now() + timedelta(seconds=0.5),
     )  # fmt: skip
@@ -585,7 +585,7 @@ async def test_a_rolled_back_write_is_never_broadcast(room, bob, dora):
     with pytest.raises(RuntimeError):
         await sync_to_async(post_then_fail)()
     assert await ws.quiet(timeout=0.6)
-    assert (await db(LiveSession.objects.get)(pk=room.pk)).last_seq == 1
+    assert await db(lambda: LiveSession.objects.get(pk=room.pk).last_seq)() == 1
     await ws.leave()
 
 
@@ -595,7 +595,7 @@ async def test_a_viewer_too_slow_to_keep_up_is_told_to_reconnect(room, bob, sett
 
     ws = await join(bob, room.pk)
     consumer = next(iter(hub_get().rooms[room.pk].sockets))
-    while consumer._writer is None:  # still catching up
+    while not consumer._live:  # still catching up
         await asyncio.sleep(0.01)
     # A frame waits for a full network buffer that never drains.
     consumer._pending = asyncio.get_running_loop().create_future()
@@ -609,7 +609,7 @@ async def test_a_frame_that_waits_for_the_network_keeps_later_frames_in_order(ro
 
     ws = await join(bob, room.pk)
     consumer = next(iter(hub_get().rooms[room.pk].sockets))
-    while consumer._writer is None:
+    while not consumer._live:
         await asyncio.sleep(0.01)
     network_drained = asyncio.Event()
     server_send = consumer._frame_send
@@ -668,4 +668,45 @@ async def test_errors_speak_the_viewers_language(room):
     ws = await join(mei, room.pk)
     await ws.send_text("{oops")
     assert (await ws.next_of("error"))["reason"] == "该帧不是有效的 JSON。"
+    await ws.leave()
+
+
+async def test_a_batch_of_chat_takes_consecutive_numbers_and_a_refusal_stops_no_other(
+    room, bob, dora
+):
+    """services.chat_posts (what a busy room's writer calls): one transaction, the
+    posts in order, an empty one refused without failing the rest."""
+    ws = await join(bob, room.pk)
+    posts = [
+        services.ChatPost(user=dora, text="first"),
+        services.ChatPost(user=bob, text="   "),
+        services.ChatPost(user=dora, text="second"),
+    ]
+    results = await db(services.chat_posts)(session=room, posts=posts)
+    assert [r.seq for r in (results[0], results[2])] == [2, 3]
+    assert "empty" in " ".join(results[1].messages)
+    frames = [await ws.next_of("chat"), await ws.next_of("chat")]
+    assert [(f["seq"], f["text"]) for f in frames] == [(2, "first"), (3, "second")]
+    assert await db(lambda: LiveSession.objects.get(pk=room.pk).last_seq)() == 3
+    await ws.leave()
+
+
+async def test_chat_sent_back_to_back_on_one_socket_is_acked_in_order(room, bob, settings):
+    """The socket does not wait for a message's commit before reading the next: the
+    room's writer saves what queued meanwhile together, in the order sent."""
+    settings.LIVESTREAM_RATE_BURST = 100
+    ws = await join(bob, room.pk)
+    for i in range(20):
+        await ws.send({"type": "chat", "text": f"quick {i}", "ref": f"q{i}"})
+    acks, chats = {}, []
+    while len(acks) < 20 or len(chats) < 20:
+        frame = await ws.next(timeout=15)  # a batch of 19 on a busy machine
+        if frame["type"] == "ack":
+            acks[frame["ref"]] = frame["seq"]
+        elif frame["type"] == "chat":
+            chats.append((frame["seq"], frame["text"]))
+        else:
+            assert frame["type"] == "presence", frame
+    assert [acks[f"q{i}"] for i in range(20)] == list(range(2, 22))
+    assert chats == [(2 + i, f"quick {i}") for i in range(20)]
     await ws.leave()

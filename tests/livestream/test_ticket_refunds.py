@@ -11,7 +11,7 @@ from django.utils import timezone
 from livestream import services
 from livestream.models import LiveSession
 from marketplace import purchases
-from marketplace.selectors import entitlement_check
+from marketplace.access import entitlement_check
 from payments import gateway
 from payments import selectors as money
 from payments.models import LedgerAccount, Purchase

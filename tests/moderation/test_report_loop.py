@@ -36,6 +36,26 @@ def _reportables(alice, bob, course, live):
             "chat message": chat, "room question": question, "user": bob}  # fmt: skip
 
 
+def _review_item(obj) -> ReviewItem:
+    """The queue's row for `obj`."""
+    return ReviewItem.objects.get(
+        content_type=ContentType.objects.get_for_model(type(obj)), object_id=obj.pk
+    )
+
+
+def _report_from_room(client, url: str, missing_url: str, reason_field: str = "reason"):
+    """A viewer reports once from the room (201); a second report, and one on what
+    is not there, are refused. Returns the viewer."""
+    viewer = UserFactory()
+    client.force_login(viewer)
+    response = client.post(url, {"reason": "Rude"})
+    assert response.status_code == 201, response.content
+    again = client.post(url, {"reason": "Rude"})
+    assert again.status_code == 400 and "already reported" in again.content.decode()
+    assert client.post(missing_url, {reason_field: "x"}).status_code == 404
+    return viewer
+
+
 def test_every_kind_of_report_reaches_the_reported_filter(
     admin_client, alice, bob, course, live, settings
 ):
@@ -63,9 +83,7 @@ def test_deciding_a_reported_item_tells_every_reporter(alice, bob, live, moderat
     reporters = [UserFactory(), UserFactory()]
     for reporter in reporters:
         services.report_submit(reporter=reporter, obj=chat, reason="spam")
-    item = ReviewItem.objects.get(
-        content_type=ContentType.objects.get_for_model(RoomEvent), object_id=chat.pk
-    )
+    item = _review_item(chat)
     services.review_reject(item=item, moderator=moderator, reason="Spam")
     chat.refresh_from_db()
     assert chat.deleted_at is not None  # gone from history and every screen
@@ -82,9 +100,7 @@ def test_reporters_are_emailed_the_outcome_in_their_language(
     english, chinese = UserFactory(), UserFactory(preferred_language="zh-hans")
     for reporter in (english, chinese):
         services.report_submit(reporter=reporter, obj=question, reason="off topic")
-    item = ReviewItem.objects.get(
-        content_type=ContentType.objects.get_for_model(RoomQuestion), object_id=question.pk
-    )
+    item = _review_item(question)
     with django_capture_on_commit_callbacks(execute=True):
         services.review_approve(item=item, moderator=moderator)
     by_address = {message.to[0]: message for message in mailoutbox}
@@ -101,9 +117,7 @@ def test_a_rejected_room_question_leaves_the_board_and_refunds_nothing_twice(
 ):
     question = room_services.question_ask(session=live, user=bob, text="Spam question here")
     services.report_submit(reporter=UserFactory(), obj=question, reason="spam")
-    item = ReviewItem.objects.get(
-        content_type=ContentType.objects.get_for_model(RoomQuestion), object_id=question.pk
-    )
+    item = _review_item(question)
     services.review_reject(item=item, moderator=moderator, reason="Spam")
     question.refresh_from_db()
     assert question.status == RoomQuestion.Status.DISMISSED
@@ -113,15 +127,9 @@ def test_a_rejected_room_question_leaves_the_board_and_refunds_nothing_twice(
 
 def test_viewers_report_a_room_question_from_the_room(client, bob, live):
     question = room_services.question_ask(session=live, user=bob, text="Rude question words")
-    viewer = UserFactory()
-    client.force_login(viewer)
     url = f"/live/{live.pk}/questions/{question.pk}/report/"
-    response = client.post(url, {"reason": "Rude"})
-    assert response.status_code == 201, response.content
+    _report_from_room(client, url, f"/live/{live.pk}/questions/99999/report/", "r")
     assert Report.objects.get().content_object == question
-    again = client.post(url, {"reason": "Rude"})
-    assert again.status_code == 400 and "already reported" in again.content.decode()
-    assert client.post(f"/live/{live.pk}/questions/99999/report/", {"r": "x"}).status_code == 404
     assert Report.objects.count() == 1
     client.force_login(bob)  # nobody reports their own question
     assert client.post(url, {"reason": "mine"}).status_code == 400
@@ -131,15 +139,9 @@ def test_viewers_report_a_room_question_from_the_room(client, bob, live):
 
 def test_viewers_report_a_chat_message_from_the_room(client, bob, live):
     chat = room_services.chat_post(session=live, user=bob, text="rude words here")
-    viewer = UserFactory()
-    client.force_login(viewer)
     url = f"/live/{live.pk}/chat/{chat.seq}/report/"
-    response = client.post(url, {"reason": "Rude"})
-    assert response.status_code == 201, response.content
+    viewer = _report_from_room(client, url, f"/live/{live.pk}/chat/99999/report/")
     assert Report.objects.get().reporter == viewer
-    again = client.post(url, {"reason": "Rude"})
-    assert again.status_code == 400 and "already reported" in again.content.decode()
-    assert client.post(f"/live/{live.pk}/chat/99999/report/", {"reason": "x"}).status_code == 404
     assert client.post(url, {"reason": ""}).status_code == 400
     assert Report.objects.count() == 1
     # The room page gives the script where to send reports.
@@ -165,9 +167,7 @@ def test_a_question_the_host_dismissed_stays_dismissed_when_a_report_on_it_is_ap
         session=live, user=alice.user, question_id=question.pk, action="dismiss"
     )
     services.report_submit(reporter=UserFactory(), obj=question, reason="off topic")
-    item = ReviewItem.objects.get(
-        content_type=ContentType.objects.get_for_model(RoomQuestion), object_id=question.pk
-    )
+    item = _review_item(question)
     services.review_approve(item=item, moderator=moderator)
     question.refresh_from_db()
     assert question.status == RoomQuestion.Status.DISMISSED  # the host's decision holds

@@ -52,7 +52,7 @@ def test_top_up_amount_limits(bob, amount):
 
 
 def test_ticket_paid_by_card_grants_access_and_credits_the_creator(bob, alice, alice_channel):
-    from marketplace.selectors import entitlement_check
+    from marketplace.access import entitlement_check
     from payments import ledger
     from payments.models import LedgerAccount, Purchase
     from tests.factories import CourseFactory
@@ -73,7 +73,7 @@ def test_ticket_paid_by_card_grants_access_and_credits_the_creator(bob, alice, a
 
 
 def test_ticket_with_declined_card_leaves_no_access_and_can_be_retried(bob, alice_channel):
-    from marketplace.selectors import entitlement_check
+    from marketplace.access import entitlement_check
     from payments.models import Purchase
     from tests.factories import CourseFactory
 

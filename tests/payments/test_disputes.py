@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 
 from accounts.models import Notification
 from marketplace import purchases
-from marketplace.selectors import entitlement_check
+from marketplace.access import entitlement_check
 from payments import ledger, services
 from payments.models import LedgerAccount, LedgerTransaction, Purchase, TopUp
 from tests.factories import CourseFactory

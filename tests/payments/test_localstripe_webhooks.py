@@ -7,7 +7,7 @@ import pytest
 
 from livestream.models import LiveSession
 from marketplace import purchases
-from marketplace.selectors import entitlement_check
+from marketplace.access import entitlement_check
 from payments import gateway, services
 from payments import selectors as payment_selectors
 from payments.localstripe import disable_localstripe_webhook, register_localstripe_webhook

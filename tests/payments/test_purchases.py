@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 
 from livestream.models import LiveSession
 from marketplace import purchases
-from marketplace.selectors import entitlement_check
+from marketplace.access import entitlement_check
 from payments import ledger, services
 from payments import selectors as payment_selectors
 from payments.models import LedgerAccount, Purchase
@@ -143,7 +143,7 @@ def test_creator_and_staff_see_everything(alice, alice_channel, admin_user, cour
 def test_subscriber_session_opens_to_the_tier_and_dearer_tiers(alice_channel):
     from django.utils import timezone
 
-    from marketplace import services as marketplace_services
+    from marketplace import entitlements as marketplace_entitlements
 
     basic = TierFactory(channel=alice_channel, name="Basic", price_amount=1000)
     gold = TierFactory(channel=alice_channel, name="Gold", price_amount=5000)
@@ -152,10 +152,10 @@ def test_subscriber_session_opens_to_the_tier_and_dearer_tiers(alice_channel):
     )
     basic_fan, gold_fan = UserFactory(), UserFactory()
     later = timezone.now() + timedelta(days=30)
-    marketplace_services.entitlement_extend(
+    marketplace_entitlements.entitlement_extend(
         user=basic_fan, tier=basic, source_ref="s1", ends_at=later
     )
-    marketplace_services.entitlement_extend(
+    marketplace_entitlements.entitlement_extend(
         user=gold_fan, tier=gold, source_ref="s2", ends_at=later
     )
     assert not entitlement_check(user=basic_fan, live_session=session)
@@ -165,12 +165,12 @@ def test_subscriber_session_opens_to_the_tier_and_dearer_tiers(alice_channel):
 def test_lapsed_subscription_no_longer_opens(alice_channel):
     from django.utils import timezone
 
-    from marketplace import services as marketplace_services
+    from marketplace import entitlements as marketplace_entitlements
 
     tier = TierFactory(channel=alice_channel)
     session = LiveSessionFactory(channel=alice_channel, access=LiveSession.Access.SUBSCRIBERS)
     fan = UserFactory()
-    marketplace_services.entitlement_extend(
+    marketplace_entitlements.entitlement_extend(
         user=fan, tier=tier, source_ref="s", ends_at=timezone.now() - timedelta(seconds=1)
     )
     assert not entitlement_check(user=fan, live_session=session)

@@ -14,8 +14,8 @@ from core.refusals import Conflict, Refused
 from core.timezones import format_day
 from livestream.models import LiveSession
 from marketplace import purchases
+from marketplace.access import entitlement_check
 from marketplace.models import Entitlement
-from marketplace.selectors import entitlement_check
 from payments import gateway, ledger, services
 from payments.models import LedgerAccount, LedgerTransaction, Subscription, SubscriptionCharge
 from tests.factories import LiveSessionFactory, TierFactory

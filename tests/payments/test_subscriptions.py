@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 
 from livestream.models import LiveSession
 from marketplace import purchases
-from marketplace.selectors import entitlement_check
+from marketplace.access import entitlement_check
 from payments import gateway, ledger, services
 from payments.models import LedgerAccount, LedgerTransaction, Subscription
 from tests.factories import LiveSessionFactory, TierFactory, UserFactory

@@ -40,6 +40,50 @@ def test_double_click_sends_one_tip(funded_bob, alice):
     assert payment_selectors.wallet_balance(user=funded_bob, currency="CNY") == 4000
 
 
+def test_a_retried_click_finds_its_tip_when_the_wallet_is_short_now(funded_bob, alice):
+    first = services.tip_send(
+        tipper=funded_bob, creator=alice.user, amount=1000, currency="CNY", client_key="k1"
+    )
+    services.tip_send(
+        tipper=funded_bob, creator=alice.user, amount=4000, currency="CNY", client_key="k2"
+    )
+    again = services.tip_send(
+        tipper=funded_bob, creator=alice.user, amount=1000, currency="CNY", client_key="k1"
+    )
+    assert again.pk == first.pk
+    assert Tip.objects.count() == 2
+    assert payment_selectors.wallet_balance(user=funded_bob, currency="CNY") == 0
+
+
+def test_a_retried_click_finds_its_tip_after_the_minimum_rose(funded_bob, alice, settings):
+    first = services.tip_send(
+        tipper=funded_bob, creator=alice.user, amount=500, currency="CNY", client_key="k"
+    )
+    settings.PAYMENTS_MIN_TIP = 1000
+    again = services.tip_send(
+        tipper=funded_bob, creator=alice.user, amount=500, currency="CNY", client_key="k"
+    )
+    assert again.pk == first.pk
+    with pytest.raises(ValidationError):  # a new click is held to the new minimum
+        services.tip_send(
+            tipper=funded_bob, creator=alice.user, amount=500, currency="CNY", client_key="n"
+        )
+    assert Tip.objects.count() == 1
+
+
+def test_the_tip_written_is_the_tip_returned(funded_bob, alice):
+    from payments.services.tips import TIP_COLUMNS
+
+    assert set(TIP_COLUMNS) == {f.column for f in Tip._meta.concrete_fields if not f.primary_key}
+    tip = services.tip_send(
+        tipper=funded_bob, creator=alice.user, amount=700, currency="CNY", client_key="w",
+        message="  thanks  ",
+    )  # fmt: skip
+    stored = Tip.objects.get(pk=tip.pk)
+    assert [getattr(stored, c) for c in TIP_COLUMNS] == [getattr(tip, c) for c in TIP_COLUMNS]
+    assert (stored.message, stored.ledger_transaction.kind) == ("thanks", "tip")
+
+
 def test_tip_larger_than_wallet_is_refused_with_reason(funded_bob, alice):
     with pytest.raises(ValidationError) as exc:
         services.tip_send(

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from core.money import format_money
-from marketplace.selectors import entitlement_check
+from marketplace.access import entitlement_check
 from payments import ledger, services
 from payments.models import LedgerAccount, Purchase, TopUp
 from tests.factories import CourseFactory

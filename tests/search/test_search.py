@@ -3,14 +3,17 @@ articles and answered questions, in English and in Chinese; what pages hide stay
 hidden, and paid text is never searched nor shown."""
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from content import services as content_services
 from content.models import Access
+from discussions import services as discussion_services
+from discussions.models import Thread
 from livestream.models import LiveSession
 from marketplace.models import PublicationStatus
 from qa import services as qa_services
-from search.selectors import query_terms, search
+from search.selectors import KINDS, _matching, query_terms, search
 from tests.factories import ChannelFactory, CourseFactory, CreatorFactory, LiveSessionFactory
 from tests.qa.conftest import ask
 
@@ -106,9 +109,10 @@ def test_answered_public_questions_are_found_but_never_their_answer(asker, exper
 def test_the_page_highlights_matches_keeps_the_query_in_tabs_and_suggests_when_empty(
     catalogue, client, django_assert_max_num_queries
 ):
-    # A visitor: per kind (7) its rows, and its count only when the first page is
-    # full; nothing else (no session, no badge).
-    with django_assert_max_num_queries(14):
+    # A visitor: per kind (8) its rows, and its count only when the first page is
+    # full; the discussed kinds' content type (cached after the first); nothing else
+    # (no session, no badge).
+    with django_assert_max_num_queries(17):
         response = client.get(reverse("search:search"), {"q": "python"})
     page = response.content.decode()
     assert "<mark>Python</mark> Deep Dive" in page
@@ -149,3 +153,67 @@ def test_highlighting_marks_words_never_markup():
     assert highlight("R&D <b>amp</b>", ["amp", "d"]) == (
         "R&amp;<mark>D</mark> &lt;b&gt;<mark>amp</mark>&lt;/b&gt;"
     )
+
+
+def test_public_discussion_threads_are_found_and_paid_ones_never(alice, alice_channel, bob, client):
+    free = LiveSessionFactory(channel=alice_channel, access=LiveSession.Access.FREE)
+    paid = LiveSessionFactory(
+        channel=alice_channel, access=LiveSession.Access.TICKET, ticket_price_amount=990
+    )
+    open_thread = discussion_services.thread_create(
+        author=bob, target=free, title="Async generators in practice", body="Who uses trio?"
+    )
+    discussion_services.thread_create(
+        author=alice.user, target=paid, title="Async generators for ticket holders", body="Secret"
+    )
+    held = discussion_services.thread_create(
+        author=bob, target=free, title="Async generators, held", body="Waiting"
+    )
+    Thread.objects.filter(pk=held.pk).update(is_visible=False)
+
+    assert titles(search(query="async generators"), "threads") == ["Async generators in practice"]
+    assert titles(search(query="trio"), "threads") == ["Async generators in practice"]
+    page = client.get(reverse("search:search"), {"q": "generators trio"}).content.decode()
+    assert open_thread.get_absolute_url() in page and "Secret" not in page
+    assert titles(search(query="secret"), "threads") == []
+
+
+@pytest.mark.parametrize("query", ["python", "packaging", "lab python"])
+def test_every_kind_can_be_answered_from_indexes_without_a_table_scan(catalogue, query):
+    """The planner, told not to scan (the test tables are too small to prefer indexes
+    by themselves), still answers every kind's search without a sequential scan of a
+    searched table, own columns and joined ones alike, and every searched column is
+    matched through its trigram index (search's migration)."""
+    terms = query_terms(query)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        for key, kind in KINDS.items():
+            matching = _matching(kind, terms)
+            sql, params = matching.query.sql_with_params()
+            cursor.execute(f"EXPLAIN {sql}", params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            for table in _searched_tables(kind):
+                scans = [line for line in plan.splitlines() if f"Seq Scan on {table} " in line]
+                assert not scans, f"{key} scans {table}:\n{plan}"
+            # Each searched column alone is matched through its own trigram index.
+            for model, field in _searched_columns(kind):
+                column = model._default_manager.filter(**{f"{field}__icontains": terms[0]})
+                sql, params = column.order_by().values("pk").query.sql_with_params()
+                cursor.execute(f"EXPLAIN {sql}", params)
+                plan = "\n".join(row[0] for row in cursor.fetchall())
+                assert "Index Scan on search_trgm_" in plan, f"{key} {field}:\n{plan}"
+
+
+def _searched_columns(kind):
+    """(model, field) of every column the kind matches, joined ones included."""
+    model = kind.rows().model
+    for field in (kind.title, *kind.fields):
+        if "__" in field:
+            fk, field = field.split("__", 1)
+            yield model._meta.get_field(fk).related_model, field
+        else:
+            yield model, field
+
+
+def _searched_tables(kind):
+    return {model._meta.db_table for model, _field in _searched_columns(kind)}
