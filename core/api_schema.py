@@ -177,67 +177,35 @@ class AutoSchema(openapi.AutoSchema):
         return operation
 
 
-# What a body may carry beside its declared fields: the API ignores unknown fields,
-# but refuses a control character in any key or string of the body (core/api_parsers.py),
-# theirs included.
-PLAIN_VALUE = "PlainValue"
-_PLAIN_VALUE_REF = {"$ref": f"#/components/schemas/{PLAIN_VALUE}"}
-_SCALAR = {
-    "anyOf": [
-        {"type": "string", "pattern": NO_CONTROL_CHARACTERS},
-        {"type": "number"},
-        {"type": "boolean"},
-    ],
-    "nullable": True,
-}
-# Two levels deep (a list or an object of plain values): what a client sends beside
-# the declared fields in practice, and as far as Schemathesis follows a definition.
-_PLAIN_VALUE_SCHEMA = {
-    "description": "A JSON value whose keys and strings hold no control characters.",
-    "anyOf": [
-        *_SCALAR["anyOf"],
-        {"type": "array", "items": _SCALAR},
-        {
-            "type": "object",
-            "propertyNames": {"pattern": NO_CONTROL_CHARACTERS},
-            "additionalProperties": _SCALAR,
-        },
-    ],
-    "nullable": True,
-}
-
-
-def _extra_fields_without_control_characters(schema: Any) -> None:
-    """Declare the unknown fields of every request object (in place)."""
+def _no_undeclared_fields(schema: Any) -> None:
+    """Declare, on every request object (in place), that it takes no other field:
+    the API refuses one with a 400 naming it (core/api_serializers.py)."""
     if isinstance(schema, list):
         for item in schema:
-            _extra_fields_without_control_characters(item)
+            _no_undeclared_fields(item)
         return
     if not isinstance(schema, dict):
         return
     if schema.get("type") == "object" and "properties" in schema:
-        schema.setdefault("propertyNames", {"pattern": NO_CONTROL_CHARACTERS})
-        schema.setdefault("additionalProperties", dict(_PLAIN_VALUE_REF))
-    for key, value in list(schema.items()):
-        if key not in ("propertyNames", "additionalProperties"):
-            _extra_fields_without_control_characters(value)
+        schema.setdefault("additionalProperties", False)
+    for value in schema.values():
+        _no_undeclared_fields(value)
 
 
 def request_strings_without_control_characters(
     result: dict[str, Any], generator: Any, request: Any, public: Any
 ) -> dict[str, Any]:
     """Postprocessing hook: the request bodies' components (`...Request`, split by
-    COMPONENT_SPLIT_REQUEST) declare their strings, and the names and values of
-    the fields they do not declare, free of control characters."""
+    COMPONENT_SPLIT_REQUEST) declare their strings free of control characters, and
+    that they take no field they do not declare."""
     schemas = result.get("components", {}).get("schemas", {})
     for name, schema in schemas.items():
         if name.endswith("Request"):
             _strings_without_control_characters(schema)
-            _extra_fields_without_control_characters(schema)
-    schemas[PLAIN_VALUE] = _PLAIN_VALUE_SCHEMA
+            _no_undeclared_fields(schema)
     for path in result.get("paths", {}).values():
         for operation in path.values():
             if isinstance(operation, dict) and "requestBody" in operation:
                 _strings_without_control_characters(operation["requestBody"])
-                _extra_fields_without_control_characters(operation["requestBody"])
+                _no_undeclared_fields(operation["requestBody"])
     return result

@@ -15,16 +15,17 @@ from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnl
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core import api_serializers
 from core.api_query import query_params
 from discussions import selectors, services
 
 
-class AuthorOut(serializers.Serializer):
+class AuthorOut(api_serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField(source="public_name")
 
 
-class ReplyOut(serializers.Serializer):
+class ReplyOut(api_serializers.Serializer):
     """Deleted replies keep their place with empty text and no author."""
 
     id = serializers.IntegerField()
@@ -53,7 +54,7 @@ class ReplyOut(serializers.Serializer):
         return list(children.data)  # many=True: a list of replies
 
 
-class ThreadOut(serializers.Serializer):
+class ThreadOut(api_serializers.Serializer):
     id = serializers.IntegerField()
     title = serializers.CharField()
     body = serializers.CharField()
@@ -91,43 +92,43 @@ def _body_field() -> serializers.CharField:
     return serializers.CharField(max_length=settings.DISCUSSIONS_MAX_BODY_CHARS)
 
 
-class ThreadIn(serializers.Serializer):
+class ThreadIn(api_serializers.Serializer):
     title = _title_field()
     body = _body_field()
 
 
-class ReplyIn(serializers.Serializer):
+class ReplyIn(api_serializers.Serializer):
     body = _body_field()
     in_reply_to = serializers.IntegerField(required=False, allow_null=True)
 
 
-class BodyIn(serializers.Serializer):
+class BodyIn(api_serializers.Serializer):
     body = _body_field()
 
 
-class FlagIn(serializers.Serializer):
+class FlagIn(api_serializers.Serializer):
     on = serializers.BooleanField()
 
 
-class LikeIn(serializers.Serializer):
+class LikeIn(api_serializers.Serializer):
     liked = serializers.BooleanField(required=False, allow_null=True, default=None)
 
 
-class LikeOut(serializers.Serializer):
+class LikeOut(api_serializers.Serializer):
     liked = serializers.BooleanField()
     like_count = serializers.IntegerField()
 
 
-class ThreadDetailOut(serializers.Serializer):
+class ThreadDetailOut(api_serializers.Serializer):
     thread = ThreadOut()
     replies = ReplyOut(many=True)
 
 
-class ThreadSortQuery(serializers.Serializer):
+class ThreadSortQuery(api_serializers.Serializer):
     sort = serializers.ChoiceField(choices=list(selectors.SORTS), default="newest")
 
 
-class ReplySortQuery(serializers.Serializer):
+class ReplySortQuery(api_serializers.Serializer):
     sort = serializers.ChoiceField(choices=list(selectors.REPLY_SORTS), default="oldest")
 
 

@@ -19,6 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core import api_serializers
 from core.api_fields import amount_field
 from core.money import supported_currencies
 from marketplace import purchases, selectors
@@ -39,7 +40,7 @@ class LiveSessionField(serializers.PrimaryKeyRelatedField):
 class PurchaseListApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    class PurchaseInputSerializer(serializers.Serializer):
+    class PurchaseInputSerializer(api_serializers.Serializer):
         course = serializers.SlugRelatedField(
             slug_field="slug",
             queryset=selectors.courses_public(),
@@ -100,7 +101,7 @@ class PurchaseInputSchema(OpenApiSerializerExtension):
 class TipApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    class TipInputSerializer(serializers.Serializer):
+    class TipInputSerializer(api_serializers.Serializer):
         channel = serializers.SlugRelatedField(
             slug_field="slug", queryset=selectors.channels_public().select_related("creator")
         )
@@ -126,7 +127,7 @@ class TipApi(APIView):
                 )
             return attrs
 
-    class TipOutputSerializer(serializers.ModelSerializer):
+    class TipOutputSerializer(api_serializers.ModelSerializer):
         class Meta:
             model = Tip
             fields = ("id", "amount", "currency", "fee", "message", "live_session", "created_at")

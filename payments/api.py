@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
+from core import api_serializers
 from core.api_fields import amount_field
 from core.api_query import QueryIntegerField, query_params
 from core.money import supported_currencies
@@ -32,12 +33,12 @@ def authenticated_user(request: Request) -> User:
     return user
 
 
-class BalanceSerializer(serializers.Serializer):
+class BalanceSerializer(api_serializers.Serializer):
     currency = serializers.CharField()
     balance = serializers.IntegerField()
 
 
-class EntrySerializer(serializers.ModelSerializer):
+class EntrySerializer(api_serializers.ModelSerializer):
     kind = serializers.CharField(source="transaction.kind")
     memo = serializers.CharField(source="transaction.memo")
     created_at = serializers.DateTimeField(source="transaction.created_at")
@@ -47,12 +48,12 @@ class EntrySerializer(serializers.ModelSerializer):
         fields = ("id", "kind", "amount", "currency", "memo", "created_at")
 
 
-class AccountOutputSerializer(serializers.Serializer):
+class AccountOutputSerializer(api_serializers.Serializer):
     balances = BalanceSerializer(many=True)
     history = EntrySerializer(many=True)
 
 
-class AccountPageSerializer(serializers.Serializer):
+class AccountPageSerializer(api_serializers.Serializer):
     """Balances and one page of history, in DRF's page wrapper (`?page=2`)."""
 
     count = serializers.IntegerField(help_text="Entries in the whole history.")
@@ -61,7 +62,7 @@ class AccountPageSerializer(serializers.Serializer):
     results = AccountOutputSerializer()
 
 
-class PageQuery(serializers.Serializer):
+class PageQuery(api_serializers.Serializer):
     page = QueryIntegerField(
         required=False, min_value=1, max_value=10**9, help_text="Page of history."
     )
@@ -99,7 +100,7 @@ class EarningsApi(APIView):
         return _account_response(request, Kind.EARNINGS)
 
 
-class TopUpInputSerializer(serializers.Serializer):
+class TopUpInputSerializer(api_serializers.Serializer):
     amount = amount_field(
         minimum=lambda: settings.PAYMENTS_MIN_TOP_UP,
         maximum=lambda: settings.PAYMENTS_MAX_TOP_UP,
@@ -108,7 +109,7 @@ class TopUpInputSerializer(serializers.Serializer):
     currency = serializers.ChoiceField(choices=supported_currencies())
 
 
-class PayoutInputSerializer(serializers.Serializer):
+class PayoutInputSerializer(api_serializers.Serializer):
     amount = amount_field(
         minimum=lambda: settings.PAYMENTS_MIN_PAYOUT,
         maximum=lambda: settings.MARKETPLACE_MAX_PRICE_MINOR,
@@ -117,7 +118,7 @@ class PayoutInputSerializer(serializers.Serializer):
     currency = serializers.ChoiceField(choices=supported_currencies())
 
 
-class TopUpOutputSerializer(serializers.ModelSerializer):
+class TopUpOutputSerializer(api_serializers.ModelSerializer):
     class Meta:
         model = TopUp
         fields = ("id", "amount", "currency", "status", "failure_message", "created_at")
@@ -141,7 +142,7 @@ class TopUpPayApi(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    class TopUpPayInputSerializer(serializers.Serializer):
+    class TopUpPayInputSerializer(api_serializers.Serializer):
         payment_method = serializers.CharField(max_length=100)
 
     @extend_schema(
@@ -165,7 +166,7 @@ class TopUpPayApi(APIView):
         return Response(TopUpOutputSerializer(top_up).data, status=code)
 
 
-class PurchaseOutputSerializer(serializers.ModelSerializer):
+class PurchaseOutputSerializer(api_serializers.ModelSerializer):
     class Meta:
         model = Purchase
         fields = (
@@ -177,7 +178,7 @@ class PurchaseOutputSerializer(serializers.ModelSerializer):
 class PayoutApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    class PayoutOutputSerializer(serializers.ModelSerializer):
+    class PayoutOutputSerializer(api_serializers.ModelSerializer):
         class Meta:
             model = Payout
             fields = ("id", "amount", "currency", "status", "reason", "requested_at", "decided_at")

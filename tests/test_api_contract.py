@@ -233,10 +233,20 @@ def test_a_purchase_is_declared_as_exactly_one_of_course_or_live_session(schema)
     ]
 
 
-def test_fields_a_body_does_not_declare_are_declared_free_of_control_characters(schema):
+def test_request_bodies_are_declared_to_take_no_other_field(schema):
     thread_in = schema["components"]["schemas"]["ThreadInRequest"]
-    assert "\\u0000" in thread_in["propertyNames"]["pattern"]
-    assert thread_in["additionalProperties"] == {"$ref": "#/components/schemas/PlainValue"}
+    assert thread_in["additionalProperties"] is False
+
+
+def test_a_field_the_body_does_not_take_is_a_400_naming_it_and_changes_nothing(
+    api_client_for, bob, alice_channel
+):
+    tip = {"channel": alice_channel.slug, "amount": 500, "currency": "CNY", "client_key": "k"}
+    for extra in ({"ammount": 500}, {"id": 7}, {"na\u0000me": "x"}):
+        response = api_client_for(bob).post("/api/v1/tips/", {**tip, **extra}, format="json")
+        assert response.status_code == 400, response.content
+        assert list(response.json()) == list(extra)
+    assert not Tip.objects.exists()
 
 
 def test_a_body_that_names_nothing_there_is_a_422_naming_the_field(api_client_for, bob):
