@@ -17,10 +17,11 @@ from rest_framework.views import APIView
 from accounts import api_tokens
 from accounts.models import ApiToken, User
 from accounts.services import user_avatar_update
+from core import api_serializers
 from core.picture_api import PictureApi
 
 
-class TokenOut(serializers.ModelSerializer):
+class TokenOut(api_serializers.ModelSerializer):
     class Meta:
         model = ApiToken
         fields = ("id", "name", "scope", "prefix", "created_at", "last_used_at")
@@ -33,7 +34,7 @@ class TokenCreatedOut(TokenOut):
         fields = (*TokenOut.Meta.fields, "token")  # type: ignore[assignment]
 
 
-class TokenIn(serializers.Serializer):
+class TokenIn(api_serializers.Serializer):
     name = serializers.CharField(max_length=60)
     scope = serializers.ChoiceField(choices=ApiToken.Scope.choices)
 

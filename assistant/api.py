@@ -2,7 +2,10 @@
 
 from dataclasses import asdict
 
+from django.conf import settings
+from django.core.validators import RegexValidator
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -11,6 +14,8 @@ from rest_framework.views import APIView
 
 from assistant import selectors
 from assistant.services import answering, support
+from core import api_serializers
+from core.api_schema import trimmed_at_least
 
 
 def rate_key(request) -> str:
@@ -19,12 +24,22 @@ def rate_key(request) -> str:
     return f"ip:{request.META.get('REMOTE_ADDR', '')}"
 
 
-class AskInputSerializer(serializers.Serializer):
-    text = serializers.CharField(trim_whitespace=False, allow_blank=True, max_length=100_000)
+class AskInputSerializer(api_serializers.Serializer):
+    # Not blank, and without the invisible format characters (zero-width, direction
+    # marks) that the assistant refuses in a question (answering.question_clean).
+    text = serializers.CharField(
+        max_length=settings.ASSISTANT_MAX_QUESTION_CHARS,
+        validators=[
+            RegexValidator(
+                trimmed_at_least(1, also_refused="\\u200b-\\u200f\\u202a-\\u202e\\u2066-\\u2069"),
+                gettext_lazy("The question contains invisible control characters: retype it."),
+            )
+        ],
+    )
     place = serializers.ChoiceField(choices=answering.PLACES, default="help")
 
 
-class PassageSerializer(serializers.Serializer):
+class PassageSerializer(api_serializers.Serializer):
     item_id = serializers.IntegerField()
     kind = serializers.CharField()
     title = serializers.CharField()
@@ -35,14 +50,14 @@ class PassageSerializer(serializers.Serializer):
     score = serializers.FloatField()
 
 
-class NextStepSerializer(serializers.Serializer):
+class NextStepSerializer(api_serializers.Serializer):
     kind = serializers.CharField()
     label = serializers.CharField()  # type: ignore[assignment] # an output field named "label"
     url = serializers.CharField()
     price = serializers.CharField(allow_blank=True)
 
 
-class ReplySerializer(serializers.Serializer):
+class ReplySerializer(api_serializers.Serializer):
     question_id = serializers.IntegerField(allow_null=True)
     language = serializers.CharField()
     intent = serializers.CharField()
@@ -77,10 +92,10 @@ class AskApi(APIView):
         return Response(ReplySerializer(asdict(reply)).data)
 
 
-class VoteInputSerializer(serializers.Serializer):
+class VoteInputSerializer(api_serializers.Serializer):
     question = serializers.IntegerField()
     item = serializers.IntegerField()
-    value = serializers.IntegerField()
+    value = serializers.ChoiceField(choices=[(1, "up"), (-1, "down")])
 
 
 class VoteApi(APIView):
@@ -101,7 +116,7 @@ class VoteApi(APIView):
         return Response({"detail": _("Thanks: this changes what the assistant shows.")}, status=201)
 
 
-class TicketSerializer(serializers.Serializer):
+class TicketSerializer(api_serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     subject = serializers.CharField(max_length=100_000)
     body = serializers.CharField(allow_blank=True, max_length=100_000, default="")

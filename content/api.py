@@ -10,10 +10,11 @@ from rest_framework.views import APIView
 
 from content import selectors, services
 from content.models import Access
+from core import api_serializers
 from marketplace.models import Channel, Course
 
 
-class _ItemOut(serializers.Serializer):
+class _ItemOut(api_serializers.Serializer):
     id = serializers.IntegerField()
     slug = serializers.CharField()
     title = serializers.CharField()
@@ -33,14 +34,14 @@ class ArticleOut(_ItemOut):
     channel = serializers.CharField(source="channel.slug")
 
 
-class _BodyOut(serializers.Serializer):
+class _BodyOut(api_serializers.Serializer):
     html = serializers.CharField(help_text="Sanitised HTML: the whole body, or the preview.")
     is_full = serializers.BooleanField()
     has_more = serializers.BooleanField(help_text="Paid content follows that you cannot read.")
     description = serializers.CharField()
 
 
-class _Attachment(serializers.Serializer):
+class _Attachment(api_serializers.Serializer):
     name = serializers.CharField()
     size = serializers.IntegerField()
     content_type = serializers.CharField()
@@ -115,7 +116,7 @@ class ArticleDetailApi(APIView):
         return Response(_detail(article, request, ArticleOut))
 
 
-class ProgressOut(serializers.Serializer):
+class ProgressOut(api_serializers.Serializer):
     course = serializers.CharField()
     done = serializers.ListField(child=serializers.IntegerField())
     done_count = serializers.IntegerField()
@@ -136,7 +137,7 @@ class CourseProgressApi(APIView):
 class LessonDoneApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    class LessonDoneInputSerializer(serializers.Serializer):
+    class LessonDoneInputSerializer(api_serializers.Serializer):
         done = serializers.BooleanField(default=True)
         scroll_position = serializers.IntegerField(min_value=0, max_value=100, required=False)
 

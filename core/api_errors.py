@@ -4,7 +4,8 @@ Services raise Django's ValidationError and PermissionDenied; DRF only knows its
 This handler turns a ValidationError into a 400 with the same field -> messages
 shape that serializers give, so a client reads every validation failure the same
 way (with 409 or 422 for a rule's refusal of a well-formed request:
-core.refusals), and a PermissionDenied into a 403 that keeps the service's reason (DRF's own
+core.refusals; 422 too when all that is wrong is that a field names something that
+is not there), and a PermissionDenied into a 403 that keeps the service's reason (DRF's own
 handler would swap it for a generic sentence). An authentication failure that names
 its own challenge (`www_authenticate`, a bad Bearer token) is a 401 carrying it.
 """
@@ -29,6 +30,14 @@ class RuleRefusal(exceptions.ValidationError):
         self.status_code = status_code
 
 
+def _leaf_codes(codes: Any) -> list[str]:
+    if isinstance(codes, dict):
+        return [code for value in codes.values() for code in _leaf_codes(value)]
+    if isinstance(codes, list):
+        return [code for value in codes for code in _leaf_codes(value)]
+    return [codes]
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
@@ -46,6 +55,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         )
     elif isinstance(exc, DjangoPermissionDenied) and str(exc):
         exc = exceptions.PermissionDenied(str(exc))
+    elif type(exc) is exceptions.ValidationError and set(_leaf_codes(exc.get_codes())) == {
+        "does_not_exist"
+    }:
+        # Well formed, but what it names is not there (a slug or id a related field
+        # looked up): a refusal, not a mistake in the shape of the request.
+        exc = RuleRefusal(exc.detail, 422)
     response = drf_exception_handler(exc, context)
     challenge = getattr(exc, "www_authenticate", None)
     if response is not None and challenge and isinstance(exc, exceptions.AuthenticationFailed):

@@ -1,7 +1,9 @@
 """Serializer fields several apps' APIs share."""
 
+from collections.abc import Callable
 from typing import Any
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -25,3 +27,18 @@ class MinorUnitsField(serializers.IntegerField):
         ):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+def amount_field(
+    *, minimum: Callable[[], int], maximum: Callable[[], int], **kwargs: Any
+) -> MinorUnitsField:
+    """An amount within the limits the service applies, stated in the schema
+    (minimum, maximum). The limits are read when a request comes, so that they follow
+    the settings (tests and deployments change them)."""
+    return MinorUnitsField(
+        validators=[
+            MinValueValidator(minimum, _("The smallest amount is %(limit_value)s minor units.")),
+            MaxValueValidator(maximum, _("The largest amount is %(limit_value)s minor units.")),
+        ],
+        **kwargs,
+    )

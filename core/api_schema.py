@@ -12,16 +12,45 @@ On top of drf-spectacular's own reading of each view:
   refusal of a well-formed request (core.refusals);
 - every string a client sends is declared without control characters (newline,
   return and tab aside), which the API refuses in any field (core/api_parsers.py,
-  core/middleware.py).
+  core/middleware.py);
+- a text field that may not be blank (DRF trims it first, then refuses "") is declared
+  with at least one character that is neither white space nor a control character
+  (with a min_length, that many once trimmed), so a body of spaces is not promised
+  to pass;
+- the fields a body does not declare, which the API ignores, are declared free of
+  control characters in their names and values as well (the parsers refuse them).
 """
 
 from typing import Any
 
+from django.core.validators import RegexValidator
 from drf_spectacular import openapi
-from rest_framework import permissions
+from rest_framework import permissions, serializers
 
 # Unicode category Cc less tab, newline and return (core.validators).
 NO_CONTROL_CHARACTERS = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$"
+
+# One character that str.strip() keeps and that is not a control character: what a
+# trimmed, non-blank text must hold (the white space of Unicode category Zs, Zl, Zp
+# spelled out, since ECMA's and Python's \s differ).
+_TEXT_CHARACTER = "[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]"
+_ONE_LINE_CHARACTER = "[^\\u0000-\\u001f\\u007f-\\u009f]"
+_VISIBLE_CHARACTER = (
+    "[^\\u0000-\\u0020\\u007f-\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+)
+NOT_BLANK = f"^{_TEXT_CHARACTER}*{_VISIBLE_CHARACTER}{_TEXT_CHARACTER}*$"
+
+
+def trimmed_at_least(length: int, *, also_refused: str = "") -> str:
+    """A pattern for a text that holds at least `length` characters once trimmed:
+    a visible character, then `length - 2` or more of any, then a visible one.
+    `also_refused`: more characters (a character class's inside) the text may not hold."""
+    t = _TEXT_CHARACTER.replace("]", also_refused + "]")
+    v = _VISIBLE_CHARACTER.replace("]", also_refused + "]")
+    if length <= 1:
+        return f"^{t}*{v}{t}*$"
+    return f"^{t}*{v}{t}{{{length - 2},}}{v}{t}*$"
+
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -83,7 +112,37 @@ def _strings_without_control_characters(schema: Any) -> None:
         _strings_without_control_characters(value)
 
 
+def _one_line(schema: Any) -> None:
+    """A query parameter is one line: no newline, return or tab either
+    (core/middleware.py). Narrows the patterns of a query parameter's schema in place."""
+    if isinstance(schema, dict):
+        if isinstance(schema.get("pattern"), str):
+            schema["pattern"] = schema["pattern"].replace(_TEXT_CHARACTER, _ONE_LINE_CHARACTER)
+        for value in schema.values():
+            _one_line(value)
+    elif isinstance(schema, list):
+        for item in schema:
+            _one_line(item)
+
+
 class AutoSchema(openapi.AutoSchema):
+    def _map_serializer_field(
+        self, field: Any, direction: str, bypass_extensions: bool = False
+    ) -> dict[str, Any]:
+        schema: dict[str, Any] = super()._map_serializer_field(field, direction, bypass_extensions)
+        if (
+            direction == "request"
+            and isinstance(field, serializers.CharField)
+            and not field.allow_blank
+            and field.trim_whitespace
+            and not field.read_only
+            and schema.get("type") == "string"
+            and not {"enum", "format", "pattern"} & schema.keys()
+            and not any(isinstance(v, RegexValidator) for v in field.validators)
+        ):
+            schema["pattern"] = trimmed_at_least(field.min_length or 1)
+        return schema
+
     def get_auth(self) -> list[dict[str, Any]]:
         auths = super().get_auth()
         if {} not in auths and _is_public(self.view, self.method):
@@ -97,6 +156,7 @@ class AutoSchema(openapi.AutoSchema):
         for parameter in operation.get("parameters", []):
             if parameter.get("in") == "query":
                 _strings_without_control_characters(parameter.get("schema"))
+                _one_line(parameter.get("schema"))
         responses = operation["responses"]
         codes = ["400", "401", "403", "404"]
         if getattr(self.view, "throttle_classes", None) or "429" in (self.view.__doc__ or ""):
@@ -117,16 +177,35 @@ class AutoSchema(openapi.AutoSchema):
         return operation
 
 
+def _no_undeclared_fields(schema: Any) -> None:
+    """Declare, on every request object (in place), that it takes no other field:
+    the API refuses one with a 400 naming it (core/api_serializers.py)."""
+    if isinstance(schema, list):
+        for item in schema:
+            _no_undeclared_fields(item)
+        return
+    if not isinstance(schema, dict):
+        return
+    if schema.get("type") == "object" and "properties" in schema:
+        schema.setdefault("additionalProperties", False)
+    for value in schema.values():
+        _no_undeclared_fields(value)
+
+
 def request_strings_without_control_characters(
     result: dict[str, Any], generator: Any, request: Any, public: Any
 ) -> dict[str, Any]:
     """Postprocessing hook: the request bodies' components (`...Request`, split by
-    COMPONENT_SPLIT_REQUEST) declare their strings free of control characters."""
-    for name, schema in result.get("components", {}).get("schemas", {}).items():
+    COMPONENT_SPLIT_REQUEST) declare their strings free of control characters, and
+    that they take no field they do not declare."""
+    schemas = result.get("components", {}).get("schemas", {})
+    for name, schema in schemas.items():
         if name.endswith("Request"):
             _strings_without_control_characters(schema)
+            _no_undeclared_fields(schema)
     for path in result.get("paths", {}).values():
         for operation in path.values():
             if isinstance(operation, dict) and "requestBody" in operation:
                 _strings_without_control_characters(operation["requestBody"])
+                _no_undeclared_fields(operation["requestBody"])
     return result

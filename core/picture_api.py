@@ -1,8 +1,10 @@
 """The API shape of one picture (a cover or an avatar), shared by the apps that own
 pictures: `PUT` a multipart body with one file in `picture` stores it (checked by
 core.pictures, as the web pages are), `DELETE` goes back to the placeholder, `GET`
-says where the sizes are. A refused file is a 400 naming the field:
-`{"picture": ["..."]}`, and nothing changes.
+says where the sizes are. A file whose content is refused (not an image we take,
+too many pixels, empty) is a 422 naming the field, `{"picture": ["..."]}` (a well
+formed upload that a rule refuses: the schema can only say "a file"), a body
+without the file a 400; either way nothing changes.
 
 An app subclasses `PictureApi` with `editable` (the object, if the user may change
 it: 404 otherwise), `update` (its service) and `field`/`shape`."""
@@ -20,11 +22,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core import api_serializers
 from core.api_parsers import MultiPartParser as CheckedMultiPartParser
 from core.pictures import SHAPES, picture_url
+from core.refusals import Refused
 
 
-class PictureInputSerializer(serializers.Serializer):
+class PictureInputSerializer(api_serializers.Serializer):
     picture = serializers.FileField(
         help_text="PNG, JPEG, GIF or WebP (checked by content, not by name), within the "
         "byte and pixel limits; cropped to fit, EXIF removed."
@@ -71,7 +75,7 @@ class PictureApi(APIView):
         cls.get = extend_schema(responses=output, tags=tags)(_own(PictureApi.get))  # type: ignore[method-assign]
         cls.put = extend_schema(  # type: ignore[method-assign]
             request={"multipart/form-data": PictureInputSerializer},
-            # 400 (`{"picture": ["why"]}`) and the other errors: core.api_schema.
+            # 422 (`{"picture": ["why"]}`) and the other errors: core.api_schema.
             responses={200: output},
             tags=tags,
         )(_own(PictureApi.put))
@@ -99,7 +103,7 @@ class PictureApi(APIView):
         try:
             self.update(obj, request.user, upload)
         except ValidationError as exc:
-            raise ValidationError({"picture": exc.messages}) from exc
+            raise Refused({"picture": exc.messages}) from exc
         obj.refresh_from_db(fields=[self.field])
         return self._shown(obj)
 

@@ -15,16 +15,17 @@ from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnl
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core import api_serializers
 from core.api_query import query_params
 from discussions import selectors, services
 
 
-class AuthorOut(serializers.Serializer):
+class AuthorOut(api_serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField(source="public_name")
 
 
-class ReplyOut(serializers.Serializer):
+class ReplyOut(api_serializers.Serializer):
     """Deleted replies keep their place with empty text and no author."""
 
     id = serializers.IntegerField()
@@ -53,7 +54,7 @@ class ReplyOut(serializers.Serializer):
         return list(children.data)  # many=True: a list of replies
 
 
-class ThreadOut(serializers.Serializer):
+class ThreadOut(api_serializers.Serializer):
     id = serializers.IntegerField()
     title = serializers.CharField()
     body = serializers.CharField()
@@ -81,43 +82,53 @@ class ThreadOut(serializers.Serializer):
         return selectors.thread_reply_count(thread=obj) if shown is None else shown
 
 
-class ThreadIn(serializers.Serializer):
-    title = serializers.CharField(allow_blank=True, trim_whitespace=False)
-    body = serializers.CharField(allow_blank=True, trim_whitespace=False)
+# Trimmed, not blank and within the services' limits, so that the schema states what
+# the services refuse (core.api_schema declares such a text not blank).
+def _title_field() -> serializers.CharField:
+    return serializers.CharField(max_length=settings.DISCUSSIONS_MAX_TITLE_CHARS)
 
 
-class ReplyIn(serializers.Serializer):
-    body = serializers.CharField(allow_blank=True, trim_whitespace=False)
+def _body_field() -> serializers.CharField:
+    return serializers.CharField(max_length=settings.DISCUSSIONS_MAX_BODY_CHARS)
+
+
+class ThreadIn(api_serializers.Serializer):
+    title = _title_field()
+    body = _body_field()
+
+
+class ReplyIn(api_serializers.Serializer):
+    body = _body_field()
     in_reply_to = serializers.IntegerField(required=False, allow_null=True)
 
 
-class BodyIn(serializers.Serializer):
-    body = serializers.CharField(allow_blank=True, trim_whitespace=False)
+class BodyIn(api_serializers.Serializer):
+    body = _body_field()
 
 
-class FlagIn(serializers.Serializer):
+class FlagIn(api_serializers.Serializer):
     on = serializers.BooleanField()
 
 
-class LikeIn(serializers.Serializer):
+class LikeIn(api_serializers.Serializer):
     liked = serializers.BooleanField(required=False, allow_null=True, default=None)
 
 
-class LikeOut(serializers.Serializer):
+class LikeOut(api_serializers.Serializer):
     liked = serializers.BooleanField()
     like_count = serializers.IntegerField()
 
 
-class ThreadDetailOut(serializers.Serializer):
+class ThreadDetailOut(api_serializers.Serializer):
     thread = ThreadOut()
     replies = ReplyOut(many=True)
 
 
-class ThreadSortQuery(serializers.Serializer):
+class ThreadSortQuery(api_serializers.Serializer):
     sort = serializers.ChoiceField(choices=list(selectors.SORTS), default="newest")
 
 
-class ReplySortQuery(serializers.Serializer):
+class ReplySortQuery(api_serializers.Serializer):
     sort = serializers.ChoiceField(choices=list(selectors.REPLY_SORTS), default="oldest")
 
 
@@ -125,12 +136,11 @@ class ThreadListApi(APIView):
     """Threads about one session (`session`) or course (`course`): pinned first."""
 
     permission_classes = [IsAuthenticatedOrReadOnly]
+    # Read by the schema, which declares the page wrapper the GET answers with
+    # ({"count", "next", "previous", "results"}) and its `page` parameter.
+    pagination_class = PageNumberPagination
 
-    @extend_schema(
-        parameters=[ThreadSortQuery],
-        responses=ThreadOut(many=True),
-        # paginated: {"count", "next", "previous", "results"}
-    )
+    @extend_schema(parameters=[ThreadSortQuery], responses=ThreadOut(many=True))
     def get(self, request, kind: str, pk: int):
         _kind, target = selectors.target_of(kind, pk, request.user)
         if not selectors.area_access(user=request.user, target=target)["may_read"]:
@@ -173,9 +183,15 @@ class ThreadDetailApi(APIView):
     @extend_schema(request=ThreadIn, responses=ThreadOut)
     def patch(self, request, pk: int):
         thread = selectors.thread_get_for_user(pk=pk, user=request.user)
-        data = ThreadIn(data=request.data)
+        # A PATCH: what is left out stays as it is (the schema's PatchedThreadIn).
+        data = ThreadIn(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        thread = services.thread_edit(user=request.user, thread=thread, **data.validated_data)
+        thread = services.thread_edit(
+            user=request.user,
+            thread=thread,
+            title=data.validated_data.get("title", thread.title),
+            body=data.validated_data.get("body", thread.body),
+        )
         return Response(ThreadOut(thread).data)
 
     @extend_schema(request=None, responses={204: None})
@@ -244,9 +260,11 @@ class ReplyDetailApi(APIView):
     @extend_schema(request=BodyIn, responses=ReplyOut)
     def patch(self, request, pk: int):
         reply = selectors.reply_get_for_user(pk=pk, user=request.user)
-        data = BodyIn(data=request.data)
+        data = BodyIn(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        reply = services.reply_edit(user=request.user, reply=reply, **data.validated_data)
+        reply = services.reply_edit(
+            user=request.user, reply=reply, body=data.validated_data.get("body", reply.body)
+        )
         return Response(ReplyOut(reply).data)
 
     @extend_schema(request=None, responses={204: None})

@@ -9,6 +9,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core import api_serializers
 from core.api_query import QueryIntegerField, query_params
 from core.picture_api import PictureApi
 from livestream import selectors, services
@@ -24,7 +25,7 @@ def _session_for_reader(request, pk: int):
 SEQ_MAX = 2**62
 
 
-class ChatQuery(serializers.Serializer):
+class ChatQuery(api_serializers.Serializer):
     before = QueryIntegerField(
         required=False, min_value=1, max_value=SEQ_MAX, help_text="Only events with a lower seq."
     )
@@ -33,7 +34,7 @@ class ChatQuery(serializers.Serializer):
     )
 
 
-class EventsQuery(serializers.Serializer):
+class EventsQuery(api_serializers.Serializer):
     after = QueryIntegerField(
         default=0, min_value=0, max_value=SEQ_MAX, help_text="Last seq seen (default 0)."
     )

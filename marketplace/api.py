@@ -26,6 +26,7 @@ from rest_framework.response import Response
 from rest_framework.utils import html
 from rest_framework.views import APIView
 
+from core import api_serializers
 from core.api_fields import MinorUnitsField
 from core.money import supported_currencies
 from core.picture_api import PictureApi
@@ -45,7 +46,7 @@ from marketplace.selectors import CatalogueFilters
 # --- shared output serializers ----------------------------------------------------------
 
 
-class CategorySerializer(serializers.ModelSerializer):
+class CategorySerializer(api_serializers.ModelSerializer):
     name = serializers.CharField(read_only=True)
 
     class Meta:
@@ -53,13 +54,13 @@ class CategorySerializer(serializers.ModelSerializer):
         fields = ("slug", "name", "name_en", "name_zh")
 
 
-class CreatorBriefSerializer(serializers.ModelSerializer):
+class CreatorBriefSerializer(api_serializers.ModelSerializer):
     class Meta:
         model = CreatorProfile
         fields = ("slug", "display_name", "headline", "is_verified")
 
 
-class TierOutputSerializer(serializers.ModelSerializer):
+class TierOutputSerializer(api_serializers.ModelSerializer):
     class Meta:
         model = SubscriptionTier
         fields = ("id", "name", "price_amount", "currency", "benefits", "is_active")
@@ -72,7 +73,7 @@ def _slug_of(queryset: QuerySet[Category] | None = None) -> serializers.SlugRela
     return serializers.SlugRelatedField(slug_field="slug", queryset=queryset)
 
 
-class TaggedOutputSerializer(serializers.ModelSerializer):
+class TaggedOutputSerializer(api_serializers.ModelSerializer):
     """A channel or course with its category slug and its tag names."""
 
     category = _slug_of()
@@ -304,13 +305,13 @@ def _patched(
 class CreatorApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    class CreatorInputSerializer(serializers.Serializer):
+    class CreatorInputSerializer(api_serializers.Serializer):
         display_name = serializers.CharField(max_length=60)
         headline = serializers.CharField(max_length=120, required=False, allow_blank=True)
         bio = serializers.CharField(max_length=3000, required=False, allow_blank=True)
         topics = TagListField()
 
-    class CreatorOutputSerializer(serializers.ModelSerializer):
+    class CreatorOutputSerializer(api_serializers.ModelSerializer):
         topics = serializers.ManyRelatedField(
             child_relation=serializers.SlugRelatedField(slug_field="name", read_only=True),
             read_only=True,
@@ -356,7 +357,7 @@ class StudioChannelOutputSerializer(TaggedOutputSerializer):
         fields = (*CHANNEL_FIELDS, "created_at", "updated_at", "published_at")
 
 
-class ChannelInputSerializer(serializers.Serializer):
+class ChannelInputSerializer(api_serializers.Serializer):
     title = serializers.CharField(max_length=120)
     slug = serializers.SlugField(max_length=80, required=False, allow_blank=True)
     tagline = serializers.CharField(max_length=200, required=False, allow_blank=True)
@@ -463,7 +464,7 @@ class StudioChannelDetailApi(_StudioDetailApi):
         return services.channel_update(channel=channel, **data)
 
 
-class TierInputSerializer(serializers.Serializer):
+class TierInputSerializer(api_serializers.Serializer):
     name = serializers.CharField(max_length=60)
     price_amount = MinorUnitsField(
         min_value=1,
@@ -510,7 +511,7 @@ class StudioCourseOutputSerializer(CourseListOutputSerializer):
         )
 
 
-class CourseInputSerializer(serializers.Serializer):
+class CourseInputSerializer(api_serializers.Serializer):
     channel = serializers.SlugField(help_text="Slug of one of your channels.")
     title = serializers.CharField(max_length=120)
     slug = serializers.SlugField(max_length=80, required=False, allow_blank=True)

@@ -6,9 +6,11 @@ they live here; payments moves the money. Same paths and names as before.
 
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.urls import path
 from django.utils.translation import gettext as _
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
@@ -17,7 +19,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api_fields import MinorUnitsField
+from core import api_serializers
+from core.api_fields import amount_field
 from core.money import supported_currencies
 from marketplace import purchases, selectors
 from payments import selectors as payment_selectors
@@ -37,7 +40,7 @@ class LiveSessionField(serializers.PrimaryKeyRelatedField):
 class PurchaseListApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    class PurchaseInputSerializer(serializers.Serializer):
+    class PurchaseInputSerializer(api_serializers.Serializer):
         course = serializers.SlugRelatedField(
             slug_field="slug",
             queryset=selectors.courses_public(),
@@ -73,14 +76,40 @@ class PurchaseListApi(APIView):
         return Response(PurchaseOutputSerializer(purchase).data, status=status.HTTP_201_CREATED)
 
 
+class PurchaseInputSchema(OpenApiSerializerExtension):
+    """Declares what PurchaseInputSerializer.validate holds a body to: exactly one of
+    `course` and `live_session` (one request shape each)."""
+
+    target_class = PurchaseListApi.PurchaseInputSerializer
+
+    def map_serializer(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+        mapped = auto_schema._map_basic_serializer(self.target, direction)
+        properties = mapped["properties"]
+        shared = {k: v for k, v in properties.items() if k not in ("course", "live_session")}
+
+        def one(name: str, other: str) -> dict[str, Any]:
+            return {
+                "type": "object",
+                "properties": {name: properties[name], **shared},
+                "required": [name],
+                "not": {"required": [other]},
+            }
+
+        return {"oneOf": [one("course", "live_session"), one("live_session", "course")]}
+
+
 class TipApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    class TipInputSerializer(serializers.Serializer):
+    class TipInputSerializer(api_serializers.Serializer):
         channel = serializers.SlugRelatedField(
             slug_field="slug", queryset=selectors.channels_public().select_related("creator")
         )
-        amount = MinorUnitsField(help_text="Minor units.")
+        amount = amount_field(
+            minimum=lambda: settings.PAYMENTS_MIN_TIP,
+            maximum=lambda: settings.MARKETPLACE_MAX_PRICE_MINOR,
+            help_text="Minor units.",
+        )
         currency = serializers.ChoiceField(choices=supported_currencies())
         message = serializers.CharField(max_length=200, required=False, allow_blank=True)
         client_key = serializers.CharField(
@@ -98,7 +127,7 @@ class TipApi(APIView):
                 )
             return attrs
 
-    class TipOutputSerializer(serializers.ModelSerializer):
+    class TipOutputSerializer(api_serializers.ModelSerializer):
         class Meta:
             model = Tip
             fields = ("id", "amount", "currency", "fee", "message", "live_session", "created_at")

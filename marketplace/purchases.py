@@ -277,11 +277,11 @@ def subscription_change_tier(
     """Move a subscriber to another tier of the same channel, prorated as Stripe
     does (see payments' subscription_change_tier)."""
     if tier.channel_id != subscription.tier.channel_id:
-        raise ValidationError(_("You can only change to another tier of the same channel."))
+        raise Refused(_("You can only change to another tier of the same channel."))
     if not tier.is_active or not tier.channel.is_published:
-        raise ValidationError(_("This tier is not on sale."))
+        raise Refused(_("This tier is not on sale."))
     if tier.currency != subscription.tier.currency:
-        raise ValidationError(
+        raise Refused(
             _("This tier is billed in another currency: cancel and subscribe to it instead.")
         )
     return payment_services.subscription_change_tier(

@@ -7,11 +7,12 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core import api_serializers
 from moderation import services
 from moderation.views import content_get
 
 
-class ReportInput(serializers.Serializer):
+class ReportInput(api_serializers.Serializer):
     content_type = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
     object_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
     reason = serializers.CharField(max_length=1000)

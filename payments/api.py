@@ -7,7 +7,7 @@ for the logged-in user only; someone else's top-up or purchase is a 404.
 
 from django.conf import settings
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAuthenticated
@@ -16,7 +16,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
-from core.api_fields import MinorUnitsField
+from core import api_serializers
+from core.api_fields import amount_field
 from core.api_query import QueryIntegerField, query_params
 from core.money import supported_currencies
 from payments import selectors, services
@@ -32,12 +33,12 @@ def authenticated_user(request: Request) -> User:
     return user
 
 
-class BalanceSerializer(serializers.Serializer):
+class BalanceSerializer(api_serializers.Serializer):
     currency = serializers.CharField()
     balance = serializers.IntegerField()
 
 
-class EntrySerializer(serializers.ModelSerializer):
+class EntrySerializer(api_serializers.ModelSerializer):
     kind = serializers.CharField(source="transaction.kind")
     memo = serializers.CharField(source="transaction.memo")
     created_at = serializers.DateTimeField(source="transaction.created_at")
@@ -47,12 +48,12 @@ class EntrySerializer(serializers.ModelSerializer):
         fields = ("id", "kind", "amount", "currency", "memo", "created_at")
 
 
-class AccountOutputSerializer(serializers.Serializer):
+class AccountOutputSerializer(api_serializers.Serializer):
     balances = BalanceSerializer(many=True)
     history = EntrySerializer(many=True)
 
 
-class AccountPageSerializer(serializers.Serializer):
+class AccountPageSerializer(api_serializers.Serializer):
     """Balances and one page of history, in DRF's page wrapper (`?page=2`)."""
 
     count = serializers.IntegerField(help_text="Entries in the whole history.")
@@ -61,7 +62,7 @@ class AccountPageSerializer(serializers.Serializer):
     results = AccountOutputSerializer()
 
 
-class PageQuery(serializers.Serializer):
+class PageQuery(api_serializers.Serializer):
     page = QueryIntegerField(
         required=False, min_value=1, max_value=10**9, help_text="Page of history."
     )
@@ -99,12 +100,25 @@ class EarningsApi(APIView):
         return _account_response(request, Kind.EARNINGS)
 
 
-class AmountInputSerializer(serializers.Serializer):
-    amount = MinorUnitsField(help_text="Minor units: 990 is 9.90.")
+class TopUpInputSerializer(api_serializers.Serializer):
+    amount = amount_field(
+        minimum=lambda: settings.PAYMENTS_MIN_TOP_UP,
+        maximum=lambda: settings.PAYMENTS_MAX_TOP_UP,
+        help_text="Minor units: 990 is 9.90.",
+    )
     currency = serializers.ChoiceField(choices=supported_currencies())
 
 
-class TopUpOutputSerializer(serializers.ModelSerializer):
+class PayoutInputSerializer(api_serializers.Serializer):
+    amount = amount_field(
+        minimum=lambda: settings.PAYMENTS_MIN_PAYOUT,
+        maximum=lambda: settings.MARKETPLACE_MAX_PRICE_MINOR,
+        help_text="Minor units: 990 is 9.90.",
+    )
+    currency = serializers.ChoiceField(choices=supported_currencies())
+
+
+class TopUpOutputSerializer(api_serializers.ModelSerializer):
     class Meta:
         model = TopUp
         fields = ("id", "amount", "currency", "status", "failure_message", "created_at")
@@ -114,10 +128,10 @@ class TopUpListApi(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
-        request=AmountInputSerializer, responses={201: TopUpOutputSerializer}, tags=["money"]
+        request=TopUpInputSerializer, responses={201: TopUpOutputSerializer}, tags=["money"]
     )
     def post(self, request: Request) -> Response:
-        data = AmountInputSerializer(data=request.data)
+        data = TopUpInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         top_up = services.top_up_start(user=authenticated_user(request), **data.validated_data)
         return Response(TopUpOutputSerializer(top_up).data, status=status.HTTP_201_CREATED)
@@ -128,10 +142,19 @@ class TopUpPayApi(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    class TopUpPayInputSerializer(serializers.Serializer):
+    class TopUpPayInputSerializer(api_serializers.Serializer):
         payment_method = serializers.CharField(max_length=100)
 
-    @extend_schema(request=TopUpPayInputSerializer, responses=TopUpOutputSerializer, tags=["money"])
+    @extend_schema(
+        request=TopUpPayInputSerializer,
+        responses={
+            200: TopUpOutputSerializer,
+            402: OpenApiResponse(
+                TopUpOutputSerializer, description="The card was declined: the failed top-up."
+            ),
+        },
+        tags=["money"],
+    )
     def post(self, request: Request, pk: int) -> Response:
         top_up = get_object_or_404(TopUp, pk=pk, user=authenticated_user(request))
         data = self.TopUpPayInputSerializer(data=request.data)
@@ -143,7 +166,7 @@ class TopUpPayApi(APIView):
         return Response(TopUpOutputSerializer(top_up).data, status=code)
 
 
-class PurchaseOutputSerializer(serializers.ModelSerializer):
+class PurchaseOutputSerializer(api_serializers.ModelSerializer):
     class Meta:
         model = Purchase
         fields = (
@@ -155,7 +178,7 @@ class PurchaseOutputSerializer(serializers.ModelSerializer):
 class PayoutApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    class PayoutOutputSerializer(serializers.ModelSerializer):
+    class PayoutOutputSerializer(api_serializers.ModelSerializer):
         class Meta:
             model = Payout
             fields = ("id", "amount", "currency", "status", "reason", "requested_at", "decided_at")
@@ -169,14 +192,14 @@ class PayoutApi(APIView):
         )
 
     @extend_schema(
-        request=AmountInputSerializer,
+        request=PayoutInputSerializer,
         responses={201: PayoutOutputSerializer},
         tags=["money"],
         description=f"Request a payout of available earnings (at least "
         f"{settings.PAYMENTS_MIN_PAYOUT} minor units).",
     )
     def post(self, request: Request) -> Response:
-        data = AmountInputSerializer(data=request.data)
+        data = PayoutInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         payout = services.payout_request(creator=authenticated_user(request), **data.validated_data)
         return Response(self.PayoutOutputSerializer(payout).data, status=status.HTTP_201_CREATED)

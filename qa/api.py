@@ -17,12 +17,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
+from core import api_serializers
 from core.api_query import query_params
 from qa import selectors, services
 from qa.models import Difficulty, Question, Quote
 
 
-class QuoteLineSerializer(serializers.Serializer):
+class QuoteLineSerializer(api_serializers.Serializer):
     label = serializers.CharField()  # type: ignore[assignment]  # a field may shadow Field.label
     value = serializers.CharField()
 
@@ -31,7 +32,7 @@ class QuoteLineSerializer(serializers.Serializer):
 QUOTED_FIELDS = ("expert", "text", "difficulty", "is_public", "amount", "currency")
 
 
-class QuoteOutputSerializer(serializers.ModelSerializer):
+class QuoteOutputSerializer(api_serializers.ModelSerializer):
     breakdown = QuoteLineSerializer(many=True)
     expert = serializers.IntegerField(source="expert_id")
 
@@ -40,7 +41,7 @@ class QuoteOutputSerializer(serializers.ModelSerializer):
         fields = ("id", *QUOTED_FIELDS, "breakdown", "expires_at")
 
 
-class AnswerOutputSerializer(serializers.Serializer):
+class AnswerOutputSerializer(api_serializers.Serializer):
     """Files as access-checked URLs, never the storage path."""
 
     text = serializers.CharField()
@@ -60,7 +61,7 @@ class AnswerOutputSerializer(serializers.Serializer):
         return self._file(obj, "audio")
 
 
-class QuestionOutputSerializer(serializers.ModelSerializer):
+class QuestionOutputSerializer(api_serializers.ModelSerializer):
     asker = serializers.IntegerField(source="asker_id")
     expert = serializers.IntegerField(source="expert_id")
     answer = serializers.SerializerMethodField()
@@ -101,7 +102,7 @@ class QuestionOutputSerializer(serializers.ModelSerializer):
         return obj.status == Question.Status.ANSWERED and not self._readable(obj)
 
 
-class ExpertMatchSerializer(serializers.Serializer):
+class ExpertMatchSerializer(api_serializers.Serializer):
     expert = serializers.IntegerField(source="terms.user_id")
     name = serializers.CharField()
     score = serializers.FloatField()
@@ -113,7 +114,7 @@ class ExpertMatchSerializer(serializers.Serializer):
     breakdown = QuoteLineSerializer(source="quote.lines", many=True)
 
 
-class SimilarSerializer(serializers.Serializer):
+class SimilarSerializer(api_serializers.Serializer):
     id = serializers.IntegerField()
     text = serializers.CharField()
     score = serializers.FloatField()
@@ -122,16 +123,18 @@ class SimilarSerializer(serializers.Serializer):
     currency = serializers.CharField()
 
 
-class QuestionTextQuery(serializers.Serializer):
+class QuestionTextQuery(api_serializers.Serializer):
     q = serializers.CharField(max_length=3000, help_text="The question as typed")
 
 
 class QuoteApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    class QuoteInputSerializer(serializers.Serializer):
+    class QuoteInputSerializer(api_serializers.Serializer):
         expert = serializers.IntegerField()
-        text = serializers.CharField(allow_blank=True, max_length=20_000, trim_whitespace=False)
+        text = serializers.CharField(
+            min_length=settings.QA_QUESTION_MIN_CHARS, max_length=settings.QA_QUESTION_MAX_CHARS
+        )
         difficulty = serializers.ChoiceField(choices=Difficulty.choices)
         is_public = serializers.BooleanField(default=True)
 
@@ -145,14 +148,14 @@ class QuoteApi(APIView):
         return Response(QuoteOutputSerializer(quote).data, status=status.HTTP_201_CREATED)
 
 
-class RoleQuery(serializers.Serializer):
+class RoleQuery(api_serializers.Serializer):
     role = serializers.ChoiceField(choices=["asker", "expert"], default="asker")
 
 
 class QuestionListApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    class QuestionListInputSerializer(serializers.Serializer):
+    class QuestionListInputSerializer(api_serializers.Serializer):
         quote = serializers.IntegerField()
         coupon_code = serializers.CharField(required=False, allow_blank=True, max_length=32)
 
@@ -219,8 +222,8 @@ class _QuestionActionApi(APIView):
         return _question_response(request, question)
 
 
-class AnswerInputSerializer(serializers.Serializer):
-    text = serializers.CharField(allow_blank=True, max_length=100_000)
+class AnswerInputSerializer(api_serializers.Serializer):
+    text = serializers.CharField(max_length=settings.QA_ANSWER_MAX_CHARS)
     attachment = serializers.FileField(required=False)
     audio = serializers.FileField(required=False)
 
@@ -234,8 +237,8 @@ class AnswerApi(_QuestionActionApi):
         return services.answer_submit(expert=user, question_id=question.pk, **data)
 
 
-class DeclineInputSerializer(serializers.Serializer):
-    reason = serializers.CharField(allow_blank=True, max_length=2000)
+class DeclineInputSerializer(api_serializers.Serializer):
+    reason = serializers.CharField(max_length=500)
 
 
 @extend_schema(request=DeclineInputSerializer, responses={200: QuestionOutputSerializer})
@@ -246,9 +249,9 @@ class DeclineApi(_QuestionActionApi):
         return services.question_decline(expert=user, question_id=question.pk, **data)
 
 
-class RateInputSerializer(serializers.Serializer):
-    rating = serializers.IntegerField()
-    comment = serializers.CharField(allow_blank=True, required=False, max_length=5000)
+class RateInputSerializer(api_serializers.Serializer):
+    rating = serializers.IntegerField(min_value=1, max_value=5)
+    comment = serializers.CharField(allow_blank=True, required=False, max_length=1000)
 
 
 @extend_schema(request=RateInputSerializer, responses={200: QuestionOutputSerializer})

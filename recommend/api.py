@@ -11,12 +11,13 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core import api_serializers
 from core.api_query import QueryIntegerField, query_params
 from recommend import selectors, services
 from recommend.items import KINDS, item_key
 
 
-class ItemOutputSerializer(serializers.Serializer):
+class ItemOutputSerializer(api_serializers.Serializer):
     key = serializers.CharField()
     kind = serializers.CharField()
     id = serializers.IntegerField(source="pk")
@@ -26,7 +27,7 @@ class ItemOutputSerializer(serializers.Serializer):
     reason = serializers.CharField(allow_blank=True)  # "Because you follow Data science"
 
 
-class ListOutputSerializer(serializers.Serializer):
+class ListOutputSerializer(api_serializers.Serializer):
     source = serializers.CharField()  # type: ignore[assignment] # an output field named "source", not Field.source
     variant = serializers.CharField()
     algorithm = serializers.CharField()
@@ -54,7 +55,7 @@ def _payload(shown: selectors.ShownList, request: HttpRequest) -> dict:
     }
 
 
-class LimitQuery(serializers.Serializer):
+class LimitQuery(api_serializers.Serializer):
     limit = QueryIntegerField(
         required=False, min_value=1, max_value=50, help_text="How many items (1-50)."
     )

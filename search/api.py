@@ -7,11 +7,12 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core import api_serializers
 from core.api_query import QueryIntegerField, query_params
 from search import selectors
 
 
-class SearchQuery(serializers.Serializer):
+class SearchQuery(api_serializers.Serializer):
     q = serializers.CharField(max_length=selectors.MAX_QUERY, help_text="What to look for.")
     kind = serializers.ChoiceField(
         choices=sorted(selectors.KINDS), required=False, help_text="One kind only."
@@ -21,7 +22,7 @@ class SearchQuery(serializers.Serializer):
     )
 
 
-class HitOutputSerializer(serializers.Serializer):
+class HitOutputSerializer(api_serializers.Serializer):
     kind = serializers.CharField()
     id = serializers.IntegerField()
     title = serializers.CharField()
@@ -31,7 +32,7 @@ class HitOutputSerializer(serializers.Serializer):
     meta = serializers.CharField(allow_blank=True)
 
 
-class SearchOutputSerializer(serializers.Serializer):
+class SearchOutputSerializer(api_serializers.Serializer):
     query = serializers.CharField()
     terms = serializers.ListField(child=serializers.CharField())
     counts = serializers.DictField(child=serializers.IntegerField())

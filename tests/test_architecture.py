@@ -62,6 +62,29 @@ def test_only_payments_imports_the_ledger():
     assert offenders == []
 
 
+def test_api_serializers_refuse_fields_they_do_not_declare():
+    """Every API serializer derives from core.api_serializers (which refuses a field a
+    body does not take, as the schema's `additionalProperties: false` promises), not
+    from DRF's bases directly."""
+    drf_bases = {"Serializer", "ModelSerializer"}
+    offenders = []
+    for _app, path in _app_modules():
+        if path == ROOT / "core" / "api_serializers.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.ClassDef):
+                continue
+            for base in node.bases:
+                if (
+                    isinstance(base, ast.Attribute)
+                    and isinstance(base.value, ast.Name)
+                    and base.value.id == "serializers"
+                    and base.attr in drf_bases
+                ):
+                    offenders.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name}")
+    assert offenders == []
+
+
 def _commented(lines: list[str], lineno: int) -> bool:
     """A comment on the import's line, or on the line above the block of imports it
     stands in."""

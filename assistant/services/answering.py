@@ -26,6 +26,7 @@ from assistant.models import AssistantQuestion, CanonicalAnswer, Vote
 from assistant.retrieval import FeedbackMemory, idf_keywords, language_detect
 from assistant.retrieval import Vote as FeedbackVote
 from core.money import format_money
+from core.refusals import Refused
 from core.text import terms
 from core.versions import version_bump, version_get
 from qa.matching import experts_match
@@ -101,7 +102,8 @@ def question_clean(text: str) -> str:
         # Greek look-alikes ("pаypal" with a Cyrillic а) is a disguise or a mistake.
         alphabets = scripts - {"CJK", "HIRAGANA", "KATAKANA", "FULLWIDTH"}
         if len(alphabets) > 1:
-            raise ValidationError(
+            # Well formed, but refused as a rule (a 422 in the API): not bad input.
+            raise Refused(
                 _("“%(word)s” mixes alphabets (for example Latin and Cyrillic letters): retype it.")
                 % {"word": word[:40]}
             )

@@ -19,6 +19,7 @@ from assistant.models import (
     Vote,
 )
 from assistant.services.answering import feedback_changed, question_clean
+from core.refusals import Refused
 
 
 @transaction.atomic
@@ -75,7 +76,7 @@ def vote_cast(*, user: User, question_id: int, item_id: int, value: int) -> Vote
     if question is None or question.user_id != user.pk:
         raise PermissionDenied(_("You can vote only on answers given to you."))
     if item_id not in question.item_ids:
-        raise ValidationError({"item": _("That passage was not part of this answer.")})
+        raise Refused({"item": _("That passage was not part of this answer.")})
     vote, _created = Vote.objects.update_or_create(
         question=question, item_id=item_id, user=user, defaults={"value": value}
     )

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from accounts.models import NotificationKind, User
 from accounts.services.notify import email_line_and_link, notify
 from core.money import format_money
+from core.refusals import Conflict, Refused
 from core.timezones import format_day
 from payments import gateway
 from payments.fulfilment import fulfilment
@@ -44,11 +45,11 @@ def subscription_change_tier(
     The caller (the selling app) checked that `tier` belongs to the same channel and
     is on sale."""
     if subscription.user_id != user.pk:
-        raise ValidationError(_("This is not your subscription."))
+        raise Refused(_("This is not your subscription."))
     if subscription.status != "active":
-        raise ValidationError(_("Pay the open renewal of this subscription first."))
+        raise Conflict(_("Pay the open renewal of this subscription first."))
     if tier.pk == subscription.tier_id:
-        raise ValidationError(_("You already subscribe to this tier."))
+        raise Conflict(_("You already subscribe to this tier."))
     plan = tier_plan_get(
         tier=tier, name=product.title, amount=product.amount, currency=product.currency
     )
@@ -61,7 +62,7 @@ def subscription_change_tier(
             idempotency_key=f"tier-change-{subscription.pk}-{tier.pk}-{uuid.uuid4().hex}",
         )
     except gateway.CardDeclined as exc:
-        raise ValidationError(
+        raise Conflict(
             _("The card did not pay the difference: %(reason)s Nothing changed.")
             % {"reason": str(exc)}
         ) from exc

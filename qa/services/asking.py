@@ -9,7 +9,6 @@ Held: the money waits in escrow, the question is hidden and the expert is not to
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +18,7 @@ from django.utils.translation import gettext_noop
 from accounts.models import User
 from core import events
 from core.money import format_money
+from core.refusals import Conflict, Refused
 from moderation.services import content_screen
 from payments import services as payment_services
 from qa.events import QuestionAsked
@@ -45,12 +45,12 @@ def question_ask(*, asker: User, quote_id: int, coupon_code: str = "") -> Questi
     User.objects.select_for_update().filter(pk=asker.pk).first()
     quote = Quote.objects.select_for_update().filter(pk=quote_id, asker=asker).first()
     if quote is None:
-        raise ValidationError(_("This quote does not exist. Get a new quote."))
+        raise Refused({"quote": _("This quote does not exist. Get a new quote.")})
     existing = Question.objects.filter(quote=quote).first()
     if existing is not None:
         return existing
     if quote.expires_at < timezone.now():
-        raise ValidationError(_("This quote has expired. Get a new quote to see today's price."))
+        raise Conflict(_("This quote has expired. Get a new quote to see today's price."))
     expert = quote.expert
     terms = expert_terms(expert)
     text = validate_question(
@@ -58,7 +58,7 @@ def question_ask(*, asker: User, quote_id: int, coupon_code: str = "") -> Questi
     )
     price = price_for(expert=expert, terms=terms, difficulty=quote.difficulty, text=text)
     if (price.amount, price.currency) != (quote.amount, quote.currency):
-        raise ValidationError(
+        raise Conflict(
             _(
                 "The price changed since your quote (%(old)s, now %(new)s). "
                 "Nothing was charged: get a new quote."

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.money import format_money, validate_currency
-from core.refusals import Refused
+from core.refusals import Conflict, Refused
 from marketplace.access import creator_is_verified
 from qa import matching, pricing
 from qa.models import Difficulty, ExpertSettings, Question, Quote
@@ -84,12 +84,12 @@ def validate_question(*, asker: User, expert: User, text: str, difficulty: str) 
     if difficulty not in Difficulty.values:
         raise ValidationError({"difficulty": _("Pick quick, standard or in depth.")})
     if asker.pk == expert.pk:
-        raise ValidationError(_("You cannot ask yourself a paid question."))
+        raise Refused(_("You cannot ask yourself a paid question."))
     since = timezone.now() - timedelta(seconds=settings.QA_DUPLICATE_WINDOW_SECONDS)
     if Question.objects.filter(
         asker=asker, expert=expert, text_digest=text_digest(text), created_at__gte=since
     ).exists():
-        raise ValidationError(
+        raise Conflict(
             {
                 "text": _(
                     "You asked this expert the same question a few minutes ago; "
@@ -103,7 +103,7 @@ def validate_question(*, asker: User, expert: User, text: str, difficulty: str) 
 def expert_terms(expert: User) -> ExpertSettings:
     terms = ExpertSettings.objects.filter(user=expert, enabled=True).first()
     if terms is None:
-        raise ValidationError(_("This expert does not take paid questions at the moment."))
+        raise Conflict(_("This expert does not take paid questions at the moment."))
     return terms
 
 

@@ -121,7 +121,7 @@ def answer_submit(
     )
     now = timezone.now()
     if question.deadline is None or question.deadline <= now:
-        raise ValidationError(
+        raise Conflict(
             _("The deadline has passed; the asker is being refunded and the answer is closed.")
         )
     text = (text or "").strip()

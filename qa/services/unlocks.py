@@ -1,7 +1,7 @@
 """After the answer: the asker's rating, and unlocks by other readers."""
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -25,7 +25,7 @@ Status = Question.Status
 def question_rate(*, asker: User, question_id: int, rating: int, comment: str = "") -> Question:
     question = locked(question_id)
     if question.asker_id != asker.pk:
-        raise ValidationError(_("Only the person who asked can rate the answer."))
+        raise PermissionDenied(_("Only the person who asked can rate the answer."))
     if question.status != Status.ANSWERED:
         raise Conflict(_("Only an answered question can be rated."))
     if question.rating is not None:

@@ -1,6 +1,6 @@
 """The picture API: PUT a multipart file to a channel's, course's, session's or the
 user's own picture endpoint, DELETE to go back to the placeholder; the same Pillow
-checks as the pages, with a 400 naming the field when a file is refused, and the
+checks as the pages, with a 422 naming the field when a file is refused, and the
 endpoints in the OpenAPI schema."""
 
 import io
@@ -68,7 +68,7 @@ def test_creator_puts_a_channel_cover_gets_its_sizes_and_deletes_it(
     ],
     ids=["text named png", "too many pixels", "empty"],
 )
-def test_a_refused_file_is_a_400_naming_the_field_and_nothing_changes(
+def test_a_refused_file_is_a_422_naming_the_field_and_nothing_changes(
     api, alice, alice_channel, media, settings, upload, message
 ):
     settings.CONTENT_IMAGE_MAX_PIXELS = 2000 * 2000
@@ -80,7 +80,7 @@ def test_a_refused_file_is_a_400_naming_the_field_and_nothing_changes(
 
     response = _put(api, url, upload)
 
-    assert response.status_code == 400
+    assert response.status_code == 422
     errors = response.json()
     assert list(errors) == ["picture"] and message in errors["picture"][0]
     alice_channel.refresh_from_db()
@@ -154,7 +154,7 @@ def test_the_picture_endpoints_are_in_the_openapi_schema(api):
         assert set(declared["properties"]) == {"has_picture", *sizes}, path
     put = paths["/api/v1/profile/avatar/"]["put"]
     assert "multipart/form-data" in put["requestBody"]["content"]
-    assert {"200", "400"} <= set(put["responses"])
+    assert {"200", "400", "422"} <= set(put["responses"])
 
 
 def test_png_with_transparency_is_flattened_on_white(api, alice, alice_channel, media):

@@ -7,10 +7,10 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from accounts.models import Notification
+from core.refusals import Conflict, Refused
 from core.timezones import format_day
 from livestream.models import LiveSession
 from marketplace import purchases
@@ -183,7 +183,7 @@ def test_a_change_made_at_stripe_reaches_the_subscription_by_its_webhook(
 def test_a_declined_upgrade_changes_nothing(bob, gold, platinum, platinum_session):
     sub = purchases.subscription_start(user=bob, tier=gold, payment_method=card(GOOD))
     _default_card(bob, DECLINED)
-    with pytest.raises(ValidationError, match="Nothing changed"):
+    with pytest.raises(Conflict, match="Nothing changed"):  # 409: another card may pay
         purchases.subscription_change_tier(user=bob, subscription=sub, tier=platinum)
     sub.refresh_from_db()
     assert sub.tier == gold and sub.status == "active"
@@ -196,11 +196,26 @@ def test_tier_changes_that_make_no_sense_are_refused(bob, charlie, gold, platinu
     sub = purchases.subscription_start(user=bob, tier=gold, payment_method=card(GOOD))
     other = TierFactory(name="Elsewhere", price_amount=1000, currency="CNY")
     usd = TierFactory(channel=gold.channel, name="Dollar", price_amount=500, currency="USD")
-    for tier, reason in ((other, "same channel"), (usd, "another currency"), (gold, "already")):
-        with pytest.raises(ValidationError, match=reason):
+    # Rules that refuse whatever the state are a 422 in the API, a clash with the
+    # current state a 409 (core.refusals); none of them is bad input (400).
+    refusals = (
+        (other, "same channel", Refused),
+        (usd, "another currency", Refused),
+        (gold, "already", Conflict),
+    )
+    for tier, reason, kind in refusals:
+        with pytest.raises(kind, match=reason):
             purchases.subscription_change_tier(user=bob, subscription=sub, tier=tier)
-    with pytest.raises(ValidationError, match="not your subscription"):
+    with pytest.raises(Refused, match="not your subscription"):
         purchases.subscription_change_tier(user=charlie.user, subscription=sub, tier=platinum)
+    gold.is_active = False
+    gold.save(update_fields=["is_active"])
+    with pytest.raises(Refused, match="not on sale"):
+        purchases.subscription_change_tier(user=bob, subscription=sub, tier=gold)
+    Subscription.objects.filter(pk=sub.pk).update(status="past_due")
+    sub.refresh_from_db()
+    with pytest.raises(Conflict, match="open renewal"):
+        purchases.subscription_change_tier(user=bob, subscription=sub, tier=platinum)
     sub.refresh_from_db()
     assert sub.tier == gold
 

@@ -4,10 +4,11 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from accounts.models import Notification
+from core.refusals import Conflict
 from payments.models import LedgerAccount, LedgerTransaction
 from qa import services
 from qa.models import ExpertSettings, Question, Unlock
@@ -96,7 +97,7 @@ def test_unanswered_question_is_refunded_at_deadline_by_the_job(asker, expert):
 def test_answer_after_the_deadline_is_refused(asker, expert):
     question = ask(asker, expert)
     _overdue(question)
-    with pytest.raises(ValidationError, match="deadline has passed"):
+    with pytest.raises(Conflict, match="deadline has passed"):
         services.answer_submit(expert=expert, question_id=question.pk, text="late")
     assert balances(asker, expert)[(expert.email, Kind.EARNINGS)] == 0
 
@@ -161,7 +162,7 @@ def test_rating_feeds_the_expert_profile_once_and_only_from_the_asker(asker, exp
     with pytest.raises(ValidationError, match="Only an answered"):
         services.question_rate(asker=asker, question_id=question.pk, rating=5)
     services.answer_submit(expert=expert, question_id=question.pk, text="Answer.")
-    with pytest.raises(ValidationError, match="Only the person who asked"):
+    with pytest.raises(PermissionDenied, match="Only the person who asked"):
         services.question_rate(asker=charlie.user, question_id=question.pk, rating=1)
     with pytest.raises(ValidationError, match="1 to 5"):
         services.question_rate(asker=asker, question_id=question.pk, rating=6)
@@ -220,7 +221,7 @@ def test_a_changed_price_refuses_the_old_quote_and_charges_nothing(asker, expert
         is_public=True,
     )
     ExpertSettings.objects.filter(user=expert).update(base_price=2000)
-    with pytest.raises(ValidationError, match="price changed") as exc:
+    with pytest.raises(Conflict, match="price changed") as exc:
         services.question_ask(asker=asker, quote_id=quote.pk)
     assert "get a new quote" in exc.value.messages[0]
     assert Question.objects.count() == 0
@@ -271,7 +272,7 @@ def test_asking_yourself_or_a_creator_without_paid_questions_is_refused(asker, e
         services.quote_create(
             asker=expert, expert=expert, text="Myself?", difficulty="standard", is_public=True
         )
-    with pytest.raises(ValidationError, match="does not take paid questions"):
+    with pytest.raises(Conflict, match="does not take paid questions"):
         services.quote_create(
             asker=asker,
             expert=charlie.user,

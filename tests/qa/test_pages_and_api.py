@@ -1,5 +1,7 @@
 """Pages and API endpoints from the outside: access, escaping, errors as 4xx."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -262,8 +264,43 @@ def test_api_refuses_a_changed_price_with_a_clear_message(client, asker, expert)
     response = client.post(
         "/api/v1/qa/questions/", {"quote": quote["id"]}, content_type="application/json"
     )
-    assert response.status_code == 400
+    assert response.status_code == 409  # the price moved: a new quote may succeed
     assert "get a new quote" in response.json()["non_field_errors"][0]
+    assert not Question.objects.exists()
+
+
+def test_api_asking_with_a_quote_that_is_not_yours_is_a_422_naming_it(
+    client, asker, expert, charlie
+):
+    client.force_login(asker)
+    quote = client.post(
+        "/api/v1/qa/quotes/",
+        {"expert": expert.pk, "text": "Whose quote is this?", "difficulty": "quick"},
+        content_type="application/json",
+    ).json()
+    client.force_login(charlie.user)
+    for quote_id in (quote["id"], quote["id"] + 1000):
+        response = client.post(
+            "/api/v1/qa/questions/", {"quote": quote_id}, content_type="application/json"
+        )
+        assert response.status_code == 422, response.content
+        assert "does not exist" in response.json()["quote"][0]
+    assert not Question.objects.exists()
+
+
+def test_api_blank_or_short_texts_are_400s_as_the_schema_says(client, asker, expert):
+    client.force_login(asker)
+    for text in ("      ", " ab  ", "\n\t "):
+        response = client.post(
+            "/api/v1/qa/quotes/",
+            {"expert": expert.pk, "text": text, "difficulty": "quick"},
+            content_type="application/json",
+        )
+        assert response.status_code == 400 and "text" in response.json(), text
+    schema = client.get("/api/schema/", {"format": "json"}).json()
+    pattern = schema["components"]["schemas"]["QuoteInputRequest"]["properties"]["text"]["pattern"]
+    assert re.match(pattern, " abcde ") and not re.match(pattern, " abc  ")
+    assert not re.match(pattern, "        ")
 
 
 def test_api_search_endpoints_and_schema(client, answered, expert):

@@ -32,11 +32,13 @@ def _nothing_bought(bob):
     assert payment_selectors.wallet_balance(user=bob, currency="CNY") == 50_000
 
 
+# A session, course or channel that is not on sale names nothing the buyer can have:
+# a 422 naming the field, as for a slug that names nothing at all (core/api_errors.py).
 def test_api_ticket_to_a_session_of_a_hidden_channel_is_refused(api, rich_bob, session):
     session.channel.hidden_by_moderation = True
     session.channel.save(update_fields=["hidden_by_moderation"])
     response = api.post("/api/v1/purchases/", {"live_session": session.pk}, format="json")
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "live_session" in response.json()
     _nothing_bought(rich_bob)
 
@@ -44,7 +46,7 @@ def test_api_ticket_to_a_session_of_a_hidden_channel_is_refused(api, rich_bob, s
 def test_api_ticket_to_a_session_held_by_moderation_is_refused(api, rich_bob, session):
     review_open(session, source="screening", reasons=["held"])
     response = api.post("/api/v1/purchases/", {"live_session": session.pk}, format="json")
-    assert response.status_code == 400
+    assert response.status_code == 422
     _nothing_bought(rich_bob)
 
 
@@ -57,9 +59,9 @@ def test_api_ticket_to_a_public_session_is_sold(api, rich_bob, session):
 def test_api_course_of_a_hidden_channel_or_hidden_course_is_not_sold(api, rich_bob, course):
     course.channel.hidden_by_moderation = True
     course.channel.save(update_fields=["hidden_by_moderation"])
-    assert api.post("/api/v1/purchases/", {"course": course.slug}, format="json").status_code == 400
+    assert api.post("/api/v1/purchases/", {"course": course.slug}, format="json").status_code == 422
     other = CourseFactory(channel=ChannelFactory(), hidden_by_moderation=True)
-    assert api.post("/api/v1/purchases/", {"course": other.slug}, format="json").status_code == 400
+    assert api.post("/api/v1/purchases/", {"course": other.slug}, format="json").status_code == 422
     _nothing_bought(rich_bob)
 
 
@@ -72,7 +74,7 @@ def test_api_tip_to_a_hidden_channel_is_refused(api, rich_bob, alice_channel):
     alice_channel.hidden_by_moderation = True
     alice_channel.save(update_fields=["hidden_by_moderation"])
     response = _tip(api, channel=alice_channel.slug)
-    assert response.status_code == 400 and "channel" in response.json()
+    assert response.status_code == 422 and "channel" in response.json()
     assert not Tip.objects.exists()
 
 
