@@ -90,21 +90,29 @@ migrated_template("postgres://postgres@127.0.0.1:5432/zhiliao_bench_smoke", dict
   # alphabetical on a fresh clone), so that no lane idles while the other has work.
   lanes="${BENCH_SMOKE_LANES:-2}"
   rm -f var/bench-smoke-*.status
-  declare -A unit_of=()
+  declare -A unit_of=() after_of=()
   units=()
+  names=()
   for path in tests/benchmarks/bench_*.py; do
     grep -q '^if __name__ == "__main__":' "$path" || continue
     grep -q '^SMOKE_SKIP = True' "$path" && continue
     name="$(basename "$path" .py)"
-    after="$(sed -n 's/^SMOKE_AFTER = "\(.*\)"$/\1/p' "$path")"
-    if [ -n "$after" ]; then
-      [ -n "${unit_of[$after]:-}" ] || { echo "$path: SMOKE_AFTER $after: no such module before it" >&2; exit 2; }
-      unit="${unit_of[$after]}"
-      units[unit]+=" $name"
-    else
-      unit=${#units[@]}
-      units[unit]="$name"
-    fi
+    names+=("$name")
+    after_of[$name]="$(sed -n 's/^SMOKE_AFTER = "\([a-z_]*\)".*$/\1/p' "$path")"
+  done
+  # Modules of their own first, then each one that runs after another, in its unit.
+  for name in "${names[@]}"; do
+    [ -z "${after_of[$name]}" ] || continue
+    unit=${#units[@]}
+    units[unit]="$name"
+    unit_of[$name]=$unit
+  done
+  for name in "${names[@]}"; do
+    after="${after_of[$name]}"
+    [ -n "$after" ] || continue
+    [ -n "${unit_of[$after]:-}" ] || { echo "$name: SMOKE_AFTER $after: no such module" >&2; exit 2; }
+    unit="${unit_of[$after]}"
+    units[unit]+=" $name"
     unit_of[$name]=$unit
   done
   queue=var/bench-smoke-queue
